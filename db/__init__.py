@@ -1,0 +1,1 @@
+"""The store: tables, engine, read models and migrations. Never imports Textual."""

@@ -1,0 +1,230 @@
+"""SQLModel tables for the whole data model (DESIGN.md "Data model").
+
+Conventions: money in integer cents (`*_cents`), rates in thousandths of a percent
+(`*_milli`), calendar dates as `date`, timestamps as aware UTC `datetime`, enumerations as text
+holding a `StrEnum` value from `lossmit_tui.domain.enums`. Rows are written by the services
+only; `table=True` models do not validate, so services validate before a row is built.
+"""
+
+from datetime import UTC, date, datetime, time
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+# Set before any table is declared so constraint names are stable across databases and
+# Alembic batch migrations on SQLite can find them again.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """Now, as the aware UTC timestamp the store keeps."""
+    return datetime.now(UTC)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    display_name: str = Field(max_length=200)
+    role: str = Field(max_length=16)
+    team: str | None = Field(default=None, max_length=64, index=True)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# A module-level column object: SQLAlchemy's optimistic lock needs the column itself.
+case_version_col = sa.Column("version", sa.Integer, nullable=False, server_default="1")
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "cases"
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": case_version_col}
+
+    id: int | None = Field(default=None, primary_key=True)
+    loan_number: str = Field(max_length=32, unique=True)
+    borrower_name: str = Field(max_length=200)
+    co_borrower_name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=10)
+    email: str | None = Field(default=None, max_length=254)
+    property_address: str | None = Field(default=None, max_length=200)
+    property_city: str | None = Field(default=None, max_length=100)
+    property_state: str = Field(max_length=2)
+    property_zip: str | None = Field(default=None, max_length=10)
+    property_tz: str | None = Field(default=None, max_length=64)
+    occupancy: str = Field(default="owner", max_length=16)
+    investor: str = Field(max_length=16)
+    upb_cents: int
+    note_rate_milli: int | None = None
+    pi_cents: int | None = None
+    escrow_cents: int | None = None
+    next_due_date: date  # the oldest unpaid due date
+    origination_date: date | None = None
+    property_value_cents: int | None = None
+    fc_referral_date: date | None = None
+    fc_sale_date: date | None = None
+    hardship_reason: str | None = Field(default=None, max_length=32)
+    stage: str = Field(default="new", max_length=16)
+    assignee_id: int | None = Field(default=None, foreign_key="users.id")
+    fdcpa_covered: bool = Field(default=False)
+    cease_communication: bool = Field(default=False)
+    attorney_represented: bool = Field(default=False)
+    ssn_last4: str | None = Field(default=None, max_length=4)
+    last_contact_at: datetime | None = None
+    last_rpc_at: datetime | None = None
+    promise_amount_cents: int | None = None
+    promise_due_on: date | None = None
+    promise_kept_on: date | None = None
+    next_action_on: date | None = None
+    next_action_kind: str | None = Field(default=None, max_length=32)
+    version: int = Field(default=1, sa_column=case_version_col)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+
+
+class Task(SQLModel, table=True):
+    __tablename__ = "tasks"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    kind: str = Field(max_length=32)
+    title: str = Field(max_length=200)
+    due_on: date
+    due_time: time | None = None
+    assignee_id: int | None = Field(default=None, foreign_key="users.id")
+    status: str = Field(default="open", max_length=16)
+    source: str = Field(default="manual", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    completed_at: datetime | None = None
+    completed_by_id: int | None = Field(default=None, foreign_key="users.id")
+    snoozed_at: datetime | None = None
+
+
+class CallNote(SQLModel, table=True):
+    __tablename__ = "call_notes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id")
+    author_id: int = Field(foreign_key="users.id")
+    called_at: datetime
+    direction: str = Field(max_length=16)
+    party: str = Field(max_length=32)
+    result: str = Field(max_length=32)
+    outcome_codes: list[str] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    promise_amount_cents: int | None = None
+    promise_date: date | None = None
+    body: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+    amends_id: int | None = Field(default=None, foreign_key="call_notes.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CaseEvent(SQLModel, table=True):
+    __tablename__ = "case_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id")
+    kind: str = Field(max_length=32)
+    occurred_on: date
+    author_id: int | None = Field(default=None, foreign_key="users.id")
+    reason: str | None = Field(default=None, max_length=500)
+    payload: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Document(SQLModel, table=True):
+    __tablename__ = "documents"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id")
+    doc_type: str = Field(max_length=32)
+    status: str = Field(default="requested", max_length=16)
+    requested_on: date | None = None
+    received_on: date | None = None
+    decided_on: date | None = None
+    document_date: date | None = None  # the date on the document itself (age for the 90 days)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Financials(SQLModel, table=True):
+    __tablename__ = "financials"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id")
+    taken_on: date
+    author_id: int | None = Field(default=None, foreign_key="users.id")
+    incomes: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    expenses: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    liquid_assets_cents: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow)
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+    username: str = Field(max_length=64)  # kept as text so the record outlives the user row
+    entity: str = Field(max_length=32)
+    entity_id: str | None = Field(default=None, max_length=64)
+    action: str = Field(max_length=32)
+    before: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
+    after: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
+
+
+class Draft(SQLModel, table=True):
+    __tablename__ = "drafts"
+    __table_args__ = (sa.UniqueConstraint("user_id", "case_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    case_id: int = Field(foreign_key="cases.id")
+    fields: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    body: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+# Indexes behind the queue and the tracker. Partial on open cases: closed cases never appear
+# in a queue, and the planner picks these only when the query repeats `closed_at IS NULL`.
+_OPEN = sa.text("closed_at IS NULL")
+sa.Index(
+    "ix_cases_queue_all",
+    Case.next_action_on,
+    Case.loan_number,
+    sqlite_where=_OPEN,
+    postgresql_where=_OPEN,
+)
+sa.Index(
+    "ix_cases_queue_assignee",
+    Case.assignee_id,
+    Case.next_action_on,
+    Case.loan_number,
+    sqlite_where=_OPEN,
+    postgresql_where=_OPEN,
+)
+sa.Index("ix_tasks_assignee_status_due", Task.assignee_id, Task.status, Task.due_on)
+sa.Index("ix_tasks_status_due", Task.status, Task.due_on)
+sa.Index("ix_call_notes_case_called", CallNote.case_id, CallNote.called_at)
+sa.Index("ix_case_events_case_occurred", CaseEvent.case_id, CaseEvent.occurred_on)
+sa.Index("ix_documents_case_type", Document.case_id, Document.doc_type)
+sa.Index("ix_financials_case_taken", Financials.case_id, Financials.taken_on)
+sa.Index("ix_audit_events_entity", AuditEvent.entity, AuditEvent.entity_id)
+sa.Index("ix_audit_events_at", AuditEvent.at)

@@ -1,0 +1,3 @@
+from lossmit_tui.cli import main
+
+main()

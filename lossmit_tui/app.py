@@ -1,0 +1,53 @@
+"""LossMitApp: screens, global bindings and the current user."""
+
+from datetime import date
+
+from sqlalchemy.engine import Engine
+from textual.app import App
+from textual.binding import Binding
+
+from db.queries import View
+from lossmit_tui.config import Settings
+from screens.queue import QueueScreen
+
+
+class LossMitApp(App[None]):
+    """The loss-mitigation work queue."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "lossmit"
+    BINDING_GROUP_TITLE = "Everywhere"
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave lossmit"),
+        Binding("question_mark", "toggle_keys", "Keys", key_display="?", id="app.keys",
+                tooltip="Show or hide the key map"),
+    ]
+
+    def __init__(self, engine: Engine, username: str, today: date, settings: Settings,
+                 view: View = View.MINE) -> None:
+        super().__init__()
+        self.engine = engine
+        self.username = username
+        self.today = today
+        self.settings = settings
+        self.initial_view = view
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.username} · {self.today.isoformat()}"
+        self.push_screen(QueueScreen(self.initial_view))
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 100, "-narrow")
+
+    def action_toggle_keys(self) -> None:
+        """Show the key map of the current screen, or hide it if shown."""
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+
+def make_app(engine: Engine, username: str, today: date, settings: Settings,
+             view: View = View.MINE) -> LossMitApp:
+    """The app, built the same way for the CLI and the tests."""
+    return LossMitApp(engine, username, today, settings, view)

@@ -1,0 +1,456 @@
+"""The `lossmit` command. Commands that only print never import Textual (scripts, cron)."""
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy.engine import Engine
+
+from lossmit_tui.config import Settings, demo_db_url, load_settings, local_today
+
+app = typer.Typer(
+    name="lossmit",
+    help="Loss-mitigation work queue: triage delinquent loans, log calls, meet every deadline.",
+    add_completion=False,
+    no_args_is_help=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+users_app = typer.Typer(help="Add and list the people who work cases.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema: upgrade it, show its revision.",
+                     no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(db_app, name="db")
+
+
+def _parse_today(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
+DbOpt = Annotated[str | None, typer.Option(
+    "--db", help="Database URL or SQLite file (default: $LOSSMIT_DB, the config file, "
+                 "then lossmit.db in the user data directory).")]
+UserOpt = Annotated[str | None, typer.Option(
+    "--user", help="Who is at the keyboard (default: $LOSSMIT_USER, then the OS login).")]
+TodayOpt = Annotated[str | None, typer.Option(
+    "--today", help="Pin today's date (YYYY-MM-DD) for everything that depends on it.")]
+FormatOpt = Annotated[str, typer.Option("--format", help="table, csv or json.")]
+
+
+@dataclass
+class Globals:
+    db: str | None = None
+    user: str | None = None
+    today: str | None = None
+
+
+class Runtime:
+    """What a command needs, resolved once: settings, the store, the date, the user."""
+
+    def __init__(self, ctx: typer.Context, db: str | None, user: str | None,
+                 today: str | None) -> None:
+        root: Globals = ctx.find_root().obj or Globals()
+        self.settings: Settings = load_settings(db=db or root.db, user=user or root.user)
+        self.today: date = _parse_today(today or root.today) or local_today()
+        self.explicit_db = db or root.db
+
+    @property
+    def username(self) -> str:
+        return self.settings.username
+
+    @cached_property
+    def engine(self) -> Engine:
+        return open_store(self.settings.db_url)
+
+
+def open_store(url: str) -> Engine:
+    """An engine on a database at the current schema (upgraded, with a backup, if older)."""
+    from db import migrate
+    from db.engine import make_engine
+
+    engine = make_engine(url)
+    previous = migrate.current_revision(engine)
+    backup = migrate.ensure_current(engine)
+    if previous is not None and previous != migrate.HEAD:
+        note = f"; the old file was copied to {backup}" if backup else ""
+        _err(f"Upgraded the database schema from {previous} to {migrate.HEAD}{note}.")
+    return engine
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn refusals the user can act on into a message and exit status 1."""
+    from db.migrate import SchemaError
+    from lossmit_tui.services.errors import ServiceError
+
+    try:
+        yield
+    except (ServiceError, SchemaError) as exc:
+        _err(f"Error: {exc}")
+        raise typer.Exit(1) from None
+
+
+def _emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
+          empty: str = "Nothing to show.") -> None:
+    """Print rows as an aligned text table, CSV or JSON."""
+    if fmt == "json":
+        typer.echo(json.dumps(list(rows), indent=2, default=str))
+    elif fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore",
+                                lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if row.get(k) is None else row[k] for k in columns})
+        typer.echo(out.getvalue(), nl=False)
+    elif fmt == "table":
+        if not rows:
+            typer.echo(empty)
+            return
+        cells = [[("" if r.get(c) is None else str(r[c])) for c in columns] for r in rows]
+        widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+        typer.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+        typer.echo("  ".join("-" * w for w in widths))
+        for row in cells:
+            typer.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    else:
+        raise typer.BadParameter(f"{fmt!r} is not a format; use table, csv or json",
+                                 param_hint="--format")
+
+
+# --- the TUI ---------------------------------------------------------------------------
+
+
+def _open_tui(rt: Runtime, view: str) -> None:
+    from db.engine import session_scope
+    from db.queries import View
+    from lossmit_tui.services.users import require_user
+
+    try:
+        chosen = View(view)
+    except ValueError:
+        raise typer.BadParameter(f"{view!r} is not a view; use one of: "
+                                 + ", ".join(v.value for v in View), param_hint="--view") from None
+    with _user_errors(), session_scope(rt.engine) as session:
+        require_user(session, rt.username)
+    from lossmit_tui.app import make_app  # Textual is imported only here
+
+    make_app(rt.engine, rt.username, rt.today, rt.settings, chosen).run()
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(
+    ctx: typer.Context,
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+    view: Annotated[str, typer.Option("--view", help="Queue view to open: mine, unassigned, "
+                                                     "all.")] = "mine",
+) -> None:
+    """Open the work queue of the current user (with no command)."""
+    ctx.obj = Globals(db, user, today)
+    if ctx.invoked_subcommand is None:
+        _open_tui(Runtime(ctx, None, None, None), view)
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    cases: Annotated[int, typer.Option("--cases", min=1, help="How many synthetic cases.")] = 300,
+    reset: Annotated[bool, typer.Option("--reset", help="Rebuild the demo database.")] = False,
+    seed_value: Annotated[int, typer.Option("--seed", help="Random seed.")] = 7,
+    open_tui: Annotated[bool, typer.Option("--open/--no-open",
+                                           help="Open the TUI when ready.")] = True,
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Create (or reuse) a demo database of synthetic cases and open it as a specialist.
+
+    The demo has its own file, never the real database (LOSSMIT_DB and the config file are
+    ignored); --db chooses another demo file."""
+    import sqlalchemy as sa
+
+    from db.engine import session_scope
+    from db.models import Case, User
+    from lossmit_tui.services.seed import seed
+
+    root: Globals = ctx.find_root().obj or Globals()
+    url = db or root.db or demo_db_url()
+    rt = Runtime(ctx, url, user, today)
+    if reset:
+        from db.engine import make_engine, sqlite_path
+
+        path = sqlite_path(make_engine(url))
+        if path is None:
+            _err("Error: --reset only removes a SQLite demo file; drop the database yourself.")
+            raise typer.Exit(1)
+        for stale in (path, path.with_name(path.name + "-wal"),
+                      path.with_name(path.name + "-shm")):
+            stale.unlink(missing_ok=True)
+    engine = rt.engine
+    with session_scope(engine) as session:
+        existing = session.connection().execute(
+            sa.select(sa.func.count()).select_from(Case.__table__)).scalar_one()
+    with _user_errors():
+        if existing:
+            _err(f"Reusing the demo database {url} ({existing} cases; --reset rebuilds it).")
+        else:
+            _err(f"Creating a demo database with {cases} synthetic cases at {url} ...")
+            seed(engine, cases, seed_value, rt.today, actor_name="demo")
+    with session_scope(engine) as session:
+        first = session.connection().execute(
+            sa.select(User.__table__.c.username).where(User.__table__.c.role == "specialist")
+            .order_by(User.__table__.c.id).limit(1)).scalar_one()
+    username = user or root.user or first
+    if not open_tui:
+        typer.echo(f"Demo ready: lossmit --db {url} --user {username}")
+        return
+    rt.settings = load_settings(db=url, user=username)
+    _open_tui(rt, "mine")
+
+
+@app.command("seed")
+def seed_command(
+    ctx: typer.Context,
+    cases: Annotated[int, typer.Option("--cases", min=1, help="How many cases.")],
+    seed_value: Annotated[int, typer.Option("--seed", help="Random seed: the same seed and "
+                                                           "--today give the same data.")] = 1,
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Fill an empty database with synthetic cases, a team, tasks, notes and history."""
+    import time
+
+    from lossmit_tui.services.seed import seed
+
+    rt = Runtime(ctx, db, user, today)
+    started = time.perf_counter()
+    with _user_errors():
+        report = seed(rt.engine, cases, seed_value, rt.today, actor_name=rt.username)
+    elapsed = time.perf_counter() - started
+    typer.echo(
+        f"Seeded {report.cases} cases, {report.tasks} tasks, {report.notes} call notes, "
+        f"{report.events} events, {report.documents} documents and {report.users} users "
+        f"in {elapsed:.1f}s. Try: lossmit --db {rt.settings.db_url} --user {report.specialist}"
+    )
+
+
+@app.command("import")
+def import_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The servicing extract (CSV).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and report only.")] = False,
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Load the daily servicing extract: add new loans, update known ones, list the missing.
+
+    The whole file is checked first; any error means nothing is written (exit status 1)."""
+    from lossmit_tui.services.importer import import_extract
+
+    rt = Runtime(ctx, db, user, today)
+    with _user_errors():
+        report = import_extract(rt.engine, file, rt.username, rt.today, dry_run=dry_run)
+    if not report.ok:
+        for problem in report.problems:
+            _err(str(problem))
+        _err(f"{file}: {len(report.problems)} problem(s); nothing was imported.")
+        raise typer.Exit(1)
+    verb = "Would add" if dry_run else "Added"
+    typer.echo(f"{verb} {len(report.added)}, {'would update' if dry_run else 'updated'} "
+               f"{len(report.updated)}, unchanged {report.unchanged} "
+               f"({report.rows} rows in {file.name}).")
+    if report.missing:
+        shown = ", ".join(report.missing[:20])
+        more = f" and {len(report.missing) - 20} more" if len(report.missing) > 20 else ""
+        typer.echo(f"{len(report.missing)} open case(s) are not in this file (left as they "
+                   f"are): {shown}{more}")
+
+
+@app.command("export")
+def export_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Where to write the CSV.")],
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Write cases in the import format (so the file imports back unchanged).
+
+    Every case by default; with --user, only that user's cases."""
+    from lossmit_tui.services.exporter import export_cases
+
+    rt = Runtime(ctx, db, user, today)
+    with _user_errors():
+        count = export_cases(rt.engine, file, rt.username, assignee=user)
+    typer.echo(f"Wrote {count} case(s) to {file}.")
+
+
+@app.command()
+def queue(
+    ctx: typer.Context,
+    view: Annotated[str, typer.Option("--view", help="mine, unassigned or all.")] = "mine",
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many rows.")] = 50,
+    fmt: FormatOpt = "table",
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Print the work queue in the order the TUI shows it."""
+    from db.engine import session_scope
+    from db.queries import View, queue_page
+    from lossmit_tui.queue_rows import queue_record
+    from lossmit_tui.services.users import require_user
+
+    rt = Runtime(ctx, db, user, today)
+    try:
+        chosen = View(view)
+    except ValueError:
+        raise typer.BadParameter(f"{view!r} is not a view; use one of: "
+                                 + ", ".join(v.value for v in View), param_hint="--view") from None
+    with _user_errors(), session_scope(rt.engine) as session:
+        me = require_user(session, rt.username)
+        rows = queue_page(session, chosen, me.id, limit)
+    records = [queue_record(r, rt.today, rt.settings.urgency_weights) for r in rows]
+    columns = ["loan_number", "borrower_name", "assignee", "stage", "days_delinquent",
+               "bucket", "next_action_on", "next_action_kind", "urgency"]
+    if fmt != "table":
+        columns += ["investor", "property_state", "sale_date"]
+    _emit(records, columns, fmt, empty=f"No open cases in the {chosen.value!r} view.")
+
+
+@app.command()
+def tasks(
+    ctx: typer.Context,
+    due: Annotated[str, typer.Option(
+        "--due", help="overdue, today (overdue included), week (due by Sunday, overdue "
+                      "included) or all.")] = "week",
+    fmt: FormatOpt = "table",
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Print the current user's open tasks by due date."""
+    from db.engine import session_scope
+    from db.queries import Due, open_tasks
+    from lossmit_tui.queue_rows import task_record
+    from lossmit_tui.services.users import require_user
+
+    rt = Runtime(ctx, db, user, today)
+    try:
+        window = Due(due)
+    except ValueError:
+        raise typer.BadParameter(f"{due!r} is not one of: overdue, today, week, all",
+                                 param_hint="--due") from None
+    with _user_errors(), session_scope(rt.engine) as session:
+        me = require_user(session, rt.username)
+        rows = open_tasks(session, me.id, window, rt.today)
+    records = [task_record(r, rt.today) for r in rows]
+    columns = ["due", "bucket", "loan_number", "borrower_name", "kind", "title", "rule"]
+    if fmt != "table":
+        columns += ["status", "assignee"]
+    _emit(records, columns, fmt, empty=f"No open tasks due ({window.value}).")
+
+
+@users_app.command("add")
+def users_add(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Login name, e.g. jdoe.")],
+    name: Annotated[str, typer.Option("--name", help="Full name as shown on screen.")],
+    role: Annotated[str, typer.Option("--role", help="specialist, lead or admin.")],
+    team: Annotated[str | None, typer.Option("--team", help="Team name.")] = None,
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Add a user."""
+    from db.engine import session_scope
+    from lossmit_tui.services.users import add_user
+
+    rt = Runtime(ctx, db, user, today)
+    with _user_errors(), session_scope(rt.engine, write=True) as session:
+        added = add_user(session, rt.username, username, name, role, team)
+    typer.echo(f"Added {added.username} ({added.display_name}, {added.role}).")
+
+
+@users_app.command("list")
+def users_list(
+    ctx: typer.Context,
+    fmt: FormatOpt = "table",
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """List users."""
+    from dataclasses import asdict
+
+    from db.engine import session_scope
+    from db.queries import list_users
+
+    rt = Runtime(ctx, db, user, today)
+    with session_scope(rt.engine) as session:
+        rows = [asdict(u) for u in list_users(session)]
+    _emit(rows, ["username", "display_name", "role", "team", "active"], fmt,
+          empty="No users yet. Add one: lossmit users add USERNAME --name NAME --role "
+                "specialist")
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    ctx: typer.Context, db: DbOpt = None, user: UserOpt = None, today: TodayOpt = None
+) -> None:
+    """Bring the database schema up to date (a SQLite file is backed up first)."""
+    from db import migrate
+
+    rt = Runtime(ctx, db, user, today)
+    with _user_errors():
+        rt.engine  # noqa: B018  (opening the store upgrades it)
+        typer.echo(f"Database schema is at {migrate.current_revision(rt.engine)} (current).")
+
+
+@db_app.command("current")
+def db_current(
+    ctx: typer.Context, db: DbOpt = None, user: UserOpt = None, today: TodayOpt = None
+) -> None:
+    """Show the database's schema revision without changing anything."""
+    from db import migrate
+    from db.engine import make_engine
+
+    rt = Runtime(ctx, db, user, today)
+    with _user_errors():
+        revision = migrate.current_revision(make_engine(rt.settings.db_url))
+    if revision is None:
+        typer.echo(f"empty database (no schema yet); head is {migrate.HEAD}")
+    else:
+        state = "current" if revision == migrate.HEAD else f"behind head {migrate.HEAD}"
+        typer.echo(f"{revision} ({state})")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    app(args=argv, prog_name="lossmit")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

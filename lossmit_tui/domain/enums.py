@@ -1,0 +1,169 @@
+"""The closed vocabularies of the domain (DOMAIN.md sections 2-3), stored as text."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    SPECIALIST = "specialist"
+    LEAD = "lead"
+    ADMIN = "admin"
+
+
+class Investor(StrEnum):
+    FNMA = "FNMA"
+    FHLMC = "FHLMC"
+    FHA = "FHA"
+    VA = "VA"
+    USDA = "USDA"
+    PORTFOLIO = "PORTFOLIO"
+    PLS = "PLS"
+
+
+class Occupancy(StrEnum):
+    OWNER = "owner"
+    SECOND_HOME = "second_home"
+    INVESTMENT = "investment"
+
+
+class Hardship(StrEnum):
+    UNEMPLOYMENT = "unemployment"
+    INCOME_REDUCTION = "income_reduction"
+    DIVORCE = "divorce"
+    DEATH = "death"
+    ILLNESS = "illness"
+    DISASTER = "disaster"
+    DISTANT_TRANSFER = "distant_transfer"
+    BUSINESS_FAILURE = "business_failure"
+    INCREASED_EXPENSES = "increased_expenses"
+    OTHER = "other"
+
+
+class Stage(StrEnum):
+    NEW = "new"
+    OUTREACH = "outreach"
+    APPLICATION = "application"
+    EVALUATION = "evaluation"
+    OFFER = "offer"
+    DENIED = "denied"
+    APPEAL = "appeal"
+    TRIAL = "trial"
+    PLAN = "plan"
+    CURED = "cured"
+    MODIFIED = "modified"
+    SHORT_SALE = "short_sale"
+    DEED_IN_LIEU = "deed_in_lieu"
+    PAID_OFF = "paid_off"
+    FORECLOSED = "foreclosed"
+    TRANSFERRED = "transferred"
+
+    @property
+    def is_closed(self) -> bool:
+        """True for the stages that end a case (it can still be reopened)."""
+        return self in CLOSED_STAGES
+
+
+CLOSED_STAGES = frozenset(
+    {
+        Stage.CURED,
+        Stage.MODIFIED,
+        Stage.SHORT_SALE,
+        Stage.DEED_IN_LIEU,
+        Stage.PAID_OFF,
+        Stage.FORECLOSED,
+        Stage.TRANSFERRED,
+    }
+)
+
+
+class TaskKind(StrEnum):
+    CALLBACK = "callback"
+    DOCUMENTS_DUE = "documents_due"
+    REGULATORY_DEADLINE = "regulatory_deadline"
+    TRIAL_PAYMENT = "trial_payment"
+    REVIEW = "review"
+    OTHER = "other"
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class CallDirection(StrEnum):
+    OUTBOUND = "outbound"
+    INBOUND = "inbound"
+
+
+class Party(StrEnum):
+    BORROWER = "borrower"
+    CO_BORROWER = "co_borrower"
+    THIRD_PARTY = "authorized_third_party"
+    ATTORNEY = "attorney"
+    COUNSELOR = "housing_counselor"
+    NONE = "none"
+
+
+class CallResult(StrEnum):
+    RPC = "right_party_contact"
+    NO_ANSWER = "no_answer"
+    VOICEMAIL = "voicemail_left"
+    WRONG_NUMBER = "wrong_number"
+    BUSY = "busy"
+    DISCONNECTED = "disconnected"
+
+
+class Outcome(StrEnum):
+    HARDSHIP_DISCUSSED = "hardship_discussed"
+    OPTIONS_EXPLAINED = "options_explained"
+    APPLICATION_REQUESTED = "application_requested"
+    PROMISE_TO_PAY = "promise_to_pay"
+    REFUSED = "refused"
+    DISPUTE = "dispute"
+    ESCALATION = "escalation"
+    CALLBACK_REQUESTED = "callback_requested"
+
+
+class EventKind(StrEnum):
+    APPLICATION_RECEIVED = "application_received"
+    APPLICATION_COMPLETE = "application_complete"
+    OFFER_SENT = "offer_sent"
+    OFFER_ACCEPTED = "offer_accepted"
+    OFFER_REJECTED = "offer_rejected"
+    DENIED = "denied"
+    APPEAL_RECEIVED = "appeal_received"
+    APPEAL_DECIDED = "appeal_decided"
+    TRIAL_STARTED = "trial_started"
+    TRIAL_PAYMENT = "trial_payment"
+    PLAN_STARTED = "plan_started"
+    STAGE_CHANGED = "stage_changed"
+    LIVE_CONTACT = "live_contact"
+    WRITTEN_NOTICE_SENT = "written_notice_sent"
+    SPOC_ASSIGNED = "spoc_assigned"
+    PAYMENT_RECEIVED = "payment_received"
+    FC_REFERRAL = "fc_referral"
+    SALE_SCHEDULED = "sale_scheduled"
+
+
+class DocType(StrEnum):
+    FORM_710 = "form_710"
+    PAY_STUBS = "pay_stubs"
+    BANK_STATEMENTS = "bank_statements"
+    BENEFIT_LETTER = "benefit_letter"
+    TAX_RETURN = "tax_return"
+    RENT_RECEIPTS = "rent_receipts"
+    HARDSHIP_LETTER = "hardship_letter"
+    DIVORCE_DECREE = "divorce_decree"
+    DEATH_CERTIFICATE = "death_certificate"
+    MEDICAL_BILLS = "medical_bills"
+    DISASTER_CLAIM = "disaster_claim"
+    TRANSFER_LETTER = "transfer_letter"
+    FORM_4506C = "form_4506c"
+
+
+class DocStatus(StrEnum):
+    REQUESTED = "requested"
+    RECEIVED = "received"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    EXPIRED = "expired"

@@ -1,0 +1,149 @@
+"""Parsing and formatting of the plain values that cross the edges: money, rates, dates, text.
+
+Money is integer cents, rates are Decimal percent (stored as thousandths of a percent), dates
+are `datetime.date`. Every parser raises `ValueError` with a message a user can act on.
+"""
+
+import re
+import unicodedata
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+_MONEY = re.compile(r"^\$?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$")
+_RATE = re.compile(r"^(\d{1,2})(\.\d{1,3})?%?$")
+_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+MAX_CENTS = 10**13  # $100 billion: far beyond any single loan, small enough to catch typos
+
+
+def parse_money(text: str) -> int:
+    """Parse `1234.56`, `1,234.56` or `$1,234.56` into non-negative integer cents."""
+    raw = text.strip()
+    if raw.startswith("-") or raw.startswith("$-") or raw.startswith("($"):
+        raise ValueError(f"{raw!r} is negative; amounts must be zero or more")
+    if not _MONEY.match(raw):
+        raise ValueError(f"{raw!r} is not an amount (use 1234.56, 1,234.56 or $1,234.56)")
+    cents = int(Decimal(raw.lstrip("$").replace(",", "")) * 100)
+    if cents >= MAX_CENTS:
+        raise ValueError(f"{raw!r} is implausibly large")
+    return cents
+
+
+def format_money(cents: int) -> str:
+    """Cents as the plain CSV form `1234.56` (no separators, two decimals)."""
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{part:02d}"
+
+
+def display_money(cents: int | None) -> str:
+    """Cents as a person reads them: `$1,234.56`; empty for an unknown amount."""
+    if cents is None:
+        return ""
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    return f"{sign}${whole:,}.{part:02d}"
+
+
+def parse_rate(text: str) -> Decimal:
+    """Parse an annual rate `6.875` or `6.875%` (at most three decimals, below 30%)."""
+    raw = text.strip()
+    if raw.startswith("-"):
+        raise ValueError(f"{raw!r} is negative; a rate must be zero or more")
+    if not _RATE.match(raw):
+        raise ValueError(f"{raw!r} is not a rate (use 6.875 or 6.875%, at most 3 decimals)")
+    rate = Decimal(raw.rstrip("%"))
+    if rate >= 30:
+        raise ValueError(f"{raw!r} is not a plausible mortgage rate (must be below 30%)")
+    return rate
+
+
+def rate_to_milli(rate: Decimal) -> int:
+    """A percent rate as the stored integer of thousandths of a percent (6.875 -> 6875)."""
+    return int((rate * 1000).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def milli_to_rate(milli: int) -> Decimal:
+    """The stored thousandths of a percent back to a Decimal percent (6875 -> 6.875)."""
+    return (Decimal(milli) / 1000).quantize(Decimal("0.001"))
+
+
+def format_rate(milli: int) -> str:
+    """Stored thousandths of a percent as the CSV form `6.875`."""
+    return str(milli_to_rate(milli))
+
+
+def parse_date(text: str) -> date:
+    """Parse `YYYY-MM-DD` or `MM/DD/YYYY` into a date."""
+    raw = text.strip()
+    try:
+        if _ISO_DATE.match(raw):
+            return date.fromisoformat(raw)
+        m = _US_DATE.match(raw)
+        if m:
+            return date(int(m.group(3)), int(m.group(1)), int(m.group(2)))
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a real calendar date") from None
+    raise ValueError(f"{raw!r} is not a date (use YYYY-MM-DD or MM/DD/YYYY)")
+
+
+def parse_bool(text: str) -> bool:
+    """Parse yes/no style flags: true/false, yes/no, y/n, 1/0."""
+    raw = text.strip().lower()
+    if raw in {"true", "yes", "y", "1"}:
+        return True
+    if raw in {"false", "no", "n", "0"}:
+        return False
+    raise ValueError(f"{text.strip()!r} is not true or false (use true/false, yes/no, 1/0)")
+
+
+def clean_text(text: str) -> str:
+    """Strip control characters (ESC included) and surrounding blanks from untrusted text.
+
+    Tabs and newlines inside the text become single spaces: a name or address is one line.
+    """
+    out = []
+    for ch in text:
+        if ch in "\t\r\n":
+            out.append(" ")
+        elif unicodedata.category(ch) in ("Cc", "Cf") and ch != "\u200d":
+            continue
+        else:
+            out.append(ch)
+    return re.sub(r" {2,}", " ", "".join(out)).strip()
+
+
+def clean_multiline(text: str) -> str:
+    """Strip control characters from free text (notes) but keep its line breaks."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(clean_text(line) for line in lines).strip("\n")
+
+
+def parse_phone(text: str) -> str:
+    """Parse a US phone number into its 10 digits (a leading 1 or +1 is dropped)."""
+    digits = re.sub(r"[\s().\-+]", "", text.strip())
+    if not digits.isdigit():
+        raise ValueError(f"{text.strip()!r} is not a phone number")
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    if len(digits) != 10 or digits[0] in "01":
+        raise ValueError(f"{text.strip()!r} is not a 10-digit US phone number")
+    return digits
+
+
+def display_phone(digits: str | None) -> str:
+    """Ten stored digits as `(555) 234-5678`."""
+    if not digits:
+        return ""
+    if len(digits) != 10:
+        return digits
+    return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
+
+
+def to_decimal(text: str) -> Decimal:
+    """Decimal from text, with a user-facing message on failure."""
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not a number") from None

@@ -1,0 +1,84 @@
+"""Queue and task rows as the user sees them: the same figures for the CLI and the TUI."""
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from db.queries import QueueRow, TaskRow, end_of_week
+from lossmit_tui.domain import urgency
+from lossmit_tui.domain.delinquency import bucket, days_delinquent
+
+
+def _day(moment: datetime | None) -> date | None:
+    return moment.date() if moment else None
+
+
+def urgency_input(row: QueueRow, today: date) -> urgency.UrgencyInput:
+    """What the urgency score reads from a queue row."""
+    return urgency.UrgencyInput(
+        today=today,
+        next_action_on=row.next_action_on,
+        days_delinquent=days_delinquent(row.next_due_date, today),
+        sale_date=row.fc_sale_date,
+        promise_due_on=row.promise_due_on,
+        promise_kept=row.promise_kept_on is not None,
+        last_rpc_on=_day(row.last_rpc_at),
+        stage=row.stage,
+    )
+
+
+def queue_record(row: QueueRow, today: date, weights: Mapping[str, float]) -> dict[str, Any]:
+    """A queue row as plain values (dates as ISO text), the shape `lossmit queue` prints."""
+    return {
+        "loan_number": row.loan_number,
+        "borrower_name": row.borrower_name,
+        "assignee": row.assignee,
+        "stage": row.stage,
+        "days_delinquent": days_delinquent(row.next_due_date, today),
+        "bucket": bucket(row.next_due_date, today).value,
+        "next_action_on": row.next_action_on.isoformat() if row.next_action_on else None,
+        "next_action_kind": row.next_action_kind,
+        "urgency": urgency.score(urgency_input(row, today), weights),
+        "investor": row.investor,
+        "property_state": row.property_state,
+        "sale_date": row.fc_sale_date.isoformat() if row.fc_sale_date else None,
+    }
+
+
+def relative_day(day: date | None, today: date) -> str:
+    """`today`, `tomorrow`, `in 3d`, `2d late`: how far a date is from today."""
+    if day is None:
+        return ""
+    delta = (day - today).days
+    if delta == 0:
+        return "today"
+    if delta == 1:
+        return "tomorrow"
+    return f"in {delta}d" if delta > 0 else f"{-delta}d late"
+
+
+def task_bucket(due: date, today: date) -> str:
+    """overdue, today, tomorrow, this_week or later."""
+    delta = (due - today).days
+    if delta < 0:
+        return "overdue"
+    if delta == 0:
+        return "today"
+    if delta == 1:
+        return "tomorrow"
+    return "this_week" if due <= end_of_week(today) else "later"
+
+
+def task_record(row: TaskRow, today: date) -> dict[str, Any]:
+    """A task row as plain values, the shape `lossmit tasks` prints."""
+    return {
+        "loan_number": row.loan_number,
+        "borrower_name": row.borrower_name,
+        "kind": row.kind,
+        "title": row.title,
+        "due": row.due.isoformat(),
+        "bucket": task_bucket(row.due, today),
+        "rule": row.rule,
+        "status": row.status,
+        "assignee": row.assignee,
+    }

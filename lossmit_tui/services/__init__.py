@@ -1,0 +1,1 @@
+"""What a user does, as functions over a session. Each write commits with its audit row."""

@@ -1,0 +1,47 @@
+"""Export cases in the extract's own format, so the file can be imported back unchanged."""
+
+import csv
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from db.engine import session_scope
+from db.models import Case, User
+from lossmit_tui.services import audit
+from lossmit_tui.services.extract import COLUMNS, HEADER
+from lossmit_tui.services.users import require_user
+
+
+def export_cases(engine: Engine, path: Path, actor_name: str,
+                 assignee: str | None = None) -> int:
+    """Write every case (or `assignee`'s) to `path` ordered by loan number; returns the count.
+
+    The export is audited: who took which cases out, when."""
+    cases, users = Case.__table__, User.__table__
+    fields = [cases.c[c.field] for c in COLUMNS if c.field != "assignee_id"]
+    query = (
+        sa.select(*fields, users.c.username.label("assignee_id"))
+        .select_from(cases.outerjoin(users, cases.c.assignee_id == users.c.id))
+        .order_by(cases.c.loan_number)
+    )
+    count = 0
+    with session_scope(engine, write=True) as session:
+        actor = require_user(session, actor_name)
+        if assignee is not None:
+            owner = require_user(session, assignee)
+            query = query.where(cases.c.assignee_id == owner.id)
+        tmp = path.with_name(path.name + ".part")
+        with tmp.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(HEADER)
+            result = session.connection().execution_options(yield_per=5000).execute(query)
+            for row in result.mappings():
+                writer.writerow(
+                    "" if row[c.field] is None else c.write(row[c.field]) for c in COLUMNS
+                )
+                count += 1
+        tmp.replace(path)
+        audit.record(session, actor, "export", path.name, "export",
+                     after={"file": str(path), "cases": count, "assignee": assignee})
+    return count

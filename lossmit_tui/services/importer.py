@@ -1,0 +1,308 @@
+"""Import the daily servicing extract (CSV): validate the whole file, then upsert by loan number.
+
+Nothing is written unless every row is valid. Loans missing from the file are listed, never
+closed or deleted. One transaction and one audit row per import.
+"""
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from db.engine import session_scope
+from db.models import Case, User, utcnow
+from lossmit_tui.domain.enums import Stage
+from lossmit_tui.services import audit
+from lossmit_tui.services.extract import (
+    BY_NAME,
+    HEADER,
+    REQUIRED,
+    Column,
+    time_zone_for,
+    zip_state_and_zone,
+)
+from lossmit_tui.services.users import require_user
+
+CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the file, where it is and what is wrong."""
+
+    line: int
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}, column {self.column}" if self.column else f"line {self.line}"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class ParsedRow:
+    line: int
+    values: dict[str, Any]  # case field -> parsed value, for the columns the file has
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, in a dry run or on bad input, would do / refused)."""
+
+    file: str
+    dry_run: bool = False
+    rows: int = 0
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    missing: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _has_bad_bytes(text: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def parse_extract(
+    data: bytes, users: dict[str, tuple[int, bool]], today: date
+) -> tuple[list[str], list[ParsedRow], list[Problem]]:
+    """Parse and validate a whole extract. Returns the header's column names, the parsed rows
+    and every problem found; rows are only usable when there are no problems.
+
+    `users` maps username -> (user id, active)."""
+    problems: list[Problem] = []
+    if not data.strip():
+        return [], [], [Problem(1, None, "the file is empty; expected a header row with: "
+                                + ", ".join(REQUIRED) + " (and optional columns)")]
+    # Undecodable bytes become lone surrogates, so a bad byte can be reported at its cell.
+    text = data.decode("utf-8-sig", errors="surrogateescape")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        raw_header = next(reader)
+    except csv.Error as exc:
+        return [], [], [Problem(1, None, f"the header is not valid CSV ({exc})")]
+
+    header = [h.strip().lower() for h in raw_header]
+    columns: list[Column | None] = []
+    seen: set[str] = set()
+    for name in header:
+        if _has_bad_bytes(name):
+            problems.append(Problem(1, None, "the header is not valid UTF-8 text"))
+            columns.append(None)
+        elif name in seen:
+            problems.append(Problem(1, name, "appears twice in the header"))
+            columns.append(None)
+        elif name not in BY_NAME:
+            problems.append(Problem(1, name or "(blank)",
+                                    "is not a known column; known columns are: "
+                                    + ", ".join(HEADER)))
+            columns.append(None)
+        else:
+            columns.append(BY_NAME[name])
+        seen.add(name)
+    for name in REQUIRED:
+        if name not in seen:
+            problems.append(Problem(1, name, "required column is missing from the header"))
+
+    rows: list[ParsedRow] = []
+    first_line_of: dict[str, int] = {}
+    line_end = reader.line_num
+    try:
+        for record in reader:
+            line = line_end + 1
+            line_end = reader.line_num
+            if not record or all(not cell.strip() for cell in record):
+                continue
+            if len(record) != len(header):
+                problems.append(Problem(line, None, f"has {len(record)} fields but the header "
+                                                    f"has {len(header)}"))
+                continue
+            values: dict[str, Any] = {}
+            for column, cell in zip(columns, record, strict=True):
+                if column is None:
+                    continue
+                if _has_bad_bytes(cell):
+                    problems.append(Problem(line, column.name, "is not valid UTF-8 text"))
+                    continue
+                if not cell.strip():
+                    if column.required:
+                        problems.append(Problem(line, column.name, "is required but empty"))
+                    else:
+                        values[column.field] = column.default
+                    continue
+                try:
+                    values[column.field] = column.parse(cell)
+                except ValueError as exc:
+                    problems.append(Problem(line, column.name, str(exc)))
+            problems.extend(_check_row(line, values, users, today))
+            loan = values.get("loan_number")
+            if loan is not None:
+                if loan in first_line_of:
+                    problems.append(Problem(line, "loan_number", f"{loan} is a duplicate of "
+                                                                 f"line {first_line_of[loan]}"))
+                else:
+                    first_line_of[loan] = line
+            rows.append(ParsedRow(line, values))
+    except csv.Error as exc:
+        problems.append(Problem(line_end + 1, None, f"is not valid CSV ({exc})"))
+    if not rows and not problems:
+        problems.append(Problem(2, None, "the file has a header but no loan rows"))
+    return [h for h in header if h in BY_NAME], rows, problems
+
+
+def _check_row(
+    line: int, values: dict[str, Any], users: dict[str, tuple[int, bool]], today: date
+) -> list[Problem]:
+    """Checks that need more than one cell, or the store."""
+    out: list[Problem] = []
+    username = values.get("assignee_id")  # an empty cell means "unassigned" (None)
+    if username is not None:
+        found = users.get(username)
+        if found is None:
+            out.append(Problem(line, "assignee", f"no user {username!r}; add them with "
+                                                 f"'lossmit users add {username}' first"))
+        elif not found[1]:
+            out.append(Problem(line, "assignee", f"user {username!r} is deactivated"))
+        else:
+            values["assignee_id"] = found[0]
+    state, zip_code = values.get("property_state"), values.get("property_zip")
+    if state and zip_code:
+        found_zip = zip_state_and_zone(zip_code)
+        if found_zip and found_zip[0] != state:
+            out.append(Problem(line, "property_zip",
+                               f"ZIP {zip_code} is in {found_zip[0]}, not {state}"))
+    origination = values.get("origination_date")
+    if origination and origination > today:
+        out.append(Problem(line, "origination_date", f"{origination} is in the future"))
+    due = values.get("next_due_date")
+    if origination and due and due < origination:
+        out.append(Problem(line, "next_due_date",
+                           f"{due} is before the origination date {origination}"))
+    return out
+
+
+def _derived(values: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
+    """Fields the store derives from the file's: the property's time zone."""
+    if "property_state" not in values and "property_zip" not in values:
+        return {}
+    state = values.get("property_state", current and current.get("property_state"))
+    zip_code = values.get("property_zip", current and current.get("property_zip"))
+    return {"property_tz": time_zone_for(state, zip_code) if state else None}
+
+
+def _new_case(values: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A full row for a new case (core inserts do not apply model defaults)."""
+    row: dict[str, Any] = {c.name: None for c in Case.__table__.columns if c.name != "id"}
+    row.update(
+        occupancy="owner", stage=Stage.NEW.value, fdcpa_covered=False,
+        cease_communication=False, attorney_represented=False, version=1,
+        created_at=now, updated_at=now,
+    )
+    row.update(values)
+    row.update(_derived(values, None))
+    return row
+
+
+def import_extract(
+    engine: Engine, path: Path, actor_name: str, today: date, *, dry_run: bool = False
+) -> ImportReport:
+    """Validate `path` whole; unless invalid or a dry run, upsert it in one transaction."""
+    report = ImportReport(file=str(path), dry_run=dry_run)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        report.problems.append(Problem(0, None, f"cannot read the file: {exc.strerror}"))
+        return report
+
+    with session_scope(engine, write=not dry_run) as session:
+        actor = require_user(session, actor_name)
+        users = {u.username: (u.id, u.active) for u in session.exec(select(User))}
+        _, rows, problems = parse_extract(data, users, today)  # type: ignore[arg-type]
+        report.rows = len(rows)
+        if problems:
+            report.problems = problems
+            return report
+        _upsert(session, rows, report, dry_run=dry_run)
+        if dry_run:
+            return report
+        audit.record(
+            session, actor, "import", path.name, "import",
+            after={
+                "file": str(path),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "rows": report.rows,
+                "added": len(report.added),
+                "updated": len(report.updated),
+                "unchanged": report.unchanged,
+                "missing_from_file": len(report.missing),
+            },
+        )
+    return report
+
+
+def _upsert(session: Session, rows: list[ParsedRow], report: ImportReport, *,
+            dry_run: bool) -> None:
+    table = Case.__table__
+    now = utcnow()
+    conn = session.connection()
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start:start + CHUNK]
+        loans = [r.values["loan_number"] for r in chunk]
+        fields = sorted({f for r in chunk for f in r.values} | {"property_tz"})
+        existing = {
+            m["loan_number"]: dict(m)
+            for m in conn.execute(
+                sa.select(table.c.id, *[table.c[f] for f in fields if f != "loan_number"],
+                          table.c.loan_number).where(table.c.loan_number.in_(loans))
+            ).mappings()
+        }
+        for row in chunk:
+            loan = row.values["loan_number"]
+            current = existing.get(loan)
+            if current is None:
+                inserts.append(_new_case(row.values, now))
+                report.added.append(loan)
+                continue
+            wanted = {**row.values, **_derived(row.values, current)}
+            changed = {k: v for k, v in wanted.items() if current.get(k) != v}
+            if not changed:
+                report.unchanged += 1
+                continue
+            report.updated.append(loan)
+            updates.append({"case_id": current["id"],
+                            **{f"new_{k}": v for k, v in wanted.items() if k != "loan_number"}})
+
+    in_file = {r.values["loan_number"] for r in rows}
+    open_loans = conn.execute(
+        sa.select(table.c.loan_number).where(table.c.closed_at.is_(None))
+    ).scalars()
+    report.missing = sorted(loan for loan in open_loans if loan not in in_file)
+    if dry_run:
+        return
+    if inserts:
+        conn.execute(table.insert(), inserts)
+    # Group updates by the set of columns they carry, so each group is one executemany.
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for upd in updates:
+        groups.setdefault(tuple(sorted(k for k in upd if k != "case_id")), []).append(upd)
+    for keys, params in groups.items():
+        stmt = (
+            table.update()
+            .where(table.c.id == sa.bindparam("case_id"))
+            .values({k.removeprefix("new_"): sa.bindparam(k) for k in keys},
+                    version=table.c.version + 1, updated_at=now)
+        )
+        conn.execute(stmt, params)

@@ -1,0 +1,525 @@
+"""Synthetic caseloads for the demo, tests and benchmarks: realistic, deterministic, fast.
+
+Same seed and same `today` give the same database. Rows go in through the driver's
+executemany in chunks (no ORM objects), so a million cases take well under two minutes.
+Names come from Faker's US name lists (weighted by frequency), places from the `zipcodes`
+dataset (real city/state/ZIP/time-zone/area-code combinations).
+"""
+
+import json
+import random
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from itertools import accumulate
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from db.engine import is_sqlite, session_scope
+from db.models import AuditEvent, CallNote, Case, CaseEvent, Document, Task, User
+from lossmit_tui.domain.delinquency import add_months
+from lossmit_tui.domain.enums import (
+    CLOSED_STAGES,
+    CallDirection,
+    CallResult,
+    DocStatus,
+    DocType,
+    EventKind,
+    Hardship,
+    Investor,
+    Outcome,
+    Party,
+    Role,
+    Stage,
+    TaskKind,
+)
+from lossmit_tui.services.errors import InvalidInput
+
+CHUNK = 20_000
+PIPELINE_FROM = 50_000  # cases; below this a second process costs more than it saves
+CASES_PER_SPECIALIST = 250
+TEAM_SIZE = 10
+
+
+@dataclass
+class SeedReport:
+    cases: int = 0
+    tasks: int = 0
+    notes: int = 0
+    events: int = 0
+    documents: int = 0
+    users: int = 0
+    specialist: str = ""  # the first specialist: who the demo opens as
+    lead: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _weighted(pairs: Sequence[tuple[Any, float]]) -> tuple[list[Any], list[float]]:
+    values = [p[0] for p in pairs]
+    return values, list(accumulate(p[1] for p in pairs))
+
+
+@cache
+def _name_lists() -> tuple[tuple[list[str], list[float]], tuple[list[str], list[float]]]:
+    from faker.providers.person.en_US import Provider
+
+    firsts = {**Provider.first_names_female, **Provider.first_names_male}
+    return _weighted(list(firsts.items())), _weighted(list(Provider.last_names.items()))
+
+
+@cache
+def _places() -> list[tuple[str, str, str, str, list[str]]]:
+    """(city, state, zip, time zone, area codes) for standard, active, mainland-ish ZIPs."""
+    import zipcodes
+
+    states = {
+        "AL", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "ID", "IL", "IN", "IA", "KS", "KY",
+        "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY",
+        "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
+        "WV", "WI", "WY", "DC", "AK", "HI",
+    }
+    return [
+        (z["city"].title(), z["state"], z["zip_code"], z["timezone"], z["area_codes"] or ["555"])
+        for z in zipcodes.list_all()
+        if z["zip_code_type"] == "STANDARD" and z["active"] and z["state"] in states
+        and z["timezone"]
+    ]
+
+
+_STREETS = ("Oak", "Maple", "Cedar", "Pine", "Elm", "Washington", "Lake", "Hill", "Main",
+            "Park", "Walnut", "Sunset", "Ridge", "Church", "Meadow", "Willow", "Highland",
+            "Jefferson", "Lincoln", "River", "Spring", "Forest", "Mill", "Cherry", "Valley")
+_SUFFIXES = ("St", "Ave", "Dr", "Ln", "Rd", "Ct", "Blvd", "Way", "Pl", "Cir")
+
+_INVESTORS = _weighted([(Investor.FNMA, 35), (Investor.FHLMC, 25), (Investor.FHA, 20),
+                        (Investor.VA, 8), (Investor.USDA, 3), (Investor.PORTFOLIO, 5),
+                        (Investor.PLS, 4)])
+_OCCUPANCY = _weighted([("owner", 88), ("second_home", 4), ("investment", 8)])
+# Installments missed -> share of the caseload (0 = under 30 days, still "current" bucket).
+_MISSED = _weighted([(0, 8), (1, 30), (2, 20), (3, 12), (4, 6), (5, 5), (6, 4), (8, 4),
+                     (10, 3), (12, 3), (18, 3), (24, 2)])
+_OPEN_STAGES = _weighted([(Stage.NEW, 15), (Stage.OUTREACH, 35), (Stage.APPLICATION, 15),
+                          (Stage.EVALUATION, 8), (Stage.OFFER, 5), (Stage.DENIED, 3),
+                          (Stage.APPEAL, 1), (Stage.TRIAL, 7), (Stage.PLAN, 6)])
+_CLOSED = [Stage.CURED, Stage.MODIFIED, Stage.PAID_OFF, Stage.SHORT_SALE, Stage.TRANSFERRED]
+_HARDSHIPS = [h.value for h in Hardship]
+_WORKED = {Stage.APPLICATION, Stage.EVALUATION, Stage.OFFER, Stage.DENIED, Stage.APPEAL,
+           Stage.TRIAL, Stage.PLAN}
+
+# What the first task of a case in each stage is: (kind, title, rule citation or None).
+_TASK_FOR_STAGE: dict[str, list[tuple[str, str, str | None]]] = {
+    Stage.NEW: [(TaskKind.CALLBACK, "First contact attempt", None),
+                (TaskKind.REGULATORY_DEADLINE, "Live contact due (day 36)", "1024.39(a)")],
+    Stage.OUTREACH: [(TaskKind.CALLBACK, "Follow-up call", None),
+                     (TaskKind.CALLBACK, "Return borrower's call", None),
+                     (TaskKind.REGULATORY_DEADLINE, "Early-intervention notice (day 45)",
+                      "1024.39(b)")],
+    Stage.APPLICATION: [(TaskKind.DOCUMENTS_DUE, "Missing: two recent pay stubs", None),
+                        (TaskKind.DOCUMENTS_DUE, "Missing: signed 4506-C", None),
+                        (TaskKind.REGULATORY_DEADLINE, "Acknowledge application (5 BD)",
+                         "1024.41(b)(2)(i)(B)")],
+    Stage.EVALUATION: [(TaskKind.REGULATORY_DEADLINE, "Decide complete application (30 days)",
+                        "1024.41(c)(1)"),
+                       (TaskKind.REVIEW, "Underwriting review", None)],
+    Stage.OFFER: [(TaskKind.CALLBACK, "Offer acceptance follow-up", None),
+                  (TaskKind.REGULATORY_DEADLINE, "Offer acceptance window ends", "1024.41(e)")],
+    Stage.DENIED: [(TaskKind.REGULATORY_DEADLINE, "Appeal window closes", "1024.41(h)"),
+                   (TaskKind.CALLBACK, "Discuss denial and liquidation options", None)],
+    Stage.APPEAL: [(TaskKind.REGULATORY_DEADLINE, "Decide appeal (30 days)", "1024.41(h)(4)")],
+    Stage.TRIAL: [(TaskKind.TRIAL_PAYMENT, "Trial payment due", None)],
+    Stage.PLAN: [(TaskKind.REVIEW, "Plan payment check", None)],
+}
+_SECOND_TASK = [(TaskKind.CALLBACK, "Call back as agreed", None),
+                (TaskKind.REVIEW, "Review file before call", None),
+                (TaskKind.OTHER, "Update hardship details", None)]
+
+_NOTE_TEXT = {
+    CallResult.RPC: [
+        "Spoke with borrower. Hardship: {h}. Explained repayment plan, forbearance and "
+        "modification. Borrower will send Form 710 and two recent pay stubs.",
+        "Borrower called in about the notice. Verified identity (last 4 of SSN). Reviewed "
+        "missing documents; borrower will upload bank statements this week.",
+        "Discussed options. Borrower intends to keep the home. Promised a payment; "
+        "follow-up call scheduled.",
+    ],
+    CallResult.NO_ANSWER: ["Outbound call, no answer. No voicemail set up."],
+    CallResult.VOICEMAIL: ["Left voicemail with callback number and SPOC name."],
+    CallResult.WRONG_NUMBER: ["Number reached someone else; they do not know the borrower."],
+    CallResult.BUSY: ["Line busy; will retry later today."],
+}
+_RESULTS = _weighted([(CallResult.RPC, 35), (CallResult.NO_ANSWER, 30),
+                      (CallResult.VOICEMAIL, 28), (CallResult.WRONG_NUMBER, 3),
+                      (CallResult.BUSY, 4)])
+
+
+def _payment_cents(principal_cents: int, rate_milli: int, months: int = 360) -> int:
+    """Level monthly P&I (floats are fine for made-up data)."""
+    r = rate_milli / 100_000 / 12
+    if r == 0:
+        return round(principal_cents / months)
+    return round(principal_cents * r / (1 - (1 + r) ** -months))
+
+
+def _driver_values(sqlite: bool) -> tuple[Any, Any]:
+    """Converters for dates and timestamps into what the driver stores directly.
+
+    SQLite gets the same ISO text SQLAlchemy's SQLite types write and read back; PostgreSQL
+    takes the Python objects as they are. Used only while building lookup tables."""
+    if sqlite:
+        return date.isoformat, lambda v: v.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return (lambda v: v), (lambda v: v)
+
+
+class _Writer:
+    """executemany of tuples into one table, in the dialect's parameter style."""
+
+    def __init__(self, conn: Connection, table: sa.Table, columns: Sequence[str]) -> None:
+        self.conn, self.columns = conn, list(columns)
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        self.sql = (f"INSERT INTO {table.name} ({', '.join(self.columns)}) "
+                    f"VALUES ({', '.join([mark] * len(self.columns))})")
+        self.rows: list[tuple[Any, ...]] = []
+        self.count = 0
+
+    def flush(self) -> None:
+        if self.rows:
+            self.conn.exec_driver_sql(self.sql, self.rows)  # type: ignore[arg-type]
+            self.count += len(self.rows)
+            self.rows = []
+
+
+def _usernames(rng: random.Random, count: int) -> Iterator[tuple[str, str]]:
+    (firsts, fw), (lasts, lw) = _name_lists()
+    taken: set[str] = set()
+    while True:
+        first = rng.choices(firsts, cum_weights=fw)[0]
+        last = rng.choices(lasts, cum_weights=lw)[0]
+        base = (first[0] + last).lower().replace("'", "").replace(" ", "")
+        name, n = base, 1
+        while name in taken:
+            n += 1
+            name = f"{base}{n}"
+        taken.add(name)
+        yield name, f"{first} {last}"
+        count -= 1
+        if count <= 0:
+            return
+
+
+def seed(engine: Engine, cases: int, seed_value: int, today: date,
+         actor_name: str = "seed") -> SeedReport:
+    """Fill an empty database with `cases` synthetic cases, their team and their history."""
+    if cases < 1:
+        raise InvalidInput("--cases must be at least 1")
+    rng = random.Random(seed_value)
+    now = datetime.combine(today, time(12, 0), tzinfo=UTC)  # fixed: same seed, same rows
+    report = SeedReport()
+
+    with session_scope(engine, write=True) as session:
+        conn = session.connection()
+        existing = conn.execute(sa.select(sa.func.count()).select_from(Case.__table__)).scalar()
+        if existing:
+            raise InvalidInput(
+                f"the database already holds {existing} cases; seed fills an empty database "
+                "only (point --db at a new file)"
+            )
+        if is_sqlite(engine):
+            conn.exec_driver_sql("PRAGMA cache_size=-200000")
+        user_ids = _seed_users(conn, rng, cases, now, report)
+        _load_cases(conn, cases, seed_value, today, now, user_ids, report, is_sqlite(engine))
+        conn.execute(AuditEvent.__table__.insert(), [{
+            "at": now, "user_id": None, "username": actor_name, "entity": "seed",
+            "entity_id": str(seed_value), "action": "seed", "before": None,
+            "after": {"cases": report.cases, "tasks": report.tasks, "notes": report.notes,
+                      "events": report.events, "documents": report.documents,
+                      "users": report.users, "seed": seed_value,
+                      "today": today.isoformat()},
+        }])
+        if engine.dialect.name == "postgresql":
+            for table in ("users", "cases", "tasks", "call_notes", "case_events", "documents"):
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"COALESCE((SELECT MAX(id) FROM {table}), 1))"
+                )
+    return report
+
+
+def _seed_users(conn: Connection, rng: random.Random, cases: int, now: datetime,
+                report: SeedReport) -> list[int]:
+    specialists = max(3, -(-cases // CASES_PER_SPECIALIST))
+    teams = -(-specialists // TEAM_SIZE)
+    writer = _Writer(conn, User.__table__,
+                     ["id", "username", "display_name", "role", "team", "active", "created_at"])
+    names = _usernames(rng, specialists + teams)
+    next_id = 1
+    now_v = _driver_values(is_sqlite(conn.engine))[1](now)
+    writer.rows.append(
+        (next_id, "admin", "System Administrator", Role.ADMIN.value, None, True, now_v))
+    spec_ids: list[int] = []
+    for t in range(teams):
+        team = f"Team {t + 1}"
+        next_id += 1
+        username, display = next(names)
+        writer.rows.append((next_id, username, display, Role.LEAD.value, team, True, now_v))
+        report.lead = report.lead or username
+        for _ in range(min(TEAM_SIZE, specialists - len(spec_ids))):
+            next_id += 1
+            username, display = next(names)
+            writer.rows.append(
+                (next_id, username, display, Role.SPECIALIST.value, team, True, now_v))
+            report.specialist = report.specialist or username
+            spec_ids.append(next_id)
+    writer.flush()
+    report.users = writer.count
+    return spec_ids
+
+
+def _picker(rand: Any, pairs: tuple[list[Any], list[float]]) -> Any:
+    """A fast weighted choice: bisect on the cumulative weights."""
+    values, cum = pairs
+    total = cum[-1]
+    return lambda: values[bisect_right(cum, rand() * total)]
+
+
+def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids: list[int],
+              sqlite: bool) -> Iterator[dict[str, list[tuple[Any, ...]]]]:
+    """Rows of cases with their tasks, call notes, events and documents, in chunks of
+    CHUNK cases (parents before children in every chunk).
+
+    Every case gets one or two tasks (the earliest open one is its next action). History is
+    kept to what a real caseload shows: notes on cases that were worked, events and the
+    document checklist on cases with an application."""
+    rng = random.Random(seed_value * 1_000_003 + 1)
+    d, ts = _driver_values(sqlite)
+    rand = rng.random
+    first_name = _picker(rand, _name_lists()[0])
+    last_name = _picker(rand, _name_lists()[1])
+    investor_of = _picker(rand, _INVESTORS)
+    occupancy_of = _picker(rand, _OCCUPANCY)
+    missed_of = _picker(rand, _MISSED)
+    open_stage_of = _picker(rand, _OPEN_STAGES)
+    result_of = _picker(rand, _RESULTS)
+    places = _places()
+    n_places, n_specs = len(places), len(spec_ids)
+
+    def pick(seq: Sequence[Any]) -> Any:
+        return seq[int(rand() * len(seq))]
+
+    def between(low: int, high: int) -> int:
+        return low + int(rand() * (high - low + 1))
+
+    # Lookup tables: every date and timestamp the generator can produce, in driver form.
+    month_start = today.replace(day=1)
+    day_of = {k: d(today + timedelta(days=k)) for k in range(-400, 401)}
+    month_back = {k: add_months(month_start, -k) for k in range(0, 260)}
+    month_back_v = {k: d(v) for k, v in month_back.items()}
+    called_at = {(k, h): ts(datetime.combine(today - timedelta(days=k), time(h, 0), tzinfo=UTC))
+                 for k in range(0, 61) for h in range(12, 24)}
+    now_v = ts(now)
+    rpc_outcomes = json.dumps([Outcome.HARDSHIP_DISCUSSED, Outcome.OPTIONS_EXPLAINED])
+    no_outcomes, empty_json = "[]", "{}"
+    follow = {Stage.OFFER: EventKind.OFFER_SENT, Stage.DENIED: EventKind.DENIED,
+              Stage.APPEAL: EventKind.APPEAL_RECEIVED, Stage.TRIAL: EventKind.TRIAL_STARTED,
+              Stage.PLAN: EventKind.PLAN_STARTED}
+    checklist = (DocType.FORM_710, DocType.PAY_STUBS, DocType.BANK_STATEMENTS,
+                 DocType.FORM_4506C)
+    task_kinds = {stage: specs for stage, specs in _TASK_FOR_STAGE.items()}
+
+    cases: list[tuple[Any, ...]] = []
+    tasks: list[tuple[Any, ...]] = []
+    notes: list[tuple[Any, ...]] = []
+    events: list[tuple[Any, ...]] = []
+    docs: list[tuple[Any, ...]] = []
+    task_id = note_id = event_id = doc_id = 0
+
+    for case_id in range(1, count + 1):
+        first, last = first_name(), last_name()
+        co = f"{first_name()} {last}" if rand() < 0.35 else None
+        city, state, zip_code, tz, area_codes = places[int(rand() * n_places)]
+        phone = f"{pick(area_codes)}{between(200, 999)}{between(0, 9999):04d}"
+        email = (f"{first.lower()}.{last.lower()}{between(1, 99)}@example.com"
+                 if rand() < 0.7 else None)
+        address = f"{between(10, 9899)} {pick(_STREETS)} {pick(_SUFFIXES)}"
+
+        age_months = between(13, 240)
+        rate_milli = 2750 + 125 * between(0, 38)
+        original = between(80, 650) * 1000_00
+        pi = _payment_cents(original, rate_milli)
+        paid_share = min(0.85, age_months / 360 * (0.55 + rate_milli / 20_000))
+        upb = int(original * (1 - paid_share))
+        escrow = between(15_000, 90_099)
+        value = int(original / (0.6 + rand() * 0.37) * (0.9 + rand() * 0.7))
+
+        missed = missed_of()
+        closed = rand() < 0.02
+        stage = pick(_CLOSED) if closed else open_stage_of()
+        referral = sale = None
+        if missed >= 5 and rand() < 0.35:
+            days_late = (today - month_back[missed]).days
+            referral = day_of[-min(days_late - 121, between(0, 80)) - 1]
+            sale = day_of[between(5, 150)]
+        worked = stage in _WORKED
+        hardship = pick(_HARDSHIPS) if worked or rand() < 0.3 else None
+        assignee = None if rand() < 0.03 else spec_ids[int(rand() * n_specs)]
+        rpc_days = between(1, 30)
+        last_rpc = (called_at[(rpc_days, 15)]
+                    if worked or (stage == Stage.OUTREACH and rand() < 0.5) else None)
+        last_contact = last_rpc
+        promise_amount = promise_due = promise_kept = None
+        if not closed and rand() < 0.08:
+            promise_amount = pi + escrow
+            offset = between(-10, 10)
+            promise_due = day_of[offset]
+            if offset < 0 and rand() < 0.5:
+                promise_kept = promise_due
+
+        # Tasks: every case has at least one; the earliest open one is its next action.
+        next_offset: int | None = None
+        next_kind: str | None = None
+        specs = [pick(task_kinds.get(stage, _SECOND_TASK))]
+        if rand() < 0.25:
+            specs.append(pick(_SECOND_TASK))
+        for kind, title, rule in specs:
+            task_id += 1
+            offset = between(-12, 21)
+            tasks.append((
+                task_id, case_id, kind, title, day_of[offset], None, assignee,
+                "done" if closed else "open", rule or "manual", now_v,
+                now_v if closed else None, assignee if closed else None, None))
+            if not closed and (next_offset is None or offset < next_offset):
+                next_offset, next_kind = offset, kind
+
+        if worked or (stage == Stage.OUTREACH and rand() < 0.4):
+            note_id += 1
+            result = CallResult.RPC if last_rpc else result_of()
+            rpc = result == CallResult.RPC
+            called = last_rpc if rpc and last_rpc else called_at[(between(1, 40), between(13, 23))]
+            body = pick(_NOTE_TEXT[result]).format(h=(hardship or "other").replace("_", " "))
+            notes.append((
+                note_id, case_id, assignee or spec_ids[0], called,
+                CallDirection.OUTBOUND if rand() < 0.8 else CallDirection.INBOUND,
+                Party.BORROWER if rpc else Party.NONE, result,
+                rpc_outcomes if rpc else no_outcomes, None, None, body, None, called))
+            last_contact = last_contact or called
+
+        if worked:
+            received = -between(10, 60)
+            history = [(EventKind.APPLICATION_RECEIVED, received)]
+            complete = stage != Stage.APPLICATION
+            if complete:
+                history.append((EventKind.APPLICATION_COMPLETE, received + between(3, 9)))
+            if stage in follow:
+                history.append((follow[stage], min(0, received + 20)))
+            for kind, on in history:
+                event_id += 1
+                events.append((event_id, case_id, kind, day_of[on], assignee, None,
+                                      empty_json, now_v))
+            if stage in (Stage.APPLICATION, Stage.EVALUATION):
+                for doc in checklist:
+                    doc_id += 1
+                    got = complete or rand() < 0.5
+                    docs.append((
+                        doc_id, case_id, doc,
+                        (DocStatus.ACCEPTED if complete else DocStatus.RECEIVED) if got
+                        else DocStatus.REQUESTED,
+                        day_of[received], day_of[received + between(1, 8)] if got else None,
+                        day_of[received + 9] if complete else None,
+                        day_of[received - between(0, 30)] if got else None, now_v))
+
+        cases.append((
+            case_id, f"{7_000_000_000 + case_id * 37:010d}", f"{first} {last}", co, phone,
+            email, address, city, state, zip_code, tz, occupancy_of(), investor_of(), upb,
+            rate_milli, pi, escrow, month_back_v[missed], month_back_v[age_months], value,
+            referral, sale, hardship, stage, assignee, rand() < 0.10, rand() < 0.01,
+            rand() < 0.02, f"{between(0, 9999):04d}", last_contact, last_rpc, promise_amount,
+            promise_due, promise_kept,
+            None if next_offset is None else day_of[next_offset], next_kind,
+            1, now_v, now_v, now_v if stage in CLOSED_STAGES else None,
+        ))
+        if len(cases) >= CHUNK:
+            yield {"cases": cases, "tasks": tasks, "call_notes": notes, "case_events": events,
+                   "documents": docs}
+            cases, tasks, notes, events, docs = [], [], [], [], []
+    if cases:
+        yield {"cases": cases, "tasks": tasks, "call_notes": notes, "case_events": events,
+               "documents": docs}
+
+
+def _produce(out: Any, args: tuple[Any, ...]) -> None:
+    """Child process: generate chunks onto the queue; None ends, a string is an error."""
+    try:
+        for chunk in _generate(*args):
+            out.put(chunk)
+        out.put(None)
+    except BaseException:
+        import traceback
+
+        out.put(traceback.format_exc())
+
+
+def _chunks(args: tuple[Any, ...], count: int) -> Iterator[dict[str, list[tuple[Any, ...]]]]:
+    """Chunks from a second process for big seeds (generation overlaps the inserts on the
+    other core); in-process for small ones. The same single generator either way, so the
+    rows are identical."""
+    if count < PIPELINE_FROM:
+        yield from _generate(*args)
+        return
+    import multiprocessing
+
+    queue = multiprocessing.Queue(maxsize=4)
+    worker = multiprocessing.Process(target=_produce, args=(queue, args), daemon=True)
+    worker.start()
+    try:
+        while (item := queue.get()) is not None:
+            if isinstance(item, str):
+                raise RuntimeError(f"the seed generator failed:\n{item}")
+            yield item
+    finally:
+        worker.join(timeout=5)
+        if worker.is_alive():
+            worker.terminate()
+
+
+def _load_cases(conn: Connection, count: int, seed_value: int, today: date, now: datetime,
+                spec_ids: list[int], report: SeedReport, sqlite: bool) -> None:
+    writers = {
+        "cases": _Writer(conn, Case.__table__, _CASE_COLUMNS),
+        "tasks": _Writer(conn, Task.__table__, _TASK_COLUMNS),
+        "call_notes": _Writer(conn, CallNote.__table__, _NOTE_COLUMNS),
+        "case_events": _Writer(conn, CaseEvent.__table__, _EVENT_COLUMNS),
+        "documents": _Writer(conn, Document.__table__, _DOC_COLUMNS),
+    }
+    for chunk in _chunks((count, seed_value, today, now, spec_ids, sqlite), count):
+        for name, writer in writers.items():  # dict order: parents first
+            writer.rows = chunk[name]
+            writer.flush()
+    report.cases, report.tasks = writers["cases"].count, writers["tasks"].count
+    report.notes, report.events = writers["call_notes"].count, writers["case_events"].count
+    report.documents = writers["documents"].count
+
+
+_TASK_COLUMNS = [
+    "id", "case_id", "kind", "title", "due_on", "due_time", "assignee_id", "status", "source",
+    "created_at", "completed_at", "completed_by_id", "snoozed_at"]
+_NOTE_COLUMNS = [
+    "id", "case_id", "author_id", "called_at", "direction", "party", "result", "outcome_codes",
+    "promise_amount_cents", "promise_date", "body", "amends_id", "created_at"]
+_EVENT_COLUMNS = [
+    "id", "case_id", "kind", "occurred_on", "author_id", "reason", "payload", "created_at"]
+_DOC_COLUMNS = [
+    "id", "case_id", "doc_type", "status", "requested_on", "received_on", "decided_on",
+    "document_date", "created_at"]
+_CASE_COLUMNS = [
+    "id", "loan_number", "borrower_name", "co_borrower_name", "phone", "email",
+    "property_address", "property_city", "property_state", "property_zip", "property_tz",
+    "occupancy", "investor", "upb_cents", "note_rate_milli", "pi_cents", "escrow_cents",
+    "next_due_date", "origination_date", "property_value_cents", "fc_referral_date",
+    "fc_sale_date", "hardship_reason", "stage", "assignee_id", "fdcpa_covered",
+    "cease_communication", "attorney_represented", "ssn_last4", "last_contact_at",
+    "last_rpc_at", "promise_amount_cents", "promise_due_on", "promise_kept_on",
+    "next_action_on", "next_action_kind", "version", "created_at", "updated_at", "closed_at",
+]

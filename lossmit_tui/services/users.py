@@ -1,0 +1,60 @@
+"""People: add and look up the users who own and work cases."""
+
+import re
+
+from sqlmodel import Session, select
+
+from db.models import User
+from lossmit_tui.domain.enums import Role
+from lossmit_tui.domain.values import clean_text
+from lossmit_tui.services import audit
+from lossmit_tui.services.errors import InvalidInput, UnknownUser
+
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+
+def find_user(session: Session, username: str) -> User | None:
+    """The user with this username, or None."""
+    return session.exec(select(User).where(User.username == username)).first()
+
+
+def require_user(session: Session, username: str) -> User:
+    """The user with this username; an UnknownUser error saying how to add them otherwise."""
+    user = find_user(session, username)
+    if user is None:
+        raise UnknownUser(username)
+    return user
+
+
+def add_user(
+    session: Session,
+    actor_name: str,
+    username: str,
+    display_name: str,
+    role: str,
+    team: str | None = None,
+) -> User:
+    """Create a user after validating every field; audited as done by `actor_name`."""
+    if not _USERNAME.match(username):
+        raise InvalidInput(
+            f"username {username!r} must be lower-case letters, digits, '.', '_' or '-' "
+            "(at most 64, starting with a letter or digit)"
+        )
+    name = clean_text(display_name)
+    if not name:
+        raise InvalidInput("--name must not be empty")
+    if role not in Role.__members__.values():
+        raise InvalidInput(f"role {role!r} must be one of: {', '.join(r.value for r in Role)}")
+    team_name = clean_text(team) if team else None
+    if find_user(session, username):
+        raise InvalidInput(f"user {username!r} already exists")
+    actor = find_user(session, actor_name)
+    user = User(username=username, display_name=name, role=role, team=team_name or None)
+    session.add(user)
+    session.flush()
+    audit.record(
+        session, actor, "user", user.id, "create",
+        after={"username": username, "display_name": name, "role": role, "team": team_name},
+        actor_name=actor_name,
+    )
+    return user
