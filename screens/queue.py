@@ -76,7 +76,7 @@ class QueueScreen(Screen[None]):
         table = self.query_one(DataTable)
         for label, key, width in (
             ("Loan", "loan", 10), ("Borrower", "borrower", 24), ("DPD", "dpd", 4),
-            ("Bkt", "bucket", 4), ("Stage", "stage", 11), ("Inv", "investor", 9),
+            ("Bkt", "bucket", 7), ("Stage", "stage", 11), ("Inv", "investor", 9),
             ("Next", "next", 9), ("When", "when", 8), ("Sale", "sale", 10),
         ):
             table.add_column(label, key=key, width=width)

@@ -35,7 +35,7 @@ def export_cases(engine: Engine, path: Path, actor_name: str,
         with tmp.open("w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
             writer.writerow(HEADER)
-            result = session.connection().execution_options(yield_per=5000).execute(query)
+            result = session.connection().execute(query.execution_options(yield_per=5000))
             for row in result.mappings():
                 writer.writerow(
                     "" if row[c.field] is None else c.write(row[c.field]) for c in COLUMNS

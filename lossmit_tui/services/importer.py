@@ -261,7 +261,10 @@ def _upsert(session: Session, rows: list[ParsedRow], report: ImportReport, *,
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
         loans = [r.values["loan_number"] for r in chunk]
-        fields = sorted({f for r in chunk for f in r.values} | {"property_tz"})
+        # The time zone is derived from state and ZIP, so both are read even when the
+        # file carries only one of them.
+        fields = sorted({f for r in chunk for f in r.values}
+                        | {"property_tz", "property_state", "property_zip"})
         existing = {
             m["loan_number"]: dict(m)
             for m in conn.execute(
@@ -302,7 +305,7 @@ def _upsert(session: Session, rows: list[ParsedRow], report: ImportReport, *,
         stmt = (
             table.update()
             .where(table.c.id == sa.bindparam("case_id"))
-            .values({k.removeprefix("new_"): sa.bindparam(k) for k in keys},
-                    version=table.c.version + 1, updated_at=now)
+            .values({**{k.removeprefix("new_"): sa.bindparam(k) for k in keys},
+                     "version": table.c.version + 1, "updated_at": now})
         )
         conn.execute(stmt, params)

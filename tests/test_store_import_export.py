@@ -1,0 +1,179 @@
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from db.models import AuditEvent, Case
+from lossmit_tui.services.errors import UnknownUser
+from lossmit_tui.services.exporter import export_cases
+from lossmit_tui.services.extract import HEADER
+from lossmit_tui.services.importer import import_extract
+
+from .conftest import TODAY
+
+HEAD = ("loan_number,borrower_name,investor,upb,next_due_date,property_state,property_zip,"
+        "note_rate,assignee,phone,fdcpa_covered")
+GOOD = (
+    HEAD + "\n"
+    "1001,Ann Lee,FNMA,\"$205,000.00\",2026-09-01,TX,77002,6.875%,sam,(713) 555-0101,yes\n"
+    "1002,Bo Diaz,fha,99000,10/01/2026,NY,,7,,,\n"
+    "1003,\"Cruz, Maria\",VA,1500.5,2026-08-01,CA,94103,,ana,,false\n"
+)
+
+
+def write(tmp_path: Path, text: str | bytes, name: str = "extract.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return path
+
+
+def snapshot(engine: Engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(
+            sa.select(Case.__table__).order_by(Case.__table__.c.loan_number))]
+
+
+def audit_count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(AuditEvent.__table__)).scalar()
+
+
+def test_valid_import_adds_every_case_with_parsed_values(team: Engine, tmp_path: Path) -> None:
+    report = import_extract(team, write(tmp_path, GOOD), "lee", TODAY)
+    assert report.ok, report.problems
+    assert sorted(report.added) == ["1001", "1002", "1003"]
+    with team.connect() as conn:
+        rows = {r.loan_number: r for r in conn.execute(sa.select(Case.__table__))}
+    ann = rows["1001"]
+    assert ann.upb_cents == 20_500_000 and ann.note_rate_milli == 6875
+    assert ann.phone == "7135550101" and ann.fdcpa_covered
+    assert ann.property_tz == "America/Chicago" and ann.stage == "new"
+    assert rows["1002"].investor == "FHA" and str(rows["1002"].next_due_date) == "2026-10-01"
+    assert rows["1002"].property_tz == "America/New_York"  # one-zone state, no ZIP
+    assert rows["1003"].borrower_name == "Cruz, Maria" and rows["1003"].upb_cents == 150050
+    with team.connect() as conn:
+        entry = conn.execute(sa.select(AuditEvent.__table__)
+                             .where(AuditEvent.__table__.c.entity == "import")).one()
+    assert entry.username == "lee"
+    assert entry.after["added"] == 3 and entry.after["file"].endswith("extract.csv")
+
+
+def test_update_import_changes_what_differs_and_lists_missing_loans(
+    team: Engine, tmp_path: Path
+) -> None:
+    import_extract(team, write(tmp_path, GOOD), "lee", TODAY)
+    update = (HEAD + "\n"
+              "1001,Ann Lee,FNMA,\"$204,100.00\",2026-10-01,TX,77002,6.875%,sam,(713) 555-0101,"
+              "yes\n"
+              "1002,Bo Diaz,fha,99000,10/01/2026,NY,,7,,,\n"
+              "1004,Dee Fox,PLS,1000,2026-07-01,FL,,,,,\n")
+    report = import_extract(team, write(tmp_path, update, "day2.csv"), "lee", TODAY)
+    assert report.ok, report.problems
+    assert report.added == ["1004"] and report.updated == ["1001"] and report.unchanged == 1
+    assert report.missing == ["1003"]  # listed, never closed or deleted
+    with team.connect() as conn:
+        rows = {r.loan_number: r for r in conn.execute(sa.select(Case.__table__))}
+    assert rows["1001"].upb_cents == 20_410_000 and rows["1001"].version == 2
+    assert rows["1002"].version == 1
+    assert rows["1003"].closed_at is None
+
+
+def test_a_column_left_out_of_the_file_is_left_alone(team: Engine, tmp_path: Path) -> None:
+    import_extract(team, write(tmp_path, GOOD), "lee", TODAY)
+    narrow = ("loan_number,borrower_name,investor,upb,next_due_date,property_state\n"
+              "1001,Ann Lee,FNMA,205000,2026-09-01,TX\n")
+    report = import_extract(team, write(tmp_path, narrow, "n.csv"), "lee", TODAY)
+    assert report.unchanged == 1
+    with team.connect() as conn:
+        ann = conn.execute(sa.select(Case.__table__).where(
+            Case.__table__.c.loan_number == "1001")).one()
+    assert ann.phone == "7135550101" and ann.note_rate_milli == 6875
+
+
+BAD_CASES = [
+    ("bad date", HEAD + "\n1,A B,FNMA,1,2026-13-01,TX,,,,,\n",
+     ["line 2, column next_due_date: '2026-13-01' is not a real calendar date"]),
+    ("negative balance", HEAD + "\n1,A B,FNMA,-5,2026-01-01,TX,,,,,\n",
+     ["line 2, column upb: '-5' is negative"]),
+    ("unknown investor", HEAD + "\n1,A B,GNMA,1,2026-01-01,TX,,,,,\n",
+     ["line 2, column investor: 'GNMA' is not one of"]),
+    ("unknown state", HEAD + "\n1,A B,FNMA,1,2026-01-01,XX,,,,,\n",
+     ["line 2, column property_state: 'XX' is not a USPS state code"]),
+    ("unknown assignee", HEAD + "\n1,A B,FNMA,1,2026-01-01,TX,,,zed,,\n",
+     ["line 2, column assignee: no user 'zed'"]),
+    ("duplicate loan", HEAD + "\n1,A B,FNMA,1,2026-01-01,TX,,,,,\n2,C D,FNMA,1,2026-01-01,TX,,,,,"
+     "\n1,E F,FNMA,1,2026-01-01,TX,,,,,\n",
+     ["line 4, column loan_number: 1 is a duplicate of line 2"]),
+    ("missing required column", "loan_number,borrower_name,investor,upb,next_due_date\n"
+     "1,A B,FNMA,1,2026-01-01\n",
+     ["line 1, column property_state: required column is missing"]),
+    ("empty required cell", HEAD + "\n1,,FNMA,1,2026-01-01,TX,,,,,\n",
+     ["line 2, column borrower_name: is required but empty"]),
+    ("ZIP in another state", HEAD + "\n1,A B,FNMA,1,2026-01-01,CA,77002,,,,\n",
+     ["line 2, column property_zip: ZIP 77002 is in TX, not CA"]),
+    ("wrong number of fields", HEAD + "\n1,A B,FNMA,1,2026-01-01\n",
+     ["line 2: has 5 fields but the header has 11"]),
+    ("unknown column", HEAD + ",balance\n1,A B,FNMA,1,2026-01-01,TX,,,,,,5\n",
+     ["line 1, column balance: is not a known column"]),
+    ("empty file", "", ["line 1: the file is empty"]),
+    ("header only", HEAD + "\n", ["line 2: the file has a header but no loan rows"]),
+    ("not UTF-8", (HEAD + "\n1,A B,FNMA,1,2026-01-01,TX,,,,,\n").encode()
+     + b"2,Jos\xe9 Ruiz,FNMA,1,2026-01-01,TX,,,,,\n",
+     ["line 3, column borrower_name: is not valid UTF-8 text"]),
+]
+
+
+@pytest.mark.parametrize(("label", "content", "expected"), BAD_CASES,
+                         ids=[c[0] for c in BAD_CASES])
+def test_bad_input_writes_nothing_and_reports_line_and_column(
+    team: Engine, tmp_path: Path, label: str, content: str | bytes, expected: list[str]
+) -> None:
+    import_extract(team, write(tmp_path, GOOD, "base.csv"), "lee", TODAY)
+    before, audits = snapshot(team), audit_count(team)
+    report = import_extract(team, write(tmp_path, content), "lee", TODAY)
+    messages = [str(p) for p in report.problems]
+    for fragment in expected:
+        assert any(m.startswith(fragment) for m in messages), (label, messages)
+    assert snapshot(team) == before
+    assert audit_count(team) == audits
+
+
+def test_every_error_in_a_file_is_reported_not_just_the_first(team: Engine,
+                                                              tmp_path: Path) -> None:
+    content = (HEAD + "\n"
+               "1,A B,FNMA,abc,2026-01-01,TX,,,,,\n"
+               "2,C D,ZZZ,1,01/32/2026,TX,,,,,\n"
+               "3,E F,FNMA,1,2026-01-01,TX,,99,,,\n")
+    report = import_extract(team, write(tmp_path, content), "lee", TODAY)
+    where = {(p.line, p.column) for p in report.problems}
+    assert where == {(2, "upb"), (3, "investor"), (3, "next_due_date"), (4, "note_rate")}
+
+
+def test_dry_run_reports_without_writing(team: Engine, tmp_path: Path) -> None:
+    report = import_extract(team, write(tmp_path, GOOD), "lee", TODAY, dry_run=True)
+    assert report.ok and len(report.added) == 3
+    assert snapshot(team) == [] and audit_count(team) == 3  # the three users only
+
+
+def test_import_needs_a_known_user(team: Engine, tmp_path: Path) -> None:
+    with pytest.raises(UnknownUser, match="lossmit users add nobody"):
+        import_extract(team, write(tmp_path, GOOD), "nobody", TODAY)
+
+
+def test_export_then_import_changes_nothing(team: Engine, tmp_path: Path) -> None:
+    import_extract(team, write(tmp_path, GOOD), "lee", TODAY)
+    out = tmp_path / "export.csv"
+    assert export_cases(team, out, "lee") == 3
+    assert out.read_text().splitlines()[0] == ",".join(HEADER)
+    before = snapshot(team)
+    report = import_extract(team, out, "lee", TODAY)
+    assert report.ok and report.unchanged == 3 and not report.added and not report.updated
+    assert snapshot(team) == before
+
+
+def test_export_of_one_users_cases(team: Engine, tmp_path: Path) -> None:
+    import_extract(team, write(tmp_path, GOOD), "lee", TODAY)
+    out = tmp_path / "sam.csv"
+    assert export_cases(team, out, "lee", assignee="sam") == 1
+    assert "1001" in out.read_text() and "1003" not in out.read_text()
