@@ -298,12 +298,14 @@ def export_command(
 ) -> None:
     """Write cases in the import format (so the file imports back unchanged).
 
-    Every case by default; with --user, only that user's cases."""
+    Every case by default; with --user U, only U's caseload. Who exported is audited (the
+    --user given, else $LOSSMIT_USER or the OS login)."""
     from lossmit_tui.services.exporter import export_cases
 
     rt = Runtime(ctx, db, user, today)
+    root: Globals = ctx.find_root().obj or Globals()
     with _user_errors():
-        count = export_cases(rt.engine, file, rt.username, assignee=user)
+        count = export_cases(rt.engine, file, rt.username, assignee=user or root.user)
     typer.echo(f"Wrote {count} case(s) to {file}.")
 
 

@@ -1,0 +1,204 @@
+"""The `lossmit` command as scripts use it: exit codes, messages, formats."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lossmit_tui.cli import app
+
+runner = CliRunner()
+DAY = "2026-11-29"
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args))
+
+
+@pytest.fixture
+def seeded(sqlite_url: str) -> str:
+    result = run("seed", "--cases", "120", "--seed", "11", "--db", sqlite_url, "--today", DAY)
+    assert result.exit_code == 0, result.output
+    assert "Seeded 120 cases" in result.stdout
+    return sqlite_url
+
+
+def specialist(url: str) -> str:
+    users = json.loads(run("users", "list", "--format", "json", "--db", url).stdout)
+    return next(u["username"] for u in users if u["role"] == "specialist")
+
+
+def test_users_add_and_list(sqlite_url: str) -> None:
+    result = run("users", "add", "jdoe", "--name", "Jane Doe", "--role", "lead",
+                 "--team", "East", "--db", sqlite_url)
+    assert result.exit_code == 0 and "Added jdoe" in result.stdout
+    listed = json.loads(run("users", "list", "--format", "json", "--db", sqlite_url).stdout)
+    assert [(u["username"], u["role"], u["team"]) for u in listed] == [("jdoe", "lead", "East")]
+    table = run("users", "list", "--db", sqlite_url).stdout
+    assert "Jane Doe" in table.splitlines()[2]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["bad name", "--name", "X", "--role", "lead"], "must be lower-case"),
+    (["kim", "--name", "Kim", "--role", "boss"], "role 'boss' must be one of"),
+    (["kim", "--name", "  ", "--role", "lead"], "--name must not be empty"),
+])
+def test_users_add_validates(sqlite_url: str, args: list[str], message: str) -> None:
+    result = run("users", "add", *args, "--db", sqlite_url)
+    assert result.exit_code == 1 and message in result.stderr
+    assert run("users", "list", "--db", sqlite_url, "--format", "json").stdout.strip() == "[]"
+
+
+def test_queue_json_has_the_documented_fields_in_queue_order(seeded: str) -> None:
+    user = specialist(seeded)
+    result = run("queue", "--db", seeded, "--user", user, "--today", DAY, "--format", "json",
+                 "--limit", "500")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert rows and {"loan_number", "borrower_name", "assignee", "stage", "days_delinquent",
+                     "next_action_on", "next_action_kind", "urgency"} <= set(rows[0])
+    assert {r["assignee"] for r in rows} == {user}
+    dated = [(r["next_action_on"], r["loan_number"]) for r in rows if r["next_action_on"]]
+    assert dated == sorted(dated)
+
+
+def test_global_options_work_before_and_after_the_command(seeded: str) -> None:
+    user = specialist(seeded)
+    before = run("--db", seeded, "--user", user, "--today", DAY, "queue", "--format", "csv")
+    after = run("queue", "--format", "csv", "--db", seeded, "--user", user, "--today", DAY)
+    assert before.exit_code == after.exit_code == 0
+    assert before.stdout == after.stdout and before.stdout.startswith("loan_number,")
+
+
+def test_today_changes_days_delinquent(seeded: str) -> None:
+    user = specialist(seeded)
+    first = json.loads(run("queue", "--db", seeded, "--user", user, "--today", DAY,
+                           "--format", "json", "--limit", "1").stdout)[0]
+    later = json.loads(run("queue", "--db", seeded, "--user", user, "--today", "2026-12-09",
+                           "--format", "json", "--limit", "1").stdout)[0]
+    assert later["days_delinquent"] == first["days_delinquent"] + 10
+
+
+def test_environment_chooses_database_and_user(seeded: str, monkeypatch) -> None:
+    monkeypatch.setenv("LOSSMIT_DB", seeded)
+    monkeypatch.setenv("LOSSMIT_USER", specialist(seeded))
+    result = run("queue", "--today", DAY, "--limit", "3")
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) == 5
+
+
+def test_tasks_json(seeded: str) -> None:
+    user = specialist(seeded)
+    result = run("tasks", "--db", seeded, "--user", user, "--today", DAY, "--due", "all",
+                 "--format", "json")
+    items = json.loads(result.stdout)
+    assert items and {"loan_number", "kind", "title", "due", "rule", "status",
+                      "assignee"} <= set(items[0])
+    assert all(i["status"] == "open" and i["assignee"] == user for i in items)
+    rules = {i["rule"] for i in items if i["kind"] == "regulatory_deadline"}
+    assert all(r and r.startswith("1024.") for r in rules)
+    assert all(i["rule"] is None for i in items if i["kind"] == "callback")
+    overdue = json.loads(run("tasks", "--db", seeded, "--user", user, "--today", DAY,
+                             "--due", "overdue", "--format", "json").stdout)
+    assert overdue and all(i["due"] < DAY and i["bucket"] == "overdue" for i in overdue)
+
+
+def test_unknown_user_is_told_how_to_add_one(seeded: str) -> None:
+    result = run("queue", "--db", seeded, "--user", "ghost")
+    assert result.exit_code == 1
+    assert "Unknown user 'ghost'" in result.stderr and "lossmit users add ghost" in result.stderr
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["queue", "--today", "2026-13-01"], "not a date"),
+    (["queue", "--view", "everything"], "not a view"),
+    (["tasks", "--due", "soon"], "not one of"),
+    (["queue", "--format", "xml"], "not a format"),
+])
+def test_bad_options_are_usage_errors(seeded: str, args: list[str], fragment: str) -> None:
+    result = run(*args, "--db", seeded, "--user", specialist(seeded))
+    assert result.exit_code == 2 and fragment in result.output
+
+
+def test_import_and_export_commands(tmp_path: Path, seeded: str, monkeypatch) -> None:
+    lead = next(u["username"] for u in json.loads(
+        run("users", "list", "--format", "json", "--db", seeded).stdout) if u["role"] == "lead")
+    mine = tmp_path / "mine.csv"
+    user = specialist(seeded)
+    own = run("export", str(mine), "--db", seeded, "--user", user)
+    open_count = len(json.loads(run("queue", "--db", seeded, "--user", user, "--limit", "1000",
+                                    "--format", "json").stdout))
+    rows = list(csv.DictReader(mine.open()))
+    assert own.exit_code == 0 and f"Wrote {len(rows)} case(s)" in own.stdout
+    assert len(rows) >= open_count and {r["assignee"] for r in rows} == {user}
+
+    monkeypatch.setenv("LOSSMIT_USER", lead)  # who exports; without --user: every case
+    out = tmp_path / "all.csv"
+    exported = run("export", str(out), "--db", seeded)
+    assert exported.exit_code == 0 and "Wrote 120 case(s)" in exported.stdout
+    again = run("import", str(out), "--db", seeded, "--user", lead, "--today", DAY)
+    assert again.exit_code == 0 and "Added 0, updated 0, unchanged 120" in again.stdout
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(out.read_text().replace(",FNMA,", ",FANNIE,", 1))
+    refused = run("import", str(bad), "--db", seeded, "--user", lead, "--today", DAY)
+    assert refused.exit_code == 1
+    assert "column investor: 'FANNIE' is not one of" in refused.stderr
+    assert "nothing was imported" in refused.stderr
+
+    new = tmp_path / "new.csv"
+    new.write_text("loan_number,borrower_name,investor,upb,next_due_date,property_state\n"
+                   "NEW-1,Pat Kim,VA,1000,2026-10-01,OH\n")
+    dry = run("import", str(new), "--dry-run", "--db", seeded, "--user", lead, "--today", DAY)
+    assert dry.exit_code == 0 and "Would add 1" in dry.stdout
+    assert "120 open case(s) are not in this file" not in dry.stdout  # only open ones listed
+    assert run("queue", "--view", "all", "--limit", "1000", "--format", "csv", "--db", seeded,
+               "--user", lead).stdout.count("NEW-1") == 0
+
+
+def test_db_commands(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    assert "empty database" in run("db", "current", "--db", url).stdout
+    upgraded = run("db", "upgrade", "--db", url)
+    assert upgraded.exit_code == 0 and "(current)" in upgraded.stdout
+    assert run("db", "current", "--db", url).stdout.startswith("0002 (current)")
+
+
+def test_printing_commands_never_import_textual(seeded: str) -> None:
+    user = specialist(seeded)
+    code = (
+        "import sys\n"
+        "from lossmit_tui.cli import main\n"
+        "for argv in (['queue', '--limit', '3'], ['tasks'], ['users', 'list']):\n"
+        "    try:\n"
+        "        main(argv + ['--db', sys.argv[1], '--user', sys.argv[2]] * (argv[0] != 'users')"
+        " or argv + ['--db', sys.argv[1]])\n"
+        "    except SystemExit as exit:\n"
+        "        assert not exit.code, exit.code\n"
+        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        "assert not bad, bad\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, seeded, user], capture_output=True,
+                          text=True, env={**os.environ, "LOSSMIT_TODAY": DAY}, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_module_entry_point_runs(seeded: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "lossmit_tui", "db", "current", "--db", seeded],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "0002" in done.stdout
+
+
+def test_demo_builds_its_own_database_and_reuses_it(tmp_path: Path, monkeypatch) -> None:
+    real = tmp_path / "real.db"
+    monkeypatch.setenv("LOSSMIT_DB", str(real))  # the demo must not touch this
+    first = run("demo", "--cases", "40", "--no-open", "--today", DAY)
+    assert first.exit_code == 0, first.output
+    assert "Creating a demo database with 40" in first.stderr
+    assert "demo.db" in first.stdout and not real.exists()
+    second = run("demo", "--cases", "40", "--no-open", "--today", DAY)
+    assert "Reusing the demo database" in second.stderr

@@ -1,0 +1,135 @@
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from db.engine import make_engine, session_scope
+from db.migrate import ensure_current
+from db.models import Case, Task, User
+from db.queries import Due, View, open_tasks, queue_count, queue_page
+from lossmit_tui.services import seed as seed_module
+from lossmit_tui.services.errors import InvalidInput
+from lossmit_tui.services.seed import seed
+from lossmit_tui.services.users import require_user
+
+from .conftest import TODAY
+
+
+def dump(engine: Engine) -> dict[str, list[tuple]]:
+    out = {}
+    with engine.connect() as conn:
+        for table in ("users", "cases", "tasks", "call_notes", "case_events", "documents"):
+            out[table] = [tuple(r) for r in conn.execute(sa.text(
+                f"SELECT * FROM {table} ORDER BY id"))]
+    return out
+
+
+def fresh(tmp_path, name: str) -> Engine:
+    engine = make_engine(str(tmp_path / name))
+    ensure_current(engine)
+    return engine
+
+
+def test_seed_is_deterministic_for_a_seed_and_a_day(tmp_path) -> None:
+    a, b, c = fresh(tmp_path, "a.db"), fresh(tmp_path, "b.db"), fresh(tmp_path, "c.db")
+    seed(a, 400, 42, TODAY)
+    seed(b, 400, 42, TODAY)
+    seed(c, 400, 43, TODAY)
+    assert dump(a) == dump(b)
+    assert dump(a)["cases"] != dump(c)["cases"]
+
+
+def test_the_two_process_pipeline_yields_the_same_rows(tmp_path, monkeypatch) -> None:
+    inline, piped = fresh(tmp_path, "inline.db"), fresh(tmp_path, "piped.db")
+    seed(inline, 300, 5, TODAY)
+    monkeypatch.setattr(seed_module, "PIPELINE_FROM", 100)
+    monkeypatch.setattr(seed_module, "CHUNK", 64)
+    seed(piped, 300, 5, TODAY)
+    assert dump(inline) == dump(piped)
+
+
+def test_seeded_caseload_is_realistic_and_consistent(engine: Engine) -> None:
+    report = seed(engine, 600, 3, TODAY)
+    assert report.cases == 600 and report.tasks >= 600
+    cases, tasks = Case.__table__, Task.__table__
+    with engine.connect() as conn:
+        without_task = conn.execute(sa.select(sa.func.count()).select_from(cases).where(
+            ~sa.exists().where(tasks.c.case_id == cases.c.id))).scalar()
+        assert without_task == 0
+        # The denormalised next action is the earliest open task of every open case.
+        earliest = (sa.select(sa.func.min(tasks.c.due_on)).where(
+            tasks.c.case_id == cases.c.id, tasks.c.status == "open").scalar_subquery())
+        mismatched = conn.execute(sa.select(sa.func.count()).select_from(cases).where(
+            cases.c.closed_at.is_(None), cases.c.next_action_on != earliest)).scalar()
+        assert mismatched == 0
+        buckets = {r[0] for r in conn.execute(sa.select(cases.c.next_due_date).distinct())}
+        states = conn.execute(sa.select(sa.func.count(cases.c.property_state.distinct()))
+                              ).scalar()
+        investors = {r[0] for r in conn.execute(sa.select(cases.c.investor).distinct())}
+        sales = conn.execute(sa.select(sa.func.count()).select_from(cases).where(
+            cases.c.fc_sale_date.is_not(None))).scalar()
+        roles = {r[0] for r in conn.execute(sa.select(User.__table__.c.role).distinct())}
+    assert len(buckets) >= 8  # delinquency spread over many months
+    assert states >= 30 and len(investors) == 7 and sales > 0
+    assert roles == {"admin", "lead", "specialist"}
+
+
+def test_seed_refuses_a_database_that_has_cases(engine: Engine) -> None:
+    seed(engine, 10, 1, TODAY)
+    with pytest.raises(InvalidInput, match="already holds 10 cases"):
+        seed(engine, 10, 1, TODAY)
+
+
+def test_queue_pages_by_keyset_in_queue_order_with_undated_cases_last(engine: Engine) -> None:
+    seed(engine, 300, 9, TODAY)
+    cases = Case.__table__
+    with engine.begin() as conn:  # some cases with no next action at all
+        conn.execute(cases.update().where(cases.c.id % 7 == 0).values(next_action_on=None,
+                                                                       next_action_kind=None))
+    with session_scope(engine) as session:
+        total = queue_count(session, View.ALL, None)
+        whole = queue_page(session, View.ALL, None, 10_000)
+        paged, after = [], None
+        while page := queue_page(session, View.ALL, None, 17, after):
+            paged.extend(page)
+            after = page[-1].key
+    assert len(whole) == total == len(paged)
+    assert [r.case_id for r in paged] == [r.case_id for r in whole]
+    dated = [r for r in whole if r.next_action_on is not None]
+    assert whole[:len(dated)] == dated and all(r.next_action_on is None
+                                               for r in whole[len(dated):])
+    keys = [(r.next_action_on, r.loan_number) for r in dated]
+    assert keys == sorted(keys)
+
+
+def test_views_select_the_right_cases(engine: Engine) -> None:
+    report = seed(engine, 200, 4, TODAY)
+    with session_scope(engine) as session:
+        me = require_user(session, report.specialist)
+        mine = queue_page(session, View.MINE, me.id, 1000)
+        unassigned = queue_page(session, View.UNASSIGNED, me.id, 1000)
+        assert mine and all(r.assignee == me.username for r in mine)
+        assert all(r.assignee is None for r in unassigned)
+        assert queue_count(session, View.MINE, me.id) == len(mine)
+        everyone = queue_count(session, View.ALL, None)
+    with engine.connect() as conn:
+        open_cases = conn.execute(sa.select(sa.func.count()).select_from(Case.__table__)
+                                  .where(Case.__table__.c.closed_at.is_(None))).scalar()
+    assert everyone == open_cases
+
+
+def test_task_windows(engine: Engine) -> None:
+    report = seed(engine, 200, 4, TODAY)
+    with session_scope(engine) as session:
+        me = require_user(session, report.specialist)
+        overdue = open_tasks(session, me.id, Due.OVERDUE, TODAY)
+        by_today = open_tasks(session, me.id, Due.TODAY, TODAY)
+        week = open_tasks(session, me.id, Due.WEEK, TODAY)
+        everything = open_tasks(session, me.id, Due.ALL, TODAY)
+    assert overdue and all(t.due < TODAY for t in overdue)
+    assert all(t.due <= TODAY for t in by_today) and len(by_today) >= len(overdue)
+    assert all(t.due <= TODAY + timedelta(days=6 - TODAY.weekday()) for t in week)
+    assert len(everything) >= len(week) and all(t.status == "open" for t in everything)
+    assert [t.due for t in everything] == sorted(t.due for t in everything)
+    assert {t.assignee for t in everything} == {me.username}
