@@ -75,9 +75,9 @@ class QueueScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         for label, key, width in (
-            ("Loan", "loan", 10), ("Borrower", "borrower", 24), ("DPD", "dpd", 4),
-            ("Bkt", "bucket", 7), ("Stage", "stage", 11), ("Inv", "investor", 9),
-            ("Next", "next", 9), ("When", "when", 8), ("Sale", "sale", 10),
+            ("Loan", "loan", 10), ("Borrower", "borrower", 22), ("DPD", "dpd", 4),
+            ("Bkt", "bucket", 7), ("Next", "next", 9), ("When", "when", 8),
+            ("Stage", "stage", 11), ("Inv", "investor", 9), ("Sale", "sale", 10),
         ):
             table.add_column(label, key=key, width=width)
         self._show_title()
@@ -130,10 +130,10 @@ class QueueScreen(Screen[None]):
             Text(row.borrower_name),  # untrusted: plain text, never markup
             Text(str(dpd), justify="right"),
             bucket(row.next_due_date, today).value,
-            row.stage,
-            row.investor,
             KIND_LABELS.get(row.next_action_kind or "", row.next_action_kind or ""),
             when,
+            row.stage,
+            row.investor,
             row.fc_sale_date.isoformat() if row.fc_sale_date else "",
         ]
 

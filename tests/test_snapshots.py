@@ -1,0 +1,45 @@
+"""SVG snapshots: the queue and the case screen must not regress unnoticed."""
+
+from pathlib import Path
+
+import pytest
+
+from db.engine import make_engine
+from db.migrate import ensure_current
+from db.queries import View
+from lossmit_tui.app import make_app
+from lossmit_tui.config import load_settings
+from lossmit_tui.services.seed import seed
+
+from .conftest import TODAY
+
+
+@pytest.fixture
+def demo_app(tmp_path: Path):  # type: ignore[no-untyped-def]
+    engine = make_engine(str(tmp_path / "snap.db"))
+    ensure_current(engine)
+    report = seed(engine, 80, 7, TODAY)
+    return make_app(engine, report.specialist, TODAY, load_settings(), View.MINE)
+
+
+async def _loaded(pilot) -> None:  # type: ignore[no-untyped-def]
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_queue_80x24(snap_compare, demo_app) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=_loaded)
+
+
+def test_queue_160x48(snap_compare, demo_app) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=(160, 48), run_before=_loaded)
+
+
+def test_case_screen_120x40(snap_compare, demo_app) -> None:  # type: ignore[no-untyped-def]
+    async def open_case(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _loaded(pilot)
+        await pilot.press("enter")
+        await _loaded(pilot)
+
+    assert snap_compare(demo_app, terminal_size=(120, 40), run_before=open_case)
