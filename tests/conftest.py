@@ -46,6 +46,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.db'}"
     if not PG_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the store tests on PostgreSQL: LOSSMIT_TEST_PG is not set")
         pytest.skip("LOSSMIT_TEST_PG is not set (CI sets it to a throwaway PostgreSQL)")
     wipe_postgres(PG_URL)
     return PG_URL

@@ -1,0 +1,35 @@
+"""Project rules that keep the repository honest."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_ci_runs_the_readmes_test_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    commands = re.findall(r"```sh\n(python3 -m venv .+?)\n```", readme)
+    assert len(commands) == 2, "the README must hold exactly the two set-up commands"
+    test_command = next(c for c in commands if "pytest" in c)
+    ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert test_command in ci_lines
+
+
+def test_core_packages_never_import_textual() -> None:
+    offenders = [
+        str(path.relative_to(ROOT))
+        for folder in ("lossmit_tui/domain", "lossmit_tui/services", "db")
+        for path in (ROOT / folder).rglob("*.py")
+        if re.search(r"^\s*(from|import) textual", path.read_text(), re.MULTILINE)
+    ]
+    assert offenders == []
+
+
+def test_domain_imports_nothing_of_ours_but_itself() -> None:
+    for path in (ROOT / "lossmit_tui" / "domain").rglob("*.py"):
+        for match in re.finditer(r"^\s*(?:from|import) ([\w.]+)", path.read_text(),
+                                 re.MULTILINE):
+            module = match.group(1)
+            assert not module.startswith(("db", "screens", "lossmit_tui.services",
+                                          "lossmit_tui.app", "sqlmodel", "sqlalchemy")), (
+                f"{path.name} imports {module}")
