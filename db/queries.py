@@ -137,6 +137,19 @@ class TaskRow:
         return None if self.source == "manual" else self.source
 
 
+def _task_select() -> sa.Select:  # type: ignore[type-arg]
+    """Task rows joined to their case and assignee, in TaskRow's shape."""
+    return sa.select(
+        tasks_t.c.id.label("task_id"), tasks_t.c.case_id, cases_t.c.loan_number,
+        cases_t.c.borrower_name, tasks_t.c.kind, tasks_t.c.title,
+        tasks_t.c.due_on.label("due"), tasks_t.c.source, tasks_t.c.status,
+        users_t.c.username.label("assignee"),
+    ).select_from(
+        tasks_t.join(cases_t, tasks_t.c.case_id == cases_t.c.id)
+        .outerjoin(users_t, tasks_t.c.assignee_id == users_t.c.id)
+    )
+
+
 class Due(StrEnum):
     OVERDUE = "overdue"
     TODAY = "today"
@@ -156,16 +169,7 @@ def open_tasks(session: Session, user_id: int | None, due: Due, today: date,
     overdue: due before today; today: due today or earlier; week: due by Sunday;
     all: every open task."""
     query = (
-        sa.select(
-            tasks_t.c.id.label("task_id"), tasks_t.c.case_id, cases_t.c.loan_number,
-            cases_t.c.borrower_name, tasks_t.c.kind, tasks_t.c.title,
-            tasks_t.c.due_on.label("due"), tasks_t.c.source, tasks_t.c.status,
-            users_t.c.username.label("assignee"),
-        )
-        .select_from(
-            tasks_t.join(cases_t, tasks_t.c.case_id == cases_t.c.id)
-            .outerjoin(users_t, tasks_t.c.assignee_id == users_t.c.id)
-        )
+        _task_select()
         .where(tasks_t.c.status == "open")
         .order_by(tasks_t.c.due_on, cases_t.c.loan_number, tasks_t.c.id)
     )
@@ -216,16 +220,7 @@ def case_detail(session: Session, case_id: int) -> dict[str, object] | None:
 def case_tasks(session: Session, case_id: int) -> list[TaskRow]:
     """A case's tasks, open first, then by due date."""
     query = (
-        sa.select(
-            tasks_t.c.id.label("task_id"), tasks_t.c.case_id, cases_t.c.loan_number,
-            cases_t.c.borrower_name, tasks_t.c.kind, tasks_t.c.title,
-            tasks_t.c.due_on.label("due"), tasks_t.c.source, tasks_t.c.status,
-            users_t.c.username.label("assignee"),
-        )
-        .select_from(
-            tasks_t.join(cases_t, tasks_t.c.case_id == cases_t.c.id)
-            .outerjoin(users_t, tasks_t.c.assignee_id == users_t.c.id)
-        )
+        _task_select()
         .where(tasks_t.c.case_id == case_id)
         .order_by(tasks_t.c.status != "open", tasks_t.c.due_on, tasks_t.c.id)
     )

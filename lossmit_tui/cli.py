@@ -136,19 +136,24 @@ def _emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
                                  param_hint="--format")
 
 
+def _parse_view(view: str):  # type: ignore[no-untyped-def]
+    from db.queries import View
+
+    try:
+        return View(view)
+    except ValueError:
+        raise typer.BadParameter(f"{view!r} is not a view; use one of: "
+                                 + ", ".join(v.value for v in View), param_hint="--view") from None
+
+
 # --- the TUI ---------------------------------------------------------------------------
 
 
 def _open_tui(rt: Runtime, view: str) -> None:
     from db.engine import session_scope
-    from db.queries import View
     from lossmit_tui.services.users import require_user
 
-    try:
-        chosen = View(view)
-    except ValueError:
-        raise typer.BadParameter(f"{view!r} is not a view; use one of: "
-                                 + ", ".join(v.value for v in View), param_hint="--view") from None
+    chosen = _parse_view(view)
     with _user_errors(), session_scope(rt.engine) as session:
         require_user(session, rt.username)
     from lossmit_tui.app import make_app  # Textual is imported only here
@@ -321,16 +326,12 @@ def queue(
 ) -> None:
     """Print the work queue in the order the TUI shows it."""
     from db.engine import session_scope
-    from db.queries import View, queue_page
+    from db.queries import queue_page
     from lossmit_tui.queue_rows import queue_record
     from lossmit_tui.services.users import require_user
 
     rt = Runtime(ctx, db, user, today)
-    try:
-        chosen = View(view)
-    except ValueError:
-        raise typer.BadParameter(f"{view!r} is not a view; use one of: "
-                                 + ", ".join(v.value for v in View), param_hint="--view") from None
+    chosen = _parse_view(view)
     with _user_errors(), session_scope(rt.engine) as session:
         me = require_user(session, rt.username)
         rows = queue_page(session, chosen, me.id, limit)
