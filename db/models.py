@@ -84,6 +84,11 @@ class Case(SQLModel, table=True):
     promise_kept_on: date | None = None
     next_action_on: date | None = None
     next_action_kind: str | None = Field(default=None, max_length=32)
+    # Kept by the services beside next_action_on, so every queue view reads one indexed row:
+    urgency: int = Field(default=0)  # tenths of a point, as of urgency_on
+    urgency_on: date | None = None
+    reg_due_on: date | None = None  # the earliest open regulatory deadline
+    missing_docs: int = Field(default=0)  # documents requested and not yet received
     version: int = Field(default=1, sa_column=case_version_col)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -204,22 +209,20 @@ class Draft(SQLModel, table=True):
 
 # Indexes behind the queue and the tracker. Partial on open cases: closed cases never appear
 # in a queue, and the planner picks these only when the query repeats `closed_at IS NULL`.
+# The queue order is "act next": cases with no next action last, then the earliest next
+# action, the highest urgency, the loan number; the first key is an expression so that both
+# SQLite and PostgreSQL read the order straight from the index.
 _OPEN = sa.text("closed_at IS NULL")
-sa.Index(
-    "ix_cases_queue_all",
-    Case.next_action_on,
-    Case.loan_number,
-    sqlite_where=_OPEN,
-    postgresql_where=_OPEN,
-)
-sa.Index(
-    "ix_cases_queue_assignee",
-    Case.assignee_id,
-    Case.next_action_on,
-    Case.loan_number,
-    sqlite_where=_OPEN,
-    postgresql_where=_OPEN,
-)
+_NO_ACTION = sa.text("(next_action_on IS NULL)")
+sa.Index("ix_cases_act", _NO_ACTION, Case.next_action_on, sa.desc(Case.urgency),
+         Case.loan_number, sqlite_where=_OPEN, postgresql_where=_OPEN)
+sa.Index("ix_cases_act_assignee", Case.assignee_id, _NO_ACTION, Case.next_action_on,
+         sa.desc(Case.urgency), Case.loan_number, sqlite_where=_OPEN, postgresql_where=_OPEN)
+for _name, _column in (("ix_cases_open_sale", Case.fc_sale_date),
+                       ("ix_cases_open_reg_due", Case.reg_due_on),
+                       ("ix_cases_open_promise", Case.promise_due_on)):
+    sa.Index(_name, _column, sqlite_where=_OPEN, postgresql_where=_OPEN)
+sa.Index("ix_cases_phone", Case.phone)
 sa.Index("ix_tasks_assignee_status_due", Task.assignee_id, Task.status, Task.due_on)
 sa.Index("ix_tasks_status_due", Task.status, Task.due_on)
 sa.Index("ix_call_notes_case_called", CallNote.case_id, CallNote.called_at)

@@ -1,7 +1,7 @@
 """Read models for the screens and the CLI: plain dataclasses, built from indexed queries.
 
-The queue is read as a window: `queue_page` returns at most `limit` rows after a keyset
-position, in the queue's order, using the partial indexes on open cases.
+The queue is read as a window: `queue_window` returns the rows from one position of the
+queue's order, using the partial indexes on open cases, never the whole caseload.
 """
 
 from dataclasses import dataclass
@@ -18,22 +18,12 @@ tasks_t = Task.__table__
 users_t = User.__table__
 
 
-class View(StrEnum):
-    """The queue views this version knows (the queue issue adds configured ones)."""
-
-    MINE = "mine"
-    UNASSIGNED = "unassigned"
-    ALL = "all"
-
-
-VIEW_TITLES = {View.MINE: "My queue", View.UNASSIGNED: "Unassigned", View.ALL: "All open"}
-
-
 @dataclass(frozen=True, slots=True)
 class QueueRow:
     case_id: int
     loan_number: str
     borrower_name: str
+    phone: str | None
     assignee: str | None
     stage: str
     investor: str
@@ -42,80 +32,181 @@ class QueueRow:
     fc_sale_date: date | None
     next_action_on: date | None
     next_action_kind: str | None
+    urgency: int
+    urgency_on: date | None
     last_contact_at: datetime | None
     last_rpc_at: datetime | None
     promise_due_on: date | None
     promise_kept_on: date | None
+    missing_docs: int
     occupancy: str
     fdcpa_covered: bool
     cease_communication: bool
     attorney_represented: bool
 
-    @property
-    def key(self) -> tuple[date | None, str]:
-        """The keyset position of this row in the queue order."""
-        return (self.next_action_on, self.loan_number)
-
 
 _QUEUE_COLUMNS = (
     cases_t.c.id.label("case_id"), cases_t.c.loan_number, cases_t.c.borrower_name,
-    users_t.c.username.label("assignee"), cases_t.c.stage, cases_t.c.investor,
-    cases_t.c.property_state, cases_t.c.next_due_date, cases_t.c.fc_sale_date,
-    cases_t.c.next_action_on, cases_t.c.next_action_kind, cases_t.c.last_contact_at,
-    cases_t.c.last_rpc_at, cases_t.c.promise_due_on, cases_t.c.promise_kept_on,
+    cases_t.c.phone, users_t.c.username.label("assignee"), cases_t.c.stage,
+    cases_t.c.investor, cases_t.c.property_state, cases_t.c.next_due_date,
+    cases_t.c.fc_sale_date, cases_t.c.next_action_on, cases_t.c.next_action_kind,
+    cases_t.c.urgency, cases_t.c.urgency_on, cases_t.c.last_contact_at, cases_t.c.last_rpc_at,
+    cases_t.c.promise_due_on, cases_t.c.promise_kept_on, cases_t.c.missing_docs,
     cases_t.c.occupancy, cases_t.c.fdcpa_covered, cases_t.c.cease_communication,
     cases_t.c.attorney_represented,
 )
 
+UNASSIGNED = "unassigned"
+ANYONE = "any"
 
-def _view_filter(view: View, user_id: int | None) -> list[sa.ColumnElement[bool]]:
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which open cases a queue shows: a view's rules plus the user's search and filters.
+
+    `assignees` is ANYONE, UNASSIGNED or a tuple of user ids. Dates are already resolved
+    against today by the caller."""
+
+    assignees: str | tuple[int, ...] = ANYONE
+    due_by: date | None = None  # next action on or before
+    regulatory_by: date | None = None  # a regulatory deadline on or before
+    sale_by: date | None = None  # a sale date from today up to this day
+    sale_from: date | None = None
+    broken_promise_before: date | None = None  # promise date passed, not kept
+    missing_documents: bool = False
+    stages: tuple[str, ...] = ()
+    investors: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()
+    due_dates: tuple[tuple[date, date], ...] = ()  # oldest-unpaid ranges (buckets)
+    search: str = ""
+
+
+class Sort(StrEnum):
+    """The orders the queue offers; each has an index behind it on the full caseload."""
+
+    ACT_NEXT = "act_next"
+    LOAN = "loan_number"
+    BORROWER = "borrower_name"
+    DAYS_DELINQUENT = "days_delinquent"
+    SALE = "sale_date"
+    URGENCY = "urgency"
+
+
+def _no_action() -> sa.ColumnElement[bool]:
+    return cases_t.c.next_action_on.is_(None)
+
+
+def _order(sort: Sort, descending: bool) -> list[sa.ColumnElement[object]]:
+    """ORDER BY terms; ACT_NEXT matches the ix_cases_act index exactly."""
+    c = cases_t.c
+    if sort is Sort.ACT_NEXT:
+        if descending:
+            return [_no_action().desc(), c.next_action_on.desc(), c.urgency.asc(),
+                    c.loan_number.desc()]
+        return [_no_action(), c.next_action_on, c.urgency.desc(), c.loan_number]
+    column = {
+        Sort.LOAN: c.loan_number, Sort.BORROWER: c.borrower_name,
+        # Most days delinquent = the earliest oldest-unpaid due date.
+        Sort.DAYS_DELINQUENT: c.next_due_date, Sort.SALE: c.fc_sale_date,
+        Sort.URGENCY: c.urgency,
+    }[sort]
+    # Urgency reads highest first; every other column lowest first. Reversing flips both
+    # keys, so the reversed list is exactly the forward one backwards.
+    flip = (sort is Sort.URGENCY) != descending
+    return [column.desc() if flip else column.asc(),
+            c.loan_number.desc() if descending else c.loan_number.asc()]
+
+
+def filter_conditions(f: QueueFilter) -> list[sa.ColumnElement[bool]]:
+    """The WHERE terms that select the open cases of a queue filter."""
+    c = cases_t.c
     # `closed_at IS NULL` exactly as the partial indexes say it, so the planner uses them.
-    where: list[sa.ColumnElement[bool]] = [cases_t.c.closed_at.is_(None)]
-    if view is View.MINE:
-        where.append(cases_t.c.assignee_id == user_id)
-    elif view is View.UNASSIGNED:
-        where.append(cases_t.c.assignee_id.is_(None))
+    where: list[sa.ColumnElement[bool]] = [c.closed_at.is_(None)]
+    if f.assignees == UNASSIGNED:
+        where.append(c.assignee_id.is_(None))
+    elif isinstance(f.assignees, tuple):
+        where.append(c.assignee_id.in_(f.assignees) if len(f.assignees) != 1
+                     else c.assignee_id == f.assignees[0])
+    if f.due_by is not None:
+        where += [c.next_action_on.is_not(None), c.next_action_on <= f.due_by]
+    if f.regulatory_by is not None:
+        where.append(c.reg_due_on <= f.regulatory_by)
+    if f.sale_by is not None:
+        where.append(c.fc_sale_date <= f.sale_by)
+    if f.sale_from is not None:
+        where.append(c.fc_sale_date >= f.sale_from)
+    if f.broken_promise_before is not None:
+        where += [c.promise_due_on < f.broken_promise_before, c.promise_kept_on.is_(None)]
+    if f.missing_documents:
+        where.append(c.missing_docs > 0)
+    if f.stages:
+        where.append(c.stage.in_(f.stages))
+    if f.investors:
+        where.append(c.investor.in_(f.investors))
+    if f.states:
+        where.append(c.property_state.in_(f.states))
+    if f.due_dates:
+        where.append(sa.or_(*[c.next_due_date.between(a, b) for a, b in f.due_dates]))
+    if f.search:
+        where.append(_search(f.search))
     return where
 
 
-def queue_page(
-    session: Session,
-    view: View,
-    user_id: int | None,
-    limit: int,
-    after: tuple[date | None, str] | None = None,
-) -> list[QueueRow]:
-    """Up to `limit` queue rows after the keyset position `after`, in queue order:
-    earliest next action first (cases with none last), then loan number."""
-    base = sa.select(*_QUEUE_COLUMNS).select_from(
-        cases_t.outerjoin(users_t, cases_t.c.assignee_id == users_t.c.id)
-    ).where(*_view_filter(view, user_id))
-    rows: list[QueueRow] = []
-    after_date, after_loan = after if after else (None, None)
-    # Two index-ordered segments, so NULL dates sort last on every database.
-    if after is None or after_date is not None:
-        dated = base.where(cases_t.c.next_action_on.is_not(None))
-        if after is not None:
-            dated = dated.where(sa.or_(
-                cases_t.c.next_action_on > after_date,
-                sa.and_(cases_t.c.next_action_on == after_date,
-                        cases_t.c.loan_number > after_loan),
-            ))
-        dated = dated.order_by(cases_t.c.next_action_on, cases_t.c.loan_number).limit(limit)
-        rows.extend(QueueRow(**m) for m in session.connection().execute(dated).mappings())
-    if len(rows) < limit:
-        undated = base.where(cases_t.c.next_action_on.is_(None))
-        if after is not None and after_date is None:
-            undated = undated.where(cases_t.c.loan_number > after_loan)
-        undated = undated.order_by(cases_t.c.loan_number).limit(limit - len(rows))
-        rows.extend(QueueRow(**m) for m in session.connection().execute(undated).mappings())
-    return rows
+def _search(text: str) -> sa.ColumnElement[bool]:
+    """Loan number or phone by prefix, borrower names by substring (case-insensitive)."""
+    c = cases_t.c
+    term = text.strip()
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    digits = "".join(ch for ch in term if ch.isdigit())
+    options: list[sa.ColumnElement[bool]] = [
+        c.loan_number.like(f"{escaped}%", escape="\\"),
+        c.borrower_name.ilike(f"%{escaped}%", escape="\\"),
+        c.co_borrower_name.ilike(f"%{escaped}%", escape="\\"),
+    ]
+    if len(digits) >= 3:
+        options.append(c.phone.like(f"{digits}%"))
+    return sa.or_(*options)
 
 
-def queue_count(session: Session, view: View, user_id: int | None) -> int:
-    """How many open cases the view holds."""
-    query = sa.select(sa.func.count()).select_from(cases_t).where(*_view_filter(view, user_id))
+def _base(f: QueueFilter) -> sa.Select:  # type: ignore[type-arg]
+    return sa.select(cases_t.c.id).where(*filter_conditions(f))
+
+
+def queue_window(session: Session, f: QueueFilter, offset: int, limit: int,
+                 sort: Sort = Sort.ACT_NEXT, descending: bool = False) -> list[QueueRow]:
+    """`limit` rows of the queue from position `offset`, in the queue's order.
+
+    The window's ids are read from the index alone (so skipping far is cheap), then only
+    those rows are fetched."""
+    ids_query = _base(f).order_by(*_order(sort, descending)).offset(offset).limit(limit)
+    conn = session.connection()
+    ids = [r[0] for r in conn.execute(ids_query)]
+    if not ids:
+        return []
+    rows = conn.execute(
+        sa.select(*_QUEUE_COLUMNS)
+        .select_from(cases_t.outerjoin(users_t, cases_t.c.assignee_id == users_t.c.id))
+        .where(cases_t.c.id.in_(ids))
+    ).mappings()
+    by_id = {r["case_id"]: QueueRow(**r) for r in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def queue_count(session: Session, f: QueueFilter) -> int:
+    """How many open cases the filter selects."""
+    query = sa.select(sa.func.count()).select_from(cases_t).where(*filter_conditions(f))
     return int(session.connection().execute(query).scalar_one())
+
+
+def queue_position(session: Session, f: QueueFilter, case_id: int,
+                   sort: Sort = Sort.ACT_NEXT, descending: bool = False) -> int | None:
+    """Where a case stands in the queue (0-based), or None when it is not in it."""
+    conn = session.connection()
+    ordered = _base(f).add_columns(
+        sa.func.row_number().over(order_by=_order(sort, descending)).label("pos")
+    ).subquery()
+    found = conn.execute(sa.select(ordered.c.pos).where(ordered.c.id == case_id)).scalar()
+    return None if found is None else int(found) - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +296,14 @@ def list_users(session: Session) -> list[UserRow]:
     return [UserRow(**m) for m in session.connection().execute(query).mappings()]
 
 
+def team_member_ids(session: Session, team: str | None) -> tuple[int, ...]:
+    """The ids of the active members of a team (empty for no team)."""
+    if not team:
+        return ()
+    query = sa.select(users_t.c.id).where(users_t.c.team == team, users_t.c.active.is_(True))
+    return tuple(r[0] for r in session.connection().execute(query.order_by(users_t.c.id)))
+
+
 def case_detail(session: Session, case_id: int) -> dict[str, object] | None:
     """Every stored field of one case, with its assignee's username."""
     query = (
@@ -225,3 +324,18 @@ def case_tasks(session: Session, case_id: int) -> list[TaskRow]:
         .order_by(tasks_t.c.status != "open", tasks_t.c.due_on, tasks_t.c.id)
     )
     return [TaskRow(**m) for m in session.connection().execute(query).mappings()]
+
+
+def latest_change(session: Session) -> int:
+    """A number that grows with every write: the newest audit row (every service write has
+    one). Cheap to poll on SQLite and PostgreSQL alike."""
+    from db.models import AuditEvent
+
+    query = sa.select(sa.func.max(AuditEvent.__table__.c.id))
+    return int(session.connection().execute(query).scalar() or 0)
+
+
+def usernames(session: Session) -> dict[str, int]:
+    """username -> user id, for filters typed by name."""
+    return {r.username: r.id for r in session.connection().execute(
+        sa.select(users_t.c.username, users_t.c.id))}

@@ -1,12 +1,13 @@
 """LossMitApp: screens, global bindings and the current user."""
 
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy.engine import Engine
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
-from db.queries import View
 from lossmit_tui.config import Settings
 from screens.queue import QueueScreen
 
@@ -24,7 +25,7 @@ class LossMitApp(App[None]):
     ]
 
     def __init__(self, engine: Engine, username: str, today: date, settings: Settings,
-                 view: View = View.MINE) -> None:
+                 view: str = "mine") -> None:
         super().__init__()
         self.engine = engine
         self.username = username
@@ -35,6 +36,12 @@ class LossMitApp(App[None]):
     def on_mount(self) -> None:
         self.sub_title = f"{self.username} · {self.today.isoformat()}"
         self.push_screen(QueueScreen(self.initial_view))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        commands = getattr(screen, "commands", None)
+        if callable(commands):
+            yield from commands()
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")
@@ -48,6 +55,6 @@ class LossMitApp(App[None]):
 
 
 def make_app(engine: Engine, username: str, today: date, settings: Settings,
-             view: View = View.MINE) -> LossMitApp:
+             view: str = "mine") -> LossMitApp:
     """The app, built the same way for the CLI and the tests."""
     return LossMitApp(engine, username, today, settings, view)

@@ -136,29 +136,41 @@ def _emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
                                  param_hint="--format")
 
 
-def _parse_view(view: str):  # type: ignore[no-untyped-def]
-    from db.queries import View
+@dataclass
+class ResolvedView:
+    spec: Any  # ViewSpec
+    filter: Any  # QueueFilter
+    user_id: int
+    role: str
 
-    try:
-        return View(view)
-    except ValueError:
-        raise typer.BadParameter(f"{view!r} is not a view; use one of: "
-                                 + ", ".join(v.value for v in View), param_hint="--view") from None
+
+def _resolve_view(rt: Runtime, view: str) -> ResolvedView:
+    """The current user's view named `view` (name or key), or a usage error listing theirs."""
+    from db.engine import session_scope
+    from db.queries import team_member_ids
+    from lossmit_tui.services.users import require_user
+    from lossmit_tui.views import find_view, view_filter, visible_views
+
+    with _user_errors(), session_scope(rt.engine) as session:
+        me = require_user(session, rt.username)
+        spec = find_view(rt.settings, me.role, view)
+        if spec is None:
+            names = ", ".join(v.name for v in visible_views(rt.settings, me.role))
+            raise typer.BadParameter(f"{view!r} is not one of your views: {names}",
+                                     param_hint="--view")
+        team = team_member_ids(session, me.team)
+        assert me.id is not None
+        return ResolvedView(spec, view_filter(spec, me.id, team, rt.today), me.id, me.role)
 
 
 # --- the TUI ---------------------------------------------------------------------------
 
 
 def _open_tui(rt: Runtime, view: str) -> None:
-    from db.engine import session_scope
-    from lossmit_tui.services.users import require_user
-
-    chosen = _parse_view(view)
-    with _user_errors(), session_scope(rt.engine) as session:
-        require_user(session, rt.username)
+    resolved = _resolve_view(rt, view)
     from lossmit_tui.app import make_app  # Textual is imported only here
 
-    make_app(rt.engine, rt.username, rt.today, rt.settings, chosen).run()
+    make_app(rt.engine, rt.username, rt.today, rt.settings, resolved.spec.name).run()
 
 
 @app.callback(invoke_without_command=True)
@@ -167,8 +179,8 @@ def main_callback(
     db: DbOpt = None,
     user: UserOpt = None,
     today: TodayOpt = None,
-    view: Annotated[str, typer.Option("--view", help="Queue view to open: mine, unassigned, "
-                                                     "all.")] = "mine",
+    view: Annotated[str, typer.Option("--view", help="Queue view to open, by name or key "
+                                                     "(mine, due, all, ...).")] = "mine",
 ) -> None:
     """Open the work queue of the current user (with no command)."""
     ctx.obj = Globals(db, user, today)
@@ -251,7 +263,8 @@ def seed_command(
     rt = Runtime(ctx, db, user, today)
     started = time.perf_counter()
     with _user_errors():
-        report = seed(rt.engine, cases, seed_value, rt.today, actor_name=rt.username)
+        report = seed(rt.engine, cases, seed_value, rt.today, actor_name=rt.username,
+                      weights=rt.settings.urgency_weights)
     elapsed = time.perf_counter() - started
     typer.echo(
         f"Seeded {report.cases} cases, {report.tasks} tasks, {report.notes} call notes, "
@@ -276,7 +289,8 @@ def import_command(
 
     rt = Runtime(ctx, db, user, today)
     with _user_errors():
-        report = import_extract(rt.engine, file, rt.username, rt.today, dry_run=dry_run)
+        report = import_extract(rt.engine, file, rt.username, rt.today, dry_run=dry_run,
+                                weights=rt.settings.urgency_weights)
     if not report.ok:
         for problem in report.problems:
             _err(str(problem))
@@ -317,7 +331,9 @@ def export_command(
 @app.command()
 def queue(
     ctx: typer.Context,
-    view: Annotated[str, typer.Option("--view", help="mine, unassigned or all.")] = "mine",
+    view: Annotated[str, typer.Option("--view", help="A view's name or key: mine, due, "
+                                                     "regulatory, sale, promises, documents, "
+                                                     "unassigned, team, all.")] = "mine",
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many rows.")] = 50,
     fmt: FormatOpt = "table",
     db: DbOpt = None,
@@ -326,21 +342,43 @@ def queue(
 ) -> None:
     """Print the work queue in the order the TUI shows it."""
     from db.engine import session_scope
-    from db.queries import queue_page
+    from db.queries import queue_window
     from lossmit_tui.queue_rows import queue_record
-    from lossmit_tui.services.users import require_user
+    from lossmit_tui.services.urgency import refresh_stale
 
     rt = Runtime(ctx, db, user, today)
-    chosen = _parse_view(view)
-    with _user_errors(), session_scope(rt.engine) as session:
-        me = require_user(session, rt.username)
-        rows = queue_page(session, chosen, me.id, limit)
-    records = [queue_record(r, rt.today, rt.settings.urgency_weights) for r in rows]
+    resolved = _resolve_view(rt, view)
+    refresh_stale(rt.engine, rt.today, rt.settings.urgency_weights, rt.username,
+                  only=resolved.filter)
+    with session_scope(rt.engine) as session:
+        rows = queue_window(session, resolved.filter, 0, limit)
+    records = [queue_record(r, rt.today) for r in rows]
     columns = ["loan_number", "borrower_name", "assignee", "stage", "days_delinquent",
                "bucket", "next_action_on", "next_action_kind", "urgency"]
     if fmt != "table":
         columns += ["investor", "property_state", "sale_date"]
-    _emit(records, columns, fmt, empty=f"No open cases in the {chosen.value!r} view.")
+    _emit(records, columns, fmt, empty=resolved.spec.empty or "No open cases in this view.")
+
+
+@app.command()
+def refresh(
+    ctx: typer.Context,
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Recompute every open case's urgency for today (run it nightly on a large caseload;
+    the app and `queue` otherwise do it for what they show)."""
+    import time
+
+    from lossmit_tui.services.urgency import refresh_stale
+
+    rt = Runtime(ctx, db, user, today)
+    started = time.perf_counter()
+    with _user_errors():
+        count = refresh_stale(rt.engine, rt.today, rt.settings.urgency_weights, rt.username)
+    typer.echo(f"Recomputed the urgency of {count} case(s) for {rt.today.isoformat()} in "
+               f"{time.perf_counter() - started:.1f}s.")
 
 
 @app.command()

@@ -12,7 +12,7 @@ from typing import Any
 
 import pendulum
 import platformdirs
-from pydantic import Field
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -47,6 +47,45 @@ def demo_db_url() -> str:
     return f"sqlite:///{data_dir() / 'demo.db'}"
 
 
+class ViewSpec(BaseModel):
+    """A queue view, as a lead writes it in the TOML file under [[views]]."""
+
+    key: str = Field(pattern=r"^[1-9]$")
+    name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    title: str
+    assignee: str = Field(default="me", pattern=r"^(me|team|unassigned|any)$")
+    leads_only: bool = False
+    due_within_days: int | None = Field(default=None, ge=0)
+    regulatory_within_days: int | None = Field(default=None, ge=0)
+    sale_within_days: int | None = Field(default=None, ge=0)
+    broken_promise: bool = False
+    missing_documents: bool = False
+    stages: list[str] = Field(default_factory=list)
+    empty: str = ""
+
+
+DEFAULT_VIEWS: list[dict[str, Any]] = [
+    {"key": "1", "name": "mine", "title": "My queue",
+     "empty": "No open cases are assigned to you. Press 7 for unassigned cases."},
+    {"key": "2", "name": "due", "title": "Due today", "due_within_days": 0,
+     "empty": "Nothing of yours is due today or overdue. Press 1 for your whole queue."},
+    {"key": "3", "name": "regulatory", "title": "Regulatory", "regulatory_within_days": 5,
+     "empty": "No regulatory deadline of yours is due within 5 days or missed."},
+    {"key": "4", "name": "sale", "title": "Sale soon", "sale_within_days": 60,
+     "empty": "None of your cases has a foreclosure sale within 60 days."},
+    {"key": "5", "name": "promises", "title": "Broken promises", "broken_promise": True,
+     "empty": "No broken promises to pay on your cases."},
+    {"key": "6", "name": "documents", "title": "Missing documents", "missing_documents": True,
+     "empty": "None of your cases is waiting on documents."},
+    {"key": "7", "name": "unassigned", "title": "Unassigned", "assignee": "unassigned",
+     "empty": "Every open case has an owner."},
+    {"key": "8", "name": "team", "title": "My team", "assignee": "team", "leads_only": True,
+     "empty": "Your team has no open cases (is your team set? lossmit users list)."},
+    {"key": "9", "name": "all", "title": "All open", "assignee": "any", "leads_only": True,
+     "empty": "There are no open cases. Load the servicing extract: lossmit import FILE.csv"},
+]
+
+
 class Settings(BaseSettings):
     """Every setting, typed. Build once with `load_settings` and hand it down."""
 
@@ -63,6 +102,27 @@ class Settings(BaseSettings):
     # Policy (DOMAIN.md section 5): apply Reg F call frequency to every loan, not only FDCPA.
     call_frequency_all_loans: bool = True
     urgency_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    views: list[ViewSpec] = Field(
+        default_factory=lambda: [ViewSpec(**v) for v in DEFAULT_VIEWS])
+
+    @field_validator("views")
+    @classmethod
+    def _distinct_views(cls, views: list[ViewSpec]) -> list[ViewSpec]:
+        for attr in ("key", "name"):
+            values = [getattr(v, attr) for v in views]
+            repeated = sorted({x for x in values if values.count(x) > 1})
+            if repeated:
+                raise ValueError(f"views: {attr} {', '.join(repeated)} is used twice")
+        return views
+
+    @field_validator("urgency_weights")
+    @classmethod
+    def _known_terms(cls, weights: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(weights) - set(DEFAULT_WEIGHTS))
+        if unknown:
+            raise ValueError(f"urgency_weights: unknown term(s) {', '.join(unknown)}; "
+                             f"known: {', '.join(DEFAULT_WEIGHTS)}")
+        return {**DEFAULT_WEIGHTS, **weights}
 
     @classmethod
     def settings_customise_sources(

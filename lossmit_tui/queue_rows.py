@@ -1,6 +1,5 @@
 """Queue and task rows as the user sees them: the same figures for the CLI and the TUI."""
 
-from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -27,8 +26,10 @@ def urgency_input(row: QueueRow, today: date) -> urgency.UrgencyInput:
     )
 
 
-def queue_record(row: QueueRow, today: date, weights: Mapping[str, float]) -> dict[str, Any]:
-    """A queue row as plain values (dates as ISO text), the shape `lossmit queue` prints."""
+def queue_record(row: QueueRow, today: date) -> dict[str, Any]:
+    """A queue row as plain values (dates as ISO text), the shape `lossmit queue` prints.
+
+    `urgency` is the stored score the queue is ordered by (refreshed for today first)."""
     return {
         "loan_number": row.loan_number,
         "borrower_name": row.borrower_name,
@@ -38,7 +39,7 @@ def queue_record(row: QueueRow, today: date, weights: Mapping[str, float]) -> di
         "bucket": bucket(row.next_due_date, today).value,
         "next_action_on": row.next_action_on.isoformat() if row.next_action_on else None,
         "next_action_kind": row.next_action_kind,
-        "urgency": urgency.score(urgency_input(row, today), weights),
+        "urgency": row.urgency / 10,
         "investor": row.investor,
         "property_state": row.property_state,
         "sale_date": row.fc_sale_date.isoformat() if row.fc_sale_date else None,
@@ -55,6 +56,14 @@ def relative_day(day: date | None, today: date) -> str:
     if delta == 1:
         return "tomorrow"
     return f"in {delta}d" if delta > 0 else f"{-delta}d late"
+
+
+def days_ago(day: date | None, today: date) -> str:
+    """`today`, `1d ago`, `12d ago`, or `never`: how long since something happened."""
+    if day is None:
+        return "never"
+    delta = (today - day).days
+    return "today" if delta <= 0 else f"{delta}d ago"
 
 
 def task_bucket(due: date, today: date) -> str:

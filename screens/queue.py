@@ -1,40 +1,169 @@
-"""The work queue: the current user's open cases, earliest next action first.
+"""The work queue: what to do next, and why, over a caseload of any size.
 
-Rows arrive a page at a time from a thread worker (keyset on the queue index); the next page
-is fetched when the cursor nears the end of what is loaded.
+Views come from configuration (keys 1-9, shown as tabs). The table is a window over the
+queue's indexed order (see lossmit_tui.widgets.queue_table); every query runs in a thread
+worker and comes back as a message. Other writers are noticed through the audit trail and the
+visible rows refresh in place, the cursor staying on its case.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 
-from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Header, Input, OptionList, Static, Tab, Tabs
+from textual.widgets.option_list import Option
 
 from db.engine import session_scope
-from db.queries import VIEW_TITLES, QueueRow, View, queue_count, queue_page
-from lossmit_tui.domain.delinquency import bucket, days_delinquent
-from lossmit_tui.queue_rows import relative_day
+from db.queries import (
+    QueueFilter,
+    QueueRow,
+    Sort,
+    latest_change,
+    queue_count,
+    queue_window,
+    team_member_ids,
+    usernames,
+)
+from lossmit_tui.config import ViewSpec
+from lossmit_tui.domain.delinquency import Bucket
+from lossmit_tui.domain.enums import Investor, Stage
+from lossmit_tui.domain.urgency import terms
+from lossmit_tui.queue_rows import urgency_input
+from lossmit_tui.services.urgency import refresh_stale
 from lossmit_tui.services.users import require_user
+from lossmit_tui.views import view_filter, visible_views, with_filters
+from lossmit_tui.widgets.queue_table import PAGE_SIZE, QueueTable
 
-PAGE = 200
-PREFETCH = 30  # fetch the next page when the cursor is this close to the end
-
-KIND_LABELS = {
-    "callback": "callback", "documents_due": "docs due", "regulatory_deadline": "deadline",
-    "trial_payment": "trial pmt", "review": "review", "other": "other",
+POLL_SECONDS = 1.0
+SORT_LABELS = {
+    Sort.ACT_NEXT: "Act next (default)", Sort.LOAN: "Loan number",
+    Sort.BORROWER: "Borrower", Sort.DAYS_DELINQUENT: "Days delinquent",
+    Sort.SALE: "Sale date", Sort.URGENCY: "Urgency",
 }
+FILTER_HELP = ("stage=application investor=FNMA bucket=60 state=TX assignee=jdoe "
+               "(commas for several: stage=offer,trial)")
 
-EMPTY = {
-    View.MINE: "No open cases are assigned to you. Open another view with "
-               "`lossmit --view unassigned` or `lossmit --view all`.",
-    View.UNASSIGNED: "Every open case has an owner.",
-    View.ALL: "There are no open cases. Load the servicing extract with `lossmit import FILE`.",
-}
+
+@dataclass
+class Filters:
+    """What the filter bar holds, parsed."""
+
+    stages: tuple[str, ...] = ()
+    investors: tuple[str, ...] = ()
+    buckets: tuple[Bucket, ...] = ()
+    states: tuple[str, ...] = ()
+    assignee: str = ""
+
+    def describe(self) -> str:
+        parts = [f"{name}={','.join(values)}" for name, values in (
+            ("stage", self.stages), ("investor", self.investors),
+            ("bucket", tuple(b.value for b in self.buckets)), ("state", self.states),
+            ("assignee", (self.assignee,) if self.assignee else ()),
+        ) if values]
+        return " ".join(parts)
+
+
+def parse_filters(text: str) -> Filters:
+    """Parse `name=value[,value]` pairs; ValueError says which part is wrong and why."""
+    found = Filters()
+    for part in text.split():
+        name, sep, raw = part.partition("=")
+        values = tuple(v for v in raw.split(",") if v)
+        if not sep or not values:
+            raise ValueError(f"{part!r}: write name=value, e.g. {FILTER_HELP}")
+        name = name.lower()
+        if name == "stage":
+            bad = [v for v in values if v not in {s.value for s in Stage}]
+            if bad:
+                raise ValueError(f"stage {bad[0]!r} is not one of: "
+                                 + " ".join(s.value for s in Stage))
+            found = replace(found, stages=values)
+        elif name == "investor":
+            upper = tuple(v.upper() for v in values)
+            bad = [v for v in upper if v not in {i.value for i in Investor}]
+            if bad:
+                raise ValueError(f"investor {bad[0]!r} is not one of: "
+                                 + " ".join(i.value for i in Investor))
+            found = replace(found, investors=upper)
+        elif name == "bucket":
+            try:
+                found = replace(found, buckets=tuple(
+                    Bucket("120+" if v in ("120", "120+") else v) for v in values))
+            except ValueError:
+                raise ValueError("bucket must be current, 30, 60, 90 or 120+") from None
+        elif name == "state":
+            found = replace(found, states=tuple(v.upper() for v in values))
+        elif name == "assignee":
+            found = replace(found, assignee=values[0])
+        else:
+            raise ValueError(f"{name!r} is not a filter; use stage, investor, bucket, state "
+                             "or assignee")
+    return found
+
+
+class SortPicker(ModalScreen[Sort | None]):
+    """Choose the order; choosing the current one again reverses it."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="sort.cancel")]
+
+    def __init__(self, current: Sort, descending: bool) -> None:
+        super().__init__()
+        self.current, self.descending = current, descending
+
+    def compose(self) -> ComposeResult:
+        options = []
+        for sort, label in SORT_LABELS.items():
+            mark = (" ▼" if self.descending else " ▲") if sort is self.current else ""
+            options.append(Option(f"{label}{mark}", id=sort.value))
+        with Vertical(id="sort-box"):
+            yield Static(Content("Sort by (the same again reverses)"), classes="modal-title")
+            yield OptionList(*options, id="sort-options")
+
+    def on_mount(self) -> None:
+        picker = self.query_one(OptionList)
+        picker.highlighted = list(SORT_LABELS).index(self.current)
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(Sort(event.option.id))
+
+
+class Breakdown(ModalScreen[None]):
+    """Why a case ranks where it does: every urgency term, its value, weight and points."""
+
+    BINDINGS = [Binding("escape,u,q", "dismiss(None)", "Close", id="breakdown.close")]
+
+    def __init__(self, row: QueueRow, today: date, weights: dict[str, float]) -> None:
+        super().__init__()
+        self.row, self.today, self.weights = row, today, weights
+
+    def compose(self) -> ComposeResult:
+        rows = terms(urgency_input(self.row, self.today), self.weights)
+        lines = [Content.assemble(
+            ("Urgency of ", "bold"), (self.row.loan_number, "bold"), "  ",
+            Content(self.row.borrower_name))]
+        lines.append(Content(f"{'term':<16}{'value':>10}{'factor':>8}{'weight':>8}{'points':>8}"))
+        for t in rows:
+            lines.append(Content(f"{t.name:<16}{t.value:>10}{t.factor:>8.2f}{t.weight:>8.1f}"
+                                 f"{t.points:>8.1f}"))
+        total = round(sum(t.points for t in rows), 1)
+        lines.append(Content(f"{'total':<42}{total:>8.1f}"))
+        stored = self.row.urgency / 10
+        as_of = self.row.urgency_on.isoformat() if self.row.urgency_on else "never"
+        note = ("the queue orders by this score" if self.row.urgency_on == self.today
+                and abs(stored - total) < 0.05 else
+                f"the queue still orders by {stored:.1f} (computed for {as_of}); it updates "
+                "when today's refresh reaches this case")
+        lines.append(Content(note))
+        with Vertical(id="breakdown-box"):
+            yield Static(Content("\n").join(lines), id="breakdown-body")
+            yield Static(Content("Esc closes"), classes="modal-hint")
 
 
 class QueueScreen(Screen[None]):
@@ -42,134 +171,389 @@ class QueueScreen(Screen[None]):
 
     BINDING_GROUP_TITLE = "Queue"
     BINDINGS = [
-        Binding("enter", "open_case", "Open case", id="queue.open", tooltip="Open the case"),
-        Binding("j", "cursor_down", "Down", show=False, id="queue.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="queue.up"),
-        Binding("g", "first", "First", show=False, id="queue.first"),
-        Binding("G", "last", "Last loaded", show=False, id="queue.last"),
+        Binding("slash", "search", "Search", key_display="/", id="queue.search",
+                tooltip="Find by loan number, borrower name or phone"),
+        Binding("f", "filter", "Filter", id="queue.filter",
+                tooltip="Filter by stage, investor, bucket, state, assignee"),
+        Binding("s", "sort", "Sort", id="queue.sort", tooltip="Choose the order"),
+        Binding("u", "breakdown", "Why?", id="queue.breakdown",
+                tooltip="Show how the urgency of this case is made up"),
+        Binding("r", "reload", "Refresh", show=False, id="queue.refresh"),
+        *[Binding(str(n), f"view('{n}')", f"View {n}", show=False, id=f"queue.view_{n}")
+          for n in range(1, 10)],
     ]
 
     @dataclass
-    class PageLoaded(Message):
-        rows: list[QueueRow]
-        total: int | None
-        first: bool
+    class ContextLoaded(Message):
+        user_id: int
+        role: str
+        team_ids: tuple[int, ...]
+        users: dict[str, int]
+        change: int
 
-    def __init__(self, view: View) -> None:
+    @dataclass
+    class PageLoaded(Message):
+        generation: int
+        page: int
+        rows: list[QueueRow]
+        at_least: int  # rows known to exist, before the count arrives
+
+    @dataclass
+    class Counted(Message):
+        generation: int
+        count: int
+        view_count: int | None
+
+    @dataclass
+    class Changed(Message):
+        change: int
+
+    def __init__(self, view: str) -> None:
         super().__init__()
-        self.view = view
-        self.rows: list[QueueRow] = []
-        self.total: int | None = None
-        self.exhausted = False
-        self.loading = False
+        self.initial_view = view
+        self.views: list[ViewSpec] = []
+        self.view: ViewSpec | None = None
+        self.user_id = 0
+        self.role = "specialist"
+        self.team_ids: tuple[int, ...] = ()
+        self.users: dict[str, int] = {}
+        self.search = ""
+        self.filters = Filters()
+        self.sort = Sort.ACT_NEXT
+        self.descending = False
+        self.count: int | None = None
+        self.view_count: int | None = None
+        self.last_change = 0
+        self.follow_case: int | None = None
+
+    # --- layout --------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Tabs(id="views")
         yield Static(id="queue-title")
+        with Horizontal(id="queue-bars"):
+            yield Input(placeholder="Search: loan number, borrower name or phone",
+                        id="search", classes="bar")
+            yield Input(placeholder=f"Filter: {FILTER_HELP}", id="filter", classes="bar")
+        yield QueueTable(id="queue-table")
         yield Static(id="queue-empty")
-        table: DataTable[Text | str] = DataTable(id="queue-table", cursor_type="row",
-                                                 zebra_stripes=True)
-        yield table
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for label, key, width in (
-            ("Loan", "loan", 10), ("Borrower", "borrower", 22), ("DPD", "dpd", 4),
-            ("Bkt", "bucket", 7), ("Next", "next", 9), ("When", "when", 8),
-            ("Stage", "stage", 11), ("Inv", "investor", 9), ("Sale", "sale", 10),
-        ):
-            table.add_column(label, key=key, width=width)
-        self._show_title()
-        self.load_page(None, first=True)
+        self.query_one("#queue-title", Static).update(Content("Loading…"))
+        self.load_context()
+        self.set_interval(POLL_SECONDS, self.poll)
 
     @property
-    def title_text(self) -> str:
-        return VIEW_TITLES[self.view]
+    def today(self) -> date:
+        return self.app.today  # type: ignore[attr-defined,no-any-return]
 
-    def _show_title(self) -> None:
-        count = "…" if self.total is None else f"{self.total:,} open"
-        self.query_one("#queue-title", Static).update(
-            Content(f"{self.title_text} · {count} · {len(self.rows):,} loaded")
-        )
+    # --- loading -------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="queue-page", exit_on_error=False)
-    def load_page(self, after: tuple | None, first: bool) -> None:
-        """Fetch the next page (and, the first time, the view's count) off the UI thread."""
-        app = self.app
-        with session_scope(app.engine) as session:  # type: ignore[attr-defined]
-            me = require_user(session, app.username)  # type: ignore[attr-defined]
-            rows = queue_page(session, self.view, me.id, PAGE, after)
-            total = queue_count(session, self.view, me.id) if first else None
-        self.post_message(self.PageLoaded(rows, total, first))
+    @work(thread=True, exclusive=True, group="queue-context", exit_on_error=False)
+    def load_context(self) -> None:
+        with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
+            me = require_user(session, self.app.username)  # type: ignore[attr-defined]
+            assert me.id is not None
+            self.post_message(self.ContextLoaded(
+                me.id, me.role, team_member_ids(session, me.team), usernames(session),
+                latest_change(session)))
+
+    @on(ContextLoaded)
+    def _context_loaded(self, message: ContextLoaded) -> None:
+        self.user_id, self.role = message.user_id, message.role
+        self.team_ids, self.users = message.team_ids, message.users
+        self.last_change = message.change
+        self.views = visible_views(self.app.settings, self.role)  # type: ignore[attr-defined]
+        tabs = self.query_one(Tabs)
+        for spec in self.views:
+            tabs.add_tab(Tab(Content(f"{spec.key} {spec.title}"), id=f"view-{spec.name}"))
+        start = next((v for v in self.views if self.initial_view in (v.name, v.key)),
+                     self.views[0] if self.views else None)
+        if start is not None:
+            self.switch_view(start)
+        self.query_one(QueueTable).focus()
+        self.refresh_urgency()
+
+    @property
+    def queue_filter(self) -> QueueFilter:
+        assert self.view is not None
+        base = view_filter(self.view, self.user_id, self.team_ids, self.today)
+        narrowed = with_filters(
+            base, search=self.search, stages=self.filters.stages,
+            investors=self.filters.investors, states=self.filters.states,
+            buckets=self.filters.buckets, today=self.today)
+        if self.filters.assignee:
+            narrowed = replace(narrowed,
+                               assignees=(self.users.get(self.filters.assignee, -1),))
+        return narrowed
+
+    def switch_view(self, spec: ViewSpec) -> None:
+        self.view = spec
+        self.view_count = None
+        tabs = self.query_one(Tabs)
+        if tabs.active != f"view-{spec.name}":
+            tabs.active = f"view-{spec.name}"
+        self.reload()
+
+    def reload(self, keep_position: bool = False) -> None:
+        """Read the queue again: from the top, or keeping the cursor's case in view."""
+        if self.view is None:
+            return
+        table = self.query_one(QueueTable)
+        current = table.current
+        self.follow_case = current.case_id if (keep_position and current) else None
+        cursor = table.cursor_row if keep_position else 0
+        generation = table.reset(table.total if keep_position else 0, self.today,
+                                 self.view.assignee in ("team", "any"),
+                                 keep_pages=keep_position, cursor=cursor)
+        if not keep_position:
+            self.count = None
+            self._show_title()
+        self.load_first(generation, self.queue_filter, cursor // PAGE_SIZE,
+                        self.view_count is None and self._narrowed)
+
+    @property
+    def _narrowed(self) -> bool:
+        return bool(self.search or self.filters.describe())
+
+    @work(thread=True, exclusive=True, group="queue-load", exit_on_error=False)
+    def load_first(self, generation: int, f: QueueFilter, page: int,
+                   count_view: bool) -> None:
+        """The page around the cursor first (so it paints at once), then the counts."""
+        with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
+            rows = queue_window(session, f, page * PAGE_SIZE, PAGE_SIZE, self.sort,
+                                self.descending)
+            self.post_message(self.PageLoaded(generation, page, rows,
+                                              page * PAGE_SIZE + len(rows)))
+            count = queue_count(session, f)
+            view_count = None
+            if count_view and self.view is not None:
+                view_count = queue_count(session, view_filter(
+                    self.view, self.user_id, self.team_ids, self.today))
+        self.post_message(self.Counted(generation, count, view_count))
+
+    @work(thread=True, group="queue-pages", exit_on_error=False)
+    def load_page(self, generation: int, f: QueueFilter, page: int) -> None:
+        with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
+            rows = queue_window(session, f, page * PAGE_SIZE, PAGE_SIZE, self.sort,
+                                self.descending)
+        self.post_message(self.PageLoaded(generation, page, rows, page * PAGE_SIZE + len(rows)))
+
+    @on(QueueTable.PageWanted)
+    def _page_wanted(self, message: QueueTable.PageWanted) -> None:
+        if self.view is not None:
+            self.load_page(message.generation, self.queue_filter, message.page)
 
     @on(PageLoaded)
     def _page_loaded(self, message: PageLoaded) -> None:
-        self.loading = False
-        if message.total is not None:
-            self.total = message.total
-        if len(message.rows) < PAGE:
-            self.exhausted = True
-        today = self.app.today  # type: ignore[attr-defined]
-        table = self.query_one(DataTable)
-        for row in message.rows:
-            table.add_row(*self._cells(row, today), key=str(row.case_id))
-        self.rows.extend(message.rows)
-        self.set_class(not self.rows, "-empty")
-        if not self.rows:
-            self.query_one("#queue-empty", Static).update(Content(EMPTY[self.view]))
+        table = self.query_one(QueueTable)
+        if message.generation != table.generation:
+            return
+        if self.count is None and message.at_least > table.total:
+            table.set_total(message.at_least)
+        table.put_page(message.generation, message.page, message.rows)
+        if self.follow_case is not None:
+            found = table.find(self.follow_case)
+            if found is not None:
+                table.move_to(found)
+                self.follow_case = None
+
+    @on(Counted)
+    def _counted(self, message: Counted) -> None:
+        table = self.query_one(QueueTable)
+        if message.generation != table.generation:
+            return
+        self.count = message.count
+        if message.view_count is not None:
+            self.view_count = message.view_count
+        elif not self._narrowed:
+            self.view_count = message.count
+        table.set_total(message.count)
+        self.set_class(message.count == 0, "-empty")
+        if message.count == 0:
+            self.query_one("#queue-empty", Static).update(Content(self._empty_text()))
         self._show_title()
 
-    @staticmethod
-    def _cells(row: QueueRow, today) -> list[Text | str]:  # type: ignore[no-untyped-def]
-        dpd = days_delinquent(row.next_due_date, today)
-        late = row.next_action_on is not None and row.next_action_on < today
-        when = Text(relative_day(row.next_action_on, today), style="bold red" if late else "")
-        return [
-            row.loan_number,
-            Text(row.borrower_name),  # untrusted: plain text, never markup
-            Text(str(dpd), justify="right"),
-            bucket(row.next_due_date, today).value,
-            KIND_LABELS.get(row.next_action_kind or "", row.next_action_kind or ""),
-            when,
-            row.stage,
-            row.investor,
-            row.fc_sale_date.isoformat() if row.fc_sale_date else "",
-        ]
+    def _empty_text(self) -> str:
+        if self.search:
+            return (f"No case in {self.view.title if self.view else 'this view'} matches "
+                    f"“{self.search}”. Press Escape in the search bar to clear it.")
+        if self.filters.describe():
+            return "No case matches these filters. Press f and clear the filter bar."
+        return (self.view.empty if self.view and self.view.empty
+                else "No open cases in this view.")
 
-    @on(DataTable.RowHighlighted)
-    def _maybe_prefetch(self, event: DataTable.RowHighlighted) -> None:
-        if (not self.exhausted and not self.loading and self.rows
-                and event.cursor_row >= len(self.rows) - PREFETCH):
-            self.loading = True
-            self.load_page(self.rows[-1].key, first=False)
+    def _show_title(self) -> None:
+        if self.view is None:
+            return
+        parts = [self.view.title]
+        if self.search:
+            parts.append(f"“{self.search}”")
+        if self.filters.describe():
+            parts.append(self.filters.describe())
+        if self.sort is not Sort.ACT_NEXT or self.descending:
+            parts.append(f"sorted by {SORT_LABELS[self.sort].lower()}"
+                         + (" (reversed)" if self.descending else ""))
+        if self.count is None:
+            parts.append("counting…")
+        elif self._narrowed and self.view_count is not None:
+            parts.append(f"{self.count:,} of {self.view_count:,}")
+        else:
+            parts.append(f"{self.count:,} open")
+        marked = len(self.query_one(QueueTable).marked)
+        if marked:
+            parts.append(f"{marked} marked")
+        self.query_one("#queue-title", Static).update(Content(" · ".join(parts)))
 
-    def _selected(self) -> QueueRow | None:
-        table = self.query_one(DataTable)
-        if not self.rows or table.cursor_row >= len(self.rows):
-            return None
-        return self.rows[table.cursor_row]
+    # --- live data -----------------------------------------------------------------------
 
-    @on(DataTable.RowSelected)
-    def _row_selected(self) -> None:
-        self.action_open_case()
+    @work(thread=True, exclusive=True, group="queue-poll", exit_on_error=False)
+    def poll(self) -> None:
+        """Notice other writers: any committed write adds an audit row."""
+        with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
+            change = latest_change(session)
+        if change != self.last_change:
+            self.post_message(self.Changed(change))
 
-    def action_open_case(self) -> None:
-        """Open the highlighted case."""
-        row = self._selected()
+    @on(Changed)
+    def _changed(self, message: Changed) -> None:
+        self.last_change = message.change
+        self.reload(keep_position=True)
+
+    @work(thread=True, exclusive=True, group="queue-urgency", exit_on_error=False)
+    def refresh_urgency(self) -> None:
+        """Bring stored urgency up to today: this view's cases first, then everyone's.
+        The change is noticed by `poll`, and the queue re-reads in place."""
+        app = self.app
+        if self.view is not None:
+            refresh_stale(app.engine, self.today, app.settings.urgency_weights,  # type: ignore[attr-defined]
+                          app.username, only=self.queue_filter)  # type: ignore[attr-defined]
+        refresh_stale(app.engine, self.today, app.settings.urgency_weights,  # type: ignore[attr-defined]
+                      app.username)  # type: ignore[attr-defined]
+
+    # --- actions -------------------------------------------------------------------------
+
+    @on(Tabs.TabActivated)
+    def _tab(self, event: Tabs.TabActivated) -> None:
+        name = (event.tab.id or "").removeprefix("view-")
+        spec = next((v for v in self.views if v.name == name), None)
+        if spec is not None and spec is not self.view:
+            self.switch_view(spec)
+            self.query_one(QueueTable).focus()
+
+    def action_view(self, key: str) -> None:
+        """Switch to the view on this number key."""
+        spec = next((v for v in self.views if v.key == key), None)
+        if spec is None:
+            self.notify(Content(f"No view on key {key} for your role."), severity="warning")
+            return
+        self.switch_view(spec)
+
+    def action_search(self) -> None:
+        """Search by loan number, borrower name or phone, as you type."""
+        bar = self.query_one("#search", Input)
+        bar.add_class("-open")
+        bar.focus()
+
+    def action_filter(self) -> None:
+        """Filter by stage, investor, bucket, state or assignee."""
+        bar = self.query_one("#filter", Input)
+        bar.add_class("-open")
+        bar.focus()
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.search = event.value.strip()
+        self.reload()
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self) -> None:
+        self.query_one(QueueTable).focus()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        try:
+            parsed = parse_filters(event.value)
+        except ValueError as exc:
+            self.notify(Content(str(exc)), title="Filter not applied", severity="error",
+                        timeout=8)
+            return
+        if parsed.assignee and parsed.assignee not in self.users:
+            self.notify(Content(f"No user {parsed.assignee!r}."), title="Filter not applied",
+                        severity="error")
+            return
+        self.filters = parsed
+        if not event.value.strip():
+            event.input.remove_class("-open")
+        self.query_one(QueueTable).focus()
+        self.reload()
+
+    def key_escape(self) -> None:
+        """Escape clears the search or filter being edited; from the table, both."""
+        focused = self.focused
+        bars = [focused] if isinstance(focused, Input) else list(self.query(Input))
+        cleared = bool(self.search or self.filters.describe()) and not isinstance(focused,
+                                                                                 Input)
+        for bar in bars:
+            bar.value = ""
+            bar.remove_class("-open")
+            if bar.id == "filter" and self.filters.describe():
+                self.filters = Filters()
+                cleared = True
+        if cleared:
+            self.search = ""
+            self.reload()
+        self.query_one(QueueTable).focus()
+
+    def action_sort(self) -> None:
+        """Choose the order; the same choice again reverses it."""
+        def chosen(sort: Sort | None) -> None:
+            if sort is None:
+                return
+            self.descending = (not self.descending) if sort is self.sort else False
+            self.sort = sort
+            self.reload()
+
+        self.app.push_screen(SortPicker(self.sort, self.descending), chosen)
+
+    def action_breakdown(self) -> None:
+        """Show the urgency breakdown of the highlighted case."""
+        row = self.query_one(QueueTable).current
         if row is not None:
-            from screens.case import CaseScreen
+            self.app.push_screen(Breakdown(row, self.today,
+                                           self.app.settings.urgency_weights))  # type: ignore[attr-defined]
 
-            self.app.push_screen(CaseScreen(row.case_id))
+    def action_reload(self) -> None:
+        self.reload(keep_position=True)
 
-    def action_cursor_down(self) -> None:
-        self.query_one(DataTable).action_cursor_down()
+    @on(QueueTable.Selected)
+    def _open(self, message: QueueTable.Selected) -> None:
+        from screens.case import CaseScreen
 
-    def action_cursor_up(self) -> None:
-        self.query_one(DataTable).action_cursor_up()
+        self.app.push_screen(CaseScreen(message.row.case_id))
 
-    def action_first(self) -> None:
-        self.query_one(DataTable).move_cursor(row=0)
+    @on(QueueTable.CursorMoved)
+    def _cursor_moved(self) -> None:
+        self._show_title()
 
-    def action_last(self) -> None:
-        self.query_one(DataTable).move_cursor(row=max(0, len(self.rows) - 1))
+    def commands(self) -> list[SystemCommand]:
+        """Every queue action, for the command palette."""
+        found = [SystemCommand(f"View {v.key}: {v.title}", f"Switch the queue to {v.title}",
+                               lambda v=v: self.switch_view(v)) for v in self.views]
+        return [
+            *found,
+            SystemCommand("Search the queue", "By loan number, borrower name or phone",
+                          self.action_search),
+            SystemCommand("Filter the queue", FILTER_HELP, self.action_filter),
+            SystemCommand("Sort the queue", "Choose the order (again to reverse)",
+                          self.action_sort),
+            SystemCommand("Why is this case here?", "The urgency breakdown of the row",
+                          self.action_breakdown),
+            SystemCommand("Open the case", "Everything about the highlighted loan",
+                          self.query_one(QueueTable).action_select),
+            SystemCommand("Mark the row", "For a bulk action",
+                          self.query_one(QueueTable).action_mark),
+            SystemCommand("Refresh the queue", "Read it again now", self.action_reload),
+        ]

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from db.migrate import HEAD
 from lossmit_tui.cli import app
 
 runner = CliRunner()
@@ -63,8 +64,9 @@ def test_queue_json_has_the_documented_fields_in_queue_order(seeded: str) -> Non
     assert rows and {"loan_number", "borrower_name", "assignee", "stage", "days_delinquent",
                      "next_action_on", "next_action_kind", "urgency"} <= set(rows[0])
     assert {r["assignee"] for r in rows} == {user}
-    dated = [(r["next_action_on"], r["loan_number"]) for r in rows if r["next_action_on"]]
-    assert dated == sorted(dated)
+    dated = [(r["next_action_on"], -r["urgency"], r["loan_number"]) for r in rows
+             if r["next_action_on"]]
+    assert dated == sorted(dated)  # act next: earliest action, then most urgent, then loan
 
 
 def test_global_options_work_before_and_after_the_command(seeded: str) -> None:
@@ -115,7 +117,8 @@ def test_unknown_user_is_told_how_to_add_one(seeded: str) -> None:
 
 @pytest.mark.parametrize(("args", "fragment"), [
     (["queue", "--today", "2026-13-01"], "not a date"),
-    (["queue", "--view", "everything"], "not a view"),
+    (["queue", "--view", "everything"], "not one of your views: mine, due"),
+    (["queue", "--view", "all"], "not one of your views"),  # leads only
     (["tasks", "--due", "soon"], "not one of"),
     (["queue", "--format", "xml"], "not a format"),
 ])
@@ -165,7 +168,7 @@ def test_db_commands(tmp_path: Path) -> None:
     assert "empty database" in run("db", "current", "--db", url).stdout
     upgraded = run("db", "upgrade", "--db", url)
     assert upgraded.exit_code == 0 and "(current)" in upgraded.stdout
-    assert run("db", "current", "--db", url).stdout.startswith("0002 (current)")
+    assert run("db", "current", "--db", url).stdout.startswith(f"{HEAD} (current)")
 
 
 def test_printing_commands_never_import_textual(seeded: str) -> None:
@@ -190,7 +193,7 @@ def test_printing_commands_never_import_textual(seeded: str) -> None:
 def test_module_entry_point_runs(seeded: str) -> None:
     done = subprocess.run([sys.executable, "-m", "lossmit_tui", "db", "current", "--db", seeded],
                           capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0 and "0002" in done.stdout
+    assert done.returncode == 0 and HEAD in done.stdout
 
 
 def test_demo_builds_its_own_database_and_reuses_it(tmp_path: Path, monkeypatch) -> None:
@@ -202,3 +205,43 @@ def test_demo_builds_its_own_database_and_reuses_it(tmp_path: Path, monkeypatch)
     assert "demo.db" in first.stdout and not real.exists()
     second = run("demo", "--cases", "40", "--no-open", "--today", DAY)
     assert "Reusing the demo database" in second.stderr
+
+
+def test_views_by_name_or_key_and_leads_see_everyone(seeded: str) -> None:
+    user = specialist(seeded)
+    base = ("--db", seeded, "--user", user, "--today", DAY, "--format", "json", "--limit", "999")
+    by_name = json.loads(run("queue", "--view", "due", *base).stdout)
+    by_key = json.loads(run("queue", "--view", "2", *base).stdout)
+    assert by_name == by_key and by_name
+    assert all(r["next_action_on"] <= DAY for r in by_name)
+    unassigned = json.loads(run("queue", "--view", "unassigned", *base).stdout)
+    assert all(r["assignee"] is None for r in unassigned)
+    lead = next(u["username"] for u in json.loads(
+        run("users", "list", "--format", "json", "--db", seeded).stdout) if u["role"] == "lead")
+    everyone = json.loads(run("queue", "--view", "all", "--db", seeded, "--user", lead,
+                              "--today", DAY, "--format", "json", "--limit", "999").stdout)
+    assert len({r["assignee"] for r in everyone}) > 2
+
+
+def test_views_come_from_the_config_file(seeded: str, tmp_path: Path, monkeypatch) -> None:
+    config = tmp_path / "team.toml"
+    config.write_text(
+        '[[views]]\nkey = "1"\nname = "fha"\ntitle = "FHA loans"\nassignee = "any"\n'
+        '[[views]]\nkey = "2"\nname = "apps"\ntitle = "Applications"\n'
+        'stages = ["application", "evaluation"]\n'
+    )
+    monkeypatch.setenv("LOSSMIT_CONFIG", str(config))
+    user = specialist(seeded)
+    rows = json.loads(run("queue", "--view", "apps", "--db", seeded, "--user", user,
+                          "--today", DAY, "--format", "json", "--limit", "999").stdout)
+    assert rows and {r["stage"] for r in rows} <= {"application", "evaluation"}
+    missing = run("queue", "--view", "mine", "--db", seeded, "--user", user)
+    assert missing.exit_code == 2 and "fha, apps" in missing.output
+
+
+def test_refresh_recomputes_for_the_day(seeded: str) -> None:
+    first = run("refresh", "--db", seeded, "--today", "2026-11-30")
+    assert first.exit_code == 0 and "Recomputed the urgency of" in first.stdout
+    assert "of 0 case(s)" not in first.stdout
+    again = run("refresh", "--db", seeded, "--today", "2026-11-30")
+    assert "of 0 case(s)" in again.stdout

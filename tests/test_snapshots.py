@@ -6,7 +6,6 @@ import pytest
 
 from db.engine import make_engine
 from db.migrate import ensure_current
-from db.queries import View
 from lossmit_tui.app import make_app
 from lossmit_tui.config import load_settings
 from lossmit_tui.services.seed import seed
@@ -19,7 +18,7 @@ def demo_app(tmp_path: Path):  # type: ignore[no-untyped-def]
     engine = make_engine(str(tmp_path / "snap.db"))
     ensure_current(engine)
     report = seed(engine, 80, 7, TODAY)
-    return make_app(engine, report.specialist, TODAY, load_settings(), View.MINE)
+    return make_app(engine, report.specialist, TODAY, load_settings(), "mine")
 
 
 async def _loaded(pilot) -> None:  # type: ignore[no-untyped-def]

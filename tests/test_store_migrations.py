@@ -15,6 +15,7 @@ def test_head_constant_matches_the_migration_scripts() -> None:
     assert migrate.known_revisions()[-1] == migrate.HEAD
 
 
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
 def test_empty_database_migrates_to_a_schema_matching_the_models(db_url: str) -> None:
     engine = make_engine(db_url)
     assert migrate.current_revision(engine) is None
@@ -27,20 +28,34 @@ def test_empty_database_migrates_to_a_schema_matching_the_models(db_url: str) ->
 
 def test_upgrade_from_the_previous_revision_keeps_data(db_url: str) -> None:
     engine = make_engine(db_url)
-    migrate.upgrade(engine, "0001")
+    previous = migrate.known_revisions()[-2]
+    migrate.upgrade(engine, previous)
+    now = "2026-01-01 00:00:00"
     with engine.begin() as conn:
         conn.execute(sa.text(
-            "INSERT INTO cases (loan_number, borrower_name, property_state, occupancy, "
+            "INSERT INTO cases (id, loan_number, borrower_name, property_state, occupancy, "
             "investor, upb_cents, next_due_date, stage, fdcpa_covered, cease_communication, "
-            "attorney_represented, version, created_at, updated_at) VALUES ('L1', 'Ann Lee', "
+            "attorney_represented, version, created_at, updated_at) VALUES (1, 'L1', 'Ann Lee', "
             "'TX', 'owner', 'FNMA', 100, :due, 'new', false, false, false, 1, :now, :now)"
-        ), {"due": date(2026, 1, 1), "now": "2026-01-01 00:00:00"})
+        ), {"due": date(2026, 1, 1), "now": now})
+        conn.execute(sa.text(
+            "INSERT INTO tasks (case_id, kind, title, due_on, status, source, created_at) "
+            "VALUES (1, 'regulatory_deadline', 'Decide', :d, 'open', '1024.41(c)(1)', :now), "
+            "(1, 'regulatory_deadline', 'Later', :later, 'open', '1024.41(c)(1)', :now)"
+        ), {"d": date(2026, 2, 1), "later": date(2026, 3, 1), "now": now})
+        conn.execute(sa.text(
+            "INSERT INTO documents (case_id, doc_type, status, created_at) VALUES "
+            "(1, 'pay_stubs', 'requested', :now), (1, 'form_710', 'received', :now)"
+        ), {"now": now})
     migrate.ensure_current(engine)
     assert migrate.current_revision(engine) == migrate.HEAD
     with engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT borrower_name FROM cases")).scalar() == "Ann Lee"
+        row = conn.execute(sa.text("SELECT borrower_name, reg_due_on, missing_docs, urgency "
+                                   "FROM cases")).one()
         indexes = {ix["name"] for ix in sa.inspect(conn).get_indexes("cases")}
-    assert {"ix_cases_queue_all", "ix_cases_queue_assignee"} <= indexes
+    assert row.borrower_name == "Ann Lee" and str(row.reg_due_on) == "2026-02-01"
+    assert row.missing_docs == 1 and row.urgency == 0
+    assert {"ix_cases_open_sale", "ix_cases_phone"} <= indexes
 
 
 def test_sqlite_upgrade_backs_up_the_old_file_first(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from sqlalchemy.engine import Engine
 from db.engine import make_engine, session_scope
 from db.migrate import ensure_current
 from db.models import Case, Task, User
-from db.queries import Due, View, open_tasks, queue_count, queue_page
+from db.queries import Due, open_tasks
 from lossmit_tui.services import seed as seed_module
 from lossmit_tui.services.errors import InvalidInput
 from lossmit_tui.services.seed import seed
@@ -79,44 +79,6 @@ def test_seed_refuses_a_database_that_has_cases(engine: Engine) -> None:
     seed(engine, 10, 1, TODAY)
     with pytest.raises(InvalidInput, match="already holds 10 cases"):
         seed(engine, 10, 1, TODAY)
-
-
-def test_queue_pages_by_keyset_in_queue_order_with_undated_cases_last(engine: Engine) -> None:
-    seed(engine, 300, 9, TODAY)
-    cases = Case.__table__
-    with engine.begin() as conn:  # some cases with no next action at all
-        conn.execute(cases.update().where(cases.c.id % 7 == 0).values(next_action_on=None,
-                                                                       next_action_kind=None))
-    with session_scope(engine) as session:
-        total = queue_count(session, View.ALL, None)
-        whole = queue_page(session, View.ALL, None, 10_000)
-        paged, after = [], None
-        while page := queue_page(session, View.ALL, None, 17, after):
-            paged.extend(page)
-            after = page[-1].key
-    assert len(whole) == total == len(paged)
-    assert [r.case_id for r in paged] == [r.case_id for r in whole]
-    dated = [r for r in whole if r.next_action_on is not None]
-    assert whole[:len(dated)] == dated and all(r.next_action_on is None
-                                               for r in whole[len(dated):])
-    keys = [(r.next_action_on, r.loan_number) for r in dated]
-    assert keys == sorted(keys)
-
-
-def test_views_select_the_right_cases(engine: Engine) -> None:
-    report = seed(engine, 200, 4, TODAY)
-    with session_scope(engine) as session:
-        me = require_user(session, report.specialist)
-        mine = queue_page(session, View.MINE, me.id, 1000)
-        unassigned = queue_page(session, View.UNASSIGNED, me.id, 1000)
-        assert mine and all(r.assignee == me.username for r in mine)
-        assert all(r.assignee is None for r in unassigned)
-        assert queue_count(session, View.MINE, me.id) == len(mine)
-        everyone = queue_count(session, View.ALL, None)
-    with engine.connect() as conn:
-        open_cases = conn.execute(sa.select(sa.func.count()).select_from(Case.__table__)
-                                  .where(Case.__table__.c.closed_at.is_(None))).scalar()
-    assert everyone == open_cases
 
 
 def test_task_windows(engine: Engine) -> None:

@@ -3,20 +3,24 @@
 from pathlib import Path
 
 import pytest
-from rich.text import Text
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from textual.widgets import DataTable, Static
+from textual.widgets import Input, Static
 
 from db.engine import make_engine, session_scope
 from db.migrate import ensure_current
-from db.queries import View, queue_count
+from db.models import Case
+from db.queries import QueueFilter, Sort, queue_count, queue_window
 from lossmit_tui.app import LossMitApp, make_app
 from lossmit_tui.config import load_settings
+from lossmit_tui.services import audit
 from lossmit_tui.services.importer import import_extract
 from lossmit_tui.services.seed import seed
 from lossmit_tui.services.users import require_user
+from lossmit_tui.views import find_view, view_filter
+from lossmit_tui.widgets.queue_table import QueueTable
 from screens.case import CaseScreen
-from screens.queue import QueueScreen
+from screens.queue import Breakdown, QueueScreen, SortPicker
 
 from .conftest import TODAY
 
@@ -24,48 +28,60 @@ HOSTILE = "[@click=app.quit]Smith[/] [b]bold?[/b] $accent"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> tuple[Engine, str]:
+def store(tmp_path: Path) -> tuple[Engine, str, str]:
     engine = make_engine(str(tmp_path / "tui.db"))
     ensure_current(engine)
-    report = seed(engine, 60, 21, TODAY)
-    return engine, report.specialist
+    report = seed(engine, 300, 21, TODAY)
+    return engine, report.specialist, report.lead
 
 
-def app_for(store: tuple[Engine, str]) -> LossMitApp:
-    engine, user = store
-    return make_app(engine, user, TODAY, load_settings(), View.MINE)
+def app_for(engine: Engine, user: str, view: str = "mine") -> LossMitApp:
+    return make_app(engine, user, TODAY, load_settings(), view)
 
 
 async def settle(app: LossMitApp, pilot) -> None:  # type: ignore[no-untyped-def]
     """Let workers finish and their messages land (no sleeping)."""
-    await pilot.pause()
-    await app.workers.wait_for_complete()
+    for _ in range(3):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
     await pilot.pause()
 
 
-async def test_open_the_queue_open_a_case_and_quit(store: tuple[Engine, str]) -> None:
-    engine, user = store
+def expected(engine: Engine, user: str, view: str, role: str = "lead") -> QueueFilter:
     with session_scope(engine) as session:
-        expected = queue_count(session, View.MINE, require_user(session, user).id)
-    app = app_for(store)
+        me = require_user(session, user)
+        team = tuple(u for u in (me.id,))
+    return view_filter(find_view(load_settings(), role, view), me.id, team, TODAY)
+
+
+def title(app: LossMitApp) -> str:
+    return str(app.screen.query_one("#queue-title", Static).content)
+
+
+def shown(table: QueueTable, count: int) -> list[str]:
+    return [table.render_line(y).text for y in range(1, count + 1)]
+
+
+async def test_open_the_queue_open_a_case_and_quit(store) -> None:
+    engine, user, _ = store
+    f = expected(engine, user, "mine")
+    with session_scope(engine) as session:
+        total = queue_count(session, f)
+        first = queue_window(session, f, 0, 5)
+    app = app_for(engine, user)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, QueueScreen)
-        table = screen.query_one(DataTable)
-        assert table.row_count == expected > 0
-        title = str(screen.query_one("#queue-title", Static).content)
-        assert title.startswith(f"My queue · {expected} open")
-        first_loan = screen.rows[0].loan_number
+        assert isinstance(app.screen, QueueScreen)
+        assert title(app) == f"My queue · {total} open"
+        table = app.screen.query_one(QueueTable)
+        assert table.total == total
+        assert [line.split()[0] for line in shown(table, 5)] == [r.loan_number for r in first]
 
-        await pilot.press("j", "k", "enter")
+        await pilot.press("j", "j", "k", "enter")
         await settle(app, pilot)
         assert isinstance(app.screen, CaseScreen)
-        heading = str(app.screen.query_one("#case-title", Static).content)
-        assert heading.startswith(first_loan)
-        body = " ".join(str(s.content) for s in app.screen.query(".case-section"))
-        assert "Oldest unpaid due" in body and "Tasks" in body
-
+        assert str(app.screen.query_one("#case-title", Static).content).startswith(
+            first[1].loan_number)
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, QueueScreen)
@@ -73,8 +89,182 @@ async def test_open_the_queue_open_a_case_and_quit(store: tuple[Engine, str]) ->
     assert app.return_code == 0
 
 
-async def test_keys_panel_toggles(store: tuple[Engine, str]) -> None:
-    app = app_for(store)
+@pytest.mark.parametrize(("key", "view", "heading"), [
+    ("1", "mine", "My queue"), ("2", "due", "Due today"), ("3", "regulatory", "Regulatory"),
+    ("4", "sale", "Sale soon"), ("5", "promises", "Broken promises"),
+    ("6", "documents", "Missing documents"), ("7", "unassigned", "Unassigned"),
+])
+async def test_every_view_key(store, key: str, view: str, heading: str) -> None:
+    engine, user, _ = store
+    with session_scope(engine) as session:
+        total = queue_count(session, expected(engine, user, view))
+    app = app_for(engine, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(key)
+        await settle(app, pilot)
+        assert title(app).startswith(heading)
+        assert app.screen.query_one(QueueTable).total == total
+        if total == 0:
+            assert app.screen.has_class("-empty")
+
+
+async def test_team_and_all_views_are_for_leads(store) -> None:
+    engine, user, lead = store
+    app = app_for(engine, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("9")
+        await settle(app, pilot)
+        assert title(app).startswith("My queue")  # unchanged: not a specialist's view
+    app = app_for(engine, lead)
+    with session_scope(engine) as session:
+        everyone = queue_count(session, QueueFilter())
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("9")
+        await settle(app, pilot)
+        assert title(app) == f"All open · {everyone} open"
+        header = app.screen.query_one(QueueTable).render_line(0).text
+        assert "Assignee" in header
+
+
+async def test_search_as_you_type_and_clear(store) -> None:
+    engine, user, _ = store
+    with session_scope(engine) as session:
+        sample = queue_window(session, expected(engine, user, "mine"), 3, 1)[0]
+    surname = sample.borrower_name.split()[-1]
+    app = app_for(engine, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash")
+        await pilot.press(*surname[:4].lower())
+        await settle(app, pilot)
+        table = app.screen.query_one(QueueTable)
+        assert f"“{surname[:4].lower()}”" in title(app)
+        lines = shown(table, table.total)
+        assert any(sample.loan_number in line for line in lines)
+        assert all(surname[:4].lower() in line.lower() for line in lines)
+        await pilot.press("z", "z", "z", "q")
+        await settle(app, pilot)
+        assert table.total == 0 and app.screen.has_class("-empty")
+        assert "matches" in str(app.screen.query_one("#queue-empty", Static).content)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert title(app).startswith("My queue ·") and "“" not in title(app)
+        assert table.total > 0
+
+
+async def test_filter_bar_and_its_errors(store) -> None:
+    engine, user, _ = store
+    app = app_for(engine, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        before = app.screen.query_one(QueueTable).total
+        await pilot.press("f")
+        await pilot.press(*"stage=bogus", "enter")
+        await settle(app, pilot)
+        assert app.screen.query_one(QueueTable).total == before  # refused, nothing changed
+        filter_bar = app.screen.query_one("#filter", Input)
+        filter_bar.value = "stage=outreach,new investor=fnma"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        table = app.screen.query_one(QueueTable)
+        assert "stage=outreach,new investor=FNMA" in title(app)
+        assert f"{table.total} of {before}" in title(app)
+        rows = [table.row_at(i) for i in range(table.total)]
+        assert rows and all(r.stage in ("outreach", "new") and r.investor == "FNMA"
+                            for r in rows)
+
+
+async def test_sort_and_reverse(store) -> None:
+    engine, user, _ = store
+    f = expected(engine, user, "mine")
+    with session_scope(engine) as session:
+        by_name = queue_window(session, f, 0, 1000, Sort.BORROWER)
+    app = app_for(engine, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        for descending in (False, True):
+            await pilot.press("s")
+            await pilot.pause()
+            assert isinstance(app.screen, SortPicker)
+            app.screen.dismiss(Sort.BORROWER)
+            await settle(app, pilot)
+            table = app.screen.query_one(QueueTable)
+            rows = [table.row_at(i).case_id for i in range(min(table.total, 100))]
+            want = [r.case_id for r in (reversed(by_name) if descending else by_name)]
+            assert rows == want[:len(rows)]
+        assert "sorted by borrower (reversed)" in title(app)
+
+
+async def test_marks_and_the_breakdown(store) -> None:
+    engine, user, _ = store
+    app = app_for(engine, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one(QueueTable)
+        first, second = table.row_at(0), table.row_at(1)
+        await pilot.press("space", "space")
+        assert table.marked == {first.case_id, second.case_id}
+        assert "2 marked" in title(app)
+        await pilot.press("k", "space")
+        assert table.marked == {first.case_id}
+
+        await pilot.press("u")
+        await pilot.pause()
+        assert isinstance(app.screen, Breakdown)
+        text = str(app.screen.query_one("#breakdown-body", Static).content)
+        for term in ("next_action", "days_delinquent", "days_to_sale", "broken_promise",
+                     "days_since_rpc", "stage", "total"):
+            assert term in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_live_refresh_from_another_writer_keeps_the_cursor_on_its_case(store) -> None:
+    engine, user, lead = store
+    app = app_for(engine, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one(QueueTable)
+        before = table.total
+        await pilot.press("j", "j", "j", "j", "j")
+        watched = table.current.case_id
+        gone = table.row_at(0).case_id
+        other = make_engine(str(engine.url.database))  # a second connection, as another user
+        with session_scope(other, write=True) as session:
+            session.connection().execute(Case.__table__.update().where(
+                Case.__table__.c.id == gone).values(assignee_id=None))
+            audit.record(session, require_user(session, lead), "case", gone, "reassign")
+        await pilot.pause(1.3)  # the screen polls every second
+        await settle(app, pilot)
+        assert table.total == before - 1
+        assert table.current.case_id == watched and table.cursor_row == 4
+
+
+async def test_resize_keeps_the_cursor_row(store) -> None:
+    engine, user, _ = store
+    app = app_for(engine, user)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one(QueueTable)
+        await pilot.press(*["j"] * 12)
+        watched = table.current.case_id
+        assert "Contact" in table.render_line(0).text
+        await pilot.resize_terminal(80, 24)
+        await settle(app, pilot)
+        assert table.current.case_id == watched
+        header = table.render_line(0).text
+        assert "Contact" not in header and "Sale" not in header  # dropped, not wrapped
+        assert "When" in header and "Borrower" in header
+        assert all(table.render_line(y).cell_length <= 80 for y in range(0, 20))
+
+
+async def test_keys_panel_and_palette_commands(store) -> None:
+    engine, user, _ = store
+    app = app_for(engine, user)
     async with app.run_test() as pilot:
         await settle(app, pilot)
         await pilot.press("question_mark")
@@ -83,30 +273,30 @@ async def test_keys_panel_toggles(store: tuple[Engine, str]) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert not app.screen.query("HelpPanel")
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"View 2: Due today", "Search the queue", "Filter the queue", "Sort the queue",
+                "Why is this case here?", "Open the case", "Mark the row"} <= titles
 
 
-async def test_untrusted_names_are_plain_text_and_do_nothing(store: tuple[Engine, str],
-                                                             tmp_path: Path) -> None:
-    engine, user = store
+async def test_untrusted_names_are_plain_text_and_do_nothing(store, tmp_path: Path) -> None:
+    engine, user, _ = store
     extract = tmp_path / "hostile.csv"
     extract.write_text(
         "loan_number,borrower_name,investor,upb,next_due_date,property_state,assignee\n"
         f"\"0000000001\",\"{HOSTILE}\x1b[31m\",FNMA,1000,2026-10-01,TX,{user}\n"
     )
     assert import_extract(engine, extract, user, TODAY).ok
-    app = app_for(store)
-    async with app.run_test(size=(120, 40)) as pilot:
+    app = app_for(engine, user)
+    async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, QueueScreen)
-        index = next(i for i, r in enumerate(screen.rows) if r.loan_number == "0000000001")
-        table = screen.query_one(DataTable)
-        cell = table.get_row_at(index)[1]
-        assert isinstance(cell, Text) and cell.plain == HOSTILE + "[31m"
-        assert not cell.spans and not cell.style  # nothing was parsed as style
-        table.move_cursor(row=index)
-        await pilot.pause()
-        await pilot.click(DataTable, offset=(15, 1 + index))
+        await pilot.press("slash", *"0000000001", "enter")
+        await settle(app, pilot)
+        table = app.screen.query_one(QueueTable)
+        assert table.total == 1
+        line = table.render_line(1)
+        assert HOSTILE[:30] in line.text and "\x1b" not in line.text
+        assert all(seg.style is None or not seg.style.meta for seg in line)  # no click actions
+        await pilot.click(QueueTable, offset=(16, 1))
         await pilot.pause()
         assert app.is_running
 
@@ -123,9 +313,11 @@ async def test_empty_queue_says_why(tmp_path: Path) -> None:
     engine = make_engine(str(tmp_path / "empty.db"))
     ensure_current(engine)
     seed(engine, 5, 1, TODAY)
-    app = make_app(engine, "admin", TODAY, load_settings(), View.MINE)  # admin owns no cases
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE users SET role = 'specialist' WHERE username = 'admin'"))
+    app = make_app(engine, "admin", TODAY, load_settings(), "mine")  # owns no cases
     async with app.run_test() as pilot:
         await settle(app, pilot)
         assert app.screen.has_class("-empty")
         message = str(app.screen.query_one("#queue-empty", Static).content)
-        assert "No open cases are assigned to you" in message
+        assert "No open cases are assigned to you. Press 7" in message

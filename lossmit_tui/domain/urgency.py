@@ -69,45 +69,64 @@ def _ramp(value: float, full_at: float, zero_at: float) -> float:
     return min(1.0, max(0.0, 1.0 - position))
 
 
+def factors(case: UrgencyInput) -> dict[str, float]:
+    """Each term's factor (0..1) for a case: the one place the rules live."""
+    today = case.today
+    if case.next_action_on is None:
+        next_action = 0.0
+    else:
+        next_action = _ramp((case.next_action_on - today).days, 0, 14)
+    if case.sale_date is None:
+        sale = 0.0
+    else:
+        to_sale = (case.sale_date - today).days
+        sale = _ramp(to_sale, 30, 120) if to_sale >= 0 else 0.0
+    broken = (case.promise_due_on is not None and case.promise_due_on < today
+              and not case.promise_kept)
+    if case.last_rpc_on is None:
+        since_rpc = 1.0
+    else:
+        since_rpc = min(max(0, (today - case.last_rpc_on).days), 60) / 60
+    return {
+        "next_action": next_action,
+        "days_delinquent": min(case.days_delinquent, 180) / 180,
+        "days_to_sale": sale,
+        "broken_promise": 1.0 if broken else 0.0,
+        "days_since_rpc": since_rpc,
+        "stage": _STAGE_FACTOR.get(case.stage, 0.0),
+    }
+
+
+def _labels(case: UrgencyInput) -> dict[str, str]:
+    today = case.today
+    return {
+        "next_action": "none" if case.next_action_on is None
+        else f"{(case.next_action_on - today).days}d",
+        "days_delinquent": f"{case.days_delinquent}d",
+        "days_to_sale": "no sale" if case.sale_date is None
+        else f"{(case.sale_date - today).days}d",
+        "broken_promise": "yes" if (case.promise_due_on is not None
+                                    and case.promise_due_on < today
+                                    and not case.promise_kept) else "no",
+        "days_since_rpc": "never" if case.last_rpc_on is None
+        else f"{max(0, (today - case.last_rpc_on).days)}d",
+        "stage": case.stage,
+    }
+
+
 def terms(case: UrgencyInput, weights: Mapping[str, float] = DEFAULT_WEIGHTS) -> list[Term]:
     """The breakdown of a case's urgency: every term with its value, factor and weight."""
-    out: list[Term] = []
     w = {**DEFAULT_WEIGHTS, **weights}
-
-    if case.next_action_on is None:
-        out.append(Term("next_action", "none", 0.0, w["next_action"]))
-    else:
-        days = (case.next_action_on - case.today).days
-        out.append(Term("next_action", f"{days}d", _ramp(days, 0, 14), w["next_action"]))
-
-    dd = case.days_delinquent
-    out.append(Term("days_delinquent", f"{dd}d", min(dd, 180) / 180, w["days_delinquent"]))
-
-    if case.sale_date is None:
-        out.append(Term("days_to_sale", "no sale", 0.0, w["days_to_sale"]))
-    else:
-        to_sale = (case.sale_date - case.today).days
-        factor = _ramp(to_sale, 30, 120) if to_sale >= 0 else 0.0
-        out.append(Term("days_to_sale", f"{to_sale}d", factor, w["days_to_sale"]))
-
-    broken = (
-        case.promise_due_on is not None
-        and case.promise_due_on < case.today
-        and not case.promise_kept
-    )
-    out.append(Term("broken_promise", "yes" if broken else "no", float(broken),
-                    w["broken_promise"]))
-
-    if case.last_rpc_on is None:
-        out.append(Term("days_since_rpc", "never", 1.0, w["days_since_rpc"]))
-    else:
-        since = max(0, (case.today - case.last_rpc_on).days)
-        out.append(Term("days_since_rpc", f"{since}d", min(since, 60) / 60, w["days_since_rpc"]))
-
-    out.append(Term("stage", case.stage, _STAGE_FACTOR.get(case.stage, 0.0), w["stage"]))
-    return out
+    labels = _labels(case)
+    return [Term(name, labels[name], factor, w[name]) for name, factor in factors(case).items()]
 
 
 def score(case: UrgencyInput, weights: Mapping[str, float] = DEFAULT_WEIGHTS) -> float:
     """The urgency score: the sum of the points of every term, one decimal."""
-    return round(sum(t.points for t in terms(case, weights)), 1)
+    w = {**DEFAULT_WEIGHTS, **weights} if weights is not DEFAULT_WEIGHTS else weights
+    return round(sum(round(f * w[name], 1) for name, f in factors(case).items()), 1)
+
+
+def score_tenths(case: UrgencyInput, weights: Mapping[str, float] = DEFAULT_WEIGHTS) -> int:
+    """The score as the integer of tenths the store keeps (and the queue orders by)."""
+    return round(score(case, weights) * 10)

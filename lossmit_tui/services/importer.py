@@ -7,6 +7,7 @@ closed or deleted. One transaction and one audit row per import.
 import csv
 import hashlib
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from sqlmodel import Session, select
 from db.engine import session_scope
 from db.models import Case, User, utcnow
 from lossmit_tui.domain.enums import Stage
+from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
 from lossmit_tui.services import audit
 from lossmit_tui.services.extract import (
     BY_NAME,
@@ -28,6 +30,7 @@ from lossmit_tui.services.extract import (
     time_zone_for,
     zip_state_and_zone,
 )
+from lossmit_tui.services.urgency import refresh_cases
 from lossmit_tui.services.users import require_user
 
 CHUNK = 2000
@@ -206,7 +209,8 @@ def _new_case(values: dict[str, Any], now: datetime) -> dict[str, Any]:
     row: dict[str, Any] = {c.name: None for c in Case.__table__.columns if c.name != "id"}
     row.update(
         occupancy="owner", stage=Stage.NEW.value, fdcpa_covered=False,
-        cease_communication=False, attorney_represented=False, version=1,
+        cease_communication=False, attorney_represented=False, version=1, urgency=0,
+        missing_docs=0,
         created_at=now, updated_at=now,
     )
     row.update(values)
@@ -215,7 +219,8 @@ def _new_case(values: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 
 def import_extract(
-    engine: Engine, path: Path, actor_name: str, today: date, *, dry_run: bool = False
+    engine: Engine, path: Path, actor_name: str, today: date, *, dry_run: bool = False,
+    weights: Mapping[str, float] = DEFAULT_WEIGHTS,
 ) -> ImportReport:
     """Validate `path` whole; unless invalid or a dry run, upsert it in one transaction."""
     report = ImportReport(file=str(path), dry_run=dry_run)
@@ -236,6 +241,13 @@ def import_extract(
         _upsert(session, rows, report, dry_run=dry_run)
         if dry_run:
             return report
+        changed = report.added + report.updated
+        if changed:
+            conn = session.connection()
+            ids = [i for start in range(0, len(changed), CHUNK) for i in conn.execute(
+                sa.select(Case.__table__.c.id).where(
+                    Case.__table__.c.loan_number.in_(changed[start:start + CHUNK]))).scalars()]
+            refresh_cases(conn, ids, today, weights)
         audit.record(
             session, actor, "import", path.name, "import",
             after={

@@ -9,7 +9,7 @@ dataset (real city/state/ZIP/time-zone/area-code combinations).
 import json
 import random
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -37,6 +37,8 @@ from lossmit_tui.domain.enums import (
     Stage,
     TaskKind,
 )
+from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS, UrgencyInput
+from lossmit_tui.domain.urgency import score_tenths as urgency_score
 from lossmit_tui.services.errors import InvalidInput
 
 CHUNK = 20_000
@@ -211,7 +213,7 @@ def _usernames(rng: random.Random, count: int) -> Iterator[tuple[str, str]]:
 
 
 def seed(engine: Engine, cases: int, seed_value: int, today: date,
-         actor_name: str = "seed") -> SeedReport:
+         actor_name: str = "seed", weights: Mapping[str, float] | None = None) -> SeedReport:
     """Fill an empty database with `cases` synthetic cases, their team and their history."""
     if cases < 1:
         raise InvalidInput("--cases must be at least 1")
@@ -230,7 +232,8 @@ def seed(engine: Engine, cases: int, seed_value: int, today: date,
         if is_sqlite(engine):
             conn.exec_driver_sql("PRAGMA cache_size=-200000")
         user_ids = _seed_users(conn, rng, cases, now, report)
-        _load_cases(conn, cases, seed_value, today, now, user_ids, report, is_sqlite(engine))
+        _load_cases(conn, cases, seed_value, today, now, user_ids, report, is_sqlite(engine),
+                    dict(weights or DEFAULT_WEIGHTS))
         conn.execute(AuditEvent.__table__.insert(), [{
             "at": now, "user_id": None, "username": actor_name, "entity": "seed",
             "entity_id": str(seed_value), "action": "seed", "before": None,
@@ -286,7 +289,8 @@ def _picker(rand: Any, pairs: tuple[list[Any], list[float]]) -> Any:
 
 
 def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids: list[int],
-              sqlite: bool) -> Iterator[dict[str, list[tuple[Any, ...]]]]:
+              sqlite: bool, weights: dict[str, float]
+              ) -> Iterator[dict[str, list[tuple[Any, ...]]]]:
     """Rows of cases with their tasks, call notes, events and documents, in chunks of
     CHUNK cases (parents before children in every chunk).
 
@@ -314,9 +318,12 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
 
     # Lookup tables: every date and timestamp the generator can produce, in driver form.
     month_start = today.replace(day=1)
-    day_of = {k: d(today + timedelta(days=k)) for k in range(-400, 401)}
+    date_of = {k: today + timedelta(days=k) for k in range(-400, 401)}
+    day_of = {k: d(v) for k, v in date_of.items()}
+    today_v = day_of[0]
     month_back = {k: add_months(month_start, -k) for k in range(0, 260)}
     month_back_v = {k: d(v) for k, v in month_back.items()}
+    late_by_missed = {k: (today - v).days for k, v in month_back.items()}
     called_at = {(k, h): ts(datetime.combine(today - timedelta(days=k), time(h, 0), tzinfo=UTC))
                  for k in range(0, 61) for h in range(12, 24)}
     now_v = ts(now)
@@ -357,11 +364,12 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
         missed = missed_of()
         closed = rand() < 0.02
         stage = pick(_CLOSED) if closed else open_stage_of()
-        referral = sale = None
+        days_late = late_by_missed[missed]
+        referral = sale = sale_offset = None
         if missed >= 5 and rand() < 0.35:
-            days_late = (today - month_back[missed]).days
             referral = day_of[-min(days_late - 121, between(0, 80)) - 1]
-            sale = day_of[between(5, 150)]
+            sale_offset = between(5, 150)
+            sale = day_of[sale_offset]
         worked = stage in _WORKED
         hardship = pick(_HARDSHIPS) if worked or rand() < 0.3 else None
         assignee = None if rand() < 0.03 else spec_ids[int(rand() * n_specs)]
@@ -369,17 +377,18 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
         last_rpc = (called_at[(rpc_days, 15)]
                     if worked or (stage == Stage.OUTREACH and rand() < 0.5) else None)
         last_contact = last_rpc
-        promise_amount = promise_due = promise_kept = None
+        promise_amount = promise_due = promise_kept = promise_offset = None
         if not closed and rand() < 0.08:
             promise_amount = pi + escrow
-            offset = between(-10, 10)
-            promise_due = day_of[offset]
-            if offset < 0 and rand() < 0.5:
+            promise_offset = between(-10, 10)
+            promise_due = day_of[promise_offset]
+            if promise_offset < 0 and rand() < 0.5:
                 promise_kept = promise_due
 
         # Tasks: every case has at least one; the earliest open one is its next action.
         next_offset: int | None = None
         next_kind: str | None = None
+        reg_offset: int | None = None
         specs = [pick(task_kinds.get(stage, _SECOND_TASK))]
         if rand() < 0.25:
             specs.append(pick(_SECOND_TASK))
@@ -392,6 +401,9 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
                 now_v if closed else None, assignee if closed else None, None))
             if not closed and (next_offset is None or offset < next_offset):
                 next_offset, next_kind = offset, kind
+            if (not closed and kind == TaskKind.REGULATORY_DEADLINE
+                    and (reg_offset is None or offset < reg_offset)):
+                reg_offset = offset
 
         if worked or (stage == Stage.OUTREACH and rand() < 0.4):
             note_id += 1
@@ -406,6 +418,7 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
                 rpc_outcomes if rpc else no_outcomes, None, None, body, None, called))
             last_contact = last_contact or called
 
+        missing = 0
         if worked:
             received = -between(10, 60)
             history = [(EventKind.APPLICATION_RECEIVED, received)]
@@ -422,6 +435,7 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
                 for doc in checklist:
                     doc_id += 1
                     got = complete or rand() < 0.5
+                    missing += not got
                     docs.append((
                         doc_id, case_id, doc,
                         (DocStatus.ACCEPTED if complete else DocStatus.RECEIVED) if got
@@ -438,6 +452,14 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
             rand() < 0.02, f"{between(0, 9999):04d}", last_contact, last_rpc, promise_amount,
             promise_due, promise_kept,
             None if next_offset is None else day_of[next_offset], next_kind,
+            urgency_score(UrgencyInput(
+                today, None if next_offset is None else date_of[next_offset], days_late,
+                None if sale_offset is None else date_of[sale_offset],
+                None if promise_offset is None else date_of[promise_offset],
+                promise_kept is not None, date_of[-rpc_days] if last_rpc else None, stage,
+            ), weights) if not closed else 0,
+            None if closed else today_v,
+            None if reg_offset is None else day_of[reg_offset], 0 if closed else missing,
             1, now_v, now_v, now_v if stage in CLOSED_STAGES else None,
         ))
         if len(cases) >= CHUNK:
@@ -485,7 +507,8 @@ def _chunks(args: tuple[Any, ...], count: int) -> Iterator[dict[str, list[tuple[
 
 
 def _load_cases(conn: Connection, count: int, seed_value: int, today: date, now: datetime,
-                spec_ids: list[int], report: SeedReport, sqlite: bool) -> None:
+                spec_ids: list[int], report: SeedReport, sqlite: bool,
+                weights: dict[str, float]) -> None:
     writers = {
         "cases": _Writer(conn, Case.__table__, _CASE_COLUMNS),
         "tasks": _Writer(conn, Task.__table__, _TASK_COLUMNS),
@@ -493,7 +516,7 @@ def _load_cases(conn: Connection, count: int, seed_value: int, today: date, now:
         "case_events": _Writer(conn, CaseEvent.__table__, _EVENT_COLUMNS),
         "documents": _Writer(conn, Document.__table__, _DOC_COLUMNS),
     }
-    for chunk in _chunks((count, seed_value, today, now, spec_ids, sqlite), count):
+    for chunk in _chunks((count, seed_value, today, now, spec_ids, sqlite, weights), count):
         for name, writer in writers.items():  # dict order: parents first
             writer.rows = chunk[name]
             writer.flush()
@@ -521,5 +544,6 @@ _CASE_COLUMNS = [
     "fc_sale_date", "hardship_reason", "stage", "assignee_id", "fdcpa_covered",
     "cease_communication", "attorney_represented", "ssn_last4", "last_contact_at",
     "last_rpc_at", "promise_amount_cents", "promise_due_on", "promise_kept_on",
-    "next_action_on", "next_action_kind", "version", "created_at", "updated_at", "closed_at",
+    "next_action_on", "next_action_kind", "urgency", "urgency_on", "reg_due_on", "missing_docs",
+    "version", "created_at", "updated_at", "closed_at",
 ]

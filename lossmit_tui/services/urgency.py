@@ -1,0 +1,86 @@
+"""Keep each open case's stored urgency current for today, so the queue can order by it.
+
+Urgency depends on the date (days delinquent, days to a sale, a promise that lapsed), so the
+stored score is dated (`urgency_on`). A refresh recomputes the cases whose score is not for
+today: the app does it at start (the current view first), `lossmit refresh` can do it nightly,
+and writes that change a case recompute that case in the same transaction.
+"""
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from db.engine import session_scope
+from db.models import Case
+from db.queries import QueueFilter, filter_conditions
+from lossmit_tui.domain.delinquency import days_delinquent
+from lossmit_tui.domain.urgency import UrgencyInput, score_tenths
+from lossmit_tui.services import audit
+
+BATCH = 5000
+cases_t = Case.__table__
+_READ = (cases_t.c.id, cases_t.c.next_action_on, cases_t.c.next_due_date,
+         cases_t.c.fc_sale_date, cases_t.c.promise_due_on, cases_t.c.promise_kept_on,
+         cases_t.c.last_rpc_at, cases_t.c.stage, cases_t.c.urgency)
+
+
+def _stale(today: date) -> sa.ColumnElement[bool]:
+    return sa.or_(cases_t.c.urgency_on.is_(None), cases_t.c.urgency_on != today)
+
+
+def _recompute(conn: Connection, rows: Iterable[sa.Row], today: date,  # type: ignore[type-arg]
+               weights: Mapping[str, float]) -> int:
+    params = []
+    for r in rows:
+        score = score_tenths(UrgencyInput(
+            today=today, next_action_on=r.next_action_on,
+            days_delinquent=days_delinquent(r.next_due_date, today), sale_date=r.fc_sale_date,
+            promise_due_on=r.promise_due_on, promise_kept=r.promise_kept_on is not None,
+            last_rpc_on=r.last_rpc_at.date() if r.last_rpc_at else None, stage=r.stage,
+        ), weights)
+        params.append({"case_id": r.id, "new_urgency": score})
+    if params:
+        conn.execute(
+            cases_t.update().where(cases_t.c.id == sa.bindparam("case_id"))
+            .values(urgency=sa.bindparam("new_urgency"), urgency_on=today),
+            params,
+        )
+    return len(params)
+
+
+def refresh_cases(conn: Connection, case_ids: Iterable[int], today: date,
+                  weights: Mapping[str, float]) -> int:
+    """Recompute the urgency of these cases inside the caller's transaction."""
+    ids = list(case_ids)
+    done = 0
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        rows = conn.execute(sa.select(*_READ).where(cases_t.c.id.in_(chunk)))
+        done += _recompute(conn, rows, today, weights)
+    return done
+
+
+def refresh_stale(engine: Engine, today: date, weights: Mapping[str, float],
+                  actor_name: str, only: QueueFilter | None = None) -> int:
+    """Recompute every open case (or those `only` selects) whose urgency is not for today.
+
+    Each batch commits on its own, so a long pass never holds the write lock for long; one
+    audit row records the pass."""
+    where = [*filter_conditions(only or QueueFilter()), _stale(today)]
+    total, after = 0, 0
+    while True:
+        with session_scope(engine, write=True) as session:
+            conn = session.connection()
+            rows = conn.execute(sa.select(*_READ).where(*where, cases_t.c.id > after)
+                                .order_by(cases_t.c.id).limit(BATCH)).all()
+            if not rows:
+                break
+            total += _recompute(conn, rows, today, weights)
+            after = rows[-1].id
+    if total:
+        with session_scope(engine, write=True) as session:
+            audit.record(session, None, "urgency", None, "refresh", actor_name=actor_name,
+                         after={"cases": total, "as_of": today.isoformat()})
+    return total

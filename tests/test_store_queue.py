@@ -1,0 +1,220 @@
+"""The queue's order, views, sorts, search and filters, on every backend."""
+
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from db.engine import session_scope
+from db.models import AuditEvent, Case, Task
+from db.queries import (
+    ANYONE,
+    UNASSIGNED,
+    QueueFilter,
+    Sort,
+    queue_count,
+    queue_position,
+    queue_window,
+)
+from lossmit_tui.config import load_settings
+from lossmit_tui.domain.delinquency import Bucket, bucket, days_delinquent
+from lossmit_tui.domain.urgency import score_tenths
+from lossmit_tui.queue_rows import urgency_input
+from lossmit_tui.services.importer import import_extract
+from lossmit_tui.services.seed import seed
+from lossmit_tui.services.urgency import refresh_stale
+from lossmit_tui.services.users import require_user
+from lossmit_tui.views import find_view, view_filter, visible_views, with_filters
+
+from .conftest import TODAY
+
+cases_t = Case.__table__
+
+
+def everything(engine: Engine, f: QueueFilter, sort: Sort = Sort.ACT_NEXT,
+               descending: bool = False) -> list:
+    with session_scope(engine) as session:
+        return queue_window(session, f, 0, 100_000, sort, descending)
+
+
+@pytest.fixture
+def seeded(engine: Engine) -> tuple[Engine, str]:
+    report = seed(engine, 400, 17, TODAY)
+    with engine.begin() as conn:  # a few cases with no next action at all
+        conn.execute(cases_t.update().where(cases_t.c.id % 11 == 0, cases_t.c.closed_at.is_(None))
+                     .values(next_action_on=None, next_action_kind=None))
+    return engine, report.specialist
+
+
+def test_act_next_order_is_total_and_puts_cases_with_no_action_last(seeded) -> None:
+    engine, _ = seeded
+    rows = everything(engine, QueueFilter())
+    dated = [r for r in rows if r.next_action_on is not None]
+    assert rows[:len(dated)] == dated and len(dated) < len(rows)
+    keys = [(r.next_action_on, -r.urgency, r.loan_number) for r in dated]
+    assert keys == sorted(keys)
+    undated = rows[len(dated):]
+    assert [(-r.urgency, r.loan_number) for r in undated] == sorted(
+        (-r.urgency, r.loan_number) for r in undated)
+    overdue = [r for r in dated if r.next_action_on < TODAY]
+    assert overdue and rows[:len(overdue)] == overdue  # overdue first, most overdue first
+
+
+def test_ties_on_date_are_broken_by_urgency_then_loan_number(engine: Engine) -> None:
+    seed(engine, 30, 2, TODAY)
+    with engine.begin() as conn:
+        conn.execute(cases_t.update().values(next_action_on=TODAY, urgency=100))
+        conn.execute(cases_t.update().where(cases_t.c.id == 7).values(urgency=900))
+    rows = everything(engine, QueueFilter())
+    assert rows[0].case_id == 7
+    rest = [r.loan_number for r in rows[1:]]
+    assert rest == sorted(rest)
+
+
+def test_windows_anywhere_match_the_whole_order(seeded) -> None:
+    engine, _ = seeded
+    whole = everything(engine, QueueFilter())
+    with session_scope(engine) as session:
+        assert queue_count(session, QueueFilter()) == len(whole)
+        for offset in (0, 37, len(whole) // 2, len(whole) - 5):
+            window = queue_window(session, QueueFilter(), offset, 25)
+            assert window == whole[offset:offset + 25]
+        target = whole[123]
+        assert queue_position(session, QueueFilter(), target.case_id) == 123
+        assert queue_position(session, QueueFilter(assignees=UNASSIGNED),
+                              whole[0].case_id if whole[0].assignee else -1) is None
+
+
+@pytest.mark.parametrize("sort", list(Sort))
+def test_every_sort_is_total_and_reversible(seeded, sort: Sort) -> None:
+    engine, _ = seeded
+    forward = everything(engine, QueueFilter(), sort)
+    backward = everything(engine, QueueFilter(), sort, descending=True)
+    assert [r.case_id for r in backward] == [r.case_id for r in reversed(forward)]
+    if sort is Sort.BORROWER:
+        names = [(r.borrower_name, r.loan_number) for r in forward]
+        assert names == sorted(names)
+    if sort is Sort.DAYS_DELINQUENT:
+        assert [days_delinquent(r.next_due_date, TODAY) for r in forward] == sorted(
+            (days_delinquent(r.next_due_date, TODAY) for r in forward), reverse=True)
+    if sort is Sort.URGENCY:
+        assert [r.urgency for r in forward] == sorted((r.urgency for r in forward),
+                                                      reverse=True)
+
+
+def test_built_in_views_select_what_they_say(seeded) -> None:
+    engine, user = seeded
+    settings = load_settings()
+    with session_scope(engine) as session:
+        me = require_user(session, user)
+    names = [v.name for v in visible_views(settings, "specialist")]
+    assert names == ["mine", "due", "regulatory", "sale", "promises", "documents", "unassigned"]
+    assert [v.name for v in visible_views(settings, "lead")][-2:] == ["team", "all"]
+
+    def rows(name: str) -> list:
+        spec = find_view(settings, "lead", name)
+        return everything(engine, view_filter(spec, me.id, (me.id, me.id + 1), TODAY))
+
+    mine = rows("mine")
+    assert mine and all(r.assignee == user for r in mine)
+    assert all(r.next_action_on <= TODAY for r in rows("due")) and rows("due")
+    assert all(TODAY <= r.fc_sale_date <= TODAY + timedelta(days=60) for r in rows("sale"))
+    promises = rows("promises")
+    assert all(r.promise_due_on < TODAY and r.promise_kept_on is None for r in promises)
+    assert all(r.missing_docs > 0 for r in rows("documents"))
+    assert all(r.assignee is None for r in rows("unassigned")) and rows("unassigned")
+    with engine.connect() as conn:
+        reg_ids = set(conn.execute(sa.select(cases_t.c.id).where(
+            cases_t.c.assignee_id == me.id, cases_t.c.closed_at.is_(None),
+            cases_t.c.reg_due_on <= TODAY + timedelta(days=5))).scalars())
+    assert {r.case_id for r in rows("regulatory")} == reg_ids and reg_ids
+    assert len(rows("all")) == len(everything(engine, QueueFilter(assignees=ANYONE)))
+
+
+def test_search_by_loan_prefix_name_substring_and_phone(seeded) -> None:
+    engine, _ = seeded
+    whole = everything(engine, QueueFilter())
+    sample = whole[10]
+    by_loan = everything(engine, QueueFilter(search=sample.loan_number[:8]))
+    assert sample in by_loan and all(r.loan_number.startswith(sample.loan_number[:8])
+                                     or sample.loan_number[:8].lower() in
+                                     r.borrower_name.lower() for r in by_loan)
+    fragment = sample.borrower_name.split()[-1][1:4].upper()  # inside the surname, any case
+    by_name = everything(engine, QueueFilter(search=fragment))
+    assert sample in by_name
+    assert all(fragment.lower() in r.borrower_name.lower() or r.loan_number.startswith(fragment)
+               for r in by_name if fragment.lower() not in (r.borrower_name or "").lower())
+    by_phone = everything(engine, QueueFilter(search=f"({sample.phone[:3]}) {sample.phone[3:6]}"))
+    assert sample in by_phone
+    assert everything(engine, QueueFilter(search="%")) == []  # wildcards are literal
+    assert everything(engine, QueueFilter(search="zzzz-no-such")) == []
+
+
+def test_filters_narrow_a_view(seeded) -> None:
+    engine, _ = seeded
+    base = QueueFilter()
+    fha = everything(engine, with_filters(base, investors=("FHA",), today=TODAY))
+    assert fha and all(r.investor == "FHA" for r in fha)
+    apps = everything(engine, with_filters(base, stages=("application", "evaluation"),
+                                           today=TODAY))
+    assert apps and {r.stage for r in apps} <= {"application", "evaluation"}
+    for b in (Bucket.D30, Bucket.D60, Bucket.D120, Bucket.CURRENT):
+        rows = everything(engine, with_filters(base, buckets=(b,), today=TODAY))
+        assert all(bucket(r.next_due_date, TODAY) is b for r in rows), b
+    rows = everything(engine, with_filters(base, states=("TX", "CA"), today=TODAY))
+    assert all(r.property_state in ("TX", "CA") for r in rows)
+
+
+def test_seeded_urgency_is_todays_domain_score(seeded) -> None:
+    engine, _ = seeded
+    weights = load_settings().urgency_weights
+    for row in everything(engine, QueueFilter())[:80]:
+        if row.next_action_on is None:
+            continue  # changed by hand above, stored score not recomputed
+        assert row.urgency == score_tenths(urgency_input(row, TODAY), weights)
+        assert row.urgency_on == TODAY
+
+
+def test_refresh_recomputes_stale_urgency_and_audits_the_pass(seeded) -> None:
+    engine, user = seeded
+    tomorrow = TODAY + timedelta(days=1)
+    with session_scope(engine) as session:
+        me = require_user(session, user)
+    only_mine = QueueFilter(assignees=(me.id,))
+    mine = refresh_stale(engine, tomorrow, load_settings().urgency_weights, "tester",
+                         only=only_mine)
+    assert mine == len(everything(engine, only_mine))
+    rest = refresh_stale(engine, tomorrow, load_settings().urgency_weights, "tester")
+    assert rest == len(everything(engine, QueueFilter())) - mine
+    assert refresh_stale(engine, tomorrow, load_settings().urgency_weights, "tester") == 0
+    for row in everything(engine, QueueFilter())[:50]:
+        assert row.urgency_on == tomorrow
+        assert row.urgency == score_tenths(urgency_input(row, tomorrow))
+    with engine.connect() as conn:
+        passes = conn.execute(sa.select(AuditEvent.__table__.c.after).where(
+            AuditEvent.__table__.c.entity == "urgency")).scalars().all()
+    assert [p["cases"] for p in passes] == [mine, rest]
+
+
+def test_seeded_regulatory_and_document_columns_match_their_rows(seeded) -> None:
+    engine, _ = seeded
+    tasks = Task.__table__
+    with engine.connect() as conn:
+        earliest = (sa.select(sa.func.min(tasks.c.due_on)).where(
+            tasks.c.case_id == cases_t.c.id, tasks.c.status == "open",
+            tasks.c.kind == "regulatory_deadline").scalar_subquery())
+        wrong = conn.execute(sa.select(sa.func.count()).select_from(cases_t).where(
+            cases_t.c.closed_at.is_(None),
+            sa.func.coalesce(cases_t.c.reg_due_on, date(1900, 1, 1))
+            != sa.func.coalesce(earliest, date(1900, 1, 1)))).scalar()
+    assert wrong == 0
+
+
+def test_imported_cases_get_todays_urgency(team: Engine, tmp_path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("loan_number,borrower_name,investor,upb,next_due_date,property_state\n"
+                    "A1,Ann Lee,FNMA,1000,2026-06-01,TX\n")
+    assert import_extract(team, path, "lee", TODAY).ok
+    (row,) = everything(team, QueueFilter())
+    assert row.urgency_on == TODAY and row.urgency == score_tenths(urgency_input(row, TODAY))
