@@ -178,6 +178,8 @@ class QueueScreen(Screen[None]):
         Binding("s", "sort", "Sort", id="queue.sort", tooltip="Choose the order"),
         Binding("u", "breakdown", "Why?", id="queue.breakdown",
                 tooltip="Show how the urgency of this case is made up"),
+        Binding("t", "add_task", "Follow-up", id="queue.add_task",
+                tooltip="Add a follow-up task to the highlighted case"),
         Binding("r", "reload", "Refresh", show=False, id="queue.refresh"),
         *[Binding(str(n), f"view('{n}')", f"View {n}", show=False, id=f"queue.view_{n}")
           for n in range(1, 10)],
@@ -525,6 +527,14 @@ class QueueScreen(Screen[None]):
             self.app.push_screen(Breakdown(row, self.today,
                                            self.app.settings.urgency_weights))  # type: ignore[attr-defined]
 
+    def action_add_task(self) -> None:
+        """Add a follow-up task to the highlighted case."""
+        row = self.query_one(QueueTable).current
+        if row is not None:
+            from screens.task_editor import TaskEditor
+
+            self.app.push_screen(TaskEditor(row.case_id, row.loan_number, row.borrower_name))
+
     def action_reload(self) -> None:
         self.reload(keep_position=True)
 
@@ -553,6 +563,8 @@ class QueueScreen(Screen[None]):
                           self.action_breakdown),
             SystemCommand("Open the case", "Everything about the highlighted loan",
                           self.query_one(QueueTable).action_select),
+            SystemCommand("Add a follow-up task", "To the highlighted case",
+                          self.action_add_task),
             SystemCommand("Mark the row", "For a bulk action",
                           self.query_one(QueueTable).action_mark),
             SystemCommand("Refresh the queue", "Read it again now", self.action_reload),

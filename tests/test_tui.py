@@ -321,3 +321,38 @@ async def test_empty_queue_says_why(tmp_path: Path) -> None:
         assert app.screen.has_class("-empty")
         message = str(app.screen.query_one("#queue-empty", Static).content)
         assert "No open cases are assigned to you. Press 7" in message
+
+
+async def test_add_a_follow_up_from_the_keyboard(store) -> None:
+    from screens.task_editor import TaskEditor
+
+    engine, user, _ = store
+    app = app_for(engine, user)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one(QueueTable)
+        case = table.current
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, TaskEditor)
+        await pilot.press(*"Ask for the 4506-C")
+        due = app.screen.query_one("#task-due", Input)
+        due.value = "someday"
+        await pilot.pause()
+        assert "is not a due date" in str(app.screen.query_one("#task-due-shown").content)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TaskEditor)  # refused: everything typed is still there
+        assert app.screen.query_one("#task-title", Input).value == "Ask for the 4506-C"
+        due.value = "+2bd"
+        await pilot.pause()
+        assert "2026-12-01" in str(app.screen.query_one("#task-due-shown").content)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, QueueScreen)
+    with engine.connect() as conn:
+        saved = conn.execute(sa.text(
+            "SELECT title, due_on, kind FROM tasks WHERE case_id = :c AND title LIKE 'Ask%'"),
+            {"c": case.case_id}).one()
+    assert saved.title == "Ask for the 4506-C" and str(saved.due_on) == "2026-12-01"
+    assert saved.kind == "callback"

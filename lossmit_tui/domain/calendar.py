@@ -1,0 +1,82 @@
+"""Business days (DOMAIN.md section 4): weekdays that are not US federal legal holidays.
+
+By default only the statutory holiday is excluded, so a Friday or Monday on which a weekend
+holiday is observed still counts (the earlier, safer deadline); `exclude_observed` switches
+to excluding the observed day too. Holidays come from the `holidays` package.
+"""
+
+import re
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+from lossmit_tui.domain.values import parse_date
+
+
+@lru_cache(maxsize=4)
+def _federal(exclude_observed: bool) -> holidays.HolidayBase:
+    return holidays.US(observed=exclude_observed)
+
+
+class BusinessCalendar:
+    """Answers "is this a business day" and "N business days after"."""
+
+    def __init__(self, exclude_observed: bool = False) -> None:
+        self._holidays = _federal(exclude_observed)
+
+    def holiday(self, day: date) -> str | None:
+        """The holiday's name, or None."""
+        return self._holidays.get(day)
+
+    def is_business_day(self, day: date) -> bool:
+        return day.weekday() < 5 and day not in self._holidays
+
+    def add_business_days(self, day: date, count: int) -> date:
+        """The `count`-th business day after `day`; with 0, `day` itself if it is a business
+        day, else the next one."""
+        if count < 0:
+            raise ValueError("count must be zero or more")
+        current = day
+        if count == 0:
+            while not self.is_business_day(current):
+                current += timedelta(days=1)
+            return current
+        while count:
+            current += timedelta(days=1)
+            if self.is_business_day(current):
+                count -= 1
+        return current
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_OFFSET = re.compile(r"^\+(\d{1,3})\s*(d|bd)$")
+
+
+def resolve_due(text: str, today: date, calendar: BusinessCalendar) -> date:
+    """A due date typed by a person: `YYYY-MM-DD`, `MM/DD/YYYY`, `today`, `tomorrow`, `+3d`
+    (calendar days), `+2bd` (business days) or a weekday name (`mon`, `next monday`: the
+    next such day after today). ValueError says what is accepted."""
+    raw = " ".join(text.strip().lower().split())
+    if raw in ("today", "t"):
+        return today
+    if raw == "tomorrow":
+        return today + timedelta(days=1)
+    match = _OFFSET.match(raw)
+    if match:
+        count, unit = int(match.group(1)), match.group(2)
+        if unit == "bd":
+            return calendar.add_business_days(today, count)
+        return today + timedelta(days=count)
+    name = raw.removeprefix("next ")
+    for index, weekday in enumerate(_WEEKDAYS):
+        if len(name) >= 3 and weekday.startswith(name):
+            ahead = (index - today.weekday()) % 7 or 7
+            return today + timedelta(days=ahead)
+    try:
+        return parse_date(raw)
+    except ValueError:
+        raise ValueError(
+            f"{text.strip()!r} is not a due date: use YYYY-MM-DD, MM/DD/YYYY, today, "
+            "tomorrow, +3d, +2bd (business days) or a weekday such as mon"
+        ) from None

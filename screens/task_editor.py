@@ -1,0 +1,124 @@
+"""Add a follow-up task to a case: what, and by when (with shortcuts for the date)."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Select, Static
+
+from db.engine import session_scope
+from lossmit_tui.domain.calendar import BusinessCalendar, resolve_due
+from lossmit_tui.domain.enums import TaskKind
+from lossmit_tui.services.errors import ServiceError
+from lossmit_tui.services.tasks import NewTask, add_task
+
+KIND_NAMES = {
+    TaskKind.CALLBACK: "Callback", TaskKind.DOCUMENTS_DUE: "Documents due",
+    TaskKind.REGULATORY_DEADLINE: "Regulatory deadline", TaskKind.TRIAL_PAYMENT: "Trial payment",
+    TaskKind.REVIEW: "Review", TaskKind.OTHER: "Other",
+}
+
+
+class TaskEditor(ModalScreen[bool]):
+    """A follow-up for one case. Saving goes through the task service; a refused save keeps
+    everything typed on screen."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="task.save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="task.cancel"),
+    ]
+
+    @dataclass
+    class Saved(Message):
+        ok: bool
+        error: str = ""
+
+    def __init__(self, case_id: int, loan_number: str, borrower: str) -> None:
+        super().__init__()
+        self.case_id, self.loan_number, self.borrower = case_id, loan_number, borrower
+
+    @property
+    def today(self) -> date:
+        return self.app.today  # type: ignore[attr-defined,no-any-return]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="task-box"):
+            yield Static(Content.assemble(("Follow-up for ", "bold"),
+                                          (self.loan_number, "bold"), "  ",
+                                          Content(self.borrower)), classes="modal-title")
+            yield Label("Kind")
+            yield Select([(name, kind.value) for kind, name in KIND_NAMES.items()],
+                         value=TaskKind.CALLBACK.value, allow_blank=False, id="task-kind")
+            yield Label("What is to be done")
+            yield Input(placeholder="e.g. Call back about pay stubs", id="task-title")
+            yield Label("Due")
+            yield Input(value="tomorrow",
+                        placeholder="tomorrow, +2bd, mon, 2026-12-04 or 12/04/2026",
+                        id="task-due")
+            yield Static(id="task-due-shown")
+            yield Static(id="task-error")
+            yield Static(Content("ctrl+s saves · Esc cancels"), classes="modal-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#task-title", Input).focus()
+        self._show_due()
+
+    @property
+    def calendar(self) -> BusinessCalendar:
+        settings = self.app.settings  # type: ignore[attr-defined]
+        return BusinessCalendar(settings.exclude_observed_holidays)
+
+    @on(Input.Changed, "#task-due")
+    def _show_due(self) -> date | None:
+        shown = self.query_one("#task-due-shown", Static)
+        try:
+            due = resolve_due(self.query_one("#task-due", Input).value, self.today,
+                              self.calendar)
+        except ValueError as exc:
+            shown.update(Content(str(exc)))
+            shown.set_class(True, "-error")
+            return None
+        holiday = self.calendar.holiday(due)
+        note = f" (a holiday: {holiday})" if holiday else (
+            " (a weekend)" if due.weekday() >= 5 else "")
+        shown.update(Content(f"→ {due.strftime('%a %Y-%m-%d')}{note}"))
+        shown.set_class(due < self.today, "-error")
+        return due
+
+    def action_save(self) -> None:
+        due = self._show_due()
+        if due is None:
+            return
+        new = NewTask(str(self.query_one("#task-kind", Select).value),
+                      self.query_one("#task-title", Input).value, due)
+        self.save(new)
+
+    @work(thread=True, exclusive=True, group="task-save", exit_on_error=False)
+    def save(self, new: NewTask) -> None:
+        app = self.app
+        try:
+            with session_scope(app.engine, write=True) as session:  # type: ignore[attr-defined]
+                add_task(session, app.username, self.case_id, new, self.today,  # type: ignore[attr-defined]
+                         app.settings.urgency_weights)  # type: ignore[attr-defined]
+        except ServiceError as exc:
+            self.post_message(self.Saved(False, str(exc)))
+            return
+        self.post_message(self.Saved(True))
+
+    @on(Saved)
+    def _saved(self, message: Saved) -> None:
+        if message.ok:
+            self.app.notify(Content(f"Follow-up added to {self.loan_number}."))
+            self.dismiss(True)
+        else:
+            self.query_one("#task-error", Static).update(
+                Content(f"Not saved: {message.error}"))
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,76 @@
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from db.engine import session_scope
+from db.models import AuditEvent, Case, Task
+from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
+from lossmit_tui.services.errors import InvalidInput, NotFound
+from lossmit_tui.services.importer import import_extract
+from lossmit_tui.services.tasks import NewTask, add_task
+
+from .conftest import TODAY
+
+
+@pytest.fixture
+def one_case(team: Engine, tmp_path) -> tuple[Engine, int]:
+    path = tmp_path / "one.csv"
+    path.write_text("loan_number,borrower_name,investor,upb,next_due_date,property_state,"
+                    "assignee\nA1,Ann Lee,FNMA,1000,2026-09-01,TX,sam\n")
+    assert import_extract(team, path, "lee", TODAY).ok
+    with team.connect() as conn:
+        return team, conn.execute(sa.select(Case.__table__.c.id)).scalar_one()
+
+
+def case_row(engine: Engine, case_id: int):  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return conn.execute(sa.select(Case.__table__).where(Case.__table__.c.id == case_id)).one()
+
+
+def add(engine: Engine, case_id: int, new: NewTask) -> None:
+    with session_scope(engine, write=True) as session:
+        add_task(session, "ana", case_id, new, TODAY, DEFAULT_WEIGHTS)
+
+
+def test_adding_tasks_moves_the_next_action_and_audits(one_case) -> None:
+    engine, case_id = one_case
+    before = case_row(engine, case_id)
+    assert before.next_action_on is None
+    add(engine, case_id, NewTask("callback", "Call back", TODAY + timedelta(days=3)))
+    add(engine, case_id, NewTask("regulatory_deadline", "Decide", TODAY + timedelta(days=1)))
+    after = case_row(engine, case_id)
+    assert after.next_action_on == TODAY + timedelta(days=1)
+    assert after.next_action_kind == "regulatory_deadline"
+    assert after.reg_due_on == TODAY + timedelta(days=1)
+    assert after.urgency > before.urgency and after.urgency_on == TODAY
+    assert after.version == before.version  # derived fields never cause edit conflicts
+    with engine.connect() as conn:
+        tasks = conn.execute(sa.select(Task.__table__)).all()
+        audits = conn.execute(sa.select(AuditEvent.__table__).where(
+            AuditEvent.__table__.c.entity == "task")).all()
+    assert {t.assignee_id for t in tasks} == {before.assignee_id}  # the case owner's
+    assert [a.username for a in audits] == ["ana", "ana"]
+
+
+@pytest.mark.parametrize(("new", "message"), [
+    (NewTask("nap", "x", TODAY), "kind 'nap' must be one of"),
+    (NewTask("callback", "  ", TODAY), "needs a title"),
+    (NewTask("callback", "x", TODAY - timedelta(days=1)), "is in the past"),
+])
+def test_bad_tasks_are_refused_and_nothing_is_written(one_case, new: NewTask,
+                                                      message: str) -> None:
+    engine, case_id = one_case
+    before = case_row(engine, case_id)
+    with pytest.raises(InvalidInput, match=message):
+        add(engine, case_id, new)
+    assert case_row(engine, case_id) == before
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(Task.__table__)).scalar() == 0
+
+
+def test_a_missing_case_is_reported(one_case) -> None:
+    engine, _ = one_case
+    with pytest.raises(NotFound):
+        add(engine, 999, NewTask("callback", "x", TODAY))
