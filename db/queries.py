@@ -11,6 +11,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from db import search
 from db.models import Case, Task, User
 
 cases_t = Case.__table__
@@ -117,7 +118,8 @@ def _order(sort: Sort, descending: bool) -> list[sa.ColumnElement[object]]:
             c.loan_number.desc() if descending else c.loan_number.asc()]
 
 
-def filter_conditions(f: QueueFilter) -> list[sa.ColumnElement[bool]]:
+def filter_conditions(f: QueueFilter, dialect: str = "sqlite"
+                      ) -> list[sa.ColumnElement[bool]]:
     """The WHERE terms that select the open cases of a queue filter."""
     c = cases_t.c
     # `closed_at IS NULL` exactly as the partial indexes say it, so the planner uses them.
@@ -147,40 +149,60 @@ def filter_conditions(f: QueueFilter) -> list[sa.ColumnElement[bool]]:
         where.append(c.property_state.in_(f.states))
     if f.due_dates:
         where.append(sa.or_(*[c.next_due_date.between(a, b) for a, b in f.due_dates]))
-    if f.search:
-        where.append(_search(f.search))
+    if f.search.strip():
+        where.append(_search(f.search, dialect))
     return where
 
 
-def _search(text: str) -> sa.ColumnElement[bool]:
-    """Loan number or phone by prefix, borrower names by substring (case-insensitive)."""
+def _search(text: str, dialect: str) -> sa.ColumnElement[bool]:
+    """Loan number and phone by prefix; borrower names by word start (2 characters) or
+    substring (3 or more), case-insensitive. On SQLite the names are looked up in the FTS5
+    indexes; every part is an indexed lookup, combined into one id set."""
     c = cases_t.c
-    term = text.strip()
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    term = " ".join(text.split())
     digits = "".join(ch for ch in term if ch.isdigit())
-    options: list[sa.ColumnElement[bool]] = [
-        c.loan_number.like(f"{escaped}%", escape="\\"),
-        c.borrower_name.ilike(f"%{escaped}%", escape="\\"),
-        c.co_borrower_name.ilike(f"%{escaped}%", escape="\\"),
-    ]
+    lookups: list[sa.Select] = [  # type: ignore[type-arg]
+        sa.select(c.id).where(c.loan_number >= term, c.loan_number < term + "\uffff")]
     if len(digits) >= 3:
-        options.append(c.phone.like(f"{digits}%"))
-    return sa.or_(*options)
+        lookups.append(sa.select(c.id).where(c.phone >= digits, c.phone < digits + ":"))
+    if len(term) >= 2:
+        if dialect == "sqlite":
+            table = search.TRIGRAMS if len(term) >= 3 else search.WORDS
+            phrase = search.fts_phrase(term, prefix=len(term) < 3)
+            lookups.append(sa.select(sa.literal_column("rowid")).select_from(
+                sa.table(table)).where(sa.literal_column(table).op("MATCH")(phrase)))
+        else:
+            escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            patterns = [f"%{escaped}%"] if len(term) >= 3 else [f"{escaped}%", f"% {escaped}%"]
+            lookups.append(sa.select(c.id).where(sa.or_(*[
+                column.ilike(pattern, escape="\\") for pattern in patterns
+                for column in (c.borrower_name, c.co_borrower_name)])))
+    return c.id.in_(sa.union(*lookups) if len(lookups) > 1 else lookups[0])
 
 
-def _base(f: QueueFilter) -> sa.Select:  # type: ignore[type-arg]
-    return sa.select(cases_t.c.id).where(*filter_conditions(f))
+def _base(f: QueueFilter, dialect: str) -> sa.Select:  # type: ignore[type-arg]
+    return sa.select(cases_t.c.id).where(*filter_conditions(f, dialect))
 
 
 def queue_window(session: Session, f: QueueFilter, offset: int, limit: int,
-                 sort: Sort = Sort.ACT_NEXT, descending: bool = False) -> list[QueueRow]:
+                 sort: Sort = Sort.ACT_NEXT, descending: bool = False,
+                 total: int | None = None) -> list[QueueRow]:
     """`limit` rows of the queue from position `offset`, in the queue's order.
 
-    The window's ids are read from the index alone (so skipping far is cheap), then only
-    those rows are fetched."""
-    ids_query = _base(f).order_by(*_order(sort, descending)).offset(offset).limit(limit)
+    The window's ids are read from the index alone, then only those rows are fetched. Given
+    the queue's `total`, a window past the middle is read from the far end of the index in
+    the exact reverse order, so no read walks more than half the queue."""
     conn = session.connection()
-    ids = [r[0] for r in conn.execute(ids_query)]
+    dialect = conn.dialect.name
+    if total is not None and offset > total // 2:
+        end = min(offset + limit, total)
+        backwards = (_base(f, dialect).order_by(*_order(sort, not descending))
+                     .offset(total - end).limit(end - offset))
+        ids = [r[0] for r in conn.execute(backwards)][::-1]
+    else:
+        ids_query = (_base(f, dialect).order_by(*_order(sort, descending))
+                     .offset(offset).limit(limit))
+        ids = [r[0] for r in conn.execute(ids_query)]
     if not ids:
         return []
     rows = conn.execute(
@@ -192,17 +214,24 @@ def queue_window(session: Session, f: QueueFilter, offset: int, limit: int,
     return [by_id[i] for i in ids if i in by_id]
 
 
-def queue_count(session: Session, f: QueueFilter) -> int:
-    """How many open cases the filter selects."""
-    query = sa.select(sa.func.count()).select_from(cases_t).where(*filter_conditions(f))
-    return int(session.connection().execute(query).scalar_one())
+def queue_count(session: Session, f: QueueFilter, cap: int | None = None) -> int:
+    """How many open cases the filter selects; with `cap`, counting stops past it (a search
+    that matches most of a million cases says "10,000+" instead of counting them all)."""
+    conn = session.connection()
+    where = filter_conditions(f, conn.dialect.name)
+    if cap is None:
+        query = sa.select(sa.func.count()).select_from(cases_t).where(*where)
+    else:
+        capped = sa.select(sa.literal(1)).select_from(cases_t).where(*where).limit(cap + 1)
+        query = sa.select(sa.func.count()).select_from(capped.subquery())
+    return int(conn.execute(query).scalar_one())
 
 
 def queue_position(session: Session, f: QueueFilter, case_id: int,
                    sort: Sort = Sort.ACT_NEXT, descending: bool = False) -> int | None:
     """Where a case stands in the queue (0-based), or None when it is not in it."""
     conn = session.connection()
-    ordered = _base(f).add_columns(
+    ordered = _base(f, conn.dialect.name).add_columns(
         sa.func.row_number().over(order_by=_order(sort, descending)).label("pos")
     ).subquery()
     found = conn.execute(sa.select(ordered.c.pos).where(ordered.c.id == case_id)).scalar()
@@ -339,3 +368,20 @@ def usernames(session: Session) -> dict[str, int]:
     """username -> user id, for filters typed by name."""
     return {r.username: r.id for r in session.connection().execute(
         sa.select(users_t.c.username, users_t.c.id))}
+
+
+@dataclass(frozen=True)
+class UserContext:
+    """What the queue needs to know about the person at the keyboard."""
+
+    user_id: int
+    role: str
+    team_ids: tuple[int, ...]
+    users: dict[str, int]
+    change: int
+
+
+def user_context(session: Session, user_id: int, role: str, team: str | None) -> UserContext:
+    """The user's team, every username (for filters) and the current change number."""
+    return UserContext(user_id, role, team_member_ids(session, team), usernames(session),
+                       latest_change(session))

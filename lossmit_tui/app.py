@@ -8,6 +8,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from db.queries import UserContext
 from lossmit_tui.config import Settings
 from screens.queue import QueueScreen
 
@@ -25,8 +26,9 @@ class LossMitApp(App[None]):
     ]
 
     def __init__(self, engine: Engine, username: str, today: date, settings: Settings,
-                 view: str = "mine") -> None:
+                 view: str = "mine", context: UserContext | None = None) -> None:
         super().__init__()
+        self.preloaded = context
         self.engine = engine
         self.username = username
         self.today = today
@@ -55,6 +57,7 @@ class LossMitApp(App[None]):
 
 
 def make_app(engine: Engine, username: str, today: date, settings: Settings,
-             view: str = "mine") -> LossMitApp:
-    """The app, built the same way for the CLI and the tests."""
-    return LossMitApp(engine, username, today, settings, view)
+             view: str = "mine", context: UserContext | None = None) -> LossMitApp:
+    """The app, built the same way for the CLI and the tests. `context` (already read by
+    the CLI) saves the queue a round trip to the database before its first page."""
+    return LossMitApp(engine, username, today, settings, view, context)

@@ -140,14 +140,13 @@ def _emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
 class ResolvedView:
     spec: Any  # ViewSpec
     filter: Any  # QueueFilter
-    user_id: int
-    role: str
+    context: Any  # UserContext
 
 
 def _resolve_view(rt: Runtime, view: str) -> ResolvedView:
     """The current user's view named `view` (name or key), or a usage error listing theirs."""
     from db.engine import session_scope
-    from db.queries import team_member_ids
+    from db.queries import user_context
     from lossmit_tui.services.users import require_user
     from lossmit_tui.views import find_view, view_filter, visible_views
 
@@ -158,9 +157,9 @@ def _resolve_view(rt: Runtime, view: str) -> ResolvedView:
             names = ", ".join(v.name for v in visible_views(rt.settings, me.role))
             raise typer.BadParameter(f"{view!r} is not one of your views: {names}",
                                      param_hint="--view")
-        team = team_member_ids(session, me.team)
         assert me.id is not None
-        return ResolvedView(spec, view_filter(spec, me.id, team, rt.today), me.id, me.role)
+        context = user_context(session, me.id, me.role, me.team)
+        return ResolvedView(spec, view_filter(spec, me.id, context.team_ids, rt.today), context)
 
 
 # --- the TUI ---------------------------------------------------------------------------
@@ -170,7 +169,8 @@ def _open_tui(rt: Runtime, view: str) -> None:
     resolved = _resolve_view(rt, view)
     from lossmit_tui.app import make_app  # Textual is imported only here
 
-    make_app(rt.engine, rt.username, rt.today, rt.settings, resolved.spec.name).run()
+    make_app(rt.engine, rt.username, rt.today, rt.settings, resolved.spec.name,
+             resolved.context).run()
 
 
 @app.callback(invoke_without_command=True)

@@ -10,7 +10,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pendulum
 import platformdirs
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import (
@@ -155,4 +154,6 @@ def load_settings(**flags: Any) -> Settings:
 
 def local_today() -> date:
     """Today's date where the user is (the default when no --today is given)."""
+    import pendulum  # only when no --today is given
+
     return pendulum.today().date()

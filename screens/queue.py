@@ -18,17 +18,18 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, Input, OptionList, Static, Tab, Tabs
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from db.engine import session_scope
 from db.queries import (
     QueueFilter,
     QueueRow,
     Sort,
+    UserContext,
     latest_change,
     queue_count,
     queue_window,
-    team_member_ids,
-    usernames,
+    user_context,
 )
 from lossmit_tui.config import ViewSpec
 from lossmit_tui.domain.delinquency import Bucket
@@ -41,6 +42,7 @@ from lossmit_tui.views import view_filter, visible_views, with_filters
 from lossmit_tui.widgets.queue_table import PAGE_SIZE, QueueTable
 
 POLL_SECONDS = 1.0
+SEARCH_COUNT_CAP = 10_000  # a search matching more says "10,000+" rather than count them all
 SORT_LABELS = {
     Sort.ACT_NEXT: "Act next (default)", Sort.LOAN: "Loan number",
     Sort.BORROWER: "Borrower", Sort.DAYS_DELINQUENT: "Days delinquent",
@@ -187,11 +189,7 @@ class QueueScreen(Screen[None]):
 
     @dataclass
     class ContextLoaded(Message):
-        user_id: int
-        role: str
-        team_ids: tuple[int, ...]
-        users: dict[str, int]
-        change: int
+        context: UserContext
 
     @dataclass
     class PageLoaded(Message):
@@ -199,6 +197,12 @@ class QueueScreen(Screen[None]):
         page: int
         rows: list[QueueRow]
         at_least: int  # rows known to exist, before the count arrives
+
+    @dataclass
+    class PagesDropped(Message):
+        generation: int
+        first: int
+        last: int
 
     @dataclass
     class Counted(Message):
@@ -227,12 +231,12 @@ class QueueScreen(Screen[None]):
         self.view_count: int | None = None
         self.last_change = 0
         self.follow_case: int | None = None
+        self._pages_in_flight: tuple[int, int] | None = None
 
     # --- layout --------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Tabs(id="views")
         yield Static(id="queue-title")
         with Horizontal(id="queue-bars"):
             yield Input(placeholder="Search: loan number, borrower name or phone",
@@ -244,7 +248,11 @@ class QueueScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#queue-title", Static).update(Content("Loading…"))
-        self.load_context()
+        preloaded = getattr(self.app, "preloaded", None)
+        if preloaded is not None:
+            self.post_message(self.ContextLoaded(preloaded))
+        else:
+            self.load_context()
         self.set_interval(POLL_SECONDS, self.poll)
 
     @property
@@ -258,21 +266,23 @@ class QueueScreen(Screen[None]):
         with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
             me = require_user(session, self.app.username)  # type: ignore[attr-defined]
             assert me.id is not None
-            self.post_message(self.ContextLoaded(
-                me.id, me.role, team_member_ids(session, me.team), usernames(session),
-                latest_change(session)))
+            self.post_message(self.ContextLoaded(user_context(session, me.id, me.role,
+                                                              me.team)))
 
     @on(ContextLoaded)
-    def _context_loaded(self, message: ContextLoaded) -> None:
-        self.user_id, self.role = message.user_id, message.role
-        self.team_ids, self.users = message.team_ids, message.users
-        self.last_change = message.change
+    async def _context_loaded(self, message: ContextLoaded) -> None:
+        context = message.context
+        self.user_id, self.role = context.user_id, context.role
+        self.team_ids, self.users = context.team_ids, context.users
+        self.last_change = context.change
         self.views = visible_views(self.app.settings, self.role)  # type: ignore[attr-defined]
-        tabs = self.query_one(Tabs)
-        for spec in self.views:
-            tabs.add_tab(Tab(Content(f"{spec.key} {spec.title}"), id=f"view-{spec.name}"))
         start = next((v for v in self.views if self.initial_view in (v.name, v.key)),
                      self.views[0] if self.views else None)
+        # Mounted with the starting view already active, so no other tab activates first.
+        await self.mount(Tabs(*[Tab(Content(f"{v.key} {v.title}"), id=f"view-{v.name}")
+                                for v in self.views],
+                              active=f"view-{start.name}" if start else None, id="views"),
+                         before="#queue-title")
         if start is not None:
             self.switch_view(start)
         self.query_one(QueueTable).focus()
@@ -326,27 +336,46 @@ class QueueScreen(Screen[None]):
         """The page around the cursor first (so it paints at once), then the counts."""
         with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
             rows = queue_window(session, f, page * PAGE_SIZE, PAGE_SIZE, self.sort,
-                                self.descending)
+                                self.descending, total=self.count)
             self.post_message(self.PageLoaded(generation, page, rows,
                                               page * PAGE_SIZE + len(rows)))
-            count = queue_count(session, f)
+            count = queue_count(session, f, cap=SEARCH_COUNT_CAP if f.search else None)
             view_count = None
             if count_view and self.view is not None:
                 view_count = queue_count(session, view_filter(
                     self.view, self.user_id, self.team_ids, self.today))
         self.post_message(self.Counted(generation, count, view_count))
 
-    @work(thread=True, group="queue-pages", exit_on_error=False)
-    def load_page(self, generation: int, f: QueueFilter, page: int) -> None:
+    @work(thread=True, exclusive=True, group="queue-pages", exit_on_error=False)
+    def load_pages(self, generation: int, f: QueueFilter, first: int, last: int) -> None:
+        """Pages first..last in one read; dropped unread if a newer read replaced it."""
+        worker = get_current_worker()
         with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
-            rows = queue_window(session, f, page * PAGE_SIZE, PAGE_SIZE, self.sort,
-                                self.descending)
-        self.post_message(self.PageLoaded(generation, page, rows, page * PAGE_SIZE + len(rows)))
+            rows = queue_window(session, f, first * PAGE_SIZE, (last - first + 1) * PAGE_SIZE,
+                                self.sort, self.descending, total=self.count)
+        if worker.is_cancelled:
+            self.post_message(self.PagesDropped(generation, first, last))
+            return
+        for page in range(first, last + 1):
+            chunk = rows[(page - first) * PAGE_SIZE:(page - first + 1) * PAGE_SIZE]
+            self.post_message(self.PageLoaded(generation, page, chunk,
+                                              page * PAGE_SIZE + len(chunk)))
 
-    @on(QueueTable.PageWanted)
-    def _page_wanted(self, message: QueueTable.PageWanted) -> None:
+    @on(QueueTable.PagesWanted)
+    def _pages_wanted(self, message: QueueTable.PagesWanted) -> None:
         if self.view is not None:
-            self.load_page(message.generation, self.queue_filter, message.page)
+            if self._pages_in_flight is not None:
+                self.query_one(QueueTable).forget_wanted(*self._pages_in_flight)
+            self._pages_in_flight = (message.first, message.last)
+            self.load_pages(message.generation, self.queue_filter, message.first,
+                            message.last)
+
+    @on(PagesDropped)
+    def _pages_dropped(self, message: PagesDropped) -> None:
+        table = self.query_one(QueueTable)
+        if message.generation == table.generation:
+            table.forget_wanted(message.first, message.last)
+            table.refresh()
 
     @on(PageLoaded)
     def _page_loaded(self, message: PageLoaded) -> None:
@@ -372,7 +401,8 @@ class QueueScreen(Screen[None]):
             self.view_count = message.view_count
         elif not self._narrowed:
             self.view_count = message.count
-        table.set_total(message.count)
+        table.set_total(min(message.count, SEARCH_COUNT_CAP) if self.search
+                        else message.count)
         self.set_class(message.count == 0, "-empty")
         if message.count == 0:
             self.query_one("#queue-empty", Static).update(Content(self._empty_text()))
@@ -398,10 +428,12 @@ class QueueScreen(Screen[None]):
         if self.sort is not Sort.ACT_NEXT or self.descending:
             parts.append(f"sorted by {SORT_LABELS[self.sort].lower()}"
                          + (" (reversed)" if self.descending else ""))
+        shown = (f"{SEARCH_COUNT_CAP:,}+" if self.count is not None
+                 and self.count > SEARCH_COUNT_CAP else f"{self.count or 0:,}")
         if self.count is None:
             parts.append("counting…")
         elif self._narrowed and self.view_count is not None:
-            parts.append(f"{self.count:,} of {self.view_count:,}")
+            parts.append(f"{shown} of {self.view_count:,}")
         else:
             parts.append(f"{self.count:,} open")
         marked = len(self.query_one(QueueTable).marked)
@@ -544,8 +576,8 @@ class QueueScreen(Screen[None]):
 
         self.app.push_screen(CaseScreen(message.row.case_id))
 
-    @on(QueueTable.CursorMoved)
-    def _cursor_moved(self) -> None:
+    @on(QueueTable.MarksChanged)
+    def _marks_changed(self) -> None:
         self._show_title()
 
     def commands(self) -> list[SystemCommand]:

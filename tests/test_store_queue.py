@@ -77,9 +77,15 @@ def test_windows_anywhere_match_the_whole_order(seeded) -> None:
     whole = everything(engine, QueueFilter())
     with session_scope(engine) as session:
         assert queue_count(session, QueueFilter()) == len(whole)
-        for offset in (0, 37, len(whole) // 2, len(whole) - 5):
+        for offset in (0, 37, len(whole) // 2, len(whole) // 2 + 1, len(whole) - 30,
+                       len(whole) - 5):
             window = queue_window(session, QueueFilter(), offset, 25)
             assert window == whole[offset:offset + 25]
+            # Past the middle, a known total reads from the far end: same rows, same order.
+            for sort, descending in ((Sort.ACT_NEXT, False), (Sort.BORROWER, True)):
+                ordered = queue_window(session, QueueFilter(), 0, 100_000, sort, descending)
+                assert queue_window(session, QueueFilter(), offset, 25, sort, descending,
+                                    total=len(whole)) == ordered[offset:offset + 25]
         target = whole[123]
         assert queue_position(session, QueueFilter(), target.case_id) == 123
         assert queue_position(session, QueueFilter(assignees=UNASSIGNED),
@@ -218,3 +224,46 @@ def test_imported_cases_get_todays_urgency(team: Engine, tmp_path) -> None:
     assert import_extract(team, path, "lee", TODAY).ok
     (row,) = everything(team, QueueFilter())
     assert row.urgency_on == TODAY and row.urgency == score_tenths(urgency_input(row, TODAY))
+
+
+def names(engine: Engine, text: str) -> set[str]:
+    return {r.borrower_name for r in everything(engine, QueueFilter(search=text))}
+
+
+def test_search_semantics_by_length(team: Engine, tmp_path) -> None:
+    path = tmp_path / "names.csv"
+    path.write_text("loan_number,borrower_name,co_borrower_name,investor,upb,next_due_date,"
+                    "property_state,phone\n"
+                    "L-100,John Smith,,FNMA,1,2026-09-01,TX,5125550100\n"
+                    "L-200,Mary Bojo,Jo Anne Bojo,FNMA,1,2026-09-01,TX,7135550199\n"
+                    "L-300,Ana O'Neil-Nguyen,,FNMA,1,2026-09-01,TX,\n")
+    assert import_extract(team, path, "lee", TODAY).ok
+    assert names(team, "jo") == {"John Smith", "Mary Bojo"}  # a word starts with it
+    assert names(team, "boj") == {"Mary Bojo"}  # substring from 3 characters
+    assert names(team, "ohn smi") == {"John Smith"}  # across words
+    assert names(team, "NGUY") == {"Ana O'Neil-Nguyen"}
+    assert names(team, "o'ne") == {"Ana O'Neil-Nguyen"}  # quotes are not FTS syntax
+    assert names(team, 'j"o') == set()
+    assert names(team, "L-2") == {"Mary Bojo"}  # loan number prefix
+    assert names(team, "713 555") == {"Mary Bojo"}  # phone prefix, any punctuation
+    assert names(team, "j") == set()  # one letter matches only loan numbers and phones
+
+
+def test_search_follows_renames_from_an_import(team: Engine, tmp_path) -> None:
+    head = "loan_number,borrower_name,investor,upb,next_due_date,property_state\n"
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text(head + "L1,Carla Mendez,FNMA,1,2026-09-01,TX\n")
+    second.write_text(head + "L1,Carla Ortiz,FNMA,1,2026-09-01,TX\n")
+    assert import_extract(team, first, "lee", TODAY).ok
+    assert names(team, "mendez") == {"Carla Mendez"}
+    assert import_extract(team, second, "lee", TODAY).ok
+    assert names(team, "mendez") == set() and names(team, "ortiz") == {"Carla Ortiz"}
+
+
+def test_search_counts_stop_at_the_cap(seeded) -> None:
+    engine, _ = seeded
+    with session_scope(engine) as session:
+        full = queue_count(session, QueueFilter(search="70"))
+        assert full > 50
+        assert queue_count(session, QueueFilter(search="70"), cap=50) == 51
+        assert queue_count(session, QueueFilter(search="70"), cap=10_000) == full

@@ -117,9 +117,13 @@ async def test_team_and_all_views_are_for_leads(store) -> None:
         await pilot.press("9")
         await settle(app, pilot)
         assert title(app).startswith("My queue")  # unchanged: not a specialist's view
-    app = app_for(engine, lead)
     with session_scope(engine) as session:
         everyone = queue_count(session, QueueFilter())
+    straight_in = app_for(engine, lead, "all")  # lossmit --view all
+    async with straight_in.run_test(size=(160, 40)) as pilot:
+        await settle(straight_in, pilot)
+        assert title(straight_in) == f"All open · {everyone} open"
+    app = app_for(engine, lead)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
         await pilot.press("9")

@@ -68,7 +68,7 @@ def refresh_stale(engine: Engine, today: date, weights: Mapping[str, float],
 
     Each batch commits on its own, so a long pass never holds the write lock for long; one
     audit row records the pass."""
-    where = [*filter_conditions(only or QueueFilter()), _stale(today)]
+    where = [*filter_conditions(only or QueueFilter(), engine.dialect.name), _stale(today)]
     total, after = 0, 0
     while True:
         with session_scope(engine, write=True) as session:

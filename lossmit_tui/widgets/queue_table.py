@@ -104,7 +104,7 @@ class QueueTable(ScrollView, can_focus=True):
         "queue-table--late", "queue-table--odd", "queue-table--loading",
     }
     DEFAULT_CSS = """
-    QueueTable { height: 1fr; background: $surface; }
+    QueueTable { height: 1fr; background: $surface; overflow-x: hidden; }
     QueueTable > .queue-table--header { text-style: bold; background: $panel; }
     QueueTable > .queue-table--cursor { background: $accent 40%; text-style: bold; }
     QueueTable:focus > .queue-table--cursor { background: $accent; color: $text; }
@@ -117,15 +117,18 @@ class QueueTable(ScrollView, can_focus=True):
     cursor_row: reactive[int] = reactive(0)
 
     @dataclass
-    class PageWanted(Message):
+    class PagesWanted(Message):
+        """Pages `first`..`last` are on screen but not loaded: fetch them in one read."""
+
         table: "QueueTable"
-        page: int
+        first: int
+        last: int
         generation: int
 
     @dataclass
-    class CursorMoved(Message):
+    class MarksChanged(Message):
         table: "QueueTable"
-        row: QueueRow | None
+        count: int
 
     @dataclass
     class Selected(Message):
@@ -141,6 +144,7 @@ class QueueTable(ScrollView, can_focus=True):
         self.marked: set[int] = set()
         self._pages: OrderedDict[int, list[QueueRow]] = OrderedDict()
         self._wanted: set[int] = set()
+        self._pending: set[int] = set()
         self._columns: list[tuple[Column, int]] = []
 
     # --- data ----------------------------------------------------------------------------
@@ -155,6 +159,7 @@ class QueueTable(ScrollView, can_focus=True):
         if not keep_pages:
             self._pages.clear()
         self._wanted.clear()
+        self._pending.clear()
         self.virtual_size = Size(self.size.width, total + 1)
         self._layout_columns()
         self.set_reactive(QueueTable.cursor_row, max(0, min(cursor, total - 1)))
@@ -170,6 +175,10 @@ class QueueTable(ScrollView, can_focus=True):
             self.cursor_row = max(0, total - 1)
         self.refresh()
 
+    def forget_wanted(self, first: int, last: int) -> None:
+        """A read was dropped for a newer one: let these pages be asked for again."""
+        self._wanted.difference_update(range(first, last + 1))
+
     def put_page(self, generation: int, page: int, rows: Sequence[QueueRow]) -> None:
         """Cache a fetched page (ignored if the queue changed since it was asked for)."""
         if generation != self.generation:
@@ -180,8 +189,6 @@ class QueueTable(ScrollView, can_focus=True):
         while len(self._pages) > CACHED_PAGES:
             self._pages.popitem(last=False)
         self.refresh()
-        if page == self.cursor_row // PAGE_SIZE:
-            self.post_message(self.CursorMoved(self, self.row_at(self.cursor_row)))
 
     def row_at(self, index: int) -> QueueRow | None:
         page = self._pages.get(index // PAGE_SIZE)
@@ -272,16 +279,35 @@ class QueueTable(ScrollView, can_focus=True):
         return Style(color=style.color, bold=style.bold)
 
     def _want(self, page: int) -> None:
-        if page not in self._wanted:
-            self._wanted.add(page)
-            self.post_message(self.PageWanted(self, page, self.generation))
+        # Collect the pages one repaint needs, then ask once (a single range read walks the
+        # index once, where one read per page would walk it again for each).
+        if page in self._wanted:
+            return
+        if not self._pending:
+            self.call_later(self._ask)
+        self._pending.add(page)
+        self._wanted.add(page)
+
+    def _want_visible(self) -> None:
+        """Ask for the pages the viewport will show, before drawing it."""
+        top = self.scroll_offset.y
+        last_row = min(self.total - 1, top + max(1, self.size.height - 1) - 1)
+        for page in range(top // PAGE_SIZE, max(top, last_row) // PAGE_SIZE + 1):
+            if page not in self._pages:
+                self._want(page)
+
+    def _ask(self) -> None:
+        if self._pending:
+            self.post_message(self.PagesWanted(self, min(self._pending), max(self._pending),
+                                               self.generation))
+            self._pending.clear()
 
     # --- cursor --------------------------------------------------------------------------
 
     def watch_cursor_row(self, old: int, new: int) -> None:
         self._scroll_cursor_into_view()
+        self._want_visible()
         self.refresh()
-        self.post_message(self.CursorMoved(self, self.row_at(new)))
 
     def _scroll_cursor_into_view(self) -> None:
         visible = max(1, self.size.height - 1)
@@ -310,6 +336,7 @@ class QueueTable(ScrollView, can_focus=True):
         row = self.current
         if row is not None:
             self.marked.symmetric_difference_update({row.case_id})
+            self.post_message(self.MarksChanged(self, len(self.marked)))
             self.refresh()
             self.action_cursor(1)
 
