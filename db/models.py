@@ -220,7 +220,8 @@ sa.Index("ix_cases_act_assignee", Case.assignee_id, _NO_ACTION, Case.next_action
          sa.desc(Case.urgency), Case.loan_number, sqlite_where=_OPEN, postgresql_where=_OPEN)
 for _name, _column in (("ix_cases_open_sale", Case.fc_sale_date),
                        ("ix_cases_open_reg_due", Case.reg_due_on),
-                       ("ix_cases_open_promise", Case.promise_due_on)):
+                       ("ix_cases_open_promise", Case.promise_due_on),
+                       ("ix_cases_open_urgency_on", Case.urgency_on)):
     sa.Index(_name, _column, sqlite_where=_OPEN, postgresql_where=_OPEN)
 sa.Index("ix_cases_phone", Case.phone)
 sa.Index("ix_tasks_assignee_status_due", Task.assignee_id, Task.status, Task.due_on)

@@ -118,7 +118,7 @@ def _order(sort: Sort, descending: bool) -> list[sa.ColumnElement[object]]:
             c.loan_number.desc() if descending else c.loan_number.asc()]
 
 
-def filter_conditions(f: QueueFilter, dialect: str = "sqlite"
+def filter_conditions(f: QueueFilter, dialect: str = "sqlite", walk_order: bool = False
                       ) -> list[sa.ColumnElement[bool]]:
     """The WHERE terms that select the open cases of a queue filter."""
     c = cases_t.c
@@ -150,11 +150,11 @@ def filter_conditions(f: QueueFilter, dialect: str = "sqlite"
     if f.due_dates:
         where.append(sa.or_(*[c.next_due_date.between(a, b) for a, b in f.due_dates]))
     if f.search.strip():
-        where.append(_search(f.search, dialect))
+        where.append(_search(f.search, dialect, walk_order))
     return where
 
 
-def _search(text: str, dialect: str) -> sa.ColumnElement[bool]:
+def _search(text: str, dialect: str, walk_order: bool = False) -> sa.ColumnElement[bool]:
     """Loan number and phone by prefix; borrower names by word start (2 characters) or
     substring (3 or more), case-insensitive. On SQLite the names are looked up in the FTS5
     indexes; every part is an indexed lookup, combined into one id set."""
@@ -177,21 +177,31 @@ def _search(text: str, dialect: str) -> sa.ColumnElement[bool]:
             lookups.append(sa.select(c.id).where(sa.or_(*[
                 column.ilike(pattern, escape="\\") for pattern in patterns
                 for column in (c.borrower_name, c.co_borrower_name)])))
-    return c.id.in_(sa.union(*lookups) if len(lookups) > 1 else lookups[0])
+    matches = sa.union(*lookups) if len(lookups) > 1 else lookups[0]
+    if walk_order:
+        # SQLite's unary "+" keeps this test from driving the query, so the planner walks
+        # the act-next index in order and checks each case against the matches.
+        return sa.literal_column("+cases.id").in_(matches)
+    return c.id.in_(matches)
 
 
-def _base(f: QueueFilter, dialect: str) -> sa.Select:  # type: ignore[type-arg]
-    return sa.select(cases_t.c.id).where(*filter_conditions(f, dialect))
+def _base(f: QueueFilter, dialect: str, walk_order: bool = False
+          ) -> sa.Select:  # type: ignore[type-arg]
+    return sa.select(cases_t.c.id).where(*filter_conditions(f, dialect, walk_order))
+
+
+DENSE_MATCHES = 2000
 
 
 def queue_window(session: Session, f: QueueFilter, offset: int, limit: int,
                  sort: Sort = Sort.ACT_NEXT, descending: bool = False,
-                 total: int | None = None) -> list[QueueRow]:
+                 total: int | None = None, at_least: int | None = None) -> list[QueueRow]:
     """`limit` rows of the queue from position `offset`, in the queue's order.
 
     The window's ids are read from the index alone, then only those rows are fetched. Given
-    the queue's `total`, a window past the middle is read from the far end of the index in
-    the exact reverse order, so no read walks more than half the queue."""
+    the queue's exact `total`, a window past the middle is read from the far end of the index
+    in the exact reverse order, so no read walks more than half the queue. `at_least` (a
+    capped count) tells a search whether its matches are plentiful."""
     conn = session.connection()
     dialect = conn.dialect.name
     if total is not None and offset > total // 2:
@@ -200,7 +210,12 @@ def queue_window(session: Session, f: QueueFilter, offset: int, limit: int,
                      .offset(total - end).limit(end - offset))
         ids = [r[0] for r in conn.execute(backwards)][::-1]
     else:
-        ids_query = (_base(f, dialect).order_by(*_order(sort, descending))
+        # Many search matches near the top of the order: walking the act-next index and
+        # testing each case against the matches beats sorting every match.
+        walk = (dialect == "sqlite" and bool(f.search) and f.assignees == ANYONE
+                and sort is Sort.ACT_NEXT and not descending and offset <= DENSE_MATCHES
+                and max(total or 0, at_least or 0) >= DENSE_MATCHES)
+        ids_query = (_base(f, dialect, walk).order_by(*_order(sort, descending))
                      .offset(offset).limit(limit))
         ids = [r[0] for r in conn.execute(ids_query)]
     if not ids:

@@ -22,6 +22,7 @@ from textual.worker import get_current_worker
 
 from db.engine import session_scope
 from db.queries import (
+    DENSE_MATCHES,
     QueueFilter,
     QueueRow,
     Sort,
@@ -232,6 +233,7 @@ class QueueScreen(Screen[None]):
         self.last_change = 0
         self.follow_case: int | None = None
         self._pages_in_flight: tuple[int, int] | None = None
+        self._urgency_checked = False
 
     # --- layout --------------------------------------------------------------------------
 
@@ -286,7 +288,6 @@ class QueueScreen(Screen[None]):
         if start is not None:
             self.switch_view(start)
         self.query_one(QueueTable).focus()
-        self.refresh_urgency()
 
     @property
     def queue_filter(self) -> QueueFilter:
@@ -326,6 +327,12 @@ class QueueScreen(Screen[None]):
         self.load_first(generation, self.queue_filter, cursor // PAGE_SIZE,
                         self.view_count is None and self._narrowed)
 
+    def _exact(self, count: int | None) -> int | None:
+        """The count if it is the real total (a search's count stops at the cap)."""
+        if count is None or (self.search and count > SEARCH_COUNT_CAP):
+            return None
+        return count
+
     @property
     def _narrowed(self) -> bool:
         return bool(self.search or self.filters.describe())
@@ -333,10 +340,14 @@ class QueueScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="queue-load", exit_on_error=False)
     def load_first(self, generation: int, f: QueueFilter, page: int,
                    count_view: bool) -> None:
-        """The page around the cursor first (so it paints at once), then the counts."""
+        """The page around the cursor first (so it paints at once), then the counts. A search
+        first counts its matches only up to DENSE_MATCHES: enough to choose how to read."""
         with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
+            known = (queue_count(session, f, cap=DENSE_MATCHES) if f.search
+                     else self.count)
             rows = queue_window(session, f, page * PAGE_SIZE, PAGE_SIZE, self.sort,
-                                self.descending, total=self.count)
+                                self.descending, total=None if f.search else self._exact(known),
+                                at_least=known)
             self.post_message(self.PageLoaded(generation, page, rows,
                                               page * PAGE_SIZE + len(rows)))
             count = queue_count(session, f, cap=SEARCH_COUNT_CAP if f.search else None)
@@ -352,7 +363,8 @@ class QueueScreen(Screen[None]):
         worker = get_current_worker()
         with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
             rows = queue_window(session, f, first * PAGE_SIZE, (last - first + 1) * PAGE_SIZE,
-                                self.sort, self.descending, total=self.count)
+                                self.sort, self.descending, total=self._exact(self.count),
+                                at_least=self.count)
         if worker.is_cancelled:
             self.post_message(self.PagesDropped(generation, first, last))
             return
@@ -403,6 +415,10 @@ class QueueScreen(Screen[None]):
             self.view_count = message.count
         table.set_total(min(message.count, SEARCH_COUNT_CAP) if self.search
                         else message.count)
+        if not self._urgency_checked:
+            # After the first screenful is up: bring stored urgency up to today.
+            self._urgency_checked = True
+            self.refresh_urgency()
         self.set_class(message.count == 0, "-empty")
         if message.count == 0:
             self.query_one("#queue-empty", Static).update(Content(self._empty_text()))
@@ -461,9 +477,10 @@ class QueueScreen(Screen[None]):
         """Bring stored urgency up to today: this view's cases first, then everyone's.
         The change is noticed by `poll`, and the queue re-reads in place."""
         app = self.app
-        if self.view is not None:
+        first = self.queue_filter if self.view is not None else None
+        if first is not None and first != QueueFilter():
             refresh_stale(app.engine, self.today, app.settings.urgency_weights,  # type: ignore[attr-defined]
-                          app.username, only=self.queue_filter)  # type: ignore[attr-defined]
+                          app.username, only=first)  # type: ignore[attr-defined]
         refresh_stale(app.engine, self.today, app.settings.urgency_weights,  # type: ignore[attr-defined]
                       app.username)  # type: ignore[attr-defined]
 

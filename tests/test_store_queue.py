@@ -267,3 +267,13 @@ def test_search_counts_stop_at_the_cap(seeded) -> None:
         assert full > 50
         assert queue_count(session, QueueFilter(search="70"), cap=50) == 51
         assert queue_count(session, QueueFilter(search="70"), cap=10_000) == full
+
+
+def test_a_capped_count_is_never_taken_for_the_total(seeded) -> None:
+    engine, _ = seeded
+    f = QueueFilter(search="70")  # every seeded loan number starts with 70
+    with session_scope(engine) as session:
+        ordered = queue_window(session, f, 0, 100_000)
+        for offset in (0, 10, len(ordered) - 20):
+            assert queue_window(session, f, offset, 10, at_least=5000) == \
+                ordered[offset:offset + 10]

@@ -360,3 +360,22 @@ async def test_add_a_follow_up_from_the_keyboard(store) -> None:
             {"c": case.case_id}).one()
     assert saved.title == "Ask for the 4506-C" and str(saved.due_on) == "2026-12-01"
     assert saved.kind == "callback"
+
+
+async def test_opening_on_a_new_day_brings_urgency_up_to_date(store) -> None:
+    from datetime import timedelta
+
+    engine, user, _ = store
+    tomorrow = TODAY + timedelta(days=1)
+    app = make_app(engine, user, tomorrow, load_settings(), "mine")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.pause(1.3)  # the refresh's own audit row is noticed and re-read
+        await settle(app, pilot)
+        table = app.screen.query_one(QueueTable)
+        rows = [table.row_at(i) for i in range(table.total)]
+    assert rows and all(r.urgency_on == tomorrow for r in rows)
+    with engine.connect() as conn:
+        stale = conn.execute(sa.text("SELECT count(*) FROM cases WHERE closed_at IS NULL AND "
+                                     "urgency_on <> :d"), {"d": tomorrow}).scalar()
+    assert stale == 0

@@ -26,8 +26,11 @@ _READ = (cases_t.c.id, cases_t.c.next_action_on, cases_t.c.next_due_date,
          cases_t.c.last_rpc_at, cases_t.c.stage, cases_t.c.urgency)
 
 
-def _stale(today: date) -> sa.ColumnElement[bool]:
-    return sa.or_(cases_t.c.urgency_on.is_(None), cases_t.c.urgency_on != today)
+def _stale(today: date) -> list[sa.ColumnElement[bool]]:
+    """Scores not for today, as three ranges: each one a search on ix_cases_open_urgency_on
+    (an OR of them, or "!=", makes SQLite scan the whole index)."""
+    return [cases_t.c.urgency_on.is_(None), cases_t.c.urgency_on < today,
+            cases_t.c.urgency_on > today]
 
 
 def _recompute(conn: Connection, rows: Iterable[sa.Row], today: date,  # type: ignore[type-arg]
@@ -67,18 +70,19 @@ def refresh_stale(engine: Engine, today: date, weights: Mapping[str, float],
     """Recompute every open case (or those `only` selects) whose urgency is not for today.
 
     Each batch commits on its own, so a long pass never holds the write lock for long; one
-    audit row records the pass."""
-    where = [*filter_conditions(only or QueueFilter(), engine.dialect.name), _stale(today)]
-    total, after = 0, 0
-    while True:
-        with session_scope(engine, write=True) as session:
-            conn = session.connection()
-            rows = conn.execute(sa.select(*_READ).where(*where, cases_t.c.id > after)
-                                .order_by(cases_t.c.id).limit(BATCH)).all()
-            if not rows:
-                break
-            total += _recompute(conn, rows, today, weights)
-            after = rows[-1].id
+    audit row records the pass. A recomputed case is no longer stale, so each batch is simply
+    the next stale cases the index finds (no ordering, no position to keep)."""
+    selected = filter_conditions(only or QueueFilter(), engine.dialect.name)
+    total = 0
+    for stale in _stale(today):
+        while True:
+            with session_scope(engine, write=True) as session:
+                conn = session.connection()
+                rows = conn.execute(sa.select(*_READ).where(*selected, stale)
+                                    .limit(BATCH)).all()
+                if not rows:
+                    break
+                total += _recompute(conn, rows, today, weights)
     if total:
         with session_scope(engine, write=True) as session:
             audit.record(session, None, "urgency", None, "refresh", actor_name=actor_name,
