@@ -23,6 +23,7 @@ def urgency_input(row: QueueRow, today: date) -> urgency.UrgencyInput:
         promise_kept=row.promise_kept_on is not None,
         last_rpc_on=_day(row.last_rpc_at),
         stage=row.stage,
+        missing_documents=row.missing_docs,
     )
 
 

@@ -31,7 +31,8 @@ def test_next_action_proximity() -> None:
 def test_days_delinquent_and_sale() -> None:
     assert points(replace(CALM, days_delinquent=90), "days_delinquent") == 10
     assert points(replace(CALM, days_delinquent=400), "days_delinquent") == 20
-    assert points(replace(CALM, sale_date=TODAY + timedelta(days=20)), "days_to_sale") == 25
+    assert points(replace(CALM, sale_date=TODAY + timedelta(days=20)), "days_to_sale") == 20
+    assert points(replace(CALM, sale_date=TODAY + timedelta(days=75)), "days_to_sale") == 10
     assert points(replace(CALM, sale_date=TODAY + timedelta(days=200)), "days_to_sale") == 0
     assert points(replace(CALM, sale_date=TODAY - timedelta(days=1)), "days_to_sale") == 0
 
@@ -47,3 +48,18 @@ def test_contact_gap_and_weights_from_configuration() -> None:
     never = replace(CALM, last_rpc_on=None)
     assert points(never, "days_since_rpc") == 10
     assert score(never, {"days_since_rpc": 50}) - score(never) == pytest.approx(40, abs=0.1)
+
+
+def test_missing_documents_and_stage() -> None:
+    assert points(CALM, "missing_documents") == 0
+    assert points(replace(CALM, missing_documents=2), "missing_documents") == 2.5
+    assert points(replace(CALM, missing_documents=9), "missing_documents") == 5
+    assert points(replace(CALM, stage="evaluation"), "stage") == 5
+    assert points(replace(CALM, stage="cured"), "stage") == 0
+
+
+def test_ties_and_weights_of_zero() -> None:
+    busy = replace(CALM, missing_documents=3, days_delinquent=120)
+    assert score(busy) > score(CALM)
+    assert score(busy, {"missing_documents": 0, "days_delinquent": 0}) == score(
+        replace(CALM, days_delinquent=0))

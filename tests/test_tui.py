@@ -220,7 +220,7 @@ async def test_marks_and_the_breakdown(store) -> None:
         assert isinstance(app.screen, Breakdown)
         text = str(app.screen.query_one("#breakdown-body", Static).content)
         for term in ("next_action", "days_delinquent", "days_to_sale", "broken_promise",
-                     "days_since_rpc", "stage", "total"):
+                     "days_since_rpc", "missing_documents", "stage", "total"):
             assert term in text
         await pilot.press("escape")
         await pilot.pause()

@@ -13,9 +13,10 @@ from lossmit_tui.domain.enums import Stage
 DEFAULT_WEIGHTS: Mapping[str, float] = {
     "next_action": 30.0,
     "days_delinquent": 20.0,
-    "days_to_sale": 25.0,
+    "days_to_sale": 20.0,
     "broken_promise": 10.0,
     "days_since_rpc": 10.0,
+    "missing_documents": 5.0,
     "stage": 5.0,
 }
 
@@ -45,6 +46,7 @@ class UrgencyInput:
     promise_kept: bool
     last_rpc_on: date | None
     stage: str
+    missing_documents: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,8 @@ def factors(case: UrgencyInput) -> dict[str, float]:
         "days_to_sale": sale,
         "broken_promise": 1.0 if broken else 0.0,
         "days_since_rpc": since_rpc,
+        # Each document still outstanding holds the application back; four or more is full.
+        "missing_documents": min(case.missing_documents, 4) / 4,
         "stage": _STAGE_FACTOR.get(case.stage, 0.0),
     }
 
@@ -110,6 +114,7 @@ def _labels(case: UrgencyInput) -> dict[str, str]:
                                     and not case.promise_kept) else "no",
         "days_since_rpc": "never" if case.last_rpc_on is None
         else f"{max(0, (today - case.last_rpc_on).days)}d",
+        "missing_documents": str(case.missing_documents),
         "stage": case.stage,
     }
 

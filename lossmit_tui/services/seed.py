@@ -466,6 +466,7 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
                 None if sale_offset is None else date_of[sale_offset],
                 None if promise_offset is None else date_of[promise_offset],
                 promise_kept is not None, date_of[-rpc_days] if last_rpc else None, stage,
+                missing,
             ), weights) if not closed else 0,
             None if closed else today_v,
             None if reg_offset is None else day_of[reg_offset], 0 if closed else missing,

@@ -23,7 +23,7 @@ BATCH = 5000
 cases_t = Case.__table__
 _READ = (cases_t.c.id, cases_t.c.next_action_on, cases_t.c.next_due_date,
          cases_t.c.fc_sale_date, cases_t.c.promise_due_on, cases_t.c.promise_kept_on,
-         cases_t.c.last_rpc_at, cases_t.c.stage, cases_t.c.urgency)
+         cases_t.c.last_rpc_at, cases_t.c.stage, cases_t.c.urgency, cases_t.c.missing_docs)
 
 
 def _stale(today: date) -> list[sa.ColumnElement[bool]]:
@@ -42,6 +42,7 @@ def _recompute(conn: Connection, rows: Iterable[sa.Row], today: date,  # type: i
             days_delinquent=days_delinquent(r.next_due_date, today), sale_date=r.fc_sale_date,
             promise_due_on=r.promise_due_on, promise_kept=r.promise_kept_on is not None,
             last_rpc_on=r.last_rpc_at.date() if r.last_rpc_at else None, stage=r.stage,
+            missing_documents=r.missing_docs,
         ), weights)
         params.append({"case_id": r.id, "new_urgency": score})
     if params:
