@@ -277,3 +277,22 @@ def test_a_capped_count_is_never_taken_for_the_total(seeded) -> None:
         for offset in (0, 10, len(ordered) - 20):
             assert queue_window(session, f, offset, 10, at_least=5000) == \
                 ordered[offset:offset + 10]
+
+
+def test_changed_weights_recompute_every_open_case_once(seeded) -> None:
+    engine, user = seeded
+    weights = dict(load_settings().urgency_weights)
+    with session_scope(engine) as session:
+        me = require_user(session, user)
+    assert refresh_stale(engine, TODAY, weights, "tester") == 0  # records the weights
+    heavier = {**weights, "missing_documents": 60.0}
+    only_mine = QueueFilter(assignees=(me.id,))
+    recomputed = refresh_stale(engine, TODAY, heavier, "lead", only=only_mine)
+    assert recomputed == len(everything(engine, QueueFilter()))  # all, not just the view
+    assert refresh_stale(engine, TODAY, heavier, "lead") == 0
+    for row in everything(engine, QueueFilter())[:40]:
+        assert row.urgency == score_tenths(urgency_input(row, TODAY), heavier)
+    with engine.connect() as conn:
+        count = conn.execute(sa.select(sa.func.count()).select_from(AuditEvent.__table__)
+                             .where(AuditEvent.__table__.c.entity == "urgency")).scalar()
+    assert count == 2  # the first record of the weights, and the recompute

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from db.engine import session_scope
-from db.models import Case
+from db.models import AuditEvent, Case
 from db.queries import QueueFilter, filter_conditions
 from lossmit_tui.domain.delinquency import days_delinquent
 from lossmit_tui.domain.urgency import UrgencyInput, score_tenths
@@ -66,13 +66,46 @@ def refresh_cases(conn: Connection, case_ids: Iterable[int], today: date,
     return done
 
 
+def _last_weights(engine: Engine) -> dict[str, float] | None:
+    """The weights the last refresh pass used (kept in its audit row)."""
+    audit_t = AuditEvent.__table__
+    with engine.connect() as conn:
+        after = conn.execute(sa.select(audit_t.c.after).where(
+            audit_t.c.entity == "urgency", audit_t.c.action == "refresh")
+            .order_by(audit_t.c.id.desc()).limit(1)).scalar()
+    return (after or {}).get("weights")
+
+
+def _recompute_all(engine: Engine, today: date, weights: Mapping[str, float]) -> int:
+    """Every open case, whatever its date (the weights changed), in id order."""
+    total, after = 0, 0
+    while True:
+        with session_scope(engine, write=True) as session:
+            conn = session.connection()
+            rows = conn.execute(sa.select(*_READ).where(
+                cases_t.c.closed_at.is_(None), cases_t.c.id > after)
+                .order_by(cases_t.c.id).limit(BATCH)).all()
+            if not rows:
+                return total
+            total += _recompute(conn, rows, today, weights)
+            after = rows[-1].id
+
+
 def refresh_stale(engine: Engine, today: date, weights: Mapping[str, float],
                   actor_name: str, only: QueueFilter | None = None) -> int:
     """Recompute every open case (or those `only` selects) whose urgency is not for today.
 
     Each batch commits on its own, so a long pass never holds the write lock for long; one
-    audit row records the pass. A recomputed case is no longer stale, so each batch is simply
+    audit row records the pass with the weights it used. If the weights differ from the last
+    pass's (a lead changed the policy), every open case is recomputed once: stored scores
+    order the queue, so they must all come from the same weights. A recomputed case is no longer stale, so each batch is simply
     the next stale cases the index finds (no ordering, no position to keep)."""
+    used = dict(weights)
+    previous = _last_weights(engine)
+    if previous is not None and previous != used:
+        total = _recompute_all(engine, today, weights)  # new weights: every score moves
+        _audit_pass(engine, actor_name, total, today, used)
+        return total
     selected = filter_conditions(only or QueueFilter(), engine.dialect.name)
     total = 0
     for stale in _stale(today):
@@ -84,8 +117,13 @@ def refresh_stale(engine: Engine, today: date, weights: Mapping[str, float],
                 if not rows:
                     break
                 total += _recompute(conn, rows, today, weights)
-    if total:
-        with session_scope(engine, write=True) as session:
-            audit.record(session, None, "urgency", None, "refresh", actor_name=actor_name,
-                         after={"cases": total, "as_of": today.isoformat()})
+    if total or previous is None:
+        _audit_pass(engine, actor_name, total, today, used)
     return total
+
+
+def _audit_pass(engine: Engine, actor_name: str, total: int, today: date,
+                weights: dict[str, float]) -> None:
+    with session_scope(engine, write=True) as session:
+        audit.record(session, None, "urgency", None, "refresh", actor_name=actor_name,
+                     after={"cases": total, "as_of": today.isoformat(), "weights": weights})
