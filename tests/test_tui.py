@@ -379,3 +379,27 @@ async def test_opening_on_a_new_day_brings_urgency_up_to_date(store) -> None:
         stale = conn.execute(sa.text("SELECT count(*) FROM cases WHERE closed_at IS NULL AND "
                                      "urgency_on <> :d"), {"d": tomorrow}).scalar()
     assert stale == 0
+
+
+async def test_the_case_under_the_cursor_closed_elsewhere(store) -> None:
+    engine, user, lead = store
+    app = app_for(engine, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one(QueueTable)
+        before = table.total
+        await pilot.press("j", "j")
+        gone = table.current.case_id
+        following = table.row_at(3).case_id
+        other = make_engine(str(engine.url.database))
+        with session_scope(other, write=True) as session:
+            session.connection().execute(Case.__table__.update().where(
+                Case.__table__.c.id == gone).values(stage="cured", closed_at=sa.func.now()))
+            audit.record(session, require_user(session, lead), "case", gone, "close")
+        await pilot.pause(1.3)
+        await settle(app, pilot)
+        assert app.is_running and table.total == before - 1
+        assert table.cursor_row == 2 and table.current.case_id == following
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
