@@ -151,12 +151,12 @@ class Breakdown(ModalScreen[None]):
         lines = [Content.assemble(
             ("Urgency of ", "bold"), (self.row.loan_number, "bold"), "  ",
             Content(self.row.borrower_name))]
-        lines.append(Content(f"{'term':<16}{'value':>10}{'factor':>8}{'weight':>8}{'points':>8}"))
+        lines.append(Content(f"{'term':<18}{'value':>10}{'factor':>8}{'weight':>8}{'points':>8}"))
         for t in rows:
-            lines.append(Content(f"{t.name:<16}{t.value:>10}{t.factor:>8.2f}{t.weight:>8.1f}"
+            lines.append(Content(f"{t.name:<18}{t.value:>10}{t.factor:>8.2f}{t.weight:>8.1f}"
                                  f"{t.points:>8.1f}"))
         total = round(sum(t.points for t in rows), 1)
-        lines.append(Content(f"{'total':<42}{total:>8.1f}"))
+        lines.append(Content(f"{'total':<44}{total:>8.1f}"))
         stored = self.row.urgency / 10
         as_of = self.row.urgency_on.isoformat() if self.row.urgency_on else "never"
         note = ("the queue orders by this score" if self.row.urgency_on == self.today

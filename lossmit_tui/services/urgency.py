@@ -98,8 +98,9 @@ def refresh_stale(engine: Engine, today: date, weights: Mapping[str, float],
     Each batch commits on its own, so a long pass never holds the write lock for long; one
     audit row records the pass with the weights it used. If the weights differ from the last
     pass's (a lead changed the policy), every open case is recomputed once: stored scores
-    order the queue, so they must all come from the same weights. A recomputed case is no longer stale, so each batch is simply
-    the next stale cases the index finds (no ordering, no position to keep)."""
+    order the queue, so they must all come from the same weights. A recomputed case is no
+    longer stale, so each batch is simply the next stale cases the index finds (no ordering,
+    no position to keep)."""
     used = dict(weights)
     previous = _last_weights(engine)
     if previous is not None and previous != used:
