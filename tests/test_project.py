@@ -33,3 +33,12 @@ def test_domain_imports_nothing_of_ours_but_itself() -> None:
             assert not module.startswith(("db", "screens", "lossmit_tui.services",
                                           "lossmit_tui.app", "sqlmodel", "sqlalchemy")), (
                 f"{path.name} imports {module}")
+
+
+def test_the_code_passes_the_linter() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", str(ROOT)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
