@@ -72,6 +72,15 @@ class Filters:
         return " ".join(parts)
 
 
+def _known(name: str, values: tuple[str, ...], allowed: type) -> tuple[str, ...]:
+    """The values, if each is a member of the enumeration; else say which one is not."""
+    members = [m.value for m in allowed]  # type: ignore[attr-defined]
+    bad = [v for v in values if v not in members]
+    if bad:
+        raise ValueError(f"{name} {bad[0]!r} is not one of: {' '.join(members)}")
+    return values
+
+
 def parse_filters(text: str) -> Filters:
     """Parse `name=value[,value]` pairs; ValueError says which part is wrong and why."""
     found = Filters()
@@ -82,18 +91,10 @@ def parse_filters(text: str) -> Filters:
             raise ValueError(f"{part!r}: write name=value, e.g. {FILTER_HELP}")
         name = name.lower()
         if name == "stage":
-            bad = [v for v in values if v not in {s.value for s in Stage}]
-            if bad:
-                raise ValueError(f"stage {bad[0]!r} is not one of: "
-                                 + " ".join(s.value for s in Stage))
-            found = replace(found, stages=values)
+            found = replace(found, stages=_known("stage", values, Stage))
         elif name == "investor":
-            upper = tuple(v.upper() for v in values)
-            bad = [v for v in upper if v not in {i.value for i in Investor}]
-            if bad:
-                raise ValueError(f"investor {bad[0]!r} is not one of: "
-                                 + " ".join(i.value for i in Investor))
-            found = replace(found, investors=upper)
+            found = replace(found, investors=_known("investor", tuple(v.upper() for v in values),
+                                                    Investor))
         elif name == "bucket":
             try:
                 found = replace(found, buckets=tuple(

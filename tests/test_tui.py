@@ -54,6 +54,17 @@ def expected(engine: Engine, user: str, view: str, role: str = "lead") -> QueueF
     return view_filter(find_view(load_settings(), role, view), me.id, team, TODAY)
 
 
+def change_elsewhere(engine: Engine, who: str, case_id: int, action: str,
+                     **values: object) -> None:
+    """Another user's write, through a second connection, with its audit row."""
+    other = make_engine(str(engine.url.database))
+    with session_scope(other, write=True) as session:
+        session.connection().execute(Case.__table__.update().where(
+            Case.__table__.c.id == case_id).values(**values))
+        audit.record(session, require_user(session, who), "case", case_id, action)
+    other.dispose()
+
+
 def title(app: LossMitApp) -> str:
     return str(app.screen.query_one("#queue-title", Static).content)
 
@@ -237,11 +248,7 @@ async def test_live_refresh_from_another_writer_keeps_the_cursor_on_its_case(sto
         await pilot.press("j", "j", "j", "j", "j")
         watched = table.current.case_id
         gone = table.row_at(0).case_id
-        other = make_engine(str(engine.url.database))  # a second connection, as another user
-        with session_scope(other, write=True) as session:
-            session.connection().execute(Case.__table__.update().where(
-                Case.__table__.c.id == gone).values(assignee_id=None))
-            audit.record(session, require_user(session, lead), "case", gone, "reassign")
+        change_elsewhere(engine, lead, gone, "reassign", assignee_id=None)
         await pilot.pause(1.3)  # the screen polls every second
         await settle(app, pilot)
         assert table.total == before - 1
@@ -391,11 +398,7 @@ async def test_the_case_under_the_cursor_closed_elsewhere(store) -> None:
         await pilot.press("j", "j")
         gone = table.current.case_id
         following = table.row_at(3).case_id
-        other = make_engine(str(engine.url.database))
-        with session_scope(other, write=True) as session:
-            session.connection().execute(Case.__table__.update().where(
-                Case.__table__.c.id == gone).values(stage="cured", closed_at=sa.func.now()))
-            audit.record(session, require_user(session, lead), "case", gone, "close")
+        change_elsewhere(engine, lead, gone, "close", stage="cured", closed_at=sa.func.now())
         await pilot.pause(1.3)
         await settle(app, pilot)
         assert app.is_running and table.total == before - 1
