@@ -242,17 +242,6 @@ def queue_count(session: Session, f: QueueFilter, cap: int | None = None) -> int
     return int(conn.execute(query).scalar_one())
 
 
-def queue_position(session: Session, f: QueueFilter, case_id: int,
-                   sort: Sort = Sort.ACT_NEXT, descending: bool = False) -> int | None:
-    """Where a case stands in the queue (0-based), or None when it is not in it."""
-    conn = session.connection()
-    ordered = _base(f, conn.dialect.name).add_columns(
-        sa.func.row_number().over(order_by=_order(sort, descending)).label("pos")
-    ).subquery()
-    found = conn.execute(sa.select(ordered.c.pos).where(ordered.c.id == case_id)).scalar()
-    return None if found is None else int(found) - 1
-
-
 @dataclass(frozen=True, slots=True)
 class TaskRow:
     task_id: int
