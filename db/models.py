@@ -223,6 +223,8 @@ for _name, _column in (("ix_cases_open_sale", Case.fc_sale_date),
                        ("ix_cases_open_promise", Case.promise_due_on),
                        ("ix_cases_open_urgency_on", Case.urgency_on)):
     sa.Index(_name, _column, sqlite_where=_OPEN, postgresql_where=_OPEN)
+sa.Index("ix_cases_open_last_contact", sa.text("(last_contact_at IS NOT NULL)"),
+         Case.last_contact_at, Case.loan_number, sqlite_where=_OPEN, postgresql_where=_OPEN)
 sa.Index("ix_cases_phone", Case.phone)
 sa.Index("ix_tasks_assignee_status_due", Task.assignee_id, Task.status, Task.due_on)
 sa.Index("ix_tasks_status_due", Task.status, Task.due_on)

@@ -90,6 +90,7 @@ class Sort(StrEnum):
     BORROWER = "borrower_name"
     DAYS_DELINQUENT = "days_delinquent"
     SALE = "sale_date"
+    LAST_CONTACT = "last_contact"
     URGENCY = "urgency"
 
 
@@ -105,6 +106,10 @@ def _order(sort: Sort, descending: bool) -> list[sa.ColumnElement[object]]:
             return [_no_action().desc(), c.next_action_on.desc(), c.urgency.asc(),
                     c.loan_number.desc()]
         return [_no_action(), c.next_action_on, c.urgency.desc(), c.loan_number]
+    if sort is Sort.LAST_CONTACT:
+        # Never contacted first, then the longest ago; matches ix_cases_open_last_contact.
+        terms = [c.last_contact_at.is_not(None), c.last_contact_at, c.loan_number]
+        return [t.desc() for t in terms] if descending else terms
     column = {
         Sort.LOAN: c.loan_number, Sort.BORROWER: c.borrower_name,
         # Most days delinquent = the earliest oldest-unpaid due date.

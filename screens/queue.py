@@ -47,7 +47,8 @@ SEARCH_COUNT_CAP = 10_000  # a search matching more says "10,000+" rather than c
 SORT_LABELS = {
     Sort.ACT_NEXT: "Act next (default)", Sort.LOAN: "Loan number",
     Sort.BORROWER: "Borrower", Sort.DAYS_DELINQUENT: "Days delinquent",
-    Sort.SALE: "Sale date", Sort.URGENCY: "Urgency",
+    Sort.SALE: "Sale date", Sort.LAST_CONTACT: "Last contact (longest ago first)",
+    Sort.URGENCY: "Urgency",
 }
 FILTER_HELP = ("stage=application investor=FNMA bucket=60 state=TX assignee=jdoe "
                "(commas for several: stage=offer,trial)")

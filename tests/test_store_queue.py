@@ -98,6 +98,11 @@ def test_every_sort_is_total_and_reversible(seeded, sort: Sort) -> None:
     if sort is Sort.DAYS_DELINQUENT:
         assert [days_delinquent(r.next_due_date, TODAY) for r in forward] == sorted(
             (days_delinquent(r.next_due_date, TODAY) for r in forward), reverse=True)
+    if sort is Sort.LAST_CONTACT:
+        contacted = [r.last_contact_at for r in forward if r.last_contact_at is not None]
+        never = len(forward) - len(contacted)
+        assert all(r.last_contact_at is None for r in forward[:never])
+        assert contacted == sorted(contacted)
     if sort is Sort.URGENCY:
         assert [r.urgency for r in forward] == sorted((r.urgency for r in forward),
                                                       reverse=True)
