@@ -15,7 +15,13 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.engine import Engine
 
-from lossmit_tui.config import Settings, demo_db_url, load_settings, local_today
+from lossmit_tui.config import (
+    ConfigError,
+    Settings,
+    demo_db_url,
+    load_settings,
+    local_today,
+)
 
 app = typer.Typer(
     name="lossmit",
@@ -64,7 +70,11 @@ class Runtime:
     def __init__(self, ctx: typer.Context, db: str | None, user: str | None,
                  today: str | None) -> None:
         root: Globals = ctx.find_root().obj or Globals()
-        self.settings: Settings = load_settings(db=db or root.db, user=user or root.user)
+        try:
+            self.settings: Settings = load_settings(db=db or root.db, user=user or root.user)
+        except ConfigError as exc:
+            _err(f"Error: {exc}")
+            raise typer.Exit(1) from None
         self.today: date = _parse_today(today or root.today) or local_today()
         self.explicit_db = db or root.db
 
@@ -241,7 +251,7 @@ def demo(
     if not open_tui:
         typer.echo(f"Demo ready: lossmit --db {url} --user {username}")
         return
-    rt.settings = load_settings(db=url, user=username)
+    rt.settings = rt.settings.model_copy(update={"db": url, "user": username})
     _open_tui(rt, "mine")
 
 

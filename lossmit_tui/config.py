@@ -147,9 +147,27 @@ class Settings(BaseSettings):
         return self.user or getpass.getuser()
 
 
+class ConfigError(Exception):
+    """The settings file or environment holds something unusable; says where and what."""
+
+
 def load_settings(**flags: Any) -> Settings:
-    """Settings with the given command-line flags on top (None means "not given")."""
-    return Settings(**{k: v for k, v in flags.items() if v is not None})
+    """Settings with the given command-line flags on top (None means "not given").
+
+    Raises ConfigError naming the file and every wrong setting."""
+    import tomllib
+
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**{k: v for k, v in flags.items() if v is not None})
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{config_path()} is not valid TOML: {exc}") from None
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
+        raise ConfigError(f"settings in {config_path()} (or LOSSMIT_* variables) are not "
+                          f"usable: {problems}") from None
 
 
 def local_today() -> date:

@@ -245,3 +245,22 @@ def test_refresh_recomputes_for_the_day(seeded: str) -> None:
     assert "of 0 case(s)" not in first.stdout
     again = run("refresh", "--db", seeded, "--today", "2026-11-30")
     assert "of 0 case(s)" in again.stdout
+
+
+@pytest.mark.parametrize(("content", "fragment"), [
+    ('[[views]]\nkey = "0"\nname = "x"\ntitle = "X"\n', "views.0.key: String should match"),
+    ("urgency_weights = {speed = 3}\n", "unknown term(s) speed"),
+    ("db = \n", "is not valid TOML"),
+    ('[[views]]\nkey = "1"\nname = "a"\ntitle = "A"\n[[views]]\nkey = "1"\nname = "b"\n'
+     'title = "B"\n', "key 1 is used twice"),
+])
+def test_a_bad_settings_file_is_a_clear_error(seeded: str, tmp_path: Path, monkeypatch,
+                                              content: str, fragment: str) -> None:
+    user = specialist(seeded)
+    config = tmp_path / "settings.toml"
+    config.write_text(content)
+    monkeypatch.setenv("LOSSMIT_CONFIG", str(config))
+    result = run("queue", "--db", seeded, "--user", user)
+    assert result.exit_code == 1
+    assert fragment in result.stderr and str(config) in result.stderr
+    assert "Traceback" not in result.output
