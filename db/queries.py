@@ -394,3 +394,14 @@ def user_context(session: Session, user_id: int, role: str, team: str | None) ->
     """The user's team, every username (for filters) and the current change number."""
     return UserContext(user_id, role, team_member_ids(session, team), usernames(session),
                        latest_change(session))
+
+
+def recent_calls(session: Session, case_id: int, since: datetime) -> list[tuple[datetime, str]]:
+    """A case's calls since a moment: (when, result), newest first."""
+    from db.models import CallNote
+
+    notes = CallNote.__table__
+    query = (sa.select(notes.c.called_at, notes.c.result)
+             .where(notes.c.case_id == case_id, notes.c.called_at >= since)
+             .order_by(notes.c.called_at.desc()))
+    return [(r.called_at, r.result) for r in session.connection().execute(query)]

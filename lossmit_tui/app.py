@@ -1,7 +1,7 @@
 """LossMitApp: screens, global bindings and the current user."""
 
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
 
 from sqlalchemy.engine import Engine
 from textual.app import App, SystemCommand
@@ -26,9 +26,11 @@ class LossMitApp(App[None]):
     ]
 
     def __init__(self, engine: Engine, username: str, today: date, settings: Settings,
-                 view: str = "mine", context: UserContext | None = None) -> None:
+                 view: str = "mine", context: UserContext | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
         super().__init__()
         self.preloaded = context
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.engine = engine
         self.username = username
         self.today = today
@@ -57,7 +59,9 @@ class LossMitApp(App[None]):
 
 
 def make_app(engine: Engine, username: str, today: date, settings: Settings,
-             view: str = "mine", context: UserContext | None = None) -> LossMitApp:
+             view: str = "mine", context: UserContext | None = None,
+             clock: Callable[[], datetime] | None = None) -> LossMitApp:
     """The app, built the same way for the CLI and the tests. `context` (already read by
-    the CLI) saves the queue a round trip to the database before its first page."""
-    return LossMitApp(engine, username, today, settings, view, context)
+    the CLI) saves the queue a round trip to the database before its first page; `clock`
+    (aware "now") lets tests pin the time of day."""
+    return LossMitApp(engine, username, today, settings, view, context, clock)

@@ -1,7 +1,7 @@
 """One case: every stored field, grouped the way a specialist reads a file, and its tasks."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from textual import on, work
@@ -14,10 +14,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from db.engine import session_scope
-from db.queries import TaskRow, case_detail, case_tasks
+from db.queries import TaskRow, case_detail, case_tasks, recent_calls
+from lossmit_tui.domain.contact import CallAttempt, ContactPolicy, check_outbound_call
 from lossmit_tui.domain.delinquency import bucket, days_delinquent
+from lossmit_tui.domain.enums import CallResult
 from lossmit_tui.domain.values import display_money, display_phone, milli_to_rate
 from lossmit_tui.queue_rows import relative_day
+from lossmit_tui.services.extract import borrower_zones
 
 
 def _text(value: Any) -> str:
@@ -52,6 +55,7 @@ class CaseScreen(Screen[None]):
     class Loaded(Message):
         case: dict[str, Any] | None
         tasks: list[TaskRow]
+        calls: list[tuple[datetime, str]]
 
     def __init__(self, case_id: int) -> None:
         super().__init__()
@@ -69,10 +73,46 @@ class CaseScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="case", exit_on_error=False)
     def load(self) -> None:
+        now: datetime = self.app.clock()  # type: ignore[attr-defined]
         with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
             case = case_detail(session, self.case_id)
             tasks = case_tasks(session, self.case_id) if case else []
-        self.post_message(self.Loaded(case, tasks))
+            calls = recent_calls(session, self.case_id, now - timedelta(days=8)) if case else []
+        self.post_message(self.Loaded(case, tasks, calls))
+
+    def _contact_line(self, case: dict[str, Any], calls: list[tuple[datetime, str]]
+                      ) -> Content:
+        """The borrower's local time (warning colour outside calling hours), the call
+        attempts of the last 7 days, and any block on direct calls."""
+        settings = self.app.settings  # type: ignore[attr-defined]
+        check = check_outbound_call(
+            self.app.clock(),  # type: ignore[attr-defined]
+            borrower_zones(case["property_state"], case["property_tz"]),
+            [CallAttempt(at if at.tzinfo else at.replace(tzinfo=UTC), result == CallResult.RPC)
+             for at, result in calls],
+            fdcpa_covered=case["fdcpa_covered"],
+            cease_communication=case["cease_communication"],
+            attorney_represented=case["attorney_represented"],
+            policy=ContactPolicy(settings.calling_hours_start, settings.calling_hours_end,
+                                 settings.call_frequency_all_loans),
+        )
+        hours_warned = any("for the borrower" in w for w in check.warnings)
+        if check.local_times:
+            shown = " / ".join(f"{local.strftime('%a %H:%M')} {zone.split('/')[-1]}"
+                               for zone, local in check.local_times)
+        else:
+            shown = "unknown (no ZIP)"
+        parts: list[Content | tuple[str, str] | str] = [
+            "Local time ", (shown, "$error bold" if hours_warned else "$success"),
+            f"  ·  {check.attempts_last_7_days} call attempt(s) in 7 days",
+        ]
+        if check.blocked:
+            parts += ["  ·  ", (check.blocked, "$error bold")]
+        else:
+            frequency = [w for w in check.warnings if "Reg F" in w]
+            if frequency:
+                parts += ["\n", (frequency[0], "$warning")]
+        return Content.assemble(*parts)
 
     @on(Loaded)
     async def _loaded(self, message: Loaded) -> None:
@@ -87,6 +127,7 @@ class CaseScreen(Screen[None]):
             (case["loan_number"], "bold"), "  ", Content(case["borrower_name"]),
             "  ·  ", (case["stage"].replace("_", " "), "$accent"),
             f"  ·  {dpd} days delinquent ({bucket(case['next_due_date'], today).value})",
+            "\n", self._contact_line(case, message.calls),
         ))
         rate = case["note_rate_milli"]
         flags = [name for name, on_ in (

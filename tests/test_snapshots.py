@@ -1,5 +1,6 @@
 """SVG snapshots: the queue and the case screen must not regress unnoticed."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,8 @@ def demo_app(tmp_path: Path):  # type: ignore[no-untyped-def]
     engine = make_engine(str(tmp_path / "snap.db"))
     ensure_current(engine)
     report = seed(engine, 80, 7, TODAY)
-    return make_app(engine, report.specialist, TODAY, load_settings(), "mine")
+    return make_app(engine, report.specialist, TODAY, load_settings(), "mine",
+                    clock=lambda: datetime(2026, 11, 29, 16, 45, tzinfo=UTC))
 
 
 async def _loaded(pilot) -> None:  # type: ignore[no-untyped-def]

@@ -1,5 +1,6 @@
 """The TUI driven as a user would: Pilot key presses against a real seeded store."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -406,3 +407,35 @@ async def test_the_case_under_the_cursor_closed_elsewhere(store) -> None:
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, CaseScreen)
+
+
+async def test_case_header_shows_local_time_and_call_attempts(store) -> None:
+    from datetime import UTC, datetime
+
+    engine, user, _ = store
+    with engine.begin() as conn:
+        case_id = conn.execute(sa.text(
+            "SELECT id FROM cases WHERE property_tz = 'America/New_York' "
+            "AND cease_communication = 0 AND attorney_represented = 0 LIMIT 1")).scalar_one()
+        conn.execute(sa.text("UPDATE cases SET assignee_id = (SELECT id FROM users WHERE "
+                             "username = :u), next_action_on = :d WHERE id = :c"),
+                     {"u": user, "d": TODAY - timedelta(days=400), "c": case_id})
+        conn.execute(sa.text("DELETE FROM call_notes WHERE case_id = :c"), {"c": case_id})
+        for day in range(7):
+            conn.execute(sa.text(
+                "INSERT INTO call_notes (case_id, author_id, called_at, direction, party, "
+                "result, outcome_codes, body, created_at) VALUES (:c, 1, :at, 'outbound', "
+                "'none', 'no_answer', '[]', '', :at)"),
+                {"c": case_id, "at": datetime(2026, 11, 29 - day, 15, tzinfo=UTC)})
+    early = datetime(2026, 11, 29, 12, 30, tzinfo=UTC)  # 07:30 in New York
+    app = make_app(engine, user, TODAY, load_settings(), "mine", clock=lambda: early)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert app.screen.query_one(QueueTable).current.case_id == case_id
+        await pilot.press("enter")
+        await settle(app, pilot)
+        heading = app.screen.query_one("#case-title", Static).content
+    text = str(heading)
+    assert "Local time Sun 07:30 New_York" in text
+    assert "7 call attempt(s) in 7 days" in text and "attempt 8 in 7 days" in text
+    assert any("error" in str(span.style) for span in heading.spans)  # outside hours

@@ -159,6 +159,14 @@ def zip_state_and_zone(zip_code: str) -> tuple[str, str] | None:
     return _zip_table().get(zip_code[:5])
 
 
+def borrower_zones(state: str, stored_zone: str | None) -> tuple[str, ...]:
+    """The zones the borrower may be in: the case's resolved zone, else every zone of the
+    state (two for a split state with no ZIP on file)."""
+    if stored_zone:
+        return (stored_zone,)
+    return tuple(_states().get(state, []))
+
+
 def time_zone_for(state: str, zip_code: str | None) -> str | None:
     """The property's time zone: by ZIP when known, else the state's if it has only one."""
     if zip_code:

@@ -1,0 +1,103 @@
+"""Contact rules at the moment of a call (DOMAIN.md section 5).
+
+Calling hours are checked in every time zone the borrower may be in (a state with two zones
+and no ZIP gives two), and the call-frequency presumptions of Regulation F 1006.14(b)(2) are
+counted in the borrower's own calendar days. Cease-communication and attorney representation
+block direct calls. Pure: the caller passes the time, the zones and the prior attempts.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class CallAttempt:
+    """A call already made: when (aware), and whether it reached a conversation."""
+
+    at: datetime
+    conversation: bool
+
+
+@dataclass(frozen=True)
+class ContactPolicy:
+    """The settings of DOMAIN.md section 5 (policy, from configuration)."""
+
+    calling_hours_start: int = 8
+    calling_hours_end: int = 21
+    frequency_all_loans: bool = True
+
+
+@dataclass(frozen=True)
+class ContactCheck:
+    """What the call editor shows before an outbound call is logged."""
+
+    local_times: tuple[tuple[str, datetime], ...]
+    attempts_last_7_days: int
+    warnings: tuple[str, ...]
+    blocked: str | None
+
+
+def _local_day(moment: datetime, zone: ZoneInfo | None) -> date:
+    return moment.astimezone(zone).date() if zone else moment.date()
+
+
+def check_outbound_call(
+    now: datetime,
+    zones: Sequence[str],
+    attempts: Sequence[CallAttempt],
+    *,
+    fdcpa_covered: bool,
+    cease_communication: bool,
+    attorney_represented: bool,
+    policy: ContactPolicy = ContactPolicy(),
+) -> ContactCheck:
+    """Warnings (never a refusal) for hours and frequency; a block for cease-communication
+    or attorney representation. `now` must be aware; `zones` are IANA names."""
+    if now.tzinfo is None:
+        raise ValueError("now must carry its time zone")
+    warnings: list[str] = []
+    blocked = None
+    if cease_communication:
+        blocked = ("The borrower asked us to cease communication: no direct calls. Write to "
+                   "the borrower instead.")
+    elif attorney_represented:
+        blocked = ("The borrower is represented by an attorney: contact the attorney, not the "
+                   "borrower.")
+
+    start = time(policy.calling_hours_start)
+    end = time(policy.calling_hours_end)
+    local_times = tuple((zone, now.astimezone(ZoneInfo(zone))) for zone in zones)
+    if not local_times:
+        warnings.append("The borrower's time zone is unknown (add the property ZIP): check "
+                        "their local time before calling.")
+    for zone, local in local_times:
+        clock = local.time().replace(tzinfo=None)
+        if clock < start or clock > end:
+            where = f" in {zone}" if len(local_times) > 1 else ""
+            warnings.append(
+                f"It is {local.strftime('%H:%M')} for the borrower{where}: calls are "
+                f"allowed from {start.strftime('%H:%M')} to {end.strftime('%H:%M')} their "
+                "time."
+            )
+
+    home = ZoneInfo(zones[0]) if zones else None
+    today = _local_day(now, home)
+    week_start = today - timedelta(days=6)  # seven consecutive days, today included
+    recent = [a for a in attempts if week_start <= _local_day(a.at, home) <= today]
+    if fdcpa_covered or policy.frequency_all_loans:
+        if len(recent) >= 7:
+            warnings.append(
+                f"This would be call attempt {len(recent) + 1} in 7 days: more than 7 is "
+                "presumed to violate Reg F 1006.14(b)(2)(i)."
+            )
+        talks = [_local_day(a.at, home) for a in attempts if a.conversation]
+        last_talk = max((d for d in talks if d <= today), default=None)
+        if last_talk is not None and today <= last_talk + timedelta(days=6):
+            warnings.append(
+                f"You spoke with the borrower on {last_talk.isoformat()}: a call before "
+                f"{(last_talk + timedelta(days=7)).isoformat()} is presumed to violate Reg F "
+                "1006.14(b)(2)(ii)."
+            )
+    return ContactCheck(local_times, len(recent), tuple(warnings), blocked)
