@@ -1,0 +1,171 @@
+"""Log a call: the note, any promise to pay, the case's contact fields, an optional follow-up
+and the audit rows, in one transaction. Notes are never edited or deleted.
+
+Drafts hold what a person has typed but not saved (one per user and case); saving the call
+removes the draft. Drafts are private scratch space, not part of the record, so they are not
+audited.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from db.models import CallNote, Case, Draft, utcnow
+from lossmit_tui.domain.enums import CallDirection, CallResult, Outcome, Party
+from lossmit_tui.domain.values import clean_multiline
+from lossmit_tui.services import audit
+from lossmit_tui.services.errors import InvalidInput, NotFound
+from lossmit_tui.services.tasks import NewTask, add_task, recompute_case
+from lossmit_tui.services.users import require_user
+
+MAX_BODY = 20_000
+cases_t = Case.__table__
+
+
+@dataclass(frozen=True)
+class NewCall:
+    """A call as the editor collected it, before validation."""
+
+    direction: str
+    party: str
+    result: str
+    outcomes: tuple[str, ...] = ()
+    promise_amount_cents: int | None = None
+    promise_date: date | None = None
+    body: str = ""
+    follow_up: NewTask | None = None
+    amends_id: int | None = None
+
+
+def _choice(value: str, allowed: type, what: str) -> str:
+    values = [m.value for m in allowed]  # type: ignore[attr-defined]
+    if value not in values:
+        raise InvalidInput(f"{what} {value!r} must be one of: {', '.join(values)}")
+    return value
+
+
+def validate_call(call: NewCall, today: date) -> list[str]:
+    """Every problem with a call, as messages for the editor (empty when it can be saved)."""
+    problems: list[str] = []
+    for value, allowed, what in ((call.direction, CallDirection, "direction"),
+                                 (call.party, Party, "party"),
+                                 (call.result, CallResult, "result")):
+        try:
+            _choice(value, allowed, what)
+        except InvalidInput as exc:
+            problems.append(str(exc))
+    for code in call.outcomes:
+        try:
+            _choice(code, Outcome, "outcome")
+        except InvalidInput as exc:
+            problems.append(str(exc))
+    if call.result == CallResult.RPC and call.party == Party.NONE:
+        problems.append("a right-party contact needs the party reached")
+    if Outcome.PROMISE_TO_PAY in call.outcomes:
+        if not call.promise_amount_cents or call.promise_amount_cents <= 0:
+            problems.append("a promise to pay needs an amount above zero")
+        if call.promise_date is None:
+            problems.append("a promise to pay needs the date it will be paid by")
+        elif call.promise_date < today:
+            problems.append(f"the promised date {call.promise_date.isoformat()} is in the past")
+        if call.result != CallResult.RPC:
+            problems.append("a promise to pay can only come from a right-party contact")
+    elif call.promise_amount_cents or call.promise_date:
+        problems.append("an amount or date was given but 'promise to pay' is not an outcome")
+    if len(call.body) > MAX_BODY:
+        problems.append(f"the note is longer than {MAX_BODY:,} characters")
+    return problems
+
+
+def log_call(session: Session, actor_name: str, case_id: int, call: NewCall, now: datetime,
+             today: date, weights: Mapping[str, float]) -> CallNote:
+    """Record a call on a case, all or nothing. Outbound calls to the borrower are refused
+    on a case under a cease-communication request or with an attorney."""
+    problems = validate_call(call, today)
+    if problems:
+        raise InvalidInput("; ".join(problems))
+    actor = require_user(session, actor_name)
+    conn = session.connection()
+    case = conn.execute(sa.select(cases_t).where(cases_t.c.id == case_id)).mappings().first()
+    if case is None:
+        raise NotFound("this case no longer exists")
+    direct = call.direction == CallDirection.OUTBOUND and call.party not in (
+        Party.ATTORNEY, Party.COUNSELOR)
+    if direct and case["cease_communication"]:
+        raise InvalidInput("the borrower asked us to cease communication: an outbound call "
+                           "can only be to their attorney or a housing counselor")
+    if direct and case["attorney_represented"]:
+        raise InvalidInput("the borrower is represented by an attorney: an outbound call can "
+                           "only be to the attorney (log it with party 'attorney')")
+    if call.amends_id is not None:
+        amended = session.get(CallNote, call.amends_id)
+        if amended is None or amended.case_id != case_id:
+            raise InvalidInput("the note being amended is not a note of this case")
+
+    note = CallNote(case_id=case_id, author_id=actor.id, called_at=now,
+                    direction=call.direction, party=call.party, result=call.result,
+                    outcome_codes=list(call.outcomes),
+                    promise_amount_cents=call.promise_amount_cents,
+                    promise_date=call.promise_date, body=clean_multiline(call.body),
+                    amends_id=call.amends_id)
+    session.add(note)
+    session.flush()
+    changes: dict[str, Any] = {"updated_at": utcnow()}
+    if call.amends_id is None:
+        changes["last_contact_at"] = now
+        if call.result == CallResult.RPC:
+            changes["last_rpc_at"] = now
+    if Outcome.PROMISE_TO_PAY in call.outcomes:
+        changes.update(promise_amount_cents=call.promise_amount_cents,
+                       promise_due_on=call.promise_date, promise_kept_on=None)
+    conn.execute(cases_t.update().where(cases_t.c.id == case_id).values(**changes))
+    audit.record(session, actor, "call_note", note.id, "amend" if call.amends_id else "create",
+                 after={"case": case["loan_number"], "direction": call.direction,
+                        "party": call.party, "result": call.result,
+                        "outcomes": list(call.outcomes), "amends": call.amends_id})
+    if call.follow_up is not None:
+        add_task(session, actor_name, case_id, call.follow_up, today, weights)
+    else:
+        recompute_case(conn, case_id, today, weights)
+    discard_draft(session, actor_name, case_id)
+    return note
+
+
+@dataclass
+class DraftState:
+    fields: dict[str, Any] = field(default_factory=dict)
+    body: str = ""
+    updated_at: datetime | None = None
+
+
+def save_draft(session: Session, actor_name: str, case_id: int, fields: dict[str, Any],
+               body: str) -> None:
+    """Keep what is typed (replacing this user's earlier draft for the case)."""
+    actor = require_user(session, actor_name)
+    draft = session.exec(select(Draft).where(Draft.user_id == actor.id,
+                                             Draft.case_id == case_id)).first()
+    if draft is None:
+        draft = Draft(user_id=actor.id, case_id=case_id)  # type: ignore[arg-type]
+    draft.fields, draft.body, draft.updated_at = dict(fields), body, utcnow()
+    session.add(draft)
+
+
+def load_draft(session: Session, actor_name: str, case_id: int) -> DraftState | None:
+    """This user's unsaved draft for the case, if any."""
+    actor = require_user(session, actor_name)
+    draft = session.exec(select(Draft).where(Draft.user_id == actor.id,
+                                             Draft.case_id == case_id)).first()
+    if draft is None:
+        return None
+    return DraftState(dict(draft.fields), draft.body, draft.updated_at)
+
+
+def discard_draft(session: Session, actor_name: str, case_id: int) -> None:
+    """Drop this user's draft for the case (after a save, or when they choose to)."""
+    actor = require_user(session, actor_name)
+    session.connection().execute(sa.delete(Draft.__table__).where(
+        Draft.__table__.c.user_id == actor.id, Draft.__table__.c.case_id == case_id))
