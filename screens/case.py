@@ -49,6 +49,7 @@ class CaseScreen(Screen[None]):
     BINDING_GROUP_TITLE = "Case"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="case.back", tooltip="Back to the queue"),
+        Binding("c", "log_call", "Log call", id="case.log_call", tooltip="Log a call"),
     ]
 
     @dataclass
@@ -69,6 +70,16 @@ class CaseScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.load()
+
+    def action_log_call(self) -> None:
+        """Log a call on this case; the header reloads afterwards."""
+        from screens.call_editor import CallEditor
+
+        self.app.push_screen(CallEditor(self.case_id), lambda saved: saved and self.reload())
+
+    def reload(self) -> None:
+        self.query_one("#case-grid").remove_children()
         self.load()
 
     @work(thread=True, exclusive=True, group="case", exit_on_error=False)

@@ -183,6 +183,8 @@ class QueueScreen(Screen[None]):
         Binding("s", "sort", "Sort", id="queue.sort", tooltip="Choose the order"),
         Binding("u", "breakdown", "Why?", id="queue.breakdown",
                 tooltip="Show how the urgency of this case is made up"),
+        Binding("c", "log_call", "Log call", id="queue.log_call",
+                tooltip="Log a call on the highlighted case"),
         Binding("t", "add_task", "Follow-up", id="queue.add_task",
                 tooltip="Add a follow-up task to the highlighted case"),
         Binding("r", "reload", "Refresh", show=False, id="queue.refresh"),
@@ -578,6 +580,14 @@ class QueueScreen(Screen[None]):
             self.app.push_screen(Breakdown(row, self.today,
                                            self.app.settings.urgency_weights))  # type: ignore[attr-defined]
 
+    def action_log_call(self) -> None:
+        """Log a call on the highlighted case."""
+        row = self.query_one(QueueTable).current
+        if row is not None:
+            from screens.call_editor import CallEditor
+
+            self.app.push_screen(CallEditor(row.case_id))
+
     def action_add_task(self) -> None:
         """Add a follow-up task to the highlighted case."""
         row = self.query_one(QueueTable).current
@@ -614,6 +624,7 @@ class QueueScreen(Screen[None]):
                           self.action_breakdown),
             SystemCommand("Open the case", "Everything about the highlighted loan",
                           self.query_one(QueueTable).action_select),
+            SystemCommand("Log a call", "On the highlighted case", self.action_log_call),
             SystemCommand("Add a follow-up task", "To the highlighted case",
                           self.action_add_task),
             SystemCommand("Mark the row", "For a bulk action",

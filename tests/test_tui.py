@@ -439,3 +439,79 @@ async def test_case_header_shows_local_time_and_call_attempts(store) -> None:
     assert "Local time Sun 07:30 New_York" in text
     assert "7 call attempt(s) in 7 days" in text and "attempt 8 in 7 days" in text
     assert any("error" in str(span.style) for span in heading.spans)  # outside hours
+
+
+async def test_log_a_call_from_the_queue(store) -> None:
+    from datetime import UTC, datetime
+
+    from textual.widgets import Select, SelectionList, TextArea
+
+    from screens.call_editor import CallEditor
+
+    engine, user, _ = store
+    noon = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)
+    app = make_app(engine, user, TODAY, load_settings(), "mine", clock=lambda: noon)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        case = app.screen.query_one(QueueTable).current
+        await pilot.press("c")
+        await settle(app, pilot)
+        editor = app.screen
+        assert isinstance(editor, CallEditor)
+        assert "attempt(s) in 7 days" in str(editor.query_one("#call-contact").content)
+        editor.query_one("#call-party", Select).value = "borrower"
+        editor.query_one("#call-result", Select).value = "right_party_contact"
+        outcomes = editor.query_one("#call-outcomes", SelectionList)
+        outcomes.focus()
+        await pilot.press("space", "down", "down", "down", "space")  # hardship, promise
+        editor.query_one("#call-ptp-amount", Input).value = "$1,250.00"
+        editor.query_one("#call-body", TextArea).focus()
+        await pilot.press(*"Lost overtime; will pay Friday.")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CallEditor)  # refused: the promise has no date
+        problems = str(editor.query_one("#call-problems").content)
+        assert "needs the date it will be paid by" in problems
+        assert editor.query_one("#call-body", TextArea).text == "Lost overtime; will pay Friday."
+        editor.query_one("#call-ptp-date", Input).value = "fri"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, QueueScreen)
+    with engine.connect() as conn:
+        note = conn.execute(sa.text("SELECT result, outcome_codes, promise_amount_cents, "
+                                    "promise_date, body FROM call_notes WHERE case_id = :c "
+                                    "ORDER BY id DESC LIMIT 1"), {"c": case.case_id}).one()
+        promise = conn.execute(sa.text("SELECT promise_due_on FROM cases WHERE id = :c"),
+                               {"c": case.case_id}).scalar()
+    assert note.result == "right_party_contact" and note.promise_amount_cents == 125_000
+    assert "promise_to_pay" in note.outcome_codes and str(note.promise_date) == "2026-12-04"
+    assert str(promise) == "2026-12-04" and note.body == "Lost overtime; will pay Friday."
+
+
+async def test_an_unsaved_note_is_kept_and_offered_back(store) -> None:
+    from textual.widgets import TextArea
+
+    from screens.call_editor import CallEditor, Confirm
+
+    engine, user, _ = store
+    app = app_for(engine, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        app.screen.query_one("#call-body", TextArea).focus()
+        await pilot.press(*"Half a thought")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)  # leaving with text asks first
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, QueueScreen)
+
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert isinstance(app.screen, Confirm)  # the draft is offered back
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CallEditor)
+        assert app.screen.query_one("#call-body", TextArea).text == "Half a thought"

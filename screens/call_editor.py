@@ -1,0 +1,357 @@
+"""Log a call: structured fields first, then the note, then an optional follow-up.
+
+What is typed is kept as a draft every couple of seconds and offered back the next time the
+editor opens for the case; leaving with unsaved input asks first. Saving goes through the
+call service (one transaction); a refused save keeps everything on screen.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import (
+    Footer,
+    Header,
+    Input,
+    Label,
+    Select,
+    SelectionList,
+    Static,
+    TextArea,
+)
+
+from db.engine import session_scope
+from db.queries import case_detail, recent_calls
+from lossmit_tui.domain.calendar import BusinessCalendar, resolve_due
+from lossmit_tui.domain.contact import CallAttempt, ContactPolicy, check_outbound_call
+from lossmit_tui.domain.enums import CallDirection, CallResult, Outcome, Party, TaskKind
+from lossmit_tui.domain.values import parse_money
+from lossmit_tui.services.calls import (
+    DraftState,
+    NewCall,
+    discard_draft,
+    load_draft,
+    log_call,
+    save_draft,
+    validate_call,
+)
+from lossmit_tui.services.errors import ServiceError
+from lossmit_tui.services.extract import borrower_zones
+from lossmit_tui.services.tasks import NewTask
+
+AUTOSAVE_SECONDS = 2.0
+NO_FOLLOW_UP = "none"
+
+
+def _label(value: str) -> str:
+    return value.replace("_", " ").capitalize()
+
+
+class Confirm(ModalScreen[bool]):
+    """A yes/no question (y / n, Enter for yes, Escape for no)."""
+
+    BINDINGS = [Binding("y,enter", "dismiss(True)", "Yes", id="confirm.yes"),
+                Binding("n,escape", "dismiss(False)", "No", id="confirm.no")]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box"):
+            yield Static(Content(self.question))
+            yield Static(Content("y yes · n no"), classes="modal-hint")
+
+
+class CallEditor(Screen[bool]):
+    """The call-note editor for one case."""
+
+    BINDING_GROUP_TITLE = "Call note"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="call.save", priority=True,
+                tooltip="Save the note (and the follow-up) in one go"),
+        Binding("escape", "leave", "Leave", id="call.leave",
+                tooltip="Leave; unsaved input is kept as a draft"),
+        # Not the app's quit: leaving a half-written note always asks first.
+        Binding("q", "leave", "Leave", show=False, id="call.leave_q"),
+    ]
+
+    @dataclass
+    class Opened(Message):
+        case: dict[str, Any] | None
+        calls: list[tuple[datetime, str]]
+        draft: DraftState | None
+
+    @dataclass
+    class Saved(Message):
+        error: str = ""
+
+    def __init__(self, case_id: int) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.case: dict[str, Any] | None = None
+        self.calls: list[tuple[datetime, str]] = []
+        self.dirty = False
+        self.saving = False
+
+    @property
+    def today(self) -> date:
+        return self.app.today  # type: ignore[attr-defined,no-any-return]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(Content("Loading…"), id="call-title")
+        yield Static(id="call-contact")
+        with VerticalScroll(id="call-form"):
+            with Horizontal(classes="call-row"):
+                with Vertical():
+                    yield Label("Direction")
+                    yield Select([(_label(d), d.value) for d in CallDirection],
+                                 value=CallDirection.OUTBOUND.value, allow_blank=False,
+                                 id="call-direction")
+                with Vertical():
+                    yield Label("Party reached")
+                    yield Select([(_label(p), p.value) for p in Party], value=Party.NONE.value,
+                                 allow_blank=False, id="call-party")
+                with Vertical():
+                    yield Label("Result")
+                    yield Select([(_label(r), r.value) for r in CallResult],
+                                 value=CallResult.NO_ANSWER.value, allow_blank=False,
+                                 id="call-result")
+            yield Label("Outcomes (space toggles)")
+            yield SelectionList[str](*[(_label(o), o.value) for o in Outcome],
+                                     id="call-outcomes")
+            with Horizontal(classes="call-row"):
+                with Vertical():
+                    yield Label("Promise to pay: amount")
+                    yield Input(placeholder="1,234.56", id="call-ptp-amount")
+                with Vertical():
+                    yield Label("Promise to pay: by")
+                    yield Input(placeholder="fri, +5d or 2026-12-04", id="call-ptp-date")
+            yield Label("What was said")
+            yield TextArea(id="call-body", soft_wrap=True)
+            with Horizontal(classes="call-row"):
+                with Vertical():
+                    yield Label("Follow-up")
+                    yield Select([("No follow-up", NO_FOLLOW_UP),
+                                  *[(_label(k), k.value) for k in TaskKind]],
+                                 value=NO_FOLLOW_UP, allow_blank=False, id="call-fu-kind")
+                with Vertical():
+                    yield Label("Follow-up: what")
+                    yield Input(placeholder="Call back about the documents", id="call-fu-title")
+                with Vertical():
+                    yield Label("Follow-up: due")
+                    yield Input(value="+2bd", placeholder="tomorrow, +2bd, mon",
+                                id="call-fu-due")
+            yield Static(id="call-problems")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.open_case()
+        self.set_interval(AUTOSAVE_SECONDS, self.autosave)
+
+    # --- loading and drafts ----------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="call-open", exit_on_error=False)
+    def open_case(self) -> None:
+        app = self.app
+        now: datetime = app.clock()  # type: ignore[attr-defined]
+        with session_scope(app.engine) as session:  # type: ignore[attr-defined]
+            case = case_detail(session, self.case_id)
+            calls = recent_calls(session, self.case_id, now - timedelta(days=8)) if case else []
+            draft = load_draft(session, app.username, self.case_id)  # type: ignore[attr-defined]
+        self.post_message(self.Opened(case, calls, draft))
+
+    @on(Opened)
+    def _opened(self, message: Opened) -> None:
+        self.case, self.calls = message.case, message.calls
+        title = self.query_one("#call-title", Static)
+        if self.case is None:
+            title.update(Content("This case no longer exists. Press Escape to go back."))
+            return
+        title.update(Content.assemble(("Call · ", "bold"), (self.case["loan_number"], "bold"),
+                                      "  ", Content(self.case["borrower_name"])))
+        self._show_contact()
+        draft = message.draft
+        if draft is not None and (draft.body or draft.fields):
+            when = draft.updated_at.strftime("%Y-%m-%d %H:%M UTC") if draft.updated_at else ""
+
+            def answer(restore: bool | None) -> None:
+                if restore:
+                    self._fill(draft)
+                else:
+                    self.discard()
+            self.app.push_screen(Confirm(f"Restore the unsaved note you left on this case "
+                                         f"({when})?"), answer)
+
+    def _fields(self) -> dict[str, Any]:
+        return {
+            "direction": self.query_one("#call-direction", Select).value,
+            "party": self.query_one("#call-party", Select).value,
+            "result": self.query_one("#call-result", Select).value,
+            "outcomes": list(self.query_one("#call-outcomes", SelectionList).selected),
+            "ptp_amount": self.query_one("#call-ptp-amount", Input).value,
+            "ptp_date": self.query_one("#call-ptp-date", Input).value,
+            "fu_kind": self.query_one("#call-fu-kind", Select).value,
+            "fu_title": self.query_one("#call-fu-title", Input).value,
+            "fu_due": self.query_one("#call-fu-due", Input).value,
+        }
+
+    def _fill(self, draft: DraftState) -> None:
+        f = draft.fields
+        for key, widget_id in (("direction", "#call-direction"), ("party", "#call-party"),
+                               ("result", "#call-result"), ("fu_kind", "#call-fu-kind")):
+            if f.get(key):
+                self.query_one(widget_id, Select).value = f[key]
+        outcomes = self.query_one("#call-outcomes", SelectionList)
+        for code in f.get("outcomes", []):
+            outcomes.select(code)
+        for key, widget_id in (("ptp_amount", "#call-ptp-amount"),
+                               ("ptp_date", "#call-ptp-date"), ("fu_title", "#call-fu-title"),
+                               ("fu_due", "#call-fu-due")):
+            if key in f:
+                self.query_one(widget_id, Input).value = f[key]
+        self.query_one("#call-body", TextArea).text = draft.body
+        self.dirty = False
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(SelectionList.SelectedChanged)
+    @on(TextArea.Changed)
+    def _changed(self) -> None:
+        self.dirty = True
+        self._show_contact()
+
+    def autosave(self) -> None:
+        if self.dirty and self.case is not None and not self.saving:
+            self.dirty = False
+            self.save_draft(self._fields(), self.query_one("#call-body", TextArea).text)
+
+    @work(thread=True, group="call-draft", exit_on_error=False)
+    def save_draft(self, fields: dict[str, Any], body: str) -> None:
+        app = self.app
+        with session_scope(app.engine, write=True) as session:  # type: ignore[attr-defined]
+            save_draft(session, app.username, self.case_id, fields, body)  # type: ignore[attr-defined]
+
+    # --- contact rules -------------------------------------------------------------------
+
+    def _show_contact(self) -> None:
+        if self.case is None:
+            return
+        settings = self.app.settings  # type: ignore[attr-defined]
+        case = self.case
+        check = check_outbound_call(
+            self.app.clock(),  # type: ignore[attr-defined]
+            borrower_zones(case["property_state"], case["property_tz"]),
+            [CallAttempt(at if at.tzinfo else at.replace(tzinfo=UTC), r == CallResult.RPC)
+             for at, r in self.calls],
+            fdcpa_covered=case["fdcpa_covered"],
+            cease_communication=case["cease_communication"],
+            attorney_represented=case["attorney_represented"],
+            policy=ContactPolicy(settings.calling_hours_start, settings.calling_hours_end,
+                                 settings.call_frequency_all_loans),
+        )
+        outbound = self.query_one("#call-direction", Select).value == CallDirection.OUTBOUND
+        local = " / ".join(f"{t.strftime('%a %H:%M')} {z.split('/')[-1]}"
+                           for z, t in check.local_times) or "unknown"
+        lines: list[Content] = [Content(f"Borrower's local time {local} · "
+                                        f"{check.attempts_last_7_days} attempt(s) in 7 days")]
+        if outbound:
+            lines += [Content.assemble(("⚠ ", "$warning"), (w, "$warning"))
+                      for w in check.warnings]
+            if check.blocked:
+                lines.append(Content.assemble(("✖ ", "$error bold"), (check.blocked,
+                                                                      "$error bold")))
+        self.query_one("#call-contact", Static).update(Content("\n").join(lines))
+
+    # --- saving --------------------------------------------------------------------------
+
+    def _collect(self) -> tuple[NewCall | None, list[str]]:
+        f = self._fields()
+        problems: list[str] = []
+        calendar = BusinessCalendar(self.app.settings.exclude_observed_holidays)  # type: ignore[attr-defined]
+        amount = date_ = None
+        if f["ptp_amount"].strip():
+            try:
+                amount = parse_money(f["ptp_amount"])
+            except ValueError as exc:
+                problems.append(f"Promise amount: {exc}")
+        if f["ptp_date"].strip():
+            try:
+                date_ = resolve_due(f["ptp_date"], self.today, calendar)
+            except ValueError as exc:
+                problems.append(f"Promise date: {exc}")
+        follow_up = None
+        if f["fu_kind"] != NO_FOLLOW_UP:
+            try:
+                due = resolve_due(f["fu_due"], self.today, calendar)
+                follow_up = NewTask(str(f["fu_kind"]), f["fu_title"] or _label(str(f["fu_kind"])),
+                                    due)
+            except ValueError as exc:
+                problems.append(f"Follow-up due: {exc}")
+        call = NewCall(str(f["direction"]), str(f["party"]), str(f["result"]),
+                       tuple(f["outcomes"]), amount, date_,
+                       self.query_one("#call-body", TextArea).text, follow_up)
+        problems += validate_call(call, self.today)
+        return (None if problems else call), problems
+
+    def action_save(self) -> None:
+        """Save the note, and the follow-up if one is set, in one transaction."""
+        call, problems = self._collect()
+        shown = self.query_one("#call-problems", Static)
+        if call is None:
+            shown.update(Content("Not saved: " + "; ".join(problems)))
+            return
+        shown.update(Content("Saving…"))
+        self.saving = True
+        self.save(call)
+
+    @work(thread=True, exclusive=True, group="call-save", exit_on_error=False)
+    def save(self, call: NewCall) -> None:
+        app = self.app
+        try:
+            with session_scope(app.engine, write=True) as session:  # type: ignore[attr-defined]
+                log_call(session, app.username, self.case_id, call,  # type: ignore[attr-defined]
+                         app.clock(), self.today, app.settings.urgency_weights)  # type: ignore[attr-defined]
+        except ServiceError as exc:
+            self.post_message(self.Saved(str(exc)))
+            return
+        self.post_message(self.Saved())
+
+    @on(Saved)
+    def _saved(self, message: Saved) -> None:
+        self.saving = False
+        if message.error:
+            self.query_one("#call-problems", Static).update(Content(f"Not saved: "
+                                                                    f"{message.error}"))
+            return
+        self.app.notify(Content(f"Call logged on {self.case['loan_number'] if self.case else ''}."))
+        self.dirty = False
+        self.dismiss(True)
+
+    def action_leave(self) -> None:
+        """Leave; with unsaved input, ask first (the draft is kept either way)."""
+        typed = self.query_one("#call-body", TextArea).text.strip() or self.dirty
+        if not typed:
+            self.dismiss(False)
+            return
+
+        def answer(leave: bool | None) -> None:
+            if leave:
+                self.save_draft(self._fields(), self.query_one("#call-body", TextArea).text)
+                self.dismiss(False)
+        self.app.push_screen(Confirm("Leave this note unsaved? It is kept as a draft and "
+                                     "offered back next time."), answer)
+
+    @work(thread=True, group="call-draft", exit_on_error=False)
+    def discard(self) -> None:
+        app = self.app
+        with session_scope(app.engine, write=True) as session:  # type: ignore[attr-defined]
+            discard_draft(session, app.username, self.case_id)  # type: ignore[attr-defined]
