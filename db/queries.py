@@ -92,6 +92,15 @@ class Sort(StrEnum):
     SALE = "sale_date"
     LAST_CONTACT = "last_contact"
     URGENCY = "urgency"
+    STAGE = "stage"
+    INVESTOR = "investor"
+    ASSIGNEE = "assignee"
+
+
+# Sorts with no index behind them: offered on views up to this size, where sorting the
+# view takes milliseconds (a specialist's or a team's queue); larger views filter first.
+UNINDEXED_SORTS = frozenset({Sort.STAGE, Sort.INVESTOR, Sort.ASSIGNEE})
+UNINDEXED_SORT_LIMIT = 50_000
 
 
 def _no_action() -> sa.ColumnElement[bool]:
@@ -110,7 +119,10 @@ def _order(sort: Sort, descending: bool) -> list[sa.ColumnElement[object]]:
         # Never contacted first, then the longest ago; matches ix_cases_open_last_contact.
         terms = [c.last_contact_at.is_not(None), c.last_contact_at, c.loan_number]
         return [t.desc() for t in terms] if descending else terms
+    assignee_name = (sa.select(users_t.c.username).where(users_t.c.id == c.assignee_id)
+                     .scalar_subquery())
     column = {
+        Sort.STAGE: c.stage, Sort.INVESTOR: c.investor, Sort.ASSIGNEE: assignee_name,
         Sort.LOAN: c.loan_number, Sort.BORROWER: c.borrower_name,
         # Most days delinquent = the earliest oldest-unpaid due date.
         Sort.DAYS_DELINQUENT: c.next_due_date, Sort.SALE: c.fc_sale_date,

@@ -23,6 +23,8 @@ from textual.worker import get_current_worker
 from db.engine import session_scope
 from db.queries import (
     DENSE_MATCHES,
+    UNINDEXED_SORT_LIMIT,
+    UNINDEXED_SORTS,
     QueueFilter,
     QueueRow,
     Sort,
@@ -48,7 +50,8 @@ SORT_LABELS = {
     Sort.ACT_NEXT: "Act next (default)", Sort.LOAN: "Loan number",
     Sort.BORROWER: "Borrower", Sort.DAYS_DELINQUENT: "Days delinquent",
     Sort.SALE: "Sale date", Sort.LAST_CONTACT: "Last contact (longest ago first)",
-    Sort.URGENCY: "Urgency",
+    Sort.URGENCY: "Urgency", Sort.STAGE: "Stage", Sort.INVESTOR: "Investor",
+    Sort.ASSIGNEE: "Assignee",
 }
 FILTER_HELP = ("stage=application investor=FNMA bucket=60 state=TX assignee=jdoe "
                "(commas for several: stage=offer,trial)")
@@ -566,6 +569,12 @@ class QueueScreen(Screen[None]):
         """Choose the order; the same choice again reverses it."""
         def chosen(sort: Sort | None) -> None:
             if sort is None:
+                return
+            if sort in UNINDEXED_SORTS and (self.count or 0) > UNINDEXED_SORT_LIMIT:
+                self.notify(Content(
+                    f"Sorting {self.count:,} cases by {SORT_LABELS[sort].lower()} is offered "
+                    f"up to {UNINDEXED_SORT_LIMIT:,}: filter first (f), e.g. by assignee or "
+                    "state."), title="Not sorted", severity="warning", timeout=8)
                 return
             self.descending = (not self.descending) if sort is self.sort else False
             self.sort = sort

@@ -98,6 +98,11 @@ def test_every_sort_is_total_and_reversible(seeded, sort: Sort) -> None:
     if sort is Sort.DAYS_DELINQUENT:
         assert [days_delinquent(r.next_due_date, TODAY) for r in forward] == sorted(
             (days_delinquent(r.next_due_date, TODAY) for r in forward), reverse=True)
+    if sort is Sort.STAGE:
+        assert [r.stage for r in forward] == sorted(r.stage for r in forward)
+    if sort is Sort.ASSIGNEE:
+        names = [r.assignee or "" for r in forward if r.assignee]
+        assert names == sorted(names)
     if sort is Sort.LAST_CONTACT:
         contacted = [r.last_contact_at for r in forward if r.last_contact_at is not None]
         never = len(forward) - len(contacted)

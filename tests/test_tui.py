@@ -515,3 +515,25 @@ async def test_an_unsaved_note_is_kept_and_offered_back(store) -> None:
         await settle(app, pilot)
         assert isinstance(app.screen, CallEditor)
         assert app.screen.query_one("#call-body", TextArea).text == "Half a thought"
+
+
+async def test_unindexed_sorts_are_for_views_of_workable_size(store, monkeypatch) -> None:
+    import screens.queue as queue_screen
+
+    engine, _, lead = store
+    app = app_for(engine, lead, "all")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one(QueueTable)
+        await pilot.press("s")
+        await pilot.pause()
+        app.screen.dismiss(Sort.STAGE)
+        await settle(app, pilot)
+        stages = [table.row_at(i).stage for i in range(min(table.total, 100))]
+        assert stages == sorted(stages) and "sorted by stage" in title(app)
+        monkeypatch.setattr(queue_screen, "UNINDEXED_SORT_LIMIT", 10)
+        await pilot.press("s")
+        await pilot.pause()
+        app.screen.dismiss(Sort.INVESTOR)
+        await settle(app, pilot)
+        assert "sorted by stage" in title(app)  # refused: the view is too large
