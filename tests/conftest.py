@@ -73,5 +73,19 @@ def team(engine: Engine) -> Engine:
 
 
 @pytest.fixture
+def one_case(team: Engine, tmp_path: Path) -> tuple[Engine, int]:
+    """The team's store with one case (loan A1, Ann Lee), assigned to sam."""
+    from db.models import Case
+    from lossmit_tui.services.importer import import_extract
+
+    path = tmp_path / "one.csv"
+    path.write_text("loan_number,borrower_name,investor,upb,next_due_date,property_state,"
+                    "assignee\nA1,Ann Lee,FNMA,1000,2026-09-01,TX,sam\n")
+    assert import_extract(team, path, "lee", TODAY).ok
+    with team.connect() as conn:
+        return team, conn.execute(sa.select(Case.__table__.c.id)).scalar_one()
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'cli.db'}"

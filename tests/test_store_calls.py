@@ -16,7 +16,6 @@ from lossmit_tui.services.calls import (
     validate_call,
 )
 from lossmit_tui.services.errors import InvalidInput
-from lossmit_tui.services.importer import import_extract
 from lossmit_tui.services.tasks import NewTask
 
 from .conftest import TODAY
@@ -25,16 +24,6 @@ NOW = datetime(2026, 11, 29, 16, 0, tzinfo=UTC)
 RPC = NewCall("outbound", "borrower", "right_party_contact",
               ("hardship_discussed", "promise_to_pay"), 150_000, TODAY + timedelta(days=5),
               "Borrower will pay $1,500 on Friday.\nLost overtime in October.")
-
-
-@pytest.fixture
-def case(team: Engine, tmp_path) -> tuple[Engine, int]:
-    path = tmp_path / "c.csv"
-    path.write_text("loan_number,borrower_name,investor,upb,next_due_date,property_state,"
-                    "assignee\nA1,Ann Lee,FNMA,1000,2026-09-01,TX,sam\n")
-    assert import_extract(team, path, "lee", TODAY).ok
-    with team.connect() as conn:
-        return team, conn.execute(sa.select(Case.__table__.c.id)).scalar_one()
 
 
 def log(engine: Engine, case_id: int, call: NewCall, who: str = "sam") -> None:
@@ -48,8 +37,8 @@ def counts(engine: Engine) -> tuple[int, ...]:
                      for t in (CallNote.__table__, Task.__table__, AuditEvent.__table__))
 
 
-def test_a_right_party_call_with_a_promise_and_a_follow_up(case) -> None:
-    engine, case_id = case
+def test_a_right_party_call_with_a_promise_and_a_follow_up(one_case) -> None:
+    engine, case_id = one_case
     with session_scope(engine, write=True) as session:
         save_draft(session, "sam", case_id, {"result": "right_party_contact"}, "Borrower will")
     follow = NewTask("callback", "Confirm the payment", TODAY + timedelta(days=6))
@@ -80,8 +69,8 @@ def test_a_right_party_call_with_a_promise_and_a_follow_up(case) -> None:
      "only come from a right-party contact"),
     (NewCall("outbound", "none", "no_answer", (), 100), "not an outcome"),
 ])
-def test_bad_calls_are_refused_whole(case, call: NewCall, message: str) -> None:
-    engine, case_id = case
+def test_bad_calls_are_refused_whole(one_case, call: NewCall, message: str) -> None:
+    engine, case_id = one_case
     before = counts(engine)
     assert any(message in p for p in validate_call(call, TODAY))
     with pytest.raises(InvalidInput, match=message):
@@ -90,8 +79,8 @@ def test_bad_calls_are_refused_whole(case, call: NewCall, message: str) -> None:
 
 
 @pytest.mark.parametrize("flag", ["cease_communication", "attorney_represented"])
-def test_flagged_cases_refuse_direct_outbound_calls(case, flag: str) -> None:
-    engine, case_id = case
+def test_flagged_cases_refuse_direct_outbound_calls(one_case, flag: str) -> None:
+    engine, case_id = one_case
     with engine.begin() as conn:
         conn.execute(Case.__table__.update().values(**{flag: True}))
     with pytest.raises(InvalidInput, match="attorney"):
@@ -101,8 +90,8 @@ def test_flagged_cases_refuse_direct_outbound_calls(case, flag: str) -> None:
     assert counts(engine)[0] == 2
 
 
-def test_a_failure_mid_save_leaves_nothing(case) -> None:
-    engine, case_id = case
+def test_a_failure_mid_save_leaves_nothing(one_case) -> None:
+    engine, case_id = one_case
     before = counts(engine)
     bad_follow = NewTask("callback", "", TODAY)  # refused by the task service, after the note
     with pytest.raises(InvalidInput, match="needs a title"):
@@ -112,8 +101,8 @@ def test_a_failure_mid_save_leaves_nothing(case) -> None:
         assert conn.execute(sa.select(Case.__table__.c.last_contact_at)).scalar() is None
 
 
-def test_an_amendment_points_at_its_note_and_keeps_it(case) -> None:
-    engine, case_id = case
+def test_an_amendment_points_at_its_note_and_keeps_it(one_case) -> None:
+    engine, case_id = one_case
     log(engine, case_id, NewCall("outbound", "none", "no_answer", body="No answer."))
     with engine.connect() as conn:
         first = conn.execute(sa.select(CallNote.__table__)).one()
@@ -128,8 +117,8 @@ def test_an_amendment_points_at_its_note_and_keeps_it(case) -> None:
         log(engine, case_id, NewCall("outbound", "none", "no_answer", amends_id=999))
 
 
-def test_drafts_are_per_user_and_case(case) -> None:
-    engine, case_id = case
+def test_drafts_are_per_user_and_case(one_case) -> None:
+    engine, case_id = one_case
     with session_scope(engine, write=True) as session:
         save_draft(session, "sam", case_id, {"party": "borrower"}, "first words")
         save_draft(session, "sam", case_id, {"party": "borrower"}, "first words, more")

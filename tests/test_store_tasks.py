@@ -8,20 +8,9 @@ from db.engine import session_scope
 from db.models import AuditEvent, Case, Task
 from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
 from lossmit_tui.services.errors import InvalidInput, NotFound
-from lossmit_tui.services.importer import import_extract
 from lossmit_tui.services.tasks import NewTask, add_task
 
 from .conftest import TODAY
-
-
-@pytest.fixture
-def one_case(team: Engine, tmp_path) -> tuple[Engine, int]:
-    path = tmp_path / "one.csv"
-    path.write_text("loan_number,borrower_name,investor,upb,next_due_date,property_state,"
-                    "assignee\nA1,Ann Lee,FNMA,1000,2026-09-01,TX,sam\n")
-    assert import_extract(team, path, "lee", TODAY).ok
-    with team.connect() as conn:
-        return team, conn.execute(sa.select(Case.__table__.c.id)).scalar_one()
 
 
 def case_row(engine: Engine, case_id: int):  # type: ignore[no-untyped-def]
