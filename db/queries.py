@@ -5,7 +5,7 @@ queue's order, using the partial indexes on open cases, never the whole caseload
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -417,3 +417,82 @@ def recent_calls(session: Session, case_id: int, since: datetime) -> list[tuple[
              .where(notes.c.case_id == case_id, notes.c.called_at >= since)
              .order_by(notes.c.called_at.desc()))
     return [(r.called_at, r.result) for r in session.connection().execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineItem:
+    at: datetime
+    kind: str  # call, event, task
+    text: str
+    author: str | None
+    seq: int = 0  # the row's id: among equal times, the later record first
+
+
+def case_timeline(session: Session, case_id: int) -> list[TimelineItem]:
+    """Calls, events and task changes of a case in one list, newest first."""
+    from db.models import CallNote, CaseEvent
+
+    notes, events = CallNote.__table__, CaseEvent.__table__
+    conn = session.connection()
+    items: list[TimelineItem] = []
+    for r in conn.execute(
+        sa.select(notes, users_t.c.username).select_from(
+            notes.outerjoin(users_t, notes.c.author_id == users_t.c.id))
+        .where(notes.c.case_id == case_id)
+    ):
+        head = f"{r.direction} call, {r.party.replace('_', ' ')}: {r.result.replace('_', ' ')}"
+        if r.outcome_codes:
+            head += " · " + ", ".join(o.replace("_", " ") for o in r.outcome_codes)
+        if r.promise_amount_cents:
+            head += f" · promise {r.promise_amount_cents / 100:,.2f} by {r.promise_date}"
+        if r.amends_id:
+            head = f"amends note #{r.amends_id} · " + head
+        text = f"#{r.id} {head}" + (f"\n{r.body}" if r.body else "")
+        items.append(TimelineItem(_aware(r.called_at), "call", text, r.username, r.id))
+    for r in conn.execute(
+        sa.select(events, users_t.c.username).select_from(
+            events.outerjoin(users_t, events.c.author_id == users_t.c.id))
+        .where(events.c.case_id == case_id)
+    ):
+        text = r.kind.replace("_", " ") + (f" (back-dated: {r.reason})" if r.reason else "")
+        items.append(TimelineItem(datetime.combine(r.occurred_on, datetime.min.time(), UTC),
+                                  "event", text, r.username, r.id))
+    for r in conn.execute(sa.select(tasks_t).where(tasks_t.c.case_id == case_id)):
+        label = f"{r.kind.replace('_', ' ')}: {r.title} (due {r.due_on})"
+        items.append(TimelineItem(_aware(r.created_at), "task", f"task added · {label}", None,
+                                  r.id))
+        if r.completed_at is not None:
+            items.append(TimelineItem(_aware(r.completed_at), "task",
+                                      f"task {r.status} · {label}", None, r.id))
+    return sorted(items, key=lambda i: (i.at, i.seq), reverse=True)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    at: datetime
+    username: str
+    entity: str
+    entity_id: str | None
+    action: str
+    before: dict | None  # type: ignore[type-arg]
+    after: dict | None  # type: ignore[type-arg]
+
+
+def case_audit(session: Session, case_id: int, loan_number: str) -> list[AuditRow]:
+    """Who changed what on a case, newest first: the case row itself, and the notes and
+    tasks recorded against its loan number."""
+    from db.models import AuditEvent
+
+    audit_t = AuditEvent.__table__
+    query = (
+        sa.select(audit_t).where(sa.or_(
+            sa.and_(audit_t.c.entity == "case", audit_t.c.entity_id == str(case_id)),
+            audit_t.c.after["case"].as_string() == loan_number,
+        )).order_by(audit_t.c.id.desc())
+    )
+    return [AuditRow(_aware(r.at), r.username, r.entity, r.entity_id, r.action, r.before,
+                     r.after) for r in session.connection().execute(query)]

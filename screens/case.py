@@ -11,10 +11,19 @@ from textual.containers import Grid, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, Select, Static, TabbedContent, TabPane
 
 from db.engine import session_scope
-from db.queries import TaskRow, case_detail, case_tasks, recent_calls
+from db.queries import (
+    AuditRow,
+    TaskRow,
+    TimelineItem,
+    case_audit,
+    case_detail,
+    case_tasks,
+    case_timeline,
+    recent_calls,
+)
 from lossmit_tui.domain.contact import CallAttempt, ContactPolicy, check_outbound_call
 from lossmit_tui.domain.delinquency import bucket, days_delinquent
 from lossmit_tui.domain.enums import CallResult
@@ -30,6 +39,16 @@ def _text(value: Any) -> str:
         return value.isoformat()
     return str(value).replace("_", " ") if isinstance(value, str) and value.islower() else str(
         value)
+
+
+def _changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    """An audit row's before -> after, one field per line."""
+    before, after = before or {}, after or {}
+    lines = []
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        lines.append(f"{key}: {old} → {new}" if key in before else f"{key}: {new}")
+    return "\n".join(lines)
 
 
 def _section(title: str, pairs: list[tuple[str, Any]]) -> Static:
@@ -50,6 +69,9 @@ class CaseScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="case.back", tooltip="Back to the queue"),
         Binding("c", "log_call", "Log call", id="case.log_call", tooltip="Log a call"),
+        Binding("1", "tab('summary')", "Summary", id="case.summary"),
+        Binding("2", "tab('timeline')", "Timeline", id="case.timeline"),
+        Binding("3", "tab('audit')", "Audit", id="case.audit"),
     ]
 
     @dataclass
@@ -57,6 +79,8 @@ class CaseScreen(Screen[None]):
         case: dict[str, Any] | None
         tasks: list[TaskRow]
         calls: list[tuple[datetime, str]]
+        timeline: list[TimelineItem]
+        audit: list[AuditRow]
 
     def __init__(self, case_id: int) -> None:
         super().__init__()
@@ -65,8 +89,16 @@ class CaseScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Content("Loading…"), id="case-title")
-        with VerticalScroll(id="case-body"):
-            yield Grid(id="case-grid")
+        with TabbedContent(id="case-tabs"):
+            with TabPane("1 Summary", id="summary"), VerticalScroll(id="case-body"):
+                yield Grid(id="case-grid")
+            with TabPane("2 Timeline", id="timeline"):
+                yield Select([("Everything", "all"), ("Calls", "call"), ("Events", "event"),
+                              ("Tasks", "task")], value="all", allow_blank=False,
+                             id="timeline-kind")
+                yield VerticalScroll(id="timeline-list")
+            with TabPane("3 Audit", id="audit"):
+                yield VerticalScroll(id="audit-list")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -79,8 +111,18 @@ class CaseScreen(Screen[None]):
         self.app.push_screen(CallEditor(self.case_id), lambda saved: saved and self.reload())
 
     def reload(self) -> None:
-        self.query_one("#case-grid").remove_children()
+        for container in ("#case-grid", "#timeline-list", "#audit-list"):
+            self.query_one(container).remove_children()
         self.load()
+
+    def action_tab(self, name: str) -> None:
+        """Show the Summary, Timeline or Audit tab."""
+        self.query_one(TabbedContent).active = name
+
+    @on(Select.Changed, "#timeline-kind")
+    def _filter_timeline(self, event: Select.Changed) -> None:
+        for item in self.query(".timeline-item"):
+            item.display = event.value in ("all", item.name)
 
     @work(thread=True, exclusive=True, group="case", exit_on_error=False)
     def load(self) -> None:
@@ -89,7 +131,9 @@ class CaseScreen(Screen[None]):
             case = case_detail(session, self.case_id)
             tasks = case_tasks(session, self.case_id) if case else []
             calls = recent_calls(session, self.case_id, now - timedelta(days=8)) if case else []
-        self.post_message(self.Loaded(case, tasks, calls))
+            timeline = case_timeline(session, self.case_id) if case else []
+            audit = case_audit(session, self.case_id, str(case["loan_number"])) if case else []
+        self.post_message(self.Loaded(case, tasks, calls, timeline, audit))
 
     def _contact_line(self, case: dict[str, Any], calls: list[tuple[datetime, str]]
                       ) -> Content:
@@ -193,3 +237,18 @@ class CaseScreen(Screen[None]):
             ] or [("", "No tasks")]),
         ]
         await self.query_one("#case-grid", Grid).mount_all(sections)
+        await self.query_one("#timeline-list", VerticalScroll).mount_all(
+            [Static(Content.assemble(
+                (item.at.strftime("%Y-%m-%d %H:%M"), "$text-muted"), "  ",
+                (item.kind, "$accent bold"), "  ", Content(item.author or ""), "\n",
+                Content(item.text)), classes="timeline-item", name=item.kind)
+             for item in message.timeline]
+            or [Static(Content("Nothing has happened on this case yet."))])
+        await self.query_one("#audit-list", VerticalScroll).mount_all(
+            [Static(Content.assemble(
+                (row.at.strftime("%Y-%m-%d %H:%M"), "$text-muted"), "  ",
+                Content(row.username), "  ", (f"{row.action} {row.entity}", "bold"),
+                f" #{row.entity_id}" if row.entity_id else "", "\n",
+                Content(_changes(row.before, row.after))), classes="audit-item")
+             for row in message.audit]
+            or [Static(Content("No changes recorded."))])

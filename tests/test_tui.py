@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from textual.widgets import Input, Static
+from textual.widgets import Input, Select, Static
 
 from db.engine import make_engine, session_scope
 from db.migrate import ensure_current
@@ -537,3 +537,44 @@ async def test_unindexed_sorts_are_for_views_of_workable_size(store, monkeypatch
         app.screen.dismiss(Sort.INVESTOR)
         await settle(app, pilot)
         assert "sorted by stage" in title(app)  # refused: the view is too large
+
+
+async def test_case_timeline_and_audit_tabs(store) -> None:
+    from datetime import UTC, datetime
+
+    from lossmit_tui.services.calls import NewCall, log_call
+
+    engine, user, _ = store
+    app = app_for(engine, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        case = app.screen.query_one(QueueTable).current
+    noon = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)
+    with session_scope(engine, write=True) as session:
+        log_call(session, user, case.case_id, NewCall("outbound", "none", "no_answer",
+                 body="[b]No answer[/b] at 12:00"), noon, TODAY, {})
+    with engine.connect() as conn:
+        first = conn.execute(sa.text("SELECT max(id) FROM call_notes")).scalar()
+    with session_scope(engine, write=True) as session:
+        log_call(session, user, case.case_id, NewCall("outbound", "none", "busy",
+                 body="Correction: the line was busy", amends_id=first), noon, TODAY, {})
+    app = app_for(engine, user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        items = [str(s.content) for s in app.screen.query(".timeline-item")]
+        assert f"amends note #{first}" in items[0] and "Correction" in items[0]
+        assert "[b]No answer[/b] at 12:00" in items[1]  # stored text, never markup
+        app.screen.query_one("#timeline-kind", Select).value = "call"
+        await pilot.pause()
+        shown = [s for s in app.screen.query(".timeline-item") if s.display]
+        assert len(shown) >= 2 and all(s.name == "call" for s in shown)
+        assert len(shown) < len(items)  # its tasks are hidden
+        await pilot.press("3")
+        await pilot.pause()
+        audit = [str(s.content) for s in app.screen.query(".audit-item")]
+        assert any("amend call_note" in a for a in audit)
+        assert any("create call_note" in a for a in audit)
