@@ -6,7 +6,7 @@ call service (one transaction); a refused save keeps everything on screen.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from textual import on, work
@@ -29,8 +29,8 @@ from textual.widgets import (
 
 from db.engine import session_scope
 from db.queries import case_detail, recent_calls
+from lossmit_tui.contact_now import case_contact_check, local_times_text
 from lossmit_tui.domain.calendar import BusinessCalendar, resolve_due
-from lossmit_tui.domain.contact import CallAttempt, ContactPolicy, check_outbound_call
 from lossmit_tui.domain.enums import CallDirection, CallResult, Outcome, Party, TaskKind
 from lossmit_tui.domain.values import parse_money
 from lossmit_tui.services.calls import (
@@ -43,7 +43,6 @@ from lossmit_tui.services.calls import (
     validate_call,
 )
 from lossmit_tui.services.errors import ServiceError
-from lossmit_tui.services.extract import borrower_zones
 from lossmit_tui.services.tasks import NewTask
 
 AUTOSAVE_SECONDS = 2.0
@@ -245,22 +244,11 @@ class CallEditor(Screen[bool]):
     def _show_contact(self) -> None:
         if self.case is None:
             return
-        settings = self.app.settings  # type: ignore[attr-defined]
-        case = self.case
-        check = check_outbound_call(
-            self.app.clock(),  # type: ignore[attr-defined]
-            borrower_zones(case["property_state"], case["property_tz"]),
-            [CallAttempt(at if at.tzinfo else at.replace(tzinfo=UTC), r == CallResult.RPC)
-             for at, r in self.calls],
-            fdcpa_covered=case["fdcpa_covered"],
-            cease_communication=case["cease_communication"],
-            attorney_represented=case["attorney_represented"],
-            policy=ContactPolicy(settings.calling_hours_start, settings.calling_hours_end,
-                                 settings.call_frequency_all_loans),
-        )
+        check = case_contact_check(self.case, self.calls,
+                                   self.app.clock(),  # type: ignore[attr-defined]
+                                   self.app.settings)  # type: ignore[attr-defined]
         outbound = self.query_one("#call-direction", Select).value == CallDirection.OUTBOUND
-        local = " / ".join(f"{t.strftime('%a %H:%M')} {z.split('/')[-1]}"
-                           for z, t in check.local_times) or "unknown"
+        local = local_times_text(check) or "unknown"
         lines: list[Content] = [Content(f"Borrower's local time {local} · "
                                         f"{check.attempts_last_7_days} attempt(s) in 7 days")]
         if outbound:

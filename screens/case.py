@@ -1,7 +1,7 @@
 """One case: every stored field, grouped the way a specialist reads a file, and its tasks."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from textual import on, work
@@ -24,12 +24,10 @@ from db.queries import (
     case_timeline,
     recent_calls,
 )
-from lossmit_tui.domain.contact import CallAttempt, ContactPolicy, check_outbound_call
+from lossmit_tui.contact_now import case_contact_check, local_times_text
 from lossmit_tui.domain.delinquency import bucket, days_delinquent
-from lossmit_tui.domain.enums import CallResult
 from lossmit_tui.domain.values import display_money, display_phone, milli_to_rate
 from lossmit_tui.queue_rows import relative_day
-from lossmit_tui.services.extract import borrower_zones
 
 
 def _text(value: Any) -> str:
@@ -139,34 +137,18 @@ class CaseScreen(Screen[None]):
                       ) -> Content:
         """The borrower's local time (warning colour outside calling hours), the call
         attempts of the last 7 days, and any block on direct calls."""
-        settings = self.app.settings  # type: ignore[attr-defined]
-        check = check_outbound_call(
-            self.app.clock(),  # type: ignore[attr-defined]
-            borrower_zones(case["property_state"], case["property_tz"]),
-            [CallAttempt(at if at.tzinfo else at.replace(tzinfo=UTC), result == CallResult.RPC)
-             for at, result in calls],
-            fdcpa_covered=case["fdcpa_covered"],
-            cease_communication=case["cease_communication"],
-            attorney_represented=case["attorney_represented"],
-            policy=ContactPolicy(settings.calling_hours_start, settings.calling_hours_end,
-                                 settings.call_frequency_all_loans),
-        )
-        hours_warned = any("for the borrower" in w for w in check.warnings)
-        if check.local_times:
-            shown = " / ".join(f"{local.strftime('%a %H:%M')} {zone.split('/')[-1]}"
-                               for zone, local in check.local_times)
-        else:
-            shown = "unknown (no ZIP)"
+        check = case_contact_check(case, calls, self.app.clock(),  # type: ignore[attr-defined]
+                                   self.app.settings)  # type: ignore[attr-defined]
+        hours_warned = bool(check.local_times) and bool(check.hours_warnings)
+        shown = local_times_text(check) or "unknown (no ZIP)"
         parts: list[Content | tuple[str, str] | str] = [
             "Local time ", (shown, "$error bold" if hours_warned else "$success"),
             f"  ·  {check.attempts_last_7_days} call attempt(s) in 7 days",
         ]
         if check.blocked:
             parts += ["  ·  ", (check.blocked, "$error bold")]
-        else:
-            frequency = [w for w in check.warnings if "Reg F" in w]
-            if frequency:
-                parts += ["\n", (frequency[0], "$warning")]
+        elif check.frequency_warnings:
+            parts += ["\n", (check.frequency_warnings[0], "$warning")]
         return Content.assemble(*parts)
 
     @on(Loaded)

@@ -35,8 +35,14 @@ class ContactCheck:
 
     local_times: tuple[tuple[str, datetime], ...]
     attempts_last_7_days: int
-    warnings: tuple[str, ...]
+    hours_warnings: tuple[str, ...]
+    frequency_warnings: tuple[str, ...]
     blocked: str | None
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Every warning: calling hours first, then call frequency."""
+        return self.hours_warnings + self.frequency_warnings
 
 
 def _local_day(moment: datetime, zone: ZoneInfo | None) -> date:
@@ -57,7 +63,8 @@ def check_outbound_call(
     or attorney representation. `now` must be aware; `zones` are IANA names."""
     if now.tzinfo is None:
         raise ValueError("now must carry its time zone")
-    warnings: list[str] = []
+    hours: list[str] = []
+    frequency: list[str] = []
     blocked = None
     if cease_communication:
         blocked = ("The borrower asked us to cease communication: no direct calls. Write to "
@@ -70,13 +77,13 @@ def check_outbound_call(
     end = time(policy.calling_hours_end)
     local_times = tuple((zone, now.astimezone(ZoneInfo(zone))) for zone in zones)
     if not local_times:
-        warnings.append("The borrower's time zone is unknown (add the property ZIP): check "
+        hours.append("The borrower's time zone is unknown (add the property ZIP): check "
                         "their local time before calling.")
     for zone, local in local_times:
         clock = local.time().replace(tzinfo=None)
         if clock < start or clock > end:
             where = f" in {zone}" if len(local_times) > 1 else ""
-            warnings.append(
+            hours.append(
                 f"It is {local.strftime('%H:%M')} for the borrower{where}: calls are "
                 f"allowed from {start.strftime('%H:%M')} to {end.strftime('%H:%M')} their "
                 "time."
@@ -88,16 +95,16 @@ def check_outbound_call(
     recent = [a for a in attempts if week_start <= _local_day(a.at, home) <= today]
     if fdcpa_covered or policy.frequency_all_loans:
         if len(recent) >= 7:
-            warnings.append(
+            frequency.append(
                 f"This would be call attempt {len(recent) + 1} in 7 days: more than 7 is "
                 "presumed to violate Reg F 1006.14(b)(2)(i)."
             )
         talks = [_local_day(a.at, home) for a in attempts if a.conversation]
         last_talk = max((d for d in talks if d <= today), default=None)
         if last_talk is not None and today <= last_talk + timedelta(days=6):
-            warnings.append(
+            frequency.append(
                 f"You spoke with the borrower on {last_talk.isoformat()}: a call before "
                 f"{(last_talk + timedelta(days=7)).isoformat()} is presumed to violate Reg F "
                 "1006.14(b)(2)(ii)."
             )
-    return ContactCheck(local_times, len(recent), tuple(warnings), blocked)
+    return ContactCheck(local_times, len(recent), tuple(hours), tuple(frequency), blocked)
