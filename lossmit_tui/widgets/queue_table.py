@@ -40,6 +40,12 @@ def _plain(text: str | None) -> str:
     return (text or "").translate(_CONTROL)
 
 
+def _bucket_label(row: QueueRow, today: date) -> str:
+    """The MBA bucket, with "current" shortened to fit the column."""
+    value = bucket(row.next_due_date, today).value
+    return "cur" if value == "current" else value
+
+
 def _flags(row: QueueRow, _today: date) -> str:
     return "".join(mark for mark, on in (
         ("C", row.cease_communication), ("A", row.attorney_represented),
@@ -64,8 +70,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("borrower", "Borrower", 14, lambda r, t: _plain(r.borrower_name), flex=True,
            max_width=30),
     Column("dpd", "DPD", 4, lambda r, t: str(days_delinquent(r.next_due_date, t)), right=True),
-    Column("bucket", "Bkt", 4, lambda r, t: {"current": "cur"}.get(
-        bucket(r.next_due_date, t).value, bucket(r.next_due_date, t).value)),
+    Column("bucket", "Bkt", 4, lambda r, t: _bucket_label(r, t)),
     Column("next", "Next", 9, lambda r, t: KIND_LABELS.get(r.next_action_kind or "",
                                                          r.next_action_kind or "")),
     Column("when", "When", 8, lambda r, t: relative_day(r.next_action_on, t)),
