@@ -111,6 +111,7 @@ class Task(SQLModel, table=True):
     completed_at: datetime | None = None
     completed_by_id: int | None = Field(default=None, foreign_key="users.id")
     snoozed_at: datetime | None = None
+    completion_note: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
 
 
 class CallNote(SQLModel, table=True):

@@ -274,8 +274,8 @@ class TaskRow:
 
     @property
     def rule(self) -> str | None:
-        """The rule that made this task (a citation), or None for a manual one."""
-        return None if self.source == "manual" else self.source
+        """The rule behind a regulatory deadline (its citation), else None."""
+        return self.source if self.kind == "regulatory_deadline" else None
 
 
 def _task_select() -> sa.Select:  # type: ignore[type-arg]

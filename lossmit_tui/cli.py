@@ -377,17 +377,21 @@ def refresh(
     user: UserOpt = None,
     today: TodayOpt = None,
 ) -> None:
-    """Recompute every open case's urgency for today (run it nightly on a large caseload;
-    the app and `queue` otherwise do it for what they show)."""
+    """Recompute every open case's urgency for today and raise a task for every promise to
+    pay that was missed (run it nightly on a large caseload; the app does it at start)."""
     import time
 
+    from lossmit_tui.services.promises import raise_missed_promises
     from lossmit_tui.services.urgency import refresh_stale
 
     rt = Runtime(ctx, db, user, today)
     started = time.perf_counter()
     with _user_errors():
         count = refresh_stale(rt.engine, rt.today, rt.settings.urgency_weights, rt.username)
-    typer.echo(f"Recomputed the urgency of {count} case(s) for {rt.today.isoformat()} in "
+        missed = raise_missed_promises(rt.engine, rt.today, rt.settings.urgency_weights,
+                                       rt.username)
+    typer.echo(f"Recomputed the urgency of {count} case(s) for {rt.today.isoformat()} and "
+               f"raised {missed} task(s) for missed promises to pay in "
                f"{time.perf_counter() - started:.1f}s.")
 
 

@@ -39,6 +39,7 @@ from lossmit_tui.domain.delinquency import Bucket
 from lossmit_tui.domain.enums import Investor, Stage
 from lossmit_tui.domain.urgency import terms
 from lossmit_tui.queue_rows import urgency_input
+from lossmit_tui.services.promises import raise_missed_promises
 from lossmit_tui.services.urgency import refresh_stale
 from lossmit_tui.services.users import require_user
 from lossmit_tui.views import view_filter, visible_views, with_filters
@@ -490,6 +491,8 @@ class QueueScreen(Screen[None]):
                           app.username, only=first)  # type: ignore[attr-defined]
         refresh_stale(app.engine, self.today, app.settings.urgency_weights,  # type: ignore[attr-defined]
                       app.username)  # type: ignore[attr-defined]
+        raise_missed_promises(app.engine, self.today,  # type: ignore[attr-defined]
+                              app.settings.urgency_weights, app.username)  # type: ignore[attr-defined]
 
     # --- actions -------------------------------------------------------------------------
 

@@ -8,8 +8,10 @@ from db.engine import make_engine, session_scope
 from db.migrate import ensure_current
 from db.models import Case, Task, User
 from db.queries import Due, open_tasks
+from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
 from lossmit_tui.services import seed as seed_module
 from lossmit_tui.services.errors import InvalidInput
+from lossmit_tui.services.promises import raise_missed_promises
 from lossmit_tui.services.seed import seed
 from lossmit_tui.services.users import require_user
 
@@ -73,6 +75,12 @@ def test_seeded_caseload_is_realistic_and_consistent(engine: Engine) -> None:
     assert len(buckets) >= 8  # delinquency spread over many months
     assert states >= 30 and len(investors) == 7 and sales > 0
     assert roles == {"admin", "lead", "specialist"}
+    # Missed promises already have their callback: the daily pass finds nothing to add.
+    with engine.connect() as conn:
+        missed = conn.execute(sa.select(sa.func.count()).select_from(tasks).where(
+            tasks.c.source == "missed_promise")).scalar()
+    assert missed > 0
+    assert raise_missed_promises(engine, TODAY, DEFAULT_WEIGHTS, "seed") == 0
 
 
 def test_seed_refuses_a_database_that_has_cases(engine: Engine) -> None:

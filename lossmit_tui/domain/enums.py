@@ -143,6 +143,8 @@ class EventKind(StrEnum):
     PAYMENT_RECEIVED = "payment_received"
     FC_REFERRAL = "fc_referral"
     SALE_SCHEDULED = "sale_scheduled"
+    ACKNOWLEDGMENT_SENT = "acknowledgment_sent"
+    COMPLETE_NOTICE_SENT = "complete_notice_sent"
 
 
 class DocType(StrEnum):

@@ -16,8 +16,10 @@ from sqlmodel import Session, select
 
 from db.models import CallNote, Case, Draft, utcnow
 from lossmit_tui.domain.enums import CallDirection, CallResult, Outcome, Party
+from lossmit_tui.domain.events import LIVE_CONTACT
 from lossmit_tui.domain.values import clean_multiline
 from lossmit_tui.services import audit
+from lossmit_tui.services.cases import close_deadlines
 from lossmit_tui.services.errors import InvalidInput, NotFound
 from lossmit_tui.services.tasks import NewTask, add_task, recompute_case
 from lossmit_tui.services.users import require_user
@@ -123,6 +125,9 @@ def log_call(session: Session, actor_name: str, case_id: int, call: NewCall, now
         changes.update(promise_amount_cents=call.promise_amount_cents,
                        promise_due_on=call.promise_date, promise_kept_on=None)
     conn.execute(cases_t.update().where(cases_t.c.id == case_id).values(**changes))
+    if call.amends_id is None and call.result == CallResult.RPC:
+        close_deadlines(session, actor, case_id, case["loan_number"], (LIVE_CONTACT,),
+                        "right-party call")
     audit.record(session, actor, "call_note", note.id, "amend" if call.amends_id else "create",
                  after={"case": case["loan_number"], "direction": call.direction,
                         "party": call.party, "result": call.result,

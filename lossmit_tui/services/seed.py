@@ -41,6 +41,8 @@ from lossmit_tui.domain.enums import (
 from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS, UrgencyInput
 from lossmit_tui.domain.urgency import score_tenths as urgency_score
 from lossmit_tui.services.errors import InvalidInput
+from lossmit_tui.services.promises import SOURCE as MISSED_SOURCE
+from lossmit_tui.services.promises import missed_promise_title
 
 CHUNK = 20_000
 PIPELINE_FROM = 50_000  # cases; below this a second process costs more than it saves
@@ -419,6 +421,18 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
             if (not closed and kind == TaskKind.REGULATORY_DEADLINE
                     and (reg_offset is None or offset < reg_offset)):
                 reg_offset = offset
+
+        if promise_offset is not None and promise_offset < 0 and promise_kept is None:
+            # The daily pass has already raised the missed promise (services/promises.py).
+            task_id += 1
+            raised = min(0, promise_offset + 1)
+            tasks.append((
+                task_id, case_id, TaskKind.CALLBACK,
+                missed_promise_title(promise_amount, date_of[promise_offset]), day_of[raised],
+                None, assignee, "done" if closed else "open", MISSED_SOURCE, now_v,
+                now_v if closed else None, assignee if closed else None, None))
+            if not closed and (next_offset is None or raised < next_offset):
+                next_offset, next_kind = raised, TaskKind.CALLBACK
 
         if worked or (stage == Stage.OUTREACH and rand() < 0.4):
             note_id += 1

@@ -74,3 +74,86 @@ def add_task(session: Session, actor_name: str, case_id: int, new: NewTask, toda
                  after={"case": case.loan_number, "kind": new.kind, "title": title,
                         "due_on": new.due_on.isoformat()})
     return task
+
+
+def _open_task(session: Session, task_id: int) -> tuple[Task, str]:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound("this task no longer exists")
+    if task.status != "open":
+        raise InvalidInput(f"this task is already {task.status}")
+    loan = session.connection().execute(
+        sa.select(cases_t.c.loan_number).where(cases_t.c.id == task.case_id)).scalar()
+    return task, str(loan)
+
+
+def _met_by(rule: str) -> str:
+    """The events that meet a regulatory deadline, for the refusal message."""
+    from lossmit_tui.domain.events import MEETS
+
+    kinds = [kind.replace("_", " ") for kind, rules in MEETS.items() if rule in rules]
+    return " or ".join(kinds) if kinds else "the event the rule requires"
+
+
+def complete_task(session: Session, actor_name: str, task_id: int, note: str, today: date,
+                  weights: Mapping[str, float]) -> Task:
+    """Mark a task done, with an optional note of what was done. A regulatory deadline is
+    met only by its event, never ticked off by hand."""
+    actor = require_user(session, actor_name)
+    task, loan = _open_task(session, task_id)
+    if task.kind == TaskKind.REGULATORY_DEADLINE:
+        raise InvalidInput(f"a regulatory deadline ({task.source}) is met by recording its "
+                           f"event ({_met_by(task.source)}), not completed by hand")
+    text = clean_text(note)
+    if len(text) > 500:
+        raise InvalidInput("the note is longer than 500 characters")
+    task.status, task.completed_at, task.completed_by_id = "done", utcnow(), actor.id
+    task.completion_note = text or None
+    session.add(task)
+    session.flush()
+    audit.record(session, actor, "task", task.id, "complete", before={"status": "open"},
+                 after={"case": loan, "status": "done", "note": text or None})
+    recompute_case(session.connection(), task.case_id, today, weights)
+    return task
+
+
+def snooze_task(session: Session, actor_name: str, task_id: int, due_on: date, today: date,
+                weights: Mapping[str, float]) -> Task:
+    """Move a task to a later date. Regulatory deadlines cannot be moved."""
+    actor = require_user(session, actor_name)
+    task, loan = _open_task(session, task_id)
+    if task.kind == TaskKind.REGULATORY_DEADLINE:
+        raise InvalidInput(f"a regulatory deadline ({task.source}) cannot be snoozed: it is "
+                           f"met by recording its event ({_met_by(task.source)})")
+    if due_on < today:
+        raise InvalidInput(f"the new date {due_on.isoformat()} is in the past")
+    if due_on == task.due_on:
+        raise InvalidInput(f"the task is already due on {due_on.isoformat()}")
+    before = task.due_on
+    task.due_on, task.snoozed_at = due_on, utcnow()
+    session.add(task)
+    session.flush()
+    audit.record(session, actor, "task", task.id, "snooze",
+                 before={"due_on": before.isoformat()},
+                 after={"case": loan, "due_on": due_on.isoformat()})
+    recompute_case(session.connection(), task.case_id, today, weights)
+    return task
+
+
+def reassign_task(session: Session, actor_name: str, task_id: int, to_username: str) -> Task:
+    """Give a task to another active user."""
+    actor = require_user(session, actor_name)
+    task, loan = _open_task(session, task_id)
+    to = require_user(session, to_username)
+    if not to.active:
+        raise InvalidInput(f"{to.username} is deactivated and cannot take tasks")
+    if to.id == task.assignee_id:
+        raise InvalidInput(f"the task is already {to.username}'s")
+    users_t = to.__table__  # type: ignore[attr-defined]
+    before = session.connection().execute(sa.select(users_t.c.username).where(
+        users_t.c.id == task.assignee_id)).scalar() if task.assignee_id else None
+    task.assignee_id = to.id
+    session.add(task)
+    audit.record(session, actor, "task", task.id, "reassign", before={"assignee": before},
+                 after={"case": loan, "assignee": to.username})
+    return task

@@ -1,0 +1,298 @@
+"""Changes to a case: events (with the stage and the deadlines they drive) and edits to its
+fields, each with its audit rows in the caller's transaction.
+
+Edits carry the case version the person saw; if someone else saved the case since, the edit
+is refused with who and when, and nothing is written.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
+
+from db.models import AuditEvent, Case, CaseEvent, Task, User, utcnow
+from lossmit_tui.domain.calendar import BusinessCalendar
+from lossmit_tui.domain.enums import (
+    CLOSED_STAGES,
+    EventKind,
+    Hardship,
+    Occupancy,
+    Stage,
+    TaskKind,
+)
+from lossmit_tui.domain.events import MEETS, STAGE_AFTER, EventFacts, deadlines_started
+from lossmit_tui.domain.values import clean_text, parse_phone
+from lossmit_tui.services import audit
+from lossmit_tui.services.errors import Conflict, InvalidInput, NotFound
+from lossmit_tui.services.tasks import recompute_case
+from lossmit_tui.services.users import require_user
+
+cases_t, tasks_t, events_t = Case.__table__, Task.__table__, CaseEvent.__table__
+audit_t = AuditEvent.__table__
+MAX_REASON = 500
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event as a person entered it, before validation."""
+
+    kind: str
+    occurred_on: date
+    reason: str = ""  # required when the date is before today (back-dating)
+    stage: str | None = None  # for stage_changed: the new stage
+    note: str = ""
+
+
+def _case_row(conn: Connection, case_id: int) -> sa.RowMapping:
+    row = conn.execute(sa.select(cases_t).where(cases_t.c.id == case_id)).mappings().first()
+    if row is None:
+        raise NotFound("this case no longer exists")
+    return row
+
+
+def validate_event(event: NewEvent, today: date) -> list[str]:
+    """Every problem with an event, as messages for the form (empty when it can be saved)."""
+    problems = []
+    kinds = [k.value for k in EventKind]
+    if event.kind not in kinds:
+        problems.append(f"event kind {event.kind!r} must be one of: {', '.join(kinds)}")
+    if event.occurred_on > today:
+        problems.append(f"the date {event.occurred_on.isoformat()} is in the future")
+    if event.occurred_on < today and not clean_text(event.reason):
+        problems.append("a back-dated event needs a reason (why it is recorded late)")
+    if len(event.reason) > MAX_REASON or len(event.note) > MAX_REASON:
+        problems.append(f"the reason and the note are limited to {MAX_REASON} characters")
+    if event.kind == EventKind.STAGE_CHANGED:
+        stages = [s.value for s in Stage]
+        if event.stage not in stages:
+            problems.append(f"the new stage must be one of: {', '.join(stages)}")
+    elif event.stage is not None:
+        problems.append("only a stage change takes a stage")
+    return problems
+
+
+def close_deadlines(session: Session, actor: User, case_id: int, loan_number: str,
+                    rules: tuple[str, ...], reason: str) -> int:
+    """Complete the case's open regulatory-deadline tasks for these rules (met by an event
+    or a call), each with an audit row. Returns how many were met."""
+    if not rules:
+        return 0
+    conn = session.connection()
+    met = conn.execute(sa.select(tasks_t.c.id, tasks_t.c.source, tasks_t.c.title).where(
+        tasks_t.c.case_id == case_id, tasks_t.c.status == "open",
+        tasks_t.c.kind == TaskKind.REGULATORY_DEADLINE, tasks_t.c.source.in_(rules))).all()
+    for task in met:
+        conn.execute(tasks_t.update().where(tasks_t.c.id == task.id).values(
+            status="done", completed_at=utcnow(), completed_by_id=actor.id))
+        audit.record(session, actor, "task", task.id, "complete",
+                     before={"status": "open"},
+                     after={"case": loan_number, "status": "done", "rule": task.source,
+                            "met_by": reason})
+    return len(met)
+
+
+def record_event(session: Session, actor_name: str, case_id: int, event: NewEvent,
+                 today: date, weights: Mapping[str, float],
+                 calendar: BusinessCalendar | None = None) -> CaseEvent:
+    """Record an event on a case: the event row, the stage it leads to, the regulatory
+    deadlines it starts and meets, the case's next action, and the audit rows."""
+    problems = validate_event(event, today)
+    if problems:
+        raise InvalidInput("; ".join(problems))
+    calendar = calendar or BusinessCalendar()
+    actor = require_user(session, actor_name)
+    conn = session.connection()
+    case = _case_row(conn, case_id)
+    reason = clean_text(event.reason) or None
+    payload: dict[str, Any] = {}
+    if event.stage:
+        payload["stage"] = event.stage
+    if clean_text(event.note):
+        payload["note"] = clean_text(event.note)
+    row = CaseEvent(case_id=case_id, kind=event.kind, occurred_on=event.occurred_on,
+                    author_id=actor.id, reason=reason, payload=payload)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, "case_event", row.id, "create",
+                 after={"case": case["loan_number"], "kind": event.kind,
+                        "occurred_on": event.occurred_on.isoformat(), "reason": reason,
+                        **payload})
+
+    changes: dict[str, Any] = {}
+    new_stage = event.stage if event.kind == EventKind.STAGE_CHANGED else STAGE_AFTER.get(
+        event.kind)
+    if new_stage and new_stage != case["stage"]:
+        changes["stage"] = new_stage
+        closing = Stage(new_stage) in CLOSED_STAGES
+        if closing and case["closed_at"] is None:
+            changes["closed_at"] = utcnow()
+        elif not closing and case["closed_at"] is not None:
+            changes["closed_at"] = None  # reopened
+    if (event.kind == EventKind.PAYMENT_RECEIVED and case["promise_due_on"] is not None
+            and case["promise_kept_on"] is None):
+        changes["promise_kept_on"] = event.occurred_on
+    if changes:
+        changes["updated_at"] = utcnow()
+        conn.execute(cases_t.update().where(cases_t.c.id == case_id).values(
+            version=cases_t.c.version + 1, **changes))
+        shown = [k for k in ("stage", "promise_kept_on", "closed_at") if k in changes]
+        audit.record(session, actor, "case", case_id, "update",
+                     before={k: _plain(case[k]) for k in shown},
+                     after={"case": case["loan_number"], "by_event": event.kind}
+                     | {k: _plain(changes[k]) for k in shown})
+
+    close_deadlines(session, actor, case_id, case["loan_number"],
+                    MEETS.get(event.kind, ()), event.kind)
+    completed_on = event.occurred_on if event.kind == EventKind.APPLICATION_COMPLETE else (
+        conn.execute(sa.select(sa.func.max(events_t.c.occurred_on)).where(
+            events_t.c.case_id == case_id,
+            events_t.c.kind == EventKind.APPLICATION_COMPLETE)).scalar())
+    facts = EventFacts(event.kind, event.occurred_on, case["fc_sale_date"], completed_on)
+    for deadline in deadlines_started(facts, calendar):
+        task = Task(case_id=case_id, kind=TaskKind.REGULATORY_DEADLINE, title=deadline.title,
+                    due_on=deadline.due_on, assignee_id=case["assignee_id"] or actor.id,
+                    status="open", source=deadline.rule)
+        session.add(task)
+        session.flush()
+        audit.record(session, actor, "task", task.id, "create",
+                     after={"case": case["loan_number"], "kind": task.kind,
+                            "title": task.title, "due_on": task.due_on.isoformat(),
+                            "rule": deadline.rule})
+    recompute_case(conn, case_id, today, weights)
+    return row
+
+
+def _plain(value: Any) -> Any:
+    """A value as the audit row keeps it (JSON: dates and times as ISO text)."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
+
+
+# The fields a person edits on the case screen, with how each typed value is checked.
+def _optional_text(limit: int) -> Any:
+    def check(text: str) -> str | None:
+        value = clean_text(text)
+        if len(value) > limit:
+            raise ValueError(f"is longer than {limit} characters")
+        return value or None
+    return check
+
+
+def _phone(text: str) -> str | None:
+    return parse_phone(text) if clean_text(text) else None
+
+
+def _email(text: str) -> str | None:
+    value = clean_text(text)
+    if value and ("@" not in value or " " in value or len(value) > 254):
+        raise ValueError(f"{value!r} is not an e-mail address")
+    return value or None
+
+
+def _choice(allowed: type) -> Any:
+    def check(text: str) -> str | None:
+        value = clean_text(text)
+        values = [m.value for m in allowed]  # type: ignore[attr-defined]
+        if value and value not in values:
+            raise ValueError(f"must be one of: {', '.join(values)}")
+        return value or None
+    return check
+
+
+def _required_choice(allowed: type) -> Any:
+    def check(text: str) -> str:
+        value = _choice(allowed)(text)
+        if value is None:
+            raise ValueError("is required")
+        return str(value)
+    return check
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise ValueError("must be yes or no")
+
+
+EDITABLE: dict[str, Any] = {
+    "co_borrower_name": _optional_text(200),
+    "phone": _phone,
+    "email": _email,
+    "hardship_reason": _choice(Hardship),
+    "occupancy": _required_choice(Occupancy),
+    "cease_communication": _flag,
+    "attorney_represented": _flag,
+}
+FIELD_NAMES = {
+    "co_borrower_name": "Co-borrower", "phone": "Phone", "email": "E-mail",
+    "hardship_reason": "Hardship", "occupancy": "Occupancy",
+    "cease_communication": "Cease communication", "attorney_represented": "Attorney",
+}
+
+
+def validate_edit(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Typed values -> (clean values, problems by field name)."""
+    clean: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for name, value in values.items():
+        check = EDITABLE.get(name)
+        if check is None:
+            problems[name] = "this field cannot be edited here"
+            continue
+        try:
+            clean[name] = check(value)
+        except ValueError as exc:
+            problems[name] = f"{FIELD_NAMES.get(name, name)} {exc}"
+    return clean, problems
+
+
+def last_change(conn: Connection, case_id: int) -> tuple[str, datetime] | None:
+    """Who last changed the case row, and when (from its audit rows)."""
+    row = conn.execute(sa.select(audit_t.c.username, audit_t.c.at).where(
+        audit_t.c.entity == "case", audit_t.c.entity_id == str(case_id))
+        .order_by(audit_t.c.id.desc()).limit(1)).first()
+    return (row.username, row.at) if row else None
+
+
+def update_case(session: Session, actor_name: str, case_id: int, expected_version: int,
+                values: Mapping[str, Any], today: date,
+                weights: Mapping[str, float]) -> int:
+    """Save edits to a case's fields if nobody changed it since `expected_version`.
+    Returns the new version. Raises Conflict (saying who and when) or InvalidInput."""
+    clean, problems = validate_edit(values)
+    if problems:
+        raise InvalidInput("; ".join(problems.values()))
+    actor = require_user(session, actor_name)
+    conn = session.connection()
+    case = _case_row(conn, case_id)
+    if case["version"] != expected_version:
+        raise Conflict(conflict_message(conn, case_id))
+    changed = {k: v for k, v in clean.items() if case[k] != v}
+    if not changed:
+        return int(case["version"])
+    result = conn.execute(cases_t.update().where(
+        cases_t.c.id == case_id, cases_t.c.version == expected_version).values(
+        version=expected_version + 1, updated_at=utcnow(), **changed))
+    if result.rowcount != 1:  # changed between our read and the update
+        raise Conflict(conflict_message(conn, case_id))
+    audit.record(session, actor, "case", case_id, "update",
+                 before={k: _plain(case[k]) for k in changed},
+                 after={"case": case["loan_number"]} | {k: _plain(v)
+                                                        for k, v in changed.items()})
+    recompute_case(conn, case_id, today, weights)
+    return expected_version + 1
+
+
+def conflict_message(conn: Connection, case_id: int) -> str:
+    who = last_change(conn, case_id)
+    if who is None:
+        return ("This case was changed by another process since you opened it. Reload to "
+                "see the current values; your input is kept.")
+    name, at = who
+    return (f"{name} changed this case at {at.strftime('%Y-%m-%d %H:%M')} UTC, after you "
+            "opened it. Reload to see their change; your input is kept.")

@@ -1,0 +1,302 @@
+"""Events, field edits (with the optimistic lock), documents, task actions and missed
+promises: each through its service, with its audit rows, all or nothing."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from db.engine import session_scope
+from db.models import AuditEvent, Case, CaseEvent, Document, Task
+from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
+from lossmit_tui.services.calls import NewCall, log_call
+from lossmit_tui.services.cases import NewEvent, record_event, update_case
+from lossmit_tui.services.documents import decide_document, receive_document, request_document
+from lossmit_tui.services.errors import Conflict, InvalidInput
+from lossmit_tui.services.promises import raise_missed_promises
+from lossmit_tui.services.tasks import (
+    NewTask,
+    add_task,
+    complete_task,
+    reassign_task,
+    snooze_task,
+)
+
+from .conftest import TODAY
+
+W = DEFAULT_WEIGHTS
+cases_t, tasks_t, audit_t = Case.__table__, Task.__table__, AuditEvent.__table__
+
+
+def event(engine: Engine, case_id: int, kind: str, on: date = TODAY, reason: str = "",
+          stage: str | None = None, who: str = "sam") -> None:
+    with session_scope(engine, write=True) as session:
+        record_event(session, who, case_id, NewEvent(kind, on, reason, stage), TODAY, W)
+
+
+def case_row(engine: Engine) -> sa.Row:  # type: ignore[type-arg]
+    with engine.connect() as conn:
+        return conn.execute(sa.select(cases_t)).one()
+
+
+def open_deadlines(engine: Engine) -> dict[str, date]:
+    with engine.connect() as conn:
+        return {r.source: r.due_on for r in conn.execute(sa.select(tasks_t).where(
+            tasks_t.c.status == "open", tasks_t.c.kind == "regulatory_deadline"))}
+
+
+def counts(engine: Engine) -> tuple[int, ...]:
+    with engine.connect() as conn:
+        return tuple(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar()
+                     for t in (CaseEvent.__table__, tasks_t, audit_t, Document.__table__))
+
+
+def test_an_application_moves_the_stage_and_starts_and_meets_its_deadlines(one_case) -> None:
+    engine, case_id = one_case
+    received = date(2026, 11, 24)  # a Tuesday; Thanksgiving (26th) is not a business day
+    event(engine, case_id, "application_received", received, reason="found in the mailroom")
+    assert case_row(engine).stage == "application"
+    assert open_deadlines(engine) == {"1024.41(b)(2)(i)(B)": date(2026, 12, 2)}
+    assert case_row(engine).reg_due_on == date(2026, 12, 2)
+    assert case_row(engine).next_action_on == date(2026, 12, 2)
+
+    event(engine, case_id, "acknowledgment_sent")
+    event(engine, case_id, "application_complete")
+    assert case_row(engine).stage == "evaluation"
+    assert open_deadlines(engine) == {"1024.41(c)(3)": date(2026, 12, 4),
+                                      "1024.41(c)(1)": TODAY + timedelta(days=30)}
+    event(engine, case_id, "complete_notice_sent")
+    event(engine, case_id, "offer_sent")
+    assert case_row(engine).stage == "offer"
+    assert open_deadlines(engine) == {"1024.41(e)": TODAY + timedelta(days=14)}
+    event(engine, case_id, "offer_accepted")
+    assert open_deadlines(engine) == {}
+    with engine.connect() as conn:
+        met = conn.execute(sa.select(sa.func.count()).select_from(audit_t).where(
+            audit_t.c.entity == "task", audit_t.c.action == "complete")).scalar()
+    assert met == 4
+
+
+def test_a_late_application_close_to_a_sale_gets_no_acknowledgment_clock(one_case) -> None:
+    engine, case_id = one_case
+    with engine.begin() as conn:
+        conn.execute(cases_t.update().values(fc_sale_date=TODAY + timedelta(days=44)))
+    event(engine, case_id, "application_received")
+    assert open_deadlines(engine) == {}
+    with engine.begin() as conn:
+        conn.execute(cases_t.update().values(fc_sale_date=TODAY + timedelta(days=60)))
+    event(engine, case_id, "application_complete")  # 60 days before the sale: > 37
+    event(engine, case_id, "offer_sent")  # complete 37-89 days before the sale: 7 days
+    assert open_deadlines(engine)["1024.41(e)"] == TODAY + timedelta(days=7)
+
+
+def test_a_denial_opens_the_appeal_window_and_an_appeal_its_decision(one_case) -> None:
+    engine, case_id = one_case
+    event(engine, case_id, "application_complete")
+    event(engine, case_id, "denied")
+    assert case_row(engine).stage == "denied"
+    assert open_deadlines(engine) == {"1024.41(c)(3)": date(2026, 12, 4),
+                                      "1024.41(h)": TODAY + timedelta(days=14)}
+    event(engine, case_id, "appeal_received")
+    assert case_row(engine).stage == "appeal"
+    assert "1024.41(h)" not in open_deadlines(engine)
+    assert open_deadlines(engine)["1024.41(h)(4)"] == TODAY + timedelta(days=30)
+    event(engine, case_id, "appeal_decided")
+    assert "1024.41(h)(4)" not in open_deadlines(engine)
+
+
+@pytest.mark.parametrize(("new", "message"), [
+    (NewEvent("application_received", TODAY + timedelta(days=1)), "in the future"),
+    (NewEvent("application_received", TODAY - timedelta(days=3)), "needs a reason"),
+    (NewEvent("lunch", TODAY), "event kind 'lunch'"),
+    (NewEvent("stage_changed", TODAY), "new stage must be one of"),
+    (NewEvent("stage_changed", TODAY, stage="nowhere"), "new stage must be one of"),
+    (NewEvent("offer_sent", TODAY, stage="offer"), "only a stage change takes a stage"),
+])
+def test_bad_events_are_refused_and_change_nothing(one_case, new: NewEvent,
+                                                  message: str) -> None:
+    engine, case_id = one_case
+    before = counts(engine)
+    with pytest.raises(InvalidInput, match=message), \
+            session_scope(engine, write=True) as session:
+        record_event(session, "sam", case_id, new, TODAY, W)
+    assert counts(engine) == before and case_row(engine).stage == "new"
+
+
+def test_a_stage_change_can_close_and_reopen_a_case(one_case) -> None:
+    engine, case_id = one_case
+    event(engine, case_id, "stage_changed", stage="cured")
+    assert case_row(engine).closed_at is not None
+    event(engine, case_id, "stage_changed", stage="outreach")
+    row = case_row(engine)
+    assert row.closed_at is None and row.stage == "outreach"
+    with engine.connect() as conn:
+        events = conn.execute(sa.select(CaseEvent.__table__.c.payload)).scalars().all()
+    assert events == [{"stage": "cured"}, {"stage": "outreach"}]
+
+
+def test_a_right_party_call_meets_the_live_contact_clock(one_case) -> None:
+    engine, case_id = one_case
+    with session_scope(engine, write=True) as session:
+        session.add(Task(case_id=case_id, kind="regulatory_deadline", title="Live contact",
+                         due_on=TODAY, source="1024.39(a)"))
+    with session_scope(engine, write=True) as session:
+        log_call(session, "sam", case_id, NewCall("outbound", "none", "no_answer"),
+                 datetime(2026, 11, 29, 16, tzinfo=UTC), TODAY, W)
+    assert "1024.39(a)" in open_deadlines(engine)
+    with session_scope(engine, write=True) as session:
+        log_call(session, "sam", case_id, NewCall("inbound", "borrower", "right_party_contact"),
+                 datetime(2026, 11, 29, 17, tzinfo=UTC), TODAY, W)
+    assert open_deadlines(engine) == {}
+
+
+def test_an_edit_saves_with_its_audit_row_and_a_stale_one_says_who_and_when(one_case) -> None:
+    engine, case_id = one_case
+    version = case_row(engine).version
+    with session_scope(engine, write=True) as session:
+        new_version = update_case(session, "ana", case_id, version,
+                                  {"phone": "(512) 555-0100", "attorney_represented": True},
+                                  TODAY, W)
+    row = case_row(engine)
+    assert (row.phone, row.attorney_represented, row.version) == ("5125550100", True,
+                                                                   new_version)
+    with engine.connect() as conn:
+        last = conn.execute(sa.select(audit_t).order_by(audit_t.c.id.desc()).limit(1)).one()
+    assert last.before == {"phone": None, "attorney_represented": False}
+    assert last.after["phone"] == "5125550100" and last.username == "ana"
+
+    before = counts(engine)
+    with pytest.raises(Conflict, match=r"ana changed this case at \d{4}-\d\d-\d\d \d\d:\d\d"), \
+            session_scope(engine, write=True) as session:
+        update_case(session, "sam", case_id, version, {"email": "ann@example.com"}, TODAY, W)
+    assert counts(engine) == before and case_row(engine).email is None
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"phone": "12"}, "Phone '12' is not a 10-digit"),
+    ({"email": "ann at example"}, "is not an e-mail address"),
+    ({"occupancy": "castle"}, "Occupancy must be one of"),
+    ({"hardship_reason": "boredom"}, "Hardship must be one of"),
+    ({"upb_cents": 1}, "cannot be edited here"),
+])
+def test_bad_edits_are_refused(one_case, values: dict, message: str) -> None:  # type: ignore[type-arg]
+    engine, case_id = one_case
+    before = counts(engine), case_row(engine)
+    with pytest.raises(InvalidInput, match=message), \
+            session_scope(engine, write=True) as session:
+        update_case(session, "sam", case_id, before[1].version, values, TODAY, W)
+    assert (counts(engine), case_row(engine)) == before
+
+
+def test_documents_are_requested_once_and_refreshed_when_old(one_case) -> None:
+    engine, case_id = one_case
+    with session_scope(engine, write=True) as session:
+        stubs = request_document(session, "sam", case_id, "pay_stubs", TODAY, W).id
+    assert case_row(engine).missing_docs == 1
+    with pytest.raises(InvalidInput, match="already requested on 2026-11-29"), \
+            session_scope(engine, write=True) as session:
+        request_document(session, "sam", case_id, "pay_stubs", TODAY, W)
+    with session_scope(engine, write=True) as session:
+        receive_document(session, "sam", stubs, TODAY, TODAY - timedelta(days=80), TODAY, W)
+    assert case_row(engine).missing_docs == 0
+    with pytest.raises(InvalidInput, match="received on 2026-11-29: a document already "
+                                           "received is not requested again"), \
+            session_scope(engine, write=True) as session:
+        request_document(session, "sam", case_id, "pay_stubs", TODAY, W)
+    with session_scope(engine, write=True) as session:
+        decide_document(session, "sam", stubs, True, TODAY)
+    later = TODAY + timedelta(days=11)  # the stubs are now 91 days old
+    with session_scope(engine, write=True) as session:
+        request_document(session, "sam", case_id, "pay_stubs", later, W)
+    with engine.connect() as conn:
+        statuses = conn.execute(sa.select(Document.__table__.c.status)
+                                .order_by(Document.__table__.c.id)).scalars().all()
+        actions = conn.execute(sa.select(audit_t.c.action).where(
+            audit_t.c.entity == "document").order_by(audit_t.c.id)).scalars().all()
+    assert statuses == ["accepted", "requested"]
+    assert actions == ["request", "receive", "accept", "request"]
+
+
+def test_document_dates_are_checked(one_case) -> None:
+    engine, case_id = one_case
+    with session_scope(engine, write=True) as session:
+        doc = request_document(session, "sam", case_id, "form_710", TODAY, W).id
+    for received, dated, message in ((TODAY + timedelta(days=1), None, "in the future"),
+                                     (TODAY - timedelta(days=1), None, "before the request"),
+                                     (TODAY, TODAY + timedelta(days=1), "own date is after")):
+        with pytest.raises(InvalidInput, match=message), \
+                session_scope(engine, write=True) as session:
+            receive_document(session, "sam", doc, received, dated, TODAY, W)
+    with pytest.raises(InvalidInput, match="only a received document"), \
+            session_scope(engine, write=True) as session:
+        decide_document(session, "sam", doc, False, TODAY)
+    with pytest.raises(InvalidInput, match="document type 'selfie'"), \
+            session_scope(engine, write=True) as session:
+        request_document(session, "sam", case_id, "selfie", TODAY, W)
+
+
+def test_task_complete_snooze_and_reassign(one_case) -> None:
+    engine, case_id = one_case
+    with session_scope(engine, write=True) as session:
+        first = add_task(session, "sam", case_id, NewTask("callback", "Call", TODAY), TODAY, W).id
+        second = add_task(session, "sam", case_id,
+                          NewTask("review", "Review", TODAY + timedelta(days=3)), TODAY, W).id
+    with session_scope(engine, write=True) as session:
+        complete_task(session, "sam", first, "  Left a message  ", TODAY, W)
+    assert case_row(engine).next_action_on == TODAY + timedelta(days=3)
+    with session_scope(engine, write=True) as session:
+        snooze_task(session, "sam", second, TODAY + timedelta(days=8), TODAY, W)
+        reassign_task(session, "sam", second, "ana")
+    assert case_row(engine).next_action_on == TODAY + timedelta(days=8)
+    with engine.connect() as conn:
+        tasks = {t.id: t for t in conn.execute(sa.select(tasks_t))}
+        actions = conn.execute(sa.select(audit_t.c.action).where(
+            audit_t.c.entity == "task").order_by(audit_t.c.id)).scalars().all()
+    assert tasks[first].status == "done" and tasks[first].completion_note == "Left a message"
+    assert tasks[second].due_on == TODAY + timedelta(days=8)
+    assert actions == ["create", "create", "complete", "snooze", "reassign"]
+    for call, message in (
+        (lambda s: complete_task(s, "sam", first, "", TODAY, W), "already done"),
+        (lambda s: snooze_task(s, "sam", second, TODAY - timedelta(days=1), TODAY, W),
+         "in the past"),
+        (lambda s: reassign_task(s, "sam", second, "ana"), "already ana's"),
+        (lambda s: reassign_task(s, "sam", second, "nobody"), "Unknown user"),
+    ):
+        with pytest.raises(Exception, match=message), \
+                session_scope(engine, write=True) as session:
+            call(session)
+
+
+def test_a_regulatory_deadline_is_met_by_its_event_only(one_case) -> None:
+    engine, case_id = one_case
+    event(engine, case_id, "application_complete")
+    with engine.connect() as conn:
+        deadline = conn.execute(sa.select(tasks_t.c.id).where(
+            tasks_t.c.source == "1024.41(c)(1)")).scalar_one()
+    with pytest.raises(InvalidInput, match=r"cannot be snoozed.*offer sent or denied"), \
+            session_scope(engine, write=True) as session:
+        snooze_task(session, "sam", deadline, TODAY + timedelta(days=40), TODAY, W)
+    with pytest.raises(InvalidInput, match="met by recording its event"), \
+            session_scope(engine, write=True) as session:
+        complete_task(session, "sam", deadline, "", TODAY, W)
+
+
+def test_a_missed_promise_raises_one_task_until_paid(one_case) -> None:
+    engine, case_id = one_case
+    with engine.begin() as conn:
+        conn.execute(cases_t.update().values(promise_amount_cents=120_000,
+                                             promise_due_on=TODAY - timedelta(days=2)))
+    assert raise_missed_promises(engine, TODAY, W, "sam") == 1
+    assert raise_missed_promises(engine, TODAY, W, "sam") == 0  # once per promise
+    with engine.connect() as conn:
+        task = conn.execute(sa.select(tasks_t)).one()
+    assert task.title == "Missed promise to pay $1,200.00 due 2026-11-27: call the borrower"
+    assert (task.kind, task.due_on, task.source) == ("callback", TODAY, "missed_promise")
+    assert case_row(engine).next_action_on == TODAY
+    event(engine, case_id, "payment_received")
+    assert case_row(engine).promise_kept_on == TODAY
+    with engine.begin() as conn:  # a new promise, also missed
+        conn.execute(cases_t.update().values(promise_due_on=TODAY - timedelta(days=1),
+                                             promise_kept_on=None))
+    assert raise_missed_promises(engine, TODAY, W, "sam") == 1
