@@ -454,7 +454,13 @@ def case_timeline(session: Session, case_id: int) -> list[TimelineItem]:
             events.outerjoin(users_t, events.c.author_id == users_t.c.id))
         .where(events.c.case_id == case_id)
     ):
-        text = r.kind.replace("_", " ") + (f" (back-dated: {r.reason})" if r.reason else "")
+        text = r.kind.replace("_", " ")
+        if r.payload.get("stage"):
+            text += f" → {r.payload['stage'].replace('_', ' ')}"
+        if r.reason:
+            text += f" (back-dated: {r.reason})"
+        if r.payload.get("note"):
+            text += f"\n{r.payload['note']}"
         items.append(TimelineItem(datetime.combine(r.occurred_on, datetime.min.time(), UTC),
                                   "event", text, r.username, r.id))
     for r in conn.execute(sa.select(tasks_t).where(tasks_t.c.case_id == case_id)):
@@ -462,8 +468,10 @@ def case_timeline(session: Session, case_id: int) -> list[TimelineItem]:
         items.append(TimelineItem(_aware(r.created_at), "task", f"task added · {label}", None,
                                   r.id))
         if r.completed_at is not None:
-            items.append(TimelineItem(_aware(r.completed_at), "task",
-                                      f"task {r.status} · {label}", None, r.id))
+            done = f"task {r.status} · {label}"
+            if r.completion_note:
+                done += f"\n{r.completion_note}"
+            items.append(TimelineItem(_aware(r.completed_at), "task", done, None, r.id))
     return sorted(items, key=lambda i: (i.at, i.seq), reverse=True)
 
 
@@ -496,3 +504,47 @@ def case_audit(session: Session, case_id: int, loan_number: str) -> list[AuditRo
     )
     return [AuditRow(_aware(r.at), r.username, r.entity, r.entity_id, r.action, r.before,
                      r.after) for r in session.connection().execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class DocRow:
+    doc_id: int
+    doc_type: str
+    status: str
+    requested_on: date | None
+    received_on: date | None
+    decided_on: date | None
+    document_date: date | None
+
+
+def case_documents(session: Session, case_id: int) -> list[DocRow]:
+    """A case's document checklist, in the order requested."""
+    from db.models import Document
+
+    docs = Document.__table__
+    query = (sa.select(docs.c.id.label("doc_id"), docs.c.doc_type, docs.c.status,
+                       docs.c.requested_on, docs.c.received_on, docs.c.decided_on,
+                       docs.c.document_date)
+             .where(docs.c.case_id == case_id).order_by(docs.c.id))
+    return [DocRow(**m) for m in session.connection().execute(query).mappings()]
+
+
+@dataclass(frozen=True, slots=True)
+class FinancialsRow:
+    taken_on: date
+    author: str | None
+    incomes: dict  # type: ignore[type-arg]
+    expenses: dict  # type: ignore[type-arg]
+    liquid_assets_cents: int
+
+
+def case_financials(session: Session, case_id: int) -> list[FinancialsRow]:
+    """A case's saved financial snapshots, newest first."""
+    from db.models import Financials
+
+    fin = Financials.__table__
+    query = (sa.select(fin.c.taken_on, users_t.c.username.label("author"), fin.c.incomes,
+                       fin.c.expenses, fin.c.liquid_assets_cents)
+             .select_from(fin.outerjoin(users_t, fin.c.author_id == users_t.c.id))
+             .where(fin.c.case_id == case_id).order_by(fin.c.taken_on.desc(), fin.c.id.desc()))
+    return [FinancialsRow(**m) for m in session.connection().execute(query).mappings()]

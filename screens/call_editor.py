@@ -92,9 +92,10 @@ class CallEditor(Screen[bool]):
     class Saved(Message):
         error: str = ""
 
-    def __init__(self, case_id: int) -> None:
+    def __init__(self, case_id: int, amends_id: int | None = None) -> None:
         super().__init__()
         self.case_id = case_id
+        self.amends_id = amends_id  # amending: the new note points at this one
         self.case: dict[str, Any] | None = None
         self.calls: list[tuple[datetime, str]] = []
         self.dirty = False
@@ -114,15 +115,17 @@ class CallEditor(Screen[bool]):
                     yield Label("Direction")
                     yield Select([(_label(d), d.value) for d in CallDirection],
                                  value=CallDirection.OUTBOUND.value, allow_blank=False,
+                                 compact=True,
                                  id="call-direction")
                 with Vertical():
                     yield Label("Party reached")
                     yield Select([(_label(p), p.value) for p in Party], value=Party.NONE.value,
-                                 allow_blank=False, id="call-party")
+                                 allow_blank=False, compact=True, id="call-party")
                 with Vertical():
                     yield Label("Result")
                     yield Select([(_label(r), r.value) for r in CallResult],
                                  value=CallResult.NO_ANSWER.value, allow_blank=False,
+                                 compact=True,
                                  id="call-result")
             yield Label("Outcomes (space toggles)")
             yield SelectionList[str](*[(_label(o), o.value) for o in Outcome],
@@ -130,10 +133,11 @@ class CallEditor(Screen[bool]):
             with Horizontal(classes="call-row"):
                 with Vertical():
                     yield Label("Promise to pay: amount")
-                    yield Input(placeholder="1,234.56", id="call-ptp-amount")
+                    yield Input(compact=True, placeholder="1,234.56", id="call-ptp-amount")
                 with Vertical():
                     yield Label("Promise to pay: by")
-                    yield Input(placeholder="fri, +5d or 2026-12-04", id="call-ptp-date")
+                    yield Input(compact=True, placeholder="fri, +5d or 2026-12-04",
+                                id="call-ptp-date")
             yield Label("What was said")
             yield TextArea(id="call-body", soft_wrap=True)
             with Horizontal(classes="call-row"):
@@ -141,13 +145,15 @@ class CallEditor(Screen[bool]):
                     yield Label("Follow-up")
                     yield Select([("No follow-up", NO_FOLLOW_UP),
                                   *[(_label(k), k.value) for k in TaskKind]],
-                                 value=NO_FOLLOW_UP, allow_blank=False, id="call-fu-kind")
+                                 value=NO_FOLLOW_UP, allow_blank=False, compact=True,
+                                 id="call-fu-kind")
                 with Vertical():
                     yield Label("Follow-up: what")
-                    yield Input(placeholder="Call back about the documents", id="call-fu-title")
+                    yield Input(compact=True, placeholder="Call back about the documents",
+                                id="call-fu-title")
                 with Vertical():
                     yield Label("Follow-up: due")
-                    yield Input(value="+2bd", placeholder="tomorrow, +2bd, mon",
+                    yield Input(compact=True, value="+2bd", placeholder="tomorrow, +2bd, mon",
                                 id="call-fu-due")
             yield Static(id="call-problems")
         yield Footer()
@@ -175,8 +181,9 @@ class CallEditor(Screen[bool]):
         if self.case is None:
             title.update(Content("This case no longer exists. Press Escape to go back."))
             return
-        title.update(Content.assemble(("Call · ", "bold"), (self.case["loan_number"], "bold"),
-                                      "  ", Content(self.case["borrower_name"])))
+        title.update(Content.assemble(
+            (f"Amend note #{self.amends_id} · " if self.amends_id else "Call · ", "bold"),
+            (self.case["loan_number"], "bold"), "  ", Content(self.case["borrower_name"])))
         self._show_contact()
         draft = message.draft
         if draft is not None and (draft.body or draft.fields):
@@ -201,10 +208,16 @@ class CallEditor(Screen[bool]):
             "fu_kind": self.query_one("#call-fu-kind", Select).value,
             "fu_title": self.query_one("#call-fu-title", Input).value,
             "fu_due": self.query_one("#call-fu-due", Input).value,
+            "amends": self.amends_id,
         }
 
     def _fill(self, draft: DraftState) -> None:
         f = draft.fields
+        if f.get("amends") and self.amends_id is None:
+            self.amends_id = int(f["amends"])  # the draft was an amendment: it still is
+            title = self.query_one("#call-title", Static)
+            title.update(Content.assemble((f"Amend note #{self.amends_id} · ", "bold"),
+                                          title.content))
         for key, widget_id in (("direction", "#call-direction"), ("party", "#call-party"),
                                ("result", "#call-result"), ("fu_kind", "#call-fu-kind")):
             if f.get(key):
@@ -286,7 +299,8 @@ class CallEditor(Screen[bool]):
                 problems.append(f"Follow-up due: {exc}")
         call = NewCall(str(f["direction"]), str(f["party"]), str(f["result"]),
                        tuple(f["outcomes"]), amount, date_,
-                       self.query_one("#call-body", TextArea).text, follow_up)
+                       self.query_one("#call-body", TextArea).text, follow_up,
+                       self.amends_id)
         problems += validate_call(call, self.today)
         return (None if problems else call), problems
 

@@ -1,9 +1,11 @@
-"""One case: every stored field, grouped the way a specialist reads a file, and its tasks."""
+"""One case: a header with what matters at a glance, and tabs for the summary, timeline,
+tasks, documents, financials and audit trail, with keys to act on each."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,23 +13,52 @@ from textual.containers import Grid, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Select, Static, TabbedContent, TabPane
+from textual.widgets import (
+    DataTable,
+    Footer,
+    Header,
+    ListItem,
+    ListView,
+    Select,
+    Static,
+    TabbedContent,
+    TabPane,
+)
 
 from db.engine import session_scope
 from db.queries import (
     AuditRow,
+    DocRow,
+    FinancialsRow,
     TaskRow,
     TimelineItem,
     case_audit,
     case_detail,
+    case_documents,
+    case_financials,
     case_tasks,
     case_timeline,
     recent_calls,
 )
 from lossmit_tui.contact_now import case_contact_check, local_times_text
 from lossmit_tui.domain.delinquency import bucket, days_delinquent
+from lossmit_tui.domain.documents import age_state
 from lossmit_tui.domain.values import display_money, display_phone, milli_to_rate
 from lossmit_tui.queue_rows import relative_day
+from lossmit_tui.services.documents import decide_document
+from lossmit_tui.services.errors import ServiceError
+from screens.forms import (
+    CompleteTask,
+    EditDetails,
+    EventForm,
+    ReassignTask,
+    ReceiveDocument,
+    RequestDocument,
+    SnoozeTask,
+)
+
+TABS = {"summary": "Summary", "timeline": "Timeline", "tasks": "Tasks",
+        "documents": "Documents", "financials": "Financials", "audit": "Audit"}
 
 
 def _text(value: Any) -> str:
@@ -60,16 +91,56 @@ def _section(title: str, pairs: list[tuple[str, Any]]) -> Static:
     return Static(body, classes="case-section")
 
 
+def _cell(value: Any) -> Text:
+    """A DataTable cell: plain text, never markup."""
+    return Text(_text(value))
+
+
+class TasksTable(DataTable[Text]):
+    """The case's tasks; keys act on the task under the cursor."""
+
+    BINDING_GROUP_TITLE = "Tasks"
+    BINDINGS = [
+        Binding("x", "screen.task('complete')", "Complete", id="case.task_complete"),
+        Binding("z", "screen.task('snooze')", "Snooze", id="case.task_snooze"),
+        Binding("r", "screen.task('reassign')", "Reassign", id="case.task_reassign"),
+    ]
+
+
+class DocumentsTable(DataTable[Text]):
+    """The application's document checklist; keys act on the document under the cursor."""
+
+    BINDING_GROUP_TITLE = "Documents"
+    BINDINGS = [
+        Binding("n", "screen.request_document", "Request", id="case.doc_request"),
+        Binding("v", "screen.document('receive')", "Received", id="case.doc_receive"),
+        Binding("y", "screen.document('accept')", "Accept", id="case.doc_accept"),
+        Binding("x", "screen.document('reject')", "Reject", id="case.doc_reject"),
+    ]
+
+
+class TimelineList(ListView):
+    """Calls, events and task changes, newest first; a call can be amended."""
+
+    BINDING_GROUP_TITLE = "Timeline"
+    BINDINGS = [Binding("m", "screen.amend", "Amend note", id="case.amend")]
+
+
 class CaseScreen(Screen[None]):
-    """Everything stored about one loan."""
+    """Everything stored about one loan, and the keys to change it."""
 
     BINDING_GROUP_TITLE = "Case"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="case.back", tooltip="Back to the queue"),
         Binding("c", "log_call", "Log call", id="case.log_call", tooltip="Log a call"),
-        Binding("1", "tab('summary')", "Summary", id="case.summary"),
-        Binding("2", "tab('timeline')", "Timeline", id="case.timeline"),
-        Binding("3", "tab('audit')", "Audit", id="case.audit"),
+        Binding("t", "add_task", "Follow-up", id="case.add_task",
+                tooltip="Add a follow-up task"),
+        Binding("e", "record_event", "Event", id="case.event",
+                tooltip="Record an event or a stage change"),
+        Binding("i", "edit_details", "Edit", id="case.edit",
+                tooltip="Edit contact details and flags"),
+        *[Binding(str(n), f"tab('{name}')", title, id=f"case.{name}", show=False)
+          for n, (name, title) in enumerate(TABS.items(), start=1)],
     ]
 
     @dataclass
@@ -79,10 +150,16 @@ class CaseScreen(Screen[None]):
         calls: list[tuple[datetime, str]]
         timeline: list[TimelineItem]
         audit: list[AuditRow]
+        documents: list[DocRow]
+        financials: list[FinancialsRow]
 
     def __init__(self, case_id: int) -> None:
         super().__init__()
         self.case_id = case_id
+        self.case: dict[str, Any] | None = None
+        self.tasks: list[TaskRow] = []
+        self.documents: list[DocRow] = []
+        self.timeline: list[TimelineItem] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -94,32 +171,151 @@ class CaseScreen(Screen[None]):
                 yield Select([("Everything", "all"), ("Calls", "call"), ("Events", "event"),
                               ("Tasks", "task")], value="all", allow_blank=False,
                              id="timeline-kind")
-                yield VerticalScroll(id="timeline-list")
-            with TabPane("3 Audit", id="audit"):
+                yield TimelineList(id="timeline-list")
+            with TabPane("3 Tasks", id="tasks"):
+                yield TasksTable(id="tasks-table", cursor_type="row", zebra_stripes=True)
+                yield Static(classes="tab-hint", id="tasks-hint")
+            with TabPane("4 Documents", id="documents"):
+                yield DocumentsTable(id="docs-table", cursor_type="row", zebra_stripes=True)
+                yield Static(classes="tab-hint", id="docs-hint")
+            with TabPane("5 Financials", id="financials"):
+                yield VerticalScroll(id="financials-list")
+            with TabPane("6 Audit", id="audit"):
                 yield VerticalScroll(id="audit-list")
         yield Footer()
 
     def on_mount(self) -> None:
+        tasks = self.query_one(TasksTable)
+        tasks.add_columns("Due", "Status", "Kind", "Title", "Assignee", "Rule")
+        docs = self.query_one(DocumentsTable)
+        docs.add_columns("Document", "Status", "Requested", "Received", "Decided", "Dated",
+                         "Age")
         self.load()
 
+    # --- opening the editors -------------------------------------------------------------
+
+    def _subject(self) -> str:
+        if self.case is None:
+            return ""
+        return f"{self.case['loan_number']}  {self.case['borrower_name']}"
+
+    def _after(self, saved: bool | None) -> None:
+        if saved:
+            self.reload()
+
     def action_log_call(self) -> None:
-        """Log a call on this case; the header reloads afterwards."""
+        """Log a call on this case; the screen reloads afterwards."""
         from screens.call_editor import CallEditor
 
-        self.app.push_screen(CallEditor(self.case_id), lambda saved: saved and self.reload())
+        self.app.push_screen(CallEditor(self.case_id), self._after)
+
+    def action_amend(self) -> None:
+        """Amend the call note under the cursor: a new note that points at it."""
+        from screens.call_editor import CallEditor
+
+        timeline = self.query_one(TimelineList)
+        item = timeline.highlighted_child
+        if item is None or item.name != "call":
+            self.notify(Content("Choose a call in the timeline to amend."), severity="warning")
+            return
+        note_id = int((item.id or "").rsplit("-", 1)[-1])
+        self.app.push_screen(CallEditor(self.case_id, amends_id=note_id), self._after)
+
+    def action_add_task(self) -> None:
+        """Add a follow-up task to this case."""
+        from screens.task_editor import TaskEditor
+
+        if self.case is not None:
+            self.app.push_screen(TaskEditor(self.case_id, self.case["loan_number"],
+                                            self.case["borrower_name"]), self._after)
+
+    def action_record_event(self) -> None:
+        """Record an event (application received, offer sent, …) or a stage change."""
+        if self.case is not None:
+            self.app.push_screen(EventForm(self.case_id, self._subject(), self.case["stage"]),
+                                 self._after)
+
+    def action_edit_details(self) -> None:
+        """Edit the borrower's contact details and the case flags."""
+        if self.case is not None:
+            self.app.push_screen(EditDetails(self.case_id, self._subject(), self.case),
+                                 self._after)
+
+    def _row(self, table: DataTable[Text], rows: list[Any], what: str) -> Any | None:
+        if not rows or table.cursor_row < 0 or table.cursor_row >= len(rows):
+            self.notify(Content(f"There is no {what} to act on."), severity="warning")
+            return None
+        return rows[table.cursor_row]
+
+    def action_task(self, what: str) -> None:
+        """Complete, snooze or reassign the task under the cursor."""
+        task: TaskRow | None = self._row(self.query_one(TasksTable), self.tasks, "task")
+        if task is None:
+            return
+        if task.status != "open":
+            self.notify(Content(f"This task is already {task.status}."), severity="warning")
+            return
+        if task.kind == "regulatory_deadline" and what != "reassign":
+            self.notify(Content(f"A regulatory deadline ({task.rule}) is met by recording "
+                                "its event (e), not completed or snoozed by hand."),
+                        severity="warning")
+            return
+        form = {"complete": CompleteTask, "snooze": SnoozeTask, "reassign": ReassignTask}[what]
+        self.app.push_screen(form(task), self._after)
+
+    def action_request_document(self) -> None:
+        """Ask the borrower for a document (refused if it is already in and current)."""
+        self.app.push_screen(RequestDocument(self.case_id, self._subject()), self._after)
+
+    def action_document(self, what: str) -> None:
+        """Mark the document under the cursor received, accepted or rejected."""
+        doc: DocRow | None = self._row(self.query_one(DocumentsTable), self.documents,
+                                       "document")
+        if doc is None:
+            return
+        if what == "receive":
+            self.app.push_screen(ReceiveDocument(doc.doc_id, f"{self._subject()} · "
+                                                 f"{_text(doc.doc_type)}"), self._after)
+        else:
+            self.decide(doc.doc_id, what == "accept")
+
+    @work(thread=True, exit_on_error=False)
+    def decide(self, doc_id: int, accept: bool) -> None:
+        app = self.app
+        try:
+            with session_scope(app.engine, write=True) as session:  # type: ignore[attr-defined]
+                decide_document(session, app.username, doc_id, accept,  # type: ignore[attr-defined]
+                                app.today)  # type: ignore[attr-defined]
+        except ServiceError as exc:
+            app.call_from_thread(self.notify, Content(f"Not saved: {exc}"), severity="error")
+            return
+        app.call_from_thread(self.notify, Content("Document accepted." if accept
+                                                  else "Document rejected."))
+        app.call_from_thread(self.reload)
+
+    # --- loading -------------------------------------------------------------------------
 
     def reload(self) -> None:
-        for container in ("#case-grid", "#timeline-list", "#audit-list"):
-            self.query_one(container).remove_children()
         self.load()
 
     def action_tab(self, name: str) -> None:
-        """Show the Summary, Timeline or Audit tab."""
+        """Show a tab and put the keyboard on it."""
         self.query_one(TabbedContent).active = name
+        target = {"timeline": TimelineList, "tasks": TasksTable,
+                  "documents": DocumentsTable}.get(name)
+        if target is not None:
+            self.query_one(target).focus()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        target = {"timeline": TimelineList, "tasks": TasksTable,
+                  "documents": DocumentsTable}.get(event.pane.id or "")
+        if target is not None:
+            self.query_one(target).focus()
 
     @on(Select.Changed, "#timeline-kind")
     def _filter_timeline(self, event: Select.Changed) -> None:
-        for item in self.query(".timeline-item"):
+        for item in self.query_one(TimelineList).children:
             item.display = event.value in ("all", item.name)
 
     @work(thread=True, exclusive=True, group="case", exit_on_error=False)
@@ -127,11 +323,16 @@ class CaseScreen(Screen[None]):
         now: datetime = self.app.clock()  # type: ignore[attr-defined]
         with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
             case = case_detail(session, self.case_id)
-            tasks = case_tasks(session, self.case_id) if case else []
-            calls = recent_calls(session, self.case_id, now - timedelta(days=8)) if case else []
-            timeline = case_timeline(session, self.case_id) if case else []
-            audit = case_audit(session, self.case_id, str(case["loan_number"])) if case else []
-        self.post_message(self.Loaded(case, tasks, calls, timeline, audit))
+            if case is None:
+                self.post_message(self.Loaded(None, [], [], [], [], [], []))
+                return
+            self.post_message(self.Loaded(
+                case, case_tasks(session, self.case_id),
+                recent_calls(session, self.case_id, now - timedelta(days=8)),
+                case_timeline(session, self.case_id),
+                case_audit(session, self.case_id, str(case["loan_number"])),
+                case_documents(session, self.case_id),
+                case_financials(session, self.case_id)))
 
     def _contact_line(self, case: dict[str, Any], calls: list[tuple[datetime, str]]
                       ) -> Content:
@@ -158,21 +359,43 @@ class CaseScreen(Screen[None]):
         if case is None:
             title.update(Content("This case no longer exists. Press Escape to go back."))
             return
+        self.case, self.tasks, self.documents = case, message.tasks, message.documents
+        self.timeline = message.timeline
         today: date = self.app.today  # type: ignore[attr-defined]
         dpd = days_delinquent(case["next_due_date"], today)
-        title.update(Content.assemble(
-            (case["loan_number"], "bold"), "  ", Content(case["borrower_name"]),
-            "  ·  ", (case["stage"].replace("_", " "), "$accent"),
-            f"  ·  {dpd} days delinquent ({bucket(case['next_due_date'], today).value})",
-            "\n", self._contact_line(case, message.calls),
-        ))
-        rate = case["note_rate_milli"]
         flags = [name for name, on_ in (
             ("cease communication", case["cease_communication"]),
             ("attorney represented", case["attorney_represented"]),
             ("FDCPA", case["fdcpa_covered"]),
             ("principal residence", case["occupancy"] == "owner"),
         ) if on_]
+        borrowers = case["borrower_name"] + (f" & {case['co_borrower_name']}"
+                                             if case["co_borrower_name"] else "")
+        title.update(Content.assemble(
+            (case["loan_number"], "bold"), "  ", Content(borrowers),
+            "  ·  ", (case["stage"].replace("_", " "), "$accent"), f"  ·  {case['investor']}",
+            f"  ·  {dpd} days delinquent ({bucket(case['next_due_date'], today).value})",
+            "\n", (f"UPB {display_money(case['upb_cents'])}  ·  P&I/escrow "
+                   f"{display_money(case['pi_cents']) or '—'}/"
+                   f"{display_money(case['escrow_cents']) or '—'}  ·  sale "
+                   f"{_text(case['fc_sale_date'])}  ·  ", "not bold"),
+            Content(case["assignee"] or "unassigned"),
+            ("  ·  " + (", ".join(flags) or "no flags"),
+             "$warning" if case["cease_communication"] or case["attorney_represented"]
+             else "not bold"),
+            "\n", self._contact_line(case, message.calls),
+        ))
+        await self._show_summary(case, message.tasks, today, flags)
+        await self._show_timeline(message.timeline)
+        self._show_tasks(message.tasks, today)
+        self._show_documents(message.documents, today)
+        await self._show_financials(message.financials)
+        await self._show_audit(message.audit)
+
+    async def _show_summary(self, case: dict[str, Any], tasks: list[TaskRow], today: date,
+                            flags: list[str]) -> None:
+        rate = case["note_rate_milli"]
+        upcoming = [t for t in tasks if t.status == "open"][:3]
         sections = [
             _section("Borrower", [
                 ("Borrower", _text(case["borrower_name"])),
@@ -205,32 +428,104 @@ class CaseScreen(Screen[None]):
             ]),
             _section("Work", [
                 ("Assignee", _text(case["assignee_name"] or "unassigned")),
-                ("Next action", f"{_text(case['next_action_kind'])} "
-                                f"{relative_day(case['next_action_on'], today)}".strip()),
                 ("Last contact", _text(case["last_contact_at"] and
                                        case["last_contact_at"].date())),
+                ("Promise to pay", f"{display_money(case['promise_amount_cents'])} by "
+                                   f"{case['promise_due_on']}"
+                                   + (" (kept)" if case["promise_kept_on"] else "")
+                 if case["promise_due_on"] else "—"),
+                ("Missing documents", str(case["missing_docs"])),
                 ("Flags", ", ".join(flags) or "—"),
             ]),
-            _section("Tasks", [
-                (f"{t.due.isoformat()} {t.status}",
-                 f"{t.kind.replace('_', ' ')}: {t.title}"
-                 + (f"  [{t.rule}]" if t.rule else ""))
-                for t in message.tasks
-            ] or [("", "No tasks")]),
+            _section("Next actions", [
+                (relative_day(t.due, today),
+                 f"{t.kind.replace('_', ' ')}: {t.title}" + (f"  [{t.rule}]" if t.rule else ""))
+                for t in upcoming
+            ] or [("", "Nothing open: add a follow-up with t")]),
         ]
-        await self.query_one("#case-grid", Grid).mount_all(sections)
-        await self.query_one("#timeline-list", VerticalScroll).mount_all(
-            [Static(Content.assemble(
-                (item.at.strftime("%Y-%m-%d %H:%M"), "$text-muted"), "  ",
-                (item.kind, "$accent bold"), "  ", Content(item.author or ""), "\n",
-                Content(item.text)), classes="timeline-item", name=item.kind)
-             for item in message.timeline]
-            or [Static(Content("Nothing has happened on this case yet."))])
-        await self.query_one("#audit-list", VerticalScroll).mount_all(
+        grid = self.query_one("#case-grid", Grid)
+        await grid.remove_children()
+        await grid.mount_all(sections)
+
+    async def _show_timeline(self, timeline: list[TimelineItem]) -> None:
+        view = self.query_one(TimelineList)
+        index = view.index
+        kind = self.query_one("#timeline-kind", Select).value
+        await view.clear()
+        items = [ListItem(Static(Content.assemble(
+            (item.at.strftime("%Y-%m-%d      " if item.kind == "event" else "%Y-%m-%d %H:%M"),
+             "$text-muted"), "  ",
+            (item.kind, "$accent bold"), "  ", Content(item.author or ""), "\n",
+            Content(item.text))), classes="timeline-item", name=item.kind,
+            id=f"timeline-{item.kind}-{n}-{item.seq}")
+            for n, item in enumerate(timeline)]
+        for item in items:
+            item.display = kind in ("all", item.name)
+        if not items:
+            items = [ListItem(Static(Content("Nothing has happened on this case yet.")),
+                              name="none")]
+        await view.extend(items)
+        view.index = min(index or 0, len(items) - 1)
+
+    def _show_tasks(self, tasks: list[TaskRow], today: date) -> None:
+        table = self.query_one(TasksTable)
+        row = table.cursor_row
+        table.clear()
+        for t in tasks:
+            due = Text(f"{t.due.isoformat()} {relative_day(t.due, today)}" if t.status == "open"
+                       else t.due.isoformat(),
+                       style="bold red" if t.status == "open" and t.due < today else "")
+            table.add_row(due, _cell(t.status), _cell(t.kind), _cell(t.title),
+                          _cell(t.assignee), _cell(t.rule))
+        if tasks:
+            table.move_cursor(row=min(max(row, 0), len(tasks) - 1))
+        self.query_one("#tasks-hint", Static).update(Content(
+            "x complete · z snooze · r reassign · t add a follow-up" if tasks
+            else "No tasks on this case · t adds a follow-up"))
+
+    def _show_documents(self, documents: list[DocRow], today: date) -> None:
+        table = self.query_one(DocumentsTable)
+        row = table.cursor_row
+        table.clear()
+        for d in documents:
+            state = age_state(d.doc_type, d.document_date or d.received_on, today) if (
+                d.status in ("received", "accepted")) else None
+            age = Text(state.text if state else "",
+                       style="bold red" if state and state.expired else (
+                           "yellow" if state and state.expiring else ""))
+            table.add_row(_cell(d.doc_type), _cell(d.status), _cell(d.requested_on),
+                          _cell(d.received_on), _cell(d.decided_on), _cell(d.document_date),
+                          age)
+        if documents:
+            table.move_cursor(row=min(max(row, 0), len(documents) - 1))
+        self.query_one("#docs-hint", Static).update(Content(
+            "n request · v received · y accept · x reject" if documents
+            else "No documents requested on this case · n requests one"))
+
+    async def _show_financials(self, snapshots: list[FinancialsRow]) -> None:
+        box = self.query_one("#financials-list", VerticalScroll)
+        await box.remove_children()
+        if not snapshots:
+            await box.mount(Static(Content(
+                "No financial snapshot has been taken on this case.")))
+            return
+        await box.mount_all([_section(
+            f"Taken {s.taken_on.isoformat()} by {s.author or 'unknown'}",
+            [(f"income: {k}", display_money(v) if isinstance(v, int) else str(v))
+             for k, v in s.incomes.items()]
+            + [(f"expense: {k}", display_money(v) if isinstance(v, int) else str(v))
+               for k, v in s.expenses.items()]
+            + [("liquid assets", display_money(s.liquid_assets_cents))])
+            for s in snapshots])
+
+    async def _show_audit(self, rows: list[AuditRow]) -> None:
+        box = self.query_one("#audit-list", VerticalScroll)
+        await box.remove_children()
+        await box.mount_all(
             [Static(Content.assemble(
                 (row.at.strftime("%Y-%m-%d %H:%M"), "$text-muted"), "  ",
                 Content(row.username), "  ", (f"{row.action} {row.entity}", "bold"),
                 f" #{row.entity_id}" if row.entity_id else "", "\n",
                 Content(_changes(row.before, row.after))), classes="audit-item")
-             for row in message.audit]
+             for row in rows]
             or [Static(Content("No changes recorded."))])

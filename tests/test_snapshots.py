@@ -44,3 +44,33 @@ def test_case_screen_120x40(snap_compare, demo_app) -> None:  # type: ignore[no-
         await _loaded(pilot)
 
     assert snap_compare(demo_app, terminal_size=(120, 40), run_before=open_case)
+
+
+def _case_then(*keys: str, view: str = "1"):  # type: ignore[no-untyped-def]
+    async def run(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _loaded(pilot)
+        await pilot.press(view)
+        await _loaded(pilot)
+        await pilot.press("enter")
+        await _loaded(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await _loaded(pilot)
+    return run
+
+
+@pytest.mark.parametrize("tab", ["2", "3", "4", "6"])
+def test_case_tabs_120x40(snap_compare, demo_app, tab: str) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=(120, 40), run_before=_case_then(tab, view="6"))
+
+
+def test_call_editor_80x24(snap_compare, demo_app) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=_case_then("c"))
+
+
+def test_call_editor_120x40(snap_compare, demo_app) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=(120, 40), run_before=_case_then("c"))
+
+
+def test_event_form_80x24(snap_compare, demo_app) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=_case_then("e"))

@@ -565,7 +565,7 @@ async def test_case_timeline_and_audit_tabs(store) -> None:
         await settle(app, pilot)
         await pilot.press("2")
         await pilot.pause()
-        items = [str(s.content) for s in app.screen.query(".timeline-item")]
+        items = [str(s.query_one(Static).content) for s in app.screen.query(".timeline-item")]
         assert f"amends note #{first}" in items[0] and "Correction" in items[0]
         assert "[b]No answer[/b] at 12:00" in items[1]  # stored text, never markup
         app.screen.query_one("#timeline-kind", Select).value = "call"
@@ -573,7 +573,7 @@ async def test_case_timeline_and_audit_tabs(store) -> None:
         shown = [s for s in app.screen.query(".timeline-item") if s.display]
         assert len(shown) >= 2 and all(s.name == "call" for s in shown)
         assert len(shown) < len(items)  # its tasks are hidden
-        await pilot.press("3")
+        await pilot.press("6")
         await pilot.pause()
         audit = [str(s.content) for s in app.screen.query(".audit-item")]
         assert any("amend call_note" in a for a in audit)

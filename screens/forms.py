@@ -1,0 +1,446 @@
+"""Small keyboard forms over one service call: record an event, edit a case's details,
+complete, snooze or reassign a task, request or receive a document.
+
+Each form checks what it can as it is typed, saves through its service in a worker (one
+transaction), and on a refusal shows the service's message and keeps every field as typed.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Checkbox, Input, Label, Select, Static
+
+from db.engine import session_scope
+from db.queries import TaskRow, case_detail, list_users
+from lossmit_tui.domain.calendar import BusinessCalendar, resolve_due
+from lossmit_tui.domain.enums import DocType, EventKind, Hardship, Occupancy, Stage
+from lossmit_tui.domain.values import display_phone, parse_date
+from lossmit_tui.services.cases import NewEvent, record_event, update_case, validate_event
+from lossmit_tui.services.documents import receive_document, request_document
+from lossmit_tui.services.errors import Conflict, ServiceError
+from lossmit_tui.services.tasks import complete_task, reassign_task, snooze_task
+
+
+def label(value: str) -> str:
+    return value.replace("_", " ").capitalize()
+
+
+def _input(value: str = "", **kwargs: Any) -> Input:
+    """A one-line input (forms must fit an 80x24 terminal)."""
+    return Input(value, compact=True, **kwargs)
+
+
+def _select(options: Any, **kwargs: Any) -> Select[str]:
+    return Select(options, compact=True, **kwargs)
+
+
+class ServiceForm(ModalScreen[bool]):
+    """A modal form whose save is one service call. Subclasses compose their fields and
+    turn them into `write(session)` (or a list of problems) in `collect`."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="form.save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+    ]
+    TITLE_TEXT = ""
+    DONE_TEXT = "Saved."
+
+    @dataclass
+    class Saved(Message):
+        error: str = ""
+        conflict: bool = False
+
+    def __init__(self, subject: str) -> None:
+        super().__init__()
+        self.subject = subject
+
+    @property
+    def today(self) -> date:
+        return self.app.today  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def calendar(self) -> BusinessCalendar:
+        return BusinessCalendar(self.app.settings.exclude_observed_holidays)  # type: ignore[attr-defined]
+
+    @property
+    def weights(self) -> Any:
+        return self.app.settings.urgency_weights  # type: ignore[attr-defined]
+
+    @property
+    def username(self) -> str:
+        return self.app.username  # type: ignore[attr-defined,no-any-return]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="form-box"):
+            yield Static(Content.assemble((self.TITLE_TEXT, "bold"), "  ",
+                                          Content(self.subject)), classes="modal-title")
+            yield from self.fields()
+            yield Static(classes="form-error")
+            yield Static(Content("ctrl+s saves · Esc cancels"), classes="modal-hint")
+
+    def fields(self) -> ComposeResult:
+        yield from ()
+
+    def collect(self) -> Callable[[Session], object] | list[str]:
+        raise NotImplementedError
+
+    def show_error(self, text: str) -> None:
+        self.query_one(".form-error", Static).update(Content(text))
+
+    def action_save(self) -> None:
+        write = self.collect()
+        if isinstance(write, list):
+            self.show_error("Not saved: " + "; ".join(write))
+            return
+        self.show_error("Saving…")
+        self.save(write)
+
+    @work(thread=True, exclusive=True, group="form-save", exit_on_error=False)
+    def save(self, write: Callable[[Session], object]) -> None:
+        try:
+            with session_scope(self.app.engine, write=True) as session:  # type: ignore[attr-defined]
+                write(session)
+        except Conflict as exc:
+            self.post_message(self.Saved(str(exc), conflict=True))
+            return
+        except ServiceError as exc:
+            self.post_message(self.Saved(str(exc)))
+            return
+        self.post_message(self.Saved())
+
+    @on(Saved)
+    def _saved(self, message: Saved) -> None:
+        if message.error:
+            self.show_error(f"Not saved: {message.error}")
+            return
+        self.app.notify(Content(self.DONE_TEXT))
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+def _date_field(form: ServiceForm, widget_id: str, shown_id: str) -> date | None:
+    """Read a date Input (shortcuts allowed) and show what it means beside it."""
+    shown = form.query_one(f"#{shown_id}", Static)
+    try:
+        day = resolve_due(form.query_one(f"#{widget_id}", Input).value, form.today,
+                          form.calendar)
+    except ValueError as exc:
+        shown.update(Content(str(exc)))
+        shown.set_class(True, "-error")
+        return None
+    holiday = form.calendar.holiday(day)
+    note = f" (a holiday: {holiday})" if holiday else (" (a weekend)" if day.weekday() >= 5
+                                                       else "")
+    shown.update(Content(f"→ {day.strftime('%a %Y-%m-%d')}{note}"))
+    shown.set_class(False, "-error")
+    return day
+
+
+EVENT_CHOICES = [k for k in EventKind]
+
+
+class EventForm(ServiceForm):
+    """Record an event or a stage change, dated today unless back-dated with a reason."""
+
+    TITLE_TEXT = "Record an event"
+    DONE_TEXT = "Event recorded."
+
+    def __init__(self, case_id: int, subject: str, stage: str) -> None:
+        super().__init__(subject)
+        self.case_id, self.stage = case_id, stage
+
+    def fields(self) -> ComposeResult:
+        yield Label("Event")
+        yield _select([(label(k), k.value) for k in EVENT_CHOICES],
+                     value=EventKind.APPLICATION_RECEIVED.value, allow_blank=False,
+                     id="event-kind")
+        yield Label("New stage (for a stage change)", id="event-stage-label")
+        yield _select([(label(s), s.value) for s in Stage], value=self.stage,
+                     allow_blank=False, id="event-stage")
+        yield Label("On (default today; an earlier date needs a reason)")
+        yield _input(value="today", id="event-on")
+        yield Static(id="event-on-shown", classes="date-shown")
+        yield Label("Reason for back-dating")
+        yield _input(placeholder="e.g. application found in the mailroom", id="event-reason")
+        yield Label("Note")
+        yield _input(placeholder="optional", id="event-note")
+
+    def on_mount(self) -> None:
+        self.query_one("#event-kind", Select).focus()
+        self._kind_changed()
+        self._on_changed()
+
+    @on(Select.Changed, "#event-kind")
+    def _kind_changed(self) -> None:
+        stage_change = self.query_one("#event-kind", Select).value == EventKind.STAGE_CHANGED
+        self.query_one("#event-stage", Select).display = stage_change
+        self.query_one("#event-stage-label", Label).display = stage_change
+
+    @on(Input.Changed, "#event-on")
+    def _on_changed(self) -> date | None:
+        return _date_field(self, "event-on", "event-on-shown")
+
+    def _event(self) -> NewEvent | None:
+        on_day = self._on_changed()
+        if on_day is None:
+            return None
+        kind = str(self.query_one("#event-kind", Select).value)
+        return NewEvent(kind, on_day, self.query_one("#event-reason", Input).value,
+                        str(self.query_one("#event-stage", Select).value)
+                        if kind == EventKind.STAGE_CHANGED else None,
+                        self.query_one("#event-note", Input).value)
+
+    def collect(self) -> Callable[[Session], object] | list[str]:
+        event = self._event()
+        if event is None:
+            return ["the date is not one I can read"]
+        problems = validate_event(event, self.today)
+        if problems:
+            return problems
+        return lambda session: record_event(session, self.username, self.case_id, event,
+                                            self.today, self.weights, self.calendar)
+
+
+class EditDetails(ServiceForm):
+    """Edit the contact details and flags of a case. The save carries the version the form
+    was opened on; if someone changed the case since, it is refused with who and when, the
+    input stays, and ctrl+r reloads the current version so it can be saved again."""
+
+    TITLE_TEXT = "Edit details"
+    DONE_TEXT = "Case details saved."
+    BINDINGS = [Binding("ctrl+r", "reload", "Reload", id="form.reload")]
+
+    def __init__(self, case_id: int, subject: str, case: dict[str, Any]) -> None:
+        super().__init__(subject)
+        self.case_id, self.case = case_id, case
+        self.version = int(case["version"])
+
+    def fields(self) -> ComposeResult:
+        c = self.case
+        yield Label("Co-borrower")
+        yield _input(c["co_borrower_name"] or "", id="edit-co_borrower_name")
+        yield Label("Phone")
+        yield _input(display_phone(c["phone"]) if c["phone"] else "", id="edit-phone")
+        yield Label("E-mail")
+        yield _input(c["email"] or "", id="edit-email")
+        yield Label("Hardship")
+        yield _select([("Not known", "")] + [(label(h), h.value) for h in Hardship],
+                     value=c["hardship_reason"] or "", allow_blank=False,
+                     id="edit-hardship_reason")
+        yield Label("Occupancy")
+        yield _select([(label(o), o.value) for o in Occupancy], value=c["occupancy"],
+                     allow_blank=False, id="edit-occupancy")
+        yield Checkbox("Cease communication requested", c["cease_communication"],
+                       id="edit-cease_communication")
+        yield Checkbox("Represented by an attorney", c["attorney_represented"],
+                       id="edit-attorney_represented")
+        yield Static(id="edit-current")
+
+    def on_mount(self) -> None:
+        self.query_one("#edit-co_borrower_name", Input).focus()
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for widget in self.query("Input, Select, Checkbox"):
+            name = (widget.id or "").removeprefix("edit-")
+            if not widget.id or not widget.id.startswith("edit-"):
+                continue
+            value = widget.value  # type: ignore[attr-defined]
+            out[name] = value if isinstance(value, bool) else str(value)
+        return out
+
+    def collect(self) -> Callable[[Session], object] | list[str]:
+        values, version = self.values(), self.version
+        return lambda session: update_case(session, self.username, self.case_id, version,
+                                           values, self.today, self.weights)
+
+    @on(ServiceForm.Saved)
+    def _conflict(self, message: ServiceForm.Saved) -> None:
+        if message.conflict:
+            self.show_error(f"Not saved: {message.error} (ctrl+r reloads)")
+            message.prevent_default()  # the base handler would show it without the hint
+
+    def action_reload(self) -> None:
+        """Read the case again: its current values are shown under the form, the typed
+        input stays, and the next save applies it to the current version."""
+        self.reload()
+
+    @work(thread=True, exclusive=True, group="form-reload", exit_on_error=False)
+    def reload(self) -> None:
+        with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
+            case = case_detail(session, self.case_id)
+        self.app.call_from_thread(self._reloaded, case)
+
+    def _reloaded(self, case: dict[str, Any] | None) -> None:
+        if case is None:
+            self.show_error("This case no longer exists.")
+            return
+        self.version = int(case["version"])
+        mine = self.values()
+        differs = []
+        for name, typed in mine.items():
+            now = case[name]
+            now_text = now if isinstance(now, bool) else str(
+                (display_phone(now) if name == "phone" else now) or "")
+            if now_text != typed:
+                differs.append(f"{name.replace('_', ' ')}: now {now_text or '—'}")
+        self.query_one("#edit-current", Static).update(Content(
+            "Reloaded. Current values that differ from your input:\n" + "\n".join(differs)
+            if differs else "Reloaded. Your input matches the current values."))
+        self.show_error("ctrl+s saves your input over the current version.")
+
+
+class CompleteTask(ServiceForm):
+    TITLE_TEXT = "Complete task"
+    DONE_TEXT = "Task completed."
+
+    def __init__(self, task: TaskRow) -> None:
+        super().__init__(f"{label(task.kind)}: {task.title}")
+        self.row = task
+
+    def fields(self) -> ComposeResult:
+        yield Label("What was done (optional)")
+        yield _input(id="complete-note")
+
+    def on_mount(self) -> None:
+        self.query_one("#complete-note", Input).focus()
+
+    def collect(self) -> Callable[[Session], object] | list[str]:
+        note = self.query_one("#complete-note", Input).value
+        return lambda session: complete_task(session, self.username, self.row.task_id, note,
+                                             self.today, self.weights)
+
+
+class SnoozeTask(ServiceForm):
+    TITLE_TEXT = "Snooze task"
+    DONE_TEXT = "Task moved."
+
+    def __init__(self, task: TaskRow) -> None:
+        super().__init__(f"{label(task.kind)}: {task.title} (due {task.due.isoformat()})")
+        self.row = task
+
+    def fields(self) -> ComposeResult:
+        yield Label("New due date")
+        yield _input(value="+1bd", placeholder="+1bd, mon, +7d or 2026-12-04",
+                    id="snooze-due")
+        yield Static(id="snooze-due-shown", classes="date-shown")
+
+    def on_mount(self) -> None:
+        self.query_one("#snooze-due", Input).focus()
+        self._due()
+
+    @on(Input.Changed, "#snooze-due")
+    def _due(self) -> date | None:
+        return _date_field(self, "snooze-due", "snooze-due-shown")
+
+    def collect(self) -> Callable[[Session], object] | list[str]:
+        due = self._due()
+        if due is None:
+            return ["the new date is not one I can read"]
+        return lambda session: snooze_task(session, self.username, self.row.task_id, due,
+                                           self.today, self.weights)
+
+
+class ReassignTask(ServiceForm):
+    TITLE_TEXT = "Reassign task"
+    DONE_TEXT = "Task reassigned."
+
+    def __init__(self, task: TaskRow) -> None:
+        super().__init__(f"{label(task.kind)}: {task.title} ({task.assignee or 'nobody'})")
+        self.row = task
+
+    def fields(self) -> ComposeResult:
+        yield Label("To")
+        yield _select([], id="reassign-to", prompt="Loading users…")
+
+    def on_mount(self) -> None:
+        self.query_one("#reassign-to", Select).focus()
+        self.load_users()
+
+    @work(thread=True, exit_on_error=False)
+    def load_users(self) -> None:
+        with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
+            users = [u for u in list_users(session) if u.active]
+        self.app.call_from_thread(self.query_one("#reassign-to", Select).set_options,
+                                  [(f"{u.username} · {u.display_name}", u.username)
+                                   for u in users])
+
+    def collect(self) -> Callable[[Session], object] | list[str]:
+        to = self.query_one("#reassign-to", Select).value
+        if to == Select.NULL:
+            return ["choose who takes the task"]
+        return lambda session: reassign_task(session, self.username, self.row.task_id,
+                                             str(to))
+
+
+class RequestDocument(ServiceForm):
+    TITLE_TEXT = "Request a document"
+    DONE_TEXT = "Document requested."
+
+    def __init__(self, case_id: int, subject: str) -> None:
+        super().__init__(subject)
+        self.case_id = case_id
+
+    def fields(self) -> ComposeResult:
+        yield Label("Document")
+        yield _select([(label(d), d.value) for d in DocType], value=DocType.FORM_710.value,
+                     allow_blank=False, id="doc-type")
+
+    def on_mount(self) -> None:
+        self.query_one("#doc-type", Select).focus()
+
+    def collect(self) -> Callable[[Session], object] | list[str]:
+        doc_type = str(self.query_one("#doc-type", Select).value)
+        return lambda session: request_document(session, self.username, self.case_id,
+                                                doc_type, self.today, self.weights)
+
+
+class ReceiveDocument(ServiceForm):
+    TITLE_TEXT = "Document received"
+    DONE_TEXT = "Document marked received."
+
+    def __init__(self, doc_id: int, subject: str) -> None:
+        super().__init__(subject)
+        self.doc_id = doc_id
+
+    def fields(self) -> ComposeResult:
+        yield Label("Received on")
+        yield _input(value="today", id="doc-received")
+        yield Static(id="doc-received-shown", classes="date-shown")
+        yield Label("Date on the document (starts its 90 days; blank: the day received)")
+        yield _input(placeholder="2026-11-15", id="doc-dated")
+
+    def on_mount(self) -> None:
+        self.query_one("#doc-received", Input).focus()
+        self._received()
+
+    @on(Input.Changed, "#doc-received")
+    def _received(self) -> date | None:
+        return _date_field(self, "doc-received", "doc-received-shown")
+
+    def collect(self) -> Callable[[Session], object] | list[str]:
+        received = self._received()
+        problems = [] if received is not None else ["the received date is not one I can read"]
+        dated_text = self.query_one("#doc-dated", Input).value.strip()
+        dated = None
+        if dated_text:
+            try:
+                dated = parse_date(dated_text)
+            except ValueError as exc:
+                problems.append(f"Document date: {exc}")
+        if problems or received is None:
+            return problems
+        return lambda session: receive_document(session, self.username, self.doc_id,
+                                                received, dated, self.today, self.weights)

@@ -1,0 +1,397 @@
+"""The case screen and the call editor driven from the keyboard, against a real store."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from textual.widgets import Input, Select
+
+from db.engine import make_engine, session_scope
+from db.migrate import ensure_current
+from lossmit_tui.app import LossMitApp, make_app
+from lossmit_tui.config import load_settings
+from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
+from lossmit_tui.services.calls import load_draft
+from lossmit_tui.services.cases import update_case
+from lossmit_tui.services.importer import import_extract
+from lossmit_tui.services.users import add_user
+from screens.call_editor import CallEditor
+from screens.case import CaseScreen, DocumentsTable, TasksTable, TimelineList
+from screens.forms import EditDetails, EventForm, ServiceForm
+
+from .conftest import TODAY
+
+NOON = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)  # 12:00 in Texas (Central)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> tuple[Engine, int]:
+    """One case (A1, assigned to sam) with a callback task, and a colleague (ana)."""
+    engine = make_engine(str(tmp_path / "case.db"))
+    ensure_current(engine)
+    with session_scope(engine, write=True) as session:
+        add_user(session, "setup", "lee", "Lee Lead", "lead", "North")
+        add_user(session, "setup", "sam", "Sam Specialist", "specialist", "North")
+        add_user(session, "setup", "ana", "Ana Specialist", "specialist", "North")
+    path = tmp_path / "one.csv"
+    path.write_text("loan_number,borrower_name,investor,upb,next_due_date,property_state,"
+                    "property_zip,phone,assignee\n"
+                    "A1,Ann Lee,FNMA,1000,2026-09-01,TX,75201,2145550100,sam\n")
+    assert import_extract(engine, path, "lee", TODAY).ok
+    with engine.connect() as conn:
+        case_id = conn.execute(sa.text("SELECT id FROM cases")).scalar_one()
+    return engine, case_id
+
+
+def app_for(engine: Engine) -> LossMitApp:
+    return make_app(engine, "sam", TODAY, load_settings(), "mine", clock=lambda: NOON)
+
+
+async def settle(app: LossMitApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(3):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def open_case(app: LossMitApp, pilot) -> CaseScreen:  # type: ignore[no-untyped-def]
+    await settle(app, pilot)
+    await pilot.press("enter")
+    await settle(app, pilot)
+    assert isinstance(app.screen, CaseScreen)
+    return app.screen
+
+
+async def choose(pilot, select: Select, value: str) -> None:  # type: ignore[no-untyped-def,type-arg]
+    """Pick a Select option with the keyboard: open it, arrow to the option, Enter."""
+    values = [v for _, v in select._options]  # the blank row included
+    current = values.index(select.value) if select.value in values else 0
+    select.focus()
+    await pilot.press("enter")
+    step = "down" if values.index(value) > current else "up"
+    await pilot.press(*[step] * abs(values.index(value) - current), "enter")
+    await pilot.pause()
+    assert select.value == value
+
+
+def rows(engine: Engine, sql: str, **params: object) -> list[sa.Row]:  # type: ignore[type-arg]
+    with engine.connect() as conn:
+        return conn.execute(sa.text(sql), params).all()
+
+
+def form_error(app: LossMitApp) -> str:
+    return str(app.screen.query_one(".form-error").content)
+
+
+CALLS = [  # direction, party, result, outcomes to tick (by position), body
+    ("outbound", "borrower", "right_party_contact", (0, 1), "Discussed hardship and options."),
+    ("outbound", "none", "no_answer", (), "Rang out."),
+    ("outbound", "none", "voicemail_left", (), "Left a message asking for a call back."),
+    ("outbound", "none", "wrong_number", (), "Number belongs to someone else."),
+    ("outbound", "none", "busy", (), ""),
+    ("outbound", "none", "disconnected", (), "Line disconnected."),
+    ("inbound", "co_borrower", "right_party_contact", (2,), "Co-borrower asked for a package."),
+    ("inbound", "authorized_third_party", "right_party_contact", (6,), "Daughter escalated."),
+    ("outbound", "attorney", "right_party_contact", (5,), "Attorney disputes the arrears."),
+    ("inbound", "housing_counselor", "right_party_contact", (1,), "Counselor on the line."),
+]
+
+
+@pytest.mark.parametrize(("direction", "party", "result", "ticks", "body"), CALLS)
+async def test_log_every_kind_of_call_with_the_keyboard_alone(
+        store, direction: str, party: str, result: str, ticks: tuple[int, ...],
+        body: str) -> None:
+    from textual.widgets import SelectionList
+
+    engine, _ = store
+    app = app_for(engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_case(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        editor = app.screen
+        assert isinstance(editor, CallEditor)
+        await choose(pilot, editor.query_one("#call-direction", Select), direction)
+        await choose(pilot, editor.query_one("#call-party", Select), party)
+        await choose(pilot, editor.query_one("#call-result", Select), result)
+        outcomes = editor.query_one("#call-outcomes", SelectionList)
+        await pilot.press("tab")
+        assert app.focused is outcomes
+        position = 0
+        for tick in ticks:
+            await pilot.press(*["down"] * (tick - position), "space")
+            position = tick
+        await pilot.press("tab", "tab", "tab")  # promise amount, promise date, the note
+        await pilot.press(*body)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen), str(
+            editor.query_one("#call-problems").content)
+    note = rows(engine, "SELECT direction, party, result, outcome_codes, body "
+                        "FROM call_notes")
+    assert len(note) == 1
+    from lossmit_tui.domain.enums import Outcome
+    expected_outcomes = [list(Outcome)[t].value for t in ticks]
+    assert (note[0].direction, note[0].party, note[0].result, note[0].body) == (
+        direction, party, result, body)
+    assert sorted(__import__("json").loads(note[0].outcome_codes)) == sorted(expected_outcomes)
+
+
+async def test_amend_a_note_from_the_timeline(store) -> None:
+    from textual.widgets import TextArea
+
+    engine, _ = store
+    app = app_for(engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_case(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        app.screen.query_one("#call-body", TextArea).focus()
+        await pilot.press(*"No answer at 9.")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        timeline = screen.query_one(TimelineList)
+        assert app.focused is timeline
+        calls = [n for n, item in enumerate(timeline.children) if item.name == "call"]
+        timeline.index = calls[0]
+        await pilot.press("m")
+        await settle(app, pilot)
+        editor = app.screen
+        assert isinstance(editor, CallEditor) and editor.amends_id is not None
+        assert str(editor.query_one("#call-title").content).startswith("Amend note #")
+        editor.query_one("#call-body", TextArea).focus()
+        await pilot.press(*"Correction: it was 10.")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+        texts = [str(item.query_one("Static").content) for item in timeline.children]
+    notes = rows(engine, "SELECT id, amends_id, body FROM call_notes ORDER BY id")
+    assert [n.body for n in notes] == ["No answer at 9.", "Correction: it was 10."]
+    assert notes[1].amends_id == notes[0].id
+    assert any(f"amends note #{notes[0].id}" in t for t in texts)
+    assert any("No answer at 9." in t for t in texts)  # the original is still there
+
+
+async def test_every_tab_has_a_key(store) -> None:
+    engine, _ = store
+    app = app_for(engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_case(app, pilot)
+        from textual.widgets import TabbedContent
+        for key, name in zip("123456", ("summary", "timeline", "tasks", "documents",
+                                        "financials", "audit"), strict=True):
+            await pilot.press(key)
+            await pilot.pause()
+            assert screen.query_one(TabbedContent).active == name
+        assert "No financial snapshot" in str(screen.query_one("#financials-list Static")
+                                              .content)
+
+
+async def test_task_actions_from_the_tasks_tab(store) -> None:
+    engine, _ = store
+    app = app_for(engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_case(app, pilot)
+        await pilot.press("t")  # a follow-up to act on
+        await settle(app, pilot)
+        await pilot.press(*"Call about stubs")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        assert app.focused is screen.query_one(TasksTable)
+        await pilot.press("z")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ServiceForm)
+        app.screen.query_one("#snooze-due", Input).value = "+7d"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen), form_error(app)
+        assert rows(engine, "SELECT due_on FROM tasks")[0].due_on == "2026-12-06"
+
+        await pilot.press("r")
+        await settle(app, pilot)
+        await choose(pilot, app.screen.query_one("#reassign-to", Select), "ana")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("x")
+        await settle(app, pilot)
+        await pilot.press(*"Left a voicemail")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+        await pilot.press("x")  # already done: nothing opens
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+    task = rows(engine, "SELECT t.status, t.completion_note, u.username FROM tasks t "
+                        "JOIN users u ON u.id = t.assignee_id")[0]
+    assert tuple(task) == ("done", "Left a voicemail", "ana")
+    actions = [r.action for r in rows(engine, "SELECT action FROM audit_events WHERE "
+                                              "entity = 'task' ORDER BY id")]
+    assert actions == ["create", "snooze", "reassign", "complete"]
+
+
+async def test_events_back_dating_and_the_regulatory_deadline_they_start(store) -> None:
+    engine, _ = store
+    app = app_for(engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_case(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, EventForm)
+        form.query_one("#event-on", Input).value = "2026-11-24"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "needs a reason" in form_error(app)  # refused, input kept
+        assert form.query_one("#event-on", Input).value == "2026-11-24"
+        form.query_one("#event-reason", Input).focus()
+        await pilot.press(*"Found in the mailroom")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+        assert "application" in str(screen.query_one("#case-title").content)
+        await pilot.press("3")
+        await settle(app, pilot)
+        # The acknowledgment deadline is met only by its event: refused from the tasks tab.
+        await pilot.press("z")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+    deadline = rows(engine, "SELECT due_on, source, status FROM tasks")
+    assert [tuple(r) for r in deadline] == [("2026-12-02", "1024.41(b)(2)(i)(B)", "open")]
+    event = rows(engine, "SELECT kind, occurred_on, reason FROM case_events")
+    assert [tuple(r) for r in event] == [("application_received", "2026-11-24",
+                                          "Found in the mailroom")]
+
+
+async def test_documents_tab_requests_receives_and_refuses_a_re_request(store) -> None:
+    engine, _ = store
+    app = app_for(engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_case(app, pilot)
+        await pilot.press("4")
+        await settle(app, pilot)
+        assert app.focused is screen.query_one(DocumentsTable)
+        await pilot.press("n")
+        await settle(app, pilot)
+        await choose(pilot, app.screen.query_one("#doc-type", Select), "pay_stubs")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("v")
+        await settle(app, pilot)
+        app.screen.query_one("#doc-dated", Input).value = "2026-11-20"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+        await pilot.press("n")
+        await settle(app, pilot)
+        await choose(pilot, app.screen.query_one("#doc-type", Select), "pay_stubs")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "a document already received is not requested again" in form_error(app)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        table = screen.query_one(DocumentsTable)
+        assert [str(c) for c in table.get_row_at(0)][:2] == ["pay stubs", "accepted"]
+    docs = rows(engine, "SELECT doc_type, status, document_date FROM documents")
+    assert [tuple(r) for r in docs] == [("pay_stubs", "accepted", "2026-11-20")]
+
+
+async def test_an_edit_refused_by_a_change_elsewhere_keeps_the_input(store) -> None:
+    engine, case_id = store
+    app = app_for(engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_case(app, pilot)
+        await pilot.press("i")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, EditDetails)
+        form.query_one("#edit-email", Input).value = "ann@example.com"
+        # Meanwhile ana changes the case in her own session.
+        other = make_engine(str(engine.url.database))
+        with session_scope(other, write=True) as session:
+            version = session.connection().execute(sa.text(
+                "SELECT version FROM cases")).scalar_one()
+            update_case(session, "ana", case_id, version, {"co_borrower_name": "Bo Lee"},
+                        TODAY, DEFAULT_WEIGHTS)
+        other.dispose()
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, EditDetails)
+        error = form_error(app)
+        assert "ana changed this case at" in error and "ctrl+r reloads" in error
+        assert form.query_one("#edit-email", Input).value == "ann@example.com"
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        assert "co borrower name: now Bo Lee" in str(form.query_one("#edit-current").content)
+        form.query_one("#edit-co_borrower_name", Input).value = "Bo Lee"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+    case = rows(engine, "SELECT email, co_borrower_name FROM cases")[0]
+    assert tuple(case) == ("ann@example.com", "Bo Lee")
+
+
+_KILLED = """
+import asyncio, sys
+from datetime import date
+from db.engine import make_engine
+from lossmit_tui.app import make_app
+from lossmit_tui.config import load_settings
+
+async def main():
+    app = make_app(make_engine(sys.argv[1]), "sam", date(2026, 11, 29), load_settings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(); await app.workers.wait_for_complete(); await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause(); await app.workers.wait_for_complete(); await pilot.pause()
+        app.screen.query_one("#call-body").focus()
+        await pilot.press(*"Borrower lost her job in October")
+        print("typed", flush=True)
+        await asyncio.sleep(3600)  # killed long before this
+
+asyncio.run(main())
+"""
+
+
+async def test_a_draft_survives_killing_the_app(store, tmp_path: Path) -> None:
+    from screens.call_editor import AUTOSAVE_SECONDS, Confirm
+
+    engine, case_id = store
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    child = subprocess.Popen([sys.executable, "-c", _KILLED, str(engine.url.database)],
+                             stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "typed"
+        deadline = time.monotonic() + 20 * AUTOSAVE_SECONDS
+        while time.monotonic() < deadline:  # wait for the autosave, then kill hard
+            with session_scope(engine) as session:
+                draft = load_draft(session, "sam", case_id)
+            if draft is not None and draft.body == "Borrower lost her job in October":
+                break
+            time.sleep(0.2)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    assert child.returncode == -signal.SIGKILL
+    app = app_for(engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("y")
+        await settle(app, pilot)
+        from textual.widgets import TextArea
+        assert app.screen.query_one("#call-body", TextArea).text == (
+            "Borrower lost her job in October")
