@@ -1,0 +1,322 @@
+"""The regulatory clock (DOMAIN.md section 4): from a case's facts and events and `today`, every
+Reg X clock with its rule, due date, whether it applies (and why not), and its state.
+
+Pure: no database, no "now"; business days come from the calendar passed in. Calendar-day
+rules count calendar days. A case that is not a principal residence gets the same clocks,
+marked informational (they do not apply).
+
+States:
+  pending   - due later than the "due soon" horizon
+  due_soon  - due today or within the horizon (5 days unless configured)
+  met       - its event happened by the due date (`met_by` says which, and when)
+  missed    - the date passed without the event (a late event is named in `met_by`)
+  barred / allowed - for the two "not before" rules: foreclosure filing and sale.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+
+from lossmit_tui.domain.calendar import BusinessCalendar
+from lossmit_tui.domain.delinquency import add_months
+from lossmit_tui.domain.enums import EventKind
+
+DUE_SOON_DAYS = 5
+
+
+class ClockState(StrEnum):
+    PENDING = "pending"
+    DUE_SOON = "due_soon"
+    MET = "met"
+    MISSED = "missed"
+    BARRED = "barred"
+    ALLOWED = "allowed"
+
+
+OPEN_STATES = frozenset({ClockState.PENDING, ClockState.DUE_SOON, ClockState.MISSED})
+
+
+@dataclass(frozen=True)
+class Rule:
+    citation: str
+    title: str
+    met_by: tuple[str, ...]  # event kinds that meet it ("" for the bars)
+
+
+LIVE_CONTACT = Rule("1024.39(a)", "Live contact (day 36)",
+                    (EventKind.LIVE_CONTACT,))
+WRITTEN_NOTICE = Rule("1024.39(b)", "Written early-intervention notice (day 45)",
+                      (EventKind.WRITTEN_NOTICE_SENT,))
+SPOC = Rule("1024.40", "Assign a single point of contact (day 45)", (EventKind.SPOC_ASSIGNED,))
+ACKNOWLEDGE = Rule("1024.41(b)(2)(i)(B)", "Acknowledge application (5 BD)",
+                   (EventKind.ACKNOWLEDGMENT_SENT,))
+COMPLETE_NOTICE = Rule("1024.41(c)(3)", "Notice of complete application (5 BD)",
+                       (EventKind.COMPLETE_NOTICE_SENT,))
+DECIDE = Rule("1024.41(c)(1)", "Evaluate and decide (30 days)",
+              (EventKind.OFFER_SENT, EventKind.DENIED))
+ACCEPT_WINDOW = Rule("1024.41(e)", "Borrower accepts or rejects the offer",
+                     (EventKind.OFFER_ACCEPTED, EventKind.OFFER_REJECTED))
+APPEAL_WINDOW = Rule("1024.41(h)", "Borrower may appeal the denial (14 days)",
+                     (EventKind.APPEAL_RECEIVED,))
+DECIDE_APPEAL = Rule("1024.41(h)(4)", "Decide the appeal (30 days)",
+                     (EventKind.APPEAL_DECIDED,))
+FIRST_FILING = Rule("1024.41(f)(1)", "First foreclosure notice or filing allowed (day 121)", ())
+NO_SALE = Rule("1024.41(g)", "No foreclosure judgment or sale", ())
+
+RULES = (LIVE_CONTACT, WRITTEN_NOTICE, SPOC, ACKNOWLEDGE, COMPLETE_NOTICE, DECIDE,
+         ACCEPT_WINDOW, APPEAL_WINDOW, DECIDE_APPEAL, FIRST_FILING, NO_SALE)
+BY_CITATION = {r.citation: r for r in RULES}
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the clocks depend on. `contacts` are the days of live (right-party)
+    conversations; `events` are (kind, day) pairs in any order."""
+
+    oldest_unpaid_due: date | None
+    principal_residence: bool = True
+    sale_date: date | None = None
+    events: tuple[tuple[str, date], ...] = ()
+    contacts: tuple[date, ...] = ()
+
+
+@dataclass(frozen=True)
+class Clock:
+    rule: Rule
+    due_on: date | None
+    state: ClockState
+    applies: bool = True
+    why_not: str = ""  # when it does not apply
+    met_by: str = ""  # the event that met it (or came late), with its day
+    basis: str = ""  # what started it ("installment due 2026-01-01", "application 2026-…")
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def citation(self) -> str:
+        return self.rule.citation
+
+    @property
+    def is_open(self) -> bool:
+        """Still to be done (pending, due soon or missed) and binding."""
+        return self.applies and self.state in OPEN_STATES
+
+
+def _latest(events: Iterable[tuple[str, date]], kinds: Iterable[str]) -> date | None:
+    wanted = set(kinds)
+    days = [day for kind, day in events if kind in wanted]
+    return max(days) if days else None
+
+
+def _first_on_or_after(days: Iterable[date], start: date) -> date | None:
+    after = [d for d in days if d >= start]
+    return min(after) if after else None
+
+
+def _state(due: date, met_on: date | None, today: date, horizon: int) -> ClockState:
+    if met_on is not None and met_on <= due:
+        return ClockState.MET
+    if today > due:
+        return ClockState.MISSED
+    if (due - today).days <= horizon:
+        return ClockState.DUE_SOON
+    return ClockState.PENDING
+
+
+def _deadline(rule: Rule, due: date, start: date, facts: CaseFacts, today: date,
+              horizon: int, basis: str, extra_met: Iterable[date] = ()) -> Clock:
+    """A deadline met by the first of its events on or after `start`."""
+    met_days = [day for kind, day in facts.events if kind in rule.met_by]
+    met_on = _first_on_or_after([*met_days, *extra_met], start)
+    met_kind = ""
+    if met_on is not None:
+        met_kind = next((kind for kind, day in facts.events
+                         if kind in rule.met_by and day == met_on), "live contact")
+    state = _state(due, met_on, today, horizon)
+    met_by = ""
+    if met_on is not None:
+        met_by = f"{met_kind.replace('_', ' ')} on {met_on.isoformat()}" + (
+            " (late)" if met_on > due else "")
+    return Clock(rule, due, state, met_by=met_by, basis=basis)
+
+
+def _installments(first: date, today: date) -> list[date]:
+    """Due dates from the oldest unpaid one up to today."""
+    days, n = [], 0
+    while (day := add_months(first, n)) <= today:
+        days.append(day)
+        n += 1
+    return days
+
+
+def regulatory_clocks(facts: CaseFacts, today: date, calendar: BusinessCalendar,
+                      horizon: int = DUE_SOON_DAYS) -> list[Clock]:
+    """Every clock of DOMAIN.md section 4 that has started for this case, by due date."""
+    clocks: list[Clock] = []
+    ev = facts.events
+    d0 = facts.oldest_unpaid_due
+    if d0 is not None and d0 < today:
+        clocks += _delinquency_clocks(facts, d0, today, horizon)
+    clocks += _application_clocks(facts, today, calendar, horizon)
+    if d0 is not None and d0 < today:
+        clocks.append(_first_filing(facts, d0, today))
+    complete = _latest(ev, (EventKind.APPLICATION_COMPLETE,))
+    if complete is not None:
+        clocks.append(_no_sale(facts, complete, today))
+    if not facts.principal_residence:
+        clocks = [Clock(c.rule, c.due_on, c.state, False,
+                        "not a principal residence: shown for information", c.met_by, c.basis,
+                        c.notes) for c in clocks]
+    return sorted(clocks, key=lambda c: (c.due_on or date.max, c.citation))
+
+
+def _delinquency_clocks(facts: CaseFacts, d0: date, today: date, horizon: int) -> list[Clock]:
+    clocks: list[Clock] = []
+    installments = _installments(d0, today)
+    # Live contact: by day 36 for the first missed installment, and 36 days after each
+    # later due date; shown for the first installment and those whose window is open.
+    for index, due_date in enumerate(installments):
+        deadline = due_date + timedelta(days=36)
+        if index == 0 or deadline >= today:
+            contacts = [*facts.contacts, *(d for k, d in facts.events
+                                           if k == EventKind.LIVE_CONTACT)]
+            clocks.append(_deadline(LIVE_CONTACT, deadline, due_date, facts, today, horizon,
+                                    f"installment due {due_date.isoformat()}",
+                                    extra_met=contacts))
+    # Written notice: by day 45, then 45 days after a later due date, at most once in any
+    # 180 days.
+    notices = sorted(d for k, d in facts.events
+                     if k == EventKind.WRITTEN_NOTICE_SENT and d >= d0)
+    clocks.append(_deadline(WRITTEN_NOTICE, d0 + timedelta(days=45), d0, facts, today,
+                            horizon, f"installment due {d0.isoformat()}"))
+    if notices:
+        last = notices[-1]
+        n = 1
+        while (later := add_months(d0, n)) + timedelta(days=45) < last + timedelta(days=180):
+            n += 1
+        if later <= today:  # only while that installment is due and still unpaid
+            clocks.append(_deadline(WRITTEN_NOTICE, later + timedelta(days=45), last
+                                    + timedelta(days=1), facts, today, horizon,
+                                    f"installment due {later.isoformat()}, 180 days after "
+                                    f"the notice of {last.isoformat()}"))
+    clocks.append(_deadline(SPOC, d0 + timedelta(days=45), d0, facts, today, horizon,
+                            f"installment due {d0.isoformat()}"))
+    return clocks
+
+
+def _days_before_sale(day: date, sale: date | None) -> int | None:
+    return None if sale is None else (sale - day).days
+
+
+def _application_clocks(facts: CaseFacts, today: date, calendar: BusinessCalendar,
+                        horizon: int) -> list[Clock]:
+    ev, sale = facts.events, facts.sale_date
+    clocks: list[Clock] = []
+    received = _latest(ev, (EventKind.APPLICATION_RECEIVED,))
+    if received is not None:
+        clock = _deadline(ACKNOWLEDGE, calendar.add_business_days(received, 5), received,
+                          facts, today, horizon, f"application received {received}")
+        before = _days_before_sale(received, sale)
+        if before is not None and before < 45:
+            clock = _not_applying(clock, f"received {before} days before the sale (< 45)")
+        clocks.append(clock)
+    complete = _latest(ev, (EventKind.APPLICATION_COMPLETE,))
+    complete_before = None if complete is None else _days_before_sale(complete, sale)
+    if complete is not None:
+        basis = f"application complete {complete}"
+        notice = _deadline(COMPLETE_NOTICE, calendar.add_business_days(complete, 5), complete,
+                           facts, today, horizon, basis)
+        decide = _deadline(DECIDE, complete + timedelta(days=30), complete, facts, today,
+                           horizon, basis)
+        if complete_before is not None and complete_before <= 37:
+            why = f"complete {complete_before} days before the sale (37 or fewer)"
+            notice, decide = _not_applying(notice, why), _not_applying(decide, why)
+        clocks += [notice, decide]
+    offer = _latest(ev, (EventKind.OFFER_SENT,))
+    if offer is not None:
+        short = complete_before is not None and 37 <= complete_before < 90
+        days = 7 if short else 14
+        clock = _deadline(ACCEPT_WINDOW, offer + timedelta(days=days), offer, facts, today,
+                          horizon, f"offer sent {offer} ({days}-day window)")
+        if complete_before is not None and complete_before < 37:
+            clock = _not_applying(clock, f"complete {complete_before} days before the sale "
+                                         "(< 37): no minimum window")
+        clocks.append(clock)
+    denied = _latest(ev, (EventKind.DENIED,))
+    if denied is not None:
+        clock = _deadline(APPEAL_WINDOW, denied + timedelta(days=14), denied, facts, today,
+                          horizon, f"denial sent {denied}")
+        if complete_before is not None and complete_before < 90:
+            clock = _not_applying(clock, f"complete {complete_before} days before the sale "
+                                         "(< 90): no appeal right")
+        clocks.append(clock)
+    appeal = _latest(ev, (EventKind.APPEAL_RECEIVED,))
+    if appeal is not None:
+        clocks.append(_deadline(DECIDE_APPEAL, appeal + timedelta(days=30), appeal, facts,
+                                today, horizon, f"appeal received {appeal}"))
+    return clocks
+
+
+def _not_applying(clock: Clock, why: str) -> Clock:
+    return Clock(clock.rule, clock.due_on, clock.state, False, why, clock.met_by, clock.basis,
+                 clock.notes)
+
+
+def _pending_application(facts: CaseFacts, complete: date, today: date) -> str:
+    """Why a complete application still protects the borrower, or "" when it no longer does
+    (offer accepted or rejected, or its window over; denial with the appeal window over and
+    no appeal pending)."""
+    ev = facts.events
+    decided = _first_on_or_after([d for k, d in ev if k in (EventKind.OFFER_SENT,
+                                                             EventKind.DENIED)], complete)
+    if decided is None:
+        return f"complete application of {complete} awaiting a decision"
+    offer = _latest(ev, (EventKind.OFFER_SENT,))
+    if offer is not None and offer >= complete:
+        answered = _first_on_or_after([d for k, d in ev if k in ACCEPT_WINDOW.met_by], offer)
+        if answered is None and today <= offer + timedelta(days=14):
+            return f"offer of {offer} within its acceptance window"
+        return ""
+    denied = _latest(ev, (EventKind.DENIED,))
+    if denied is not None:
+        appeal = _first_on_or_after([d for k, d in ev if k == EventKind.APPEAL_RECEIVED],
+                                    denied)
+        if appeal is not None:
+            if _first_on_or_after([d for k, d in ev if k == EventKind.APPEAL_DECIDED],
+                                  appeal) is None:
+                return f"appeal of {appeal} not yet decided"
+        elif today <= denied + timedelta(days=14):
+            return f"denial of {denied} within its appeal window"
+    return ""
+
+
+def _first_filing(facts: CaseFacts, d0: date, today: date) -> Clock:
+    allowed_from = d0 + timedelta(days=121)
+    basis = f"installment due {d0.isoformat()}"
+    complete = _latest(facts.events, (EventKind.APPLICATION_COMPLETE,))
+    pending = _pending_application(facts, complete, today) if complete else ""
+    if today < allowed_from:
+        return Clock(FIRST_FILING, allowed_from, ClockState.BARRED, basis=basis,
+                     notes=(f"not before {allowed_from.isoformat()} (day 121)",))
+    if pending:
+        return Clock(FIRST_FILING, allowed_from, ClockState.BARRED, basis=basis,
+                     notes=(f"barred while the {pending} (1024.41(f)(2))",))
+    return Clock(FIRST_FILING, allowed_from, ClockState.ALLOWED, basis=basis)
+
+
+def _no_sale(facts: CaseFacts, complete: date, today: date) -> Clock:
+    basis = f"application complete {complete}"
+    before = _days_before_sale(complete, facts.sale_date)
+    pending = _pending_application(facts, complete, today)
+    state = ClockState.BARRED if pending else ClockState.ALLOWED
+    clock = Clock(NO_SALE, facts.sale_date, state, basis=basis,
+                  notes=(f"barred while the {pending}",) if pending else ())
+    if before is not None and before <= 37:
+        return _not_applying(clock, f"complete {before} days before the sale (37 or fewer)")
+    return clock
+
+
+def next_deadline(clocks: Iterable[Clock]) -> Clock | None:
+    """The earliest binding clock still to be done (the case's regulatory next action)."""
+    open_ = [c for c in clocks if c.is_open and c.due_on is not None]
+    return min(open_, key=lambda c: (c.due_on, c.citation)) if open_ else None

@@ -1,0 +1,209 @@
+"""The regulatory clock: every row of DOMAIN.md section 4, its worked examples, the sale-date
+boundaries (37, 45, 90 days), weekend holidays and year ends."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from lossmit_tui.domain.calendar import BusinessCalendar
+from lossmit_tui.domain.regclock import (
+    CaseFacts,
+    Clock,
+    ClockState,
+    next_deadline,
+    regulatory_clocks,
+)
+
+CAL = BusinessCalendar()
+D = date
+
+
+def clocks(facts: CaseFacts, today: date, calendar: BusinessCalendar = CAL) -> list[Clock]:
+    return regulatory_clocks(facts, today, calendar)
+
+
+def one(found: list[Clock], citation: str) -> Clock:
+    matching = [c for c in found if c.citation == citation]
+    assert len(matching) == 1, [c.citation for c in found]
+    return matching[0]
+
+
+def test_worked_example_delinquency_clocks() -> None:
+    facts = CaseFacts(D(2026, 1, 1))
+    found = clocks(facts, D(2026, 1, 20))
+    assert one(found, "1024.39(a)").due_on == D(2026, 2, 6)
+    assert one(found, "1024.39(b)").due_on == D(2026, 2, 15)
+    assert one(found, "1024.40").due_on == D(2026, 2, 15)
+    filing = one(found, "1024.41(f)(1)")
+    assert (filing.due_on, filing.state) == (D(2026, 5, 2), ClockState.BARRED)
+    assert one(clocks(facts, D(2026, 5, 1)), "1024.41(f)(1)").state is ClockState.BARRED
+    assert one(clocks(facts, D(2026, 5, 2)), "1024.41(f)(1)").state is ClockState.ALLOWED
+
+
+def test_worked_example_acknowledgment_skips_christmas_the_weekend_and_new_year() -> None:
+    facts = CaseFacts(None, events=(("application_received", D(2025, 12, 24)),))
+    assert one(clocks(facts, D(2025, 12, 24)), "1024.41(b)(2)(i)(B)").due_on == D(2026, 1, 2)
+
+
+def test_states_pending_due_soon_met_missed_and_late() -> None:
+    received = ("application_received", D(2026, 3, 2))  # Monday; due Monday 9th
+    facts = CaseFacts(None, events=(received,))
+    ack = "1024.41(b)(2)(i)(B)"
+    assert one(clocks(facts, D(2026, 3, 2)), ack).state is ClockState.PENDING
+    assert one(clocks(facts, D(2026, 3, 4)), ack).state is ClockState.DUE_SOON
+    assert one(clocks(facts, D(2026, 3, 9)), ack).state is ClockState.DUE_SOON
+    assert one(clocks(facts, D(2026, 3, 10)), ack).state is ClockState.MISSED
+    met = CaseFacts(None, events=(received, ("acknowledgment_sent", D(2026, 3, 9))))
+    clock = one(clocks(met, D(2026, 3, 20)), ack)
+    assert clock.state is ClockState.MET
+    assert clock.met_by == "acknowledgment sent on 2026-03-09"
+    late = CaseFacts(None, events=(received, ("acknowledgment_sent", D(2026, 3, 11))))
+    clock = one(clocks(late, D(2026, 3, 20)), ack)
+    assert clock.state is ClockState.MISSED and clock.met_by.endswith("(late)")
+
+
+def test_live_contact_recurs_for_each_later_installment_until_contact() -> None:
+    facts = CaseFacts(D(2026, 1, 1), contacts=(D(2026, 1, 20),))
+    found = [c for c in clocks(facts, D(2026, 3, 5)) if c.citation == "1024.39(a)"]
+    by_basis = {c.basis: c for c in found}
+    first = by_basis["installment due 2026-01-01"]
+    assert first.state is ClockState.MET and "2026-01-20" in first.met_by
+    # Feb 1's window (to Mar 9) and Mar 1's (to Apr 6) are open; the Jan 20 talk was
+    # before those installments fell due, so it does not count for them.
+    assert by_basis["installment due 2026-02-01"].due_on == D(2026, 3, 9)
+    assert by_basis["installment due 2026-02-01"].state is ClockState.DUE_SOON
+    assert by_basis["installment due 2026-03-01"].due_on == D(2026, 4, 6)
+    talked = CaseFacts(D(2026, 1, 1), events=(("live_contact", D(2026, 3, 2)),))
+    later = [c for c in clocks(talked, D(2026, 3, 5)) if c.citation == "1024.39(a)"]
+    assert {c.basis: c.state for c in later}["installment due 2026-02-01"] is ClockState.MET
+
+
+def test_written_notice_again_after_180_days_only() -> None:
+    events = (("written_notice_sent", D(2026, 2, 10)),)
+    facts = CaseFacts(D(2026, 1, 1), events=events)
+    notices = [c for c in clocks(facts, D(2026, 9, 1)) if c.citation == "1024.39(b)"]
+    assert notices[0].state is ClockState.MET
+    # The next notice: 45 days after the first due date whose day 45 is 180 days or more
+    # after Feb 10 (Aug 9): Jul 1 + 45 = Aug 15.
+    assert notices[1].due_on == D(2026, 8, 15) and notices[1].state is ClockState.MISSED
+    early = [c for c in clocks(facts, D(2026, 6, 1)) if c.citation == "1024.39(b)"]
+    assert len(early) == 1  # July's installment is not due yet
+
+
+def test_spoc_is_met_by_its_event() -> None:
+    facts = CaseFacts(D(2026, 1, 1), events=(("spoc_assigned", D(2026, 1, 5)),))
+    assert one(clocks(facts, D(2026, 3, 1)), "1024.40").state is ClockState.MET
+    assert one(clocks(CaseFacts(D(2026, 1, 1)), D(2026, 3, 1)),
+               "1024.40").state is ClockState.MISSED
+
+
+@pytest.mark.parametrize(("days_before_sale", "applies"), [(None, True), (46, True),
+                                                           (45, True), (44, False)])
+def test_acknowledgment_needs_45_days_before_the_sale(days_before_sale: int | None,
+                                                      applies: bool) -> None:
+    received = D(2026, 3, 2)
+    sale = None if days_before_sale is None else received + timedelta(days=days_before_sale)
+    facts = CaseFacts(None, sale_date=sale, events=(("application_received", received),))
+    clock = one(clocks(facts, received), "1024.41(b)(2)(i)(B)")
+    assert clock.applies is applies
+    assert applies or "44 days before the sale" in clock.why_not
+
+
+@pytest.mark.parametrize(("days_before_sale", "applies"), [(None, True), (38, True),
+                                                           (37, False)])
+def test_complete_application_clocks_need_more_than_37_days(days_before_sale: int | None,
+                                                            applies: bool) -> None:
+    complete = D(2026, 3, 2)
+    sale = None if days_before_sale is None else complete + timedelta(days=days_before_sale)
+    facts = CaseFacts(None, sale_date=sale, events=(("application_complete", complete),))
+    found = clocks(facts, complete)
+    notice, decide = one(found, "1024.41(c)(3)"), one(found, "1024.41(c)(1)")
+    assert (notice.due_on, decide.due_on) == (D(2026, 3, 9), D(2026, 4, 1))
+    assert notice.applies is applies and decide.applies is applies
+    assert one(found, "1024.41(g)").applies is applies
+
+
+@pytest.mark.parametrize(("days_before_sale", "window", "applies"), [
+    (None, 14, True), (90, 14, True), (89, 7, True), (37, 7, True), (36, 14, False)])
+def test_offer_acceptance_window_by_days_before_the_sale(
+        days_before_sale: int | None, window: int, applies: bool) -> None:
+    complete, offer = D(2026, 3, 2), D(2026, 3, 20)
+    sale = None if days_before_sale is None else complete + timedelta(days=days_before_sale)
+    facts = CaseFacts(None, sale_date=sale, events=(("application_complete", complete),
+                                                    ("offer_sent", offer)))
+    clock = one(clocks(facts, offer), "1024.41(e)")
+    assert clock.due_on == offer + timedelta(days=window) and clock.applies is applies
+    assert one(clocks(facts, offer), "1024.41(c)(1)").state is ClockState.MET
+
+
+@pytest.mark.parametrize(("days_before_sale", "applies"), [(None, True), (90, True),
+                                                           (89, False)])
+def test_appeal_right_needs_completion_90_days_before_the_sale(
+        days_before_sale: int | None, applies: bool) -> None:
+    complete, denied = D(2026, 3, 2), D(2026, 3, 25)
+    sale = None if days_before_sale is None else complete + timedelta(days=days_before_sale)
+    facts = CaseFacts(None, sale_date=sale, events=(("application_complete", complete),
+                                                    ("denied", denied)))
+    clock = one(clocks(facts, denied), "1024.41(h)")
+    assert clock.due_on == D(2026, 4, 8) and clock.applies is applies
+
+
+def test_an_appeal_is_decided_within_30_days() -> None:
+    events = (("application_complete", D(2026, 3, 2)), ("denied", D(2026, 3, 25)),
+              ("appeal_received", D(2026, 4, 1)))
+    found = clocks(CaseFacts(None, events=events), D(2026, 4, 2))
+    assert one(found, "1024.41(h)").state is ClockState.MET
+    assert one(found, "1024.41(h)(4)").due_on == D(2026, 5, 1)
+    decided = clocks(CaseFacts(None, events=(*events, ("appeal_decided", D(2026, 4, 20)))),
+                     D(2026, 4, 21))
+    assert one(decided, "1024.41(h)(4)").state is ClockState.MET
+
+
+def test_a_complete_application_bars_filing_and_sale_until_decided() -> None:
+    d0 = D(2025, 10, 1)
+    complete = D(2026, 3, 2)
+    facts = CaseFacts(d0, sale_date=D(2026, 6, 30),
+                      events=(("application_complete", complete),))
+    found = clocks(facts, D(2026, 3, 10))
+    filing, sale = one(found, "1024.41(f)(1)"), one(found, "1024.41(g)")
+    assert filing.state is ClockState.BARRED and "awaiting a decision" in filing.notes[0]
+    assert sale.state is ClockState.BARRED
+    offered = CaseFacts(d0, sale_date=D(2026, 6, 30),
+                        events=(("application_complete", complete),
+                                ("offer_sent", D(2026, 3, 20))))
+    assert one(clocks(offered, D(2026, 3, 25)), "1024.41(g)").state is ClockState.BARRED
+    assert one(clocks(offered, D(2026, 4, 4)), "1024.41(g)").state is ClockState.ALLOWED
+    assert one(clocks(offered, D(2026, 4, 4)), "1024.41(f)(1)").state is ClockState.ALLOWED
+
+
+def test_not_a_principal_residence_is_informational() -> None:
+    facts = CaseFacts(D(2026, 1, 1), principal_residence=False)
+    found = clocks(facts, D(2026, 1, 20))
+    assert found and all(not c.applies and "principal residence" in c.why_not for c in found)
+    assert next_deadline(found) is None
+
+
+def test_the_next_deadline_is_the_earliest_open_binding_one() -> None:
+    facts = CaseFacts(D(2026, 1, 1), events=(("application_received", D(2026, 1, 12)),))
+    found = clocks(facts, D(2026, 1, 13))
+    first = next_deadline(found)
+    assert first is not None and first.citation == "1024.41(b)(2)(i)(B)"
+    assert first.due_on == D(2026, 1, 20)  # MLK day (Jan 19) is skipped
+
+
+def test_weekend_holidays_follow_the_observed_day_policy() -> None:
+    # July 4, 2026 is a Saturday, observed Friday July 3.
+    received = D(2026, 6, 29)  # Monday
+    facts = CaseFacts(None, events=(("application_received", received),))
+    ack = "1024.41(b)(2)(i)(B)"
+    assert one(clocks(facts, received), ack).due_on == D(2026, 7, 6)  # Friday counts
+    strict = BusinessCalendar(exclude_observed=True)
+    assert one(clocks(facts, received, strict), ack).due_on == D(2026, 7, 7)
+
+
+def test_year_end_calendar_days_and_business_days() -> None:
+    facts = CaseFacts(D(2026, 12, 1), events=(("application_complete", D(2026, 12, 28)),))
+    found = clocks(facts, D(2026, 12, 28))
+    assert one(found, "1024.41(c)(3)").due_on == D(2027, 1, 5)  # skips Jan 1
+    assert one(found, "1024.41(c)(1)").due_on == D(2027, 1, 27)
+    assert one(found, "1024.39(a)").due_on == D(2027, 1, 6)
