@@ -89,6 +89,7 @@ class Case(SQLModel, table=True):
     urgency_on: date | None = None
     reg_due_on: date | None = None  # the earliest open regulatory deadline
     missing_docs: int = Field(default=0)  # documents requested and not yet received
+    clock_check_on: date | None = None  # when the regulatory clocks next change by time alone
     version: int = Field(default=1, sa_column=case_version_col)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -222,7 +223,8 @@ sa.Index("ix_cases_act_assignee", Case.assignee_id, _NO_ACTION, Case.next_action
 for _name, _column in (("ix_cases_open_sale", Case.fc_sale_date),
                        ("ix_cases_open_reg_due", Case.reg_due_on),
                        ("ix_cases_open_promise", Case.promise_due_on),
-                       ("ix_cases_open_urgency_on", Case.urgency_on)):
+                       ("ix_cases_open_urgency_on", Case.urgency_on),
+                       ("ix_cases_open_clock_check", Case.clock_check_on)):
     sa.Index(_name, _column, sqlite_where=_OPEN, postgresql_where=_OPEN)
 sa.Index("ix_cases_open_last_contact", sa.text("(last_contact_at IS NOT NULL)"),
          Case.last_contact_at, Case.loan_number, sqlite_where=_OPEN, postgresql_where=_OPEN)

@@ -218,6 +218,8 @@ def demo(
 
     from db.engine import session_scope
     from db.models import Case, User
+    from lossmit_tui.domain.calendar import BusinessCalendar
+    from lossmit_tui.services.clock import refresh_clocks
     from lossmit_tui.services.seed import seed
 
     root: Globals = ctx.find_root().obj or Globals()
@@ -243,6 +245,10 @@ def demo(
         else:
             _err(f"Creating a demo database with {cases} synthetic cases at {url} ...")
             seed(engine, cases, seed_value, rt.today, actor_name="demo")
+            # The demo shows every case's regulatory deadlines as the clock computes them.
+            refresh_clocks(engine, rt.today, rt.settings.urgency_weights, "demo",
+                           BusinessCalendar(rt.settings.exclude_observed_holidays),
+                           every_case=True)
     with session_scope(engine) as session:
         first = session.connection().execute(
             sa.select(User.__table__.c.username).where(User.__table__.c.role == "specialist")
@@ -377,10 +383,13 @@ def refresh(
     user: UserOpt = None,
     today: TodayOpt = None,
 ) -> None:
-    """Recompute every open case's urgency for today and raise a task for every promise to
-    pay that was missed (run it nightly on a large caseload; the app does it at start)."""
+    """Recompute every open case's urgency for today, raise a task for every promise to pay
+    that was missed, and start the regulatory clocks that time alone has started (run it
+    nightly on a large caseload; the app does it at start)."""
     import time
 
+    from lossmit_tui.domain.calendar import BusinessCalendar
+    from lossmit_tui.services.clock import refresh_clocks
     from lossmit_tui.services.promises import raise_missed_promises
     from lossmit_tui.services.urgency import refresh_stale
 
@@ -390,9 +399,13 @@ def refresh(
         count = refresh_stale(rt.engine, rt.today, rt.settings.urgency_weights, rt.username)
         missed = raise_missed_promises(rt.engine, rt.today, rt.settings.urgency_weights,
                                        rt.username)
-    typer.echo(f"Recomputed the urgency of {count} case(s) for {rt.today.isoformat()} and "
-               f"raised {missed} task(s) for missed promises to pay in "
-               f"{time.perf_counter() - started:.1f}s.")
+        clocks = refresh_clocks(rt.engine, rt.today, rt.settings.urgency_weights, rt.username,
+                                BusinessCalendar(rt.settings.exclude_observed_holidays))
+    typer.echo(f"Recomputed the urgency of {count} case(s) for {rt.today.isoformat()}, "
+               f"raised {missed} task(s) for missed promises to pay, and brought the "
+               f"regulatory clocks of {len(clocks.changed)} case(s) up to date "
+               f"({clocks.added} deadline(s) added, {clocks.met} met, {clocks.moved} moved, "
+               f"{clocks.cancelled} cancelled) in {time.perf_counter() - started:.1f}s.")
 
 
 @app.command()

@@ -321,7 +321,8 @@ class CallEditor(Screen[bool]):
         try:
             with session_scope(app.engine, write=True) as session:  # type: ignore[attr-defined]
                 log_call(session, app.username, self.case_id, call,  # type: ignore[attr-defined]
-                         app.clock(), self.today, app.settings.urgency_weights)  # type: ignore[attr-defined]
+                         app.clock(), self.today, app.settings.urgency_weights,  # type: ignore[attr-defined]
+                         BusinessCalendar(app.settings.exclude_observed_holidays))  # type: ignore[attr-defined]
         except ServiceError as exc:
             self.post_message(self.Saved(str(exc)))
             return

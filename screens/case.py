@@ -41,10 +41,13 @@ from db.queries import (
     recent_calls,
 )
 from lossmit_tui.contact_now import case_contact_check, local_times_text
+from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.delinquency import bucket, days_delinquent
 from lossmit_tui.domain.documents import age_state
+from lossmit_tui.domain.regclock import Clock, ClockState
 from lossmit_tui.domain.values import display_money, display_phone, milli_to_rate
 from lossmit_tui.queue_rows import relative_day
+from lossmit_tui.services.clock import case_clocks
 from lossmit_tui.services.documents import decide_document
 from lossmit_tui.services.errors import ServiceError
 from screens.forms import (
@@ -94,6 +97,36 @@ def _section(title: str, pairs: list[tuple[str, Any]]) -> Static:
 def _cell(value: Any) -> Text:
     """A DataTable cell: plain text, never markup."""
     return Text(_text(value))
+
+
+_STATE_STYLE = {
+    ClockState.MISSED: "$error bold", ClockState.DUE_SOON: "$warning bold",
+    ClockState.PENDING: "$text", ClockState.MET: "$success", ClockState.BARRED: "$warning",
+    ClockState.ALLOWED: "$text-muted",
+}
+
+
+def _clock_section(clocks: list[Clock], today: date) -> Static:
+    """The regulatory clock: each rule, its date, its state and why (DOMAIN.md section 4)."""
+    parts: list[Content | tuple[str, str] | str] = [("Regulatory clock", "$primary bold")]
+    if not clocks:
+        parts += ["\n", ("No clock is running (not delinquent, no application).",
+                         "$text-muted")]
+    for clock in clocks:
+        when = clock.due_on.isoformat() if clock.due_on else "—"
+        state = clock.state.value.replace("_", " ")
+        if clock.due_on and clock.state in (ClockState.PENDING, ClockState.DUE_SOON,
+                                            ClockState.MISSED) and not clock.met_by:
+            state += f" ({relative_day(clock.due_on, today)})"
+        parts += ["\n", (f"{clock.citation:<20}", "$text-muted"), f"{when}  ",
+                  (state, _STATE_STYLE[clock.state] if clock.applies else "$text-muted"),
+                  f"  {clock.rule.title}"]
+        detail = [clock.basis] + ([clock.met_by] if clock.met_by else []) + list(clock.notes)
+        if not clock.applies:
+            detail.append(f"does not apply: {clock.why_not}")
+        parts += ["\n", (f"{'':<20}" + " · ".join(d for d in detail if d), "$text-muted")]
+    static = Static(Content.assemble(*parts), classes="case-section", id="case-clocks")
+    return static
 
 
 class TasksTable(DataTable[Text]):
@@ -152,6 +185,7 @@ class CaseScreen(Screen[None]):
         audit: list[AuditRow]
         documents: list[DocRow]
         financials: list[FinancialsRow]
+        clocks: list[Clock]
 
     def __init__(self, case_id: int) -> None:
         super().__init__()
@@ -324,7 +358,7 @@ class CaseScreen(Screen[None]):
         with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
             case = case_detail(session, self.case_id)
             if case is None:
-                self.post_message(self.Loaded(None, [], [], [], [], [], []))
+                self.post_message(self.Loaded(None, [], [], [], [], [], [], []))
                 return
             self.post_message(self.Loaded(
                 case, case_tasks(session, self.case_id),
@@ -332,7 +366,10 @@ class CaseScreen(Screen[None]):
                 case_timeline(session, self.case_id),
                 case_audit(session, self.case_id, str(case["loan_number"])),
                 case_documents(session, self.case_id),
-                case_financials(session, self.case_id)))
+                case_financials(session, self.case_id),
+                case_clocks(session, self.case_id, self.app.today,  # type: ignore[attr-defined]
+                            BusinessCalendar(
+                                self.app.settings.exclude_observed_holidays))))  # type: ignore[attr-defined]
 
     def _contact_line(self, case: dict[str, Any], calls: list[tuple[datetime, str]]
                       ) -> Content:
@@ -385,7 +422,7 @@ class CaseScreen(Screen[None]):
              else "not bold"),
             "\n", self._contact_line(case, message.calls),
         ))
-        await self._show_summary(case, message.tasks, today, flags)
+        await self._show_summary(case, message.tasks, today, flags, message.clocks)
         await self._show_timeline(message.timeline)
         self._show_tasks(message.tasks, today)
         self._show_documents(message.documents, today)
@@ -393,7 +430,7 @@ class CaseScreen(Screen[None]):
         await self._show_audit(message.audit)
 
     async def _show_summary(self, case: dict[str, Any], tasks: list[TaskRow], today: date,
-                            flags: list[str]) -> None:
+                            flags: list[str], clocks: list[Clock]) -> None:
         rate = case["note_rate_milli"]
         upcoming = [t for t in tasks if t.status == "open"][:3]
         sections = [
@@ -443,6 +480,7 @@ class CaseScreen(Screen[None]):
                 for t in upcoming
             ] or [("", "Nothing open: add a follow-up with t")]),
         ]
+        sections.append(_clock_section(clocks, today))
         grid = self.query_one("#case-grid", Grid)
         await grid.remove_children()
         await grid.mount_all(sections)

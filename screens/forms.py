@@ -264,7 +264,7 @@ class EditDetails(ServiceForm):
     def collect(self) -> Callable[[Session], object] | list[str]:
         values, version = self.values(), self.version
         return lambda session: update_case(session, self.username, self.case_id, version,
-                                           values, self.today, self.weights)
+                                           values, self.today, self.weights, self.calendar)
 
     @on(ServiceForm.Saved)
     def _conflict(self, message: ServiceForm.Saved) -> None:

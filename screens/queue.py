@@ -35,10 +35,12 @@ from db.queries import (
     user_context,
 )
 from lossmit_tui.config import ViewSpec
+from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.delinquency import Bucket
 from lossmit_tui.domain.enums import Investor, Stage
 from lossmit_tui.domain.urgency import terms
 from lossmit_tui.queue_rows import urgency_input
+from lossmit_tui.services.clock import refresh_clocks
 from lossmit_tui.services.promises import raise_missed_promises
 from lossmit_tui.services.urgency import refresh_stale
 from lossmit_tui.services.users import require_user
@@ -482,8 +484,9 @@ class QueueScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="queue-urgency", exit_on_error=False)
     def refresh_urgency(self) -> None:
-        """Bring stored urgency up to today: this view's cases first, then everyone's.
-        The change is noticed by `poll`, and the queue re-reads in place."""
+        """Bring stored urgency up to today (this view's cases first, then everyone's),
+        raise tasks for missed promises, and run the user's regulatory clocks. The change is
+        noticed by `poll`, and the queue re-reads in place."""
         app = self.app
         first = self.queue_filter if self.view is not None else None
         if first is not None and first != QueueFilter():
@@ -493,6 +496,11 @@ class QueueScreen(Screen[None]):
                       app.username)  # type: ignore[attr-defined]
         raise_missed_promises(app.engine, self.today,  # type: ignore[attr-defined]
                               app.settings.urgency_weights, app.username)  # type: ignore[attr-defined]
+        # The user's own cases' clocks; the whole book's is `lossmit refresh` (nightly).
+        refresh_clocks(app.engine, self.today, app.settings.urgency_weights,  # type: ignore[attr-defined]
+                       app.username,  # type: ignore[attr-defined]
+                       BusinessCalendar(app.settings.exclude_observed_holidays),  # type: ignore[attr-defined]
+                       assignees=(self.user_id,))
 
     # --- actions -------------------------------------------------------------------------
 

@@ -72,18 +72,29 @@ def team(engine: Engine) -> Engine:
     return engine
 
 
-@pytest.fixture
-def one_case(team: Engine, tmp_path: Path) -> tuple[Engine, int]:
-    """The team's store with one case (loan A1, Ann Lee), assigned to sam."""
+def _import_one(engine: Engine, tmp_path: Path, next_due: str) -> tuple[Engine, int]:
     from db.models import Case
     from lossmit_tui.services.importer import import_extract
 
     path = tmp_path / "one.csv"
     path.write_text("loan_number,borrower_name,investor,upb,next_due_date,property_state,"
-                    "assignee\nA1,Ann Lee,FNMA,1000,2026-09-01,TX,sam\n")
-    assert import_extract(team, path, "lee", TODAY).ok
-    with team.connect() as conn:
-        return team, conn.execute(sa.select(Case.__table__.c.id)).scalar_one()
+                    f"assignee\nA1,Ann Lee,FNMA,1000,{next_due},TX,sam\n")
+    assert import_extract(engine, path, "lee", TODAY).ok
+    with engine.connect() as conn:
+        return engine, conn.execute(sa.select(Case.__table__.c.id)).scalar_one()
+
+
+@pytest.fixture
+def one_case(team: Engine, tmp_path: Path) -> tuple[Engine, int]:
+    """The team's store with one case (loan A1, Ann Lee), assigned to sam, delinquent since
+    2026-09-01 (so its regulatory clocks run)."""
+    return _import_one(team, tmp_path, "2026-09-01")
+
+
+@pytest.fixture
+def current_case(team: Engine, tmp_path: Path) -> tuple[Engine, int]:
+    """Loan A1 as in `one_case`, but paid up (next due 2026-12-01): no clocks, no tasks."""
+    return _import_one(team, tmp_path, "2026-12-01")
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -242,9 +243,15 @@ def test_views_come_from_the_config_file(seeded: str, tmp_path: Path, monkeypatc
 def test_refresh_recomputes_for_the_day(seeded: str) -> None:
     first = run("refresh", "--db", seeded, "--today", "2026-11-30")
     assert first.exit_code == 0 and "Recomputed the urgency of" in first.stdout
-    assert "of 0 case(s)" not in first.stdout
+    assert "urgency of 0 case(s)" not in first.stdout
     again = run("refresh", "--db", seeded, "--today", "2026-11-30")
-    assert "of 0 case(s)" in again.stdout
+    assert "urgency of 0 case(s)" in again.stdout
+    assert "regulatory clocks of 0 case(s)" in again.stdout
+    # December's installments fall due on the 1st: new live-contact windows open.
+    december = run("refresh", "--db", seeded, "--today", "2026-12-01")
+    added = re.search(r"regulatory clocks of (\d+) case\(s\) up to date \((\d+) deadline",
+                      december.stdout)
+    assert added and int(added.group(1)) > 0 and int(added.group(2)) > 0, december.stdout
 
 
 @pytest.mark.parametrize(("content", "fragment"), [

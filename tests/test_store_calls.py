@@ -37,8 +37,8 @@ def counts(engine: Engine) -> tuple[int, ...]:
                      for t in (CallNote.__table__, Task.__table__, AuditEvent.__table__))
 
 
-def test_a_right_party_call_with_a_promise_and_a_follow_up(one_case) -> None:
-    engine, case_id = one_case
+def test_a_right_party_call_with_a_promise_and_a_follow_up(current_case) -> None:
+    engine, case_id = current_case
     with session_scope(engine, write=True) as session:
         save_draft(session, "sam", case_id, {"result": "right_party_contact"}, "Borrower will")
     follow = NewTask("callback", "Confirm the payment", TODAY + timedelta(days=6))
@@ -69,8 +69,8 @@ def test_a_right_party_call_with_a_promise_and_a_follow_up(one_case) -> None:
      "only come from a right-party contact"),
     (NewCall("outbound", "none", "no_answer", (), 100), "not an outcome"),
 ])
-def test_bad_calls_are_refused_whole(one_case, call: NewCall, message: str) -> None:
-    engine, case_id = one_case
+def test_bad_calls_are_refused_whole(current_case, call: NewCall, message: str) -> None:
+    engine, case_id = current_case
     before = counts(engine)
     assert any(message in p for p in validate_call(call, TODAY))
     with pytest.raises(InvalidInput, match=message):
@@ -79,8 +79,8 @@ def test_bad_calls_are_refused_whole(one_case, call: NewCall, message: str) -> N
 
 
 @pytest.mark.parametrize("flag", ["cease_communication", "attorney_represented"])
-def test_flagged_cases_refuse_direct_outbound_calls(one_case, flag: str) -> None:
-    engine, case_id = one_case
+def test_flagged_cases_refuse_direct_outbound_calls(current_case, flag: str) -> None:
+    engine, case_id = current_case
     with engine.begin() as conn:
         conn.execute(Case.__table__.update().values(**{flag: True}))
     with pytest.raises(InvalidInput, match="attorney"):
@@ -90,8 +90,8 @@ def test_flagged_cases_refuse_direct_outbound_calls(one_case, flag: str) -> None
     assert counts(engine)[0] == 2
 
 
-def test_a_failure_mid_save_leaves_nothing(one_case) -> None:
-    engine, case_id = one_case
+def test_a_failure_mid_save_leaves_nothing(current_case) -> None:
+    engine, case_id = current_case
     before = counts(engine)
     bad_follow = NewTask("callback", "", TODAY)  # refused by the task service, after the note
     with pytest.raises(InvalidInput, match="needs a title"):
@@ -101,8 +101,8 @@ def test_a_failure_mid_save_leaves_nothing(one_case) -> None:
         assert conn.execute(sa.select(Case.__table__.c.last_contact_at)).scalar() is None
 
 
-def test_an_amendment_points_at_its_note_and_keeps_it(one_case) -> None:
-    engine, case_id = one_case
+def test_an_amendment_points_at_its_note_and_keeps_it(current_case) -> None:
+    engine, case_id = current_case
     log(engine, case_id, NewCall("outbound", "none", "no_answer", body="No answer."))
     with engine.connect() as conn:
         first = conn.execute(sa.select(CallNote.__table__)).one()
@@ -117,8 +117,8 @@ def test_an_amendment_points_at_its_note_and_keeps_it(one_case) -> None:
         log(engine, case_id, NewCall("outbound", "none", "no_answer", amends_id=999))
 
 
-def test_drafts_are_per_user_and_case(one_case) -> None:
-    engine, case_id = one_case
+def test_drafts_are_per_user_and_case(current_case) -> None:
+    engine, case_id = current_case
     with session_scope(engine, write=True) as session:
         save_draft(session, "sam", case_id, {"party": "borrower"}, "first words")
         save_draft(session, "sam", case_id, {"party": "borrower"}, "first words, more")

@@ -12,6 +12,7 @@ from db.models import AuditEvent, Case, CaseEvent, Document, Task
 from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
 from lossmit_tui.services.calls import NewCall, log_call
 from lossmit_tui.services.cases import NewEvent, record_event, update_case
+from lossmit_tui.services.clock import refresh_clocks
 from lossmit_tui.services.documents import decide_document, receive_document, request_document
 from lossmit_tui.services.errors import Conflict, InvalidInput
 from lossmit_tui.services.promises import raise_missed_promises
@@ -40,10 +41,13 @@ def case_row(engine: Engine) -> sa.Row:  # type: ignore[type-arg]
         return conn.execute(sa.select(cases_t)).one()
 
 
-def open_deadlines(engine: Engine) -> dict[str, date]:
+def open_deadlines(engine: Engine, prefix: str = "1024.41") -> dict[str, date]:
+    """Open regulatory deadlines (by default those of the application rules; the loan is
+    delinquent, so its live-contact, notice and SPOC clocks run too)."""
     with engine.connect() as conn:
         return {r.source: r.due_on for r in conn.execute(sa.select(tasks_t).where(
-            tasks_t.c.status == "open", tasks_t.c.kind == "regulatory_deadline"))}
+            tasks_t.c.status == "open", tasks_t.c.kind == "regulatory_deadline"))
+            if r.source.startswith(prefix)}
 
 
 def counts(engine: Engine) -> tuple[int, ...]:
@@ -58,8 +62,8 @@ def test_an_application_moves_the_stage_and_starts_and_meets_its_deadlines(one_c
     event(engine, case_id, "application_received", received, reason="found in the mailroom")
     assert case_row(engine).stage == "application"
     assert open_deadlines(engine) == {"1024.41(b)(2)(i)(B)": date(2026, 12, 2)}
-    assert case_row(engine).reg_due_on == date(2026, 12, 2)
-    assert case_row(engine).next_action_on == date(2026, 12, 2)
+    # The loan is delinquent since Sep 1: its missed day-36 and day-45 clocks come first.
+    assert case_row(engine).reg_due_on == date(2026, 10, 7)
 
     event(engine, case_id, "acknowledgment_sent")
     event(engine, case_id, "application_complete")
@@ -76,6 +80,7 @@ def test_an_application_moves_the_stage_and_starts_and_meets_its_deadlines(one_c
         met = conn.execute(sa.select(sa.func.count()).select_from(audit_t).where(
             audit_t.c.entity == "task", audit_t.c.action == "complete")).scalar()
     assert met == 4
+    assert case_row(engine).stage == "offer"
 
 
 def test_a_late_application_close_to_a_sale_gets_no_acknowledgment_clock(one_case) -> None:
@@ -136,19 +141,66 @@ def test_a_stage_change_can_close_and_reopen_a_case(one_case) -> None:
     assert events == [{"stage": "cured"}, {"stage": "outreach"}]
 
 
+def test_importing_a_delinquent_loan_starts_its_clocks(one_case) -> None:
+    engine, _ = one_case  # next due 2026-09-01, imported 2026-11-29
+    with engine.connect() as conn:
+        tasks = conn.execute(sa.select(tasks_t.c.source, tasks_t.c.due_on, tasks_t.c.title)
+                             .order_by(tasks_t.c.due_on, tasks_t.c.source)).all()
+    # One task per rule: the earliest open window (the Nov 1 window, open to Dec 7, is met
+    # by the same conversation that meets the missed Sep 1 one).
+    assert [(t.source, t.due_on) for t in tasks] == [
+        ("1024.39(a)", date(2026, 10, 7)), ("1024.39(b)", date(2026, 10, 16)),
+        ("1024.40", date(2026, 10, 16))]
+    assert tasks[0].title == "Live contact (day 36) · installment due 2026-09-01"
+    assert case_row(engine).next_action_on == date(2026, 10, 7)
+    assert case_row(engine).clock_check_on == date(2026, 12, 1)
+
+
 def test_a_right_party_call_meets_the_live_contact_clock(one_case) -> None:
     engine, case_id = one_case
     with session_scope(engine, write=True) as session:
-        session.add(Task(case_id=case_id, kind="regulatory_deadline", title="Live contact",
-                         due_on=TODAY, source="1024.39(a)"))
-    with session_scope(engine, write=True) as session:
         log_call(session, "sam", case_id, NewCall("outbound", "none", "no_answer"),
                  datetime(2026, 11, 29, 16, tzinfo=UTC), TODAY, W)
-    assert "1024.39(a)" in open_deadlines(engine)
+    assert "1024.39(a)" in open_deadlines(engine, "1024.39(a)")
     with session_scope(engine, write=True) as session:
         log_call(session, "sam", case_id, NewCall("inbound", "borrower", "right_party_contact"),
                  datetime(2026, 11, 29, 17, tzinfo=UTC), TODAY, W)
-    assert open_deadlines(engine) == {}
+    assert open_deadlines(engine, "1024.39(a)") == {}
+    with engine.connect() as conn:
+        notes = conn.execute(sa.select(tasks_t.c.due_on, tasks_t.c.completion_note).where(
+            tasks_t.c.source == "1024.39(a)").order_by(tasks_t.c.due_on)).all()
+    assert [n.completion_note for n in notes] == ["Met: live contact on 2026-11-29 (late)"]
+
+
+def test_the_daily_pass_starts_the_clocks_of_a_new_installment(one_case) -> None:
+    engine, case_id = one_case
+    with session_scope(engine, write=True) as session:  # the Nov 1 window is met
+        log_call(session, "sam", case_id, NewCall("inbound", "borrower", "right_party_contact"),
+                 datetime(2026, 11, 29, 17, tzinfo=UTC), TODAY, W)
+    assert open_deadlines(engine, "1024.39(a)") == {}
+    assert refresh_clocks(engine, TODAY, W, "sam").added == 0  # nothing new before Dec 1
+    december = date(2026, 12, 1)
+    result = refresh_clocks(engine, december, W, "sam")
+    assert result.added == 1 and result.changed == {case_id}
+    assert open_deadlines(engine, "1024.39(a)") == {"1024.39(a)": date(2027, 1, 6)}
+    assert case_row(engine).clock_check_on == date(2027, 1, 1)
+    assert refresh_clocks(engine, december, W, "sam").added == 0  # each case once a day
+    with engine.connect() as conn:
+        passes = conn.execute(sa.select(audit_t.c.after).where(
+            audit_t.c.entity == "clock")).scalars().all()
+    assert passes[-1]["cases"] == 1 and passes[-1]["added"] == 1
+
+
+def test_a_loan_that_is_not_a_principal_residence_has_informational_clocks(one_case) -> None:
+    engine, case_id = one_case
+    with session_scope(engine, write=True) as session:
+        update_case(session, "sam", case_id, case_row(engine).version,
+                    {"occupancy": "investment"}, TODAY, W)
+    assert open_deadlines(engine, "1024") == {}
+    with engine.connect() as conn:
+        why = conn.execute(sa.select(tasks_t.c.completion_note).where(
+            tasks_t.c.status == "cancelled")).scalars().all()
+    assert len(why) == 3 and all("not a principal residence" in w for w in why)
 
 
 def test_an_edit_saves_with_its_audit_row_and_a_stale_one_says_who_and_when(one_case) -> None:
@@ -236,8 +288,8 @@ def test_document_dates_are_checked(one_case) -> None:
         request_document(session, "sam", case_id, "selfie", TODAY, W)
 
 
-def test_task_complete_snooze_and_reassign(one_case) -> None:
-    engine, case_id = one_case
+def test_task_complete_snooze_and_reassign(current_case) -> None:
+    engine, case_id = current_case
     with session_scope(engine, write=True) as session:
         first = add_task(session, "sam", case_id, NewTask("callback", "Call", TODAY), TODAY, W).id
         second = add_task(session, "sam", case_id,
@@ -282,8 +334,8 @@ def test_a_regulatory_deadline_is_met_by_its_event_only(one_case) -> None:
         complete_task(session, "sam", deadline, "", TODAY, W)
 
 
-def test_a_missed_promise_raises_one_task_until_paid(one_case) -> None:
-    engine, case_id = one_case
+def test_a_missed_promise_raises_one_task_until_paid(current_case) -> None:
+    engine, case_id = current_case
     with engine.begin() as conn:
         conn.execute(cases_t.update().values(promise_amount_cents=120_000,
                                              promise_due_on=TODAY - timedelta(days=2)))

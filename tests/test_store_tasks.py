@@ -23,8 +23,8 @@ def add(engine: Engine, case_id: int, new: NewTask) -> None:
         add_task(session, "ana", case_id, new, TODAY, DEFAULT_WEIGHTS)
 
 
-def test_adding_tasks_moves_the_next_action_and_audits(one_case) -> None:
-    engine, case_id = one_case
+def test_adding_tasks_moves_the_next_action_and_audits(current_case) -> None:
+    engine, case_id = current_case
     before = case_row(engine, case_id)
     assert before.next_action_on is None
     add(engine, case_id, NewTask("callback", "Call back", TODAY + timedelta(days=3)))
@@ -48,9 +48,9 @@ def test_adding_tasks_moves_the_next_action_and_audits(one_case) -> None:
     (NewTask("callback", "  ", TODAY), "needs a title"),
     (NewTask("callback", "x", TODAY - timedelta(days=1)), "is in the past"),
 ])
-def test_bad_tasks_are_refused_and_nothing_is_written(one_case, new: NewTask,
+def test_bad_tasks_are_refused_and_nothing_is_written(current_case, new: NewTask,
                                                       message: str) -> None:
-    engine, case_id = one_case
+    engine, case_id = current_case
     before = case_row(engine, case_id)
     with pytest.raises(InvalidInput, match=message):
         add(engine, case_id, new)
@@ -59,7 +59,7 @@ def test_bad_tasks_are_refused_and_nothing_is_written(one_case, new: NewTask,
         assert conn.execute(sa.select(sa.func.count()).select_from(Task.__table__)).scalar() == 0
 
 
-def test_a_missing_case_is_reported(one_case) -> None:
-    engine, _ = one_case
+def test_a_missing_case_is_reported(current_case) -> None:
+    engine, _ = current_case
     with pytest.raises(NotFound):
         add(engine, 999, NewTask("callback", "x", TODAY))

@@ -33,7 +33,8 @@ NOON = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)  # 12:00 in Texas (Central)
 
 @pytest.fixture
 def store(tmp_path: Path) -> tuple[Engine, int]:
-    """One case (A1, assigned to sam) with a callback task, and a colleague (ana)."""
+    """One paid-up case (A1, assigned to sam: no regulatory clocks running yet), and a
+    colleague (ana)."""
     engine = make_engine(str(tmp_path / "case.db"))
     ensure_current(engine)
     with session_scope(engine, write=True) as session:
@@ -43,7 +44,7 @@ def store(tmp_path: Path) -> tuple[Engine, int]:
     path = tmp_path / "one.csv"
     path.write_text("loan_number,borrower_name,investor,upb,next_due_date,property_state,"
                     "property_zip,phone,assignee\n"
-                    "A1,Ann Lee,FNMA,1000,2026-09-01,TX,75201,2145550100,sam\n")
+                    "A1,Ann Lee,FNMA,1000,2026-12-01,TX,75201,2145550100,sam\n")
     assert import_extract(engine, path, "lee", TODAY).ok
     with engine.connect() as conn:
         case_id = conn.execute(sa.text("SELECT id FROM cases")).scalar_one()

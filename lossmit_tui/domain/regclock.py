@@ -98,8 +98,13 @@ class Clock:
 
     @property
     def is_open(self) -> bool:
-        """Still to be done (pending, due soon or missed) and binding."""
-        return self.applies and self.state in OPEN_STATES
+        """Still to be done (pending, due soon, or missed with no event yet) and binding."""
+        return self.applies and self.state in OPEN_STATES and not self.met_by
+
+    @property
+    def is_deadline(self) -> bool:
+        """A date by which something must be done (the two bars are not)."""
+        return self.rule not in (FIRST_FILING, NO_SALE) and self.due_on is not None
 
 
 def _latest(events: Iterable[tuple[str, date]], kinds: Iterable[str]) -> date | None:
@@ -320,3 +325,18 @@ def next_deadline(clocks: Iterable[Clock]) -> Clock | None:
     """The earliest binding clock still to be done (the case's regulatory next action)."""
     open_ = [c for c in clocks if c.is_open and c.due_on is not None]
     return min(open_, key=lambda c: (c.due_on, c.citation)) if open_ else None
+
+
+def next_time_change(facts: CaseFacts, today: date) -> date | None:
+    """The next day on which this case's clocks can change with no event at all: the next
+    installment falling due while the loan stays delinquent (a new live-contact window, and
+    perhaps a written notice). None when the loan is not delinquent."""
+    d0 = facts.oldest_unpaid_due
+    if d0 is None:
+        return None
+    if d0 >= today:
+        return d0 + timedelta(days=1)  # the first day of delinquency starts the clocks
+    n = 1
+    while (day := add_months(d0, n)) <= today:
+        n += 1
+    return day

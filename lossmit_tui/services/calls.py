@@ -15,11 +15,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from db.models import CallNote, Case, Draft, utcnow
+from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.enums import CallDirection, CallResult, Outcome, Party
-from lossmit_tui.domain.events import LIVE_CONTACT
 from lossmit_tui.domain.values import clean_multiline
 from lossmit_tui.services import audit
-from lossmit_tui.services.cases import close_deadlines
+from lossmit_tui.services.clock import sync_clocks
 from lossmit_tui.services.errors import InvalidInput, NotFound
 from lossmit_tui.services.tasks import NewTask, add_task, recompute_case
 from lossmit_tui.services.users import require_user
@@ -84,7 +84,8 @@ def validate_call(call: NewCall, today: date) -> list[str]:
 
 
 def log_call(session: Session, actor_name: str, case_id: int, call: NewCall, now: datetime,
-             today: date, weights: Mapping[str, float]) -> CallNote:
+             today: date, weights: Mapping[str, float],
+             calendar: BusinessCalendar | None = None) -> CallNote:
     """Record a call on a case, all or nothing. Outbound calls to the borrower are refused
     on a case under a cease-communication request or with an attorney."""
     problems = validate_call(call, today)
@@ -126,8 +127,9 @@ def log_call(session: Session, actor_name: str, case_id: int, call: NewCall, now
                        promise_due_on=call.promise_date, promise_kept_on=None)
     conn.execute(cases_t.update().where(cases_t.c.id == case_id).values(**changes))
     if call.amends_id is None and call.result == CallResult.RPC:
-        close_deadlines(session, actor, case_id, case["loan_number"], (LIVE_CONTACT,),
-                        "right-party call")
+        session.flush()
+        sync_clocks(session, actor, [case_id], today, calendar or BusinessCalendar(),
+                    actor.username)  # a conversation meets the live-contact clock
     audit.record(session, actor, "call_note", note.id, "amend" if call.amends_id else "create",
                  after={"case": case["loan_number"], "direction": call.direction,
                         "party": call.party, "result": call.result,

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from db.models import AuditEvent, Case, CaseEvent, Task, User, utcnow
+from db.models import AuditEvent, Case, CaseEvent, Task, utcnow
 from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.enums import (
     CLOSED_STAGES,
@@ -22,11 +22,11 @@ from lossmit_tui.domain.enums import (
     Hardship,
     Occupancy,
     Stage,
-    TaskKind,
 )
-from lossmit_tui.domain.events import MEETS, STAGE_AFTER, EventFacts, deadlines_started
+from lossmit_tui.domain.events import STAGE_AFTER
 from lossmit_tui.domain.values import clean_text, parse_phone
 from lossmit_tui.services import audit
+from lossmit_tui.services.clock import sync_clocks
 from lossmit_tui.services.errors import Conflict, InvalidInput, NotFound
 from lossmit_tui.services.tasks import recompute_case
 from lossmit_tui.services.users import require_user
@@ -75,31 +75,12 @@ def validate_event(event: NewEvent, today: date) -> list[str]:
     return problems
 
 
-def close_deadlines(session: Session, actor: User, case_id: int, loan_number: str,
-                    rules: tuple[str, ...], reason: str) -> int:
-    """Complete the case's open regulatory-deadline tasks for these rules (met by an event
-    or a call), each with an audit row. Returns how many were met."""
-    if not rules:
-        return 0
-    conn = session.connection()
-    met = conn.execute(sa.select(tasks_t.c.id, tasks_t.c.source, tasks_t.c.title).where(
-        tasks_t.c.case_id == case_id, tasks_t.c.status == "open",
-        tasks_t.c.kind == TaskKind.REGULATORY_DEADLINE, tasks_t.c.source.in_(rules))).all()
-    for task in met:
-        conn.execute(tasks_t.update().where(tasks_t.c.id == task.id).values(
-            status="done", completed_at=utcnow(), completed_by_id=actor.id))
-        audit.record(session, actor, "task", task.id, "complete",
-                     before={"status": "open"},
-                     after={"case": loan_number, "status": "done", "rule": task.source,
-                            "met_by": reason})
-    return len(met)
-
-
 def record_event(session: Session, actor_name: str, case_id: int, event: NewEvent,
                  today: date, weights: Mapping[str, float],
                  calendar: BusinessCalendar | None = None) -> CaseEvent:
     """Record an event on a case: the event row, the stage it leads to, the regulatory
-    deadlines it starts and meets, the case's next action, and the audit rows."""
+    deadlines it starts and meets (through the clock), the case's next action, and the
+    audit rows."""
     problems = validate_event(event, today)
     if problems:
         raise InvalidInput("; ".join(problems))
@@ -145,23 +126,7 @@ def record_event(session: Session, actor_name: str, case_id: int, event: NewEven
                      after={"case": case["loan_number"], "by_event": event.kind}
                      | {k: _plain(changes[k]) for k in shown})
 
-    close_deadlines(session, actor, case_id, case["loan_number"],
-                    MEETS.get(event.kind, ()), event.kind)
-    completed_on = event.occurred_on if event.kind == EventKind.APPLICATION_COMPLETE else (
-        conn.execute(sa.select(sa.func.max(events_t.c.occurred_on)).where(
-            events_t.c.case_id == case_id,
-            events_t.c.kind == EventKind.APPLICATION_COMPLETE)).scalar())
-    facts = EventFacts(event.kind, event.occurred_on, case["fc_sale_date"], completed_on)
-    for deadline in deadlines_started(facts, calendar):
-        task = Task(case_id=case_id, kind=TaskKind.REGULATORY_DEADLINE, title=deadline.title,
-                    due_on=deadline.due_on, assignee_id=case["assignee_id"] or actor.id,
-                    status="open", source=deadline.rule)
-        session.add(task)
-        session.flush()
-        audit.record(session, actor, "task", task.id, "create",
-                     after={"case": case["loan_number"], "kind": task.kind,
-                            "title": task.title, "due_on": task.due_on.isoformat(),
-                            "rule": deadline.rule})
+    sync_clocks(session, actor, [case_id], today, calendar, actor.username)
     recompute_case(conn, case_id, today, weights)
     return row
 
@@ -260,8 +225,8 @@ def last_change(conn: Connection, case_id: int) -> tuple[str, datetime] | None:
 
 
 def update_case(session: Session, actor_name: str, case_id: int, expected_version: int,
-                values: Mapping[str, Any], today: date,
-                weights: Mapping[str, float]) -> int:
+                values: Mapping[str, Any], today: date, weights: Mapping[str, float],
+                calendar: BusinessCalendar | None = None) -> int:
     """Save edits to a case's fields if nobody changed it since `expected_version`.
     Returns the new version. Raises Conflict (saying who and when) or InvalidInput."""
     clean, problems = validate_edit(values)
@@ -284,6 +249,9 @@ def update_case(session: Session, actor_name: str, case_id: int, expected_versio
                  before={k: _plain(case[k]) for k in changed},
                  after={"case": case["loan_number"]} | {k: _plain(v)
                                                         for k, v in changed.items()})
+    if "occupancy" in changed:  # the clocks bind only on a principal residence
+        sync_clocks(session, actor, [case_id], today, calendar or BusinessCalendar(),
+                    actor.username)
     recompute_case(conn, case_id, today, weights)
     return expected_version + 1
 

@@ -19,9 +19,11 @@ from sqlmodel import Session, select
 
 from db.engine import session_scope
 from db.models import Case, User, utcnow
+from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.enums import Stage
 from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
 from lossmit_tui.services import audit
+from lossmit_tui.services.clock import sync_clocks
 from lossmit_tui.services.extract import (
     BY_NAME,
     HEADER,
@@ -30,6 +32,7 @@ from lossmit_tui.services.extract import (
     time_zone_for,
     zip_state_and_zone,
 )
+from lossmit_tui.services.tasks import recompute_case
 from lossmit_tui.services.urgency import refresh_cases
 from lossmit_tui.services.users import require_user
 
@@ -220,7 +223,7 @@ def _new_case(values: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 def import_extract(
     engine: Engine, path: Path, actor_name: str, today: date, *, dry_run: bool = False,
-    weights: Mapping[str, float] = DEFAULT_WEIGHTS,
+    weights: Mapping[str, float] = DEFAULT_WEIGHTS, calendar: BusinessCalendar | None = None,
 ) -> ImportReport:
     """Validate `path` whole; unless invalid or a dry run, upsert it in one transaction."""
     report = ImportReport(file=str(path), dry_run=dry_run)
@@ -248,6 +251,11 @@ def import_extract(
                 sa.select(Case.__table__.c.id).where(
                     Case.__table__.c.loan_number.in_(changed[start:start + CHUNK]))).scalars()]
             refresh_cases(conn, ids, today, weights)
+            # Due dates, sale dates and occupancy move the regulatory clock.
+            synced = sync_clocks(session, actor, ids, today, calendar or BusinessCalendar(),
+                                 actor.username)
+            for case_id in synced.changed:
+                recompute_case(conn, case_id, today, weights)
         audit.record(
             session, actor, "import", path.name, "import",
             after={

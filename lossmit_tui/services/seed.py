@@ -38,6 +38,7 @@ from lossmit_tui.domain.enums import (
     Stage,
     TaskKind,
 )
+from lossmit_tui.domain.regclock import CaseFacts, next_time_change
 from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS, UrgencyInput
 from lossmit_tui.domain.urgency import score_tenths as urgency_score
 from lossmit_tui.services.errors import InvalidInput
@@ -340,6 +341,8 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
     today_v = day_of[0]
     month_back = {k: add_months(month_start, -k) for k in range(0, 260)}
     month_back_v = {k: d(v) for k, v in month_back.items()}
+    # When each case's regulatory clocks next move with time alone (services/clock.py).
+    clock_check_v = {k: d(next_time_change(CaseFacts(v), today)) for k, v in month_back.items()}
     late_by_missed = {k: (today - v).days for k, v in month_back.items()}
     called_at = {(k, h): ts(datetime.combine(today - timedelta(days=k), time(h, 0), tzinfo=UTC))
                  for k in range(0, 61) for h in range(12, 24)}
@@ -490,6 +493,7 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
             ), weights) if not closed else 0,
             None if closed else today_v,
             None if reg_offset is None else day_of[reg_offset], 0 if closed else missing,
+            None if closed else clock_check_v[missed],
             1, now_v, now_v, now_v if stage in CLOSED_STAGES else None,
         ))
         if len(cases) >= CHUNK:
@@ -575,5 +579,5 @@ _CASE_COLUMNS = [
     "cease_communication", "attorney_represented", "ssn_last4", "last_contact_at",
     "last_rpc_at", "promise_amount_cents", "promise_due_on", "promise_kept_on",
     "next_action_on", "next_action_kind", "urgency", "urgency_on", "reg_due_on", "missing_docs",
-    "version", "created_at", "updated_at", "closed_at",
+    "clock_check_on", "version", "created_at", "updated_at", "closed_at",
 ]

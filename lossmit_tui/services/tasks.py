@@ -1,6 +1,6 @@
 """Follow-up tasks: add one, and keep the case's next action current with it."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -46,6 +46,30 @@ def recompute_case(conn: Connection, case_id: int, today: date,
     refresh_cases(conn, [case_id], today, weights)
 
 
+def recompute_cases(conn: Connection, case_ids: Iterable[int], today: date,
+                    weights: Mapping[str, float]) -> None:
+    """`recompute_case` for many cases at once (a few statements per 500 cases)."""
+    ids = sorted(set(case_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        first: dict[int, tuple[date, str]] = {}
+        regulatory: dict[int, date] = {}
+        for r in conn.execute(sa.select(tasks_t.c.case_id, tasks_t.c.due_on, tasks_t.c.kind)
+                              .where(tasks_t.c.case_id.in_(chunk), tasks_t.c.status == "open")
+                              .order_by(tasks_t.c.case_id, tasks_t.c.due_on, tasks_t.c.id)):
+            first.setdefault(r.case_id, (r.due_on, r.kind))
+            if r.kind == TaskKind.REGULATORY_DEADLINE:
+                regulatory.setdefault(r.case_id, r.due_on)
+        now = utcnow()
+        conn.execute(cases_t.update().where(cases_t.c.id == sa.bindparam("cid")).values(
+            next_action_on=sa.bindparam("on"), next_action_kind=sa.bindparam("kind"),
+            reg_due_on=sa.bindparam("reg"), updated_at=now),
+            [{"cid": cid, "on": first[cid][0] if cid in first else None,
+              "kind": first[cid][1] if cid in first else None, "reg": regulatory.get(cid)}
+             for cid in chunk])
+        refresh_cases(conn, chunk, today, weights)
+
+
 def add_task(session: Session, actor_name: str, case_id: int, new: NewTask, today: date,
              weights: Mapping[str, float]) -> Task:
     """Add a follow-up task to a case (assigned to the case's owner, else to the actor)."""
@@ -89,9 +113,10 @@ def _open_task(session: Session, task_id: int) -> tuple[Task, str]:
 
 def _met_by(rule: str) -> str:
     """The events that meet a regulatory deadline, for the refusal message."""
-    from lossmit_tui.domain.events import MEETS
+    from lossmit_tui.domain.regclock import BY_CITATION
 
-    kinds = [kind.replace("_", " ") for kind, rules in MEETS.items() if rule in rules]
+    known = BY_CITATION.get(rule)
+    kinds = [kind.replace("_", " ") for kind in known.met_by] if known else []
     return " or ".join(kinds) if kinds else "the event the rule requires"
 
 

@@ -1,0 +1,319 @@
+"""Keep each case's regulatory-deadline tasks in step with its regulatory clock.
+
+The clock (domain/regclock.py) is computed from the case's facts and events; its open,
+binding deadlines are kept as tasks (source = the rule's citation), so the queue's next
+action, the Regulatory view and the tracker read them like any other task. A sync, run in
+the transaction of every change that can move a clock (an event, a call, an edit, an
+import) and by the daily pass for the cases whose clocks move with time alone:
+
+- adds a task for each open deadline that has none (or moves a stray open task of the same
+  rule to it),
+- completes the open tasks of a rule whose clock was met (naming the event),
+- cancels the open tasks of a rule that does not apply to the case (saying why).
+
+Every change has its audit row. Nothing else completes or snoozes a regulatory deadline.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session
+
+from db.engine import session_scope
+from db.models import AuditEvent, CallNote, Case, CaseEvent, Task, User, utcnow
+from lossmit_tui.domain.calendar import BusinessCalendar
+from lossmit_tui.domain.enums import CallResult, TaskKind
+from lossmit_tui.domain.regclock import (
+    DUE_SOON_DAYS,
+    CaseFacts,
+    Clock,
+    ClockState,
+    next_time_change,
+    regulatory_clocks,
+)
+from lossmit_tui.services import audit
+
+cases_t, tasks_t, audit_t = Case.__table__, Task.__table__, AuditEvent.__table__
+events_t, notes_t = CaseEvent.__table__, CallNote.__table__
+BATCH = 500
+
+
+def load_facts(conn: Connection, case_ids: Sequence[int]) -> dict[int, CaseFacts]:
+    """The clock facts of several cases, in three queries."""
+    cases = conn.execute(sa.select(
+        cases_t.c.id, cases_t.c.next_due_date, cases_t.c.occupancy, cases_t.c.fc_sale_date)
+        .where(cases_t.c.id.in_(case_ids))).all()
+    events: dict[int, list[tuple[str, date]]] = defaultdict(list)
+    for r in conn.execute(sa.select(events_t.c.case_id, events_t.c.kind,
+                                    events_t.c.occurred_on)
+                          .where(events_t.c.case_id.in_(case_ids))):
+        events[r.case_id].append((r.kind, r.occurred_on))
+    contacts: dict[int, list[date]] = defaultdict(list)
+    for r in conn.execute(sa.select(notes_t.c.case_id, notes_t.c.called_at).where(
+            notes_t.c.case_id.in_(case_ids), notes_t.c.result == CallResult.RPC,
+            notes_t.c.amends_id.is_(None))):
+        called: datetime = r.called_at
+        contacts[r.case_id].append((called if called.tzinfo else called.replace(tzinfo=UTC))
+                                   .date())
+    return {r.id: CaseFacts(r.next_due_date, r.occupancy == "owner", r.fc_sale_date,
+                            tuple(events[r.id]), tuple(contacts[r.id])) for r in cases}
+
+
+@dataclass
+class SyncResult:
+    added: int = 0
+    moved: int = 0
+    met: int = 0
+    cancelled: int = 0
+    changed: set[int] = field(default_factory=set)  # the cases whose tasks changed
+    visited: int = 0  # cases whose clocks were computed
+    due_soon: int = 0  # open regulatory deadlines due today or within the horizon
+    missed: int = 0  # open regulatory deadlines already past
+
+    def __iadd__(self, other: "SyncResult") -> "SyncResult":
+        self.changed |= other.changed
+        self.added += other.added
+        self.moved += other.moved
+        self.met += other.met
+        self.cancelled += other.cancelled
+        return self
+
+
+def _title(clock: Clock) -> str:
+    return f"{clock.rule.title} · {clock.basis}"[:200] if clock.basis else clock.rule.title
+
+
+@dataclass
+class _Plan:
+    """The writes one batch needs: new tasks, and changes to open ones, with the audit
+    rows that go with them."""
+
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    insert_audit: list[dict[str, Any]] = field(default_factory=list)  # after the insert
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    audit: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _plan_one(plan: _Plan, result: SyncResult, case: sa.Row,  # type: ignore[type-arg]
+              clocks: list[Clock], open_tasks: list[sa.Row],  # type: ignore[type-arg]
+              actor_id: int | None, now: datetime) -> None:
+    """Plan the writes that bring one case's open regulatory tasks in step with its clocks.
+
+    One task per rule: the earliest open deadline of each rule (a live-contact window still
+    open when the next installment falls due stays the one to act on; one conversation
+    meets both)."""
+    deadlines = [c for c in clocks if c.is_deadline]
+    earliest: dict[str, Clock] = {}
+    for clock in sorted((c for c in deadlines if c.is_open),
+                        key=lambda c: (c.due_on or date.max)):
+        earliest.setdefault(clock.citation, clock)
+    wanted = {(c.citation, c.due_on): c for c in earliest.values()}
+    have = {(t.source, t.due_on) for t in open_tasks}
+    unmatched = [t for t in open_tasks if (t.source, t.due_on) not in wanted]
+    owner = case.assignee_id or actor_id
+    before_count = len(plan.updates) + len(plan.inserts)
+
+    def audit_row(task_id: int | None, action: str, before: dict[str, Any] | None,
+                  after: dict[str, Any]) -> dict[str, Any]:
+        return {"entity_id": None if task_id is None else str(task_id), "action": action,
+                "before": before, "after": {"case": case.loan_number, **after}}
+
+    for key, clock in wanted.items():
+        if key in have:
+            continue
+        stray = next((t for t in unmatched if t.source == clock.citation), None)
+        if stray is not None:  # the same duty with a date the clock no longer gives
+            unmatched.remove(stray)
+            plan.updates.append({"tid": stray.id, "due_on": clock.due_on,
+                                 "title": _title(clock), "status": "open",
+                                 "completed_at": None, "completed_by_id": None,
+                                 "completion_note": None})
+            plan.audit.append(audit_row(stray.id, "reschedule",
+                                        {"due_on": stray.due_on.isoformat()},
+                                        {"due_on": clock.due_on.isoformat(),  # type: ignore[union-attr]
+                                         "rule": clock.citation, "basis": clock.basis}))
+            result.moved += 1
+            continue
+        plan.inserts.append({"case_id": case.id, "kind": TaskKind.REGULATORY_DEADLINE.value,
+                             "title": _title(clock), "due_on": clock.due_on,
+                             "assignee_id": owner, "status": "open",
+                             "source": clock.citation, "created_at": now})
+        plan.insert_audit.append(audit_row(None, "create", None, {
+            "kind": TaskKind.REGULATORY_DEADLINE.value, "title": _title(clock),
+            "due_on": clock.due_on.isoformat(), "rule": clock.citation}))  # type: ignore[union-attr]
+        result.added += 1
+
+    by_rule: dict[str, list[Clock]] = defaultdict(list)
+    for c in deadlines:
+        by_rule[c.citation].append(c)
+    for task in unmatched:
+        rule_clocks = by_rule.get(task.source, [])
+        met = next((c for c in rule_clocks if c.met_by and c.due_on == task.due_on),
+                   next((c for c in rule_clocks if c.met_by), None))
+        not_applying = next((c for c in rule_clocks if not c.applies), None)
+        if met is not None:
+            plan.updates.append({"tid": task.id, "due_on": task.due_on, "title": task.title,
+                                 "status": "done", "completed_at": now,
+                                 "completed_by_id": actor_id,
+                                 "completion_note": f"Met: {met.met_by}"})
+            plan.audit.append(audit_row(task.id, "complete", {"status": "open"},
+                                        {"status": "done", "rule": task.source,
+                                         "met_by": met.met_by}))
+            result.met += 1
+        elif not_applying is not None:
+            plan.updates.append({"tid": task.id, "due_on": task.due_on, "title": task.title,
+                                 "status": "cancelled", "completed_at": now,
+                                 "completed_by_id": actor_id,
+                                 "completion_note": f"Does not apply: {not_applying.why_not}"})
+            plan.audit.append(audit_row(task.id, "cancel", {"status": "open"},
+                                        {"status": "cancelled", "rule": task.source,
+                                         "why": not_applying.why_not}))
+            result.cancelled += 1
+    if len(plan.updates) + len(plan.inserts) > before_count:
+        result.changed.add(case.id)
+
+
+def _apply(conn: Connection, plan: _Plan, actor: User | None, actor_name: str,
+           now: datetime) -> None:
+    """Write a batch's plan: a handful of statements, whatever its size."""
+    who = {"user_id": actor.id if actor else None,
+           "username": actor.username if actor else actor_name, "entity": "task", "at": now}
+    if plan.inserts:
+        ids = conn.execute(tasks_t.insert().returning(tasks_t.c.id,
+                                                      sort_by_parameter_order=True),
+                           plan.inserts).scalars().all()
+        for task_id, row in zip(ids, plan.insert_audit, strict=True):
+            row["entity_id"] = str(task_id)
+        plan.audit.extend(plan.insert_audit)
+    if plan.updates:
+        conn.execute(tasks_t.update().where(tasks_t.c.id == sa.bindparam("tid")).values(
+            due_on=sa.bindparam("due_on"), title=sa.bindparam("title"),
+            status=sa.bindparam("status"), completed_at=sa.bindparam("completed_at"),
+            completed_by_id=sa.bindparam("completed_by_id"),
+            completion_note=sa.bindparam("completion_note")), plan.updates)
+    if plan.audit:
+        conn.execute(audit_t.insert(), [{**who, **row} for row in plan.audit])
+
+
+def sync_clocks(session: Session, actor: User | None, case_ids: Iterable[int], today: date,
+                calendar: BusinessCalendar, actor_name: str = "system") -> SyncResult:
+    """Bring these cases' regulatory tasks in step with their clocks, in the caller's
+    transaction, and note when each case's clocks next move with time alone."""
+    session.flush()  # rows the caller added (an event, a call) are part of the facts
+    conn = session.connection()
+    ids = list(case_ids)
+    total = SyncResult()
+    now = utcnow()
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        facts = load_facts(conn, chunk)
+        cases = {r.id: r for r in conn.execute(sa.select(
+            cases_t.c.id, cases_t.c.loan_number, cases_t.c.assignee_id, cases_t.c.closed_at)
+            .where(cases_t.c.id.in_(chunk)))}
+        tasks: dict[int, list[sa.Row]] = defaultdict(list)  # type: ignore[type-arg]
+        for t in conn.execute(sa.select(tasks_t.c.id, tasks_t.c.case_id, tasks_t.c.source,
+                                        tasks_t.c.due_on, tasks_t.c.title).where(
+                tasks_t.c.case_id.in_(chunk), tasks_t.c.status == "open",
+                tasks_t.c.kind == TaskKind.REGULATORY_DEADLINE)):
+            tasks[t.case_id].append(t)
+        plan = _Plan()
+        checks = []
+        for case_id in chunk:
+            case = cases.get(case_id)
+            if case is None:
+                continue
+            is_open = case.closed_at is None
+            clocks = regulatory_clocks(facts[case_id], today, calendar) if is_open else []
+            _plan_one(plan, total, case, clocks, tasks[case_id],
+                      actor.id if actor else None, now)
+            checks.append({"cid": case_id, "check": next_time_change(facts[case_id], today)
+                           if is_open else None})
+        _apply(conn, plan, actor, actor_name, now)
+        if checks:
+            conn.execute(cases_t.update().where(cases_t.c.id == sa.bindparam("cid"))
+                         .values(clock_check_on=sa.bindparam("check")), checks)
+    return total
+
+
+def case_clocks(session: Session, case_id: int, today: date,
+                calendar: BusinessCalendar) -> list[Clock]:
+    """A case's clocks as of today (for the case screen)."""
+    facts = load_facts(session.connection(), [case_id]).get(case_id)
+    return [] if facts is None else regulatory_clocks(facts, today, calendar)
+
+
+def refresh_clocks(engine: Engine, today: date, weights: Mapping[str, float],
+                   actor_name: str, calendar: BusinessCalendar | None = None, *,
+                   every_case: bool = False, assignees: tuple[int, ...] | None = None,
+                   horizon: int = DUE_SOON_DAYS) -> SyncResult:
+    """The daily pass.
+
+    1. Start the clocks time alone has started: sync every open case whose clocks moved
+       since the last pass (an installment fell due, delinquency began), or with
+       `every_case` every open case (a book loaded without its clocks); `assignees` limits
+       it to those users' cases (the app does the user's own at start; `lossmit refresh`
+       does the whole book).
+    2. Catch the deadlines that became due soon or missed because the date moved: their
+       cases' urgency is brought to today (the queue orders by it) and the counts are
+       reported.
+
+    Each batch commits on its own; one audit row records the pass."""
+    from lossmit_tui.services.tasks import recompute_cases
+    from lossmit_tui.services.urgency import refresh_cases
+
+    calendar = calendar or BusinessCalendar()
+    total, visited, after = SyncResult(), 0, 0
+    mine = [] if assignees is None else [cases_t.c.assignee_id.in_(assignees)]
+    while True:
+        with session_scope(engine, write=True) as session:
+            conn = session.connection()
+            if every_case:
+                ids = conn.execute(sa.select(cases_t.c.id).where(
+                    cases_t.c.closed_at.is_(None), cases_t.c.id > after, *mine)
+                    .order_by(cases_t.c.id).limit(BATCH)).scalars().all()
+                after = ids[-1] if ids else after
+            else:
+                ids = conn.execute(sa.select(cases_t.c.id).where(
+                    cases_t.c.closed_at.is_(None), cases_t.c.clock_check_on <= today, *mine)
+                    .limit(BATCH)).scalars().all()
+            if not ids:
+                break
+            result = sync_clocks(session, None, ids, today, calendar, actor_name)
+            total += result
+            visited += len(ids)
+            recompute_cases(conn, result.changed, today, weights)
+    total.visited = visited
+    with session_scope(engine, write=True) as session:
+        conn = session.connection()
+        soon = today + timedelta(days=horizon)
+        regulatory = [tasks_t.c.status == "open", tasks_t.c.kind == TaskKind.REGULATORY_DEADLINE,
+                      tasks_t.c.due_on <= soon, *([tasks_t.c.assignee_id.in_(assignees)]
+                                                  if assignees is not None else [])]
+        stale: list[int] = []
+        for r in conn.execute(
+                sa.select(tasks_t.c.case_id, tasks_t.c.due_on, cases_t.c.urgency_on)
+                .select_from(tasks_t.join(cases_t, tasks_t.c.case_id == cases_t.c.id))
+                .where(*regulatory)):
+            if r.due_on < today:
+                total.missed += 1
+            else:
+                total.due_soon += 1
+            if r.urgency_on != today:
+                stale.append(r.case_id)
+        refresh_cases(conn, sorted(set(stale)), today, weights)
+        if visited or stale:
+            audit.record(session, None, "clock", None, "refresh", actor_name=actor_name,
+                         after={"as_of": today.isoformat(), "cases": visited,
+                                "added": total.added, "moved": total.moved,
+                                "met": total.met, "cancelled": total.cancelled,
+                                "due_soon": total.due_soon, "missed": total.missed})
+    return total
+
+
+__all__ = ["ClockState", "SyncResult", "case_clocks", "load_facts", "refresh_clocks",
+           "sync_clocks"]
