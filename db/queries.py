@@ -303,9 +303,10 @@ def end_of_week(today: date) -> date:
     return today + timedelta(days=6 - today.weekday())
 
 
-def open_tasks(session: Session, user_id: int | None, due: Due, today: date,
+def open_tasks(session: Session, user_id: int | tuple[int, ...] | None, due: Due, today: date,
                limit: int | None = None) -> list[TaskRow]:
-    """Open tasks (of one assignee, or everyone's when `user_id` is None) by due date.
+    """Open tasks (of one assignee, several, or everyone's when `user_id` is None) by due
+    date.
 
     overdue: due before today; today: due today or earlier; week: due by Sunday;
     all: every open task."""
@@ -314,7 +315,9 @@ def open_tasks(session: Session, user_id: int | None, due: Due, today: date,
         .where(tasks_t.c.status == "open")
         .order_by(tasks_t.c.due_on, cases_t.c.loan_number, tasks_t.c.id)
     )
-    if user_id is not None:
+    if isinstance(user_id, tuple):
+        query = query.where(tasks_t.c.assignee_id.in_(user_id))
+    elif user_id is not None:
         query = query.where(tasks_t.c.assignee_id == user_id)
     if due is Due.OVERDUE:
         query = query.where(tasks_t.c.due_on < today)

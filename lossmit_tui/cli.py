@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import sys
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -220,7 +221,7 @@ def demo(
     from db.models import Case, User
     from lossmit_tui.domain.calendar import BusinessCalendar
     from lossmit_tui.services.clock import refresh_clocks
-    from lossmit_tui.services.seed import seed
+    from lossmit_tui.services.seed import add_compliance_history, seed
 
     root: Globals = ctx.find_root().obj or Globals()
     url = db or root.db or demo_db_url()
@@ -245,6 +246,7 @@ def demo(
         else:
             _err(f"Creating a demo database with {cases} synthetic cases at {url} ...")
             seed(engine, cases, seed_value, rt.today, actor_name="demo")
+            add_compliance_history(engine, seed_value, rt.today)
             # The demo shows every case's regulatory deadlines as the clock computes them.
             refresh_clocks(engine, rt.today, rt.settings.urgency_weights, "demo",
                            BusinessCalendar(rt.settings.exclude_observed_holidays),
@@ -409,19 +411,80 @@ def refresh(
 
 
 @app.command()
+def event(
+    ctx: typer.Context,
+    loan: Annotated[str, typer.Argument(help="The loan number.")],
+    kind: Annotated[str, typer.Argument(
+        help="application_received, application_complete, offer_sent, offer_accepted, "
+             "offer_rejected, denied, appeal_received, appeal_decided, live_contact, "
+             "written_notice_sent, acknowledgment_sent, complete_notice_sent, spoc_assigned, "
+             "payment_received, trial_started, plan_started, ...")],
+    on: Annotated[str | None, typer.Option(
+        "--on", help="The day it happened, YYYY-MM-DD (default today; not in the future).")]
+    = None,
+    note: Annotated[str, typer.Option("--note", help="A note kept with the event.")] = "",
+    reason: Annotated[str, typer.Option(
+        "--reason", help="Why it is recorded late (an earlier --on needs a reason; the note "
+                         "serves when no reason is given).")] = "",
+    stage: Annotated[str | None, typer.Option(
+        "--stage", help="The new stage, for KIND stage_changed.")] = None,
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Record an event on a case (the mailroom's application received, the imaging system's
+    application complete, ...) through the same service and audit as the case screen: it
+    moves the stage and the regulatory clock."""
+    import sqlalchemy as sa
+
+    from db.engine import session_scope
+    from db.models import Case
+    from lossmit_tui.domain.calendar import BusinessCalendar
+    from lossmit_tui.services.cases import NewEvent, record_event
+    from lossmit_tui.services.errors import NotFound
+
+    rt = Runtime(ctx, db, user, today)
+    day = rt.today
+    if on is not None:
+        try:
+            day = date.fromisoformat(on)
+        except ValueError:
+            raise typer.BadParameter(f"{on!r} is not a date; use YYYY-MM-DD",
+                                     param_hint="--on") from None
+    if day < rt.today and not (reason or note).strip():
+        _err(f"Error: an event dated {day.isoformat()}, before today, needs --reason (why "
+             "it is recorded late).")
+        raise typer.Exit(1)
+    with _user_errors(), session_scope(rt.engine, write=True) as session:
+        case_id = session.connection().execute(sa.select(Case.__table__.c.id).where(
+            Case.__table__.c.loan_number == loan.strip())).scalar()
+        if case_id is None:
+            raise NotFound(f"no case has loan number {loan.strip()!r}")
+        record_event(session, rt.username, case_id,
+                     NewEvent(kind.strip(), day, reason or note, stage, note), rt.today,
+                     rt.settings.urgency_weights,
+                     BusinessCalendar(rt.settings.exclude_observed_holidays))
+    typer.echo(f"Recorded {kind.strip()} on {day.isoformat()} for loan {loan.strip()}.")
+
+
+@app.command()
 def tasks(
     ctx: typer.Context,
     due: Annotated[str, typer.Option(
         "--due", help="overdue, today (overdue included), week (due by Sunday, overdue "
                       "included) or all.")] = "week",
-    fmt: FormatOpt = "table",
+    scope: Annotated[str, typer.Option(
+        "--scope", help="mine, team (leads) or all (leads).")] = "mine",
+    fmt: Annotated[str, typer.Option(
+        "--format", help="table, csv, json or ics (an iCalendar file).")] = "table",
     db: DbOpt = None,
     user: UserOpt = None,
     today: TodayOpt = None,
 ) -> None:
-    """Print the current user's open tasks by due date."""
+    """Print open tasks and regulatory deadlines by due date, in the tracker's buckets
+    (overdue, today, tomorrow, this week, later)."""
     from db.engine import session_scope
-    from db.queries import Due, open_tasks
+    from db.queries import Due, open_tasks, team_member_ids
     from lossmit_tui.queue_rows import task_record
     from lossmit_tui.services.users import require_user
 
@@ -431,14 +494,42 @@ def tasks(
     except ValueError:
         raise typer.BadParameter(f"{due!r} is not one of: overdue, today, week, all",
                                  param_hint="--due") from None
+    if scope not in ("mine", "team", "all"):
+        raise typer.BadParameter(f"{scope!r} is not one of: mine, team, all",
+                                 param_hint="--scope")
+    if fmt not in ("table", "csv", "json", "ics"):
+        raise typer.BadParameter(f"{fmt!r} is not a format; use table, csv, json or ics",
+                                 param_hint="--format")
     with _user_errors(), session_scope(rt.engine) as session:
         me = require_user(session, rt.username)
-        rows = open_tasks(session, me.id, window, rt.today)
+        if scope != "mine" and me.role == "specialist":
+            _err(f"Error: --scope {scope} is for leads and admins; {me.username} is a "
+                 "specialist (use --scope mine).")
+            raise typer.Exit(1)
+        who: int | tuple[int, ...] | None = (
+            me.id if scope == "mine" else None if scope == "all"
+            else team_member_ids(session, me.team) or (me.id,))  # type: ignore[assignment]
+        rows = open_tasks(session, who, window, rt.today)
+    if fmt == "ics":
+        from datetime import UTC, datetime
+
+        from lossmit_tui.ics import due_items_calendar
+
+        sys.stdout.buffer.write(due_items_calendar(rows, me.username, datetime.now(UTC)))
+        sys.stdout.buffer.flush()
+        return
     records = [task_record(r, rt.today) for r in rows]
     columns = ["due", "bucket", "loan_number", "borrower_name", "kind", "title", "rule"]
+    if scope != "mine":
+        columns.append("assignee")
     if fmt != "table":
-        columns += ["status", "assignee"]
+        columns += ["status"] + ([] if scope != "mine" else ["assignee"])
     _emit(records, columns, fmt, empty=f"No open tasks due ({window.value}).")
+    if fmt == "table" and records:
+        counts = Counter(r["bucket"] for r in records)
+        typer.echo("\n" + " · ".join(f"{name.replace('_', ' ')} {counts[name]}"
+                                     for name in ("overdue", "today", "tomorrow", "this_week",
+                                                  "later") if counts[name]))
 
 
 @users_app.command("add")

@@ -271,3 +271,69 @@ def test_a_bad_settings_file_is_a_clear_error(seeded: str, tmp_path: Path, monke
     assert result.exit_code == 1
     assert fragment in result.stderr and str(config) in result.stderr
     assert "Traceback" not in result.output
+
+
+def lead_of(url: str) -> str:
+    users = json.loads(run("users", "list", "--format", "json", "--db", url).stdout)
+    return next(u["username"] for u in users if u["role"] == "lead")
+
+
+def test_tasks_ics_parses_with_an_icalendar_reader(seeded: str) -> None:
+    from icalendar import Calendar
+
+    user = specialist(seeded)
+    items = json.loads(run("tasks", "--db", seeded, "--user", user, "--today", DAY,
+                           "--due", "week", "--format", "json").stdout)
+    result = runner.invoke(app, ["tasks", "--db", seeded, "--user", user, "--today", DAY,
+                                 "--due", "week", "--format", "ics"])
+    assert result.exit_code == 0
+    cal = Calendar.from_ical(result.stdout_bytes)
+    events = list(cal.walk("VEVENT"))
+    assert len(events) == len(items) > 0
+    assert sorted(e.decoded("dtstart").isoformat() for e in events) == sorted(
+        i["due"] for i in items)
+    assert len({str(e["uid"]) for e in events}) == len(events)  # stable, unique per task
+    regulatory = [e for e in events if "Rule: 1024." in str(e["description"])]
+    assert regulatory and all("regulatory deadline" in str(e["summary"]) for e in regulatory)
+    names = {i["borrower_name"] for i in items}
+    assert not any(n in result.stdout for n in names)  # no borrower names leave the app
+
+
+def test_tasks_scope_is_for_leads(seeded: str) -> None:
+    refused = run("tasks", "--db", seeded, "--user", specialist(seeded), "--scope", "team")
+    assert refused.exit_code == 1 and "for leads and admins" in refused.stderr
+    lead = lead_of(seeded)
+    team = json.loads(run("tasks", "--db", seeded, "--user", lead, "--today", DAY, "--scope",
+                          "team", "--due", "all", "--format", "json").stdout)
+    everyone = json.loads(run("tasks", "--db", seeded, "--user", lead, "--today", DAY,
+                              "--scope", "all", "--due", "all", "--format", "json").stdout)
+    assert team and len({i["assignee"] for i in team}) > 1
+    assert len(everyone) >= len(team)
+    table = run("tasks", "--db", seeded, "--user", lead, "--today", DAY, "--scope", "all")
+    assert re.search(r"^overdue \d+", table.stdout.strip().splitlines()[-1])
+
+
+def test_event_from_a_script(seeded: str) -> None:
+    user = specialist(seeded)
+    loan = json.loads(run("queue", "--db", seeded, "--user", user, "--today", DAY,
+                          "--format", "json", "--limit", "1").stdout)[0]["loan_number"]
+    late = run("event", loan, "application_received", "--on", "2026-11-24", "--db", seeded,
+               "--user", user, "--today", DAY)
+    assert late.exit_code == 1 and "needs --reason" in late.stderr
+    ok = run("event", loan, "application_received", "--on", "2026-11-24", "--reason",
+             "logged by the mailroom a day late", "--db", seeded, "--user", user,
+             "--today", DAY)
+    assert ok.exit_code == 0, ok.output
+    assert f"Recorded application_received on 2026-11-24 for loan {loan}" in ok.stdout
+    items = json.loads(run("tasks", "--db", seeded, "--user", user, "--today", DAY,
+                           "--due", "all", "--format", "json").stdout)
+    ack = [i for i in items if i["loan_number"] == loan and i["rule"] == "1024.41(b)(2)(i)(B)"]
+    assert [i["due"] for i in ack] == ["2026-12-02"]
+    for args, fragment in (
+        (["NOPE", "application_received"], "no case has loan number 'NOPE'"),
+        ([loan, "lunch"], "event kind 'lunch' must be one of"),
+        ([loan, "live_contact", "--on", "2026-12-25"], "is in the future"),
+        ([loan, "live_contact", "--on", "Friday"], "not a date"),
+    ):
+        bad = run("event", *args, "--db", seeded, "--user", user, "--today", DAY)
+        assert bad.exit_code != 0 and fragment in bad.output, bad.output

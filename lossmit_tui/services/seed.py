@@ -581,3 +581,57 @@ _CASE_COLUMNS = [
     "next_action_on", "next_action_kind", "urgency", "urgency_on", "reg_due_on", "missing_docs",
     "clock_check_on", "version", "created_at", "updated_at", "closed_at",
 ]
+
+
+def add_compliance_history(engine: Engine, seed_value: int, today: date,
+                           kept: float = 0.92) -> int:
+    """Give the seeded open delinquent cases the early-intervention history a working
+    servicer has (DOMAIN.md section 4): a single point of contact assigned and the written
+    notice sent within their 45 days, and for applications the acknowledgment within 5
+    business days, each kept with probability `kept` so some clocks are honestly missed.
+    The demo uses it; the big benchmark seeds leave it out (it is one event per clock).
+    Returns the number of events added."""
+    from lossmit_tui.domain.calendar import BusinessCalendar
+
+    rng = random.Random(seed_value * 7919 + 1)
+    calendar = BusinessCalendar()
+    cases_t, events_t = Case.__table__, CaseEvent.__table__
+    with session_scope(engine, write=True) as session:
+        conn = session.connection()
+        received = {r.case_id: r.occurred_on for r in conn.execute(
+            sa.select(events_t.c.case_id, events_t.c.occurred_on).where(
+                events_t.c.kind == EventKind.APPLICATION_RECEIVED))}
+        complete = {r.case_id: r.occurred_on for r in conn.execute(
+            sa.select(events_t.c.case_id, events_t.c.occurred_on).where(
+                events_t.c.kind == EventKind.APPLICATION_COMPLETE))}
+        rows = []
+        for case in conn.execute(sa.select(cases_t.c.id, cases_t.c.next_due_date,
+                                           cases_t.c.assignee_id)
+                                 .where(cases_t.c.closed_at.is_(None),
+                                        cases_t.c.next_due_date < today)
+                                 .order_by(cases_t.c.id)):
+            d0 = case.next_due_date
+            notice = d0 + timedelta(days=rng.randint(31, 44))
+            plan = [(EventKind.SPOC_ASSIGNED, d0 + timedelta(days=rng.randint(5, 40))),
+                    (EventKind.WRITTEN_NOTICE_SENT, notice)]
+            n = 1
+            while notice <= today:  # again 45 days after a due date, once per 180 days
+                while add_months(d0, n) + timedelta(days=45) < notice + timedelta(days=180):
+                    n += 1
+                notice = add_months(d0, n) + timedelta(days=rng.randint(35, 44))
+                plan.append((EventKind.WRITTEN_NOTICE_SENT, notice))
+            if case.id in received:
+                plan.append((EventKind.ACKNOWLEDGMENT_SENT, calendar.add_business_days(
+                    received[case.id], rng.randint(1, 5))))
+            if case.id in complete:
+                plan.append((EventKind.COMPLETE_NOTICE_SENT, calendar.add_business_days(
+                    complete[case.id], rng.randint(1, 5))))
+            for kind, on in plan:
+                if on <= today and rng.random() < kept:
+                    rows.append({"case_id": case.id, "kind": kind, "occurred_on": on,
+                                 "author_id": case.assignee_id, "reason": None,
+                                 "payload": {}, "created_at": datetime.combine(
+                                     on, time(15, 0), tzinfo=UTC)})
+        if rows:
+            conn.execute(events_t.insert(), rows)
+    return len(rows)

@@ -1,0 +1,42 @@
+"""Due items as an iCalendar file (RFC 5545) that calendar applications import: one all-day
+event per task or regulatory deadline, on its due date.
+
+Calendars are often synced to outside services, so an event carries the loan number, the kind
+and the title, never the borrower's name or contact details (DOMAIN.md section 8).
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from icalendar import Calendar, Event
+
+from db.queries import TaskRow
+
+
+def due_items_calendar(rows: list[TaskRow], owner: str, now: datetime) -> bytes:
+    """The rows as a VCALENDAR of all-day VEVENTs; UIDs are stable per task, so importing a
+    newer file updates the events instead of duplicating them."""
+    cal = Calendar()
+    cal.add("prodid", "-//lossmit-tui//due items//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", f"lossmit: {owner}'s due items")
+    stamp = now.astimezone(UTC)
+    for row in rows:
+        event = Event()
+        event.add("uid", f"task-{row.task_id}@lossmit-tui")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", row.due)
+        event.add("dtend", row.due + timedelta(days=1))
+        kind = row.kind.replace("_", " ")
+        event.add("summary", f"{row.loan_number} · {kind}: {row.title}")
+        details = [f"Loan {row.loan_number}", f"Kind: {kind}"]
+        if row.rule:
+            details.append(f"Rule: {row.rule}")
+        if row.assignee:
+            details.append(f"Assignee: {row.assignee}")
+        event.add("description", "\n".join(details))
+        event.add("categories", ["regulatory" if row.rule else "task"])
+        event.add("transp", "TRANSPARENT")
+        cal.add_component(event)
+    return cal.to_ical()
+
