@@ -551,3 +551,73 @@ def case_financials(session: Session, case_id: int) -> list[FinancialsRow]:
              .select_from(fin.outerjoin(users_t, fin.c.author_id == users_t.c.id))
              .where(fin.c.case_id == case_id).order_by(fin.c.taken_on.desc(), fin.c.id.desc()))
     return [FinancialsRow(**m) for m in session.connection().execute(query).mappings()]
+
+
+# --- the due-date tracker -------------------------------------------------------------------
+
+BUCKETS = ("overdue", "today", "tomorrow", "this_week", "later")
+
+
+def bucket_ranges(today: date) -> dict[str, tuple[date | None, date | None]]:
+    """Each tracker bucket as an inclusive due-date range (None: open-ended). The same
+    buckets as `task_bucket`: tomorrow wins over "this week", which ends on Sunday."""
+    tomorrow = today + timedelta(days=1)
+    week_end = end_of_week(today)
+    return {
+        "overdue": (None, today - timedelta(days=1)),
+        "today": (today, today),
+        "tomorrow": (tomorrow, tomorrow),
+        "this_week": (today + timedelta(days=2), week_end),  # empty from Saturday on
+        "later": (max(week_end, tomorrow) + timedelta(days=1), None),
+    }
+
+
+def _assigned(assignees: tuple[int, ...] | None) -> list[sa.ColumnElement[bool]]:
+    if assignees is None:
+        return []
+    if len(assignees) == 1:
+        return [tasks_t.c.assignee_id == assignees[0]]
+    return [tasks_t.c.assignee_id.in_(assignees)]
+
+
+def tracker_counts(session: Session, assignees: tuple[int, ...] | None, today: date
+                   ) -> dict[str, int]:
+    """Open tasks (deadlines included) per bucket, for one or more assignees or everyone:
+    one range count per bucket on the (assignee,) status, due-date index."""
+    conn = session.connection()
+    counts: dict[str, int] = {}
+    for name, (start, end) in bucket_ranges(today).items():
+        if start is not None and end is not None and start > end:
+            counts[name] = 0
+            continue
+        where = [tasks_t.c.status == "open", *_assigned(assignees)]
+        if start is not None:
+            where.append(tasks_t.c.due_on >= start)
+        if end is not None:
+            where.append(tasks_t.c.due_on <= end)
+        counts[name] = int(conn.execute(
+            sa.select(sa.func.count()).select_from(tasks_t).where(*where)).scalar_one())
+    return counts
+
+
+def tracker_items(session: Session, assignees: tuple[int, ...] | None,
+                  start: date | None, end: date | None, limit: int) -> list[TaskRow]:
+    """Open tasks due in [start, end] (either end open), earliest first, at most `limit`."""
+    where = [tasks_t.c.status == "open", *_assigned(assignees)]
+    if start is not None:
+        where.append(tasks_t.c.due_on >= start)
+    if end is not None:
+        where.append(tasks_t.c.due_on <= end)
+    query = (_task_select().where(*where)
+             .order_by(tasks_t.c.due_on, tasks_t.c.id).limit(limit))
+    return [TaskRow(**m) for m in session.connection().execute(query).mappings()]
+
+
+def tracker_month(session: Session, assignees: tuple[int, ...] | None, first: date,
+                  last: date) -> dict[date, int]:
+    """Open tasks due on each day from `first` to `last`."""
+    query = (sa.select(tasks_t.c.due_on, sa.func.count())
+             .where(tasks_t.c.status == "open", *_assigned(assignees),
+                    tasks_t.c.due_on >= first, tasks_t.c.due_on <= last)
+             .group_by(tasks_t.c.due_on))
+    return {r[0]: int(r[1]) for r in session.connection().execute(query)}

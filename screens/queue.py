@@ -193,6 +193,8 @@ class QueueScreen(Screen[None]):
                 tooltip="Log a call on the highlighted case"),
         Binding("t", "add_task", "Follow-up", id="queue.add_task",
                 tooltip="Add a follow-up task to the highlighted case"),
+        Binding("d", "tracker", "Due dates", id="queue.tracker",
+                tooltip="Every task and regulatory deadline by due date, or on a calendar"),
         Binding("r", "reload", "Refresh", show=False, id="queue.refresh"),
         *[Binding(str(n), f"view('{n}')", f"View {n}", show=False, id=f"queue.view_{n}")
           for n in range(1, 10)],
@@ -600,6 +602,12 @@ class QueueScreen(Screen[None]):
             self.app.push_screen(Breakdown(row, self.today,
                                            self.app.settings.urgency_weights))  # type: ignore[attr-defined]
 
+    def action_tracker(self) -> None:
+        """Open the due-date tracker."""
+        from screens.tracker import TrackerScreen
+
+        self.app.push_screen(TrackerScreen())
+
     def action_log_call(self) -> None:
         """Log a call on the highlighted case."""
         row = self.query_one(QueueTable).current
@@ -649,5 +657,7 @@ class QueueScreen(Screen[None]):
                           self.action_add_task),
             SystemCommand("Mark the row", "For a bulk action",
                           self.query_one(QueueTable).action_mark),
+            SystemCommand("Due dates", "Every task and regulatory deadline by due date",
+                          self.action_tracker),
             SystemCommand("Refresh the queue", "Read it again now", self.action_reload),
         ]

@@ -1,0 +1,413 @@
+"""The due-date tracker: every open task and regulatory deadline, in buckets (overdue, today,
+tomorrow, this week, later) or on a month calendar, for the user, their team or everyone.
+
+Counts come from index range counts and each list is a bounded page, so the screen opens as
+fast on a million tasks as on a hundred.
+"""
+
+import calendar as months
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static, Tab, Tabs
+
+from db.engine import session_scope
+from db.queries import (
+    BUCKETS,
+    TaskRow,
+    bucket_ranges,
+    latest_change,
+    team_member_ids,
+    tracker_counts,
+    tracker_items,
+    tracker_month,
+)
+from lossmit_tui.domain.calendar import BusinessCalendar
+from lossmit_tui.queue_rows import relative_day
+from lossmit_tui.services.users import require_user
+from screens.forms import CompleteTask, ReassignTask, SnoozeTask
+
+PAGE = 500
+POLL_SECONDS = 2.0
+BUCKET_TITLES = {"overdue": "Missed / overdue", "today": "Today", "tomorrow": "Tomorrow",
+                 "this_week": "This week", "later": "Later"}
+SCOPES = {"mine": "Mine", "team": "My team", "all": "All"}
+KIND_SHORT = {"regulatory_deadline": "deadline", "documents_due": "documents",
+              "trial_payment": "trial pmt"}
+
+
+def _cell(value: Any, style: str = "") -> Text:
+    return Text("—" if value in (None, "") else str(value), style=style)
+
+
+class ItemTable(DataTable[Text]):
+    """Tasks and deadlines; keys act on the highlighted one."""
+
+    BINDING_GROUP_TITLE = "Item"
+    BINDINGS = [
+        Binding("enter", "screen.open_case", "Open case", id="tracker.open"),
+        Binding("x", "screen.item('complete')", "Complete", id="tracker.complete"),
+        Binding("z", "screen.item('snooze')", "Snooze", id="tracker.snooze"),
+        Binding("r", "screen.item('reassign')", "Reassign", id="tracker.reassign"),
+    ]
+
+
+class MonthTable(DataTable[Text]):
+    """A month, one row per week; the cursor is a day."""
+
+    BINDING_GROUP_TITLE = "Calendar"
+    BINDINGS = [
+        # The day is the screen's; the table's own cursor keys only show it.
+        Binding("left", "screen.move_day(-1)", "Day before", show=False, id="tracker.left"),
+        Binding("right", "screen.move_day(1)", "Day after", show=False, id="tracker.right"),
+        Binding("up", "screen.move_day(-7)", "Week before", show=False, id="tracker.up"),
+        Binding("down", "screen.move_day(7)", "Week after", show=False, id="tracker.down"),
+        Binding("enter", "screen.focus_day", "List the day", id="tracker.day"),
+        Binding("left_square_bracket,pageup", "screen.month(-1)", "Previous month",
+                key_display="[", id="tracker.prev_month"),
+        Binding("right_square_bracket,pagedown", "screen.month(1)", "Next month",
+                key_display="]", id="tracker.next_month"),
+        Binding("home", "screen.go_today", "Today", id="tracker.today"),
+    ]
+
+
+class TrackerScreen(Screen[None]):
+    """Every due item of the user (or team, or everyone), bucketed or on a calendar."""
+
+    BINDING_GROUP_TITLE = "Due dates"
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="tracker.back"),
+        Binding("v", "toggle_view", "List/calendar", id="tracker.view"),
+        Binding("1", "scope('mine')", "Mine", id="tracker.mine"),
+        Binding("2", "scope('team')", "Team", id="tracker.team"),
+        Binding("3", "scope('all')", "All", id="tracker.all"),
+        Binding("left_square_bracket", "bucket(-1)", "Previous bucket", key_display="[",
+                show=False, id="tracker.prev_bucket"),
+        Binding("right_square_bracket", "bucket(1)", "Next bucket", key_display="]",
+                show=False, id="tracker.next_bucket"),
+    ]
+
+    @dataclass
+    class Loaded(Message):
+        counts: dict[str, int]
+        items: list[TaskRow]
+        month: dict[date, int]
+        change: int
+
+    @dataclass
+    class Who(Message):
+        user_id: int
+        role: str
+        team: tuple[int, ...]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scope = "mine"
+        self.bucket = "overdue"
+        self.calendar_view = False
+        self.user_id = 0
+        self.role = "specialist"
+        self.team: tuple[int, ...] = ()
+        self.items: list[TaskRow] = []
+        self.counts: dict[str, int] = {}
+        self.month_first = date.min
+        self.day = date.min
+        self.last_change = 0
+        self._weeks: list[list[date | None]] = []
+
+    @property
+    def today(self) -> date:
+        return self.app.today  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def calendar(self) -> BusinessCalendar:
+        return BusinessCalendar(self.app.settings.exclude_observed_holidays)  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(Content("Loading…"), id="tracker-title")
+        yield Tabs(*[Tab(Content(BUCKET_TITLES[b]), id=f"bucket-{b}") for b in BUCKETS],
+                   id="tracker-buckets")
+        yield MonthTable(id="tracker-month", cursor_type="cell", show_row_labels=False)
+        yield ItemTable(id="tracker-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="tracker-note")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.day = self.today
+        self.month_first = self.today.replace(day=1)
+        month = self.query_one(MonthTable)
+        for name in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"):
+            month.add_column(name, width=9)
+        month.display = False
+        self.load_who()
+        self.set_interval(POLL_SECONDS, self.poll)
+
+    # --- loading -------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="tracker-who", exit_on_error=False)
+    def load_who(self) -> None:
+        with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
+            me = require_user(session, self.app.username)  # type: ignore[attr-defined]
+            team = team_member_ids(session, me.team) or (me.id,)  # type: ignore[arg-type]
+        self.post_message(self.Who(me.id, me.role, team))  # type: ignore[arg-type]
+
+    @on(Who)
+    def _who(self, message: Who) -> None:
+        self.user_id, self.role, self.team = message.user_id, message.role, message.team
+        self.reload()
+
+    def _assignees(self) -> tuple[int, ...] | None:
+        if self.scope == "all":
+            return None
+        return self.team if self.scope == "team" else (self.user_id,)
+
+    def reload(self) -> None:
+        self._show_title()
+        self.load(self._assignees(), self.bucket, self.calendar_view, self.month_first,
+                  self.day)
+
+    @work(thread=True, exclusive=True, group="tracker-load", exit_on_error=False)
+    def load(self, assignees: tuple[int, ...] | None, bucket: str, calendar_view: bool,
+             month_first: date, day: date) -> None:
+        with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
+            change = latest_change(session)
+            counts = tracker_counts(session, assignees, self.today)
+            month: dict[date, int] = {}
+            if calendar_view:
+                first, last = self._grid_span(month_first)
+                month = tracker_month(session, assignees, first, last)
+                items = tracker_items(session, assignees, day, day, PAGE)
+            else:
+                start, end = bucket_ranges(self.today)[bucket]
+                items = tracker_items(session, assignees, start, end, PAGE)
+        self.post_message(self.Loaded(counts, items, month, change))
+
+    def poll(self) -> None:
+        """Re-read when anyone changed anything (a task done, a reassignment, an import)."""
+        if self.user_id:
+            self._poll()
+
+    @work(thread=True, exclusive=True, group="tracker-poll", exit_on_error=False)
+    def _poll(self) -> None:
+        with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
+            change = latest_change(session)
+        if change != self.last_change:
+            self.app.call_from_thread(self.reload)
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        self.counts, self.items, self.last_change = message.counts, message.items, \
+            message.change
+        tabs = self.query_one(Tabs)
+        for name in BUCKETS:
+            tab = tabs.query_one(f"#bucket-{name}", Tab)
+            tab.label = Content(f"{BUCKET_TITLES[name]} {message.counts.get(name, 0):,}")
+        if self.calendar_view:
+            self._show_month(message.month)
+        self._show_items()
+
+    # --- showing -------------------------------------------------------------------------
+
+    def _show_title(self) -> None:
+        if self.calendar_view:
+            mode = self.month_first.strftime("%B %Y")
+            keys = "   H holiday · · weekend · arrows: day/week · [ ] month · Home today"
+        else:
+            mode = BUCKET_TITLES[self.bucket]
+            keys = "   1 mine · 2 team · 3 all · v calendar · [ ] bucket"
+        self.query_one("#tracker-title", Static).update(Content.assemble(
+            ("Due dates", "bold"), f" · {SCOPES[self.scope]} · ", (mode, "bold"),
+            (keys, "$text-muted")))
+
+    def _show_items(self) -> None:
+        table = self.query_one(ItemTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        columns = ["Due", "Kind", "Loan", "Borrower", "What", "Rule"]
+        if self.scope != "mine":
+            columns.append("Assignee")
+        table.add_columns(*columns)
+        for t in self.items:
+            late = t.due < self.today
+            cells = [
+                _cell(f"{t.due.isoformat()} {relative_day(t.due, self.today)}",
+                      "bold red" if late else ""),
+                _cell(KIND_SHORT.get(t.kind, t.kind.replace("_", " ")),
+                      "bold" if t.kind == "regulatory_deadline" else ""),
+                _cell(t.loan_number), _cell(t.borrower_name), _cell(t.title), _cell(t.rule),
+            ]
+            if self.scope != "mine":
+                cells.append(_cell(t.assignee or "unassigned"))
+            table.add_row(*cells)
+        if self.items:
+            table.move_cursor(row=min(max(row, 0), len(self.items) - 1))
+        shown = len(self.items)
+        total = (self.counts.get(self.bucket, 0) if not self.calendar_view else shown)
+        if self.calendar_view:
+            note = f"{self.day.strftime('%a %Y-%m-%d')}: {shown} item(s)"
+            holiday = self.calendar.holiday(self.day)
+            if holiday:
+                note += f" · {holiday} (not a business day)"
+        elif shown < total:
+            note = f"Showing the first {shown:,} of {total:,}, earliest first."
+        else:
+            note = "Nothing due here." if not shown else f"{shown:,} item(s)."
+        self.query_one("#tracker-note", Static).update(Content(note))
+
+    @staticmethod
+    def _grid_span(month_first: date) -> tuple[date, date]:
+        first = month_first - timedelta(days=month_first.weekday())
+        last_day = month_first.replace(day=months.monthrange(month_first.year,
+                                                               month_first.month)[1])
+        return first, last_day + timedelta(days=6 - last_day.weekday())
+
+    def _show_month(self, counts: dict[date, int]) -> None:
+        table = self.query_one(MonthTable)
+        table.clear()
+        first, last = self._grid_span(self.month_first)
+        self._weeks = []
+        day = first
+        while day <= last:
+            week: list[date | None] = []
+            cells = []
+            for _ in range(7):
+                in_month = day.month == self.month_first.month
+                week.append(day)
+                n = counts.get(day, 0)
+                holiday = self.calendar.holiday(day)
+                style = ("dim" if not in_month else "bold red" if day < self.today and n
+                         else "bold reverse" if day == self.today else "")
+                mark = "H" if holiday else ("·" if day.weekday() >= 5 else " ")
+                cells.append(Text(f"{day.day:>2}{mark} {n or '':>4}", style=style))
+                day += timedelta(days=1)
+            self._weeks.append(week)
+            table.add_row(*cells, height=1)
+        for r, week in enumerate(self._weeks):
+            if self.day in week:
+                table.move_cursor(row=r, column=week.index(self.day))
+
+    @on(DataTable.CellSelected, "#tracker-month")
+    def _day_clicked(self, event: DataTable.CellSelected) -> None:
+        r, c = event.coordinate.row, event.coordinate.column
+        if r < len(self._weeks) and self._weeks[r][c] is not None:
+            self._go(self._weeks[r][c])  # type: ignore[arg-type]
+
+    def _go(self, day: date) -> None:
+        self.day = day
+        self.month_first = day.replace(day=1)
+        self.reload()
+
+    def action_move_day(self, days: int) -> None:
+        """Move the calendar's day (a week with up and down)."""
+        self._go(self.day + timedelta(days=days))
+
+    # --- actions -------------------------------------------------------------------------
+
+    def action_scope(self, scope: str) -> None:
+        """Mine, my team's (leads) or everyone's (leads)."""
+        if scope != "mine" and self.role == "specialist":
+            self.notify(Content("The team and all scopes are for leads."), severity="warning")
+            return
+        self.scope = scope
+        self.reload()
+
+    def action_bucket(self, step: int) -> None:
+        """The previous or next bucket."""
+        if self.calendar_view:
+            self.action_month(step)
+            return
+        index = (BUCKETS.index(self.bucket) + step) % len(BUCKETS)
+        self.query_one(Tabs).active = f"bucket-{BUCKETS[index]}"
+
+    @on(Tabs.TabActivated, "#tracker-buckets")
+    def _bucket_chosen(self, event: Tabs.TabActivated) -> None:
+        name = (event.tab.id or "").removeprefix("bucket-")
+        if name in BUCKETS and name != self.bucket:
+            self.bucket = name
+            self.reload()
+
+    def action_toggle_view(self) -> None:
+        """Switch between the buckets and the month calendar."""
+        self.calendar_view = not self.calendar_view
+        self.query_one(MonthTable).display = self.calendar_view
+        self.query_one(Tabs).display = not self.calendar_view
+        (self.query_one(MonthTable) if self.calendar_view
+         else self.query_one(ItemTable)).focus()
+        self.reload()
+
+    def action_month(self, step: int) -> None:
+        """Move the calendar a month."""
+        year, month = divmod(self.month_first.month - 1 + step, 12)
+        self.month_first = date(self.month_first.year + year, month + 1, 1)
+        last = months.monthrange(self.month_first.year, self.month_first.month)[1]
+        self.day = self.month_first.replace(day=min(self.day.day, last))
+        self.reload()
+
+    def action_go_today(self) -> None:
+        """Back to today on the calendar."""
+        self._go(self.today)
+
+    def action_focus_day(self) -> None:
+        """Put the keyboard on the selected day's list."""
+        self.query_one(ItemTable).focus()
+
+    def _current(self) -> TaskRow | None:
+        table = self.query_one(ItemTable)
+        if not self.items or not 0 <= table.cursor_row < len(self.items):
+            self.notify(Content("Nothing is selected."), severity="warning")
+            return None
+        return self.items[table.cursor_row]
+
+    def action_open_case(self) -> None:
+        """Open the case of the highlighted item."""
+        from screens.case import CaseScreen
+
+        item = self._current()
+        if item is not None:
+            self.app.push_screen(CaseScreen(item.case_id))
+
+    def action_item(self, what: str) -> None:
+        """Complete, snooze or reassign the highlighted item."""
+        item = self._current()
+        if item is None:
+            return
+        if what == "reassign" and self.role == "specialist":
+            self.notify(Content("Reassigning is for leads."), severity="warning")
+            return
+        if item.kind == "regulatory_deadline" and what != "reassign":
+            self.notify(Content(f"A regulatory deadline ({item.rule}) is met by recording "
+                                "its event on the case, not completed or snoozed."),
+                        severity="warning")
+            return
+        form = {"complete": CompleteTask, "snooze": SnoozeTask, "reassign": ReassignTask}[what]
+        self.app.push_screen(form(item), lambda done: done and self.reload())
+
+    def commands(self) -> list[Any]:
+        from textual.app import SystemCommand
+
+        return [
+            SystemCommand("Tracker: my items", "Only what is assigned to me",
+                          lambda: self.action_scope("mine")),
+            SystemCommand("Tracker: my team's items", "Leads",
+                          lambda: self.action_scope("team")),
+            SystemCommand("Tracker: everyone's items", "Leads",
+                          lambda: self.action_scope("all")),
+            SystemCommand("Tracker: list or calendar", "Switch the view",
+                          self.action_toggle_view),
+            SystemCommand("Open the case", "Of the highlighted item", self.action_open_case),
+            SystemCommand("Complete the item", "With an optional note",
+                          lambda: self.action_item("complete")),
+            SystemCommand("Snooze the item", "To a later date",
+                          lambda: self.action_item("snooze")),
+            SystemCommand("Reassign the item", "Leads",
+                          lambda: self.action_item("reassign")),
+        ]
