@@ -74,3 +74,21 @@ def test_call_editor_120x40(snap_compare, demo_app) -> None:  # type: ignore[no-
 
 def test_event_form_80x24(snap_compare, demo_app) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(demo_app, terminal_size=(80, 24), run_before=_case_then("e"))
+
+
+def _keys(*keys: str):  # type: ignore[no-untyped-def]
+    async def run(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _loaded(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await _loaded(pilot)
+    return run
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_tracker(snap_compare, demo_app, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=size, run_before=_keys("d"))
+
+
+def test_tracker_calendar_120x40(snap_compare, demo_app) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=(120, 40), run_before=_keys("d", "v"))
