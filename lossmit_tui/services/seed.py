@@ -10,6 +10,7 @@ import json
 import random
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -224,7 +225,39 @@ def seed(engine: Engine, cases: int, seed_value: int, today: date,
     rng = random.Random(seed_value)
     now = datetime.combine(today, time(12, 0), tzinfo=UTC)  # fixed: same seed, same rows
     report = SeedReport()
+    with _rollback_journal(engine):
+        _seed(engine, cases, seed_value, today, actor_name, weights, rng, now, report)
+    return report
 
+
+@contextmanager
+def _rollback_journal(engine: Engine) -> Iterator[None]:
+    """On SQLite, load through a rollback journal instead of the write-ahead log: into an
+    empty file the journal stays tiny and every page is written once, where WAL writes the
+    whole database twice (into the log, then back at the checkpoint). The seed is still one
+    transaction; WAL is put back afterwards, for the app's concurrent readers."""
+    if not is_sqlite(engine):
+        yield
+        return
+    raw = engine.raw_connection()
+    try:
+        raw.driver_connection.execute("PRAGMA journal_mode=DELETE")  # type: ignore[union-attr]
+    finally:
+        raw.close()
+    try:
+        yield
+    finally:
+        engine.dispose()  # no pooled connection may hold the file while the mode changes
+        raw = engine.raw_connection()
+        try:
+            raw.driver_connection.execute("PRAGMA journal_mode=WAL")  # type: ignore[union-attr]
+        finally:
+            raw.close()
+
+
+def _seed(engine: Engine, cases: int, seed_value: int, today: date, actor_name: str,
+          weights: Mapping[str, float] | None, rng: random.Random, now: datetime,
+          report: SeedReport) -> None:
     with session_scope(engine, write=True) as session:
         conn = session.connection()
         existing = conn.execute(sa.select(sa.func.count()).select_from(Case.__table__)).scalar()
@@ -266,7 +299,6 @@ def seed(engine: Engine, cases: int, seed_value: int, today: date,
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"COALESCE((SELECT MAX(id) FROM {table}), 1))"
                 )
-    return report
 
 
 def _seed_users(conn: Connection, rng: random.Random, cases: int, now: datetime,
