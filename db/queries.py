@@ -603,13 +603,22 @@ def tracker_counts(session: Session, assignees: tuple[int, ...] | None, today: d
 def tracker_items(session: Session, assignees: tuple[int, ...] | None,
                   start: date | None, end: date | None, limit: int) -> list[TaskRow]:
     """Open tasks due in [start, end] (either end open), earliest first, at most `limit`."""
-    where = [tasks_t.c.status == "open", *_assigned(assignees)]
+    status = tasks_t.c.status
+    if assignees is not None and len(assignees) > 1:
+        # A team: seek each member's tasks on the assignee index and sort the few thousand.
+        # Left to itself the planner walks the whole book in due order on the status index
+        # and filters (1.7 s at a million tasks); `status || ''` keeps it off that index.
+        status = status.concat("")
+    where = [status == "open", *_assigned(assignees)]
     if start is not None:
         where.append(tasks_t.c.due_on >= start)
     if end is not None:
         where.append(tasks_t.c.due_on <= end)
-    query = (_task_select().where(*where)
-             .order_by(tasks_t.c.due_on, tasks_t.c.id).limit(limit))
+    # The page's ids first, from the index alone; then the joins for those rows only.
+    page = (sa.select(tasks_t.c.id).where(*where)
+            .order_by(tasks_t.c.due_on, tasks_t.c.id).limit(limit)).scalar_subquery()
+    query = (_task_select().where(tasks_t.c.id.in_(page))
+             .order_by(tasks_t.c.due_on, tasks_t.c.id))
     return [TaskRow(**m) for m in session.connection().execute(query).mappings()]
 
 

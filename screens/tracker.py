@@ -122,6 +122,7 @@ class TrackerScreen(Screen[None]):
         self.day = date.min
         self.last_change = 0
         self._weeks: list[list[date | None]] = []
+        self._drawn: tuple[str, str] | None = None  # the scope and bucket on screen
 
     @property
     def today(self) -> date:
@@ -205,8 +206,14 @@ class TrackerScreen(Screen[None]):
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
+        same = (message.counts == self.counts and message.items == self.items
+                and self._drawn == (self.scope, self.bucket) and not self.calendar_view
+                and self.query_one(ItemTable).row_count)
+        self._drawn = (self.scope, self.bucket)
         self.counts, self.items, self.last_change = message.counts, message.items, \
             message.change
+        if same:
+            return  # nothing moved: no redraw, no flicker
         tabs = self.query_one(Tabs)
         for name in BUCKETS:
             tab = tabs.query_one(f"#bucket-{name}", Tab)
