@@ -1,0 +1,113 @@
+"""The Flex Modification waterfall (DOMAIN.md section 6), every intermediate figure kept.
+
+Steps: capitalise the arrears; the mark-to-market LTV; the rate (the note rate below 80%
+MTMLTV, else the lesser of the note rate and the investor's modification rate); the term
+(480 months); then principal forbearance (non-interest-bearing) until the P&I is at least the
+target reduction lower, never taking the interest-bearing balance below the MTMLTV floor and,
+under rules with a cap, never forbearing more than that share of the post-capitalisation UPB.
+The rule values come in as `FlexRules` (configuration keyed by date and investor).
+"""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from lossmit_tui.domain.amortization import payment_cents, principal_for_payment_cents
+from lossmit_tui.domain.values import display_money
+
+
+@dataclass(frozen=True)
+class FlexRules:
+    modification_rate: Decimal  # percent, e.g. 6.500
+    term_months: int = 480
+    target_reduction_pct: Decimal = Decimal(20)
+    mtmltv_floor_pct: Decimal = Decimal(80)
+    forbearance_cap_pct: Decimal | None = Decimal(30)  # legacy rules; None: no cap
+
+
+@dataclass(frozen=True)
+class FlexInput:
+    upb_cents: int
+    arrears_cents: int
+    property_value_cents: int
+    note_rate: Decimal
+    pi_before_cents: int  # the contractual P&I before the modification
+
+
+@dataclass
+class FlexResult:
+    post_cap_upb_cents: int
+    mtmltv_pct: Decimal
+    rate: Decimal
+    term_months: int
+    pi_after_term_cents: int
+    forbearance_cents: int
+    interest_bearing_cents: int
+    pi_after_cents: int
+    reduction_pct: Decimal
+    target_met: bool
+    steps: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _pct(part: Decimal | int, whole: Decimal | int) -> Decimal:
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def _reduction(before: int, after: int) -> Decimal:
+    return _pct(before - after, before)
+
+
+def flex_modification(loan: FlexInput, rules: FlexRules) -> FlexResult:
+    """Run the waterfall; `steps` lists each figure as it is reached, in words."""
+    if loan.property_value_cents <= 0:
+        raise ValueError("the property value must be above zero")
+    if loan.pi_before_cents <= 0:
+        raise ValueError("the P&I before the modification must be above zero")
+    steps: list[tuple[str, str]] = []
+    post_cap = loan.upb_cents + loan.arrears_cents
+    steps.append(("1. Capitalise arrears",
+                  f"{display_money(loan.upb_cents)} + {display_money(loan.arrears_cents)} = "
+                  f"{display_money(post_cap)}"))
+    mtmltv = _pct(post_cap, loan.property_value_cents)
+    steps.append(("2. Mark-to-market LTV",
+                  f"{display_money(post_cap)} / {display_money(loan.property_value_cents)} = "
+                  f"{mtmltv}%"))
+    if mtmltv < rules.mtmltv_floor_pct:
+        rate, why = loan.note_rate, f"below {rules.mtmltv_floor_pct}%: the note rate"
+    else:
+        rate = min(loan.note_rate, rules.modification_rate)
+        why = (f"{rules.mtmltv_floor_pct}% or more: the lesser of the note rate "
+               f"{loan.note_rate}% and the modification rate {rules.modification_rate}%")
+    steps.append(("3. Rate", f"{rate:.3f}% (MTMLTV {why})"))
+    term = rules.term_months
+    pi_term = payment_cents(post_cap, rate, term)
+    steps.append(("4. Term", f"{term} months: P&I {display_money(pi_term)} "
+                             f"(−{_reduction(loan.pi_before_cents, pi_term)}% from "
+                             f"{display_money(loan.pi_before_cents)})"))
+    target_pi = int((Decimal(loan.pi_before_cents) * (100 - rules.target_reduction_pct) / 100)
+                    .quantize(Decimal(1), ROUND_HALF_UP))
+    forbearance = 0
+    if pi_term > target_pi:
+        wanted = post_cap - principal_for_payment_cents(target_pi, rate, term)
+        limits = [wanted]
+        floor = int((Decimal(loan.property_value_cents) * rules.mtmltv_floor_pct / 100)
+                    .quantize(Decimal(1), ROUND_HALF_UP))
+        limits.append(max(0, post_cap - floor))
+        if rules.forbearance_cap_pct is not None:
+            limits.append(int((Decimal(post_cap) * rules.forbearance_cap_pct / 100)
+                              .quantize(Decimal(1), ROUND_HALF_UP)))
+        forbearance = max(0, min(limits))
+        binding = ("the P&I target" if forbearance == wanted else
+                   f"the {rules.mtmltv_floor_pct}% MTMLTV floor" if forbearance == limits[1]
+                   else f"the {rules.forbearance_cap_pct}% cap")
+        steps.append(("5. Forbear principal",
+                      f"{display_money(forbearance)} non-interest-bearing (limited by "
+                      f"{binding}; target P&I {display_money(target_pi)})"))
+    else:
+        steps.append(("5. Forbear principal", "none needed: the term alone meets the target"))
+    interest_bearing = post_cap - forbearance
+    pi_after = payment_cents(interest_bearing, rate, term)
+    reduction = _reduction(loan.pi_before_cents, pi_after)
+    steps.append(("6. New P&I", f"{display_money(interest_bearing)} at {rate:.3f}% over "
+                                f"{term} months = {display_money(pi_after)} (−{reduction}%)"))
+    return FlexResult(post_cap, mtmltv, rate, term, pi_term, forbearance, interest_bearing,
+                      pi_after, reduction, reduction >= rules.target_reduction_pct, steps)

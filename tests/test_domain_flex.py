@@ -1,0 +1,121 @@
+"""Payment arithmetic and the Flex Modification waterfall (DOMAIN.md section 6): the worked
+example to the cent, the rule boundaries, and properties of amortisation."""
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lossmit_tui.domain.amortization import (
+    payment_cents,
+    principal_for_payment_cents,
+    schedule,
+)
+from lossmit_tui.domain.flex import FlexInput, FlexRules, flex_modification
+
+RULES = FlexRules(modification_rate=Decimal("6.500"))
+EXAMPLE = FlexInput(upb_cents=205_000_00, arrears_cents=10_400_00,
+                    property_value_cents=230_000_00, note_rate=Decimal("7.000"),
+                    pi_before_cents=1_397_14)
+
+
+def test_known_payments() -> None:
+    assert payment_cents(210_000_00, Decimal("7.000"), 360) == 1_397_14
+    assert payment_cents(215_400_00, Decimal("6.500"), 480) == 1_261_07
+    assert payment_cents(100_000_00, Decimal("6.000"), 360) == 599_55
+    assert payment_cents(12_000_00, Decimal(0), 12) == 1_000_00
+    assert principal_for_payment_cents(1_117_71, Decimal("6.500"), 480) == 190_912_46
+
+
+def test_the_worked_example_to_the_cent() -> None:
+    result = flex_modification(EXAMPLE, RULES)
+    assert result.post_cap_upb_cents == 215_400_00
+    assert result.mtmltv_pct == Decimal("93.65")
+    assert result.rate == Decimal("6.500") and result.term_months == 480
+    assert result.pi_after_term_cents == 1_261_07
+    assert result.forbearance_cents == 24_487_54
+    assert result.interest_bearing_cents == 190_912_46
+    assert result.pi_after_cents == 1_117_71
+    assert result.reduction_pct == Decimal("20.00") and result.target_met
+    text = "\n".join(f"{name}: {value}" for name, value in result.steps)
+    assert "$205,000.00 + $10,400.00 = $215,400.00" in text
+    assert "P&I $1,261.07 (−9.74% from $1,397.14)" in text
+    assert "$24,487.54 non-interest-bearing (limited by the P&I target" in text
+
+
+def test_below_80_percent_mtmltv_keeps_the_note_rate() -> None:
+    below = flex_modification(FlexInput(183_977_00, 0, 230_000_00, Decimal("7.000"),
+                                        1_397_14), RULES)
+    at = flex_modification(FlexInput(184_000_00, 0, 230_000_00, Decimal("7.000"), 1_397_14),
+                           RULES)
+    assert below.mtmltv_pct == Decimal("79.99") and below.rate == Decimal("7.000")
+    assert at.mtmltv_pct == Decimal("80.00") and at.rate == Decimal("6.500")
+    # Below the floor already: nothing can be forborne.
+    assert below.forbearance_cents == 0
+
+
+def test_forbearance_never_takes_the_balance_below_80_percent_mtmltv() -> None:
+    # Value low enough that the floor binds before the P&I target.
+    loan = FlexInput(205_000_00, 10_400_00, 260_000_00, Decimal("7.000"), 1_397_14)
+    result = flex_modification(loan, RULES)
+    assert result.interest_bearing_cents >= 208_000_00  # 80% of 260,000
+    assert result.forbearance_cents == 215_400_00 - 208_000_00
+    assert not result.target_met
+    assert "80% MTMLTV floor" in result.steps[4][1]
+
+
+def test_the_legacy_cap_limits_forbearance_to_30_percent_of_the_capitalised_upb() -> None:
+    # The cap binds only far above the floor: MTMLTV 128% here (value 250,000).
+    loan = FlexInput(300_000_00, 20_000_00, 250_000_00, Decimal("9.000"), 1_500_00)
+    capped = flex_modification(loan, RULES)
+    assert capped.forbearance_cents == 96_000_00  # 30% of 320,000
+    assert "30% cap" in capped.steps[4][1]
+    uncapped = flex_modification(loan, FlexRules(Decimal("6.500"), forbearance_cap_pct=None))
+    assert uncapped.forbearance_cents > 96_000_00 and uncapped.target_met
+
+
+def test_no_forbearance_when_the_term_alone_is_enough() -> None:
+    loan = FlexInput(150_000_00, 5_000_00, 250_000_00, Decimal("8.000"), 1_500_00)
+    result = flex_modification(loan, RULES)
+    assert result.forbearance_cents == 0 and result.target_met
+    assert result.term_months == 480
+
+
+@pytest.mark.parametrize("bad", [FlexInput(1, 0, 0, Decimal(7), 1),
+                                 FlexInput(1, 0, 1, Decimal(7), 0)])
+def test_bad_inputs_are_refused(bad: FlexInput) -> None:
+    with pytest.raises(ValueError):
+        flex_modification(bad, RULES)
+
+
+principals = st.integers(min_value=1_000_00, max_value=2_000_000_00)
+rates = st.decimals(min_value=Decimal("0.125"), max_value=Decimal("12"), places=3)
+terms = st.integers(min_value=1, max_value=480)
+
+
+@given(principals, rates, terms)
+def test_a_schedule_pays_the_loan_to_zero(principal: int, rate: Decimal, months: int) -> None:
+    rows = schedule(principal, rate, months)
+    assert rows[-1].balance_cents == 0 and len(rows) <= months
+    assert sum(r.principal_cents for r in rows) == principal
+    level = payment_cents(principal, rate, months)
+    assert all(r.payment_cents == level for r in rows[:-1])
+    # The level payment and each month's interest are rounded to the cent, so the last
+    # payment absorbs up to a cent a month of drift (grown at the loan's rate at most).
+    drift = months * (1 + rate / 1200) ** months
+    assert abs(rows[-1].payment_cents - level) <= drift + 1
+
+
+@given(principals, rates, st.integers(min_value=1, max_value=479))
+def test_more_months_never_raise_the_payment(principal: int, rate: Decimal,
+                                             months: int) -> None:
+    assert payment_cents(principal, rate, months + 1) <= payment_cents(principal, rate, months)
+
+
+@given(principals, rates, terms)
+def test_principal_and_payment_are_inverse_within_the_rounding(principal: int, rate: Decimal,
+                                                               months: int) -> None:
+    payment = payment_cents(principal, rate, months)
+    back = principal_for_payment_cents(payment, rate, months)
+    assert abs(back - principal) <= months  # half a cent of payment per month at most
