@@ -381,6 +381,9 @@ def queue(
 @app.command()
 def refresh(
     ctx: typer.Context,
+    all_clocks: Annotated[bool, typer.Option(
+        "--all-clocks", help="Compute every open case's regulatory clocks, not only those "
+                             "time has moved (once, for a book loaded without them).")] = False,
     db: DbOpt = None,
     user: UserOpt = None,
     today: TodayOpt = None,
@@ -402,12 +405,14 @@ def refresh(
         missed = raise_missed_promises(rt.engine, rt.today, rt.settings.urgency_weights,
                                        rt.username)
         clocks = refresh_clocks(rt.engine, rt.today, rt.settings.urgency_weights, rt.username,
-                                BusinessCalendar(rt.settings.exclude_observed_holidays))
+                                BusinessCalendar(rt.settings.exclude_observed_holidays),
+                                every_case=all_clocks)
     typer.echo(f"Recomputed the urgency of {count} case(s) for {rt.today.isoformat()}, "
-               f"raised {missed} task(s) for missed promises to pay, and brought the "
-               f"regulatory clocks of {len(clocks.changed)} case(s) up to date "
-               f"({clocks.added} deadline(s) added, {clocks.met} met, {clocks.moved} moved, "
-               f"{clocks.cancelled} cancelled) in {time.perf_counter() - started:.1f}s.")
+               f"raised {missed} task(s) for missed promises to pay, and computed the "
+               f"regulatory clocks of {clocks.visited} case(s), {len(clocks.changed)} of "
+               f"them changed ({clocks.added} deadline(s) added, {clocks.met} met, "
+               f"{clocks.moved} moved, {clocks.cancelled} cancelled; {clocks.due_soon} due "
+               f"soon, {clocks.missed} missed) in {time.perf_counter() - started:.1f}s.")
 
 
 @app.command()

@@ -249,9 +249,16 @@ def test_refresh_recomputes_for_the_day(seeded: str) -> None:
     assert "regulatory clocks of 0 case(s)" in again.stdout
     # December's installments fall due on the 1st: new live-contact windows open.
     december = run("refresh", "--db", seeded, "--today", "2026-12-01")
-    added = re.search(r"regulatory clocks of (\d+) case\(s\) up to date \((\d+) deadline",
-                      december.stdout)
-    assert added and int(added.group(1)) > 0 and int(added.group(2)) > 0, december.stdout
+    added = re.search(r"regulatory clocks of (\d+) case\(s\), (\d+) of them changed "
+                      r"\((\d+) deadline", december.stdout)
+    assert added and int(added.group(1)) > 0 and int(added.group(3)) > 0, december.stdout
+    # A book loaded without its clocks gets them all at once; a second time changes nothing.
+    everything = run("refresh", "--all-clocks", "--db", seeded, "--today", "2026-12-01")
+    total = json.loads(run("queue", "--db", seeded, "--user", lead_of(seeded), "--view", "all",
+                           "--limit", "100000", "--format", "json",
+                           "--today", "2026-12-01").stdout)
+    assert f"regulatory clocks of {len(total)} case(s), 0 of them changed" in (
+        everything.stdout), everything.stdout
 
 
 @pytest.mark.parametrize(("content", "fragment"), [
