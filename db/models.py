@@ -231,6 +231,10 @@ sa.Index("ix_cases_open_last_contact", sa.text("(last_contact_at IS NOT NULL)"),
 sa.Index("ix_cases_phone", Case.phone)
 sa.Index("ix_tasks_assignee_status_due", Task.assignee_id, Task.status, Task.due_on)
 sa.Index("ix_tasks_status_due", Task.status, Task.due_on)
+# Open regulatory deadlines by date: the clock pass counts what is due soon and missed.
+_OPEN_DEADLINE = sa.text("status = 'open' AND kind = 'regulatory_deadline'")
+sa.Index("ix_tasks_open_deadline_due", Task.due_on, sqlite_where=_OPEN_DEADLINE,
+         postgresql_where=_OPEN_DEADLINE)
 sa.Index("ix_call_notes_case_called", CallNote.case_id, CallNote.called_at)
 sa.Index("ix_case_events_case_occurred", CaseEvent.case_id, CaseEvent.occurred_on)
 sa.Index("ix_documents_case_type", Document.case_id, Document.doc_type)

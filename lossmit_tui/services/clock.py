@@ -258,13 +258,11 @@ def refresh_clocks(engine: Engine, today: date, weights: Mapping[str, float],
        `every_case` every open case (a book loaded without its clocks); `assignees` limits
        it to those users' cases (the app does the user's own at start; `lossmit refresh`
        does the whole book).
-    2. Catch the deadlines that became due soon or missed because the date moved: their
-       cases' urgency is brought to today (the queue orders by it) and the counts are
-       reported.
+    2. Count the deadlines that are due soon or missed now that the date moved (their
+       cases' urgency, which orders the queue, is brought to today by the urgency pass).
 
     Each batch commits on its own; one audit row records the pass."""
     from lossmit_tui.services.tasks import recompute_cases
-    from lossmit_tui.services.urgency import refresh_cases
 
     calendar = calendar or BusinessCalendar()
     total, visited, after = SyncResult(), 0, 0
@@ -290,23 +288,15 @@ def refresh_clocks(engine: Engine, today: date, weights: Mapping[str, float],
     total.visited = visited
     with session_scope(engine, write=True) as session:
         conn = session.connection()
-        soon = today + timedelta(days=horizon)
-        regulatory = [tasks_t.c.status == "open", tasks_t.c.kind == TaskKind.REGULATORY_DEADLINE,
-                      tasks_t.c.due_on <= soon, *([tasks_t.c.assignee_id.in_(assignees)]
-                                                  if assignees is not None else [])]
-        stale: list[int] = []
-        for r in conn.execute(
-                sa.select(tasks_t.c.case_id, tasks_t.c.due_on, cases_t.c.urgency_on)
-                .select_from(tasks_t.join(cases_t, tasks_t.c.case_id == cases_t.c.id))
-                .where(*regulatory)):
-            if r.due_on < today:
-                total.missed += 1
-            else:
-                total.due_soon += 1
-            if r.urgency_on != today:
-                stale.append(r.case_id)
-        refresh_cases(conn, sorted(set(stale)), today, weights)
-        if visited or stale:
+        # Exactly the partial index's condition, so both counts are index range counts.
+        deadline = [sa.text("status = 'open' AND kind = 'regulatory_deadline'"),
+                    *([tasks_t.c.assignee_id.in_(assignees)] if assignees is not None else [])]
+        count = sa.select(sa.func.count()).select_from(tasks_t)
+        total.missed = conn.execute(count.where(*deadline, tasks_t.c.due_on < today)).scalar_one()
+        total.due_soon = conn.execute(count.where(
+            *deadline, tasks_t.c.due_on >= today,
+            tasks_t.c.due_on <= today + timedelta(days=horizon))).scalar_one()
+        if visited:
             audit.record(session, None, "clock", None, "refresh", actor_name=actor_name,
                          after={"as_of": today.isoformat(), "cases": visited,
                                 "added": total.added, "moved": total.moved,
