@@ -51,13 +51,11 @@ from lossmit_tui.services.clock import case_clocks
 from lossmit_tui.services.documents import decide_document
 from lossmit_tui.services.errors import ServiceError
 from screens.forms import (
-    CompleteTask,
     EditDetails,
     EventForm,
-    ReassignTask,
     ReceiveDocument,
     RequestDocument,
-    SnoozeTask,
+    task_action,
 )
 
 TABS = {"summary": "Summary", "timeline": "Timeline", "tasks": "Tasks",
@@ -286,16 +284,11 @@ class CaseScreen(Screen[None]):
         task: TaskRow | None = self._row(self.query_one(TasksTable), self.tasks, "task")
         if task is None:
             return
-        if task.status != "open":
-            self.notify(Content(f"This task is already {task.status}."), severity="warning")
-            return
-        if task.kind == "regulatory_deadline" and what != "reassign":
-            self.notify(Content(f"A regulatory deadline ({task.rule}) is met by recording "
-                                "its event (e), not completed or snoozed by hand."),
-                        severity="warning")
-            return
-        form = {"complete": CompleteTask, "snooze": SnoozeTask, "reassign": ReassignTask}[what]
-        self.app.push_screen(form(task), self._after)
+        form = task_action(task, what)
+        if isinstance(form, str):
+            self.notify(Content(form), severity="warning")
+        else:
+            self.app.push_screen(form, self._after)
 
     def action_request_document(self) -> None:
         """Ask the borrower for a document (refused if it is already in and current)."""

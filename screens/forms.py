@@ -385,6 +385,18 @@ class ReassignTask(ServiceForm):
                                              str(to))
 
 
+def task_action(task: TaskRow, what: str) -> ServiceForm | str:
+    """The form that completes, snoozes or reassigns a task, or why it cannot."""
+    if task.status != "open":
+        return f"This task is already {task.status}."
+    if task.kind == "regulatory_deadline" and what != "reassign":
+        return (f"A regulatory deadline ({task.rule}) is met by recording its event on the "
+                "case (e), not completed or snoozed by hand.")
+    form: type[ServiceForm] = {"complete": CompleteTask, "snooze": SnoozeTask,
+                               "reassign": ReassignTask}[what]
+    return form(task)  # type: ignore[call-arg]
+
+
 class RequestDocument(ServiceForm):
     TITLE_TEXT = "Request a document"
     DONE_TEXT = "Document requested."

@@ -24,6 +24,7 @@ from screens.case import CaseScreen
 from screens.queue import Breakdown, QueueScreen, SortPicker
 
 from .conftest import TODAY
+from .pilot import settle
 
 HOSTILE = "[@click=app.quit]Smith[/] [b]bold?[/b] $accent"
 
@@ -38,14 +39,6 @@ def store(tmp_path: Path) -> tuple[Engine, str, str]:
 
 def app_for(engine: Engine, user: str, view: str = "mine") -> LossMitApp:
     return make_app(engine, user, TODAY, load_settings(), view)
-
-
-async def settle(app: LossMitApp, pilot) -> None:  # type: ignore[no-untyped-def]
-    """Let workers finish and their messages land (no sleeping)."""
-    for _ in range(3):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def expected(engine: Engine, user: str, view: str, role: str = "lead") -> QueueFilter:

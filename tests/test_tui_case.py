@@ -27,6 +27,7 @@ from screens.case import CaseScreen, DocumentsTable, TasksTable, TimelineList
 from screens.forms import EditDetails, EventForm, ServiceForm
 
 from .conftest import TODAY
+from .pilot import settle
 
 NOON = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)  # 12:00 in Texas (Central)
 
@@ -53,13 +54,6 @@ def store(tmp_path: Path) -> tuple[Engine, int]:
 
 def app_for(engine: Engine) -> LossMitApp:
     return make_app(engine, "sam", TODAY, load_settings(), "mine", clock=lambda: NOON)
-
-
-async def settle(app: LossMitApp, pilot) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(3):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def open_case(app: LossMitApp, pilot) -> CaseScreen:  # type: ignore[no-untyped-def]

@@ -21,6 +21,7 @@ from screens.queue import QueueScreen
 from screens.tracker import ItemTable, MonthTable, TrackerScreen
 
 from .conftest import TODAY
+from .pilot import settle
 
 
 @pytest.fixture
@@ -35,13 +36,6 @@ def store(tmp_path: Path) -> tuple[Engine, str, str]:
 
 def app_for(engine: Engine, user: str) -> LossMitApp:
     return make_app(engine, user, TODAY, load_settings())
-
-
-async def settle(app: LossMitApp, pilot) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(3):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def open_tracker(app: LossMitApp, pilot) -> TrackerScreen:  # type: ignore[no-untyped-def]

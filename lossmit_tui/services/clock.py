@@ -156,23 +156,21 @@ def _plan_one(plan: _Plan, result: SyncResult, case: sa.Row,  # type: ignore[typ
         met = next((c for c in rule_clocks if c.met_by and c.due_on == task.due_on),
                    next((c for c in rule_clocks if c.met_by), None))
         not_applying = next((c for c in rule_clocks if not c.applies), None)
-        if met is not None:
+
+        def close(status: str, action: str, note: str, said: dict[str, str],
+                  task: sa.Row = task) -> None:  # type: ignore[type-arg]
             plan.updates.append({"tid": task.id, "due_on": task.due_on, "title": task.title,
-                                 "status": "done", "completed_at": now,
-                                 "completed_by_id": actor_id,
-                                 "completion_note": f"Met: {met.met_by}"})
-            plan.audit.append(audit_row(task.id, "complete", {"status": "open"},
-                                        {"status": "done", "rule": task.source,
-                                         "met_by": met.met_by}))
+                                 "status": status, "completed_at": now,
+                                 "completed_by_id": actor_id, "completion_note": note})
+            plan.audit.append(audit_row(task.id, action, {"status": "open"},
+                                        {"status": status, "rule": task.source, **said}))
+
+        if met is not None:
+            close("done", "complete", f"Met: {met.met_by}", {"met_by": met.met_by})
             result.met += 1
         elif not_applying is not None:
-            plan.updates.append({"tid": task.id, "due_on": task.due_on, "title": task.title,
-                                 "status": "cancelled", "completed_at": now,
-                                 "completed_by_id": actor_id,
-                                 "completion_note": f"Does not apply: {not_applying.why_not}"})
-            plan.audit.append(audit_row(task.id, "cancel", {"status": "open"},
-                                        {"status": "cancelled", "rule": task.source,
-                                         "why": not_applying.why_not}))
+            close("cancelled", "cancel", f"Does not apply: {not_applying.why_not}",
+                  {"why": not_applying.why_not})
             result.cancelled += 1
     if len(plan.updates) + len(plan.inserts) > before_count:
         result.changed.add(case.id)
