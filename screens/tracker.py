@@ -238,11 +238,10 @@ class TrackerScreen(Screen[None]):
     def _show_items(self) -> None:
         table = self.query_one(ItemTable)
         row = table.cursor_row
-        table.clear(columns=True)
         columns = ["Due", "Kind", "Loan", "Borrower", "What", "Rule"]
         if self.scope != "mine":
             columns.append("Assignee")
-        table.add_columns(*columns)
+        rows = []
         for t in self.items:
             late = t.due < self.today
             cells = [
@@ -254,7 +253,13 @@ class TrackerScreen(Screen[None]):
             ]
             if self.scope != "mine":
                 cells.append(_cell(t.assignee or "unassigned"))
-            table.add_row(*cells)
+            rows.append(cells)
+        # Widths given up front: a table that measures new rows later, on an idle pass, can
+        # keep lines it drew before that (at the labels' widths) and show them cut short.
+        table.clear(columns=True)
+        for index, label in enumerate(columns):
+            table.add_column(label, width=max([len(label), *(r[index].cell_len for r in rows)]))
+        table.add_rows(rows)
         if self.items:
             table.move_cursor(row=min(max(row, 0), len(self.items) - 1))
         shown = len(self.items)

@@ -82,6 +82,9 @@ def _keys(*keys: str):  # type: ignore[no-untyped-def]
         for key in keys:
             await pilot.press(key)
             await _loaded(pilot)
+        # A table sizes its columns to new rows on the next idle pass: let that land too.
+        await pilot.wait_for_scheduled_animations()
+        await _loaded(pilot)
     return run
 
 
