@@ -3,11 +3,19 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlalchemy.engine import Connection, Engine
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from sqlmodel import Session
+
+    # What the read queries accept: a service's session, or a bare connection (`read_scope`).
+    Reader: TypeAlias = Session | Connection
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -65,11 +73,26 @@ def make_engine(url: str) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
+def connection_of(source: "Session | Connection") -> Connection:
+    """The connection a read runs on, from a session or a connection."""
+    return source if isinstance(source, Connection) else source.connection()
+
+
 @contextmanager
-def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
+def read_scope(engine: Engine) -> Iterator[Connection]:
+    """A connection in one read transaction, without the ORM: for the queue's first page and
+    the printing commands, which would otherwise wait for SQLModel to import."""
+    with engine.connect() as conn, conn.begin():
+        yield conn
+
+
+@contextmanager
+def session_scope(engine: Engine, *, write: bool = False) -> "Iterator[Session]":
     """A session in one transaction: committed when the block ends, rolled back on error.
 
     `write=True` takes SQLite's write lock up front (BEGIN IMMEDIATE)."""
+    from sqlmodel import Session
+
     bind = engine.execution_options(sqlite_immediate=True) if write else engine
     with Session(bind, expire_on_commit=False) as session:
         try:

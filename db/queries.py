@@ -4,19 +4,23 @@ The queue is read as a window: `queue_window` returns the rows from one position
 queue's order, using the partial indexes on open cases, never the whole caseload.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlmodel import Session
 
-from db import search
-from db.models import Case, Task, User
+from db import search, tables
+from db.engine import connection_of
+from db.tables import cases as cases_t
+from db.tables import tasks as tasks_t
+from db.tables import users as users_t
 
-cases_t = Case.__table__
-tasks_t = Task.__table__
-users_t = User.__table__
+if TYPE_CHECKING:
+    from db.engine import Reader
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +214,7 @@ def _base(f: QueueFilter, dialect: str, walk_order: bool = False
 DENSE_MATCHES = 2000
 
 
-def queue_window(session: Session, f: QueueFilter, offset: int, limit: int,
+def queue_window(session: Reader, f: QueueFilter, offset: int, limit: int,
                  sort: Sort = Sort.ACT_NEXT, descending: bool = False,
                  total: int | None = None, at_least: int | None = None) -> list[QueueRow]:
     """`limit` rows of the queue from position `offset`, in the queue's order.
@@ -219,7 +223,7 @@ def queue_window(session: Session, f: QueueFilter, offset: int, limit: int,
     the queue's exact `total`, a window past the middle is read from the far end of the index
     in the exact reverse order, so no read walks more than half the queue. `at_least` (a
     capped count) tells a search whether its matches are plentiful."""
-    conn = session.connection()
+    conn = connection_of(session)
     dialect = conn.dialect.name
     if total is not None and offset > total // 2:
         end = min(offset + limit, total)
@@ -246,10 +250,10 @@ def queue_window(session: Session, f: QueueFilter, offset: int, limit: int,
     return [by_id[i] for i in ids if i in by_id]
 
 
-def queue_count(session: Session, f: QueueFilter, cap: int | None = None) -> int:
+def queue_count(session: Reader, f: QueueFilter, cap: int | None = None) -> int:
     """How many open cases the filter selects; with `cap`, counting stops past it (a search
     that matches most of a million cases says "10,000+" instead of counting them all)."""
-    conn = session.connection()
+    conn = connection_of(session)
     where = filter_conditions(f, conn.dialect.name)
     if cap is None:
         query = sa.select(sa.func.count()).select_from(cases_t).where(*where)
@@ -303,7 +307,7 @@ def end_of_week(today: date) -> date:
     return today + timedelta(days=6 - today.weekday())
 
 
-def open_tasks(session: Session, user_id: int | tuple[int, ...] | None, due: Due, today: date,
+def open_tasks(session: Reader, user_id: int | tuple[int, ...] | None, due: Due, today: date,
                limit: int | None = None) -> list[TaskRow]:
     """Open tasks (of one assignee, several, or everyone's when `user_id` is None) by due
     date.
@@ -327,7 +331,7 @@ def open_tasks(session: Session, user_id: int | tuple[int, ...] | None, due: Due
         query = query.where(tasks_t.c.due_on <= end_of_week(today))
     if limit is not None:
         query = query.limit(limit)
-    return [TaskRow(**m) for m in session.connection().execute(query).mappings()]
+    return [TaskRow(**m) for m in connection_of(session).execute(query).mappings()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,24 +344,39 @@ class UserRow:
     active: bool
 
 
-def list_users(session: Session) -> list[UserRow]:
+def list_users(session: Reader) -> list[UserRow]:
     """Every user, by team then username."""
     query = sa.select(
         users_t.c.id.label("user_id"), users_t.c.username, users_t.c.display_name,
         users_t.c.role, users_t.c.team, users_t.c.active,
     ).order_by(users_t.c.team.is_(None), users_t.c.team, users_t.c.username)
-    return [UserRow(**m) for m in session.connection().execute(query).mappings()]
+    return [UserRow(**m) for m in connection_of(session).execute(query).mappings()]
 
 
-def team_member_ids(session: Session, team: str | None) -> tuple[int, ...]:
+def user_row(session: Reader, username: str) -> UserRow:
+    """The user with this username, read without the ORM; UnknownUser (saying how to add
+    them) when there is none."""
+    from lossmit_tui.services.errors import UnknownUser
+
+    query = sa.select(
+        users_t.c.id.label("user_id"), users_t.c.username, users_t.c.display_name,
+        users_t.c.role, users_t.c.team, users_t.c.active,
+    ).where(users_t.c.username == username)
+    found = connection_of(session).execute(query).mappings().first()
+    if found is None:
+        raise UnknownUser(username)
+    return UserRow(**found)
+
+
+def team_member_ids(session: Reader, team: str | None) -> tuple[int, ...]:
     """The ids of the active members of a team (empty for no team)."""
     if not team:
         return ()
     query = sa.select(users_t.c.id).where(users_t.c.team == team, users_t.c.active.is_(True))
-    return tuple(r[0] for r in session.connection().execute(query.order_by(users_t.c.id)))
+    return tuple(r[0] for r in connection_of(session).execute(query.order_by(users_t.c.id)))
 
 
-def case_detail(session: Session, case_id: int) -> dict[str, object] | None:
+def case_detail(session: Reader, case_id: int) -> dict[str, object] | None:
     """Every stored field of one case, with its assignee's username."""
     query = (
         sa.select(cases_t, users_t.c.username.label("assignee"),
@@ -365,32 +384,30 @@ def case_detail(session: Session, case_id: int) -> dict[str, object] | None:
         .select_from(cases_t.outerjoin(users_t, cases_t.c.assignee_id == users_t.c.id))
         .where(cases_t.c.id == case_id)
     )
-    row = session.connection().execute(query).mappings().first()
+    row = connection_of(session).execute(query).mappings().first()
     return dict(row) if row else None
 
 
-def case_tasks(session: Session, case_id: int) -> list[TaskRow]:
+def case_tasks(session: Reader, case_id: int) -> list[TaskRow]:
     """A case's tasks, open first, then by due date."""
     query = (
         _task_select()
         .where(tasks_t.c.case_id == case_id)
         .order_by(tasks_t.c.status != "open", tasks_t.c.due_on, tasks_t.c.id)
     )
-    return [TaskRow(**m) for m in session.connection().execute(query).mappings()]
+    return [TaskRow(**m) for m in connection_of(session).execute(query).mappings()]
 
 
-def latest_change(session: Session) -> int:
+def latest_change(session: Reader) -> int:
     """A number that grows with every write: the newest audit row (every service write has
     one). Cheap to poll on SQLite and PostgreSQL alike."""
-    from db.models import AuditEvent
-
-    query = sa.select(sa.func.max(AuditEvent.__table__.c.id))
-    return int(session.connection().execute(query).scalar() or 0)
+    query = sa.select(sa.func.max(tables.audit_events.c.id))
+    return int(connection_of(session).execute(query).scalar() or 0)
 
 
-def usernames(session: Session) -> dict[str, int]:
+def usernames(session: Reader) -> dict[str, int]:
     """username -> user id, for filters typed by name."""
-    return {r.username: r.id for r in session.connection().execute(
+    return {r.username: r.id for r in connection_of(session).execute(
         sa.select(users_t.c.username, users_t.c.id))}
 
 
@@ -405,21 +422,19 @@ class UserContext:
     change: int
 
 
-def user_context(session: Session, user_id: int, role: str, team: str | None) -> UserContext:
+def user_context(session: Reader, user_id: int, role: str, team: str | None) -> UserContext:
     """The user's team, every username (for filters) and the current change number."""
     return UserContext(user_id, role, team_member_ids(session, team), usernames(session),
                        latest_change(session))
 
 
-def recent_calls(session: Session, case_id: int, since: datetime) -> list[tuple[datetime, str]]:
+def recent_calls(session: Reader, case_id: int, since: datetime) -> list[tuple[datetime, str]]:
     """A case's calls since a moment: (when, result), newest first."""
-    from db.models import CallNote
-
-    notes = CallNote.__table__
+    notes = tables.call_notes
     query = (sa.select(notes.c.called_at, notes.c.result)
              .where(notes.c.case_id == case_id, notes.c.called_at >= since)
              .order_by(notes.c.called_at.desc()))
-    return [(r.called_at, r.result) for r in session.connection().execute(query)]
+    return [(r.called_at, r.result) for r in connection_of(session).execute(query)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -431,12 +446,10 @@ class TimelineItem:
     seq: int = 0  # the row's id: among equal times, the later record first
 
 
-def case_timeline(session: Session, case_id: int) -> list[TimelineItem]:
+def case_timeline(session: Reader, case_id: int) -> list[TimelineItem]:
     """Calls, events and task changes of a case in one list, newest first."""
-    from db.models import CallNote, CaseEvent
-
-    notes, events = CallNote.__table__, CaseEvent.__table__
-    conn = session.connection()
+    notes, events = tables.call_notes, tables.case_events
+    conn = connection_of(session)
     items: list[TimelineItem] = []
     for r in conn.execute(
         sa.select(notes, users_t.c.username).select_from(
@@ -493,12 +506,10 @@ class AuditRow:
     after: dict | None  # type: ignore[type-arg]
 
 
-def case_audit(session: Session, case_id: int, loan_number: str) -> list[AuditRow]:
+def case_audit(session: Reader, case_id: int, loan_number: str) -> list[AuditRow]:
     """Who changed what on a case, newest first: the case row itself, and the notes and
     tasks recorded against its loan number."""
-    from db.models import AuditEvent
-
-    audit_t = AuditEvent.__table__
+    audit_t = tables.audit_events
     query = (
         sa.select(audit_t).where(sa.or_(
             sa.and_(audit_t.c.entity == "case", audit_t.c.entity_id == str(case_id)),
@@ -506,7 +517,7 @@ def case_audit(session: Session, case_id: int, loan_number: str) -> list[AuditRo
         )).order_by(audit_t.c.id.desc())
     )
     return [AuditRow(_aware(r.at), r.username, r.entity, r.entity_id, r.action, r.before,
-                     r.after) for r in session.connection().execute(query)]
+                     r.after) for r in connection_of(session).execute(query)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -520,16 +531,14 @@ class DocRow:
     document_date: date | None
 
 
-def case_documents(session: Session, case_id: int) -> list[DocRow]:
+def case_documents(session: Reader, case_id: int) -> list[DocRow]:
     """A case's document checklist, in the order requested."""
-    from db.models import Document
-
-    docs = Document.__table__
+    docs = tables.documents
     query = (sa.select(docs.c.id.label("doc_id"), docs.c.doc_type, docs.c.status,
                        docs.c.requested_on, docs.c.received_on, docs.c.decided_on,
                        docs.c.document_date)
              .where(docs.c.case_id == case_id).order_by(docs.c.id))
-    return [DocRow(**m) for m in session.connection().execute(query).mappings()]
+    return [DocRow(**m) for m in connection_of(session).execute(query).mappings()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -541,16 +550,14 @@ class FinancialsRow:
     liquid_assets_cents: int
 
 
-def case_financials(session: Session, case_id: int) -> list[FinancialsRow]:
+def case_financials(session: Reader, case_id: int) -> list[FinancialsRow]:
     """A case's saved financial snapshots, newest first."""
-    from db.models import Financials
-
-    fin = Financials.__table__
+    fin = tables.financials
     query = (sa.select(fin.c.taken_on, users_t.c.username.label("author"), fin.c.incomes,
                        fin.c.expenses, fin.c.liquid_assets_cents)
              .select_from(fin.outerjoin(users_t, fin.c.author_id == users_t.c.id))
              .where(fin.c.case_id == case_id).order_by(fin.c.taken_on.desc(), fin.c.id.desc()))
-    return [FinancialsRow(**m) for m in session.connection().execute(query).mappings()]
+    return [FinancialsRow(**m) for m in connection_of(session).execute(query).mappings()]
 
 
 # --- the due-date tracker -------------------------------------------------------------------
@@ -580,11 +587,11 @@ def _assigned(assignees: tuple[int, ...] | None) -> list[sa.ColumnElement[bool]]
     return [tasks_t.c.assignee_id.in_(assignees)]
 
 
-def tracker_counts(session: Session, assignees: tuple[int, ...] | None, today: date
+def tracker_counts(session: Reader, assignees: tuple[int, ...] | None, today: date
                    ) -> dict[str, int]:
     """Open tasks (deadlines included) per bucket, for one or more assignees or everyone:
     one range count per bucket on the (assignee,) status, due-date index."""
-    conn = session.connection()
+    conn = connection_of(session)
     counts: dict[str, int] = {}
     for name, (start, end) in bucket_ranges(today).items():
         if start is not None and end is not None and start > end:
@@ -600,7 +607,7 @@ def tracker_counts(session: Session, assignees: tuple[int, ...] | None, today: d
     return counts
 
 
-def tracker_items(session: Session, assignees: tuple[int, ...] | None,
+def tracker_items(session: Reader, assignees: tuple[int, ...] | None,
                   start: date | None, end: date | None, limit: int) -> list[TaskRow]:
     """Open tasks due in [start, end] (either end open), earliest first, at most `limit`."""
     status = tasks_t.c.status
@@ -619,14 +626,14 @@ def tracker_items(session: Session, assignees: tuple[int, ...] | None,
             .order_by(tasks_t.c.due_on, tasks_t.c.id).limit(limit)).scalar_subquery()
     query = (_task_select().where(tasks_t.c.id.in_(page))
              .order_by(tasks_t.c.due_on, tasks_t.c.id))
-    return [TaskRow(**m) for m in session.connection().execute(query).mappings()]
+    return [TaskRow(**m) for m in connection_of(session).execute(query).mappings()]
 
 
-def tracker_month(session: Session, assignees: tuple[int, ...] | None, first: date,
+def tracker_month(session: Reader, assignees: tuple[int, ...] | None, first: date,
                   last: date) -> dict[date, int]:
     """Open tasks due on each day from `first` to `last`."""
     query = (sa.select(tasks_t.c.due_on, sa.func.count())
              .where(tasks_t.c.status == "open", *_assigned(assignees),
                     tasks_t.c.due_on >= first, tasks_t.c.due_on <= last)
              .group_by(tasks_t.c.due_on))
-    return {r[0]: int(r[1]) for r in session.connection().execute(query)}
+    return {r[0]: int(r[1]) for r in connection_of(session).execute(query)}

@@ -156,21 +156,20 @@ class ResolvedView:
 
 def _resolve_view(rt: Runtime, view: str) -> ResolvedView:
     """The current user's view named `view` (name or key), or a usage error listing theirs."""
-    from db.engine import session_scope
-    from db.queries import user_context
-    from lossmit_tui.services.users import require_user
+    from db.engine import read_scope
+    from db.queries import user_context, user_row
     from lossmit_tui.views import find_view, view_filter, visible_views
 
-    with _user_errors(), session_scope(rt.engine) as session:
-        me = require_user(session, rt.username)
+    with _user_errors(), read_scope(rt.engine) as conn:
+        me = user_row(conn, rt.username)
         spec = find_view(rt.settings, me.role, view)
         if spec is None:
             names = ", ".join(v.name for v in visible_views(rt.settings, me.role))
             raise typer.BadParameter(f"{view!r} is not one of your views: {names}",
                                      param_hint="--view")
-        assert me.id is not None
-        context = user_context(session, me.id, me.role, me.team)
-        return ResolvedView(spec, view_filter(spec, me.id, context.team_ids, rt.today), context)
+        context = user_context(conn, me.user_id, me.role, me.team)
+        return ResolvedView(spec, view_filter(spec, me.user_id, context.team_ids, rt.today),
+                            context)
 
 
 # --- the TUI ---------------------------------------------------------------------------
@@ -488,10 +487,9 @@ def tasks(
 ) -> None:
     """Print open tasks and regulatory deadlines by due date, in the tracker's buckets
     (overdue, today, tomorrow, this week, later)."""
-    from db.engine import session_scope
-    from db.queries import Due, open_tasks, team_member_ids
+    from db.engine import read_scope
+    from db.queries import Due, open_tasks, team_member_ids, user_row
     from lossmit_tui.queue_rows import task_record
-    from lossmit_tui.services.users import require_user
 
     rt = Runtime(ctx, db, user, today)
     try:
@@ -505,16 +503,16 @@ def tasks(
     if fmt not in ("table", "csv", "json", "ics"):
         raise typer.BadParameter(f"{fmt!r} is not a format; use table, csv, json or ics",
                                  param_hint="--format")
-    with _user_errors(), session_scope(rt.engine) as session:
-        me = require_user(session, rt.username)
+    with _user_errors(), read_scope(rt.engine) as conn:
+        me = user_row(conn, rt.username)
         if scope != "mine" and me.role == "specialist":
             _err(f"Error: --scope {scope} is for leads and admins; {me.username} is a "
                  "specialist (use --scope mine).")
             raise typer.Exit(1)
         who: int | tuple[int, ...] | None = (
-            me.id if scope == "mine" else None if scope == "all"
-            else team_member_ids(session, me.team) or (me.id,))  # type: ignore[assignment]
-        rows = open_tasks(session, who, window, rt.today)
+            me.user_id if scope == "mine" else None if scope == "all"
+            else team_member_ids(conn, me.team) or (me.user_id,))
+        rows = open_tasks(conn, who, window, rt.today)
     if fmt == "ics":
         from datetime import UTC, datetime
 

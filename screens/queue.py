@@ -20,7 +20,7 @@ from textual.widgets import Footer, Header, Input, OptionList, Static, Tab, Tabs
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from db.engine import session_scope
+from db.engine import read_scope
 from db.queries import (
     DENSE_MATCHES,
     UNINDEXED_SORT_LIMIT,
@@ -33,6 +33,7 @@ from db.queries import (
     queue_count,
     queue_window,
     user_context,
+    user_row,
 )
 from lossmit_tui.config import ViewSpec
 from lossmit_tui.domain.calendar import BusinessCalendar
@@ -40,10 +41,6 @@ from lossmit_tui.domain.delinquency import Bucket
 from lossmit_tui.domain.enums import Investor, Stage
 from lossmit_tui.domain.urgency import terms
 from lossmit_tui.queue_rows import urgency_input
-from lossmit_tui.services.clock import refresh_clocks
-from lossmit_tui.services.promises import raise_missed_promises
-from lossmit_tui.services.urgency import refresh_stale
-from lossmit_tui.services.users import require_user
 from lossmit_tui.views import view_filter, visible_views, with_filters
 from lossmit_tui.widgets.queue_table import PAGE_SIZE, QueueTable
 
@@ -277,10 +274,9 @@ class QueueScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="queue-context", exit_on_error=False)
     def load_context(self) -> None:
-        with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
-            me = require_user(session, self.app.username)  # type: ignore[attr-defined]
-            assert me.id is not None
-            self.post_message(self.ContextLoaded(user_context(session, me.id, me.role,
+        with read_scope(self.app.engine) as conn:  # type: ignore[attr-defined]
+            me = user_row(conn, self.app.username)  # type: ignore[attr-defined]
+            self.post_message(self.ContextLoaded(user_context(conn, me.user_id, me.role,
                                                               me.team)))
 
     @on(ContextLoaded)
@@ -354,7 +350,7 @@ class QueueScreen(Screen[None]):
                    count_view: bool) -> None:
         """The page around the cursor first (so it paints at once), then the counts. A search
         first counts its matches only up to DENSE_MATCHES: enough to choose how to read."""
-        with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
+        with read_scope(self.app.engine) as session:  # type: ignore[attr-defined]
             known = (queue_count(session, f, cap=DENSE_MATCHES) if f.search
                      else self.count)
             rows = queue_window(session, f, page * PAGE_SIZE, PAGE_SIZE, self.sort,
@@ -373,7 +369,7 @@ class QueueScreen(Screen[None]):
     def load_pages(self, generation: int, f: QueueFilter, first: int, last: int) -> None:
         """Pages first..last in one read; dropped unread if a newer read replaced it."""
         worker = get_current_worker()
-        with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
+        with read_scope(self.app.engine) as session:  # type: ignore[attr-defined]
             rows = queue_window(session, f, first * PAGE_SIZE, (last - first + 1) * PAGE_SIZE,
                                 self.sort, self.descending, total=self._exact(self.count),
                                 at_least=self.count)
@@ -474,7 +470,7 @@ class QueueScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="queue-poll", exit_on_error=False)
     def poll(self) -> None:
         """Notice other writers: any committed write adds an audit row."""
-        with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
+        with read_scope(self.app.engine) as session:  # type: ignore[attr-defined]
             change = latest_change(session)
         if change != self.last_change:
             self.post_message(self.Changed(change))
@@ -489,6 +485,11 @@ class QueueScreen(Screen[None]):
         """Bring stored urgency up to today (this view's cases first, then everyone's),
         raise tasks for missed promises, and run the user's regulatory clocks. The change is
         noticed by `poll`, and the queue re-reads in place."""
+        # The write services (and the ORM they use) load here, after the first page is up.
+        from lossmit_tui.services.clock import refresh_clocks
+        from lossmit_tui.services.promises import raise_missed_promises
+        from lossmit_tui.services.urgency import refresh_stale
+
         app = self.app
         first = self.queue_filter if self.view is not None else None
         if first is not None and first != QueueFilter():

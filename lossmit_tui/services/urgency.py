@@ -13,14 +13,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from db.engine import session_scope
-from db.models import AuditEvent, Case
 from db.queries import QueueFilter, filter_conditions
+from db.tables import audit_events as audit_t
+from db.tables import cases as cases_t
 from lossmit_tui.domain.delinquency import days_delinquent
 from lossmit_tui.domain.urgency import UrgencyInput, score_tenths
 from lossmit_tui.services import audit
 
 BATCH = 5000
-cases_t = Case.__table__
 _READ = (cases_t.c.id, cases_t.c.next_action_on, cases_t.c.next_due_date,
          cases_t.c.fc_sale_date, cases_t.c.promise_due_on, cases_t.c.promise_kept_on,
          cases_t.c.last_rpc_at, cases_t.c.stage, cases_t.c.urgency, cases_t.c.missing_docs)
@@ -68,7 +68,6 @@ def refresh_cases(conn: Connection, case_ids: Iterable[int], today: date,
 
 def _last_weights(engine: Engine) -> dict[str, float] | None:
     """The weights the last refresh pass used (kept in its audit row)."""
-    audit_t = AuditEvent.__table__
     with engine.connect() as conn:
         after = conn.execute(sa.select(audit_t.c.after).where(
             audit_t.c.entity == "urgency", audit_t.c.action == "refresh")

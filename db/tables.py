@@ -1,0 +1,128 @@
+"""The store's tables as plain SQLAlchemy Core, for the read paths.
+
+`db.models` (SQLModel) is where the schema is declared and what the services write through;
+importing it pulls in the ORM, pydantic models and SQLModel, about a third of a second on this
+machine. The queue's first paint and the printing commands (`lossmit tasks`, `lossmit queue`)
+only read, so `db.queries` builds its SQL on these tables instead. A test keeps every table and
+column here the same as in `db.models` (names, SQL types, nullability, primary keys).
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """A timestamp read back as an aware UTC datetime (SQLite keeps no offset)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.utcoffset() is None else value.astimezone(UTC)
+
+
+def _id() -> sa.Column[int]:
+    return sa.Column("id", sa.Integer, primary_key=True)
+
+
+def _text(name: str, length: int, nullable: bool = False) -> sa.Column[str]:
+    return sa.Column(name, sa.String(length), nullable=nullable)
+
+
+def _int(name: str, nullable: bool = False) -> sa.Column[int]:
+    return sa.Column(name, sa.Integer, nullable=nullable)
+
+
+def _date(name: str, nullable: bool = True) -> sa.Column[Any]:
+    return sa.Column(name, sa.Date, nullable=nullable)
+
+
+def _at(name: str, nullable: bool = True) -> sa.Column[datetime]:
+    return sa.Column(name, UTCDateTime(), nullable=nullable)
+
+
+def _flag(name: str) -> sa.Column[bool]:
+    return sa.Column(name, sa.Boolean, nullable=False)
+
+
+def _json(name: str, nullable: bool = False) -> sa.Column[Any]:
+    return sa.Column(name, sa.JSON, nullable=nullable)
+
+
+users = sa.Table(
+    "users", metadata, _id(), _text("username", 64), _text("display_name", 200),
+    _text("role", 16), _text("team", 64, True), _flag("active"), _at("created_at", False),
+)
+
+cases = sa.Table(
+    "cases", metadata, _id(),
+    _text("loan_number", 32), _text("borrower_name", 200), _text("co_borrower_name", 200, True),
+    _text("phone", 10, True), _text("email", 254, True), _text("property_address", 200, True),
+    _text("property_city", 100, True), _text("property_state", 2),
+    _text("property_zip", 10, True), _text("property_tz", 64, True), _text("occupancy", 16),
+    _text("investor", 16), _int("upb_cents"), _int("note_rate_milli", True),
+    _int("pi_cents", True), _int("escrow_cents", True), _date("next_due_date", False),
+    _date("origination_date"), _int("property_value_cents", True), _date("fc_referral_date"),
+    _date("fc_sale_date"), _text("hardship_reason", 32, True), _text("stage", 16),
+    _int("assignee_id", True), _flag("fdcpa_covered"), _flag("cease_communication"),
+    _flag("attorney_represented"), _text("ssn_last4", 4, True), _at("last_contact_at"),
+    _at("last_rpc_at"), _int("promise_amount_cents", True), _date("promise_due_on"),
+    _date("promise_kept_on"), _date("next_action_on"), _text("next_action_kind", 32, True),
+    _int("urgency"), _date("urgency_on"), _date("reg_due_on"), _int("missing_docs"),
+    _date("clock_check_on"), _int("version"), _at("created_at", False),
+    _at("updated_at", False), _at("closed_at"),
+)
+
+tasks = sa.Table(
+    "tasks", metadata, _id(), _int("case_id"), _text("kind", 32), _text("title", 200),
+    _date("due_on", False), sa.Column("due_time", sa.Time, nullable=True),
+    _int("assignee_id", True), _text("status", 16), _text("source", 64),
+    _at("created_at", False), _at("completed_at"), _int("completed_by_id", True),
+    _at("snoozed_at"), sa.Column("completion_note", sa.Text, nullable=True),
+)
+
+call_notes = sa.Table(
+    "call_notes", metadata, _id(), _int("case_id"), _int("author_id"),
+    _at("called_at", False), _text("direction", 16), _text("party", 32), _text("result", 32),
+    _json("outcome_codes"), _int("promise_amount_cents", True), _date("promise_date"),
+    sa.Column("body", sa.Text, nullable=False), _int("amends_id", True),
+    _at("created_at", False),
+)
+
+case_events = sa.Table(
+    "case_events", metadata, _id(), _int("case_id"), _text("kind", 32),
+    _date("occurred_on", False), _int("author_id", True), _text("reason", 500, True),
+    _json("payload"), _at("created_at", False),
+)
+
+documents = sa.Table(
+    "documents", metadata, _id(), _int("case_id"), _text("doc_type", 32), _text("status", 16),
+    _date("requested_on"), _date("received_on"), _date("decided_on"), _date("document_date"),
+    _at("created_at", False),
+)
+
+financials = sa.Table(
+    "financials", metadata, _id(), _int("case_id"), _date("taken_on", False),
+    _int("author_id", True), _json("incomes"), _json("expenses"),
+    _int("liquid_assets_cents"), _at("created_at", False),
+)
+
+audit_events = sa.Table(
+    "audit_events", metadata, _id(), _at("at", False), _int("user_id", True),
+    _text("username", 64), _text("entity", 32), _text("entity_id", 64, True),
+    _text("action", 32), _json("before", True), _json("after", True),
+)
+
+drafts = sa.Table(
+    "drafts", metadata, _id(), _int("user_id"), _int("case_id"), _json("fields"),
+    sa.Column("body", sa.Text, nullable=False), _at("updated_at", False),
+)
