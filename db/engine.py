@@ -98,6 +98,10 @@ def session_scope(engine: Engine, *, write: bool = False) -> "Iterator[Session]"
         try:
             yield session
             session.commit()
-        except BaseException:
+        except BaseException as exc:
             session.rollback()
+            # A refused attempt (PermissionDenied) is recorded after its rollback.
+            record = getattr(exc, "record_refusal", None)
+            if callable(record):
+                record(engine)
             raise

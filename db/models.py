@@ -235,6 +235,13 @@ sa.Index("ix_tasks_status_due", Task.status, Task.due_on)
 _OPEN_DEADLINE = sa.text("status = 'open' AND kind = 'regulatory_deadline'")
 sa.Index("ix_tasks_open_deadline_due", Task.due_on, sqlite_where=_OPEN_DEADLINE,
          postgresql_where=_OPEN_DEADLINE)
+sa.Index("ix_tasks_open_deadline_assignee", Task.assignee_id, Task.due_on,
+         sqlite_where=_OPEN_DEADLINE, postgresql_where=_OPEN_DEADLINE)
+# The team board: open cases per owner by last contact, and calls per author by time.
+sa.Index("ix_cases_open_assignee_contact", Case.assignee_id, Case.last_contact_at,
+         sqlite_where=_OPEN, postgresql_where=_OPEN)
+sa.Index("ix_call_notes_author_called", CallNote.author_id, CallNote.called_at,
+         CallNote.result)
 sa.Index("ix_call_notes_case_called", CallNote.case_id, CallNote.called_at)
 sa.Index("ix_case_events_case_occurred", CaseEvent.case_id, CaseEvent.occurred_on)
 sa.Index("ix_documents_case_type", Document.case_id, Document.doc_type)

@@ -471,6 +471,9 @@ def case_timeline(session: Reader, case_id: int) -> list[TimelineItem]:
         .where(events.c.case_id == case_id)
     ):
         text = r.kind.replace("_", " ")
+        if r.kind == "reassigned":
+            text += (f" {r.payload.get('from') or 'unassigned'} → {r.payload.get('to')}"
+                     f" · {r.payload.get('reason')}")
         if r.payload.get("stage"):
             text += f" → {r.payload['stage'].replace('_', ' ')}"
         if r.reason:
@@ -504,20 +507,13 @@ class AuditRow:
     action: str
     before: dict | None  # type: ignore[type-arg]
     after: dict | None  # type: ignore[type-arg]
+    audit_id: int = 0
 
 
 def case_audit(session: Reader, case_id: int, loan_number: str) -> list[AuditRow]:
     """Who changed what on a case, newest first: the case row itself, and the notes and
     tasks recorded against its loan number."""
-    audit_t = tables.audit_events
-    query = (
-        sa.select(audit_t).where(sa.or_(
-            sa.and_(audit_t.c.entity == "case", audit_t.c.entity_id == str(case_id)),
-            audit_t.c.after["case"].as_string() == loan_number,
-        )).order_by(audit_t.c.id.desc())
-    )
-    return [AuditRow(_aware(r.at), r.username, r.entity, r.entity_id, r.action, r.before,
-                     r.after) for r in connection_of(session).execute(query)]
+    return audit_trail(session, AuditFilter(case_id=case_id, loan_number=loan_number))
 
 
 @dataclass(frozen=True, slots=True)
@@ -637,3 +633,134 @@ def tracker_month(session: Reader, assignees: tuple[int, ...] | None, first: dat
                     tasks_t.c.due_on >= first, tasks_t.c.due_on <= last)
              .group_by(tasks_t.c.due_on))
     return {r[0]: int(r[1]) for r in connection_of(session).execute(query)}
+
+
+# --- team leads: the board and the audit trail ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRow:
+    user_id: int
+    username: str
+    display_name: str
+    role: str
+    active: bool
+    open_cases: int
+    due_today: int
+    overdue: int
+    regulatory_soon: int  # regulatory deadlines due today .. today + 5
+    regulatory_missed: int
+    calls_today: int
+    calls_week: int
+    rpc_week: int
+    never_contacted: int  # open cases with no contact on record
+    oldest_contact_at: datetime | None  # the longest-untouched contacted case's last contact
+    oldest_loan: str | None  # that case (or a never-contacted one)
+
+    @property
+    def rpc_rate(self) -> float | None:
+        return self.rpc_week / self.calls_week if self.calls_week else None
+
+
+def board_members(session: Reader, role: str, team: str | None) -> list[UserRow]:
+    """Whose rows a lead's board shows: their team (specialists and leads, deactivated ones
+    too, since their cases need a new owner). An admin sees every team."""
+    query = sa.select(
+        users_t.c.id.label("user_id"), users_t.c.username, users_t.c.display_name,
+        users_t.c.role, users_t.c.team, users_t.c.active,
+    ).where(users_t.c.role != "admin").order_by(users_t.c.username)
+    if role != "admin":
+        query = query.where(users_t.c.team == team) if team else query.where(sa.false())
+    return [UserRow(**m) for m in connection_of(session).execute(query).mappings()]
+
+
+def _count(conn: sa.Connection, table: sa.Table, *where: sa.ColumnElement[bool]) -> int:
+    return int(conn.execute(sa.select(sa.func.count()).select_from(table).where(*where))
+               .scalar_one())
+
+
+def team_board(session: Reader, members: list[UserRow], today: date,
+               week_start: datetime, day_start: datetime) -> list[BoardRow]:
+    """One row of workload figures per member, each figure an index range of its own
+    (open cases by owner, open tasks by owner and date, open deadlines by owner and date,
+    calls by author and time)."""
+    conn = connection_of(session)
+    notes = tables.call_notes
+    open_case = cases_t.c.closed_at.is_(None)
+    deadline = sa.and_(tasks_t.c.status == "open", tasks_t.c.kind == "regulatory_deadline")
+    rows = []
+    for m in members:
+        uid = m.user_id
+        mine = cases_t.c.assignee_id == uid
+        my_open_task = sa.and_(tasks_t.c.assignee_id == uid, tasks_t.c.status == "open")
+        never = _count(conn, cases_t, mine, open_case, cases_t.c.last_contact_at.is_(None))
+        oldest = None
+        if never:
+            oldest_loan = conn.execute(sa.select(cases_t.c.loan_number).where(
+                mine, open_case, cases_t.c.last_contact_at.is_(None)).limit(1)).scalar()
+        else:
+            found = conn.execute(
+                sa.select(cases_t.c.loan_number, cases_t.c.last_contact_at)
+                .where(mine, open_case, cases_t.c.last_contact_at.is_not(None))
+                .order_by(cases_t.c.last_contact_at).limit(1)).first()
+            oldest_loan, oldest = (found[0], found[1]) if found else (None, None)
+        week = conn.execute(sa.select(
+            sa.func.count(), sa.func.count().filter(notes.c.result == "rpc"),
+            sa.func.count().filter(notes.c.called_at >= day_start))
+            .where(notes.c.author_id == uid, notes.c.called_at >= week_start)).one()
+        rows.append(BoardRow(
+            uid, m.username, m.display_name, m.role, m.active,
+            open_cases=_count(conn, cases_t, mine, open_case),
+            due_today=_count(conn, tasks_t, my_open_task, tasks_t.c.due_on == today),
+            overdue=_count(conn, tasks_t, my_open_task, tasks_t.c.due_on < today),
+            regulatory_soon=_count(conn, tasks_t, deadline, tasks_t.c.assignee_id == uid,
+                                   tasks_t.c.due_on >= today,
+                                   tasks_t.c.due_on <= today + timedelta(days=5)),
+            regulatory_missed=_count(conn, tasks_t, deadline, tasks_t.c.assignee_id == uid,
+                                     tasks_t.c.due_on < today),
+            calls_today=int(week[2]), calls_week=int(week[0]), rpc_week=int(week[1]),
+            never_contacted=never,
+            oldest_contact_at=_aware(oldest) if oldest else None, oldest_loan=oldest_loan))
+    return rows
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What `lossmit audit` and the audit screen narrow the trail to."""
+
+    case_id: int | None = None
+    loan_number: str | None = None
+    username: str | None = None
+    since: date | None = None
+    action: str | None = None
+
+    def describe(self) -> str:
+        parts = [f"case={self.loan_number}" if self.loan_number else "",
+                 f"user={self.username}" if self.username else "",
+                 f"since={self.since.isoformat()}" if self.since else "",
+                 f"action={self.action}" if self.action else ""]
+        return " ".join(p for p in parts if p)
+
+
+def audit_trail(session: Reader, f: AuditFilter, limit: int | None = None,
+                before_id: int | None = None) -> list[AuditRow]:
+    """Audit rows, newest first, narrowed by `f`; `before_id` pages further back."""
+    audit_t = tables.audit_events
+    query = sa.select(audit_t).order_by(audit_t.c.id.desc())
+    if f.case_id is not None or f.loan_number is not None:
+        query = query.where(sa.or_(
+            sa.and_(audit_t.c.entity == "case", audit_t.c.entity_id == str(f.case_id)),
+            audit_t.c.after["case"].as_string() == (f.loan_number or ""),
+        ))
+    if f.username:
+        query = query.where(audit_t.c.username == f.username)
+    if f.since:
+        query = query.where(audit_t.c.at >= datetime.combine(f.since, datetime.min.time(), UTC))
+    if f.action:
+        query = query.where(audit_t.c.action == f.action)
+    if before_id is not None:
+        query = query.where(audit_t.c.id < before_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return [AuditRow(_aware(r.at), r.username, r.entity, r.entity_id, r.action, r.before,
+                     r.after, r.id) for r in connection_of(session).execute(query)]

@@ -535,6 +535,176 @@ def tasks(
                                                   "later") if counts[name]))
 
 
+# --- team leads ----------------------------------------------------------------------------
+
+
+@app.command()
+def reassign(
+    ctx: typer.Context,
+    loans: Annotated[list[str] | None, typer.Argument(
+        help="Loan numbers to move (or use --from).", show_default=False)] = None,
+    from_user: Annotated[str | None, typer.Option(
+        "--from", help="Move all of this user's open cases (a departure).")] = None,
+    to: Annotated[str | None, typer.Option(
+        "--to", help="Who receives them: one username, or several separated by commas.")]
+    = None,
+    reason: Annotated[str | None, typer.Option(
+        "--reason", help="vacation, departure, escalation, balancing or other, optionally "
+                         "followed by ': words' (other needs the words).")] = None,
+    spread: Annotated[str, typer.Option(
+        "--spread", help="With several receivers: round-robin or least-loaded.")]
+    = "least-loaded",
+    keep_tasks: Annotated[bool, typer.Option(
+        "--keep-tasks", help="Leave open tasks with their current assignee.")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Show the preview and change nothing.")] = False,
+    undo: Annotated[bool, typer.Option(
+        "--undo", help="Undo your last reassignment batch instead.")] = False,
+    acting: Annotated[str | None, typer.Option(
+        "--as", help="Who is reassigning (default: --user, $LOSSMIT_USER, the OS login).")]
+    = None,
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Move cases to other specialists, with a reason; leads and admins only.
+
+    Prints the preview (each person's open cases before → after and the regulatory deadlines
+    due within 5 days that change hands), then commits it as one audited batch."""
+    from lossmit_tui.domain.calendar import BusinessCalendar
+    from lossmit_tui.services import reassign as service
+
+    rt = Runtime(ctx, db, acting or user, today)
+    if undo:
+        with _user_errors():
+            done = service.undo_last(rt.engine, rt.username, rt.today,
+                                     rt.settings.urgency_weights)
+        typer.echo(f"Undid batch {done.batch}: {done.moved} case(s) back with their owners.")
+        return
+    if bool(loans) == bool(from_user):
+        raise typer.BadParameter("give loan numbers or --from USER (one of the two)",
+                                 param_hint="LOANS / --from")
+    if not to:
+        raise typer.BadParameter("say who receives the cases", param_hint="--to")
+    receivers = [n.strip() for n in to.split(",") if n.strip()]
+    with _user_errors():
+        why = service.parse_reason(reason or "")
+        plan = service.preview(rt.engine, rt.username,
+                               service.Selection(loan_numbers=tuple(loans or ()),
+                                                 from_user=from_user), receivers,
+                               _choice(spread, [s.value for s in service.Spread], "--spread"),
+                               rt.today)
+        typer.echo(f"Preview: {len(plan.moves)} case(s), reason {why}.")
+        for load in plan.loads:
+            typer.echo(f"  {load.username}: {load.before} → {load.after} open cases")
+        missed = sum(h.due_on < rt.today for h in plan.handovers)
+        if plan.handovers:
+            typer.echo(f"  {len(plan.handovers)} regulatory deadline(s) change hands: "
+                       f"{missed} missed, {len(plan.handovers) - missed} due within 5 days")
+        for h in sorted(plan.handovers, key=lambda h: (h.due_on < rt.today, h.due_on))[:20]:
+            typer.echo(f"    {h.loan_number} {h.rule} due {h.due_on.isoformat()} "
+                       f"({h.from_name or 'unassigned'} → {h.to_name})")
+        if len(plan.handovers) > 20:
+            typer.echo(f"    … and {len(plan.handovers) - 20} more")
+        for note in plan.skipped[:20]:
+            typer.echo(f"  not moving {note}")
+        if len(plan.skipped) > 20:
+            typer.echo(f"  … and {len(plan.skipped) - 20} more not moving")
+        if dry_run:
+            typer.echo("Dry run: nothing changed.")
+            return
+        done = service.apply(rt.engine, rt.username, plan, why, rt.today,
+                             rt.settings.urgency_weights,
+                             BusinessCalendar(rt.settings.exclude_observed_holidays),
+                             move_tasks=not keep_tasks,
+                             contact_task=rt.settings.reassign_contact_task,
+                             contact_days=rt.settings.reassign_contact_business_days)
+    typer.echo(f"Moved {done.moved} case(s) (batch {done.batch}; undo with lossmit reassign "
+               "--undo).")
+    if done.conflicts:
+        _err(f"Left out {len(done.conflicts)} case(s) changed since the preview: "
+             + "; ".join(done.conflicts[:10]))
+
+
+def _choice(value: str, allowed: list[str], hint: str) -> str:
+    if value not in allowed:
+        raise typer.BadParameter(f"{value!r} is not one of: {', '.join(allowed)}",
+                                 param_hint=hint)
+    return value
+
+
+@app.command("audit")
+def audit_command(
+    ctx: typer.Context,
+    case: Annotated[str | None, typer.Option("--case", help="Only this loan number.")] = None,
+    who: Annotated[str | None, typer.Option("--user", help="Only what this user did.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="From this date (YYYY-MM-DD).")]
+    = None,
+    action: Annotated[str | None, typer.Option(
+        "--action", help="Only this action (reassign, update, create, refused, ...).")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many rows.")]
+    = 1000,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    acting: Annotated[str | None, typer.Option(
+        "--as", help="Who is asking (default: lossmit --user, $LOSSMIT_USER, the OS login).")]
+    = None,
+    db: DbOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Print the audit trail, newest first: who, when, what, before → after (leads and
+    admins). Here --user filters by who acted; who is asking is --as."""
+    from db.engine import session_scope
+    from db.queries import AuditFilter, audit_trail
+    from lossmit_tui.services.audit import readable_filter
+
+    rt = Runtime(ctx, db, acting, today)
+    since_day = _parse_today(since) if since else None
+    _choice(fmt, ["table", "csv", "json"], "--format")
+    with _user_errors(), session_scope(rt.engine) as session:
+        f = readable_filter(session, rt.username, AuditFilter(
+            loan_number=case, username=who, since=since_day, action=action))
+        rows = audit_trail(session, f, limit=limit)
+    records = [{"at": r.at.isoformat(timespec="seconds"), "user": r.username,
+                "entity": r.entity, "entity_id": r.entity_id, "action": r.action,
+                "before": r.before, "after": r.after} for r in rows]
+    if fmt in ("table", "csv"):
+        def text(value: object) -> str:
+            shown = "" if value is None else json.dumps(value)
+            return shown if fmt == "csv" or len(shown) <= 100 else shown[:99] + "…"
+
+        records = [r | {"before": text(r["before"]), "after": text(r["after"])}
+                   for r in records]
+    _emit(records, ["at", "user", "entity", "entity_id", "action", "before", "after"],
+          fmt, empty="No audit rows match.")
+
+
+@app.command("export-case")
+def export_case(
+    ctx: typer.Context,
+    loan: Annotated[str, typer.Argument(help="The loan number.")],
+    fmt: Annotated[str, typer.Option("--format", help="json or csv.")] = "json",
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write to this file instead of standard output.")] = None,
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Export one case's whole history (notes, events, documents, tasks, financials,
+    reassignments, audit): the servicing file. Audited."""
+    from lossmit_tui.services.servicing_file import as_csv, as_json, case_file
+
+    _choice(fmt, ["json", "csv"], "--format")
+    rt = Runtime(ctx, db, user, today)
+    with _user_errors():
+        record = case_file(rt.engine, rt.username, loan)
+    text = as_json(record) + "\n" if fmt == "json" else as_csv(record)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"Wrote the servicing file of {loan} to {output}.")
+
+
 @users_app.command("add")
 def users_add(
     ctx: typer.Context,
@@ -554,6 +724,53 @@ def users_add(
     with _user_errors(), session_scope(rt.engine, write=True) as session:
         added = add_user(session, rt.username, username, name, role, team)
     typer.echo(f"Added {added.username} ({added.display_name}, {added.role}).")
+
+
+@users_app.command("deactivate")
+def users_deactivate(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Who is leaving.")],
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Deactivate a user (admins). Nothing is deleted; their open cases show as needing
+    reassignment (lossmit reassign --from USER --to ...)."""
+    _set_active(ctx, username, False, db, user, today)
+
+
+@users_app.command("activate")
+def users_activate(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Who is back.")],
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Reactivate a deactivated user (admins)."""
+    _set_active(ctx, username, True, db, user, today)
+
+
+def _set_active(ctx: typer.Context, username: str, active: bool, db: str | None,
+                user: str | None, today: str | None) -> None:
+    import sqlalchemy as sa
+
+    from db.engine import session_scope
+    from db.tables import cases
+    from lossmit_tui.services.users import set_active
+
+    rt = Runtime(ctx, db, user, today)
+    with _user_errors(), session_scope(rt.engine, write=True) as session:
+        target = set_active(session, rt.username, username, active)
+        open_cases = session.connection().execute(
+            sa.select(sa.func.count()).select_from(cases).where(
+                cases.c.assignee_id == target.id, cases.c.closed_at.is_(None))).scalar_one()
+    if active:
+        typer.echo(f"{username} is active again.")
+    else:
+        typer.echo(f"{username} is deactivated; {open_cases} open case(s) need a new owner"
+                   + (f": lossmit reassign --from {username} --to USER --reason departure"
+                      if open_cases else "."))
 
 
 @users_app.command("list")

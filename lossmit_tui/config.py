@@ -101,6 +101,12 @@ class Settings(BaseSettings):
     # Policy (DOMAIN.md section 5): apply Reg F call frequency to every loan, not only FDCPA.
     call_frequency_all_loans: bool = True
     urgency_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    # Policy: the open cases one specialist is expected to carry (the team board's load bar).
+    case_capacity: int = Field(default=250, ge=1)
+    # Policy (Reg X 1024.40 continuity of contact): a reassigned case gets a task for its new
+    # owner to introduce themselves to the borrower, due this many business days later.
+    reassign_contact_task: bool = True
+    reassign_contact_business_days: int = Field(default=2, ge=0, le=30)
     views: list[ViewSpec] = Field(
         default_factory=lambda: [ViewSpec(**v) for v in DEFAULT_VIEWS])
 

@@ -24,6 +24,7 @@ from db.engine import session_scope
 from db.queries import TaskRow, case_detail, list_users
 from lossmit_tui.domain.calendar import BusinessCalendar, resolve_due
 from lossmit_tui.domain.enums import DocType, EventKind, Hardship, Occupancy, Stage
+from lossmit_tui.domain.events import MANUAL_EVENT_KINDS
 from lossmit_tui.domain.values import display_phone, parse_date
 from lossmit_tui.services.cases import NewEvent, record_event, update_case, validate_event
 from lossmit_tui.services.documents import receive_document, request_document
@@ -148,7 +149,7 @@ def _date_field(form: ServiceForm, widget_id: str, shown_id: str) -> date | None
     return day
 
 
-EVENT_CHOICES = [k for k in EventKind]
+EVENT_CHOICES = list(MANUAL_EVENT_KINDS)
 
 
 class EventForm(ServiceForm):

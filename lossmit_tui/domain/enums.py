@@ -145,6 +145,7 @@ class EventKind(StrEnum):
     SALE_SCHEDULED = "sale_scheduled"
     ACKNOWLEDGMENT_SENT = "acknowledgment_sent"
     COMPLETE_NOTICE_SENT = "complete_notice_sent"
+    REASSIGNED = "reassigned"  # written by a reassignment batch only
 
 
 class DocType(StrEnum):

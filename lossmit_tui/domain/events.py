@@ -13,3 +13,10 @@ STAGE_AFTER: dict[str, Stage] = {
     EventKind.TRIAL_STARTED: Stage.TRIAL,
     EventKind.PLAN_STARTED: Stage.PLAN,
 }
+
+# Events a service writes as part of another action; a person cannot record them by hand.
+RECORDED_BY_SERVICES: frozenset[str] = frozenset({EventKind.REASSIGNED})
+
+# The kinds a person (the event form, `lossmit event`) may record.
+MANUAL_EVENT_KINDS: tuple[EventKind, ...] = tuple(
+    k for k in EventKind if k not in RECORDED_BY_SERVICES)

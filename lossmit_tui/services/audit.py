@@ -1,10 +1,13 @@
 """The audit trail: one append-only row for every change, in the change's transaction."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
 from db.models import AuditEvent, User
+
+if TYPE_CHECKING:
+    from db.queries import AuditFilter
 
 
 def record(
@@ -30,3 +33,33 @@ def record(
     )
     session.add(row)
     return row
+
+
+def readable_filter(session: Session, actor_name: str, f: "AuditFilter") -> "AuditFilter":
+    """The audit trail is for leads and admins (a specialist's attempt is refused and
+    recorded). Resolves the filter's loan number to its case; an unknown loan or user is
+    an error, not an empty answer."""
+    import sqlalchemy as sa
+
+    from db.queries import AuditFilter
+    from db.tables import cases, users
+    from lossmit_tui.domain.enums import Role
+    from lossmit_tui.services.errors import NotFound, PermissionDenied
+    from lossmit_tui.services.users import require_user
+
+    actor = require_user(session, actor_name)
+    if actor.role == Role.SPECIALIST or not actor.active:
+        raise PermissionDenied(f"The audit trail is for leads and admins; {actor.username} is "
+                               f"{'a specialist' if actor.active else 'deactivated'}",
+                               actor_name=actor.username, attempted="reading the audit trail")
+    conn = session.connection()
+    case_id = None
+    if f.loan_number:
+        case_id = conn.execute(sa.select(cases.c.id).where(
+            cases.c.loan_number == f.loan_number.strip())).scalar()
+        if case_id is None:
+            raise NotFound(f"no case with loan number {f.loan_number!r}")
+    if f.username and conn.execute(sa.select(users.c.id).where(
+            users.c.username == f.username)).scalar() is None:
+        raise NotFound(f"no user {f.username!r} (see lossmit users list)")
+    return AuditFilter(case_id, f.loan_number, f.username, f.since, f.action)

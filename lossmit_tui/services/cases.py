@@ -23,7 +23,7 @@ from lossmit_tui.domain.enums import (
     Occupancy,
     Stage,
 )
-from lossmit_tui.domain.events import STAGE_AFTER
+from lossmit_tui.domain.events import MANUAL_EVENT_KINDS, STAGE_AFTER
 from lossmit_tui.domain.values import clean_text, parse_phone
 from lossmit_tui.services import audit
 from lossmit_tui.services.clock import sync_clocks
@@ -57,7 +57,7 @@ def _case_row(conn: Connection, case_id: int) -> sa.RowMapping:
 def validate_event(event: NewEvent, today: date) -> list[str]:
     """Every problem with an event, as messages for the form (empty when it can be saved)."""
     problems = []
-    kinds = [k.value for k in EventKind]
+    kinds = [k.value for k in MANUAL_EVENT_KINDS]
     if event.kind not in kinds:
         problems.append(f"event kind {event.kind!r} must be one of: {', '.join(kinds)}")
     if event.occurred_on > today:

@@ -8,7 +8,7 @@ from db.models import User
 from lossmit_tui.domain.enums import Role
 from lossmit_tui.domain.values import clean_text
 from lossmit_tui.services import audit
-from lossmit_tui.services.errors import InvalidInput, UnknownUser
+from lossmit_tui.services.errors import InvalidInput, PermissionDenied, UnknownUser
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
@@ -24,6 +24,21 @@ def require_user(session: Session, username: str) -> User:
     if user is None:
         raise UnknownUser(username)
     return user
+
+
+def _require_admin(session: Session, actor: User | None, actor_name: str, what: str,
+                   username: str) -> None:
+    """Managing users is for admins. Until the first admin exists (a new database), whoever
+    sets it up may add people."""
+    if actor is not None and actor.role == Role.ADMIN and actor.active:
+        return
+    has_admin = session.exec(select(User.id).where(User.role == Role.ADMIN,
+                                                   User.active.is_(True))).first()  # type: ignore[attr-defined]
+    if has_admin is None:
+        return
+    role = f"a {actor.role}" if actor else "not a user here"
+    raise PermissionDenied(f"{what[0].upper() + what[1:]} is for admins; {actor_name} is {role}",
+                           actor_name=actor_name, attempted=what, detail={"user": username})
 
 
 def add_user(
@@ -49,6 +64,7 @@ def add_user(
     if find_user(session, username):
         raise InvalidInput(f"user {username!r} already exists")
     actor = find_user(session, actor_name)
+    _require_admin(session, actor, actor_name, "adding users", username)
     user = User(username=username, display_name=name, role=role, team=team_name or None)
     session.add(user)
     session.flush()
@@ -57,4 +73,25 @@ def add_user(
         after={"username": username, "display_name": name, "role": role, "team": team_name},
         actor_name=actor_name,
     )
+    return user
+
+
+def set_active(session: Session, actor_name: str, username: str, active: bool) -> User:
+    """Deactivate (or reactivate) a user; admins only. Nothing is deleted: a deactivated
+    user's open cases stay theirs and show as needing reassignment."""
+    actor = require_user(session, actor_name)
+    what = "deactivating users" if not active else "reactivating users"
+    if actor.role != Role.ADMIN or not actor.active:
+        raise PermissionDenied(f"{what[0].upper() + what[1:]} is for admins; {actor.username} "
+                               f"is a {actor.role}", actor_name=actor.username,
+                               attempted=what, detail={"user": username})
+    user = require_user(session, username)
+    if user.active == active:
+        raise InvalidInput(f"{username} is already {'active' if active else 'deactivated'}")
+    if user.id == actor.id:
+        raise InvalidInput("you cannot deactivate yourself")
+    user.active = active
+    session.add(user)
+    audit.record(session, actor, "user", user.id, "activate" if active else "deactivate",
+                 before={"active": not active}, after={"username": username, "active": active})
     return user

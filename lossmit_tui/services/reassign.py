@@ -1,0 +1,539 @@
+"""Reassignment: moving cases between people deliberately and on the record.
+
+Reg X 1024.40 asks for continuity of contact, so a move is never a side effect: a lead (or
+an admin) previews it, gives a reason, and commits one batch in one transaction. Each moved
+case gets an audit row, a timeline event and, by policy, a task for its new owner to
+introduce themselves. The last batch can be undone while none of its cases changed since.
+
+Role rules live here, not in the screens: a specialist who calls these functions gets
+PermissionDenied, and the refused attempt is itself audited (in its own transaction, since
+the refused one is rolled back).
+"""
+
+import heapq
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from db.engine import session_scope
+from db.models import AuditEvent, Case, CaseEvent, Task, User, utcnow
+from lossmit_tui.domain.calendar import BusinessCalendar
+from lossmit_tui.domain.enums import EventKind, Role, TaskKind, TaskStatus
+from lossmit_tui.domain.values import clean_text
+from lossmit_tui.services import audit
+from lossmit_tui.services.cases import last_change
+from lossmit_tui.services.errors import InvalidInput, PermissionDenied
+from lossmit_tui.services.tasks import recompute_cases
+from lossmit_tui.services.users import require_user
+
+cases_t, tasks_t, users_t = Case.__table__, Task.__table__, User.__table__
+events_t, audit_t = CaseEvent.__table__, AuditEvent.__table__
+
+REASON_KINDS = ("vacation", "departure", "escalation", "balancing", "other")
+SOURCE = "reassignment"  # the source of the new owner's introduction task
+HANDOVER_DAYS = 5  # a regulatory deadline this close (or missed) is called out in the preview
+CHUNK = 900  # ids per IN (...) list
+
+
+class Spread(StrEnum):
+    """How cases are shared out when there are several receivers."""
+
+    ROUND_ROBIN = "round-robin"  # in turn, in act-next order
+    LEAST_LOADED = "least-loaded"  # each case to whoever has the fewest open cases so far
+
+
+@dataclass(frozen=True)
+class Reason:
+    kind: str
+    text: str = ""
+
+    def __str__(self) -> str:
+        return self.kind + (f": {self.text}" if self.text else "")
+
+
+def parse_reason(kind: str, text: str = "") -> Reason:
+    """A reason as a person gave it: one of REASON_KINDS and, for `other`, some words.
+    `kind` may also carry the words after a colon ("vacation: back on the 14th")."""
+    if ":" in kind and not text:
+        kind, text = kind.split(":", 1)
+    kind, words = kind.strip().lower(), clean_text(text)
+    if kind not in REASON_KINDS:
+        raise InvalidInput(f"the reason must be one of: {', '.join(REASON_KINDS)} "
+                           f"(optionally followed by ': words'), not {kind!r}")
+    if kind == "other" and not words:
+        raise InvalidInput("a reason of 'other' needs a few words saying why")
+    if len(words) > 300:
+        raise InvalidInput("the reason's words are limited to 300 characters")
+    return Reason(kind, words)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which cases to move: by id (screens), by loan number (scripts), or everything a user
+    owns (a departure)."""
+
+    case_ids: tuple[int, ...] = ()
+    loan_numbers: tuple[str, ...] = ()
+    from_user: str | None = None
+
+
+@dataclass(frozen=True)
+class Move:
+    case_id: int
+    loan_number: str
+    version: int
+    from_id: int | None
+    from_name: str | None
+    to_id: int
+    to_name: str
+
+
+@dataclass(frozen=True)
+class Load:
+    username: str
+    before: int
+    after: int
+
+
+@dataclass(frozen=True)
+class Handover:
+    """A regulatory deadline due within HANDOVER_DAYS (or missed) that changes hands."""
+
+    loan_number: str
+    rule: str
+    due_on: date
+    from_name: str | None
+    to_name: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    moves: tuple[Move, ...]
+    loads: tuple[Load, ...]  # receivers first, then the people cases leave
+    handovers: tuple[Handover, ...]
+    skipped: tuple[str, ...] = ()  # selected cases that will not move, and why
+
+    def summary(self) -> str:
+        return (f"{len(self.moves)} case(s) to "
+                + ", ".join(f"{x.username} {x.before} → {x.after}" for x in self.loads
+                            if x.after > x.before))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    batch: str | None
+    moved: int
+    conflicts: tuple[str, ...] = field(default=())  # left out: changed since the preview
+
+
+# --- who may -------------------------------------------------------------------------------
+
+
+def _require_lead(actor: User, what: str, detail: Mapping[str, Any] | None = None) -> None:
+    if not actor.active:
+        raise PermissionDenied(f"{actor.username} is deactivated; {what} is refused",
+                               actor_name=actor.username, attempted=what, detail=detail)
+    if actor.role == Role.SPECIALIST:
+        raise PermissionDenied(f"{what[0].upper() + what[1:]} is for leads and admins; "
+                               f"{actor.username} is a specialist",
+                               actor_name=actor.username, attempted=what, detail=detail)
+
+
+def _outside_team(actor: User, owners: Mapping[int, sa.Row[Any]],
+                  assignee_ids: Iterable[int | None]) -> list[str]:
+    """The owners a lead may not take cases from (not on their team)."""
+    if actor.role == Role.ADMIN:
+        return []
+    return sorted({owners[a].username for a in assignee_ids
+                   if a is not None and owners[a].team != actor.team})
+
+
+# --- preview -------------------------------------------------------------------------------
+
+
+def _users(conn: Connection, names: Iterable[str]) -> dict[str, sa.Row[Any]]:
+    wanted = list(dict.fromkeys(names))
+    rows = {r.username: r for r in conn.execute(sa.select(users_t).where(
+        users_t.c.username.in_(wanted)))}
+    unknown = [n for n in wanted if n not in rows]
+    if unknown:
+        raise InvalidInput(f"unknown user(s): {', '.join(unknown)} (see lossmit users list)")
+    return rows
+
+
+def _selected(conn: Connection, selection: Selection) -> tuple[list[sa.Row[Any]], list[str]]:
+    """The selected cases (open ones, in act-next order) and what was left out."""
+    cols = (cases_t.c.id, cases_t.c.loan_number, cases_t.c.version, cases_t.c.assignee_id,
+            cases_t.c.closed_at, cases_t.c.next_action_on, cases_t.c.urgency)
+    rows: list[sa.Row[Any]] = []
+    skipped: list[str] = []
+    if selection.from_user is not None:
+        giver = _users(conn, [selection.from_user])[selection.from_user]
+        rows = list(conn.execute(sa.select(*cols).where(
+            cases_t.c.assignee_id == giver.id, cases_t.c.closed_at.is_(None))))
+        if not rows:
+            raise InvalidInput(f"{giver.username} has no open cases")
+    for key, values in ((cases_t.c.id, selection.case_ids),
+                        (cases_t.c.loan_number, selection.loan_numbers)):
+        found: dict[Any, sa.Row[Any]] = {}
+        for start in range(0, len(values), CHUNK):
+            for r in conn.execute(sa.select(*cols).where(key.in_(values[start:start + CHUNK]))):
+                found[r.id if key is cases_t.c.id else r.loan_number] = r
+        missing = [str(v) for v in values if v not in found]
+        if missing and key is cases_t.c.loan_number:
+            raise InvalidInput(f"unknown loan number(s): {', '.join(missing[:10])}"
+                               + (f" and {len(missing) - 10} more" if len(missing) > 10 else ""))
+        skipped += [f"case #{v}: no longer exists" for v in missing]
+        for r in found.values():
+            if r.closed_at is not None:
+                skipped.append(f"{r.loan_number}: closed")
+            else:
+                rows.append(r)
+    unique = {r.id: r for r in rows}
+    ordered = sorted(unique.values(), key=lambda r: (
+        r.next_action_on is None, r.next_action_on or date.min, -r.urgency, r.loan_number))
+    return ordered, skipped
+
+
+def open_counts(conn: Connection, user_ids: Sequence[int]) -> dict[int, int]:
+    """Open cases per user (each count an index range on the assignee's open cases)."""
+    counts = dict.fromkeys(user_ids, 0)
+    for uid in user_ids:
+        counts[uid] = conn.execute(sa.select(sa.func.count()).select_from(cases_t).where(
+            cases_t.c.assignee_id == uid, cases_t.c.closed_at.is_(None))).scalar_one()
+    return counts
+
+
+def _share(cases: Sequence[sa.Row[Any]], receivers: Sequence[sa.Row[Any]], spread: Spread,
+           loads: Mapping[int, int]) -> list[tuple[sa.Row[Any], sa.Row[Any]]]:
+    """Pair each case with its receiver."""
+    if spread is Spread.ROUND_ROBIN or len(receivers) == 1:
+        return [(c, receivers[i % len(receivers)]) for i, c in enumerate(cases)]
+    heap = [(loads[r.id], i, r) for i, r in enumerate(receivers)]
+    heapq.heapify(heap)
+    pairs = []
+    for c in cases:
+        load, i, r = heapq.heappop(heap)
+        pairs.append((c, r))
+        heapq.heappush(heap, (load + 1, i, r))
+    return pairs
+
+
+def preview(engine: Engine, actor_name: str, selection: Selection,
+            receivers: Sequence[str], spread: Spread | str, today: date) -> Plan:
+    """What a reassignment would do, changing nothing: the moves, each person's load before
+    → after, and the regulatory deadlines due within 5 days (or missed) that change hands."""
+    spread = Spread(spread)
+    if not receivers:
+        raise InvalidInput("choose at least one person to receive the cases")
+    with session_scope(engine) as session:
+        actor = require_user(session, actor_name)
+        _require_lead(actor, "reassigning cases")
+        conn = session.connection()
+        takers = _users(conn, receivers)
+        if selection.from_user is not None and selection.from_user in takers:
+            raise InvalidInput(f"{selection.from_user} cannot both give and receive "
+                               "the cases")
+        for t in takers.values():
+            if not t.active:
+                raise InvalidInput(f"{t.username} is deactivated and cannot take cases")
+            if t.role == Role.ADMIN:
+                raise InvalidInput(f"{t.username} is an admin and does not work cases")
+        cases, skipped = _selected(conn, selection)
+        owners = {r.id: r for r in conn.execute(sa.select(users_t))}
+        _check_scope(actor, owners, cases, takers.values())
+        ordered_takers = [takers[n] for n in dict.fromkeys(receivers)]
+        single = ordered_takers[0] if len(ordered_takers) == 1 else None
+        if single is not None:
+            skipped += [f"{c.loan_number}: already {single.username}'s" for c in cases
+                        if c.assignee_id == single.id]
+            cases = [c for c in cases if c.assignee_id != single.id]
+        if not cases:
+            raise InvalidInput("nothing to move: " + ("; ".join(skipped[:5])
+                                                      or "no open case selected"))
+        givers = sorted({c.assignee_id for c in cases if c.assignee_id is not None}
+                        - {t.id for t in ordered_takers})
+        before = open_counts(conn, [t.id for t in ordered_takers] + givers)
+        pairs = _share(cases, ordered_takers, spread, before)
+        # In a spread, a case whose owner is among the receivers may land back on them.
+        moves = tuple(Move(c.id, c.loan_number, c.version, c.assignee_id,
+                           owners[c.assignee_id].username if c.assignee_id else None,
+                           r.id, r.username) for c, r in pairs if c.assignee_id != r.id)
+        skipped += [f"{c.loan_number}: stays with {r.username}" for c, r in pairs
+                    if c.assignee_id == r.id]
+        delta: Counter[int] = Counter()
+        for m in moves:
+            delta[m.to_id] += 1
+            if m.from_id is not None:
+                delta[m.from_id] -= 1
+        loads = tuple(Load(owners[uid].username, before[uid], before[uid] + delta[uid])
+                      for uid in [t.id for t in ordered_takers] + givers)
+        handovers = _handovers(conn, moves, today)
+    return Plan(moves, loads, handovers, tuple(skipped))
+
+
+def _check_scope(actor: User, owners: Mapping[int, sa.Row[Any]], cases: Sequence[sa.Row[Any]],
+                 takers: Iterable[sa.Row[Any]]) -> None:
+    """A lead moves their own team's (and unassigned) cases, to their own team."""
+    foreign = _outside_team(actor, owners, (c.assignee_id for c in cases))
+    if foreign:
+        raise PermissionDenied(f"{actor.username} leads team {actor.team or '(none)'}; cases "
+                               f"owned by {', '.join(foreign)} are another team's",
+                               actor_name=actor.username, attempted="reassigning cases",
+                               detail={"owners": foreign})
+    outsiders = _outside_team(actor, owners, (t.id for t in takers))
+    if outsiders:
+        raise PermissionDenied(f"{actor.username} leads team {actor.team or '(none)'} and "
+                               f"cannot give cases to {', '.join(outsiders)}",
+                               actor_name=actor.username, attempted="reassigning cases",
+                               detail={"receivers": outsiders})
+
+
+def _handovers(conn: Connection, moves: Sequence[Move], today: date) -> tuple[Handover, ...]:
+    by_case = {m.case_id: m for m in moves}
+    ids = list(by_case)
+    found = []
+    for start in range(0, len(ids), CHUNK):
+        found += conn.execute(sa.select(tasks_t.c.case_id, tasks_t.c.source, tasks_t.c.due_on)
+                              .where(tasks_t.c.case_id.in_(ids[start:start + CHUNK]),
+                                     tasks_t.c.status == TaskStatus.OPEN,
+                                     tasks_t.c.kind == TaskKind.REGULATORY_DEADLINE,
+                                     tasks_t.c.due_on <= today + timedelta(days=HANDOVER_DAYS)))
+    return tuple(sorted(
+        (Handover(by_case[r.case_id].loan_number, r.source, r.due_on,
+                  by_case[r.case_id].from_name, by_case[r.case_id].to_name) for r in found),
+        key=lambda h: (h.due_on, h.loan_number)))
+
+
+# --- commit ----------------------------------------------------------------------------------
+
+
+def _current(conn: Connection, ids: Sequence[int]) -> dict[int, sa.Row[Any]]:
+    rows: dict[int, sa.Row[Any]] = {}
+    for start in range(0, len(ids), CHUNK):
+        for r in conn.execute(sa.select(cases_t.c.id, cases_t.c.version, cases_t.c.assignee_id,
+                                        cases_t.c.closed_at)
+                              .where(cases_t.c.id.in_(ids[start:start + CHUNK]))):
+            rows[r.id] = r
+    return rows
+
+
+def _loans(conn: Connection, ids: Sequence[int]) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), CHUNK):
+        found.update((r.id, r.loan_number) for r in conn.execute(
+            sa.select(cases_t.c.id, cases_t.c.loan_number).where(
+                cases_t.c.id.in_(ids[start:start + CHUNK]))))
+    return found
+
+
+def _changed_by(conn: Connection, case_id: int, loan: str) -> str:
+    who = last_change(conn, case_id)
+    if who is None:
+        return f"{loan} (changed by another process)"
+    return f"{loan} (changed by {who[0]} at {who[1].strftime('%Y-%m-%d %H:%M')} UTC)"
+
+
+def apply(engine: Engine, actor_name: str, plan: Plan, reason: Reason, today: date,
+          weights: Mapping[str, float], calendar: BusinessCalendar | None = None, *,
+          move_tasks: bool = True, contact_task: bool = True, contact_days: int = 2) -> Outcome:
+    """Commit a previewed reassignment as one batch, in one transaction.
+
+    A case changed by someone else since the preview (its version moved, or its owner or
+    state) is left out and reported; the rest move. Open tasks of the old owner (and
+    unassigned ones) move with their case unless `move_tasks` is False."""
+    if not plan.moves:
+        raise InvalidInput("nothing to move")
+    calendar = calendar or BusinessCalendar()
+    with session_scope(engine, write=True) as session:
+        actor = require_user(session, actor_name)
+        _require_lead(actor, "reassigning cases")
+        conn = session.connection()
+        owners = {r.id: r for r in conn.execute(sa.select(users_t))}
+        for uid in {m.to_id for m in plan.moves}:
+            if not owners[uid].active:
+                raise InvalidInput(f"{owners[uid].username} was deactivated since the "
+                                   "preview; preview again")
+        current = _current(conn, [m.case_id for m in plan.moves])
+        _check_scope(actor, owners, [c for c in current.values()],
+                     [owners[m.to_id] for m in plan.moves])
+        ok: list[Move] = []
+        conflicts: list[str] = []
+        for m in plan.moves:
+            now_row = current.get(m.case_id)
+            if now_row is None:
+                conflicts.append(f"{m.loan_number} (no longer exists)")
+            elif (now_row.version != m.version or now_row.assignee_id != m.from_id
+                  or now_row.closed_at is not None):
+                conflicts.append(_changed_by(conn, m.case_id, m.loan_number))
+            else:
+                ok.append(m)
+        if not ok:
+            return Outcome(None, 0, tuple(conflicts))
+        batch = uuid.uuid4().hex[:12]
+        records = _move(conn, ok, actor, reason, batch, today, calendar,
+                        move_tasks=move_tasks, contact_task=contact_task,
+                        contact_days=contact_days)
+        audit.record(session, actor, "reassignment", batch, "reassign", after={
+            "reason": str(reason), "count": len(ok), "move_tasks": move_tasks,
+            "left_out": conflicts, "moves": records})
+        recompute_cases(conn, [m.case_id for m in ok], today, weights)
+    return Outcome(batch, len(ok), tuple(conflicts))
+
+
+def _move(conn: Connection, moves: Sequence[Move], actor: User, reason: Reason, batch: str,
+          today: date, calendar: BusinessCalendar, *, move_tasks: bool, contact_task: bool,
+          contact_days: int) -> list[list[Any]]:
+    """The writes of one batch, set-wise. Returns, per case, what undo needs:
+    [case id, from id, to id, version after, moved task ids, introduction task id]."""
+    now = utcnow()
+    conn.execute(cases_t.update().where(cases_t.c.id == sa.bindparam("cid"),
+                                        cases_t.c.version == sa.bindparam("v")).values(
+        assignee_id=sa.bindparam("to"), version=sa.bindparam("v") + 1, updated_at=now),
+        [{"cid": m.case_id, "v": m.version, "to": m.to_id} for m in moves])
+    moved: dict[int, list[int]] = {m.case_id: [] for m in moves}
+    if move_tasks:
+        by_case = {m.case_id: m for m in moves}
+        ids = list(by_case)
+        pairs = []
+        for start in range(0, len(ids), CHUNK):
+            for r in conn.execute(sa.select(tasks_t.c.id, tasks_t.c.case_id,
+                                            tasks_t.c.assignee_id)
+                                  .where(tasks_t.c.case_id.in_(ids[start:start + CHUNK]),
+                                         tasks_t.c.status == TaskStatus.OPEN)):
+                m = by_case[r.case_id]
+                if r.assignee_id is None or r.assignee_id == m.from_id:
+                    moved[r.case_id].append(r.id)
+                    pairs.append({"tid": r.id, "to": m.to_id})
+        if pairs:
+            conn.execute(tasks_t.update().where(tasks_t.c.id == sa.bindparam("tid"))
+                         .values(assignee_id=sa.bindparam("to")), pairs)
+    intro: dict[int, int] = {}
+    if contact_task:
+        due = calendar.add_business_days(today, contact_days)
+        rows = conn.execute(tasks_t.insert().returning(
+            tasks_t.c.id, tasks_t.c.case_id, sort_by_parameter_order=True), [
+            {"case_id": m.case_id, "kind": TaskKind.CALLBACK, "due_on": due,
+             "title": "New point of contact: introduce yourself to the borrower",
+             "assignee_id": m.to_id, "status": TaskStatus.OPEN, "source": SOURCE,
+             "created_at": now} for m in moves])
+        intro = {r.case_id: r.id for r in rows}
+    conn.execute(events_t.insert(), [
+        {"case_id": m.case_id, "kind": EventKind.REASSIGNED, "occurred_on": today,
+         "author_id": actor.id, "reason": None, "created_at": now,
+         "payload": {"from": m.from_name, "to": m.to_name, "reason": str(reason),
+                     "batch": batch}} for m in moves])
+    conn.execute(audit_t.insert(), [
+        {"at": now, "user_id": actor.id, "username": actor.username, "entity": "case",
+         "entity_id": str(m.case_id), "action": "reassign",
+         "before": {"assignee": m.from_name},
+         "after": {"case": m.loan_number, "assignee": m.to_name, "reason": str(reason),
+                   "batch": batch, "tasks_moved": len(moved[m.case_id])}} for m in moves])
+    return [[m.case_id, m.from_id, m.to_id, m.version + 1, moved[m.case_id],
+             intro.get(m.case_id)] for m in moves]
+
+
+# --- undo ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Batch:
+    batch: str
+    at: Any
+    reason: str
+    count: int
+    undone: bool
+
+
+def last_batch(engine: Engine, actor_name: str) -> Batch | None:
+    """The actor's most recent reassignment batch, and whether it was undone."""
+    with engine.connect() as conn:
+        return _last_batch(conn, actor_name)
+
+
+def _last_batch(conn: Connection, actor_name: str) -> Batch | None:
+    row = conn.execute(sa.select(audit_t.c.entity_id, audit_t.c.at, audit_t.c.after)
+                       .where(audit_t.c.entity == "reassignment",
+                              audit_t.c.action == "reassign",
+                              audit_t.c.username == actor_name)
+                       .order_by(audit_t.c.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    undone = conn.execute(sa.select(audit_t.c.id).where(
+        audit_t.c.entity == "reassignment", audit_t.c.action == "undo",
+        audit_t.c.entity_id == row.entity_id).limit(1)).first() is not None
+    return Batch(row.entity_id, row.at, row.after["reason"], row.after["count"], undone)
+
+
+def undo_last(engine: Engine, actor_name: str, today: date,
+              weights: Mapping[str, float]) -> Outcome:
+    """Put back the actor's last reassignment batch, if none of its cases changed since.
+    The undo is a change of its own: audited, with timeline events."""
+    with session_scope(engine, write=True) as session:
+        actor = require_user(session, actor_name)
+        _require_lead(actor, "undoing a reassignment")
+        conn = session.connection()
+        last = _last_batch(conn, actor_name)
+        if last is None:
+            raise InvalidInput("you have no reassignment to undo")
+        if last.undone:
+            raise InvalidInput(f"your last reassignment ({last.count} case(s), "
+                               f"{last.reason}) is already undone")
+        after = conn.execute(sa.select(audit_t.c.after).where(
+            audit_t.c.entity == "reassignment", audit_t.c.action == "reassign",
+            audit_t.c.entity_id == last.batch)).scalar_one()
+        records = after["moves"]
+        current = _current(conn, [r[0] for r in records])
+        loans = _loans(conn, [r[0] for r in records])
+        changed = [r for r in records if r[0] not in current
+                   or current[r[0]].version != r[3] or current[r[0]].assignee_id != r[2]]
+        if changed:
+            named = [_changed_by(conn, r[0], loans.get(r[0], f"case #{r[0]}"))
+                     for r in changed[:3]]
+            raise InvalidInput(
+                f"cannot undo: {len(changed)} of its {len(records)} case(s) changed "
+                f"since ({'; '.join(named)}{'; …' if len(changed) > 3 else ''}); "
+                "reassign them again instead")
+        names = {r.id: r.username for r in conn.execute(sa.select(users_t.c.id,
+                                                                  users_t.c.username))}
+        now = utcnow()
+        conn.execute(cases_t.update().where(cases_t.c.id == sa.bindparam("cid"),
+                                            cases_t.c.version == sa.bindparam("v"))
+                     .values(assignee_id=sa.bindparam("back"),
+                             version=sa.bindparam("v") + 1, updated_at=now),
+                     [{"cid": r[0], "v": r[3], "back": r[1]} for r in records])
+        back = [{"tid": t, "back": r[1], "to": r[2]} for r in records for t in r[4]]
+        if back:
+            conn.execute(tasks_t.update().where(
+                tasks_t.c.id == sa.bindparam("tid"), tasks_t.c.status == TaskStatus.OPEN,
+                tasks_t.c.assignee_id == sa.bindparam("to"))
+                .values(assignee_id=sa.bindparam("back")), back)
+        intro = [{"tid": r[5]} for r in records if r[5] is not None]
+        if intro:
+            conn.execute(tasks_t.update().where(
+                tasks_t.c.id == sa.bindparam("tid"), tasks_t.c.status == TaskStatus.OPEN)
+                .values(status=TaskStatus.CANCELLED, completed_at=now,
+                        completion_note="reassignment undone"), intro)
+        reason = f"undo of {last.reason}"
+        conn.execute(events_t.insert(), [
+            {"case_id": r[0], "kind": EventKind.REASSIGNED, "occurred_on": today,
+             "author_id": actor.id, "reason": None, "created_at": now,
+             "payload": {"from": names.get(r[2]), "to": names.get(r[1]),
+                         "reason": reason, "batch": last.batch}} for r in records])
+        conn.execute(audit_t.insert(), [
+            {"at": now, "user_id": actor.id, "username": actor.username, "entity": "case",
+             "entity_id": str(r[0]), "action": "reassign_undo",
+             "before": {"assignee": names.get(r[2])},
+             "after": {"case": loans.get(r[0]), "assignee": names.get(r[1]),
+                       "batch": last.batch}} for r in records])
+        audit.record(session, actor, "reassignment", last.batch, "undo",
+                     after={"count": len(records), "reason": last.reason})
+        recompute_cases(conn, [r[0] for r in records], today, weights)
+    return Outcome(last.batch, len(records))

@@ -1,0 +1,269 @@
+"""Reassignment, roles and the audit trail, on SQLite and PostgreSQL."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from db.engine import session_scope
+from db.queries import AuditFilter, audit_trail, case_timeline
+from db.tables import audit_events, cases, tasks, users
+from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
+from lossmit_tui.services import reassign as service
+from lossmit_tui.services.cases import update_case
+from lossmit_tui.services.errors import InvalidInput, PermissionDenied
+from lossmit_tui.services.importer import import_extract
+from lossmit_tui.services.users import add_user, set_active
+from tests.conftest import TODAY
+
+VACATION = service.Reason("vacation", "back on the 14th")
+
+
+@pytest.fixture
+def book(team: Engine, tmp_path: Path) -> Engine:
+    """The North team (lee leads sam and ana), six of sam's delinquent cases (S1-S6), one of
+    ana's (A1), one unassigned (U1), and the South team (sue leads, tom works T1)."""
+    with session_scope(team, write=True) as session:
+        add_user(session, "setup", "sue", "Sue South", "lead", "South")
+        add_user(session, "setup", "tom", "Tom South", "specialist", "South")
+        add_user(session, "setup", "root", "Root Admin", "admin")
+    lines = ["loan_number,borrower_name,investor,upb,next_due_date,property_state,assignee"]
+    lines += [f"S{i},Borrower {i},FNMA,1000,2026-09-01,TX,sam" for i in range(1, 7)]
+    lines += ["A1,Ann Lee,FNMA,1000,2026-09-01,TX,ana", "U1,Una Free,FNMA,1000,2026-09-01,TX,",
+              "T1,Ted South,FNMA,1000,2026-09-01,TX,tom"]
+    path = tmp_path / "book.csv"
+    path.write_text("\n".join(lines) + "\n")
+    assert import_extract(team, path, "root", TODAY).ok
+    return team
+
+
+def owner(engine: Engine, loan: str) -> str | None:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(users.c.username).select_from(
+            cases.outerjoin(users, cases.c.assignee_id == users.c.id))
+            .where(cases.c.loan_number == loan)).scalar()
+
+
+def case_id(engine: Engine, loan: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(cases.c.id).where(cases.c.loan_number == loan)).scalar_one()
+
+
+def open_tasks_of(engine: Engine, loan: str) -> list[tuple[str, str | None, str]]:
+    """(source, assignee, status) of a case's tasks."""
+    with engine.connect() as conn:
+        return sorted((r.source, r.username, r.status) for r in conn.execute(
+            sa.select(tasks.c.source, users.c.username, tasks.c.status)
+            .select_from(tasks.outerjoin(users, tasks.c.assignee_id == users.c.id))
+            .where(tasks.c.case_id == case_id(engine, loan))))
+
+
+def refusals(engine: Engine) -> list[dict]:
+    with engine.connect() as conn:
+        return [r.after | {"by": r.username} for r in conn.execute(
+            sa.select(audit_events).where(audit_events.c.action == "refused"))]
+
+
+def move(engine: Engine, actor: str, selection: service.Selection, to: list[str],
+         spread: str = "least-loaded", **kw) -> service.Outcome:  # type: ignore[no-untyped-def]
+    plan = service.preview(engine, actor, selection, to, spread, TODAY)
+    return service.apply(engine, actor, plan, VACATION, TODAY, DEFAULT_WEIGHTS, **kw)
+
+
+def test_a_specialist_is_refused_and_the_attempt_is_audited(book: Engine) -> None:
+    with pytest.raises(PermissionDenied, match="for leads and admins; sam is a specialist"):
+        service.preview(book, "sam", service.Selection(loan_numbers=("A1",)), ["sam"],
+                        "round-robin", TODAY)
+    assert owner(book, "A1") == "ana"
+    assert refusals(book) == [{"attempted": "reassigning cases", "by": "sam",
+                               "message": "Reassigning cases is for leads and admins; sam is "
+                                          "a specialist"}]
+    with pytest.raises(PermissionDenied):
+        service.undo_last(book, "ana", TODAY, DEFAULT_WEIGHTS)
+    assert [r["by"] for r in refusals(book)] == ["sam", "ana"]
+
+
+def test_a_lead_keeps_to_their_own_team(book: Engine) -> None:
+    with pytest.raises(PermissionDenied, match="cases owned by tom are another team's"):
+        service.preview(book, "lee", service.Selection(loan_numbers=("T1",)), ["sam"],
+                        "round-robin", TODAY)
+    with pytest.raises(PermissionDenied, match="cannot give cases to tom"):
+        service.preview(book, "lee", service.Selection(loan_numbers=("A1",)), ["tom"],
+                        "round-robin", TODAY)
+    assert len(refusals(book)) == 2
+    # An admin may move anyone's case to anyone.
+    assert move(book, "root", service.Selection(loan_numbers=("T1",)), ["sam"]).moved == 1
+    assert owner(book, "T1") == "sam"
+
+
+def test_the_preview_shows_loads_and_deadlines_changing_hands_and_changes_nothing(
+        book: Engine) -> None:
+    plan = service.preview(book, "lee", service.Selection(from_user="sam"), ["ana"],
+                           "least-loaded", TODAY)
+    assert [(x.username, x.before, x.after) for x in plan.loads] == [("ana", 1, 7),
+                                                                     ("sam", 6, 0)]
+    assert len(plan.moves) == 6
+    # Delinquent since 2026-09-01: live contact (day 36, 7 Oct) and the written notice
+    # and SPOC (day 45, 16 Oct) are missed by 29 Nov, and each case's are called out.
+    assert {h.rule for h in plan.handovers} >= {"1024.39(a)", "1024.39(b)", "1024.40"}
+    assert all(h.from_name == "sam" and h.to_name == "ana" for h in plan.handovers)
+    assert owner(book, "S1") == "sam"
+
+
+def test_a_batch_moves_cases_tasks_and_records_everything(book: Engine) -> None:
+    before = open_tasks_of(book, "S1")
+    done = move(book, "lee", service.Selection(loan_numbers=("S1", "S2")), ["ana"])
+    assert done.moved == 2 and not done.conflicts
+    assert owner(book, "S1") == owner(book, "S2") == "ana"
+    after = open_tasks_of(book, "S1")
+    # The deadlines moved with the case, and the new owner has an introduction task.
+    assert [t for t in after if t[0] != "reassignment"] == [(s, "ana", st) for s, _, st in before]
+    assert ("reassignment", "ana", "open") in after
+    with session_scope(book) as session:
+        timeline = case_timeline(session, case_id(book, "S1"))
+        trail = audit_trail(session, AuditFilter(case_id=case_id(book, "S1"),
+                                                 loan_number="S1"))
+    assert any("reassigned" in i.text and "sam → ana" in i.text and "vacation" in i.text
+               for i in timeline)
+    moved = [r for r in trail if r.action == "reassign"]
+    assert moved[0].before == {"assignee": "sam"}
+    assert moved[0].after["assignee"] == "ana" and moved[0].after["batch"] == done.batch
+
+
+def test_tasks_can_stay_with_their_assignee(book: Engine) -> None:
+    before = open_tasks_of(book, "S3")
+    move(book, "lee", service.Selection(loan_numbers=("S3",)), ["ana"], move_tasks=False,
+         contact_task=False)
+    assert owner(book, "S3") == "ana"
+    assert open_tasks_of(book, "S3") == before
+
+
+def test_spreading_round_robin_and_least_loaded(book: Engine) -> None:
+    plan = service.preview(book, "lee", service.Selection(from_user="sam"), ["ana", "lee"],
+                           "round-robin", TODAY)
+    assert sorted((x.username, x.after - x.before) for x in plan.loads) == [
+        ("ana", 3), ("lee", 3), ("sam", -6)]
+    plan = service.preview(book, "lee", service.Selection(from_user="sam"), ["ana", "lee"],
+                           "least-loaded", TODAY)
+    # ana starts with one case, lee with none: least-loaded evens them out at 4 and 3.
+    assert sorted((x.username, x.after) for x in plan.loads) == [("ana", 4), ("lee", 3),
+                                                                 ("sam", 0)]
+
+
+def test_a_case_changed_after_the_preview_is_left_out_and_the_rest_move(book: Engine) -> None:
+    plan = service.preview(book, "lee", service.Selection(loan_numbers=("S1", "S2")), ["ana"],
+                           "least-loaded", TODAY)
+    with session_scope(book, write=True) as session:
+        version = session.connection().execute(sa.select(cases.c.version).where(
+            cases.c.loan_number == "S2")).scalar_one()
+        update_case(session, "sam", case_id(book, "S2"), version,
+                    {"hardship_reason": "illness"}, TODAY, DEFAULT_WEIGHTS)
+    done = service.apply(book, "lee", plan, VACATION, TODAY, DEFAULT_WEIGHTS)
+    assert done.moved == 1
+    assert len(done.conflicts) == 1 and done.conflicts[0].startswith("S2 (changed by sam at ")
+    assert owner(book, "S1") == "ana" and owner(book, "S2") == "sam"
+
+
+def test_undo_puts_the_last_batch_back_and_is_audited(book: Engine) -> None:
+    before = open_tasks_of(book, "S1")
+    done = move(book, "lee", service.Selection(loan_numbers=("S1", "U1")), ["ana"])
+    undone = service.undo_last(book, "lee", TODAY, DEFAULT_WEIGHTS)
+    assert (undone.batch, undone.moved) == (done.batch, 2)
+    assert owner(book, "S1") == "sam" and owner(book, "U1") is None
+    tasks_now = open_tasks_of(book, "S1")
+    assert [t for t in tasks_now if t[0] != "reassignment"] == before
+    assert ("reassignment", "ana", "cancelled") in tasks_now
+    with session_scope(book) as session:
+        trail = audit_trail(session, AuditFilter(action="undo"))
+    assert [(r.entity, r.entity_id) for r in trail] == [("reassignment", done.batch)]
+    with pytest.raises(InvalidInput, match="already undone"):
+        service.undo_last(book, "lee", TODAY, DEFAULT_WEIGHTS)
+
+
+def test_undo_is_refused_once_a_case_changed(book: Engine) -> None:
+    move(book, "lee", service.Selection(loan_numbers=("S1", "S2")), ["ana"])
+    with session_scope(book, write=True) as session:
+        version = session.connection().execute(sa.select(cases.c.version).where(
+            cases.c.loan_number == "S1")).scalar_one()
+        update_case(session, "ana", case_id(book, "S1"), version, {"hardship_reason": "divorce"},
+                    TODAY, DEFAULT_WEIGHTS)
+    with pytest.raises(InvalidInput, match=r"cannot undo: 1 of its 2 case\(s\) changed since "
+                                           r"\(S1 \(changed by ana at "):
+        service.undo_last(book, "lee", TODAY, DEFAULT_WEIGHTS)
+    assert owner(book, "S1") == owner(book, "S2") == "ana"
+
+
+@pytest.mark.parametrize(("kind", "text", "error"), [
+    ("holiday", "", "must be one of: vacation, departure, escalation, balancing, other"),
+    ("other", "  ", "a reason of 'other' needs a few words"),
+    ("", "", "must be one of"),
+])
+def test_a_reason_is_required_and_checked(kind: str, text: str, error: str) -> None:
+    with pytest.raises(InvalidInput, match=error):
+        service.parse_reason(kind, text)
+
+
+def test_reason_words_may_follow_a_colon() -> None:
+    assert service.parse_reason("Departure: last day Friday") == service.Reason(
+        "departure", "last day Friday")
+
+
+def test_receivers_must_be_active_people_who_work_cases(book: Engine) -> None:
+    with session_scope(book, write=True) as session:
+        set_active(session, "root", "ana", False)
+    with pytest.raises(InvalidInput, match="ana is deactivated and cannot take cases"):
+        service.preview(book, "lee", service.Selection(loan_numbers=("S1",)), ["ana"],
+                        "round-robin", TODAY)
+    with pytest.raises(InvalidInput, match="root is an admin"):
+        service.preview(book, "root", service.Selection(loan_numbers=("S1",)), ["root"],
+                        "round-robin", TODAY)
+    with pytest.raises(InvalidInput, match="unknown loan number"):
+        service.preview(book, "lee", service.Selection(loan_numbers=("NOPE",)), ["sam"],
+                        "round-robin", TODAY)
+
+
+def test_only_an_admin_deactivates_and_nothing_is_deleted(book: Engine) -> None:
+    with pytest.raises(PermissionDenied, match="Deactivating users is for admins"), \
+            session_scope(book, write=True) as session:
+        set_active(session, "lee", "sam", False)
+    assert refusals(book)[-1]["attempted"] == "deactivating users"
+    with session_scope(book, write=True) as session:
+        set_active(session, "root", "sam", False)
+    assert owner(book, "S1") == "sam"  # still sam's, shown as needing reassignment
+    with book.connect() as conn:
+        assert conn.execute(sa.select(users.c.active).where(users.c.username == "sam")
+                            ).scalar_one() is False
+
+
+def test_once_an_admin_exists_only_admins_add_users(book: Engine) -> None:
+    with pytest.raises(PermissionDenied, match="Adding users is for admins; lee is a lead"), \
+            session_scope(book, write=True) as session:
+        add_user(session, "lee", "new", "New Person", "specialist", "North")
+    with session_scope(book, write=True) as session:
+        add_user(session, "root", "new", "New Person", "specialist", "North")
+
+
+def test_the_audit_table_refuses_updates_and_deletes(book: Engine) -> None:
+    for statement in (audit_events.update().values(username="someone else"),
+                      audit_events.delete()):
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"), \
+                session_scope(book, write=True) as session:
+            session.connection().execute(statement)
+    with book.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(audit_events)
+                            .where(audit_events.c.username == "someone else")).scalar() == 0
+
+
+def test_big_batches_cross_the_in_list_chunks(book: Engine, tmp_path: Path) -> None:
+    lines = ["loan_number,borrower_name,investor,upb,next_due_date,property_state,assignee"]
+    lines += [f"B{i:04},Big {i},FNMA,1000,{date(2026, 12, 1)},TX,sam" for i in range(1900)]
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines) + "\n")
+    assert import_extract(book, path, "root", TODAY).ok
+    done = move(book, "lee", service.Selection(from_user="sam"), ["ana", "lee"],
+                "round-robin")
+    assert done.moved == 1906
+    assert service.undo_last(book, "lee", TODAY, DEFAULT_WEIGHTS).moved == 1906
+    assert owner(book, "B1899") == "sam"
