@@ -705,7 +705,7 @@ def team_board(session: Reader, members: list[UserRow], today: date,
                 .order_by(cases_t.c.last_contact_at).limit(1)).first()
             oldest_loan, oldest = (found[0], found[1]) if found else (None, None)
         week = conn.execute(sa.select(
-            sa.func.count(), sa.func.count().filter(notes.c.result == "rpc"),
+            sa.func.count(), sa.func.count().filter(notes.c.result == "right_party_contact"),
             sa.func.count().filter(notes.c.called_at >= day_start))
             .where(notes.c.author_id == uid, notes.c.called_at >= week_start)).one()
         rows.append(BoardRow(

@@ -192,7 +192,14 @@ class QueueScreen(Screen[None]):
                 tooltip="Add a follow-up task to the highlighted case"),
         Binding("d", "tracker", "Due dates", id="queue.tracker",
                 tooltip="Every task and regulatory deadline by due date, or on a calendar"),
+        Binding("b", "board", "Team", id="queue.board",
+                tooltip="Leads: the team board (workload, reassignment)"),
+        Binding("R", "reassign", "Reassign", key_display="R", show=False,
+                id="queue.reassign", tooltip="Leads: move the marked cases (or this one)"),
+        Binding("a", "audit", "Audit trail", show=False, id="queue.audit",
+                tooltip="Leads: who did what, when"),
         Binding("r", "reload", "Refresh", show=False, id="queue.refresh"),
+        Binding("escape", "escape", "Clear / back", show=False, id="queue.escape"),
         *[Binding(str(n), f"view('{n}')", f"View {n}", show=False, id=f"queue.view_{n}")
           for n in range(1, 10)],
     ]
@@ -224,9 +231,12 @@ class QueueScreen(Screen[None]):
     class Changed(Message):
         change: int
 
-    def __init__(self, view: str) -> None:
+    def __init__(self, view: str, filters: Filters | None = None, *,
+                 back: bool = False) -> None:
+        """`back`: opened from another screen (the team board); Escape returns to it."""
         super().__init__()
         self.initial_view = view
+        self.back = back
         self.views: list[ViewSpec] = []
         self.view: ViewSpec | None = None
         self.user_id = 0
@@ -234,7 +244,7 @@ class QueueScreen(Screen[None]):
         self.team_ids: tuple[int, ...] = ()
         self.users: dict[str, int] = {}
         self.search = ""
-        self.filters = Filters()
+        self.filters = filters or Filters()
         self.sort = Sort.ACT_NEXT
         self.descending = False
         self.count: int | None = None
@@ -259,6 +269,11 @@ class QueueScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#queue-title", Static).update(Content("Loading…"))
+        if self.filters.describe():
+            bar = self.query_one("#filter", Input)
+            bar.value = self.filters.describe()
+            bar.add_class("-open")
+        self.query_one(QueueTable).focus()
         preloaded = getattr(self.app, "preloaded", None)
         if preloaded is not None:
             self.post_message(self.ContextLoaded(preloaded))
@@ -283,6 +298,7 @@ class QueueScreen(Screen[None]):
     async def _context_loaded(self, message: ContextLoaded) -> None:
         context = message.context
         self.user_id, self.role = context.user_id, context.role
+        self.refresh_bindings()  # the lead keys show once the role is known
         self.team_ids, self.users = context.team_ids, context.users
         self.last_change = context.change
         self.views = visible_views(self.app.settings, self.role)  # type: ignore[attr-defined]
@@ -430,6 +446,9 @@ class QueueScreen(Screen[None]):
         self.set_class(message.count == 0, "-empty")
         if message.count == 0:
             self.query_one("#queue-empty", Static).update(Content(self._empty_text()))
+        elif self.focused is None or isinstance(self.focused, Tabs):
+            # An empty view left the keyboard on the tabs; rows are back, so is the cursor.
+            table.focus()
         self._show_title()
 
     def _empty_text(self) -> str:
@@ -562,9 +581,13 @@ class QueueScreen(Screen[None]):
         self.query_one(QueueTable).focus()
         self.reload()
 
-    def key_escape(self) -> None:
-        """Escape clears the search or filter being edited; from the table, both."""
+    def action_escape(self) -> None:
+        """Escape clears the search or filter being edited; from the table, both (or goes
+        back, when this queue was opened from another screen)."""
         focused = self.focused
+        if self.back:
+            self.app.pop_screen()
+            return
         bars = [focused] if isinstance(focused, Input) else list(self.query(Input))
         cleared = bool(self.search or self.filters.describe()) and not isinstance(focused,
                                                                                  Input)
@@ -608,6 +631,47 @@ class QueueScreen(Screen[None]):
         from screens.tracker import TrackerScreen
 
         self.app.push_screen(TrackerScreen())
+
+    LEAD_ACTIONS = ("board", "reassign", "audit")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Team-lead actions are not offered to specialists (the services refuse them too)."""
+        if action in self.LEAD_ACTIONS:
+            return self.role != "specialist"
+        return True
+
+    def action_board(self) -> None:
+        """The team board (leads)."""
+        from screens.board import TeamBoard
+
+        self.app.push_screen(TeamBoard())
+
+    def action_audit(self) -> None:
+        """The audit trail (leads)."""
+        from screens.audit import AuditScreen
+
+        self.app.push_screen(AuditScreen())
+
+    def action_reassign(self) -> None:
+        """Move the marked cases, or the highlighted one, to other people (leads)."""
+        from screens.reassign import ReassignCases
+
+        table = self.query_one(QueueTable)
+        ids = tuple(sorted(table.marked))
+        subject = f"{len(ids)} marked case(s)"
+        if not ids:
+            if table.current is None:
+                return
+            ids = (table.current.case_id,)
+            subject = f"{table.current.loan_number} {table.current.borrower_name}"
+
+        def moved(done: bool | None) -> None:
+            if done:
+                table.marked.clear()
+                self._show_title()
+                self.reload(keep_position=True)
+
+        self.app.push_screen(ReassignCases(case_ids=ids, subject=subject), moved)
 
     def action_log_call(self) -> None:
         """Log a call on the highlighted case."""
@@ -661,4 +725,10 @@ class QueueScreen(Screen[None]):
             SystemCommand("Due dates", "Every task and regulatory deadline by due date",
                           self.action_tracker),
             SystemCommand("Refresh the queue", "Read it again now", self.action_reload),
+            *([SystemCommand("Team board", "Workload per specialist; reassign, undo",
+                             self.action_board),
+               SystemCommand("Reassign cases", "The marked cases, or the highlighted one",
+                             self.action_reassign),
+               SystemCommand("Audit trail", "Who did what, when", self.action_audit)]
+              if self.role != "specialist" else []),
         ]

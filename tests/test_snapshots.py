@@ -95,3 +95,21 @@ def test_tracker(snap_compare, demo_app, size: tuple[int, int]) -> None:  # type
 
 def test_tracker_calendar_120x40(snap_compare, demo_app) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(demo_app, terminal_size=(120, 40), run_before=_keys("d", "v"))
+
+
+@pytest.fixture
+def lead_app(tmp_path: Path):  # type: ignore[no-untyped-def]
+    engine = make_engine(str(tmp_path / "snap-lead.db"))
+    ensure_current(engine)
+    report = seed(engine, 80, 7, TODAY)
+    return make_app(engine, report.lead, TODAY, load_settings(), "team",
+                    clock=lambda: datetime(2026, 11, 29, 16, 45, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_team_board(snap_compare, lead_app, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(lead_app, terminal_size=size, run_before=_keys("b"))
+
+
+def test_reassign_form_120x40(snap_compare, lead_app) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(lead_app, terminal_size=(120, 40), run_before=_keys("R"))

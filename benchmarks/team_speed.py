@@ -1,0 +1,151 @@
+"""Team leads at scale: the team board for a team of 15, and reassigning 5,000 cases.
+
+    python benchmarks/team_speed.py LARGE.db
+
+LARGE is a database made with `lossmit seed --cases 1000000 --seed 1 --today 2026-11-29`.
+The script works on a copy (LARGE.team-bench.db, removed at the end), upgraded to the current
+schema first. On the copy it forms a team "Bench" of 15 specialists and a lead, then times
+(medians of 5 unless said):
+
+- the board's figures for the 15 (`team_board`: open cases, due today, overdue, deadlines due
+  within 5 days and missed, calls today and this week, RPC rate, oldest untouched case);
+- the board in the app run headless: from the key press to the rows on the screen;
+- one reassignment of 5,000 open cases (by an admin, from 20 specialists to 3, least-loaded):
+  the preview, the commit (cases, moved tasks, introduction tasks, timeline events, one audit
+  row per case and the batch row, next action and urgency), and the undo. Three rounds.
+"""
+
+import asyncio
+import shutil
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import sqlalchemy as sa
+
+from db.engine import make_engine, read_scope, session_scope
+from db.migrate import ensure_current
+from db.queries import board_members, team_board, user_row
+from db.tables import audit_events, cases, users
+from lossmit_tui.app import make_app
+from lossmit_tui.config import load_settings
+from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
+from lossmit_tui.services import reassign
+from lossmit_tui.services.users import add_user
+from screens.board import TeamBoard, week_bounds
+
+TODAY = date(2026, 11, 29)
+RUNS = 5
+
+
+def copy_of(large: Path) -> Path:
+    target = large.with_name(large.stem + ".team-bench.db")
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(str(large) + suffix)
+        if source.exists():
+            shutil.copyfile(source, str(target) + suffix)
+    return target
+
+
+def form_bench_team(engine) -> list[str]:  # type: ignore[no-untyped-def]
+    with session_scope(engine, write=True) as session:
+        conn = session.connection()
+        names = list(conn.execute(sa.select(users.c.username).where(
+            users.c.role == "specialist").order_by(users.c.id).limit(15)).scalars())
+        conn.execute(users.update().where(users.c.username.in_(names)).values(team="Bench"))
+        add_user(session, "admin", "benchlead", "Bench Lead", "lead", "Bench")
+    return names
+
+
+def board_figures(engine) -> tuple[float, int, int]:  # type: ignore[no-untyped-def]
+    week, day = week_bounds(TODAY)
+    samples = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        with read_scope(engine) as conn:
+            me = user_row(conn, "benchlead")
+            rows = team_board(conn, board_members(conn, me.role, me.team), TODAY, week, day)
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples), len(rows), sum(r.open_cases for r in rows)
+
+
+async def board_in_app(engine) -> float:  # type: ignore[no-untyped-def]
+    samples = []
+    for _ in range(RUNS):
+        app = make_app(engine, "benchlead", TODAY, load_settings(), "team")
+        async with app.run_test(size=(160, 48)) as pilot:
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            started = time.perf_counter()
+            await pilot.press("b")
+            while not (isinstance(app.screen, TeamBoard) and app.screen.rows):
+                await asyncio.sleep(0.002)
+            samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def reassign_rounds(engine) -> list[tuple[float, float, float, int]]:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        givers = list(conn.execute(sa.select(users.c.id).where(
+            users.c.role == "specialist", users.c.team != "Bench").order_by(users.c.id)
+            .limit(20)).scalars())
+        ids = tuple(conn.execute(sa.select(cases.c.id).where(
+            cases.c.assignee_id.in_(givers), cases.c.closed_at.is_(None))
+            .order_by(cases.c.id).limit(5000)).scalars())
+        receivers = list(conn.execute(sa.select(users.c.username).where(
+            users.c.team == "Bench", users.c.role == "specialist").order_by(users.c.id)
+            .limit(3)).scalars())
+    rounds = []
+    for _ in range(3):
+        started = time.perf_counter()
+        plan = reassign.preview(engine, "admin", reassign.Selection(case_ids=ids), receivers,
+                                "least-loaded", TODAY)
+        previewed = time.perf_counter()
+        done = reassign.apply(engine, "admin", plan, reassign.Reason("balancing"), TODAY,
+                              DEFAULT_WEIGHTS)
+        committed = time.perf_counter()
+        reassign.undo_last(engine, "admin", TODAY, DEFAULT_WEIGHTS)
+        undone = time.perf_counter()
+        rounds.append((previewed - started, committed - previewed, undone - committed,
+                       done.moved))
+    return rounds
+
+
+def main(large: Path) -> None:
+    bench = copy_of(large)
+    try:
+        engine = make_engine(str(bench))
+        started = time.perf_counter()
+        ensure_current(engine)
+        print(f"schema upgrade of the copy: {time.perf_counter() - started:.1f} s", flush=True)
+        with engine.connect() as conn:
+            open_cases = conn.execute(sa.select(sa.func.count()).select_from(cases).where(
+                cases.c.closed_at.is_(None))).scalar_one()
+        print(f"{bench.name}: {open_cases:,} open cases", flush=True)
+        names = form_bench_team(engine)
+        print(f"team Bench: {len(names)} specialists", flush=True)
+        query, people, owned = board_figures(engine)
+        print(f"board figures for {people} people ({owned:,} open cases): "
+              f"{query * 1000:.0f} ms", flush=True)
+        print(f"board in the app, key to rows: {asyncio.run(board_in_app(engine)) * 1000:.0f} ms",
+              flush=True)
+        for preview, commit, undo, moved in reassign_rounds(engine):
+            print(f"reassign {moved:,} cases: preview {preview:.2f} s, commit {commit:.2f} s, "
+                  f"undo {undo:.2f} s", flush=True)
+        with engine.connect() as conn:
+            rows = conn.execute(sa.select(sa.func.count()).select_from(audit_events).where(
+                audit_events.c.entity == "case",
+                audit_events.c.action.in_(("reassign", "reassign_undo")))).scalar_one()
+        print(f"audit rows written for the moves and undos: {rows:,}")
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(bench) + suffix).unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
