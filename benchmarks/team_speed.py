@@ -10,7 +10,7 @@ schema first. On the copy it forms a team "Bench" of 15 specialists and a lead, 
 - the board's figures for the 15 (`team_board`: open cases, due today, overdue, deadlines due
   within 5 days and missed, calls today and this week, RPC rate, oldest untouched case);
 - the board in the app run headless: from the key press to the rows on the screen;
-- one reassignment of 5,000 open cases (by an admin, from 20 specialists to 3, least-loaded):
+- one reassignment of 5,000 open cases (by an admin, from 25 specialists to 3, least-loaded):
   the preview, the commit (cases, moved tasks, introduction tasks, timeline events, one audit
   row per case and the batch row, next action and urgency), and the undo. Three rounds.
 """
@@ -93,7 +93,7 @@ def reassign_rounds(engine) -> list[tuple[float, float, float, int]]:  # type: i
     with engine.connect() as conn:
         givers = list(conn.execute(sa.select(users.c.id).where(
             users.c.role == "specialist", users.c.team != "Bench").order_by(users.c.id)
-            .limit(20)).scalars())
+            .limit(25)).scalars())
         ids = tuple(conn.execute(sa.select(cases.c.id).where(
             cases.c.assignee_id.in_(givers), cases.c.closed_at.is_(None))
             .order_by(cases.c.id).limit(5000)).scalars())
@@ -145,6 +145,8 @@ def main(large: Path) -> None:
     finally:
         for suffix in ("", "-wal", "-shm"):
             Path(str(bench) + suffix).unlink(missing_ok=True)
+        for backup in bench.parent.glob(bench.name + ".bak-*"):  # the upgrade's safety copy
+            backup.unlink()
 
 
 if __name__ == "__main__":

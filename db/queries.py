@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -674,52 +674,66 @@ def board_members(session: Reader, role: str, team: str | None) -> list[UserRow]
     return [UserRow(**m) for m in connection_of(session).execute(query).mappings()]
 
 
-def _count(conn: sa.Connection, table: sa.Table, *where: sa.ColumnElement[bool]) -> int:
-    return int(conn.execute(sa.select(sa.func.count()).select_from(table).where(*where))
-               .scalar_one())
+def _by_person(conn: sa.Connection, key: sa.ColumnElement[Any],
+               *figures: sa.ColumnElement[Any], where: list[sa.ColumnElement[bool]],
+               ids: list[int]) -> dict[int, tuple[int, ...]]:
+    """Figures per person, one grouped query over an index range per person."""
+    rows = conn.execute(sa.select(key, *figures).where(key.in_(ids), *where).group_by(key))
+    return {r[0]: tuple(int(v or 0) for v in r[1:]) for r in rows}
 
 
 def team_board(session: Reader, members: list[UserRow], today: date,
                week_start: datetime, day_start: datetime) -> list[BoardRow]:
-    """One row of workload figures per member, each figure an index range of its own
-    (open cases by owner, open tasks by owner and date, open deadlines by owner and date,
-    calls by author and time)."""
+    """One row of workload figures per member. Five grouped queries, each reading index
+    ranges of the members only (open cases by owner and last contact, open tasks by owner and
+    date, calls by author and time), and one look-up per member for the longest-untouched
+    case."""
     conn = connection_of(session)
     notes = tables.call_notes
-    open_case = cases_t.c.closed_at.is_(None)
-    deadline = sa.and_(tasks_t.c.status == "open", tasks_t.c.kind == "regulatory_deadline")
+    ids = [m.user_id for m in members]
+    if not ids:
+        return []
+    one = sa.literal(1)
+    open_cases = _by_person(
+        conn, cases_t.c.assignee_id, sa.func.count(),
+        sa.func.sum(sa.case((cases_t.c.last_contact_at.is_(None), one), else_=0)),
+        where=[cases_t.c.closed_at.is_(None)], ids=ids)
+    due = _by_person(
+        conn, tasks_t.c.assignee_id,
+        sa.func.sum(sa.case((tasks_t.c.due_on == today, one), else_=0)),
+        sa.func.sum(sa.case((tasks_t.c.due_on < today, one), else_=0)),
+        where=[tasks_t.c.status == "open", tasks_t.c.due_on <= today], ids=ids)
+    deadlines = _by_person(
+        conn, tasks_t.c.assignee_id,
+        sa.func.sum(sa.case((tasks_t.c.due_on >= today, one), else_=0)),
+        sa.func.sum(sa.case((tasks_t.c.due_on < today, one), else_=0)),
+        where=[tasks_t.c.status == "open", tasks_t.c.kind == "regulatory_deadline",
+               tasks_t.c.due_on <= today + timedelta(days=5)], ids=ids)
+    calls = _by_person(
+        conn, notes.c.author_id, sa.func.count(),
+        sa.func.sum(sa.case((notes.c.result == "right_party_contact", one), else_=0)),
+        sa.func.sum(sa.case((notes.c.called_at >= day_start, one), else_=0)),
+        where=[notes.c.called_at >= week_start], ids=ids)
     rows = []
     for m in members:
-        uid = m.user_id
-        mine = cases_t.c.assignee_id == uid
-        my_open_task = sa.and_(tasks_t.c.assignee_id == uid, tasks_t.c.status == "open")
-        never = _count(conn, cases_t, mine, open_case, cases_t.c.last_contact_at.is_(None))
+        count, never = open_cases.get(m.user_id, (0, 0))
         oldest = None
-        if never:
-            oldest_loan = conn.execute(sa.select(cases_t.c.loan_number).where(
-                mine, open_case, cases_t.c.last_contact_at.is_(None)).limit(1)).scalar()
-        else:
+        oldest_loan = None
+        if count:
             found = conn.execute(
                 sa.select(cases_t.c.loan_number, cases_t.c.last_contact_at)
-                .where(mine, open_case, cases_t.c.last_contact_at.is_not(None))
-                .order_by(cases_t.c.last_contact_at).limit(1)).first()
-            oldest_loan, oldest = (found[0], found[1]) if found else (None, None)
-        week = conn.execute(sa.select(
-            sa.func.count(), sa.func.count().filter(notes.c.result == "right_party_contact"),
-            sa.func.count().filter(notes.c.called_at >= day_start))
-            .where(notes.c.author_id == uid, notes.c.called_at >= week_start)).one()
+                .where(cases_t.c.assignee_id == m.user_id, cases_t.c.closed_at.is_(None))
+                .order_by(cases_t.c.last_contact_at.nulls_first()).limit(1)).first()
+            if found is not None:
+                oldest_loan, oldest = found[0], found[1]
+        week, rpc, today_calls = calls.get(m.user_id, (0, 0, 0))
+        due_today, overdue = due.get(m.user_id, (0, 0))
+        soon, missed = deadlines.get(m.user_id, (0, 0))
         rows.append(BoardRow(
-            uid, m.username, m.display_name, m.role, m.active,
-            open_cases=_count(conn, cases_t, mine, open_case),
-            due_today=_count(conn, tasks_t, my_open_task, tasks_t.c.due_on == today),
-            overdue=_count(conn, tasks_t, my_open_task, tasks_t.c.due_on < today),
-            regulatory_soon=_count(conn, tasks_t, deadline, tasks_t.c.assignee_id == uid,
-                                   tasks_t.c.due_on >= today,
-                                   tasks_t.c.due_on <= today + timedelta(days=5)),
-            regulatory_missed=_count(conn, tasks_t, deadline, tasks_t.c.assignee_id == uid,
-                                     tasks_t.c.due_on < today),
-            calls_today=int(week[2]), calls_week=int(week[0]), rpc_week=int(week[1]),
-            never_contacted=never,
+            m.user_id, m.username, m.display_name, m.role, m.active, open_cases=count,
+            due_today=due_today, overdue=overdue, regulatory_soon=soon,
+            regulatory_missed=missed, calls_today=today_calls, calls_week=week,
+            rpc_week=rpc, never_contacted=never,
             oldest_contact_at=_aware(oldest) if oldest else None, oldest_loan=oldest_loan))
     return rows
 

@@ -267,3 +267,30 @@ def test_big_batches_cross_the_in_list_chunks(book: Engine, tmp_path: Path) -> N
     assert done.moved == 1906
     assert service.undo_last(book, "lee", TODAY, DEFAULT_WEIGHTS).moved == 1906
     assert owner(book, "B1899") == "sam"
+
+
+def test_board_figures_match_the_book(book: Engine) -> None:
+    from datetime import UTC, datetime
+
+    from db.engine import read_scope
+    from db.queries import board_members, team_board, user_row
+
+    with read_scope(book) as conn:
+        me = user_row(conn, "lee")
+        members = board_members(conn, me.role, me.team)
+        rows = {r.username: r for r in team_board(conn, members, TODAY,
+                                                  datetime(2026, 11, 23, tzinfo=UTC),
+                                                  datetime(2026, 11, 29, tzinfo=UTC))}
+        sam_id = conn.execute(sa.select(users.c.id).where(users.c.username == "sam")).scalar()
+        open_tasks = [r for r in conn.execute(sa.select(tasks.c.due_on, tasks.c.kind).where(
+            tasks.c.assignee_id == sam_id, tasks.c.status == "open"))]
+    assert set(rows) == {"lee", "sam", "ana"}  # the South team is not on North's board
+    sam = rows["sam"]
+    assert (sam.open_cases, sam.never_contacted) == (6, 6)
+    assert sam.overdue == sum(t.due_on < TODAY for t in open_tasks) > 0
+    assert sam.due_today == sum(t.due_on == TODAY for t in open_tasks)
+    assert sam.regulatory_missed == sum(t.due_on < TODAY and t.kind == "regulatory_deadline"
+                                        for t in open_tasks)
+    assert sam.oldest_loan is not None and sam.oldest_loan.startswith("S")
+    assert (rows["lee"].open_cases, rows["lee"].oldest_loan) == (0, None)
+    assert rows["ana"].calls_week == 0 and rows["ana"].rpc_rate is None

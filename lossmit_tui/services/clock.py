@@ -37,6 +37,7 @@ from lossmit_tui.domain.regclock import (
     regulatory_clocks,
 )
 from lossmit_tui.services import audit
+from lossmit_tui.services.tasks import tasks_of_cases
 
 cases_t, tasks_t, audit_t = Case.__table__, Task.__table__, AuditEvent.__table__
 events_t, notes_t = CaseEvent.__table__, CallNote.__table__
@@ -214,11 +215,10 @@ def sync_clocks(session: Session, actor: User | None, case_ids: Iterable[int], t
             cases_t.c.id, cases_t.c.loan_number, cases_t.c.assignee_id, cases_t.c.closed_at)
             .where(cases_t.c.id.in_(chunk)))}
         tasks: dict[int, list[sa.Row]] = defaultdict(list)  # type: ignore[type-arg]
-        for t in conn.execute(sa.select(tasks_t.c.id, tasks_t.c.case_id, tasks_t.c.source,
-                                        tasks_t.c.due_on, tasks_t.c.title).where(
-                tasks_t.c.case_id.in_(chunk), tasks_t.c.status == "open",
-                tasks_t.c.kind == TaskKind.REGULATORY_DEADLINE)):
-            tasks[t.case_id].append(t)
+        for t in tasks_of_cases(conn, chunk, tasks_t.c.id, tasks_t.c.source,
+                                tasks_t.c.due_on, tasks_t.c.title):
+            if t.status == "open" and t.kind == TaskKind.REGULATORY_DEADLINE:
+                tasks[t.case_id].append(t)
         plan = _Plan()
         checks = []
         for case_id in chunk:

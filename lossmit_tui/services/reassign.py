@@ -30,7 +30,7 @@ from lossmit_tui.domain.values import clean_text
 from lossmit_tui.services import audit
 from lossmit_tui.services.cases import last_change
 from lossmit_tui.services.errors import InvalidInput, PermissionDenied
-from lossmit_tui.services.tasks import recompute_cases
+from lossmit_tui.services.tasks import recompute_cases, tasks_of_cases
 from lossmit_tui.services.users import require_user
 
 cases_t, tasks_t, users_t = Case.__table__, Task.__table__, User.__table__
@@ -300,12 +300,12 @@ def _handovers(conn: Connection, moves: Sequence[Move], today: date) -> tuple[Ha
     by_case = {m.case_id: m for m in moves}
     ids = list(by_case)
     found = []
+    horizon = today + timedelta(days=HANDOVER_DAYS)
     for start in range(0, len(ids), CHUNK):
-        found += conn.execute(sa.select(tasks_t.c.case_id, tasks_t.c.source, tasks_t.c.due_on)
-                              .where(tasks_t.c.case_id.in_(ids[start:start + CHUNK]),
-                                     tasks_t.c.status == TaskStatus.OPEN,
-                                     tasks_t.c.kind == TaskKind.REGULATORY_DEADLINE,
-                                     tasks_t.c.due_on <= today + timedelta(days=HANDOVER_DAYS)))
+        found += [r for r in tasks_of_cases(conn, ids[start:start + CHUNK], tasks_t.c.source,
+                                            tasks_t.c.due_on)
+                  if r.status == TaskStatus.OPEN and r.kind == TaskKind.REGULATORY_DEADLINE
+                  and r.due_on <= horizon]
     return tuple(sorted(
         (Handover(by_case[r.case_id].loan_number, r.source, r.due_on,
                   by_case[r.case_id].from_name, by_case[r.case_id].to_name) for r in found),
@@ -404,12 +404,11 @@ def _move(conn: Connection, moves: Sequence[Move], actor: User, reason: Reason, 
         ids = list(by_case)
         pairs = []
         for start in range(0, len(ids), CHUNK):
-            for r in conn.execute(sa.select(tasks_t.c.id, tasks_t.c.case_id,
-                                            tasks_t.c.assignee_id)
-                                  .where(tasks_t.c.case_id.in_(ids[start:start + CHUNK]),
-                                         tasks_t.c.status == TaskStatus.OPEN)):
+            for r in tasks_of_cases(conn, ids[start:start + CHUNK], tasks_t.c.id,
+                                    tasks_t.c.assignee_id):
                 m = by_case[r.case_id]
-                if r.assignee_id is None or r.assignee_id == m.from_id:
+                if r.status == TaskStatus.OPEN and (r.assignee_id is None
+                                                    or r.assignee_id == m.from_id):
                     moved[r.case_id].append(r.id)
                     pairs.append({"tid": r.id, "to": m.to_id})
         if pairs:

@@ -1,8 +1,9 @@
 """Follow-up tasks: add one, and keep the case's next action current with it."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -26,6 +27,17 @@ class NewTask:
     kind: str
     title: str
     due_on: date
+
+
+def tasks_of_cases(conn: Connection, case_ids: Sequence[int],
+                   *columns: sa.ColumnElement[Any]) -> list[sa.Row[Any]]:
+    """These cases' tasks (every status), read through the case index alone; callers keep
+    the open ones, or a kind, in Python. Given `status = 'open'` as well, SQLite (which keeps
+    no statistics unless ANALYZE runs) prefers the (status, due_on) index and walks every open
+    task in the book: seconds per call at a million cases instead of milliseconds."""
+    return list(conn.execute(sa.select(tasks_t.c.case_id, tasks_t.c.status, tasks_t.c.kind,
+                                       *columns)
+                             .where(tasks_t.c.case_id.in_(list(case_ids)))))
 
 
 def recompute_case(conn: Connection, case_id: int, today: date,
@@ -54,9 +66,9 @@ def recompute_cases(conn: Connection, case_ids: Iterable[int], today: date,
         chunk = ids[start:start + 500]
         first: dict[int, tuple[date, str]] = {}
         regulatory: dict[int, date] = {}
-        for r in conn.execute(sa.select(tasks_t.c.case_id, tasks_t.c.due_on, tasks_t.c.kind)
-                              .where(tasks_t.c.case_id.in_(chunk), tasks_t.c.status == "open")
-                              .order_by(tasks_t.c.case_id, tasks_t.c.due_on, tasks_t.c.id)):
+        rows = [r for r in tasks_of_cases(conn, chunk, tasks_t.c.due_on, tasks_t.c.id)
+                if r.status == "open"]
+        for r in sorted(rows, key=lambda r: (r.case_id, r.due_on, r.id)):
             first.setdefault(r.case_id, (r.due_on, r.kind))
             if r.kind == TaskKind.REGULATORY_DEADLINE:
                 regulatory.setdefault(r.case_id, r.due_on)
