@@ -48,6 +48,7 @@ class QueueRow:
     fdcpa_covered: bool
     cease_communication: bool
     attorney_represented: bool
+    assignee_active: bool | None = None  # False: the owner was deactivated (needs a new one)
 
 
 _QUEUE_COLUMNS = (
@@ -58,7 +59,7 @@ _QUEUE_COLUMNS = (
     cases_t.c.urgency, cases_t.c.urgency_on, cases_t.c.last_contact_at, cases_t.c.last_rpc_at,
     cases_t.c.promise_due_on, cases_t.c.promise_kept_on, cases_t.c.missing_docs,
     cases_t.c.occupancy, cases_t.c.fdcpa_covered, cases_t.c.cease_communication,
-    cases_t.c.attorney_represented,
+    cases_t.c.attorney_represented, users_t.c.active.label("assignee_active"),
 )
 
 UNASSIGNED = "unassigned"
@@ -583,10 +584,12 @@ def _assigned(assignees: tuple[int, ...] | None) -> list[sa.ColumnElement[bool]]
     return [tasks_t.c.assignee_id.in_(assignees)]
 
 
-def tracker_counts(session: Reader, assignees: tuple[int, ...] | None, today: date
-                   ) -> dict[str, int]:
+def tracker_counts(session: Reader, assignees: tuple[int, ...] | None, today: date,
+                   cap: int | None = None) -> dict[str, int]:
     """Open tasks (deadlines included) per bucket, for one or more assignees or everyone:
-    one range count per bucket on the (assignee,) status, due-date index."""
+    one range count per bucket on the (assignee,) status, due-date index. With `cap`, a
+    bucket stops counting past it (cap + 1 means "more than cap"): counting every entry of
+    a million-task bucket takes a tenth of a second, the first 50,000 a few milliseconds."""
     conn = connection_of(session)
     counts: dict[str, int] = {}
     for name, (start, end) in bucket_ranges(today).items():
@@ -598,8 +601,11 @@ def tracker_counts(session: Reader, assignees: tuple[int, ...] | None, today: da
             where.append(tasks_t.c.due_on >= start)
         if end is not None:
             where.append(tasks_t.c.due_on <= end)
+        query = sa.select(tasks_t.c.id).where(*where)
+        if cap is not None:
+            query = query.limit(cap + 1)
         counts[name] = int(conn.execute(
-            sa.select(sa.func.count()).select_from(tasks_t).where(*where)).scalar_one())
+            sa.select(sa.func.count()).select_from(query.subquery())).scalar_one())
     return counts
 
 

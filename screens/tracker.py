@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, Tab, Tabs
 
-from db.engine import session_scope
+from db.engine import read_scope
 from db.queries import (
     BUCKETS,
     TaskRow,
@@ -29,13 +29,14 @@ from db.queries import (
     tracker_counts,
     tracker_items,
     tracker_month,
+    user_row,
 )
 from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.queue_rows import relative_day
-from lossmit_tui.services.users import require_user
 from screens.forms import CompleteTask, ReassignTask, SnoozeTask
 
-PAGE = 500
+PAGE = 200
+COUNT_CAP = 50_000  # a bucket larger than this shows as "50,000+"
 POLL_SECONDS = 2.0
 BUCKET_TITLES = {"overdue": "Missed / overdue", "today": "Today", "tomorrow": "Tomorrow",
                  "this_week": "This week", "later": "Later"}
@@ -46,6 +47,10 @@ KIND_SHORT = {"regulatory_deadline": "deadline", "documents_due": "documents",
 
 def _cell(value: Any, style: str = "") -> Text:
     return Text("—" if value in (None, "") else str(value), style=style)
+
+
+def _count(n: int) -> str:
+    return f"{COUNT_CAP:,}+" if n > COUNT_CAP else f"{n:,}"
 
 
 class ItemTable(DataTable[Text]):
@@ -97,10 +102,19 @@ class TrackerScreen(Screen[None]):
 
     @dataclass
     class Loaded(Message):
-        counts: dict[str, int]
+        """One page of items (and the month's day counts), for the view in `view`."""
+
+        view: tuple[Any, ...]
         items: list[TaskRow]
         month: dict[date, int]
         change: int
+
+    @dataclass
+    class Counted(Message):
+        """The bucket counts, for the view in `view`."""
+
+        view: tuple[Any, ...]
+        counts: dict[str, int]
 
     @dataclass
     class Who(Message):
@@ -123,6 +137,8 @@ class TrackerScreen(Screen[None]):
         self.last_change = 0
         self._weeks: list[list[date | None]] = []
         self._drawn: tuple[str, str] | None = None  # the scope and bucket on screen
+        self.shown_view: tuple[Any, ...] | None = None  # the view whose items are shown
+        self.counted_for: object = ()  # the assignees the counts on the tabs are for
 
     @property
     def today(self) -> date:
@@ -156,10 +172,10 @@ class TrackerScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="tracker-who", exit_on_error=False)
     def load_who(self) -> None:
-        with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
-            me = require_user(session, self.app.username)  # type: ignore[attr-defined]
-            team = team_member_ids(session, me.team) or (me.id,)  # type: ignore[arg-type]
-        self.post_message(self.Who(me.id, me.role, team))  # type: ignore[arg-type]
+        with read_scope(self.app.engine) as conn:  # type: ignore[attr-defined]
+            me = user_row(conn, self.app.username)  # type: ignore[attr-defined]
+            team = team_member_ids(conn, me.team) or (me.user_id,)
+        self.post_message(self.Who(me.user_id, me.role, team))
 
     @on(Who)
     def _who(self, message: Who) -> None:
@@ -171,26 +187,38 @@ class TrackerScreen(Screen[None]):
             return None
         return self.team if self.scope == "team" else (self.user_id,)
 
+    def _view(self) -> tuple[Any, ...]:
+        return (self._assignees(), self.bucket, self.calendar_view, self.month_first,
+                self.day)
+
     def reload(self) -> None:
+        """Read the page and the counts again, side by side on two connections: the items
+        come back in milliseconds, the counts over a whole book take longer."""
         self._show_title()
-        self.load(self._assignees(), self.bucket, self.calendar_view, self.month_first,
-                  self.day)
+        view = self._view()
+        self.load(view)
+        self.count(view)
 
     @work(thread=True, exclusive=True, group="tracker-load", exit_on_error=False)
-    def load(self, assignees: tuple[int, ...] | None, bucket: str, calendar_view: bool,
-             month_first: date, day: date) -> None:
-        with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
-            change = latest_change(session)
-            counts = tracker_counts(session, assignees, self.today)
+    def load(self, view: tuple[Any, ...]) -> None:
+        assignees, bucket, calendar_view, month_first, day = view
+        with read_scope(self.app.engine) as conn:  # type: ignore[attr-defined]
+            change = latest_change(conn)
             month: dict[date, int] = {}
             if calendar_view:
                 first, last = self._grid_span(month_first)
-                month = tracker_month(session, assignees, first, last)
-                items = tracker_items(session, assignees, day, day, PAGE)
+                month = tracker_month(conn, assignees, first, last)
+                items = tracker_items(conn, assignees, day, day, PAGE)
             else:
                 start, end = bucket_ranges(self.today)[bucket]
-                items = tracker_items(session, assignees, start, end, PAGE)
-        self.post_message(self.Loaded(counts, items, month, change))
+                items = tracker_items(conn, assignees, start, end, PAGE)
+        self.post_message(self.Loaded(view, items, month, change))
+
+    @work(thread=True, exclusive=True, group="tracker-count", exit_on_error=False)
+    def count(self, view: tuple[Any, ...]) -> None:
+        with read_scope(self.app.engine) as conn:  # type: ignore[attr-defined]
+            counts = tracker_counts(conn, view[0], self.today, COUNT_CAP)
+        self.post_message(self.Counted(view, counts))
 
     def poll(self) -> None:
         """Re-read when anyone changed anything (a task done, a reassignment, an import)."""
@@ -199,28 +227,39 @@ class TrackerScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="tracker-poll", exit_on_error=False)
     def _poll(self) -> None:
-        with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
-            change = latest_change(session)
+        with read_scope(self.app.engine) as conn:  # type: ignore[attr-defined]
+            change = latest_change(conn)
         if change != self.last_change:
             self.app.call_from_thread(self.reload)
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
-        same = (message.counts == self.counts and message.items == self.items
-                and self._drawn == (self.scope, self.bucket) and not self.calendar_view
-                and self.query_one(ItemTable).row_count)
+        if message.view != self._view():
+            return  # an answer for a view the user has already left
+        same = (message.items == self.items and self._drawn == (self.scope, self.bucket)
+                and not self.calendar_view and self.query_one(ItemTable).row_count)
         self._drawn = (self.scope, self.bucket)
-        self.counts, self.items, self.last_change = message.counts, message.items, \
-            message.change
+        self.shown_view = message.view
+        self.items, self.last_change = message.items, message.change
         if same:
             return  # nothing moved: no redraw, no flicker
-        tabs = self.query_one(Tabs)
-        for name in BUCKETS:
-            tab = tabs.query_one(f"#bucket-{name}", Tab)
-            tab.label = Content(f"{BUCKET_TITLES[name]} {message.counts.get(name, 0):,}")
         if self.calendar_view:
             self._show_month(message.month)
         self._show_items()
+
+    @on(Counted)
+    def _counted(self, message: Counted) -> None:
+        if message.view[0] != self._assignees():
+            return
+        self.counted_for = message.view[0]
+        if message.counts == self.counts:
+            return
+        self.counts = message.counts
+        tabs = self.query_one(Tabs)
+        for name in BUCKETS:
+            tab = tabs.query_one(f"#bucket-{name}", Tab)
+            tab.label = Content(f"{BUCKET_TITLES[name]} {_count(message.counts.get(name, 0))}")
+        self._show_note()
 
     # --- showing -------------------------------------------------------------------------
 
@@ -262,6 +301,9 @@ class TrackerScreen(Screen[None]):
         table.add_rows(rows)
         if self.items:
             table.move_cursor(row=min(max(row, 0), len(self.items) - 1))
+        self._show_note()
+
+    def _show_note(self) -> None:
         shown = len(self.items)
         total = (self.counts.get(self.bucket, 0) if not self.calendar_view else shown)
         if self.calendar_view:
@@ -270,7 +312,7 @@ class TrackerScreen(Screen[None]):
             if holiday:
                 note += f" · {holiday} (not a business day)"
         elif shown < total:
-            note = f"Showing the first {shown:,} of {total:,}, earliest first."
+            note = f"Showing the first {shown:,} of {_count(total)}, earliest first."
         else:
             note = "Nothing due here." if not shown else f"{shown:,} item(s)."
         self.query_one("#tracker-note", Static).update(Content(note))

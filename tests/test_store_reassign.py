@@ -294,3 +294,17 @@ def test_board_figures_match_the_book(book: Engine) -> None:
     assert sam.oldest_loan is not None and sam.oldest_loan.startswith("S")
     assert (rows["lee"].open_cases, rows["lee"].oldest_loan) == (0, None)
     assert rows["ana"].calls_week == 0 and rows["ana"].rpc_rate is None
+
+
+def test_a_deactivated_owners_cases_are_marked_in_the_queue(book: Engine) -> None:
+    from db.queries import QueueFilter, queue_window
+    from lossmit_tui.widgets.queue_table import COLUMNS
+
+    with session_scope(book, write=True) as session:
+        set_active(session, "root", "sam", False)
+    with session_scope(book) as session:
+        rows = {r.loan_number: r for r in queue_window(session, QueueFilter(), 0, 50)}
+    shown = next(c for c in COLUMNS if c.key == "assignee").value
+    assert shown(rows["S1"], TODAY) == "!sam"
+    assert shown(rows["A1"], TODAY) == "ana"
+    assert shown(rows["U1"], TODAY) == "—"

@@ -63,3 +63,15 @@ def test_a_missing_case_is_reported(current_case) -> None:
     engine, _ = current_case
     with pytest.raises(NotFound):
         add(engine, 999, NewTask("callback", "x", TODAY))
+
+
+def test_tracker_counts_stop_past_a_cap(one_case) -> None:  # type: ignore[no-untyped-def]
+    from db.engine import read_scope
+    from db.queries import tracker_counts
+
+    engine, _ = one_case
+    with read_scope(engine) as conn:
+        exact = tracker_counts(conn, None, TODAY)
+        capped = tracker_counts(conn, None, TODAY, cap=1)
+    assert exact["overdue"] >= 2  # the delinquent case's missed deadlines
+    assert capped == {name: min(n, 2) for name, n in exact.items()}

@@ -73,7 +73,7 @@ async def test_buckets_with_counts_and_items(store) -> None:
         for name in BUCKETS:
             start, end = bucket_ranges(TODAY)[name]
             assert screen.bucket == name
-            assert len(screen.items) == min(expected[name], 500)
+            assert len(screen.items) == min(expected[name], 200)
             assert all((start is None or t.due >= start) and (end is None or t.due <= end)
                        for t in screen.items)
             assert [t.due for t in screen.items] == sorted(t.due for t in screen.items)

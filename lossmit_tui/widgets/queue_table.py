@@ -65,6 +65,13 @@ class Column:
     team_only: bool = False
 
 
+def _assignee(row: QueueRow) -> str:
+    """The owner; "!" before a deactivated one (the case needs reassigning)."""
+    if row.assignee is None:
+        return "—"
+    return f"!{row.assignee}" if row.assignee_active is False else row.assignee
+
+
 COLUMNS: tuple[Column, ...] = (
     Column("loan", "Loan", 10, lambda r, t: r.loan_number),
     Column("borrower", "Borrower", 14, lambda r, t: _plain(r.borrower_name), flex=True,
@@ -75,7 +82,7 @@ COLUMNS: tuple[Column, ...] = (
                                                          r.next_action_kind or "")),
     Column("when", "When", 8, lambda r, t: relative_day(r.next_action_on, t)),
     Column("flags", "Flag", 4, _flags),
-    Column("assignee", "Assignee", 10, lambda r, t: r.assignee or "—", team_only=True),
+    Column("assignee", "Assignee", 10, lambda r, t: _assignee(r), team_only=True),
     Column("stage", "Stage", 11, lambda r, t: r.stage.replace("_", " ")),
     Column("investor", "Inv", 9, lambda r, t: r.investor),
     Column("sale", "Sale", 10, lambda r, t: r.fc_sale_date.isoformat() if r.fc_sale_date
