@@ -415,6 +415,82 @@ def refresh(
 
 
 @app.command()
+def evaluate(
+    ctx: typer.Context,
+    loan: Annotated[str, typer.Argument(help="The loan number.")],
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Evaluate as of this date (YYYY-MM-DD; default: today).")] = None,
+    mod_rate: Annotated[str | None, typer.Option(
+        "--mod-rate", help="The investor's modification rate in percent (default 6.500).")]
+    = None,
+    hardship_resolved: Annotated[bool, typer.Option(
+        "--hardship-resolved", help="The hardship is over (payment deferral needs it).")]
+    = False,
+    imminent_default: Annotated[bool, typer.Option(
+        "--imminent-default", help="Evaluate a current loan in imminent default.")] = False,
+    prior_mods: Annotated[int, typer.Option(
+        "--prior-modifications", min=0, help="Modifications the loan has had.")] = 0,
+    forbearance_used: Annotated[int, typer.Option(
+        "--forbearance-months-used", min=0, help="Months of forbearance already granted.")]
+    = 0,
+    last_deferral: Annotated[str | None, typer.Option(
+        "--last-deferral", help="When the last payment deferral was granted (YYYY-MM-DD).")]
+    = None,
+    failed_trial: Annotated[str | None, typer.Option(
+        "--failed-flex-trial", help="When a Flex trial last failed (YYYY-MM-DD).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Evaluate every workout option for a loan: eligible or not, why, and the terms."""
+    from decimal import Decimal, InvalidOperation
+
+    from db.engine import read_scope
+    from lossmit_tui.domain.workout import money_terms
+    from lossmit_tui.evaluation import CannotEvaluate, evaluate_case
+
+    _choice(fmt, ["table", "json"], "--format")
+    rt = Runtime(ctx, db, user, today)
+    day = _parse_today(as_of) or rt.today
+    rate = None
+    if mod_rate is not None:
+        try:
+            rate = Decimal(mod_rate.strip().rstrip("%"))
+        except InvalidOperation:
+            raise typer.BadParameter(f"{mod_rate!r} is not a rate; write e.g. 6.5",
+                                     param_hint="--mod-rate") from None
+        if not Decimal(0) < rate < Decimal(25):
+            raise typer.BadParameter("the modification rate must be between 0 and 25 percent",
+                                     param_hint="--mod-rate")
+    try:
+        with read_scope(rt.engine) as conn:
+            result = evaluate_case(conn, rt.settings, loan_number=loan, as_of=day,
+                                   modification_rate=rate, hardship_resolved=hardship_resolved,
+                                   imminent_default=imminent_default,
+                                   prior_modifications=prior_mods,
+                                   forbearance_months_used=forbearance_used,
+                                   last_deferral_on=_parse_today(last_deferral),
+                                   failed_flex_trial_on=_parse_today(failed_trial))
+    except (CannotEvaluate, ConfigError) as exc:
+        _err(f"Error: {exc}")
+        raise typer.Exit(1) from None
+    if fmt == "json":
+        typer.echo(json.dumps(result.as_json(), indent=2))
+        return
+    typer.echo(f"Loan {result.loan_number} as of {day.isoformat()}, {result.rules.name} rules, "
+               f"modification rate {result.rules.flex.modification_rate:.3f}%"
+               + ("" if result.finances else
+                  " (no financial snapshot: affordability not checked)"))
+    for r in result.options:
+        typer.echo(f"{'✓' if r.eligible else '✗'} {r.name.replace('_', ' ')}")
+        for reason in r.reasons:
+            typer.echo(f"    why not: {reason}")
+        for key, value in money_terms(r.terms).items():
+            typer.echo(f"    {key.replace('_', ' ')}: {value}")
+
+
+@app.command()
 def event(
     ctx: typer.Context,
     loan: Annotated[str, typer.Argument(help="The loan number.")],

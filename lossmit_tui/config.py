@@ -7,6 +7,7 @@ The TOML file is `$LOSSMIT_CONFIG`, else `config.toml` in the user config direct
 import getpass
 import os
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,30 @@ class ViewSpec(BaseModel):
     empty: str = ""
 
 
+class WorkoutRuleSet(BaseModel):
+    """The workout rules in force from `effective` (for the listed investors, or every one):
+    a rule change is a new entry here, not a code change. Evaluations use the latest set in
+    force on their date, an investor's own set before a general one."""
+
+    name: str
+    effective: date
+    investors: list[str] = Field(default_factory=list)
+    modification_rate: Decimal = Field(default=Decimal("6.500"), gt=0, lt=25)
+    target_reduction_pct: Decimal = Field(default=Decimal(20), gt=0, lt=100)
+    forbearance_cap_pct: Decimal | None = Field(default=None, gt=0, le=100)
+    hti_max_pct: Decimal | None = Field(default=None, gt=0, le=100)
+    plan_cap_pct: Decimal = Field(default=Decimal(150), ge=100)
+    forbearance_step_months: int = Field(default=3, ge=1, le=12)
+
+
+# DOMAIN.md section 6 gives the legacy Flex rules' figures (the 30% forbearance cap and the 40%
+# housing-expense limit); a servicer adds the current set with the date its investor set.
+DEFAULT_RULE_SETS: list[dict[str, Any]] = [
+    {"name": "legacy", "effective": "2000-01-01", "forbearance_cap_pct": "30",
+     "hti_max_pct": "40"},
+]
+
+
 DEFAULT_VIEWS: list[dict[str, Any]] = [
     {"key": "1", "name": "mine", "title": "My queue",
      "empty": "No open cases are assigned to you. Press 7 for unassigned cases."},
@@ -107,6 +132,8 @@ class Settings(BaseSettings):
     # owner to introduce themselves to the borrower, due this many business days later.
     reassign_contact_task: bool = True
     reassign_contact_business_days: int = Field(default=2, ge=0, le=30)
+    workout_rule_sets: list[WorkoutRuleSet] = Field(
+        default_factory=lambda: [WorkoutRuleSet(**r) for r in DEFAULT_RULE_SETS])
     views: list[ViewSpec] = Field(
         default_factory=lambda: [ViewSpec(**v) for v in DEFAULT_VIEWS])
 
@@ -181,3 +208,16 @@ def local_today() -> date:
     import pendulum  # only when no --today is given
 
     return pendulum.today().date()
+
+
+def rule_set_for(settings: Settings, investor: str, day: date) -> WorkoutRuleSet:
+    """The rule set in force for `investor` on `day`: the investor's own latest one, else the
+    latest general one; ConfigError when none has started yet."""
+    started = [r for r in settings.workout_rule_sets if r.effective <= day]
+    own = [r for r in started if investor in r.investors]
+    general = [r for r in started if not r.investors]
+    chosen = max(own or general, key=lambda r: r.effective, default=None)
+    if chosen is None:
+        raise ConfigError(f"no workout rule set is in force for {investor} on "
+                          f"{day.isoformat()} (workout_rule_sets in the config file)")
+    return chosen

@@ -92,6 +92,14 @@ def _section(title: str, pairs: list[tuple[str, Any]]) -> Static:
     return Static(body, classes="case-section")
 
 
+def _income(value: Any) -> str:
+    """An income line: cents, or gross and net."""
+    if isinstance(value, dict):
+        return (f"{display_money(value.get('gross', 0))} gross, "
+                f"{display_money(value.get('net', 0))} net")
+    return display_money(value) if isinstance(value, int) else str(value)
+
+
 def _cell(value: Any) -> Text:
     """A DataTable cell: plain text, never markup."""
     return Text(_text(value))
@@ -170,6 +178,10 @@ class CaseScreen(Screen[None]):
                 tooltip="Record an event or a stage change"),
         Binding("i", "edit_details", "Edit", id="case.edit",
                 tooltip="Edit contact details and flags"),
+        Binding("f", "financials", "Financials", id="case.financials",
+                tooltip="Take a financial snapshot (income, expenses, assets)"),
+        Binding("w", "workout", "Options", id="case.workout",
+                tooltip="Evaluate every workout option; offer one or record a denial"),
         *[Binding(str(n), f"tab('{name}')", title, id=f"case.{name}", show=False)
           for n, (name, title) in enumerate(TABS.items(), start=1)],
     ]
@@ -272,6 +284,23 @@ class CaseScreen(Screen[None]):
         if self.case is not None:
             self.app.push_screen(EditDetails(self.case_id, self._subject(), self.case),
                                  self._after)
+
+    def action_financials(self) -> None:
+        """Take a financial snapshot (the earlier ones stay in the Financials tab)."""
+        from lossmit_tui.domain.workout import installments_past_due
+        from screens.financials import FinancialsForm
+
+        if self.case is None:
+            return
+        owed = installments_past_due(self.case["next_due_date"], self.app.today) * (  # type: ignore[attr-defined]
+            (self.case["pi_cents"] or 0) + (self.case["escrow_cents"] or 0))
+        self.app.push_screen(FinancialsForm(self.case_id, self._subject(), owed), self._after)
+
+    def action_workout(self) -> None:
+        """Every workout option for this case, eligible or not and why."""
+        from screens.evaluation import EvaluationScreen
+
+        self.app.push_screen(EvaluationScreen(self.case_id), self._after)
 
     def _row(self, table: DataTable[Text], rows: list[Any], what: str) -> Any | None:
         if not rows or table.cursor_row < 0 or table.cursor_row >= len(rows):
@@ -542,9 +571,8 @@ class CaseScreen(Screen[None]):
             return
         await box.mount_all([_section(
             f"Taken {s.taken_on.isoformat()} by {s.author or 'unknown'}",
-            [(f"income: {k}", display_money(v) if isinstance(v, int) else str(v))
-             for k, v in s.incomes.items()]
-            + [(f"expense: {k}", display_money(v) if isinstance(v, int) else str(v))
+            [(f"income: {_text(k)}", _income(v)) for k, v in s.incomes.items()]
+            + [(f"expense: {_text(k)}", display_money(v) if isinstance(v, int) else str(v))
                for k, v in s.expenses.items()]
             + [("liquid assets", display_money(s.liquid_assets_cents))])
             for s in snapshots])

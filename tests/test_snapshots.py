@@ -113,3 +113,11 @@ def test_team_board(snap_compare, lead_app, size: tuple[int, int]) -> None:  # t
 
 def test_reassign_form_120x40(snap_compare, lead_app) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(lead_app, terminal_size=(120, 40), run_before=_keys("R"))
+
+
+def test_workout_options_120x40(snap_compare, demo_app) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=(120, 40), run_before=_case_then("w"))
+
+
+def test_financial_snapshot_form_80x24(snap_compare, demo_app) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=_case_then("f"))

@@ -75,3 +75,25 @@ def test_tracker_counts_stop_past_a_cap(one_case) -> None:  # type: ignore[no-un
         capped = tracker_counts(conn, None, TODAY, cap=1)
     assert exact["overdue"] >= 2  # the delinquent case's missed deadlines
     assert capped == {name: min(n, 2) for name, n in exact.items()}
+
+
+def test_financial_snapshots_are_saved_with_their_audit_row(one_case) -> None:  # type: ignore[no-untyped-def]
+    from db.engine import read_scope
+    from db.queries import case_financials
+    from lossmit_tui.services.financials import parse_snapshot, save_financials
+
+    engine, case_id = one_case
+    snapshot, problems = parse_snapshot(
+        {"income.wages.gross": "$5,200.00", "income.wages.net": "4,100",
+         "expense.first_mortgage_piti": "1,797.14", "liquid_assets": "2500"}, TODAY, TODAY)
+    assert not problems and snapshot is not None
+    with session_scope(engine, write=True) as session:
+        save_financials(session, "sam", case_id, snapshot)
+    with read_scope(engine) as conn:
+        saved = case_financials(conn, case_id)
+        audited = conn.execute(sa.select(AuditEvent.__table__.c.after).where(
+            AuditEvent.__table__.c.entity == "financials")).scalar_one()
+    assert saved[0].author == "sam" and saved[0].liquid_assets_cents == 250_000
+    assert audited["case"] == "A1" and audited["expenses"] == {"first_mortgage_piti": 179_714}
+    with pytest.raises(NotFound), session_scope(engine, write=True) as session:
+        save_financials(session, "sam", 999_999, snapshot)

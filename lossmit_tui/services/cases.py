@@ -24,7 +24,7 @@ from lossmit_tui.domain.enums import (
     Stage,
 )
 from lossmit_tui.domain.events import MANUAL_EVENT_KINDS, STAGE_AFTER
-from lossmit_tui.domain.values import clean_text, parse_phone
+from lossmit_tui.domain.values import clean_multiline, clean_text, parse_phone
 from lossmit_tui.services import audit
 from lossmit_tui.services.clock import sync_clocks
 from lossmit_tui.services.errors import Conflict, InvalidInput, NotFound
@@ -34,6 +34,7 @@ from lossmit_tui.services.users import require_user
 cases_t, tasks_t, events_t = Case.__table__, Task.__table__, CaseEvent.__table__
 audit_t = AuditEvent.__table__
 MAX_REASON = 500
+MAX_NOTE = 4000  # an offer's or a denial's full text
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class NewEvent:
     reason: str = ""  # required when the date is before today (back-dating)
     stage: str | None = None  # for stage_changed: the new stage
     note: str = ""
+    # For offer_sent: the workout option offered and its terms (what it was, for the
+    # loan's workout history once the borrower accepts it).
+    offer: dict[str, Any] | None = None
 
 
 def _case_row(conn: Connection, case_id: int) -> sa.RowMapping:
@@ -64,8 +68,10 @@ def validate_event(event: NewEvent, today: date) -> list[str]:
         problems.append(f"the date {event.occurred_on.isoformat()} is in the future")
     if event.occurred_on < today and not clean_text(event.reason):
         problems.append("a back-dated event needs a reason (why it is recorded late)")
-    if len(event.reason) > MAX_REASON or len(event.note) > MAX_REASON:
-        problems.append(f"the reason and the note are limited to {MAX_REASON} characters")
+    if len(event.reason) > MAX_REASON:
+        problems.append(f"the reason is limited to {MAX_REASON} characters")
+    if len(event.note) > MAX_NOTE:
+        problems.append(f"the note is limited to {MAX_NOTE} characters")
     if event.kind == EventKind.STAGE_CHANGED:
         stages = [s.value for s in Stage]
         if event.stage not in stages:
@@ -92,8 +98,10 @@ def record_event(session: Session, actor_name: str, case_id: int, event: NewEven
     payload: dict[str, Any] = {}
     if event.stage:
         payload["stage"] = event.stage
-    if clean_text(event.note):
-        payload["note"] = clean_text(event.note)
+    if clean_multiline(event.note):
+        payload["note"] = clean_multiline(event.note)
+    if event.offer and event.kind == EventKind.OFFER_SENT:
+        payload["offer"] = event.offer
     row = CaseEvent(case_id=case_id, kind=event.kind, occurred_on=event.occurred_on,
                     author_id=actor.id, reason=reason, payload=payload)
     session.add(row)

@@ -66,29 +66,25 @@ def case_file(engine: Engine, actor_name: str, loan_number: str) -> dict[str, An
                 actor_name=actor.username, attempted="exporting a case file",
                 detail={"case": loan_number})
         cid = case["id"]
-        author = users.c.username.label("author")
+
+        def with_author(table: sa.Table, by: str, *order: sa.ColumnElement[Any]
+                        ) -> list[dict[str, Any]]:
+            return _rows(conn, sa.select(table, users.c.username.label(by)).select_from(
+                table.outerjoin(users, table.c[f"{by}_id"] == users.c.id))
+                .where(table.c.case_id == cid).order_by(*order))
+
         found = {
             "case": {k: _plain(v) for k, v in case.items()} | {"assignee": conn.execute(
                 sa.select(users.c.username).where(users.c.id == case["assignee_id"])).scalar()},
-            "call_notes": _rows(conn, sa.select(call_notes, author).select_from(
-                call_notes.outerjoin(users, call_notes.c.author_id == users.c.id))
-                .where(call_notes.c.case_id == cid).order_by(call_notes.c.called_at,
-                                                             call_notes.c.id)),
-            "events": _rows(conn, sa.select(case_events, author).select_from(
-                case_events.outerjoin(users, case_events.c.author_id == users.c.id))
-                .where(case_events.c.case_id == cid).order_by(case_events.c.occurred_on,
-                                                              case_events.c.id)),
+            "call_notes": with_author(call_notes, "author", call_notes.c.called_at,
+                                      call_notes.c.id),
+            "events": with_author(case_events, "author", case_events.c.occurred_on,
+                                  case_events.c.id),
             "documents": _rows(conn, sa.select(documents).where(documents.c.case_id == cid)
                                .order_by(documents.c.id)),
-            "tasks": _rows(conn, sa.select(tasks, users.c.username.label("assignee"))
-                           .select_from(tasks.outerjoin(users,
-                                                        tasks.c.assignee_id == users.c.id))
-                           .where(tasks.c.case_id == cid).order_by(tasks.c.due_on,
-                                                                   tasks.c.id)),
-            "financials": _rows(conn, sa.select(financials, author).select_from(
-                financials.outerjoin(users, financials.c.author_id == users.c.id))
-                .where(financials.c.case_id == cid).order_by(financials.c.taken_on,
-                                                             financials.c.id)),
+            "tasks": with_author(tasks, "assignee", tasks.c.due_on, tasks.c.id),
+            "financials": with_author(financials, "author", financials.c.taken_on,
+                                      financials.c.id),
         }
         trail = [{"at": r.at.isoformat(), "user": r.username, "entity": r.entity,
                   "entity_id": r.entity_id, "action": r.action, "before": r.before,

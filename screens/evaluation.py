@@ -1,0 +1,219 @@
+"""The workout evaluation of one case: every option with ✓ or ✗, its reasons or its terms
+(and the Flex waterfall's steps, the repayment plan's schedule).
+
+`o` offers the highlighted eligible option: an `offer_sent` event (which starts the offer's
+acceptance window on the regulatory clock) whose note is the offer summary, shown for copying
+into the letter. `n` records a denial (`denied`), its note every option's reasons.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from db.engine import read_scope, session_scope
+from lossmit_tui.config import ConfigError
+from lossmit_tui.domain.calendar import BusinessCalendar
+from lossmit_tui.domain.events import STAGE_AFTER
+from lossmit_tui.domain.workout import OptionResult, money_terms
+from lossmit_tui.evaluation import (
+    CannotEvaluate,
+    Evaluation,
+    denial_reasons,
+    evaluate_case,
+    offer_summary,
+)
+from lossmit_tui.services.cases import NewEvent, record_event
+from lossmit_tui.services.errors import ServiceError
+
+
+def _title(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+def detail(evaluation: Evaluation, option: OptionResult) -> Content:
+    """One option in full: why not, or the terms; the waterfall; the schedule."""
+    parts: list[Content] = [Content.assemble(
+        ("✓ " if option.eligible else "✗ ", "$success bold" if option.eligible
+         else "$error bold"), (_title(option.name), "bold"))]
+    for reason in option.reasons:
+        parts.append(Content.assemble(("  why not: ", "$text-muted"), Content(reason)))
+    for key, value in money_terms(option.terms).items():
+        label = key.replace("_", " ") + ":"
+        parts.append(Content.assemble((f"  {label:<26}", "$text-muted"), Content(str(value))))
+    if option.steps:
+        parts.append(Content.assemble(("Waterfall", "bold")))
+        parts += [Content.assemble((f"  {step}: ", "$text-muted"), Content(figures))
+                  for step, figures in option.steps]
+    if option.schedule:
+        parts.append(Content.assemble(("Plan schedule", "bold")))
+        parts += [Content(f"  {d.isoformat()}  {c / 100:>12,.2f}") for d, c in option.schedule]
+    return Content("\n").join(parts)
+
+
+class EvaluationScreen(Screen[bool]):
+    """Every workout option for the case; offer one, or record the denial."""
+
+    BINDING_GROUP_TITLE = "Evaluation"
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="evaluation.back"),
+        Binding("o", "offer", "Offer this", id="evaluation.offer"),
+        Binding("n", "deny", "Record denial", id="evaluation.deny"),
+        Binding("left_square_bracket", "plan(-1)", "Shorter plan", key_display="[",
+                id="evaluation.shorter"),
+        Binding("right_square_bracket", "plan(1)", "Longer plan", key_display="]",
+                id="evaluation.longer"),
+    ]
+
+    @dataclass
+    class Evaluated(Message):
+        evaluation: Evaluation | None
+        error: str = ""
+
+    @dataclass
+    class Recorded(Message):
+        kind: str
+        text: str
+        error: str = ""
+
+    def __init__(self, case_id: int) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.evaluation: Evaluation | None = None
+        self.changed = False
+        self.plan_months: int | None = None  # None: the shortest plan that fits
+
+    @property
+    def today(self) -> date:
+        return self.app.today  # type: ignore[attr-defined,no-any-return]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(Content("Evaluating…"), id="evaluation-title")
+        with Horizontal(id="evaluation-body"):
+            yield OptionList(id="evaluation-options")
+            with VerticalScroll(id="evaluation-detail-box"):
+                yield Static(id="evaluation-detail")
+        yield TextArea(id="evaluation-letter", read_only=True, soft_wrap=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#evaluation-letter", TextArea).display = False
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def load(self) -> None:
+        try:
+            with read_scope(self.app.engine) as conn:  # type: ignore[attr-defined]
+                result = evaluate_case(conn, self.app.settings, case_id=self.case_id,  # type: ignore[attr-defined]
+                                       as_of=self.today, plan_months=self.plan_months)
+        except (CannotEvaluate, ConfigError) as exc:
+            self.post_message(self.Evaluated(None, str(exc)))
+            return
+        self.post_message(self.Evaluated(result))
+
+    @on(Evaluated)
+    def _evaluated(self, message: Evaluated) -> None:
+        title = self.query_one("#evaluation-title", Static)
+        if message.evaluation is None:
+            title.update(Content(f"Cannot evaluate: {message.error}"))
+            return
+        e = self.evaluation = message.evaluation
+        taken = (f"financials taken {e.financials_taken_on.isoformat()}"
+                 if e.financials_taken_on else
+                 "no financial snapshot (f on the case takes one): affordability not checked")
+        title.update(Content.assemble(
+            ("Workout options", "bold"), "  ", Content(f"{e.loan_number} {e.borrower_name}"),
+            f" · as of {e.as_of.isoformat()} · {e.rules.name} rules · {taken}"))
+        options = self.query_one("#evaluation-options", OptionList)
+        keep = options.highlighted or 0
+        options.clear_options()
+        options.add_options([Option(Content.assemble(
+            ("✓ " if r.eligible else "✗ ", "$success bold" if r.eligible else "$error bold"),
+            _title(r.name)), id=r.name) for r in e.options])
+        options.highlighted = keep
+        options.focus()
+
+    @on(OptionList.OptionHighlighted, "#evaluation-options")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        option = self._current()
+        if option is not None and self.evaluation is not None:
+            self.query_one("#evaluation-detail", Static).update(detail(self.evaluation,
+                                                                      option))
+
+    def _current(self) -> OptionResult | None:
+        if self.evaluation is None:
+            return None
+        index = self.query_one("#evaluation-options", OptionList).highlighted
+        if index is None or not 0 <= index < len(self.evaluation.options):
+            return None
+        return self.evaluation.options[index]
+
+    def action_plan(self, step: int) -> None:
+        """A shorter or longer repayment plan (1-12 months), evaluated again."""
+        if self.evaluation is None:
+            return
+        plan = self.evaluation.options[0]
+        current = self.plan_months or int(plan.terms.get("months", 0) or 0) or 12  # type: ignore[call-overload]
+        self.plan_months = max(1, current + step)
+        self.query_one("#evaluation-options", OptionList).highlighted = 0
+        self.load()
+
+    def action_offer(self) -> None:
+        """Offer the highlighted option (it must be eligible)."""
+        option = self._current()
+        if option is None or self.evaluation is None:
+            return
+        if not option.eligible:
+            self.notify(Content(f"{_title(option.name)} is not available: "
+                                + "; ".join(option.reasons)), severity="warning", timeout=8)
+            return
+        self.record("offer_sent", offer_summary(self.evaluation, option),
+                    {"name": option.name, **{k: v for k, v in option.terms.items()
+                                             if isinstance(v, int | str | bool)}})
+
+    def action_deny(self) -> None:
+        """Record a denial with every option's reasons (when none is to be offered)."""
+        if self.evaluation is None:
+            return
+        self.record("denied", denial_reasons(self.evaluation))
+
+    @work(thread=True, exclusive=True, group="evaluation-record", exit_on_error=False)
+    def record(self, kind: str, text: str, offer: dict[str, object] | None = None) -> None:
+        app = self.app
+        try:
+            with session_scope(app.engine, write=True) as session:  # type: ignore[attr-defined]
+                record_event(session, app.username, self.case_id,  # type: ignore[attr-defined]
+                             NewEvent(kind, self.today, note=text[:4000], offer=offer),
+                             self.today,
+                             app.settings.urgency_weights,  # type: ignore[attr-defined]
+                             BusinessCalendar(app.settings.exclude_observed_holidays))  # type: ignore[attr-defined]
+        except ServiceError as exc:
+            self.post_message(self.Recorded(kind, text, str(exc)))
+            return
+        self.post_message(self.Recorded(kind, text))
+
+    @on(Recorded)
+    def _recorded(self, message: Recorded) -> None:
+        if message.error:
+            self.notify(Content(f"Not recorded: {message.error}"), severity="error")
+            return
+        self.changed = True
+        stage = STAGE_AFTER.get(message.kind)
+        self.notify(Content(("Offer sent" if message.kind == "offer_sent" else "Denial")
+                            + " recorded" + (f"; the case is now at {stage.value}" if stage
+                                             else "") + ". The text is below to copy."))
+        letter = self.query_one("#evaluation-letter", TextArea)
+        letter.text = message.text
+        letter.display = True
+
+    def action_back(self) -> None:
+        self.dismiss(self.changed)

@@ -1,0 +1,70 @@
+"""`lossmit evaluate`: every option as JSON for scripts, and clear refusals."""
+
+import json
+import re
+
+from lossmit_tui.domain.workout import OPTIONS
+from tests.test_cli import DAY, run, seeded, specialist  # noqa: F401  (fixture)
+
+MONEY = re.compile(r"^-?\d+\.\d\d$")
+
+
+def a_loan(url: str) -> str:
+    rows = json.loads(run("queue", "--format", "json", "--db", url, "--user",
+                          specialist(url), "--today", DAY).stdout)
+    return rows[0]["loan_number"]
+
+
+def test_evaluate_prints_every_option_as_json(seeded: str) -> None:  # noqa: F811
+    loan = a_loan(seeded)
+    result = run("evaluate", loan, "--format", "json", "--db", seeded, "--today", DAY)
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert answer["loan_number"] == loan and answer["as_of"] == DAY
+    assert [o["name"] for o in answer["options"]] == list(OPTIONS)
+    for o in answer["options"]:
+        assert isinstance(o["eligible"], bool) and isinstance(o["reasons"], list)
+        assert o["eligible"] or o["reasons"]
+        for key, value in o["terms"].items():
+            if isinstance(value, str) and key not in ("first_payment_on", "cure_date"):
+                assert MONEY.match(value) or key.endswith("_pct"), (key, value)
+    flex = next(o for o in answer["options"] if o["name"] == "flex_modification")
+    if flex["eligible"]:
+        assert flex["steps"][0]["step"] == "1. Capitalise arrears"
+        assert float(flex["terms"]["pi_after"]) < float(flex["terms"]["pi_before"])
+    else:
+        assert flex["reasons"]
+
+
+def test_evaluate_as_of_and_mod_rate(seeded: str) -> None:  # noqa: F811
+    loan = a_loan(seeded)
+    early = json.loads(run("evaluate", loan, "--format", "json", "--as-of", "2026-01-01",
+                           "--db", seeded).stdout)
+    assert early["as_of"] == "2026-01-01"
+    table = run("evaluate", loan, "--mod-rate", "5.25%", "--db", seeded, "--today", DAY)
+    assert table.exit_code == 0 and table.stdout.startswith(f"Loan {loan} as of {DAY}")
+    assert "flex modification" in table.stdout
+
+
+def test_evaluate_refuses_bad_input(seeded: str) -> None:  # noqa: F811
+    unknown = run("evaluate", "NOPE", "--db", seeded)
+    assert unknown.exit_code == 1 and "no case with loan number 'NOPE'" in unknown.stderr
+    loan = a_loan(seeded)
+    for rate in ("abc", "40"):
+        bad = run("evaluate", loan, "--mod-rate", rate, "--db", seeded)
+        assert bad.exit_code == 2 and "--mod-rate" in bad.output
+
+
+def test_evaluate_takes_the_workout_history(seeded: str) -> None:  # noqa: F811
+    loan = a_loan(seeded)
+    answer = json.loads(run("evaluate", loan, "--format", "json", "--prior-modifications",
+                            "3", "--forbearance-months-used", "12", "--failed-flex-trial",
+                            "2026-06-01", "--db", seeded, "--today", DAY).stdout)
+    by_name = {o["name"]: o for o in answer["options"]}
+    assert not by_name["forbearance"]["eligible"]
+    assert any("12 months of forbearance already granted" in r
+               for r in by_name["forbearance"]["reasons"])
+    flex = by_name["flex_modification"]
+    assert not flex["eligible"]
+    assert any("3 prior modifications" in r for r in flex["reasons"])
+    assert any("a Flex trial failed 5 months ago" in r for r in flex["reasons"])
