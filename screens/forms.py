@@ -375,8 +375,8 @@ class ReassignTask(ServiceForm):
         with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
             users = [u for u in list_users(session) if u.active]
         self.app.call_from_thread(self.query_one("#reassign-to", Select).set_options,
-                                  [(f"{u.username} · {u.display_name}", u.username)
-                                   for u in users])
+                                  [(Content(f"{u.username} · {u.display_name}"),
+                                    u.username) for u in users])
 
     def collect(self) -> Callable[[Session], object] | list[str]:
         to = self.query_one("#reassign-to", Select).value

@@ -110,7 +110,8 @@ class ReassignCases(ModalScreen[bool]):
     @on(Members)
     def _members(self, message: Members) -> None:
         chooser = self.query_one("#reassign-to", SelectionList)
-        chooser.add_options(message.options)
+        # Names are data, never markup.
+        chooser.add_options([(Content(label), value) for label, value in message.options])
         if not message.options:
             self.show_error("No one on your team can take cases.")
 
