@@ -80,7 +80,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("bucket", "Bkt", 4, lambda r, t: _bucket_label(r, t)),
     Column("next", "Next", 9, lambda r, t: KIND_LABELS.get(r.next_action_kind or "",
                                                          r.next_action_kind or "")),
-    Column("when", "When", 8, lambda r, t: relative_day(r.next_action_on, t)),
+    Column("when", "When", 9, lambda r, t: relative_day(r.next_action_on, t)),
     Column("flags", "Flag", 4, _flags),
     Column("assignee", "Assignee", 10, lambda r, t: _assignee(r), team_only=True),
     Column("stage", "Stage", 11, lambda r, t: r.stage.replace("_", " ")),
