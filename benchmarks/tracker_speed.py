@@ -33,8 +33,10 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sqlalchemy as sa
+from queue_speed import users_of  # the same first specialist and lead of a seeded book
 
 from db.engine import make_engine
 from lossmit_tui.app import make_app
@@ -43,14 +45,6 @@ from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
 
 TODAY = "2026-11-29"
 RUNS = 5
-
-
-def users_of(db: Path) -> tuple[str, str]:
-    out = subprocess.run([sys.executable, "-m", "lossmit_tui", "users", "list", "--format",
-                          "json", "--db", str(db)], capture_output=True, text=True, check=True)
-    users = json.loads(out.stdout)
-    return (next(u["username"] for u in users if u["role"] == "specialist"),
-            next(u["username"] for u in users if u["role"] == "lead"))
 
 
 def open_tasks(db: Path) -> int:

@@ -688,6 +688,13 @@ def _by_person(conn: sa.Connection, key: sa.ColumnElement[Any],
     return {r[0]: tuple(int(v or 0) for v in r[1:]) for r in rows}
 
 
+def open_case_counts(session: Reader, user_ids: list[int]) -> dict[int, int]:
+    """Open cases per user (0 for none): one grouped query over their index ranges."""
+    found = _by_person(connection_of(session), cases_t.c.assignee_id, sa.func.count(),
+                       where=[cases_t.c.closed_at.is_(None)], ids=user_ids) if user_ids else {}
+    return {uid: found.get(uid, (0,))[0] for uid in user_ids}
+
+
 def team_board(session: Reader, members: list[UserRow], today: date,
                week_start: datetime, day_start: datetime) -> list[BoardRow]:
     """One row of workload figures per member. Five grouped queries, each reading index

@@ -19,7 +19,7 @@ from textual.content import Content
 from textual.widgets import Input, Label, Static
 
 from lossmit_tui.domain.values import display_money, parse_date
-from lossmit_tui.domain.workout import EXPENSE_LINES, INCOME_SOURCES, Finances, derived
+from lossmit_tui.domain.workout import EXPENSE_LINES, INCOME_SOURCES, derived, summarise
 from lossmit_tui.services.financials import field_label, parse_snapshot, save_financials
 from screens.forms import ServiceForm, _input
 
@@ -90,12 +90,7 @@ class FinancialsForm(ServiceForm):
                                "Enter the incomes and expenses to see the ratios."))
             box.set_class(bool(shown), "-error")
             return
-        totals = Finances(
-            gross_income_cents=sum(v["gross"] for v in snapshot.incomes.values()),
-            net_income_cents=sum(v["net"] for v in snapshot.incomes.values()),
-            expenses_cents=sum(snapshot.expenses.values()),
-            housing_cents=snapshot.expenses.get("first_mortgage_piti", 0)
-            + snapshot.expenses.get("hoa", 0))
+        totals = summarise(snapshot.incomes, snapshot.expenses)
         figures = derived(totals, self.arrears_cents)
 
         def pct(value: Any) -> str:

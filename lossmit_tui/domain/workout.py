@@ -10,6 +10,7 @@ The figures of the rules live in `WorkoutRules` (configuration, keyed by investo
 the defaults are DOMAIN.md's.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -65,7 +66,7 @@ def _line(value: object, part: str) -> int:
     return int(value) if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-def summarise(incomes: dict[str, object], expenses: dict[str, object]) -> Finances:
+def summarise(incomes: Mapping[str, object], expenses: Mapping[str, object]) -> Finances:
     """A stored snapshot's monthly totals. The housing expense is the first mortgage's PITI
     line plus HOA dues."""
     return Finances(

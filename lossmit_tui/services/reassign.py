@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from db.engine import session_scope
 from db.models import AuditEvent, Case, CaseEvent, Task, User, utcnow
+from db.queries import open_case_counts
 from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.enums import EventKind, Role, TaskKind, TaskStatus
 from lossmit_tui.domain.values import clean_text
@@ -202,15 +203,6 @@ def _selected(conn: Connection, selection: Selection) -> tuple[list[sa.Row[Any]]
     return ordered, skipped
 
 
-def open_counts(conn: Connection, user_ids: Sequence[int]) -> dict[int, int]:
-    """Open cases per user (each count an index range on the assignee's open cases)."""
-    counts = dict.fromkeys(user_ids, 0)
-    for uid in user_ids:
-        counts[uid] = conn.execute(sa.select(sa.func.count()).select_from(cases_t).where(
-            cases_t.c.assignee_id == uid, cases_t.c.closed_at.is_(None))).scalar_one()
-    return counts
-
-
 def _share(cases: Sequence[sa.Row[Any]], receivers: Sequence[sa.Row[Any]], spread: Spread,
            loads: Mapping[int, int]) -> list[tuple[sa.Row[Any], sa.Row[Any]]]:
     """Pair each case with its receiver."""
@@ -260,7 +252,7 @@ def preview(engine: Engine, actor_name: str, selection: Selection,
                                                       or "no open case selected"))
         givers = sorted({c.assignee_id for c in cases if c.assignee_id is not None}
                         - {t.id for t in ordered_takers})
-        before = open_counts(conn, [t.id for t in ordered_takers] + givers)
+        before = open_case_counts(conn, [t.id for t in ordered_takers] + givers)
         pairs = _share(cases, ordered_takers, spread, before)
         # In a spread, a case whose owner is among the receivers may land back on them.
         moves = tuple(Move(c.id, c.loan_number, c.version, c.assignee_id,
