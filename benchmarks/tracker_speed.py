@@ -1,4 +1,4 @@
-"""Due-date tracker and `lossmit tasks` at scale, the daily clock pass, and Taskwarrior on the
+"""Due-date tracker and `lossmit tasks` at scale, and Taskwarrior on the
 same tasks.
 
     python benchmarks/tracker_speed.py LARGE.db COMPARE.db
@@ -15,9 +15,9 @@ tasks). Timings are medians of 5:
   Sunday;
 - Taskwarrior's `task due.before:eow list` on the same open tasks as COMPARE, imported into
   a scratch Taskwarrior data directory, when `task` is installed (Debian package
-  `taskwarrior`);
-- the daily clock pass (`refresh_clocks`) on a copy of LARGE for the next day, and for the
-  first of the month, when every delinquent loan's next installment falls due.
+  `taskwarrior`).
+
+The daily clock pass has its own script, `clock_pass.py`.
 """
 
 import asyncio
@@ -41,7 +41,6 @@ from queue_speed import users_of  # the same first specialist and lead of a seed
 from db.engine import make_engine
 from lossmit_tui.app import make_app
 from lossmit_tui.config import load_settings
-from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
 
 TODAY = "2026-11-29"
 RUNS = 5
@@ -140,24 +139,6 @@ async def tracker_in_app(db: Path, lead: str) -> dict[str, float]:
     return {k: statistics.median(v) for k, v in timings.items()}
 
 
-def clock_pass(db: Path) -> dict[str, tuple[float, int, int]]:
-    """The daily pass on a copy: the next day, then the first of the month."""
-    from lossmit_tui.services.clock import refresh_clocks
-
-    copy = Path(tempfile.mkdtemp(prefix="clock-")) / "copy.db"
-    shutil.copy(db, copy)
-    engine = make_engine(str(copy))
-    out = {}
-    for label, day in (("next day", date(2026, 11, 30)), ("1st of the month",
-                                                         date(2026, 12, 1))):
-        started = time.perf_counter()
-        result = refresh_clocks(engine, day, DEFAULT_WEIGHTS, "bench")
-        out[label] = (time.perf_counter() - started, result.visited, result.added)
-    engine.dispose()
-    shutil.rmtree(copy.parent)
-    return out
-
-
 def main(large: Path, compare: Path) -> None:
     _, lead = users_of(large)
     print(f"LARGE {large}: {open_tasks(large):,} open tasks")
@@ -176,9 +157,6 @@ def main(large: Path, compare: Path) -> None:
     else:
         print(f"Taskwarrior `task due.before:eow list` on {tw[2]:,} tasks: {tw[0]:.2f} s "
               f"({tw[1]:,} lines)")
-    for label, (seconds, visited, added) in clock_pass(large).items():
-        print(f"daily clock pass, {label}: {seconds:.2f} s, {visited:,} cases visited, "
-              f"{added:,} deadlines added")
 
 
 if __name__ == "__main__":

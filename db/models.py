@@ -90,6 +90,10 @@ class Case(SQLModel, table=True):
     reg_due_on: date | None = None  # the earliest open regulatory deadline
     missing_docs: int = Field(default=0)  # documents requested and not yet received
     clock_check_on: date | None = None  # when the regulatory clocks next change by time alone
+    # True when the change on clock_check_on is only the new installment's live-contact
+    # window (the daily pass adds those set-wise); clock_check_then is the change after it.
+    clock_window_only: bool = Field(default=False)
+    clock_check_then: date | None = None
     version: int = Field(default=1, sa_column=case_version_col)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -4,6 +4,8 @@ boundaries (37, 45, 90 days), weekend holidays and year ends."""
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.regclock import (
@@ -11,6 +13,8 @@ from lossmit_tui.domain.regclock import (
     Clock,
     ClockState,
     next_deadline,
+    next_time_change,
+    open_deadlines,
     regulatory_clocks,
 )
 
@@ -207,3 +211,101 @@ def test_year_end_calendar_days_and_business_days() -> None:
     assert one(found, "1024.41(c)(3)").due_on == D(2027, 1, 5)  # skips Jan 1
     assert one(found, "1024.41(c)(1)").due_on == D(2027, 1, 27)
     assert one(found, "1024.39(a)").due_on == D(2027, 1, 6)
+
+
+def test_a_missed_live_contact_window_stays_missed_until_the_conversation() -> None:
+    # Jan 1 is unpaid; a talk on Jan 20 meets its window. Feb 1's window (to Mar 9) passes
+    # with no talk: in April it is still the one to act on, missed, not moved to Apr 6.
+    facts = CaseFacts(D(2026, 1, 1), contacts=(D(2026, 1, 20),))
+    april = open_deadlines(clocks(facts, D(2026, 4, 10)))["1024.39(a)"]
+    assert (april.due_on, april.state) == (D(2026, 3, 9), ClockState.MISSED)
+    assert april.basis == "installment due 2026-02-01"
+    talked = CaseFacts(D(2026, 1, 1), contacts=(D(2026, 1, 20), D(2026, 4, 12)))
+    after = [c for c in clocks(talked, D(2026, 4, 12)) if c.citation == "1024.39(a)"]
+    assert {c.basis: c.met_by for c in after}["installment due 2026-02-01"] == (
+        "live contact on 2026-04-12 (late)")
+    assert "1024.39(a)" not in open_deadlines(after)  # every window so far is met
+    assert next_time_change(talked, D(2026, 4, 12)).on == D(2026, 5, 1)
+
+
+def test_time_changes_nothing_for_an_investment_property_or_a_current_loan() -> None:
+    assert next_time_change(CaseFacts(D(2026, 1, 1), principal_residence=False),
+                            D(2026, 3, 1)).on is None
+    assert next_time_change(CaseFacts(None), D(2026, 3, 1)).on is None
+    assert next_time_change(CaseFacts(D(2026, 3, 1)), D(2026, 3, 1)).on == D(2026, 3, 2)
+    # Never reached: the first window stays the one to act on, whatever falls due.
+    assert next_time_change(CaseFacts(D(2026, 1, 1)), D(2026, 3, 5)).on is None
+
+
+def test_the_monthly_change_is_only_the_new_window() -> None:
+    talked = CaseFacts(D(2026, 9, 1), contacts=(D(2026, 11, 29),))
+    change = next_time_change(talked, D(2026, 11, 29))
+    assert change.on == D(2026, 12, 1) and change.window_only and change.then is None
+    noticed = CaseFacts(D(2026, 9, 1), contacts=(D(2026, 11, 29),),
+                        events=(("written_notice_sent", D(2026, 10, 10)),))
+    change = next_time_change(noticed, D(2026, 11, 29))
+    # The next notice's clock starts with the installment whose day 45 is 180 days after
+    # Oct 10 (Apr 8): Mar 1 + 45 = Apr 15.
+    assert (change.on, change.window_only, change.then) == (D(2026, 12, 1), True, D(2027, 3, 1))
+    # The same day also restarts the notice (Jul 15 + 180 = Jan 11; Dec 1 + 45 = Jan 15):
+    # not a window-only change.
+    both = CaseFacts(D(2026, 6, 1), contacts=(D(2026, 11, 20),),
+                     events=(("written_notice_sent", D(2026, 7, 15)),))
+    change = next_time_change(both, D(2026, 11, 29))
+    assert (change.on, change.window_only) == (D(2026, 12, 1), False)
+    assert _deadlines_on(both, D(2026, 12, 1)) - _deadlines_on(both, D(2026, 11, 30)) == {
+        ("1024.39(a)", D(2027, 1, 6)), ("1024.39(b)", D(2027, 1, 15))}
+
+
+def _deadlines_on(facts: CaseFacts, day: date) -> set[tuple[str, date | None]]:
+    return {(c.citation, c.due_on) for c in open_deadlines(clocks(facts, day)).values()}
+
+
+_kinds = st.sampled_from(["written_notice_sent", "written_notice_sent", "live_contact",
+                          "spoc_assigned", "application_received", "application_complete",
+                          "offer_sent", "denied", "appeal_received", "appeal_decided",
+                          "offer_accepted", "acknowledgment_sent", "complete_notice_sent"])
+_offset = st.integers(min_value=-20, max_value=560)  # days from the first unpaid due date
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(base=st.dates(min_value=D(2025, 1, 1), max_value=D(2027, 3, 28))
+       .map(lambda d: d.replace(day=min(d.day, 28))),
+       delinquent=st.booleans(), elapsed=st.integers(min_value=-40, max_value=600),
+       owner=st.booleans(), sale=st.one_of(st.none(), _offset),
+       contacts=st.lists(_offset, max_size=3),
+       events=st.lists(st.tuples(_kinds, _offset), max_size=4))
+def test_next_time_change_is_the_next_day_the_open_deadlines_differ(
+        base: date, delinquent: bool, elapsed: int, owner: bool, sale: int | None,
+        contacts: list[int], events: list[tuple[str, int]]) -> None:
+    """Day by day for 14 months: nothing changes before `on`; on `on` with `window_only`,
+    only that installment's live-contact window is added, and nothing else changes before
+    `then`. (Facts dated after today are left out: they cannot be known yet.)"""
+    today = base + timedelta(days=elapsed)
+    dated = [(k, base + timedelta(days=d)) for k, d in events]
+    talks = [base + timedelta(days=c) for c in contacts]
+    facts = CaseFacts(base if delinquent else None, owner,
+                      None if sale is None else base + timedelta(days=sale),
+                      tuple((k, d) for k, d in dated if d <= today),
+                      tuple(d for d in talks if d <= today))
+    change = next_time_change(facts, today)
+    before = _deadlines_on(facts, today)
+    end = today + timedelta(days=425)
+    day = today + timedelta(days=1)
+    while day <= end and (change.on is None or day < change.on):
+        assert _deadlines_on(facts, day) == before, day
+        day += timedelta(days=1)
+    if change.on is None or change.on > end:
+        return
+    assert change.on > today
+    if not change.window_only:
+        return
+    added = before | {("1024.39(a)", change.on + timedelta(days=36))}
+    assert _deadlines_on(facts, change.on) == added
+    stop = min(change.then or end, end)
+    day = change.on + timedelta(days=1)
+    while day < stop:
+        assert _deadlines_on(facts, day) == added, day
+        day += timedelta(days=1)
+    if change.then is not None and change.then <= end:
+        assert _deadlines_on(facts, change.then) != added

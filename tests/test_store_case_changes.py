@@ -153,7 +153,9 @@ def test_importing_a_delinquent_loan_starts_its_clocks(one_case) -> None:
         ("1024.40", date(2026, 10, 16))]
     assert tasks[0].title == "Live contact (day 36) · installment due 2026-09-01"
     assert case_row(engine).next_action_on == date(2026, 10, 7)
-    assert case_row(engine).clock_check_on == date(2026, 12, 1)
+    # Until someone talks to the borrower, the missed Sep 1 window stays the one to act on:
+    # no installment falling due changes the deadlines, so the daily pass has nothing to do.
+    assert case_row(engine).clock_check_on is None
 
 
 def test_a_right_party_call_meets_the_live_contact_clock(one_case) -> None:
@@ -178,12 +180,15 @@ def test_the_daily_pass_starts_the_clocks_of_a_new_installment(one_case) -> None
         log_call(session, "sam", case_id, NewCall("inbound", "borrower", "right_party_contact"),
                  datetime(2026, 11, 29, 17, tzinfo=UTC), TODAY, W)
     assert open_deadlines(engine, "1024.39(a)") == {}
+    row = case_row(engine)  # Dec 1 only opens its live-contact window
+    assert (row.clock_check_on, row.clock_window_only) == (date(2026, 12, 1), True)
     assert refresh_clocks(engine, TODAY, W, "sam").added == 0  # nothing new before Dec 1
     december = date(2026, 12, 1)
     result = refresh_clocks(engine, december, W, "sam")
     assert result.added == 1 and result.changed == {case_id}
     assert open_deadlines(engine, "1024.39(a)") == {"1024.39(a)": date(2027, 1, 6)}
-    assert case_row(engine).clock_check_on == date(2027, 1, 1)
+    row = case_row(engine)  # that window stays open until the next conversation
+    assert (row.clock_check_on, row.clock_window_only) == (None, False)
     assert refresh_clocks(engine, december, W, "sam").added == 0  # each case once a day
     with engine.connect() as conn:
         passes = conn.execute(sa.select(audit_t.c.after).where(

@@ -179,26 +179,24 @@ def _delinquency_clocks(facts: CaseFacts, d0: date, today: date, horizon: int) -
     clocks: list[Clock] = []
     installments = _installments(d0, today)
     # Live contact: by day 36 for the first missed installment, and 36 days after each
-    # later due date; shown for the first installment and those whose window is open.
+    # later due date, until contact is made for that installment. Shown: the first
+    # installment, every window not yet due, and every missed window (one missed with no
+    # contact since stays the one to act on until the conversation happens; it is never
+    # moved on to the next installment). Windows met in time are history.
+    contacts = _contact_days(facts)
     for index, due_date in enumerate(installments):
         deadline = due_date + timedelta(days=36)
-        if index == 0 or deadline >= today:
-            contacts = [*facts.contacts, *(d for k, d in facts.events
-                                           if k == EventKind.LIVE_CONTACT)]
-            clocks.append(_deadline(LIVE_CONTACT, deadline, due_date, facts, today, horizon,
-                                    f"installment due {due_date.isoformat()}",
-                                    extra_met=contacts))
+        clock = _deadline(LIVE_CONTACT, deadline, due_date, facts, today, horizon,
+                          f"installment due {due_date.isoformat()}", extra_met=contacts)
+        if index == 0 or deadline >= today or clock.state is ClockState.MISSED:
+            clocks.append(clock)
     # Written notice: by day 45, then 45 days after a later due date, at most once in any
     # 180 days.
-    notices = sorted(d for k, d in facts.events
-                     if k == EventKind.WRITTEN_NOTICE_SENT and d >= d0)
     clocks.append(_deadline(WRITTEN_NOTICE, d0 + timedelta(days=45), d0, facts, today,
                             horizon, f"installment due {d0.isoformat()}"))
-    if notices:
-        last = notices[-1]
-        n = 1
-        while (later := add_months(d0, n)) + timedelta(days=45) < last + timedelta(days=180):
-            n += 1
+    repeat = _next_notice(facts, d0)
+    if repeat is not None:
+        last, later = repeat
         if later <= today:  # only while that installment is due and still unpaid
             clocks.append(_deadline(WRITTEN_NOTICE, later + timedelta(days=45), last
                                     + timedelta(days=1), facts, today, horizon,
@@ -207,6 +205,23 @@ def _delinquency_clocks(facts: CaseFacts, d0: date, today: date, horizon: int) -
     clocks.append(_deadline(SPOC, d0 + timedelta(days=45), d0, facts, today, horizon,
                             f"installment due {d0.isoformat()}"))
     return clocks
+
+
+def _contact_days(facts: CaseFacts) -> list[date]:
+    """The days of live conversations: right-party calls and recorded live contacts."""
+    return [*facts.contacts, *(d for k, d in facts.events if k == EventKind.LIVE_CONTACT)]
+
+
+def _next_notice(facts: CaseFacts, d0: date) -> tuple[date, date] | None:
+    """After a written notice in this delinquency: (that notice's day, the installment whose
+    day 45 is the first at least 180 days after it), which starts the next notice's clock."""
+    notices = [d for k, d in facts.events if k == EventKind.WRITTEN_NOTICE_SENT and d >= d0]
+    if not notices:
+        return None
+    last, n = max(notices), 1
+    while (later := add_months(d0, n)) + timedelta(days=45) < last + timedelta(days=180):
+        n += 1
+    return last, later
 
 
 def _days_before_sale(day: date, sale: date | None) -> int | None:
@@ -327,16 +342,59 @@ def next_deadline(clocks: Iterable[Clock]) -> Clock | None:
     return min(open_, key=lambda c: (c.due_on, c.citation)) if open_ else None
 
 
-def next_time_change(facts: CaseFacts, today: date) -> date | None:
-    """The next day on which this case's clocks can change with no event at all: the next
-    installment falling due while the loan stays delinquent (a new live-contact window, and
-    perhaps a written notice). None when the loan is not delinquent."""
+def open_deadlines(clocks: Iterable[Clock]) -> dict[str, Clock]:
+    """The deadline to act on for each rule: its earliest open binding clock. These are the
+    case's regulatory tasks (a live-contact window still open when the next installment
+    falls due stays the one to act on; one conversation meets both)."""
+    earliest: dict[str, Clock] = {}
+    for clock in sorted((c for c in clocks if c.is_deadline and c.is_open),
+                        key=lambda c: (c.due_on or date.max, c.citation)):
+        earliest.setdefault(clock.citation, clock)
+    return earliest
+
+
+@dataclass(frozen=True)
+class TimeChange:
+    """The next day on which time alone, with no new event, changes a case's open deadlines
+    (`open_deadlines`: its regulatory tasks). Due-soon and missed are not changes: they are
+    read from the dates.
+
+    `window_only`: the change on `on` is only the live-contact window of the installment
+    falling due that day (due 36 days later), the change most delinquent loans see each
+    month; `then` is the change after it. The daily pass makes that change in bulk."""
+
+    on: date | None
+    window_only: bool = False
+    then: date | None = None
+
+
+def next_time_change(facts: CaseFacts, today: date) -> TimeChange:
+    """When `open_deadlines(regulatory_clocks(facts, day))` next differs from today's.
+
+    With no event, the open deadlines change only when delinquency begins, when an
+    installment falls due while every live-contact window so far is met (that installment's
+    window opens), and when the installment falls due that restarts the written notice 180
+    days after the last one. A loan that is not a principal residence has no binding
+    deadlines, so time changes nothing."""
     d0 = facts.oldest_unpaid_due
-    if d0 is None:
-        return None
+    if d0 is None or not facts.principal_residence:
+        return TimeChange(None)
     if d0 >= today:
-        return d0 + timedelta(days=1)  # the first day of delinquency starts the clocks
-    n = 1
-    while (day := add_months(d0, n)) <= today:
-        n += 1
-    return day
+        return TimeChange(d0 + timedelta(days=1))  # the first day of delinquency
+    due = _installments(d0, today)
+    following = add_months(d0, len(due))
+    contacts = [d for d in _contact_days(facts) if d >= d0]
+    window = None
+    if contacts and max(contacts) >= due[-1]:  # every window so far is met
+        if max(contacts) >= following:  # a conversation dated ahead: let the sync decide
+            return TimeChange(following)
+        window = following
+    repeat = _next_notice(facts, d0)
+    notice = repeat[1] if repeat is not None and repeat[1] > today else None
+    days = [d for d in (window, notice) if d is not None]
+    if not days:
+        return TimeChange(None)
+    on = min(days)
+    if on == window and on != notice:
+        return TimeChange(on, True, notice)
+    return TimeChange(on)

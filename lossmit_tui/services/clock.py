@@ -15,7 +15,8 @@ Every change has its audit row. Nothing else completes or snoozes a regulatory d
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -30,10 +31,12 @@ from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.enums import CallResult, TaskKind
 from lossmit_tui.domain.regclock import (
     DUE_SOON_DAYS,
+    LIVE_CONTACT,
     CaseFacts,
     Clock,
     ClockState,
     next_time_change,
+    open_deadlines,
     regulatory_clocks,
 )
 from lossmit_tui.services import audit
@@ -105,15 +108,9 @@ def _plan_one(plan: _Plan, result: SyncResult, case: sa.Row,  # type: ignore[typ
               actor_id: int | None, now: datetime) -> None:
     """Plan the writes that bring one case's open regulatory tasks in step with its clocks.
 
-    One task per rule: the earliest open deadline of each rule (a live-contact window still
-    open when the next installment falls due stays the one to act on; one conversation
-    meets both)."""
+    One task per rule: the earliest open deadline of each rule (`open_deadlines`)."""
     deadlines = [c for c in clocks if c.is_deadline]
-    earliest: dict[str, Clock] = {}
-    for clock in sorted((c for c in deadlines if c.is_open),
-                        key=lambda c: (c.due_on or date.max)):
-        earliest.setdefault(clock.citation, clock)
-    wanted = {(c.citation, c.due_on): c for c in earliest.values()}
+    wanted = {(c.citation, c.due_on): c for c in open_deadlines(clocks).values()}
     have = {(t.source, t.due_on) for t in open_tasks}
     unmatched = [t for t in open_tasks if (t.source, t.due_on) not in wanted]
     owner = case.assignee_id or actor_id
@@ -229,12 +226,16 @@ def sync_clocks(session: Session, actor: User | None, case_ids: Iterable[int], t
             clocks = regulatory_clocks(facts[case_id], today, calendar) if is_open else []
             _plan_one(plan, total, case, clocks, tasks[case_id],
                       actor.id if actor else None, now)
-            checks.append({"cid": case_id, "check": next_time_change(facts[case_id], today)
-                           if is_open else None})
+            change = next_time_change(facts[case_id], today) if is_open else None
+            checks.append({"cid": case_id, "check": change and change.on,
+                           "window": bool(change and change.window_only),
+                           "then": change and change.then})
         _apply(conn, plan, actor, actor_name, now)
         if checks:
-            conn.execute(cases_t.update().where(cases_t.c.id == sa.bindparam("cid"))
-                         .values(clock_check_on=sa.bindparam("check")), checks)
+            conn.execute(cases_t.update().where(cases_t.c.id == sa.bindparam("cid")).values(
+                clock_check_on=sa.bindparam("check"),
+                clock_window_only=sa.bindparam("window"),
+                clock_check_then=sa.bindparam("then")), checks)
     return total
 
 
@@ -245,14 +246,124 @@ def case_clocks(session: Session, case_id: int, today: date,
     return [] if facts is None else regulatory_clocks(facts, today, calendar)
 
 
+ROLL_BATCH = 20_000
+_roll_meta = sa.MetaData()
+_roll_t = sa.Table("clock_roll", _roll_meta, sa.Column("id", sa.Integer, primary_key=True),
+                   prefixes=["TEMPORARY"])
+
+
+def _days_after(day: sa.ColumnElement[date], days: int,
+                dialect: str) -> sa.ColumnElement[date]:
+    if dialect == "sqlite":  # dates are ISO text
+        return sa.func.date(day, f"+{days} days", type_=sa.Date)
+    return sa.type_coerce(day + sa.literal(days), sa.Date)
+
+
+def roll_windows(conn: Connection, today: date, weights: Mapping[str, float],
+                 actor_name: str, assignees: tuple[int, ...] | None = None,
+                 limit: int = ROLL_BATCH) -> list[int]:
+    """The monthly change most delinquent loans see, set-wise: for up to `limit` open cases
+    whose clock-check day has come and whose change that day is only the new installment's
+    live-contact window (`TimeChange.window_only`, worked out by their last sync), add that
+    window's deadline task with its audit row, bring next action and the regulatory date
+    forward where it is earlier, and move the check to the change after it. Returns the
+    cases changed (empty when none is left).
+
+    The result is the per-case sync's (a test holds the two equal). A case is left to the
+    per-case sync when the day is a month or more past its check (more has fallen due), or
+    when it already has an open live-contact task (its tasks are not what its clock says)."""
+    open_lc = sa.exists().where(
+        tasks_t.c.case_id == cases_t.c.id, tasks_t.c.source == LIVE_CONTACT.citation,
+        tasks_t.c.status == "open", tasks_t.c.kind == TaskKind.REGULATORY_DEADLINE.value)
+    ids = conn.execute(sa.select(cases_t.c.id).where(
+        cases_t.c.closed_at.is_(None), cases_t.c.clock_check_on <= today,
+        cases_t.c.clock_check_on > today - timedelta(days=28),
+        cases_t.c.clock_window_only.is_(True), ~open_lc,
+        *([cases_t.c.assignee_id.in_(assignees)] if assignees is not None else []))
+        .limit(limit)).scalars().all()
+    if not ids:
+        return []
+    with _large_cache(conn):
+        return _roll(conn, ids, today, weights, actor_name)
+
+
+@contextmanager
+def _large_cache(conn: Connection) -> Iterator[None]:
+    """SQLite's page cache at 200 MB while a batch is written (its default, 2 MB, makes each
+    of the tasks table's indexes re-read its pages), then back as it was."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    previous = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql("PRAGMA cache_size=-200000")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(previous or -2000)}")
+
+
+def _roll(conn: Connection, ids: Sequence[int], today: date, weights: Mapping[str, float],
+          actor_name: str) -> list[int]:
+    from lossmit_tui.services.urgency import refresh_cases
+
+    dialect = conn.dialect.name
+    _roll_t.create(conn, checkfirst=True)
+    conn.execute(_roll_t.delete())
+    conn.execute(_roll_t.insert(), [{"id": i} for i in ids])
+    rolled = sa.select(_roll_t.c.id).scalar_subquery()
+    in_roll = cases_t.c.id.in_(sa.select(_roll_t.c.id))
+    now = utcnow()
+    due = _days_after(cases_t.c.clock_check_on, 36, dialect)
+    first_new = (conn.execute(sa.select(sa.func.max(tasks_t.c.id))).scalar() or 0) + 1
+    title = sa.literal(f"{LIVE_CONTACT.title} · installment due ", sa.String) + sa.cast(
+        cases_t.c.clock_check_on, sa.String)
+    conn.execute(tasks_t.insert().from_select(
+        ["case_id", "kind", "title", "due_on", "assignee_id", "status", "source",
+         "created_at"],
+        sa.select(cases_t.c.id, sa.literal(TaskKind.REGULATORY_DEADLINE.value, sa.String),
+                  title, due, cases_t.c.assignee_id, sa.literal("open", sa.String),
+                  sa.literal(LIVE_CONTACT.citation, sa.String),
+                  sa.literal(now, tasks_t.c.created_at.type))
+        .where(in_roll).order_by(cases_t.c.id)))
+    after = (sa.func.json_object if dialect == "sqlite" else sa.func.json_build_object)(
+        "case", cases_t.c.loan_number, "kind", tasks_t.c.kind, "title", tasks_t.c.title,
+        "due_on", tasks_t.c.due_on, "rule", tasks_t.c.source)
+    conn.execute(audit_t.insert().from_select(
+        ["at", "user_id", "username", "entity", "entity_id", "action", "after"],
+        sa.select(sa.literal(now, audit_t.c.at.type), sa.null(),
+                  sa.literal(actor_name, sa.String), sa.literal("task", sa.String),
+                  sa.cast(tasks_t.c.id, sa.String), sa.literal("create", sa.String),
+                  sa.type_coerce(after, audit_t.c.after.type))
+        .select_from(tasks_t.join(cases_t, cases_t.c.id == tasks_t.c.case_id))
+        .where(tasks_t.c.id >= first_new, tasks_t.c.case_id.in_(rolled),
+               tasks_t.c.source == LIVE_CONTACT.citation)
+        .order_by(tasks_t.c.id)))
+    # Next action and the regulatory date come forward only where the new deadline is
+    # earlier than every open task (on a tie the older task stays first); the queue's order
+    # then needs those cases' urgency again.
+    earlier = sa.or_(cases_t.c.next_action_on.is_(None), cases_t.c.next_action_on > due)
+    forward = conn.execute(sa.select(cases_t.c.id).where(in_roll, earlier)).scalars().all()
+    conn.execute(cases_t.update().where(in_roll, earlier).values(
+        next_action_on=due, next_action_kind=TaskKind.REGULATORY_DEADLINE.value))
+    conn.execute(cases_t.update().where(
+        in_roll, sa.or_(cases_t.c.reg_due_on.is_(None), cases_t.c.reg_due_on > due))
+        .values(reg_due_on=due))
+    conn.execute(cases_t.update().where(in_roll).values(
+        clock_check_on=cases_t.c.clock_check_then, clock_check_then=None,
+        clock_window_only=False, updated_at=now))
+    refresh_cases(conn, forward, today, weights)
+    return list(ids)
+
+
 def refresh_clocks(engine: Engine, today: date, weights: Mapping[str, float],
                    actor_name: str, calendar: BusinessCalendar | None = None, *,
                    every_case: bool = False, assignees: tuple[int, ...] | None = None,
                    horizon: int = DUE_SOON_DAYS) -> SyncResult:
     """The daily pass.
 
-    1. Start the clocks time alone has started: sync every open case whose clocks moved
-       since the last pass (an installment fell due, delinquency began), or with
+    1. Start the clocks time alone has started: add the month's new live-contact windows
+       set-wise (`roll_windows`), then sync every other open case whose deadlines time has
+       changed since the last pass (delinquency began, a notice is due again), or with
        `every_case` every open case (a book loaded without its clocks); `assignees` limits
        it to those users' cases (the app does the user's own at start; `lossmit refresh`
        does the whole book).
@@ -265,6 +376,14 @@ def refresh_clocks(engine: Engine, today: date, weights: Mapping[str, float],
     calendar = calendar or BusinessCalendar()
     total, visited, after = SyncResult(), 0, 0
     mine = [] if assignees is None else [cases_t.c.assignee_id.in_(assignees)]
+    while not every_case:  # the month's new live-contact windows, set-wise
+        with session_scope(engine, write=True) as session:
+            rolled = roll_windows(session.connection(), today, weights, actor_name, assignees)
+        if not rolled:
+            break
+        total.added += len(rolled)
+        total.changed.update(rolled)
+        visited += len(rolled)
     while True:
         with session_scope(engine, write=True) as session:
             conn = session.connection()
@@ -304,4 +423,4 @@ def refresh_clocks(engine: Engine, today: date, weights: Mapping[str, float],
 
 
 __all__ = ["ClockState", "SyncResult", "case_clocks", "load_facts", "refresh_clocks",
-           "sync_clocks"]
+           "roll_windows", "sync_clocks"]

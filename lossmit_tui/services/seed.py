@@ -39,7 +39,6 @@ from lossmit_tui.domain.enums import (
     Stage,
     TaskKind,
 )
-from lossmit_tui.domain.regclock import CaseFacts, next_time_change
 from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS, UrgencyInput
 from lossmit_tui.domain.urgency import score_tenths as urgency_score
 from lossmit_tui.services.errors import InvalidInput
@@ -373,8 +372,10 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
     today_v = day_of[0]
     month_back = {k: add_months(month_start, -k) for k in range(0, 260)}
     month_back_v = {k: d(v) for k, v in month_back.items()}
-    # When each case's regulatory clocks next move with time alone (services/clock.py).
-    clock_check_v = {k: d(next_time_change(CaseFacts(v), today)) for k, v in month_back.items()}
+    # The seeded deadline tasks approximate the clock's; each case is synced with its clock
+    # (services/clock.py) when its next installment falls due, or at once by
+    # `lossmit refresh --all-clocks`.
+    clock_check_v = {k: d(_next_installment(v, today)) for k, v in month_back.items()}
     late_by_missed = {k: (today - v).days for k, v in month_back.items()}
     called_at = {(k, h): ts(datetime.combine(today - timedelta(days=k), time(h, 0), tzinfo=UTC))
                  for k in range(0, 61) for h in range(12, 24)}
@@ -525,7 +526,7 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
             ), weights) if not closed else 0,
             None if closed else today_v,
             None if reg_offset is None else day_of[reg_offset], 0 if closed else missing,
-            None if closed else clock_check_v[missed],
+            None if closed else clock_check_v[missed], False, None,
             1, now_v, now_v, now_v if stage in CLOSED_STAGES else None,
         ))
         if len(cases) >= CHUNK:
@@ -611,8 +612,19 @@ _CASE_COLUMNS = [
     "cease_communication", "attorney_represented", "ssn_last4", "last_contact_at",
     "last_rpc_at", "promise_amount_cents", "promise_due_on", "promise_kept_on",
     "next_action_on", "next_action_kind", "urgency", "urgency_on", "reg_due_on", "missing_docs",
-    "clock_check_on", "version", "created_at", "updated_at", "closed_at",
+    "clock_check_on", "clock_window_only", "clock_check_then", "version", "created_at",
+    "updated_at", "closed_at",
 ]
+
+
+def _next_installment(oldest_unpaid: date, today: date) -> date:
+    """The day after delinquency begins, or the next installment to fall due."""
+    if oldest_unpaid >= today:
+        return oldest_unpaid + timedelta(days=1)
+    n = 1
+    while add_months(oldest_unpaid, n) <= today:
+        n += 1
+    return add_months(oldest_unpaid, n)
 
 
 def add_compliance_history(engine: Engine, seed_value: int, today: date,

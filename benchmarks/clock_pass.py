@@ -1,0 +1,144 @@
+"""The daily clock pass at scale: the first of the month, when every delinquent loan's next
+installment falls due, and an ordinary day after it.
+
+    python benchmarks/clock_pass.py LARGE.db [--in-step FILE] [--sample N]
+
+LARGE is a database made with `lossmit seed --cases N --seed 1 --today 2026-11-29`. A seeded
+book's deadline tasks only approximate its clocks, so the script first brings a copy in step
+(`refresh_clocks(every_case=True)` as of 2026-11-30, one sync per case; about 12 minutes at
+1,000,000 cases). `--in-step FILE` keeps that copy in FILE, or reuses FILE when it exists.
+
+Then, each on a fresh copy of the in-step book:
+
+- the pass as `lossmit refresh` runs it for 2026-12-01 (the new live-contact windows added
+  set-wise, every other changed case synced one by one), then for 2026-12-02;
+- for comparison in the same run, the per-case sync alone (how every case was handled
+  before the set-wise step) on the first N of the cases whose only change is the new
+  window (default 5,000), as ms per case and the whole month's estimate.
+"""
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import sqlalchemy as sa
+
+from db.engine import make_engine, session_scope
+from db.migrate import upgrade
+from db.tables import cases as cases_t
+from lossmit_tui.domain.calendar import BusinessCalendar
+from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
+
+IN_STEP_ON = date(2026, 11, 30)
+FIRST = date(2026, 12, 1)
+NEXT = date(2026, 12, 2)
+CAL = BusinessCalendar()
+
+
+def in_step(large: Path, keep: Path | None) -> Path:
+    """A copy of LARGE whose regulatory tasks are what its clocks say on IN_STEP_ON."""
+    from lossmit_tui.services.clock import refresh_clocks
+
+    if keep is not None and keep.exists():
+        print(f"in-step book: reusing {keep}")
+        return keep
+    target = keep or Path(tempfile.mkdtemp(prefix="clock-")) / "in-step.db"
+    shutil.copy(large, target)
+    engine = make_engine(str(target))
+    upgrade(engine)  # to this checkout's schema
+    started = time.perf_counter()
+    result = refresh_clocks(engine, IN_STEP_ON, DEFAULT_WEIGHTS, "bench", CAL, every_case=True)
+    engine.dispose()
+    seconds = time.perf_counter() - started
+    print(f"in-step book: {result.visited:,} cases synced as of {IN_STEP_ON} in {seconds:.0f} s "
+          f"({seconds / max(result.visited, 1) * 1000:.2f} ms per case)")
+    return target
+
+
+def counts(db: Path) -> None:
+    engine = make_engine(str(db))
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(cases_t.c.clock_window_only, sa.func.count())
+                            .where(cases_t.c.closed_at.is_(None),
+                                   cases_t.c.clock_check_on == FIRST)
+                            .group_by(cases_t.c.clock_window_only)).all()
+        open_cases = conn.execute(sa.select(sa.func.count()).select_from(cases_t)
+                                  .where(cases_t.c.closed_at.is_(None))).scalar_one()
+    engine.dispose()
+    by_kind = {bool(k): n for k, n in rows}
+    print(f"{open_cases:,} open cases; due a change on {FIRST}: {by_kind.get(True, 0):,} with "
+          f"only the new live-contact window, {by_kind.get(False, 0):,} other")
+
+
+def fresh_copy(db: Path) -> Path:
+    copy = Path(tempfile.mkdtemp(prefix="clock-")) / "copy.db"
+    shutil.copy(db, copy)
+    return copy
+
+
+def the_pass(db: Path) -> None:
+    from lossmit_tui.services.clock import refresh_clocks
+
+    copy = fresh_copy(db)
+    engine = make_engine(str(copy))
+    for day in (FIRST, NEXT):
+        started = time.perf_counter()
+        result = refresh_clocks(engine, day, DEFAULT_WEIGHTS, "bench", CAL)
+        seconds = time.perf_counter() - started
+        print(f"pass for {day}: {seconds:.2f} s; {result.visited:,} cases visited, "
+              f"{len(result.changed):,} changed, {result.added:,} deadlines added, "
+              f"{result.moved:,} moved, {result.met:,} met, {result.cancelled:,} cancelled; "
+              f"{result.due_soon:,} due soon, {result.missed:,} missed")
+    engine.dispose()
+    shutil.rmtree(copy.parent)
+
+
+def per_case(db: Path, sample: int) -> None:
+    """The per-case sync on `sample` window-only cases, batch by batch as the pass syncs."""
+    from lossmit_tui.services.clock import BATCH, sync_clocks
+    from lossmit_tui.services.tasks import recompute_cases
+
+    copy = fresh_copy(db)
+    engine = make_engine(str(copy))
+    with engine.connect() as conn:
+        ids = conn.execute(sa.select(cases_t.c.id).where(
+            cases_t.c.closed_at.is_(None), cases_t.c.clock_check_on == FIRST,
+            cases_t.c.clock_window_only.is_(True)).limit(sample)).scalars().all()
+        total = conn.execute(sa.select(sa.func.count()).select_from(cases_t).where(
+            cases_t.c.closed_at.is_(None), cases_t.c.clock_check_on == FIRST)).scalar_one()
+    started = time.perf_counter()
+    for start in range(0, len(ids), BATCH):
+        with session_scope(engine, write=True) as session:
+            result = sync_clocks(session, None, ids[start:start + BATCH], FIRST, CAL, "bench")
+            recompute_cases(session.connection(), result.changed, FIRST, DEFAULT_WEIGHTS)
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    shutil.rmtree(copy.parent)
+    each = seconds / max(len(ids), 1)
+    print(f"per-case sync alone: {len(ids):,} window cases in {seconds:.2f} s, "
+          f"{each * 1000:.2f} ms per case; for the {total:,} cases due a change on {FIRST}: "
+          f"about {each * total:.0f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("large", type=Path)
+    parser.add_argument("--in-step", type=Path, default=None)
+    parser.add_argument("--sample", type=int, default=5000)
+    args = parser.parse_args()
+    book = in_step(args.large, args.in_step)
+    counts(book)
+    the_pass(book)
+    per_case(book, args.sample)
+    if args.in_step is None:
+        shutil.rmtree(book.parent)
+
+
+if __name__ == "__main__":
+    main()
