@@ -31,6 +31,7 @@ import sqlalchemy as sa
 
 from db.engine import make_engine, session_scope
 from db.migrate import upgrade
+from db.tables import case_clocks as checks_t
 from db.tables import cases as cases_t
 from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
@@ -64,10 +65,9 @@ def in_step(large: Path, keep: Path | None) -> Path:
 def counts(db: Path) -> None:
     engine = make_engine(str(db))
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(cases_t.c.clock_window_only, sa.func.count())
-                            .where(cases_t.c.closed_at.is_(None),
-                                   cases_t.c.clock_check_on == FIRST)
-                            .group_by(cases_t.c.clock_window_only)).all()
+        rows = conn.execute(sa.select(checks_t.c.window_only, sa.func.count())
+                            .where(checks_t.c.check_on == FIRST)
+                            .group_by(checks_t.c.window_only)).all()
         open_cases = conn.execute(sa.select(sa.func.count()).select_from(cases_t)
                                   .where(cases_t.c.closed_at.is_(None))).scalar_one()
     engine.dispose()
@@ -92,9 +92,11 @@ def the_pass(db: Path) -> None:
         result = refresh_clocks(engine, day, DEFAULT_WEIGHTS, "bench", CAL)
         seconds = time.perf_counter() - started
         print(f"pass for {day}: {seconds:.2f} s; {result.visited:,} cases visited, "
-              f"{len(result.changed):,} changed, {result.added:,} deadlines added, "
-              f"{result.moved:,} moved, {result.met:,} met, {result.cancelled:,} cancelled; "
-              f"{result.due_soon:,} due soon, {result.missed:,} missed")
+              f"{result.rolled:,} new windows added set-wise, {len(result.changed):,} synced "
+              f"cases changed ({result.added - result.rolled:,} added, {result.moved:,} "
+              f"moved, {result.met:,} met, {result.cancelled:,} cancelled); "
+              f"{result.due_soon:,} due within 5 days, {result.newly_missed:,} missed since "
+              f"{result.missed_since}")
     engine.dispose()
     shutil.rmtree(copy.parent)
 
@@ -107,11 +109,11 @@ def per_case(db: Path, sample: int) -> None:
     copy = fresh_copy(db)
     engine = make_engine(str(copy))
     with engine.connect() as conn:
-        ids = conn.execute(sa.select(cases_t.c.id).where(
-            cases_t.c.closed_at.is_(None), cases_t.c.clock_check_on == FIRST,
-            cases_t.c.clock_window_only.is_(True)).limit(sample)).scalars().all()
-        total = conn.execute(sa.select(sa.func.count()).select_from(cases_t).where(
-            cases_t.c.closed_at.is_(None), cases_t.c.clock_check_on == FIRST)).scalar_one()
+        ids = conn.execute(sa.select(checks_t.c.case_id).where(
+            checks_t.c.check_on == FIRST, checks_t.c.window_only.is_(True))
+            .limit(sample)).scalars().all()
+        total = conn.execute(sa.select(sa.func.count()).select_from(checks_t).where(
+            checks_t.c.check_on == FIRST)).scalar_one()
     started = time.perf_counter()
     for start in range(0, len(ids), BATCH):
         with session_scope(engine, write=True) as session:

@@ -89,11 +89,6 @@ class Case(SQLModel, table=True):
     urgency_on: date | None = None
     reg_due_on: date | None = None  # the earliest open regulatory deadline
     missing_docs: int = Field(default=0)  # documents requested and not yet received
-    clock_check_on: date | None = None  # when the regulatory clocks next change by time alone
-    # True when the change on clock_check_on is only the new installment's live-contact
-    # window (the daily pass adds those set-wise); clock_check_then is the change after it.
-    clock_window_only: bool = Field(default=False)
-    clock_check_then: date | None = None
     version: int = Field(default=1, sa_column=case_version_col)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -117,6 +112,22 @@ class Task(SQLModel, table=True):
     completed_by_id: int | None = Field(default=None, foreign_key="users.id")
     snoozed_at: datetime | None = None
     completion_note: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+
+
+class CaseClock(SQLModel, table=True):
+    """When time alone next changes an open case's regulatory deadlines (kept by the clock
+    sync, read by the daily pass). A narrow table of its own, so the pass's bulk writes do
+    not rewrite the wide case rows."""
+
+    __tablename__ = "case_clocks"
+
+    case_id: int = Field(sa_column=sa.Column(sa.Integer, sa.ForeignKey("cases.id"),
+                                             primary_key=True, autoincrement=False))
+    check_on: date | None = None  # the next day time alone changes the case's deadlines
+    # True when that change is only the new installment's live-contact window (the pass adds
+    # those set-wise); check_then is the change after it.
+    window_only: bool = Field(default=False)
+    check_then: date | None = None
 
 
 class CallNote(SQLModel, table=True):
@@ -227,12 +238,14 @@ sa.Index("ix_cases_act_assignee", Case.assignee_id, _NO_ACTION, Case.next_action
 for _name, _column in (("ix_cases_open_sale", Case.fc_sale_date),
                        ("ix_cases_open_reg_due", Case.reg_due_on),
                        ("ix_cases_open_promise", Case.promise_due_on),
-                       ("ix_cases_open_urgency_on", Case.urgency_on),
-                       ("ix_cases_open_clock_check", Case.clock_check_on)):
+                       ("ix_cases_open_urgency_on", Case.urgency_on)):
     sa.Index(_name, _column, sqlite_where=_OPEN, postgresql_where=_OPEN)
 sa.Index("ix_cases_open_last_contact", sa.text("(last_contact_at IS NOT NULL)"),
          Case.last_contact_at, Case.loan_number, sqlite_where=_OPEN, postgresql_where=_OPEN)
 sa.Index("ix_cases_phone", Case.phone)
+sa.Index("ix_case_clocks_check_on", CaseClock.check_on,
+         sqlite_where=sa.text("check_on IS NOT NULL"),
+         postgresql_where=sa.text("check_on IS NOT NULL"))
 sa.Index("ix_tasks_assignee_status_due", Task.assignee_id, Task.status, Task.due_on)
 sa.Index("ix_tasks_status_due", Task.status, Task.due_on)
 # Open regulatory deadlines by date: the clock pass counts what is due soon and missed.

@@ -78,9 +78,13 @@ cases = sa.Table(
     _at("last_rpc_at"), _int("promise_amount_cents", True), _date("promise_due_on"),
     _date("promise_kept_on"), _date("next_action_on"), _text("next_action_kind", 32, True),
     _int("urgency"), _date("urgency_on"), _date("reg_due_on"), _int("missing_docs"),
-    _date("clock_check_on"), _flag("clock_window_only"), _date("clock_check_then"),
     _int("version"), _at("created_at", False),
     _at("updated_at", False), _at("closed_at"),
+)
+
+case_clocks = sa.Table(
+    "case_clocks", metadata, sa.Column("case_id", sa.Integer, primary_key=True),
+    _date("check_on"), _flag("window_only"), _date("check_then"),
 )
 
 tasks = sa.Table(

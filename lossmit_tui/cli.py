@@ -408,10 +408,13 @@ def refresh(
                                 every_case=all_clocks)
     typer.echo(f"Recomputed the urgency of {count} case(s) for {rt.today.isoformat()}, "
                f"raised {missed} task(s) for missed promises to pay, and computed the "
-               f"regulatory clocks of {clocks.visited} case(s), {len(clocks.changed)} of "
-               f"them changed ({clocks.added} deadline(s) added, {clocks.met} met, "
-               f"{clocks.moved} moved, {clocks.cancelled} cancelled; {clocks.due_soon} due "
-               f"soon, {clocks.missed} missed) in {time.perf_counter() - started:.1f}s.")
+               f"regulatory clocks of {clocks.visited} case(s), "
+               f"{len(clocks.changed) + clocks.rolled} of them changed ({clocks.added} "
+               f"deadline(s) added, {clocks.rolled} of them a new installment's live-contact "
+               f"window; {clocks.met} met, {clocks.moved} moved, {clocks.cancelled} "
+               f"cancelled). {clocks.due_soon} deadline(s) due within 5 days; "
+               f"{clocks.newly_missed} missed since {clocks.missed_since}. "
+               f"{time.perf_counter() - started:.1f}s.")
 
 
 @app.command()

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from db.engine import session_scope
-from db.models import AuditEvent, Case, CaseEvent, Document, Task
+from db.models import AuditEvent, Case, CaseClock, CaseEvent, Document, Task
 from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
 from lossmit_tui.services.calls import NewCall, log_call
 from lossmit_tui.services.cases import NewEvent, record_event, update_case
@@ -39,6 +39,13 @@ def event(engine: Engine, case_id: int, kind: str, on: date = TODAY, reason: str
 def case_row(engine: Engine) -> sa.Row:  # type: ignore[type-arg]
     with engine.connect() as conn:
         return conn.execute(sa.select(cases_t)).one()
+
+
+def clock_check(engine: Engine) -> tuple[date | None, bool]:
+    """The case's next clock check: its day, and whether it is only a new window."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(CaseClock.__table__)).one()
+    return row.check_on, row.window_only
 
 
 def open_deadlines(engine: Engine, prefix: str = "1024.41") -> dict[str, date]:
@@ -155,7 +162,7 @@ def test_importing_a_delinquent_loan_starts_its_clocks(one_case) -> None:
     assert case_row(engine).next_action_on == date(2026, 10, 7)
     # Until someone talks to the borrower, the missed Sep 1 window stays the one to act on:
     # no installment falling due changes the deadlines, so the daily pass has nothing to do.
-    assert case_row(engine).clock_check_on is None
+    assert clock_check(engine) == (None, False)
 
 
 def test_a_right_party_call_meets_the_live_contact_clock(one_case) -> None:
@@ -180,15 +187,15 @@ def test_the_daily_pass_starts_the_clocks_of_a_new_installment(one_case) -> None
         log_call(session, "sam", case_id, NewCall("inbound", "borrower", "right_party_contact"),
                  datetime(2026, 11, 29, 17, tzinfo=UTC), TODAY, W)
     assert open_deadlines(engine, "1024.39(a)") == {}
-    row = case_row(engine)  # Dec 1 only opens its live-contact window
-    assert (row.clock_check_on, row.clock_window_only) == (date(2026, 12, 1), True)
+    assert clock_check(engine) == (date(2026, 12, 1), True)  # only its live-contact window
     assert refresh_clocks(engine, TODAY, W, "sam").added == 0  # nothing new before Dec 1
     december = date(2026, 12, 1)
     result = refresh_clocks(engine, december, W, "sam")
-    assert result.added == 1 and result.changed == {case_id}
+    assert (result.added, result.rolled, result.visited) == (1, 1, 1)
     assert open_deadlines(engine, "1024.39(a)") == {"1024.39(a)": date(2027, 1, 6)}
-    row = case_row(engine)  # that window stays open until the next conversation
-    assert (row.clock_check_on, row.clock_window_only) == (None, False)
+    # That window stays open until the next conversation: nothing more changes with time.
+    assert clock_check(engine) == (None, False)
+    assert case_row(engine).next_action_on == date(2026, 10, 16)  # the missed day-45 ones
     assert refresh_clocks(engine, december, W, "sam").added == 0  # each case once a day
     with engine.connect() as conn:
         passes = conn.execute(sa.select(audit_t.c.after).where(

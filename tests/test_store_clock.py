@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from db.engine import session_scope
-from db.models import AuditEvent, Case, Task
+from db.models import AuditEvent, Case, CaseClock, Task
 from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.regclock import regulatory_clocks
 from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
@@ -22,6 +22,7 @@ from .conftest import TODAY
 W = DEFAULT_WEIGHTS
 CAL = BusinessCalendar()
 tasks_t, cases_t, audit_t = Task.__table__, Case.__table__, AuditEvent.__table__
+checks_t = CaseClock.__table__
 
 
 def open_regulatory(engine: Engine) -> dict[int, set[tuple[str, date]]]:
@@ -92,20 +93,25 @@ def test_syncing_twice_changes_nothing(one_case) -> None:
     assert not again.changed
 
 
-def test_the_pass_counts_what_is_due_soon_and_missed(one_case) -> None:
-    engine, _ = one_case
-    result = refresh_clocks(engine, TODAY, W, "lee")
-    assert result.missed == 3 and result.due_soon == 0  # day-36, day-45 and SPOC, all past
-    soon = refresh_clocks(engine, date(2026, 10, 5), W, "lee")
-    assert soon.missed == 0 and soon.due_soon == 1  # the day-36 clock, due Oct 7
+def test_the_pass_counts_what_is_due_soon_and_what_became_missed(one_case) -> None:
+    engine, _ = one_case  # day-36 due Oct 7; day-45 written notice and SPOC due Oct 16
+    first = refresh_clocks(engine, date(2026, 10, 5), W, "lee")
+    assert first.due_soon == 1 and first.newly_missed == 0  # the day-36 clock
+    assert first.missed_since == date(2026, 10, 4)  # no pass before: the day before
+    later = refresh_clocks(engine, date(2026, 10, 17), W, "lee")
+    # Since the Oct 5 pass, all three days passed without their events.
+    assert (later.due_soon, later.newly_missed, later.missed_since) == (
+        0, 3, date(2026, 10, 5))
+    assert refresh_clocks(engine, date(2026, 10, 18), W, "lee").newly_missed == 0
 
 
 def _case_state(engine: Engine) -> dict[int, tuple[object, ...]]:
     with engine.connect() as conn:
         return {r.id: tuple(r)[1:] for r in conn.execute(sa.select(
             cases_t.c.id, cases_t.c.next_action_on, cases_t.c.next_action_kind,
-            cases_t.c.reg_due_on, cases_t.c.urgency, cases_t.c.clock_check_on,
-            cases_t.c.clock_window_only, cases_t.c.clock_check_then)
+            cases_t.c.reg_due_on, cases_t.c.urgency, checks_t.c.check_on,
+            checks_t.c.window_only, checks_t.c.check_then)
+            .join(checks_t, checks_t.c.case_id == cases_t.c.id, isouter=True)
             .where(cases_t.c.closed_at.is_(None)))}
 
 
@@ -122,15 +128,14 @@ def test_the_months_new_windows_added_set_wise_are_what_the_clock_says(engine: E
     refresh_clocks(engine, TODAY, W, "admin", CAL, every_case=True)  # in step on Nov 29
     december = date(2026, 12, 1)
     with engine.connect() as conn:
-        window = set(conn.execute(sa.select(cases_t.c.id).where(
-            cases_t.c.closed_at.is_(None), cases_t.c.clock_check_on == december,
-            cases_t.c.clock_window_only.is_(True))).scalars())
+        window = set(conn.execute(sa.select(checks_t.c.case_id).where(
+            checks_t.c.check_on == december, checks_t.c.window_only.is_(True))).scalars())
         first_task = conn.execute(sa.select(sa.func.max(tasks_t.c.id))).scalar_one() + 1
     assert len(window) >= 30  # most of the book: reached in November, due again Dec 1
     refresh_stale(engine, december, W, "admin")  # `lossmit refresh` does urgency first
     before = open_regulatory(engine)
     result = refresh_clocks(engine, december, W, "admin", CAL)
-    assert window <= result.changed
+    assert result.rolled == len(window) and not (window & result.changed)
     after = open_regulatory(engine)
     for case_id in window:  # one new deadline each: Dec 1's window, due Jan 6
         assert after[case_id] - before[case_id] == {("1024.39(a)", date(2027, 1, 6))}
@@ -138,20 +143,21 @@ def test_the_months_new_windows_added_set_wise_are_what_the_clock_says(engine: E
     with engine.connect() as conn:
         new = conn.execute(sa.select(tasks_t).where(tasks_t.c.id >= first_task,
                                                     tasks_t.c.case_id.in_(window))).all()
-        audits = {r.entity_id: r for r in conn.execute(sa.select(audit_t).where(
+        step = conn.execute(sa.select(audit_t).where(
             audit_t.c.entity == "task", audit_t.c.action == "create",
-            audit_t.c.entity_id.in_([str(t.id) for t in new])))}
-        loans = dict(conn.execute(sa.select(cases_t.c.id, cases_t.c.loan_number)).all())
-    assert len(new) == len(window)
+            audit_t.c.entity_id.is_(None))).all()
+    assert len(new) == len(window) and len({t.case_id for t in new}) == len(window)
     for task in new:
         assert task.title == "Live contact (day 36) · installment due 2026-12-01"
         assert (task.status, task.kind, task.completed_at) == ("open", "regulatory_deadline",
                                                                None)
-        row = audits[str(task.id)]
-        assert (row.username, row.user_id, row.before) == ("admin", None, None)
-        assert row.after == {"case": loans[task.case_id], "kind": "regulatory_deadline",
-                             "title": task.title, "due_on": "2027-01-06",
-                             "rule": "1024.39(a)"}
+    # One audit row for the step names the rule, the count, and the tasks by id range and
+    # by their creation time.
+    assert len(step) == 1
+    row = step[0]
+    assert (row.username, row.user_id, row.after["tasks"]) == ("admin", None, len(window))
+    assert row.after["task_ids"] == [min(t.id for t in new), max(t.id for t in new)]
+    assert {t.created_at for t in new} == {row.at}
     state = _case_state(engine)
     open_ids = sorted(state)
     with session_scope(engine, write=True) as session:
@@ -161,8 +167,7 @@ def test_the_months_new_windows_added_set_wise_are_what_the_clock_says(engine: E
     assert _case_state(engine) == state
 
 
-def test_the_set_wise_pass_leaves_a_case_a_month_late_or_out_of_step_to_the_sync(
-        engine: Engine) -> None:
+def test_the_set_wise_step_leaves_a_case_a_month_late_to_the_sync(engine: Engine) -> None:
     from lossmit_tui.services.clock import roll_windows
     from lossmit_tui.services.seed import add_compliance_history
 
@@ -170,23 +175,22 @@ def test_the_set_wise_pass_leaves_a_case_a_month_late_or_out_of_step_to_the_sync
     add_compliance_history(engine, 7, TODAY)
     refresh_clocks(engine, TODAY, W, "admin", CAL, every_case=True)
     with engine.connect() as conn:
-        window = conn.execute(sa.select(cases_t.c.id, cases_t.c.assignee_id).where(
-            cases_t.c.closed_at.is_(None), cases_t.c.clock_window_only.is_(True))
-            .order_by(cases_t.c.id)).all()
-    odd = window[0].id
-    with session_scope(engine, write=True) as session:  # a live-contact task from elsewhere
-        session.add(Task(case_id=odd, kind="regulatory_deadline", title="Live contact",
-                         due_on=date(2026, 12, 20), source="1024.39(a)"))
+        window = conn.execute(sa.select(checks_t.c.case_id, cases_t.c.assignee_id)
+                              .join(cases_t, cases_t.c.id == checks_t.c.case_id)
+                              .where(checks_t.c.window_only.is_(True))
+                              .order_by(checks_t.c.case_id)).all()
+    owner = window[0].assignee_id
+    theirs = {r.case_id for r in window if r.assignee_id == owner}
     with session_scope(engine, write=True) as session:
         conn = session.connection()
         # A month or more after the check day, more has fallen due: none is rolled.
-        assert roll_windows(conn, date(2026, 12, 29), W, "admin") == []
-        mine = roll_windows(conn, date(2026, 12, 1), W, "admin",
-                            assignees=(window[1].assignee_id,))
-        assert mine and {r.id for r in window if r.assignee_id == window[1].assignee_id} \
-            - {odd} == set(mine)
-        rest = roll_windows(conn, date(2026, 12, 1), W, "admin")
-        assert odd not in mine + rest and len(mine + rest) == len(window) - 1
-    result = refresh_clocks(engine, date(2026, 12, 1), W, "admin", CAL)
-    assert odd in result.changed and result.moved >= 1  # the sync puts it right
-    assert open_regulatory(engine)[odd] >= {("1024.39(a)", date(2027, 1, 6))}
+        assert roll_windows(conn, date(2026, 12, 29), W, "admin").cases == 0
+        assert roll_windows(conn, date(2026, 12, 1), W, "admin",
+                            assignees=(owner,)).cases == len(theirs)
+    before = open_regulatory(engine)
+    late = refresh_clocks(engine, date(2026, 12, 29), W, "admin", CAL)
+    assert late.rolled == 0 and late.visited >= len(window) - len(theirs)
+    after = open_regulatory(engine)
+    for r in window:  # the sync gave the others the same Dec 1 window
+        assert after[r.case_id] - before[r.case_id] == (
+            set() if r.case_id in theirs else {("1024.39(a)", date(2027, 1, 6))})

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from db.engine import session_scope
-from db.models import AuditEvent, CallNote, Case, CaseEvent, Task, User, utcnow
+from db.models import AuditEvent, CallNote, Case, CaseClock, CaseEvent, Task, User, utcnow
 from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.enums import CallResult, TaskKind
 from lossmit_tui.domain.regclock import (
@@ -43,7 +43,7 @@ from lossmit_tui.services import audit
 from lossmit_tui.services.tasks import tasks_of_cases
 
 cases_t, tasks_t, audit_t = Case.__table__, Task.__table__, AuditEvent.__table__
-events_t, notes_t = CaseEvent.__table__, CallNote.__table__
+events_t, notes_t, checks_t = CaseEvent.__table__, CallNote.__table__, CaseClock.__table__
 BATCH = 500
 
 
@@ -74,10 +74,12 @@ class SyncResult:
     moved: int = 0
     met: int = 0
     cancelled: int = 0
-    changed: set[int] = field(default_factory=set)  # the cases whose tasks changed
-    visited: int = 0  # cases whose clocks were computed
+    changed: set[int] = field(default_factory=set)  # the cases synced whose tasks changed
+    rolled: int = 0  # cases given their new live-contact window set-wise (also in `added`)
+    visited: int = 0  # cases whose clocks were computed or rolled
     due_soon: int = 0  # open regulatory deadlines due today or within the horizon
-    missed: int = 0  # open regulatory deadlines already past
+    newly_missed: int = 0  # open regulatory deadlines whose day passed since the last pass
+    missed_since: date | None = None  # that last pass's day
 
     def __iadd__(self, other: "SyncResult") -> "SyncResult":
         self.changed |= other.changed
@@ -227,16 +229,26 @@ def sync_clocks(session: Session, actor: User | None, case_ids: Iterable[int], t
             _plan_one(plan, total, case, clocks, tasks[case_id],
                       actor.id if actor else None, now)
             change = next_time_change(facts[case_id], today) if is_open else None
-            checks.append({"cid": case_id, "check": change and change.on,
-                           "window": bool(change and change.window_only),
-                           "then": change and change.then})
+            checks.append({"case_id": case_id, "check_on": change and change.on,
+                           "window_only": bool(change and change.window_only),
+                           "check_then": change and change.then})
         _apply(conn, plan, actor, actor_name, now)
-        if checks:
-            conn.execute(cases_t.update().where(cases_t.c.id == sa.bindparam("cid")).values(
-                clock_check_on=sa.bindparam("check"),
-                clock_window_only=sa.bindparam("window"),
-                clock_check_then=sa.bindparam("then")), checks)
+        _save_checks(conn, checks)
     return total
+
+
+def _save_checks(conn: Connection, checks: list[dict[str, Any]]) -> None:
+    """Insert or replace the cases' clock checks (one statement per batch)."""
+    if not checks:
+        return
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(checks_t)
+    conn.execute(stmt.on_conflict_do_update(index_elements=[checks_t.c.case_id], set_={
+        "check_on": stmt.excluded.check_on, "window_only": stmt.excluded.window_only,
+        "check_then": stmt.excluded.check_then}), checks)
 
 
 def case_clocks(session: Session, case_id: int, today: date,
@@ -246,10 +258,12 @@ def case_clocks(session: Session, case_id: int, today: date,
     return [] if facts is None else regulatory_clocks(facts, today, calendar)
 
 
-ROLL_BATCH = 20_000
+ROLL_BATCH = 100_000
 _roll_meta = sa.MetaData()
-_roll_t = sa.Table("clock_roll", _roll_meta, sa.Column("id", sa.Integer, primary_key=True),
-                   prefixes=["TEMPORARY"])
+_roll_t = sa.Table(  # the cases one set-wise step works on
+    "clock_roll", _roll_meta, sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("assignee_id", sa.Integer), sa.Column("installment", sa.Date),
+    sa.Column("due_on", sa.Date), prefixes=["TEMPORARY"])
 
 
 def _days_after(day: sa.ColumnElement[date], days: int,
@@ -259,100 +273,113 @@ def _days_after(day: sa.ColumnElement[date], days: int,
     return sa.type_coerce(day + sa.literal(days), sa.Date)
 
 
+@dataclass
+class Rolled:
+    """What one set-wise step did."""
+
+    cases: int = 0
+    forward: list[int] = field(default_factory=list)  # next action or regulatory date moved
+
+
 def roll_windows(conn: Connection, today: date, weights: Mapping[str, float],
                  actor_name: str, assignees: tuple[int, ...] | None = None,
-                 limit: int = ROLL_BATCH) -> list[int]:
-    """The monthly change most delinquent loans see, set-wise: for up to `limit` open cases
+                 limit: int = ROLL_BATCH) -> Rolled:
+    """The monthly change most delinquent loans see, set-wise. For up to `limit` open cases
     whose clock-check day has come and whose change that day is only the new installment's
-    live-contact window (`TimeChange.window_only`, worked out by their last sync), add that
-    window's deadline task with its audit row, bring next action and the regulatory date
-    forward where it is earlier, and move the check to the change after it. Returns the
-    cases changed (empty when none is left).
+    live-contact window (`TimeChange.window_only`, worked out by their last sync):
+
+    - add that window's deadline task (due 36 days after the installment), to the case's
+      owner, all created at one timestamp;
+    - record one audit row for the step: the rule, the number of tasks, that timestamp and
+      their id range (the tasks themselves carry the rule and the installment);
+    - bring next action and the regulatory date forward where the new deadline is earlier
+      than every open task (on a tie the older task stays first), with those cases' urgency;
+    - move the check to the change after this one.
 
     The result is the per-case sync's (a test holds the two equal). A case is left to the
-    per-case sync when the day is a month or more past its check (more has fallen due), or
-    when it already has an open live-contact task (its tasks are not what its clock says)."""
-    open_lc = sa.exists().where(
-        tasks_t.c.case_id == cases_t.c.id, tasks_t.c.source == LIVE_CONTACT.citation,
-        tasks_t.c.status == "open", tasks_t.c.kind == TaskKind.REGULATORY_DEADLINE.value)
-    ids = conn.execute(sa.select(cases_t.c.id).where(
-        cases_t.c.closed_at.is_(None), cases_t.c.clock_check_on <= today,
-        cases_t.c.clock_check_on > today - timedelta(days=28),
-        cases_t.c.clock_window_only.is_(True), ~open_lc,
-        *([cases_t.c.assignee_id.in_(assignees)] if assignees is not None else []))
-        .limit(limit)).scalars().all()
-    if not ids:
-        return []
+    per-case sync when the day is a month or more past its check (more has fallen due)."""
+    dialect = conn.dialect.name
+    _roll_t.create(conn, checkfirst=True)
+    conn.execute(_roll_t.delete())
+    installment = checks_t.c.check_on
+    chosen = (sa.select(checks_t.c.case_id, cases_t.c.assignee_id, installment,
+                        _days_after(installment, 36, dialect))
+              .join(cases_t, cases_t.c.id == checks_t.c.case_id)
+              .where(checks_t.c.check_on <= today,
+                     checks_t.c.check_on > today - timedelta(days=28),
+                     checks_t.c.window_only.is_(True), cases_t.c.closed_at.is_(None),
+                     *([cases_t.c.assignee_id.in_(assignees)] if assignees is not None
+                       else []))
+              .limit(limit))
+    conn.execute(_roll_t.insert().from_select(
+        ["id", "assignee_id", "installment", "due_on"], chosen))
+    count = conn.execute(sa.select(sa.func.count()).select_from(_roll_t)).scalar_one()
+    if not count:
+        return Rolled()
     with _large_cache(conn):
-        return _roll(conn, ids, today, weights, actor_name)
+        return _roll(conn, count, today, weights, actor_name)
 
 
 @contextmanager
 def _large_cache(conn: Connection) -> Iterator[None]:
-    """SQLite's page cache at 200 MB while a batch is written (its default, 2 MB, makes each
-    of the tasks table's indexes re-read its pages), then back as it was."""
+    """SQLite's page cache at 500 MB while a step writes (its default, 2 MB, makes each of
+    the tasks table's indexes re-read its pages), then back as it was."""
     if conn.dialect.name != "sqlite":
         yield
         return
     previous = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    conn.exec_driver_sql("PRAGMA cache_size=-200000")
+    conn.exec_driver_sql("PRAGMA cache_size=-500000")
     try:
         yield
     finally:
         conn.exec_driver_sql(f"PRAGMA cache_size={int(previous or -2000)}")
 
 
-def _roll(conn: Connection, ids: Sequence[int], today: date, weights: Mapping[str, float],
-          actor_name: str) -> list[int]:
+def _roll(conn: Connection, count: int, today: date, weights: Mapping[str, float],
+          actor_name: str) -> Rolled:
     from lossmit_tui.services.urgency import refresh_cases
 
-    dialect = conn.dialect.name
-    _roll_t.create(conn, checkfirst=True)
-    conn.execute(_roll_t.delete())
-    conn.execute(_roll_t.insert(), [{"id": i} for i in ids])
-    rolled = sa.select(_roll_t.c.id).scalar_subquery()
-    in_roll = cases_t.c.id.in_(sa.select(_roll_t.c.id))
+    r = _roll_t.c
     now = utcnow()
-    due = _days_after(cases_t.c.clock_check_on, 36, dialect)
-    first_new = (conn.execute(sa.select(sa.func.max(tasks_t.c.id))).scalar() or 0) + 1
+    after_last = conn.execute(sa.select(sa.func.max(tasks_t.c.id))).scalar() or 0
     title = sa.literal(f"{LIVE_CONTACT.title} · installment due ", sa.String) + sa.cast(
-        cases_t.c.clock_check_on, sa.String)
+        r.installment, sa.String)
+    # In owner order, so each owner's index entries go in together.
     conn.execute(tasks_t.insert().from_select(
         ["case_id", "kind", "title", "due_on", "assignee_id", "status", "source",
          "created_at"],
-        sa.select(cases_t.c.id, sa.literal(TaskKind.REGULATORY_DEADLINE.value, sa.String),
-                  title, due, cases_t.c.assignee_id, sa.literal("open", sa.String),
+        sa.select(r.id, sa.literal(TaskKind.REGULATORY_DEADLINE.value, sa.String), title,
+                  r.due_on, r.assignee_id, sa.literal("open", sa.String),
                   sa.literal(LIVE_CONTACT.citation, sa.String),
                   sa.literal(now, tasks_t.c.created_at.type))
-        .where(in_roll).order_by(cases_t.c.id)))
-    after = (sa.func.json_object if dialect == "sqlite" else sa.func.json_build_object)(
-        "case", cases_t.c.loan_number, "kind", tasks_t.c.kind, "title", tasks_t.c.title,
-        "due_on", tasks_t.c.due_on, "rule", tasks_t.c.source)
-    conn.execute(audit_t.insert().from_select(
-        ["at", "user_id", "username", "entity", "entity_id", "action", "after"],
-        sa.select(sa.literal(now, audit_t.c.at.type), sa.null(),
-                  sa.literal(actor_name, sa.String), sa.literal("task", sa.String),
-                  sa.cast(tasks_t.c.id, sa.String), sa.literal("create", sa.String),
-                  sa.type_coerce(after, audit_t.c.after.type))
-        .select_from(tasks_t.join(cases_t, cases_t.c.id == tasks_t.c.case_id))
-        .where(tasks_t.c.id >= first_new, tasks_t.c.case_id.in_(rolled),
-               tasks_t.c.source == LIVE_CONTACT.citation)
-        .order_by(tasks_t.c.id)))
-    # Next action and the regulatory date come forward only where the new deadline is
-    # earlier than every open task (on a tie the older task stays first); the queue's order
-    # then needs those cases' urgency again.
-    earlier = sa.or_(cases_t.c.next_action_on.is_(None), cases_t.c.next_action_on > due)
-    forward = conn.execute(sa.select(cases_t.c.id).where(in_roll, earlier)).scalars().all()
-    conn.execute(cases_t.update().where(in_roll, earlier).values(
-        next_action_on=due, next_action_kind=TaskKind.REGULATORY_DEADLINE.value))
-    conn.execute(cases_t.update().where(
-        in_roll, sa.or_(cases_t.c.reg_due_on.is_(None), cases_t.c.reg_due_on > due))
-        .values(reg_due_on=due))
-    conn.execute(cases_t.update().where(in_roll).values(
-        clock_check_on=cases_t.c.clock_check_then, clock_check_then=None,
-        clock_window_only=False, updated_at=now))
-    refresh_cases(conn, forward, today, weights)
-    return list(ids)
+        .order_by(r.assignee_id, r.id)))
+    first, last = conn.execute(sa.select(sa.func.min(tasks_t.c.id), sa.func.max(tasks_t.c.id))
+                               .where(tasks_t.c.id > after_last)).one()
+    conn.execute(audit_t.insert().values(
+        at=now, user_id=None, username=actor_name, entity="task", entity_id=None,
+        action="create", before=None, after={
+            "rule": LIVE_CONTACT.citation, "title": LIVE_CONTACT.title,
+            "as_of": today.isoformat(), "tasks": count, "task_ids": [first, last],
+            "why": "an installment fell due with every earlier live-contact window met"}))
+    case = cases_t.c
+    earlier = sa.or_(case.next_action_on.is_(None), case.next_action_on > r.due_on,
+                     case.reg_due_on.is_(None), case.reg_due_on > r.due_on)
+    forward = conn.execute(sa.select(r.id).join(cases_t, case.id == r.id).where(earlier)
+                           ).scalars().all()
+    if forward:
+        moved = sa.select(r.due_on).where(r.id == case.id).scalar_subquery()
+        rows = case.id.in_(forward)
+        conn.execute(cases_t.update().where(rows, sa.or_(
+            case.next_action_on.is_(None), case.next_action_on > moved)).values(
+            next_action_on=moved, next_action_kind=TaskKind.REGULATORY_DEADLINE.value,
+            updated_at=now))
+        conn.execute(cases_t.update().where(rows, sa.or_(
+            case.reg_due_on.is_(None), case.reg_due_on > moved)).values(
+            reg_due_on=moved, updated_at=now))
+        refresh_cases(conn, forward, today, weights)
+    conn.execute(checks_t.update().where(checks_t.c.case_id.in_(sa.select(r.id))).values(
+        check_on=checks_t.c.check_then, check_then=None, window_only=False))
+    return Rolled(count, list(forward))
 
 
 def refresh_clocks(engine: Engine, today: date, weights: Mapping[str, float],
@@ -367,8 +394,9 @@ def refresh_clocks(engine: Engine, today: date, weights: Mapping[str, float],
        `every_case` every open case (a book loaded without its clocks); `assignees` limits
        it to those users' cases (the app does the user's own at start; `lossmit refresh`
        does the whole book).
-    2. Count the deadlines that are due soon or missed now that the date moved (their
-       cases' urgency, which orders the queue, is brought to today by the urgency pass).
+    2. Count the deadlines that are now due soon (within `horizon` days) and those whose day
+       passed since the last pass: they became missed (their cases' urgency, which orders
+       the queue, is brought to today by the urgency pass).
 
     Each batch commits on its own; one audit row records the pass."""
     from lossmit_tui.services.tasks import recompute_cases
@@ -379,11 +407,11 @@ def refresh_clocks(engine: Engine, today: date, weights: Mapping[str, float],
     while not every_case:  # the month's new live-contact windows, set-wise
         with session_scope(engine, write=True) as session:
             rolled = roll_windows(session.connection(), today, weights, actor_name, assignees)
-        if not rolled:
+        if not rolled.cases:
             break
-        total.added += len(rolled)
-        total.changed.update(rolled)
-        visited += len(rolled)
+        total.added += rolled.cases
+        total.rolled += rolled.cases
+        visited += rolled.cases
     while True:
         with session_scope(engine, write=True) as session:
             conn = session.connection()
@@ -393,9 +421,10 @@ def refresh_clocks(engine: Engine, today: date, weights: Mapping[str, float],
                     .order_by(cases_t.c.id).limit(BATCH)).scalars().all()
                 after = ids[-1] if ids else after
             else:
-                ids = conn.execute(sa.select(cases_t.c.id).where(
-                    cases_t.c.closed_at.is_(None), cases_t.c.clock_check_on <= today, *mine)
-                    .limit(BATCH)).scalars().all()
+                ids = conn.execute(sa.select(checks_t.c.case_id)
+                                   .join(cases_t, cases_t.c.id == checks_t.c.case_id)
+                                   .where(checks_t.c.check_on <= today, *mine)
+                                   .limit(BATCH)).scalars().all()
             if not ids:
                 break
             result = sync_clocks(session, None, ids, today, calendar, actor_name)
@@ -405,21 +434,36 @@ def refresh_clocks(engine: Engine, today: date, weights: Mapping[str, float],
     total.visited = visited
     with session_scope(engine, write=True) as session:
         conn = session.connection()
-        # Exactly the partial index's condition, so both counts are index range counts.
+        since = _last_pass(conn) or today - timedelta(days=1)
+        total.missed_since = since
+        # Exactly the partial index's condition, so both counts are index range counts:
+        # short ranges of dates, so they stay fast however many deadlines are overdue.
         deadline = [sa.text("status = 'open' AND kind = 'regulatory_deadline'"),
                     *([tasks_t.c.assignee_id.in_(assignees)] if assignees is not None else [])]
         count = sa.select(sa.func.count()).select_from(tasks_t)
-        total.missed = conn.execute(count.where(*deadline, tasks_t.c.due_on < today)).scalar_one()
+        total.newly_missed = conn.execute(count.where(
+            *deadline, tasks_t.c.due_on >= since, tasks_t.c.due_on < today)).scalar_one()
         total.due_soon = conn.execute(count.where(
             *deadline, tasks_t.c.due_on >= today,
             tasks_t.c.due_on <= today + timedelta(days=horizon))).scalar_one()
-        if visited:
+        if visited or since < today:
             audit.record(session, None, "clock", None, "refresh", actor_name=actor_name,
                          after={"as_of": today.isoformat(), "cases": visited,
-                                "added": total.added, "moved": total.moved,
-                                "met": total.met, "cancelled": total.cancelled,
-                                "due_soon": total.due_soon, "missed": total.missed})
+                                "added": total.added, "rolled": total.rolled,
+                                "moved": total.moved, "met": total.met,
+                                "cancelled": total.cancelled, "due_soon": total.due_soon,
+                                "newly_missed": total.newly_missed,
+                                "missed_since": since.isoformat()})
     return total
+
+
+def _last_pass(conn: Connection) -> date | None:
+    """The day of the last clock pass (kept in its audit row)."""
+    after = conn.execute(sa.select(audit_t.c.after).where(
+        audit_t.c.entity == "clock", audit_t.c.action == "refresh")
+        .order_by(audit_t.c.id.desc()).limit(1)).scalar()
+    day = (after or {}).get("as_of")
+    return date.fromisoformat(day) if day else None
 
 
 __all__ = ["ClockState", "SyncResult", "case_clocks", "load_facts", "refresh_clocks",

@@ -22,7 +22,16 @@ from sqlalchemy.engine import Connection, Engine
 
 from db import search
 from db.engine import is_sqlite, session_scope
-from db.models import AuditEvent, CallNote, Case, CaseEvent, Document, Task, User
+from db.models import (
+    AuditEvent,
+    CallNote,
+    Case,
+    CaseClock,
+    CaseEvent,
+    Document,
+    Task,
+    User,
+)
 from lossmit_tui.domain.delinquency import add_months
 from lossmit_tui.domain.enums import (
     CLOSED_STAGES,
@@ -390,6 +399,7 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
     task_kinds = {stage: specs for stage, specs in _TASK_FOR_STAGE.items()}
 
     cases: list[tuple[Any, ...]] = []
+    clocks: list[tuple[Any, ...]] = []
     tasks: list[tuple[Any, ...]] = []
     notes: list[tuple[Any, ...]] = []
     events: list[tuple[Any, ...]] = []
@@ -526,16 +536,17 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
             ), weights) if not closed else 0,
             None if closed else today_v,
             None if reg_offset is None else day_of[reg_offset], 0 if closed else missing,
-            None if closed else clock_check_v[missed], False, None,
             1, now_v, now_v, now_v if stage in CLOSED_STAGES else None,
         ))
+        if not closed:
+            clocks.append((case_id, clock_check_v[missed], False, None))
         if len(cases) >= CHUNK:
-            yield {"cases": cases, "tasks": tasks, "call_notes": notes, "case_events": events,
-                   "documents": docs}
-            cases, tasks, notes, events, docs = [], [], [], [], []
+            yield {"cases": cases, "case_clocks": clocks, "tasks": tasks, "call_notes": notes,
+                   "case_events": events, "documents": docs}
+            cases, clocks, tasks, notes, events, docs = [], [], [], [], [], []
     if cases:
-        yield {"cases": cases, "tasks": tasks, "call_notes": notes, "case_events": events,
-               "documents": docs}
+        yield {"cases": cases, "case_clocks": clocks, "tasks": tasks, "call_notes": notes,
+               "case_events": events, "documents": docs}
 
 
 def _produce(out: Any, args: tuple[Any, ...]) -> None:
@@ -578,6 +589,8 @@ def _load_cases(conn: Connection, count: int, seed_value: int, today: date, now:
                 weights: dict[str, float]) -> None:
     writers = {
         "cases": _Writer(conn, Case.__table__, _CASE_COLUMNS),
+        "case_clocks": _Writer(conn, CaseClock.__table__,
+                               ["case_id", "check_on", "window_only", "check_then"]),
         "tasks": _Writer(conn, Task.__table__, _TASK_COLUMNS),
         "call_notes": _Writer(conn, CallNote.__table__, _NOTE_COLUMNS),
         "case_events": _Writer(conn, CaseEvent.__table__, _EVENT_COLUMNS),
@@ -612,8 +625,7 @@ _CASE_COLUMNS = [
     "cease_communication", "attorney_represented", "ssn_last4", "last_contact_at",
     "last_rpc_at", "promise_amount_cents", "promise_due_on", "promise_kept_on",
     "next_action_on", "next_action_kind", "urgency", "urgency_on", "reg_due_on", "missing_docs",
-    "clock_check_on", "clock_window_only", "clock_check_then", "version", "created_at",
-    "updated_at", "closed_at",
+    "version", "created_at", "updated_at", "closed_at",
 ]
 
 
