@@ -258,7 +258,7 @@ def case_clocks(session: Session, case_id: int, today: date,
     return [] if facts is None else regulatory_clocks(facts, today, calendar)
 
 
-ROLL_BATCH = 100_000
+ROLL_BATCH = 250_000
 _roll_meta = sa.MetaData()
 _roll_t = sa.Table(  # the cases one set-wise step works on
     "clock_roll", _roll_meta, sa.Column("id", sa.Integer, primary_key=True),
@@ -316,23 +316,42 @@ def roll_windows(conn: Connection, today: date, weights: Mapping[str, float],
     count = conn.execute(sa.select(sa.func.count()).select_from(_roll_t)).scalar_one()
     if not count:
         return Rolled()
-    with _large_cache(conn):
-        return _roll(conn, count, today, weights, actor_name)
+    return _roll(conn, count, today, weights, actor_name)
 
 
 @contextmanager
-def _large_cache(conn: Connection) -> Iterator[None]:
-    """SQLite's page cache at 500 MB while a step writes (its default, 2 MB, makes each of
-    the tasks table's indexes re-read its pages), then back as it was."""
+def _bulk_settings(conn: Connection) -> Iterator[None]:
+    """On SQLite, while the steps write, then back as they were:
+
+    - a 500 MB page cache on this connection (the default, 2 MB, makes each of the tasks
+      table's indexes re-read its pages), and the step's list of cases and its sort held in
+      memory rather than in temporary files;
+    - the file read through memory mapping (up to 2 GB; each page read is otherwise a
+      system call);
+    - no foreign-key look-ups: every row a step inserts takes its case and owner from the
+      cases it has just read in the same write transaction, so the look-ups (a read of the
+      wide case row per task) could not fail, and they doubled the step's time.
+
+    Set outside any transaction (SQLite ignores a foreign-key pragma inside one, and
+    shrinking the cache drops its pages, so it stays large from one step to the next)."""
     if conn.dialect.name != "sqlite":
         yield
         return
-    previous = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    conn.exec_driver_sql("PRAGMA cache_size=-500000")
+    # On the driver's connection, which runs each pragma on its own: SQLAlchemy would open a
+    # transaction first.
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    settings = {name: raw.execute(f"PRAGMA {name}").fetchone()[0]
+                for name in ("cache_size", "mmap_size", "foreign_keys", "temp_store")}
+    for statement in ("cache_size=-500000", "mmap_size=2147418112", "foreign_keys=OFF",
+                      "temp_store=MEMORY"):
+        raw.execute(f"PRAGMA {statement}")
     try:
         yield
     finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size={int(previous or -2000)}")
+        conn.rollback()
+        for name, value in settings.items():
+            raw.execute(f"PRAGMA {name}={int(value)}")
 
 
 def _roll(conn: Connection, count: int, today: date, weights: Mapping[str, float],
@@ -399,19 +418,55 @@ def refresh_clocks(engine: Engine, today: date, weights: Mapping[str, float],
        the queue, is brought to today by the urgency pass).
 
     Each batch commits on its own; one audit row records the pass."""
+    calendar = calendar or BusinessCalendar()
+    total, visited = SyncResult(), 0
+    with engine.connect() as bulk, _bulk_settings(bulk):
+        bulk.execution_options(sqlite_immediate=True)  # write transactions
+        while not every_case:  # the month's new live-contact windows, set-wise
+            with bulk.begin():
+                rolled = roll_windows(bulk, today, weights, actor_name, assignees)
+            if not rolled.cases:
+                break
+            total.added += rolled.cases
+            total.rolled += rolled.cases
+            visited += rolled.cases
+        _sync_the_rest(engine, today, weights, actor_name, calendar, total, every_case,
+                       assignees)
+        with bulk.begin():  # on the warm connection
+            since = _last_pass(bulk) or today - timedelta(days=1)
+            # Exactly the partial index's condition, so the counts are one short range of
+            # the index, fast however many deadlines are overdue.
+            deadline = [sa.text("status = 'open' AND kind = 'regulatory_deadline'"),
+                        *([tasks_t.c.assignee_id.in_(assignees)] if assignees is not None
+                          else [])]
+            due = tasks_t.c.due_on
+            missed, soon = bulk.execute(sa.select(
+                sa.func.count().filter(due < today), sa.func.count().filter(due >= today))
+                .where(*deadline, due >= min(since, today),
+                       due <= today + timedelta(days=horizon))).one()
+    total.visited += visited
+    total.newly_missed, total.due_soon, total.missed_since = missed, soon, since
+    if total.visited or since < today:
+        with session_scope(engine, write=True) as session:
+            audit.record(session, None, "clock", None, "refresh", actor_name=actor_name,
+                         after={"as_of": today.isoformat(), "cases": total.visited,
+                                "added": total.added, "rolled": total.rolled,
+                                "moved": total.moved, "met": total.met,
+                                "cancelled": total.cancelled, "due_soon": total.due_soon,
+                                "newly_missed": total.newly_missed,
+                                "missed_since": since.isoformat()})
+    return total
+
+
+def _sync_the_rest(engine: Engine, today: date, weights: Mapping[str, float],
+                   actor_name: str, calendar: BusinessCalendar, total: SyncResult,
+                   every_case: bool, assignees: tuple[int, ...] | None) -> None:
+    """Sync case by case, 500 per transaction: every open case whose check day has come
+    (or every open case), adding what it did to `total`."""
     from lossmit_tui.services.tasks import recompute_cases
 
-    calendar = calendar or BusinessCalendar()
-    total, visited, after = SyncResult(), 0, 0
+    after = 0
     mine = [] if assignees is None else [cases_t.c.assignee_id.in_(assignees)]
-    while not every_case:  # the month's new live-contact windows, set-wise
-        with session_scope(engine, write=True) as session:
-            rolled = roll_windows(session.connection(), today, weights, actor_name, assignees)
-        if not rolled.cases:
-            break
-        total.added += rolled.cases
-        total.rolled += rolled.cases
-        visited += rolled.cases
     while True:
         with session_scope(engine, write=True) as session:
             conn = session.connection()
@@ -429,32 +484,8 @@ def refresh_clocks(engine: Engine, today: date, weights: Mapping[str, float],
                 break
             result = sync_clocks(session, None, ids, today, calendar, actor_name)
             total += result
-            visited += len(ids)
+            total.visited += len(ids)
             recompute_cases(conn, result.changed, today, weights)
-    total.visited = visited
-    with session_scope(engine, write=True) as session:
-        conn = session.connection()
-        since = _last_pass(conn) or today - timedelta(days=1)
-        total.missed_since = since
-        # Exactly the partial index's condition, so both counts are index range counts:
-        # short ranges of dates, so they stay fast however many deadlines are overdue.
-        deadline = [sa.text("status = 'open' AND kind = 'regulatory_deadline'"),
-                    *([tasks_t.c.assignee_id.in_(assignees)] if assignees is not None else [])]
-        count = sa.select(sa.func.count()).select_from(tasks_t)
-        total.newly_missed = conn.execute(count.where(
-            *deadline, tasks_t.c.due_on >= since, tasks_t.c.due_on < today)).scalar_one()
-        total.due_soon = conn.execute(count.where(
-            *deadline, tasks_t.c.due_on >= today,
-            tasks_t.c.due_on <= today + timedelta(days=horizon))).scalar_one()
-        if visited or since < today:
-            audit.record(session, None, "clock", None, "refresh", actor_name=actor_name,
-                         after={"as_of": today.isoformat(), "cases": visited,
-                                "added": total.added, "rolled": total.rolled,
-                                "moved": total.moved, "met": total.met,
-                                "cancelled": total.cancelled, "due_soon": total.due_soon,
-                                "newly_missed": total.newly_missed,
-                                "missed_since": since.isoformat()})
-    return total
 
 
 def _last_pass(conn: Connection) -> date | None:
