@@ -44,7 +44,7 @@ from lossmit_tui.contact_now import case_contact_check, local_times_text
 from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.delinquency import bucket, days_delinquent
 from lossmit_tui.domain.documents import age_state
-from lossmit_tui.domain.regclock import Clock, ClockState
+from lossmit_tui.domain.regclock import LIVE_CONTACT, Clock, ClockState
 from lossmit_tui.domain.values import display_money, display_phone, milli_to_rate
 from lossmit_tui.queue_rows import relative_day
 from lossmit_tui.services.clock import case_clocks
@@ -118,7 +118,13 @@ def _clock_section(clocks: list[Clock], today: date) -> Static:
     if not clocks:
         parts += ["\n", ("No clock is running (not delinquent, no application).",
                          "$text-muted")]
+    # A loan never reached misses a live-contact window every month: the first is shown in
+    # full, the later ones (missed, no conversation since) as one line under it.
+    unmet = [c for c in clocks if c.rule is LIVE_CONTACT and c.state is ClockState.MISSED
+             and not c.met_by]
     for clock in clocks:
+        if any(clock is c for c in unmet[1:]):
+            continue
         when = clock.due_on.isoformat() if clock.due_on else "—"
         state = clock.state.value.replace("_", " ")
         if clock.due_on and clock.state in (ClockState.PENDING, ClockState.DUE_SOON,
@@ -131,6 +137,14 @@ def _clock_section(clocks: list[Clock], today: date) -> Static:
         if not clock.applies:
             detail.append(f"does not apply: {clock.why_not}")
         parts += ["\n", (f"{'':<20}" + " · ".join(d for d in detail if d), "$text-muted")]
+        if unmet[1:] and clock is unmet[0]:
+            later = unmet[1:]
+            first, last = (c.basis.removeprefix("installment due ") for c in
+                           (later[0], later[-1]))
+            span = first if first == last else f"{first} … {last}"
+            windows = "window" if len(later) == 1 else "windows"
+            parts += ["\n", (f"{'':<20}+{len(later)} later {windows} missed: {span}",
+                              "$text-muted")]
     static = Static(Content.assemble(*parts), classes="case-section", id="case-clocks")
     return static
 

@@ -5,7 +5,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -390,3 +390,17 @@ async def test_a_draft_survives_killing_the_app(store, tmp_path: Path) -> None:
         from textual.widgets import TextArea
         assert app.screen.query_one("#call-body", TextArea).text == (
             "Borrower lost her job in October")
+
+
+def test_the_clock_section_shows_the_first_missed_window_and_counts_the_later_ones() -> None:
+    from lossmit_tui.domain.calendar import BusinessCalendar
+    from lossmit_tui.domain.regclock import CaseFacts, regulatory_clocks
+    from screens.case import _clock_section
+
+    june = date(2026, 6, 20)  # Jan 1 unpaid, never reached: five windows missed by June
+    text = str(_clock_section(regulatory_clocks(CaseFacts(date(2026, 1, 1)), june,
+                                                BusinessCalendar()), june).content)
+    lines = text.splitlines()
+    assert sum(line.startswith("1024.39(a)") and "missed" in line for line in lines) == 1
+    assert "+4 later windows missed: 2026-02-01 … 2026-05-01" in text
+    assert "2026-07-07  pending (in 17d)  Live contact (day 36)" in text  # June's, still open
