@@ -44,7 +44,7 @@ from lossmit_tui.contact_now import case_contact_check, local_times_text
 from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.delinquency import bucket, days_delinquent
 from lossmit_tui.domain.documents import age_state
-from lossmit_tui.domain.regclock import LIVE_CONTACT, Clock, ClockState
+from lossmit_tui.domain.regclock import INSTALLMENT_BASIS, LIVE_CONTACT, Clock, ClockState
 from lossmit_tui.domain.values import display_money, display_phone, milli_to_rate
 from lossmit_tui.queue_rows import relative_day
 from lossmit_tui.services.clock import case_clocks
@@ -139,7 +139,7 @@ def _clock_section(clocks: list[Clock], today: date) -> Static:
         parts += ["\n", (f"{'':<20}" + " · ".join(d for d in detail if d), "$text-muted")]
         if unmet[1:] and clock is unmet[0]:
             later = unmet[1:]
-            first, last = (c.basis.removeprefix("installment due ") for c in
+            first, last = (c.basis.removeprefix(INSTALLMENT_BASIS) for c in
                            (later[0], later[-1]))
             span = first if first == last else f"{first} … {last}"
             windows = "window" if len(later) == 1 else "windows"

@@ -8,8 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from textual.widgets import Input, Select, SelectionList, Static
 
-from db.engine import make_engine, read_scope, session_scope
-from db.migrate import ensure_current
+from db.engine import read_scope, session_scope
 from db.queries import board_members, user_row
 from db.tables import audit_events, cases, users
 from lossmit_tui.app import LossMitApp, make_app
@@ -22,17 +21,12 @@ from screens.queue import QueueScreen
 from screens.reassign import ReassignCases
 
 from .conftest import TODAY
-from .pilot import settle
+from .pilot import seeded_book, settle
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> tuple[Engine, str, str]:
-    from lossmit_tui.services.seed import seed
-
-    engine = make_engine(str(tmp_path / "team.db"))
-    ensure_current(engine)
-    report = seed(engine, 200, 33, TODAY)
-    return engine, report.specialist, report.lead
+    return seeded_book(tmp_path / "team.db", 200, 33, TODAY)
 
 
 def app_for(engine: Engine, user: str) -> LossMitApp:

@@ -9,8 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from textual.widgets import Input, Select, Tabs
 
-from db.engine import make_engine, session_scope
-from db.migrate import ensure_current
+from db.engine import session_scope
 from db.queries import BUCKETS, bucket_ranges, tracker_counts
 from lossmit_tui.app import LossMitApp, make_app
 from lossmit_tui.config import load_settings
@@ -21,17 +20,12 @@ from screens.queue import QueueScreen
 from screens.tracker import ItemTable, MonthTable, TrackerScreen
 
 from .conftest import TODAY
-from .pilot import settle
+from .pilot import seeded_book, settle
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> tuple[Engine, str, str]:
-    from lossmit_tui.services.seed import seed
-
-    engine = make_engine(str(tmp_path / "tracker.db"))
-    ensure_current(engine)
-    report = seed(engine, 300, 21, TODAY)
-    return engine, report.specialist, report.lead
+    return seeded_book(tmp_path / "tracker.db", 300, 21, TODAY)
 
 
 def app_for(engine: Engine, user: str) -> LossMitApp:

@@ -23,6 +23,7 @@ from lossmit_tui.domain.delinquency import add_months
 from lossmit_tui.domain.enums import EventKind
 
 DUE_SOON_DAYS = 5
+INSTALLMENT_BASIS = "installment due "  # + the ISO date: what starts a delinquency clock
 
 
 class ClockState(StrEnum):
@@ -187,23 +188,23 @@ def _delinquency_clocks(facts: CaseFacts, d0: date, today: date, horizon: int) -
     for index, due_date in enumerate(installments):
         deadline = due_date + timedelta(days=36)
         clock = _deadline(LIVE_CONTACT, deadline, due_date, facts, today, horizon,
-                          f"installment due {due_date.isoformat()}", extra_met=contacts)
+                          f"{INSTALLMENT_BASIS}{due_date.isoformat()}", extra_met=contacts)
         if index == 0 or deadline >= today or clock.state is ClockState.MISSED:
             clocks.append(clock)
     # Written notice: by day 45, then 45 days after a later due date, at most once in any
     # 180 days.
     clocks.append(_deadline(WRITTEN_NOTICE, d0 + timedelta(days=45), d0, facts, today,
-                            horizon, f"installment due {d0.isoformat()}"))
+                            horizon, f"{INSTALLMENT_BASIS}{d0.isoformat()}"))
     repeat = _next_notice(facts, d0)
     if repeat is not None:
         last, later = repeat
         if later <= today:  # only while that installment is due and still unpaid
             clocks.append(_deadline(WRITTEN_NOTICE, later + timedelta(days=45), last
                                     + timedelta(days=1), facts, today, horizon,
-                                    f"installment due {later.isoformat()}, 180 days after "
+                                    f"{INSTALLMENT_BASIS}{later.isoformat()}, 180 days after "
                                     f"the notice of {last.isoformat()}"))
     clocks.append(_deadline(SPOC, d0 + timedelta(days=45), d0, facts, today, horizon,
-                            f"installment due {d0.isoformat()}"))
+                            f"{INSTALLMENT_BASIS}{d0.isoformat()}"))
     return clocks
 
 
@@ -312,7 +313,7 @@ def _pending_application(facts: CaseFacts, complete: date, today: date) -> str:
 
 def _first_filing(facts: CaseFacts, d0: date, today: date) -> Clock:
     allowed_from = d0 + timedelta(days=121)
-    basis = f"installment due {d0.isoformat()}"
+    basis = f"{INSTALLMENT_BASIS}{d0.isoformat()}"
     complete = _latest(facts.events, (EventKind.APPLICATION_COMPLETE,))
     pending = _pending_application(facts, complete, today) if complete else ""
     if today < allowed_from:

@@ -2,6 +2,8 @@
 
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from db.models import AuditEvent, User
@@ -33,6 +35,16 @@ def record(
     )
     session.add(row)
     return row
+
+
+def last_after(conn: Connection, entity: str, action: str) -> dict[str, Any]:
+    """The `after` of the newest row of this entity and action (a pass's record of what it
+    used), or {} when there is none."""
+    table = AuditEvent.__table__
+    after = conn.execute(sa.select(table.c.after).where(
+        table.c.entity == entity, table.c.action == action)
+        .order_by(table.c.id.desc()).limit(1)).scalar()
+    return after or {}
 
 
 def readable_filter(session: Session, actor_name: str, f: "AuditFilter") -> "AuditFilter":

@@ -31,6 +31,7 @@ from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.enums import CallResult, TaskKind
 from lossmit_tui.domain.regclock import (
     DUE_SOON_DAYS,
+    INSTALLMENT_BASIS,
     LIVE_CONTACT,
     CaseFacts,
     Clock,
@@ -91,6 +92,7 @@ class SyncResult:
 
 
 def _title(clock: Clock) -> str:
+    """A deadline task's title: the rule's, and what started the clock."""
     return f"{clock.rule.title} · {clock.basis}"[:200] if clock.basis else clock.rule.title
 
 
@@ -361,7 +363,8 @@ def _roll(conn: Connection, count: int, today: date, weights: Mapping[str, float
     r = _roll_t.c
     now = utcnow()
     after_last = conn.execute(sa.select(sa.func.max(tasks_t.c.id))).scalar() or 0
-    title = sa.literal(f"{LIVE_CONTACT.title} · installment due ", sa.String) + sa.cast(
+    # `_title` of that window's clock, whose basis is the installment's date.
+    title = sa.literal(f"{LIVE_CONTACT.title} · {INSTALLMENT_BASIS}", sa.String) + sa.cast(
         r.installment, sa.String)
     # In owner order, so each owner's index entries go in together.
     conn.execute(tasks_t.insert().from_select(
@@ -490,10 +493,7 @@ def _sync_the_rest(engine: Engine, today: date, weights: Mapping[str, float],
 
 def _last_pass(conn: Connection) -> date | None:
     """The day of the last clock pass (kept in its audit row)."""
-    after = conn.execute(sa.select(audit_t.c.after).where(
-        audit_t.c.entity == "clock", audit_t.c.action == "refresh")
-        .order_by(audit_t.c.id.desc()).limit(1)).scalar()
-    day = (after or {}).get("as_of")
+    day = audit.last_after(conn, "clock", "refresh").get("as_of")
     return date.fromisoformat(day) if day else None
 
 

@@ -32,7 +32,7 @@ from db.models import (
     Task,
     User,
 )
-from lossmit_tui.domain.delinquency import add_months
+from lossmit_tui.domain.delinquency import add_months, installments_missed
 from lossmit_tui.domain.enums import (
     CLOSED_STAGES,
     CallDirection,
@@ -633,10 +633,7 @@ def _next_installment(oldest_unpaid: date, today: date) -> date:
     """The day after delinquency begins, or the next installment to fall due."""
     if oldest_unpaid >= today:
         return oldest_unpaid + timedelta(days=1)
-    n = 1
-    while add_months(oldest_unpaid, n) <= today:
-        n += 1
-    return add_months(oldest_unpaid, n)
+    return add_months(oldest_unpaid, installments_missed(oldest_unpaid, today) + 1)
 
 
 def add_compliance_history(engine: Engine, seed_value: int, today: date,

@@ -14,7 +14,6 @@ from sqlalchemy.engine import Connection, Engine
 
 from db.engine import session_scope
 from db.queries import QueueFilter, filter_conditions
-from db.tables import audit_events as audit_t
 from db.tables import cases as cases_t
 from lossmit_tui.domain.delinquency import days_delinquent
 from lossmit_tui.domain.urgency import UrgencyInput, score_tenths
@@ -69,10 +68,7 @@ def refresh_cases(conn: Connection, case_ids: Iterable[int], today: date,
 def _last_weights(engine: Engine) -> dict[str, float] | None:
     """The weights the last refresh pass used (kept in its audit row)."""
     with engine.connect() as conn:
-        after = conn.execute(sa.select(audit_t.c.after).where(
-            audit_t.c.entity == "urgency", audit_t.c.action == "refresh")
-            .order_by(audit_t.c.id.desc()).limit(1)).scalar()
-    return (after or {}).get("weights")
+        return audit.last_after(conn, "urgency", "refresh").get("weights")
 
 
 def _recompute_all(engine: Engine, today: date, weights: Mapping[str, float]) -> int:
