@@ -35,8 +35,10 @@ from db.engine import make_engine, session_scope
 from db.migrate import upgrade
 from db.tables import case_clocks as checks_t
 from db.tables import cases as cases_t
+from lossmit_tui.config import load_settings
 from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
+from lossmit_tui.services.workspace import open_workspace
 
 IN_STEP_ON = date(2026, 11, 30)
 FIRST = date(2026, 12, 1)
@@ -55,8 +57,9 @@ def in_step(large: Path, keep: Path | None) -> Path:
     shutil.copy(large, target)
     engine = make_engine(str(target))
     upgrade(engine)  # to this checkout's schema
+    ws = open_workspace(engine, load_settings(), "bench", IN_STEP_ON)
     started = time.perf_counter()
-    result = refresh_clocks(engine, IN_STEP_ON, DEFAULT_WEIGHTS, "bench", CAL, every_case=True)
+    result = refresh_clocks(ws, every_case=True)
     engine.dispose()
     seconds = time.perf_counter() - started
     print(f"in-step book: {result.visited:,} cases synced as of {IN_STEP_ON} in {seconds:.0f} s "
@@ -94,8 +97,9 @@ def the_pass(db: Path) -> None:
     copy = fresh_copy(db)
     engine = make_engine(str(copy))
     for day in (FIRST, NEXT):
+        ws = open_workspace(engine, load_settings(), "bench", day)
         started = time.perf_counter()
-        result = refresh_clocks(engine, day, DEFAULT_WEIGHTS, "bench", CAL)
+        result = refresh_clocks(ws)
         seconds = time.perf_counter() - started
         print(f"pass for {day}: {seconds:.2f} s; {result.visited:,} cases visited, "
               f"{result.rolled:,} new windows added set-wise, {len(result.changed):,} synced "

@@ -26,6 +26,7 @@ from db.engine import make_engine, session_scope
 from db.queries import QueueFilter, queue_window
 from lossmit_tui.app import make_app
 from lossmit_tui.config import load_settings
+from lossmit_tui.services.workspace import open_workspace
 from lossmit_tui.widgets.queue_table import QueueTable
 
 TODAY = "2026-11-29"
@@ -95,8 +96,8 @@ async def in_app(db: Path, lead: str) -> dict[str, tuple[float, float]]:
     """Key-to-screen timings inside the app over the whole caseload (a lead's All open):
     (rows in the widget with a repaint requested, and after one Pilot pause, which also waits
     for animations such as the tab underline), medians in seconds."""
-    app = make_app(make_engine(str(db)), lead, date.fromisoformat(TODAY), load_settings(),
-                   "all")
+    app = make_app(open_workspace(make_engine(str(db)), load_settings(), lead,
+                                  date.fromisoformat(TODAY)), "all")
     timings: dict[str, list[tuple[float, float]]] = {k: [] for k in (
         "page_middle", "page_end", "view_switch", "search_key")}
 
@@ -178,7 +179,8 @@ async def datatable_vs_queue(db: Path, lead: str) -> tuple[float, float, int]:
         await pilot.pause()
     eager = time.perf_counter() - started
 
-    app = make_app(engine, lead, date.fromisoformat(TODAY), load_settings(), "all")
+    app = make_app(open_workspace(engine, load_settings(), lead, date.fromisoformat(TODAY)),
+                   "all")
     started = time.perf_counter()
     async with app.run_test(size=(160, 48)) as pilot:
         table = app.screen.query_one(QueueTable)

@@ -35,9 +35,9 @@ from db.queries import board_members, team_board, user_row
 from db.tables import audit_events, cases, users
 from lossmit_tui.app import make_app
 from lossmit_tui.config import load_settings
-from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
 from lossmit_tui.services import reassign
 from lossmit_tui.services.users import add_user
+from lossmit_tui.services.workspace import open_workspace
 from screens.board import TeamBoard, week_bounds
 
 TODAY = date(2026, 11, 29)
@@ -59,7 +59,8 @@ def form_bench_team(engine) -> list[str]:  # type: ignore[no-untyped-def]
         names = list(conn.execute(sa.select(users.c.username).where(
             users.c.role == "specialist").order_by(users.c.id).limit(15)).scalars())
         conn.execute(users.update().where(users.c.username.in_(names)).values(team="Bench"))
-        add_user(session, "admin", "benchlead", "Bench Lead", "lead", "Bench")
+    add_user(open_workspace(engine, load_settings(), "admin", TODAY), "benchlead", "Bench Lead",
+             "lead", "Bench")
     return names
 
 
@@ -78,7 +79,7 @@ def board_figures(engine) -> tuple[float, int, int]:  # type: ignore[no-untyped-
 async def board_in_app(engine) -> float:  # type: ignore[no-untyped-def]
     samples = []
     for _ in range(RUNS):
-        app = make_app(engine, "benchlead", TODAY, load_settings(), "team")
+        app = make_app(open_workspace(engine, load_settings(), "benchlead", TODAY), "team")
         async with app.run_test(size=(160, 48)) as pilot:
             await pilot.pause()
             await app.workers.wait_for_complete()
@@ -104,16 +105,15 @@ def reassign_rounds(engine) -> list[tuple[float, float, float, int]]:  # type: i
         receivers = list(conn.execute(sa.select(users.c.username).where(
             users.c.team == "Bench", users.c.role == "specialist").order_by(users.c.id)
             .limit(3)).scalars())
+    ws = open_workspace(engine, load_settings(), "admin", TODAY)
     rounds = []
     for _ in range(3):
         started = time.perf_counter()
-        plan = reassign.preview(engine, "admin", reassign.Selection(case_ids=ids), receivers,
-                                "least-loaded", TODAY)
+        plan = reassign.preview(ws, reassign.Selection(case_ids=ids), receivers, "least-loaded")
         previewed = time.perf_counter()
-        done = reassign.apply(engine, "admin", plan, reassign.Reason("balancing"), TODAY,
-                              DEFAULT_WEIGHTS)
+        done = reassign.apply(ws, plan, reassign.Reason("balancing"))
         committed = time.perf_counter()
-        reassign.undo_last(engine, "admin", TODAY, DEFAULT_WEIGHTS)
+        reassign.undo_last(ws)
         undone = time.perf_counter()
         rounds.append((previewed - started, committed - previewed, undone - committed,
                        done.moved))

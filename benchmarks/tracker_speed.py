@@ -41,6 +41,7 @@ from queue_speed import users_of  # the same first specialist and lead of a seed
 from db.engine import make_engine
 from lossmit_tui.app import make_app
 from lossmit_tui.config import load_settings
+from lossmit_tui.services.workspace import open_workspace
 
 TODAY = "2026-11-29"
 RUNS = 5
@@ -103,7 +104,8 @@ async def tracker_in_app(db: Path, lead: str) -> dict[str, float]:
     """Key to counts and first page drawn, for a lead over the whole book."""
     from screens.tracker import ItemTable, TrackerScreen
 
-    app = make_app(make_engine(str(db)), lead, date.fromisoformat(TODAY), load_settings())
+    app = make_app(open_workspace(make_engine(str(db)), load_settings(), lead,
+                                  date.fromisoformat(TODAY)))
     timings: dict[str, list[float]] = {k: [] for k in ("open", "all", "team", "mine")}
 
     async def until(ready, limit: float = 30.0) -> None:  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -9,7 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
+from lossmit_tui.domain.errors import PermissionDenied
+
 if TYPE_CHECKING:
+    import sqlite3
     from typing import TypeAlias
 
     from sqlmodel import Session
@@ -54,7 +58,7 @@ def make_engine(url: str) -> Engine:
         engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
         @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        def _on_connect(dbapi_connection: "sqlite3.Connection", _record: object) -> None:
             # Let SQLAlchemy emit BEGIN itself (below) instead of the driver's implicit one.
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
@@ -65,7 +69,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _on_begin(conn):  # type: ignore[no-untyped-def]
+        def _on_begin(conn: Connection) -> None:
             immediate = conn.get_execution_options().get("sqlite_immediate", False)
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
@@ -100,8 +104,21 @@ def session_scope(engine: Engine, *, write: bool = False) -> "Iterator[Session]"
             session.commit()
         except BaseException as exc:
             session.rollback()
-            # A refused attempt (PermissionDenied) is recorded after its rollback.
-            record = getattr(exc, "record_refusal", None)
-            if callable(record):
-                record(engine)
+            # A refused attempt is recorded after its rollback, so the record survives it.
+            if isinstance(exc, PermissionDenied):
+                _record_refusal(engine, exc)
             raise
+
+
+def _record_refusal(engine: Engine, refused: PermissionDenied) -> None:
+    """Write the audit row of a refused attempt, in a transaction of its own."""
+    from db.tables import audit_events, users
+
+    with session_scope(engine, write=True) as session:
+        conn = session.connection()
+        actor_id = conn.execute(sa.select(users.c.id).where(
+            users.c.username == refused.actor_name)).scalar()
+        conn.execute(audit_events.insert().values(
+            at=datetime.now(UTC), user_id=actor_id, username=refused.actor_name,
+            entity="permission", entity_id=None, action="refused",
+            after={"attempted": refused.attempted, "message": str(refused), **refused.detail}))

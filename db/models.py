@@ -7,10 +7,10 @@ only; `table=True` models do not validate, so services validate before a row is 
 """
 
 from datetime import UTC, date, datetime, time
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 # Set before any table is declared so constraint names are stable across databases and
 # Alembic batch migrations on SQLite can find them again.
@@ -28,7 +28,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class User(SQLModel, table=True):
+if TYPE_CHECKING:
+    class _TableModel(SQLModel):
+        """SQLModel as a type checker should see a `table=True` model: with its Table, which
+        SQLModel sets at run time without declaring it (the services write through it)."""
+
+        __table__: ClassVar[sa.Table]
+else:
+    _TableModel = SQLModel
+
+
+class User(_TableModel, table=True):
     __tablename__ = "users"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -44,7 +54,7 @@ class User(SQLModel, table=True):
 case_version_col = sa.Column("version", sa.Integer, nullable=False, server_default="1")
 
 
-class Case(SQLModel, table=True):
+class Case(_TableModel, table=True):
     __tablename__ = "cases"
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": case_version_col}
 
@@ -95,7 +105,7 @@ class Case(SQLModel, table=True):
     closed_at: datetime | None = None
 
 
-class Task(SQLModel, table=True):
+class Task(_TableModel, table=True):
     __tablename__ = "tasks"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -114,7 +124,7 @@ class Task(SQLModel, table=True):
     completion_note: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
 
 
-class CaseClock(SQLModel, table=True):
+class CaseClock(_TableModel, table=True):
     """When time alone next changes an open case's regulatory deadlines (kept by the clock
     sync, read by the daily pass). A narrow table of its own, so the pass's bulk writes do
     not rewrite the wide case rows."""
@@ -130,7 +140,7 @@ class CaseClock(SQLModel, table=True):
     check_then: date | None = None
 
 
-class CallNote(SQLModel, table=True):
+class CallNote(_TableModel, table=True):
     __tablename__ = "call_notes"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -150,7 +160,7 @@ class CallNote(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class CaseEvent(SQLModel, table=True):
+class CaseEvent(_TableModel, table=True):
     __tablename__ = "case_events"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -165,7 +175,7 @@ class CaseEvent(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class Document(SQLModel, table=True):
+class Document(_TableModel, table=True):
     __tablename__ = "documents"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -179,7 +189,7 @@ class Document(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class Financials(SQLModel, table=True):
+class Financials(_TableModel, table=True):
     __tablename__ = "financials"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -196,7 +206,7 @@ class Financials(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class AuditEvent(SQLModel, table=True):
+class AuditEvent(_TableModel, table=True):
     __tablename__ = "audit_events"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -210,7 +220,7 @@ class AuditEvent(SQLModel, table=True):
     after: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
 
 
-class Draft(SQLModel, table=True):
+class Draft(_TableModel, table=True):
     __tablename__ = "drafts"
     __table_args__ = (sa.UniqueConstraint("user_id", "case_id"),)
 
@@ -228,40 +238,43 @@ class Draft(SQLModel, table=True):
 # in a queue, and the planner picks these only when the query repeats `closed_at IS NULL`.
 # The queue order is "act next": cases with no next action last, then the earliest next
 # action, the highest urgency, the loan number; the first key is an expression so that both
-# SQLite and PostgreSQL read the order straight from the index.
+# SQLite and PostgreSQL read the order straight from the index. `col()` hands the type checker
+# the column behind a field (at run time it returns the field unchanged).
 _OPEN = sa.text("closed_at IS NULL")
 _NO_ACTION = sa.text("(next_action_on IS NULL)")
-sa.Index("ix_cases_act", _NO_ACTION, Case.next_action_on, sa.desc(Case.urgency),
-         Case.loan_number, sqlite_where=_OPEN, postgresql_where=_OPEN)
-sa.Index("ix_cases_act_assignee", Case.assignee_id, _NO_ACTION, Case.next_action_on,
-         sa.desc(Case.urgency), Case.loan_number, sqlite_where=_OPEN, postgresql_where=_OPEN)
-for _name, _column in (("ix_cases_open_sale", Case.fc_sale_date),
-                       ("ix_cases_open_reg_due", Case.reg_due_on),
-                       ("ix_cases_open_promise", Case.promise_due_on),
-                       ("ix_cases_open_urgency_on", Case.urgency_on)):
+sa.Index("ix_cases_act", _NO_ACTION, col(Case.next_action_on), col(Case.urgency).desc(),
+         col(Case.loan_number), sqlite_where=_OPEN, postgresql_where=_OPEN)
+sa.Index("ix_cases_act_assignee", col(Case.assignee_id), _NO_ACTION, col(Case.next_action_on),
+         col(Case.urgency).desc(), col(Case.loan_number),
+         sqlite_where=_OPEN, postgresql_where=_OPEN)
+for _name, _column in (("ix_cases_open_sale", col(Case.fc_sale_date)),
+                       ("ix_cases_open_reg_due", col(Case.reg_due_on)),
+                       ("ix_cases_open_promise", col(Case.promise_due_on)),
+                       ("ix_cases_open_urgency_on", col(Case.urgency_on))):
     sa.Index(_name, _column, sqlite_where=_OPEN, postgresql_where=_OPEN)
 sa.Index("ix_cases_open_last_contact", sa.text("(last_contact_at IS NOT NULL)"),
-         Case.last_contact_at, Case.loan_number, sqlite_where=_OPEN, postgresql_where=_OPEN)
-sa.Index("ix_cases_phone", Case.phone)
-sa.Index("ix_case_clocks_check_on", CaseClock.check_on,
+         col(Case.last_contact_at), col(Case.loan_number),
+         sqlite_where=_OPEN, postgresql_where=_OPEN)
+sa.Index("ix_cases_phone", col(Case.phone))
+sa.Index("ix_case_clocks_check_on", col(CaseClock.check_on),
          sqlite_where=sa.text("check_on IS NOT NULL"),
          postgresql_where=sa.text("check_on IS NOT NULL"))
-sa.Index("ix_tasks_assignee_status_due", Task.assignee_id, Task.status, Task.due_on)
-sa.Index("ix_tasks_status_due", Task.status, Task.due_on)
+sa.Index("ix_tasks_assignee_status_due", col(Task.assignee_id), col(Task.status), col(Task.due_on))
+sa.Index("ix_tasks_status_due", col(Task.status), col(Task.due_on))
 # Open regulatory deadlines by date: the clock pass counts what is due soon and missed.
 _OPEN_DEADLINE = sa.text("status = 'open' AND kind = 'regulatory_deadline'")
-sa.Index("ix_tasks_open_deadline_due", Task.due_on, sqlite_where=_OPEN_DEADLINE,
+sa.Index("ix_tasks_open_deadline_due", col(Task.due_on), sqlite_where=_OPEN_DEADLINE,
          postgresql_where=_OPEN_DEADLINE)
-sa.Index("ix_tasks_open_deadline_assignee", Task.assignee_id, Task.due_on,
+sa.Index("ix_tasks_open_deadline_assignee", col(Task.assignee_id), col(Task.due_on),
          sqlite_where=_OPEN_DEADLINE, postgresql_where=_OPEN_DEADLINE)
 # The team board: open cases per owner by last contact, and calls per author by time.
-sa.Index("ix_cases_open_assignee_contact", Case.assignee_id, Case.last_contact_at,
+sa.Index("ix_cases_open_assignee_contact", col(Case.assignee_id), col(Case.last_contact_at),
          sqlite_where=_OPEN, postgresql_where=_OPEN)
-sa.Index("ix_call_notes_author_called", CallNote.author_id, CallNote.called_at,
-         CallNote.result)
-sa.Index("ix_call_notes_case_called", CallNote.case_id, CallNote.called_at)
-sa.Index("ix_case_events_case_occurred", CaseEvent.case_id, CaseEvent.occurred_on)
-sa.Index("ix_documents_case_type", Document.case_id, Document.doc_type)
-sa.Index("ix_financials_case_taken", Financials.case_id, Financials.taken_on)
-sa.Index("ix_audit_events_entity", AuditEvent.entity, AuditEvent.entity_id)
-sa.Index("ix_audit_events_at", AuditEvent.at)
+sa.Index("ix_call_notes_author_called", col(CallNote.author_id), col(CallNote.called_at),
+         col(CallNote.result))
+sa.Index("ix_call_notes_case_called", col(CallNote.case_id), col(CallNote.called_at))
+sa.Index("ix_case_events_case_occurred", col(CaseEvent.case_id), col(CaseEvent.occurred_on))
+sa.Index("ix_documents_case_type", col(Document.case_id), col(Document.doc_type))
+sa.Index("ix_financials_case_taken", col(Financials.case_id), col(Financials.taken_on))
+sa.Index("ix_audit_events_entity", col(AuditEvent.entity), col(AuditEvent.entity_id))
+sa.Index("ix_audit_events_at", col(AuditEvent.at))

@@ -112,7 +112,7 @@ def _no_action() -> sa.ColumnElement[bool]:
     return cases_t.c.next_action_on.is_(None)
 
 
-def _order(sort: Sort, descending: bool) -> list[sa.ColumnElement[object]]:
+def _order(sort: Sort, descending: bool) -> list[sa.ColumnElement[Any]]:
     """ORDER BY terms; ACT_NEXT matches the ix_cases_act index exactly."""
     c = cases_t.c
     if sort is Sort.ACT_NEXT:
@@ -183,7 +183,7 @@ def _search(text: str, dialect: str, walk_order: bool = False) -> sa.ColumnEleme
     c = cases_t.c
     term = " ".join(text.split())
     digits = "".join(ch for ch in term if ch.isdigit())
-    lookups: list[sa.Select] = [  # type: ignore[type-arg]
+    lookups: list[sa.Select] = [
         sa.select(c.id).where(c.loan_number >= term, c.loan_number < term + "\uffff")]
     if len(digits) >= 3:
         lookups.append(sa.select(c.id).where(c.phone >= digits, c.phone < digits + ":"))
@@ -208,7 +208,7 @@ def _search(text: str, dialect: str, walk_order: bool = False) -> sa.ColumnEleme
 
 
 def _base(f: QueueFilter, dialect: str, walk_order: bool = False
-          ) -> sa.Select:  # type: ignore[type-arg]
+          ) -> sa.Select:
     return sa.select(cases_t.c.id).where(*filter_conditions(f, dialect, walk_order))
 
 
@@ -283,7 +283,7 @@ class TaskRow:
         return self.source if self.kind == "regulatory_deadline" else None
 
 
-def _task_select() -> sa.Select:  # type: ignore[type-arg]
+def _task_select() -> sa.Select:
     """Task rows joined to their case and assignee, in TaskRow's shape."""
     return sa.select(
         tasks_t.c.id.label("task_id"), tasks_t.c.case_id, cases_t.c.loan_number,
@@ -357,7 +357,7 @@ def list_users(session: Reader) -> list[UserRow]:
 def user_row(session: Reader, username: str) -> UserRow:
     """The user with this username, read without the ORM; UnknownUser (saying how to add
     them) when there is none."""
-    from lossmit_tui.services.errors import UnknownUser
+    from lossmit_tui.domain.errors import UnknownUser
 
     query = sa.select(
         users_t.c.id.label("user_id"), users_t.c.username, users_t.c.display_name,
@@ -377,8 +377,61 @@ def team_member_ids(session: Reader, team: str | None) -> tuple[int, ...]:
     return tuple(r[0] for r in connection_of(session).execute(query.order_by(users_t.c.id)))
 
 
-def case_detail(session: Reader, case_id: int) -> dict[str, object] | None:
-    """Every stored field of one case, with its assignee's username."""
+@dataclass(frozen=True, slots=True)
+class CaseDetail:
+    """Every stored field of one case (the columns of `cases`), with its assignee's
+    username and display name."""
+
+    id: int
+    loan_number: str
+    borrower_name: str
+    co_borrower_name: str | None
+    phone: str | None
+    email: str | None
+    property_address: str | None
+    property_city: str | None
+    property_state: str
+    property_zip: str | None
+    property_tz: str | None
+    occupancy: str
+    investor: str
+    upb_cents: int
+    note_rate_milli: int | None
+    pi_cents: int | None
+    escrow_cents: int | None
+    next_due_date: date
+    origination_date: date | None
+    property_value_cents: int | None
+    fc_referral_date: date | None
+    fc_sale_date: date | None
+    hardship_reason: str | None
+    stage: str
+    assignee_id: int | None
+    fdcpa_covered: bool
+    cease_communication: bool
+    attorney_represented: bool
+    ssn_last4: str | None
+    last_contact_at: datetime | None
+    last_rpc_at: datetime | None
+    promise_amount_cents: int | None
+    promise_due_on: date | None
+    promise_kept_on: date | None
+    next_action_on: date | None
+    next_action_kind: str | None
+    urgency: int
+    urgency_on: date | None
+    reg_due_on: date | None
+    missing_docs: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    assignee: str | None  # the assignee's username
+    assignee_name: str | None  # and display name
+
+
+def case_detail(session: Reader, case_id: int) -> CaseDetail | None:
+    """Every stored field of one case, with its assignee's username; None when it is gone."""
     query = (
         sa.select(cases_t, users_t.c.username.label("assignee"),
                   users_t.c.display_name.label("assignee_name"))
@@ -386,7 +439,7 @@ def case_detail(session: Reader, case_id: int) -> dict[str, object] | None:
         .where(cases_t.c.id == case_id)
     )
     row = connection_of(session).execute(query).mappings().first()
-    return dict(row) if row else None
+    return CaseDetail(**row) if row else None
 
 
 def case_tasks(session: Reader, case_id: int) -> list[TaskRow]:
@@ -506,8 +559,8 @@ class AuditRow:
     entity: str
     entity_id: str | None
     action: str
-    before: dict | None  # type: ignore[type-arg]
-    after: dict | None  # type: ignore[type-arg]
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
     audit_id: int = 0
 
 
@@ -542,8 +595,8 @@ def case_documents(session: Reader, case_id: int) -> list[DocRow]:
 class FinancialsRow:
     taken_on: date
     author: str | None
-    incomes: dict  # type: ignore[type-arg]
-    expenses: dict  # type: ignore[type-arg]
+    incomes: dict[str, Any]
+    expenses: dict[str, Any]
     liquid_assets_cents: int
 
 
@@ -612,7 +665,7 @@ def tracker_counts(session: Reader, assignees: tuple[int, ...] | None, today: da
 def tracker_items(session: Reader, assignees: tuple[int, ...] | None,
                   start: date | None, end: date | None, limit: int) -> list[TaskRow]:
     """Open tasks due in [start, end] (either end open), earliest first, at most `limit`."""
-    status = tasks_t.c.status
+    status: sa.ColumnElement[str] = tasks_t.c.status
     if assignees is not None and len(assignees) > 1:
         # A team: seek each member's tasks on the assignee index and sort the few thousand.
         # Left to itself the planner walks the whole book in due order on the status index

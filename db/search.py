@@ -40,6 +40,7 @@ def is_search_table(name: str) -> bool:
                                                 for n in INDEXES)
 
 
-def include_object(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+def include_object(obj: object, name: str | None, type_: str, reflected: bool,
+                   compare_to: object) -> bool:
     """Alembic's include_object hook: skip the search tables."""
     return not (type_ == "table" and name is not None and is_search_table(name))

@@ -1,16 +1,82 @@
-"""LossMitApp: screens, global bindings and the current user."""
+"""LossMitApp: the workspace, navigation between screens, the command palette, the one
+store-change watcher, worker failures and the user's key map."""
 
-from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime
+from __future__ import annotations
 
-from sqlalchemy.engine import Engine
+import threading
+from collections.abc import Iterable, Mapping
+
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.signal import Signal
+from textual.worker import Worker
 
-from db.queries import UserContext
-from lossmit_tui.config import Settings
-from screens.queue import QueueScreen
+from db.queries import UserContext, latest_change
+from lossmit_tui.services.workspace import Workspace
+from lossmit_tui.widgets import queue_table as queue_table_module
+from screens import audit as audit_module
+from screens import board as board_module
+from screens import call_editor as call_editor_module
+from screens import case as case_module
+from screens import evaluation as evaluation_module
+from screens import financials as financials_module
+from screens import forms as forms_module
+from screens import queue as queue_module
+from screens import reassign as reassign_module
+from screens import task_editor as task_editor_module
+from screens import tracker as tracker_module
+from screens.audit import AuditScreen
+from screens.base import CommandSource, Done, describe_failure, log, log_failure
+from screens.board import TeamBoard
+from screens.call_editor import CallEditor
+from screens.case import CaseScreen
+from screens.evaluation import EvaluationScreen
+from screens.financials import FinancialsForm
+from screens.queue import Filters, QueueScreen
+from screens.reassign import ReassignCases
+from screens.task_editor import TaskEditor
+from screens.tracker import TrackerScreen
+
+POLL_SECONDS = 1.0  # SQLite: how often the watcher asks whether anyone wrote
+LISTEN_TIMEOUT = 5.0  # PostgreSQL: the longest the listener waits before it looks anyway
+
+# Every module whose screens, forms and widgets have bindings a user may rebind.
+BINDING_MODULES = (queue_module, case_module, call_editor_module, task_editor_module,
+                   tracker_module, board_module, audit_module, reassign_module,
+                   evaluation_module, financials_module, forms_module, queue_table_module)
+
+
+def binding_ids() -> dict[str, str]:
+    """Every binding id the key map can name -> its default key(s)."""
+    found: dict[str, str] = {}
+    owners: list[type] = [LossMitApp]
+    for module in BINDING_MODULES:
+        owners += [obj for obj in vars(module).values()
+                   if isinstance(obj, type) and obj.__module__ == module.__name__]
+    for owner in owners:
+        for binding in vars(owner).get("BINDINGS", ()):
+            if isinstance(binding, Binding) and binding.id:
+                found.setdefault(binding.id, binding.key)
+    return found
+
+
+class KeymapError(ValueError):
+    """A [keymap] entry names no binding, or gives no key."""
+
+
+def check_keymap(keymap: Mapping[str, str]) -> dict[str, str]:
+    """The user's key map, checked against the binding ids the app has."""
+    known = binding_ids()
+    unknown = sorted(set(keymap) - set(known))
+    if unknown:
+        raise KeymapError(f"[keymap] names no binding: {', '.join(unknown)} (binding ids look "
+                          f"like queue.search or case.log_call; `?` in the app lists the keys)")
+    empty = sorted(name for name, keys in keymap.items() if not keys.strip())
+    if empty:
+        raise KeymapError(f"[keymap] gives no key for: {', '.join(empty)}")
+    return dict(keymap)
 
 
 class LossMitApp(App[None]):
@@ -25,27 +91,137 @@ class LossMitApp(App[None]):
                 tooltip="Show or hide the key map"),
     ]
 
-    def __init__(self, engine: Engine, username: str, today: date, settings: Settings,
-                 view: str = "mine", context: UserContext | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, workspace: Workspace, view: str = "mine",
+                 context: UserContext | None = None) -> None:
         super().__init__()
+        self.workspace = workspace
         self.preloaded = context
-        self.clock = clock or (lambda: datetime.now(UTC))
-        self.engine = engine
-        self.username = username
-        self.today = today
-        self.settings = settings
         self.initial_view = view
+        self.store_changed: Signal[int] = Signal(self, "store_changed")
+        self._last_change = context.change if context is not None else 0
+        self._stop_watching = threading.Event()
+        self.set_keymap(check_keymap(workspace.settings.keymap))
 
     def on_mount(self) -> None:
-        self.sub_title = f"{self.username} · {self.today.isoformat()}"
-        self.push_screen(QueueScreen(self.initial_view))
+        self.sub_title = f"{self.workspace.username} · {self.workspace.today.isoformat()}"
+        self.push_screen(QueueScreen(self.initial_view, context=self.preloaded))
+        self.watch_store()
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def on_unmount(self) -> None:
+        self._stop_watching.set()
+
+    # --- the store-change watcher --------------------------------------------------------
+
+    def watch_store(self) -> None:
+        """Start the one watcher: LISTEN on PostgreSQL, a cheap poll on SQLite."""
+        if self.workspace.engine.dialect.name == "postgresql":
+            self._listen()
+        else:
+            self.set_interval(POLL_SECONDS, self._poll)
+
+    def _publish(self, change: int) -> None:
+        if change != self._last_change:
+            self._last_change = change
+            self.store_changed.publish(change)
+
+    @work(thread=True, exclusive=True, group="store-watch", exit_on_error=False,
+          description="checking for changes by others")
+    def _poll(self) -> None:
+        with self.workspace.read() as conn:
+            change = latest_change(conn)
+        self.call_from_thread(self._publish, change)
+
+    def _listen(self) -> None:
+        """PostgreSQL: one thread of the app's own (not a worker: it runs for the app's whole
+        life) waits for the store's change notification (every audited write raises one,
+        see migration 0012), then reads the change number; it also looks every few seconds,
+        and falls back to polling if the listening connection cannot be had or is lost."""
+        thread = threading.Thread(target=self._listen_loop, name="lossmit-store-listener",
+                                  daemon=True)
+        thread.start()
+
+    def _listen_loop(self) -> None:
+        from db.notify import CHANNEL, listen_connection
+
+        try:
+            with listen_connection(self.workspace.engine) as conn:
+                conn.execute(f"LISTEN {CHANNEL}")
+                while not self._stop_watching.is_set():
+                    for _ in conn.notifies(timeout=LISTEN_TIMEOUT, stop_after=1):
+                        break
+                    if self._stop_watching.is_set():
+                        return
+                    with self.workspace.read() as read:
+                        change = latest_change(read)
+                    self.call_from_thread(self._publish, change)
+        except Exception as exc:  # the listener is lost: say so, and poll instead
+            if self._stop_watching.is_set():
+                return
+            log.warning("listening for changes failed; polling instead", exc_info=exc)
+            self.call_from_thread(self.set_interval, POLL_SECONDS, self._poll)
+
+    # --- worker failures -----------------------------------------------------------------
+
+    def report_failure(self, worker: Worker[object], error: BaseException) -> None:
+        """One place for every failed worker: a message that says what and why, in the log
+        with its traceback; the screen has already cleared its loading states."""
+        log_failure(worker, error)
+        self.notify(describe_failure(worker, error), title="Not done",
+                    severity="error", timeout=12, markup=False)
+
+    # --- navigation ----------------------------------------------------------------------
+
+    def open_case(self, case_id: int) -> None:
+        """The case screen."""
+        self.push_screen(CaseScreen(case_id))
+
+    def open_queue(self, view: str, *, assignee: str = "", back: bool = False) -> None:
+        """A queue view (narrowed to one assignee), over the current screen."""
+        self.push_screen(QueueScreen(view, Filters(assignee=assignee), back=back))
+
+    def open_board(self) -> None:
+        """The team board (leads)."""
+        self.push_screen(TeamBoard())
+
+    def open_tracker(self) -> None:
+        """The due-date tracker."""
+        self.push_screen(TrackerScreen())
+
+    def open_audit(self) -> None:
+        """The audit trail (leads)."""
+        self.push_screen(AuditScreen())
+
+    def open_reassign(self, *, case_ids: tuple[int, ...] = (), subject: str = "",
+                      from_user: str | None = None, done: Done = None) -> None:
+        """The reassignment form for some cases, or for everything a user owns."""
+        self.push_screen(ReassignCases(case_ids=case_ids, subject=subject,
+                                       from_user=from_user), done)
+
+    def open_call_editor(self, case_id: int, *, amends_id: int | None = None,
+                         done: Done = None) -> None:
+        """The call-note editor (a new call, or an amendment of one)."""
+        self.push_screen(CallEditor(case_id, amends_id=amends_id), done)
+
+    def open_task_editor(self, case_id: int, loan_number: str, borrower: str, *,
+                         done: Done = None) -> None:
+        """The follow-up task form."""
+        self.push_screen(TaskEditor(case_id, loan_number, borrower), done)
+
+    def open_evaluation(self, case_id: int, *, done: Done = None) -> None:
+        """The workout options of a case."""
+        self.push_screen(EvaluationScreen(case_id), done)
+
+    def open_financials(self, case_id: int, subject: str, owed_cents: int, *,
+                        done: Done = None) -> None:
+        """A new financial snapshot of a case."""
+        self.push_screen(FinancialsForm(case_id, subject, owed_cents), done)
+
+    # --- palette and keys ----------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        commands = getattr(screen, "commands", None)
-        if callable(commands):
-            yield from commands()
+        if isinstance(screen, CommandSource):
+            yield from screen.commands()
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")
@@ -58,10 +234,8 @@ class LossMitApp(App[None]):
             self.action_show_help_panel()
 
 
-def make_app(engine: Engine, username: str, today: date, settings: Settings,
-             view: str = "mine", context: UserContext | None = None,
-             clock: Callable[[], datetime] | None = None) -> LossMitApp:
+def make_app(workspace: Workspace, view: str = "mine",
+             context: UserContext | None = None) -> LossMitApp:
     """The app, built the same way for the CLI and the tests. `context` (already read by
-    the CLI) saves the queue a round trip to the database before its first page; `clock`
-    (aware "now") lets tests pin the time of day."""
-    return LossMitApp(engine, username, today, settings, view, context, clock)
+    the CLI) saves the queue a round trip to the database before its first page."""
+    return LossMitApp(workspace, view, context)

@@ -30,6 +30,11 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
+def log_path() -> Path:
+    """Where the app writes what went wrong (a failed read or save, with its traceback)."""
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)) / "lossmit.log"
+
+
 def config_path() -> Path:
     """The TOML settings file this process reads."""
     explicit = os.environ.get("LOSSMIT_CONFIG")
@@ -136,6 +141,9 @@ class Settings(BaseSettings):
         default_factory=lambda: [WorkoutRuleSet(**r) for r in DEFAULT_RULE_SETS])
     views: list[ViewSpec] = Field(
         default_factory=lambda: [ViewSpec(**v) for v in DEFAULT_VIEWS])
+    # The [keymap] table: binding id -> key(s), e.g. `"queue.search" = "ctrl+f"` (the app
+    # checks every id against its bindings when it starts).
+    keymap: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("views")
     @classmethod

@@ -16,12 +16,12 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.worker import Worker
 
-from db.engine import session_scope
 from db.queries import AuditFilter, AuditRow, audit_trail
 from lossmit_tui.services.errors import ServiceError
+from screens.base import LossMitScreen
 
 PAGE = 500
 FILTER_HELP = "case=LOAN user=NAME since=YYYY-MM-DD action=reassign"
@@ -80,7 +80,7 @@ def _detail(row: AuditRow) -> Content:
     return Content("\n").join(lines)
 
 
-class AuditScreen(Screen[None]):
+class AuditScreen(LossMitScreen[None]):
     """Who did what, when."""
 
     BINDING_GROUP_TITLE = "Audit trail"
@@ -119,18 +119,24 @@ class AuditScreen(Screen[None]):
         table.focus()
         self.load(self.filter, None)
 
-    @work(thread=True, exclusive=True, group="audit-load", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="audit-load", exit_on_error=False,
+          description="reading the audit trail")
     def load(self, f: AuditFilter, before_id: int | None) -> None:
         from lossmit_tui.services.audit import readable_filter
 
         try:
-            with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
-                resolved = readable_filter(session, self.app.username, f)  # type: ignore[attr-defined]
+            with self.ws.session() as session:
+                resolved = readable_filter(session, self.ws.username, f)
                 rows = audit_trail(session, resolved, limit=PAGE, before_id=before_id)
         except ServiceError as exc:
             self.post_message(self.Loaded([], False, str(exc)))
             return
         self.post_message(self.Loaded(rows, before_id is not None))
+
+    def worker_failed(self, worker: Worker[object], error: BaseException) -> None:
+        if not self.rows:
+            self.query_one("#audit-title", Static).update(Content(
+                "Could not read the audit trail (see the message)"))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
@@ -171,7 +177,7 @@ class AuditScreen(Screen[None]):
         try:
             self.filter = parse_audit_filter(event.value)
         except ValueError as exc:
-            self.notify(Content(str(exc)), title="Filter not applied", severity="error")
+            self.notify(str(exc), title="Filter not applied", severity="error", markup=False)
             return
         self.query_one("#audit-table", DataTable).focus()
         self.load(self.filter, None)

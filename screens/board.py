@@ -16,13 +16,12 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import Worker
 
-from db.engine import read_scope
 from db.queries import BoardRow, board_members, latest_change, team_board, user_row
+from screens.base import LossMitScreen
 
-POLL_SECONDS = 2.0
 BAR = 8  # cells in the load bar
 
 
@@ -77,7 +76,7 @@ class BoardTable(DataTable[Text]):
     ]
 
 
-class TeamBoard(Screen[None]):
+class TeamBoard(LossMitScreen[None]):
     """Leads: the team's workload at a glance, and where to move cases from."""
 
     BINDING_GROUP_TITLE = "Team board"
@@ -98,12 +97,8 @@ class TeamBoard(Screen[None]):
         super().__init__()
         self.rows: list[BoardRow] = []
         self.sort_key = "name"
-        self.last_change = -1
         self.team = ""
-
-    @property
-    def today(self) -> date:
-        return self.app.today  # type: ignore[attr-defined,no-any-return]
+        self.following = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -117,12 +112,12 @@ class TeamBoard(Screen[None]):
         for column in COLUMNS:
             table.add_column(column.label, width=column.width, key=column.key)
         self.load()
-        self.set_interval(POLL_SECONDS, self.poll)
 
-    @work(thread=True, exclusive=True, group="board-load", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="board-load", exit_on_error=False,
+          description="reading the team board")
     def load(self) -> None:
-        with read_scope(self.app.engine) as conn:  # type: ignore[attr-defined]
-            me = user_row(conn, self.app.username)  # type: ignore[attr-defined]
+        with self.ws.read() as conn:
+            me = user_row(conn, self.ws.username)
             if me.role == "specialist":
                 self.post_message(self.Loaded([], 0, "The team board is for leads and "
                                                      "admins."))
@@ -134,21 +129,23 @@ class TeamBoard(Screen[None]):
                               week, day)
         self.post_message(self.Loaded(rows, change))
 
-    @work(thread=True, exclusive=True, group="board-poll", exit_on_error=False)
-    def poll(self) -> None:
-        if self.last_change < 0:
-            return
-        with read_scope(self.app.engine) as conn:  # type: ignore[attr-defined]
-            change = latest_change(conn)
-        if change != self.last_change:
-            self.app.call_from_thread(self.load)
+    def store_change(self, change: int) -> None:
+        """Someone wrote: read the board again."""
+        self.load()
+
+    def worker_failed(self, worker: Worker[object], error: BaseException) -> None:
+        if worker.group == "board-load" and not self.rows:
+            self.query_one("#board-title", Static).update(Content(
+                "Could not read the team board (see the message)"))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
         if message.error:
             self.query_one("#board-title", Static).update(Content(message.error))
             return
-        self.last_change = message.change
+        if not self.following:
+            self.following = True
+            self.follow_store(message.change)
         if message.rows == self.rows:
             return
         self.rows = message.rows
@@ -158,7 +155,7 @@ class TeamBoard(Screen[None]):
         table = self.query_one(BoardTable)
         current = self._current()
         self.rows.sort(key=SORTS[self.sort_key])
-        capacity = self.app.settings.case_capacity  # type: ignore[attr-defined]
+        capacity = self.ws.settings.case_capacity
         table.clear()
         for r in self.rows:
             table.add_row(*self._cells(r, capacity), key=r.username)
@@ -219,38 +216,36 @@ class TeamBoard(Screen[None]):
 
     def action_queue(self) -> None:
         """Open the highlighted person's queue (All open, filtered to them)."""
-        from screens.queue import Filters, QueueScreen
-
         row = self._current()
         if row is not None:
-            self.app.push_screen(QueueScreen("all", Filters(assignee=row.username), back=True))
+            self.host.open_queue("all", assignee=row.username, back=True)
 
     def action_reassign_all(self) -> None:
         """Move all of the highlighted person's open cases (a departure, a long absence)."""
-        from screens.reassign import ReassignCases
-
         row = self._current()
         if row is None:
             return
         if not row.open_cases:
-            self.notify(Content(f"{row.username} has no open cases."), severity="warning")
+            self.notify(f"{row.username} has no open cases.", severity="warning", markup=False)
             return
-        self.app.push_screen(ReassignCases(from_user=row.username),
-                             lambda moved: moved and self.load())
+        def moved(done: bool | None) -> None:
+            if done:
+                self.load()
+        self.host.open_reassign(from_user=row.username, done=moved)
 
     def action_undo(self) -> None:
         """Undo your last reassignment batch (while none of its cases changed)."""
         self.undo()
 
-    @work(thread=True, exclusive=True, group="board-undo", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="board-undo", exit_on_error=False,
+          description="undoing your last reassignment")
     def undo(self) -> None:
         from lossmit_tui.services.errors import ServiceError
         from lossmit_tui.services.reassign import undo_last
 
         app = self.app
         try:
-            done = undo_last(app.engine, app.username, self.today,  # type: ignore[attr-defined]
-                             app.settings.urgency_weights)  # type: ignore[attr-defined]
+            done = undo_last(self.ws)
         except ServiceError as exc:
             app.call_from_thread(app.notify, Content(f"Not undone: {exc}"),
                                  severity="error", timeout=10)

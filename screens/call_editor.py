@@ -6,16 +6,16 @@ call service (one transaction); a refused save keeps everything on screen.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import (
     Footer,
     Header,
@@ -26,11 +26,11 @@ from textual.widgets import (
     Static,
     TextArea,
 )
+from textual.worker import Worker
 
-from db.engine import session_scope
-from db.queries import case_detail, recent_calls
+from db.queries import CaseDetail, case_detail, recent_calls
 from lossmit_tui.contact_now import case_contact_check, local_times_text
-from lossmit_tui.domain.calendar import BusinessCalendar, resolve_due
+from lossmit_tui.domain.calendar import resolve_due
 from lossmit_tui.domain.enums import CallDirection, CallResult, Outcome, Party, TaskKind
 from lossmit_tui.domain.values import parse_money
 from lossmit_tui.services.calls import (
@@ -44,6 +44,7 @@ from lossmit_tui.services.calls import (
 )
 from lossmit_tui.services.errors import ServiceError
 from lossmit_tui.services.tasks import NewTask
+from screens.base import LossMitScreen
 
 AUTOSAVE_SECONDS = 2.0
 NO_FOLLOW_UP = "none"
@@ -69,7 +70,7 @@ class Confirm(ModalScreen[bool]):
             yield Static(Content("y yes · n no"), classes="modal-hint")
 
 
-class CallEditor(Screen[bool]):
+class CallEditor(LossMitScreen[bool]):
     """The call-note editor for one case."""
 
     BINDING_GROUP_TITLE = "Call note"
@@ -84,7 +85,7 @@ class CallEditor(Screen[bool]):
 
     @dataclass
     class Opened(Message):
-        case: dict[str, Any] | None
+        case: CaseDetail | None
         calls: list[tuple[datetime, str]]
         draft: DraftState | None
 
@@ -96,14 +97,10 @@ class CallEditor(Screen[bool]):
         super().__init__()
         self.case_id = case_id
         self.amends_id = amends_id  # amending: the new note points at this one
-        self.case: dict[str, Any] | None = None
+        self.case: CaseDetail | None = None
         self.calls: list[tuple[datetime, str]] = []
         self.dirty = False
         self.saving = False
-
-    @property
-    def today(self) -> date:
-        return self.app.today  # type: ignore[attr-defined,no-any-return]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -164,14 +161,14 @@ class CallEditor(Screen[bool]):
 
     # --- loading and drafts ----------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="call-open", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="call-open", exit_on_error=False,
+          description="opening the case for the call")
     def open_case(self) -> None:
-        app = self.app
-        now: datetime = app.clock()  # type: ignore[attr-defined]
-        with session_scope(app.engine) as session:  # type: ignore[attr-defined]
-            case = case_detail(session, self.case_id)
-            calls = recent_calls(session, self.case_id, now - timedelta(days=8)) if case else []
-            draft = load_draft(session, app.username, self.case_id)  # type: ignore[attr-defined]
+        now = self.ws.now()
+        with self.ws.read() as conn:
+            case = case_detail(conn, self.case_id)
+            calls = recent_calls(conn, self.case_id, now - timedelta(days=8)) if case else []
+        draft = load_draft(self.ws, self.case_id)
         self.post_message(self.Opened(case, calls, draft))
 
     @on(Opened)
@@ -183,7 +180,7 @@ class CallEditor(Screen[bool]):
             return
         title.update(Content.assemble(
             (f"Amend note #{self.amends_id} · " if self.amends_id else "Call · ", "bold"),
-            (self.case["loan_number"], "bold"), "  ", Content(self.case["borrower_name"])))
+            (self.case.loan_number, "bold"), "  ", Content(self.case.borrower_name)))
         self._show_contact()
         draft = message.draft
         if draft is not None and (draft.body or draft.fields):
@@ -216,8 +213,10 @@ class CallEditor(Screen[bool]):
         if f.get("amends") and self.amends_id is None:
             self.amends_id = int(f["amends"])  # the draft was an amendment: it still is
             title = self.query_one("#call-title", Static)
+            shown = title.content
             title.update(Content.assemble((f"Amend note #{self.amends_id} · ", "bold"),
-                                          title.content))
+                                          shown if isinstance(shown, Content)
+                                          else Content(str(shown))))
         for key, widget_id in (("direction", "#call-direction"), ("party", "#call-party"),
                                ("result", "#call-result"), ("fu_kind", "#call-fu-kind")):
             if f.get(key):
@@ -246,20 +245,17 @@ class CallEditor(Screen[bool]):
             self.dirty = False
             self.save_draft(self._fields(), self.query_one("#call-body", TextArea).text)
 
-    @work(thread=True, group="call-draft", exit_on_error=False)
+    @work(thread=True, group="call-draft", exit_on_error=False,
+          description="keeping your draft")
     def save_draft(self, fields: dict[str, Any], body: str) -> None:
-        app = self.app
-        with session_scope(app.engine, write=True) as session:  # type: ignore[attr-defined]
-            save_draft(session, app.username, self.case_id, fields, body)  # type: ignore[attr-defined]
+        save_draft(self.ws, self.case_id, fields, body)
 
     # --- contact rules -------------------------------------------------------------------
 
     def _show_contact(self) -> None:
         if self.case is None:
             return
-        check = case_contact_check(self.case, self.calls,
-                                   self.app.clock(),  # type: ignore[attr-defined]
-                                   self.app.settings)  # type: ignore[attr-defined]
+        check = case_contact_check(self.case, self.calls, self.ws.now(), self.ws.settings)
         outbound = self.query_one("#call-direction", Select).value == CallDirection.OUTBOUND
         local = local_times_text(check) or "unknown"
         lines: list[Content] = [Content(f"Borrower's local time {local} · "
@@ -277,7 +273,7 @@ class CallEditor(Screen[bool]):
     def _collect(self) -> tuple[NewCall | None, list[str]]:
         f = self._fields()
         problems: list[str] = []
-        calendar = BusinessCalendar(self.app.settings.exclude_observed_holidays)  # type: ignore[attr-defined]
+        calendar = self.ws.calendar
         amount = date_ = None
         if f["ptp_amount"].strip():
             try:
@@ -315,14 +311,11 @@ class CallEditor(Screen[bool]):
         self.saving = True
         self.save(call)
 
-    @work(thread=True, exclusive=True, group="call-save", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="call-save", exit_on_error=False,
+          description="saving the call")
     def save(self, call: NewCall) -> None:
-        app = self.app
         try:
-            with session_scope(app.engine, write=True) as session:  # type: ignore[attr-defined]
-                log_call(session, app.username, self.case_id, call,  # type: ignore[attr-defined]
-                         app.clock(), self.today, app.settings.urgency_weights,  # type: ignore[attr-defined]
-                         BusinessCalendar(app.settings.exclude_observed_holidays))  # type: ignore[attr-defined]
+            log_call(self.ws, self.case_id, call)
         except ServiceError as exc:
             self.post_message(self.Saved(str(exc)))
             return
@@ -335,9 +328,17 @@ class CallEditor(Screen[bool]):
             self.query_one("#call-problems", Static).update(Content(f"Not saved: "
                                                                     f"{message.error}"))
             return
-        self.app.notify(Content(f"Call logged on {self.case['loan_number'] if self.case else ''}."))
+        self.app.notify(f"Call logged on {self.case.loan_number if self.case else ''}.",
+                        markup=False)
         self.dirty = False
         self.dismiss(True)
+
+    def commands(self) -> list[SystemCommand]:
+        """The editor's actions, for the command palette."""
+        return [SystemCommand("Save the call", "The note, and its follow-up if set",
+                              self.action_save),
+                SystemCommand("Leave the call note", "Unsaved text is kept as a draft",
+                              self.action_leave)]
 
     def action_leave(self) -> None:
         """Leave; with unsaved input, ask first (the draft is kept either way)."""
@@ -353,8 +354,22 @@ class CallEditor(Screen[bool]):
         self.app.push_screen(Confirm("Leave this note unsaved? It is kept as a draft and "
                                      "offered back next time."), answer)
 
-    @work(thread=True, group="call-draft", exit_on_error=False)
+    @work(thread=True, group="call-draft", exit_on_error=False,
+          description="discarding the old draft")
     def discard(self) -> None:
-        app = self.app
-        with session_scope(app.engine, write=True) as session:  # type: ignore[attr-defined]
-            discard_draft(session, app.username, self.case_id)  # type: ignore[attr-defined]
+        discard_draft(self.ws, self.case_id)
+
+    def worker_failed(self, worker: Worker[object], error: BaseException) -> None:
+        """Nothing typed is lost: the text stays on screen and is kept again at the next
+        autosave once the database is back."""
+        if worker.group == "call-draft":
+            self.dirty = True
+        elif worker.group == "call-save":
+            self.saving = False
+            self.dirty = True
+            self.query_one("#call-problems", Static).update(Content(
+                "Not saved: the database could not be reached (see the message); your note "
+                "is still here, ctrl+s tries again"))
+        elif worker.group == "call-open" and self.case is None:
+            self.query_one("#call-title", Static).update(Content(
+                "Could not open the case (see the message). Press Escape to go back."))

@@ -7,12 +7,12 @@ from typing import Any
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import (
     DataTable,
     Footer,
@@ -24,10 +24,11 @@ from textual.widgets import (
     TabbedContent,
     TabPane,
 )
+from textual.worker import Worker
 
-from db.engine import session_scope
 from db.queries import (
     AuditRow,
+    CaseDetail,
     DocRow,
     FinancialsRow,
     TaskRow,
@@ -41,7 +42,6 @@ from db.queries import (
     recent_calls,
 )
 from lossmit_tui.contact_now import case_contact_check, local_times_text
-from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.delinquency import bucket, days_delinquent
 from lossmit_tui.domain.documents import age_state
 from lossmit_tui.domain.regclock import INSTALLMENT_BASIS, LIVE_CONTACT, Clock, ClockState
@@ -50,6 +50,7 @@ from lossmit_tui.queue_rows import relative_day
 from lossmit_tui.services.clock import case_clocks
 from lossmit_tui.services.documents import decide_document
 from lossmit_tui.services.errors import ServiceError
+from screens.base import LossMitScreen
 from screens.forms import (
     EditDetails,
     EventForm,
@@ -179,7 +180,11 @@ class TimelineList(ListView):
     BINDINGS = [Binding("m", "screen.amend", "Amend note", id="case.amend")]
 
 
-class CaseScreen(Screen[None]):
+FOCUS_ON: dict[str, type[Widget]] = {"timeline": TimelineList, "tasks": TasksTable,
+                                     "documents": DocumentsTable}
+
+
+class CaseScreen(LossMitScreen[None]):
     """Everything stored about one loan, and the keys to change it."""
 
     BINDING_GROUP_TITLE = "Case"
@@ -202,7 +207,7 @@ class CaseScreen(Screen[None]):
 
     @dataclass
     class Loaded(Message):
-        case: dict[str, Any] | None
+        case: CaseDetail | None
         tasks: list[TaskRow]
         calls: list[tuple[datetime, str]]
         timeline: list[TimelineItem]
@@ -210,14 +215,17 @@ class CaseScreen(Screen[None]):
         documents: list[DocRow]
         financials: list[FinancialsRow]
         clocks: list[Clock]
+        change: int = 0
 
     def __init__(self, case_id: int) -> None:
         super().__init__()
         self.case_id = case_id
-        self.case: dict[str, Any] | None = None
+        self.case: CaseDetail | None = None
         self.tasks: list[TaskRow] = []
         self.documents: list[DocRow] = []
         self.timeline: list[TimelineItem] = []
+        self.shown: Any = None  # what the last load showed (an equal load is not redrawn)
+        self.following = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -255,7 +263,7 @@ class CaseScreen(Screen[None]):
     def _subject(self) -> str:
         if self.case is None:
             return ""
-        return f"{self.case['loan_number']}  {self.case['borrower_name']}"
+        return f"{self.case.loan_number}  {self.case.borrower_name}"
 
     def _after(self, saved: bool | None) -> None:
         if saved:
@@ -263,34 +271,28 @@ class CaseScreen(Screen[None]):
 
     def action_log_call(self) -> None:
         """Log a call on this case; the screen reloads afterwards."""
-        from screens.call_editor import CallEditor
-
-        self.app.push_screen(CallEditor(self.case_id), self._after)
+        self.host.open_call_editor(self.case_id, done=self._after)
 
     def action_amend(self) -> None:
         """Amend the call note under the cursor: a new note that points at it."""
-        from screens.call_editor import CallEditor
-
         timeline = self.query_one(TimelineList)
         item = timeline.highlighted_child
         if item is None or item.name != "call":
-            self.notify(Content("Choose a call in the timeline to amend."), severity="warning")
+            self.notify("Choose a call in the timeline to amend.", severity="warning", markup=False)
             return
         note_id = int((item.id or "").rsplit("-", 1)[-1])
-        self.app.push_screen(CallEditor(self.case_id, amends_id=note_id), self._after)
+        self.host.open_call_editor(self.case_id, amends_id=note_id, done=self._after)
 
     def action_add_task(self) -> None:
         """Add a follow-up task to this case."""
-        from screens.task_editor import TaskEditor
-
         if self.case is not None:
-            self.app.push_screen(TaskEditor(self.case_id, self.case["loan_number"],
-                                            self.case["borrower_name"]), self._after)
+            self.host.open_task_editor(self.case_id, self.case.loan_number,
+                                       self.case.borrower_name, done=self._after)
 
     def action_record_event(self) -> None:
         """Record an event (application received, offer sent, …) or a stage change."""
         if self.case is not None:
-            self.app.push_screen(EventForm(self.case_id, self._subject(), self.case["stage"]),
+            self.app.push_screen(EventForm(self.case_id, self._subject(), self.case.stage),
                                  self._after)
 
     def action_edit_details(self) -> None:
@@ -302,23 +304,20 @@ class CaseScreen(Screen[None]):
     def action_financials(self) -> None:
         """Take a financial snapshot (the earlier ones stay in the Financials tab)."""
         from lossmit_tui.domain.workout import installments_past_due
-        from screens.financials import FinancialsForm
 
         if self.case is None:
             return
-        owed = installments_past_due(self.case["next_due_date"], self.app.today) * (  # type: ignore[attr-defined]
-            (self.case["pi_cents"] or 0) + (self.case["escrow_cents"] or 0))
-        self.app.push_screen(FinancialsForm(self.case_id, self._subject(), owed), self._after)
+        owed = installments_past_due(self.case.next_due_date, self.today) * (
+            (self.case.pi_cents or 0) + (self.case.escrow_cents or 0))
+        self.host.open_financials(self.case_id, self._subject(), owed, done=self._after)
 
     def action_workout(self) -> None:
         """Every workout option for this case, eligible or not and why."""
-        from screens.evaluation import EvaluationScreen
-
-        self.app.push_screen(EvaluationScreen(self.case_id), self._after)
+        self.host.open_evaluation(self.case_id, done=self._after)
 
     def _row(self, table: DataTable[Text], rows: list[Any], what: str) -> Any | None:
         if not rows or table.cursor_row < 0 or table.cursor_row >= len(rows):
-            self.notify(Content(f"There is no {what} to act on."), severity="warning")
+            self.notify(f"There is no {what} to act on.", severity="warning", markup=False)
             return None
         return rows[table.cursor_row]
 
@@ -329,7 +328,7 @@ class CaseScreen(Screen[None]):
             return
         form = task_action(task, what)
         if isinstance(form, str):
-            self.notify(Content(form), severity="warning")
+            self.notify(form, severity="warning", markup=False)
         else:
             self.app.push_screen(form, self._after)
 
@@ -349,13 +348,11 @@ class CaseScreen(Screen[None]):
         else:
             self.decide(doc.doc_id, what == "accept")
 
-    @work(thread=True, exit_on_error=False)
+    @work(thread=True, exit_on_error=False, description="saving the document decision")
     def decide(self, doc_id: int, accept: bool) -> None:
         app = self.app
         try:
-            with session_scope(app.engine, write=True) as session:  # type: ignore[attr-defined]
-                decide_document(session, app.username, doc_id, accept,  # type: ignore[attr-defined]
-                                app.today)  # type: ignore[attr-defined]
+            decide_document(self.ws, doc_id, accept)
         except ServiceError as exc:
             app.call_from_thread(self.notify, Content(f"Not saved: {exc}"), severity="error")
             return
@@ -363,23 +360,65 @@ class CaseScreen(Screen[None]):
                                                   else "Document rejected."))
         app.call_from_thread(self.reload)
 
+    def commands(self) -> list[SystemCommand]:
+        """Every case action, for the command palette."""
+        tabs = [SystemCommand(f"Tab {n}: {title}", f"Show the {title.lower()} of this case",
+                              lambda name=name: self.action_tab(name))
+                for n, (name, title) in enumerate(TABS.items(), start=1)]
+        return [
+            SystemCommand("Log a call", "On this case", self.action_log_call),
+            SystemCommand("Amend the call note", "The call under the cursor on the timeline",
+                          self.action_amend),
+            SystemCommand("Add a follow-up task", "To this case", self.action_add_task),
+            SystemCommand("Record an event", "Application received, offer sent, a stage "
+                          "change, …", self.action_record_event),
+            SystemCommand("Edit contact details and flags", "Phone, e-mail, hardship, "
+                          "cease communication, attorney", self.action_edit_details),
+            SystemCommand("Take a financial snapshot", "Income, expenses, assets",
+                          self.action_financials),
+            SystemCommand("Workout options", "Evaluate every option; offer one or deny",
+                          self.action_workout),
+            SystemCommand("Complete the task", "The task under the cursor",
+                          lambda: self.action_task("complete")),
+            SystemCommand("Snooze the task", "The task under the cursor",
+                          lambda: self.action_task("snooze")),
+            SystemCommand("Reassign the task", "The task under the cursor",
+                          lambda: self.action_task("reassign")),
+            SystemCommand("Request a document", "From the borrower",
+                          self.action_request_document),
+            SystemCommand("Document received", "The document under the cursor",
+                          lambda: self.action_document("receive")),
+            SystemCommand("Accept the document", "The document under the cursor",
+                          lambda: self.action_document("accept")),
+            SystemCommand("Reject the document", "The document under the cursor",
+                          lambda: self.action_document("reject")),
+            *tabs,
+        ]
+
     # --- loading -------------------------------------------------------------------------
 
     def reload(self) -> None:
         self.load()
 
+    def store_change(self, change: int) -> None:
+        """Someone wrote: read the case again (redrawn only if something on it changed)."""
+        self.load()
+
+    def worker_failed(self, worker: Worker[object], error: BaseException) -> None:
+        if worker.group == "case" and self.case is None:
+            self.query_one("#case-title", Static).update(Content(
+                "Could not read this case (see the message). Press Escape to go back."))
+
     def action_tab(self, name: str) -> None:
         """Show a tab and put the keyboard on it."""
         self.query_one(TabbedContent).active = name
-        target = {"timeline": TimelineList, "tasks": TasksTable,
-                  "documents": DocumentsTable}.get(name)
+        target = FOCUS_ON.get(name)
         if target is not None:
             self.query_one(target).focus()
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        target = {"timeline": TimelineList, "tasks": TasksTable,
-                  "documents": DocumentsTable}.get(event.pane.id or "")
+        target = FOCUS_ON.get(event.pane.id or "")
         if target is not None:
             self.query_one(target).focus()
 
@@ -388,31 +427,32 @@ class CaseScreen(Screen[None]):
         for item in self.query_one(TimelineList).children:
             item.display = event.value in ("all", item.name)
 
-    @work(thread=True, exclusive=True, group="case", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="case", exit_on_error=False,
+          description="reading the case")
     def load(self) -> None:
-        now: datetime = self.app.clock()  # type: ignore[attr-defined]
-        with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
+        from db.queries import latest_change
+
+        now = self.ws.now()
+        with self.ws.session() as session:
+            change = latest_change(session)
             case = case_detail(session, self.case_id)
             if case is None:
-                self.post_message(self.Loaded(None, [], [], [], [], [], [], []))
+                self.post_message(self.Loaded(None, [], [], [], [], [], [], [], change))
                 return
             self.post_message(self.Loaded(
                 case, case_tasks(session, self.case_id),
                 recent_calls(session, self.case_id, now - timedelta(days=8)),
                 case_timeline(session, self.case_id),
-                case_audit(session, self.case_id, str(case["loan_number"])),
+                case_audit(session, self.case_id, case.loan_number),
                 case_documents(session, self.case_id),
                 case_financials(session, self.case_id),
-                case_clocks(session, self.case_id, self.app.today,  # type: ignore[attr-defined]
-                            BusinessCalendar(
-                                self.app.settings.exclude_observed_holidays))))  # type: ignore[attr-defined]
+                case_clocks(session, self.case_id, self.today, self.ws.calendar), change))
 
-    def _contact_line(self, case: dict[str, Any], calls: list[tuple[datetime, str]]
+    def _contact_line(self, case: CaseDetail, calls: list[tuple[datetime, str]]
                       ) -> Content:
         """The borrower's local time (warning colour outside calling hours), the call
         attempts of the last 7 days, and any block on direct calls."""
-        check = case_contact_check(case, calls, self.app.clock(),  # type: ignore[attr-defined]
-                                   self.app.settings)  # type: ignore[attr-defined]
+        check = case_contact_check(case, calls, self.ws.now(), self.ws.settings)
         hours_warned = bool(check.local_times) and bool(check.hours_warnings)
         shown = local_times_text(check) or "unknown (no ZIP)"
         parts: list[Content | tuple[str, str] | str] = [
@@ -429,32 +469,40 @@ class CaseScreen(Screen[None]):
     async def _loaded(self, message: Loaded) -> None:
         title = self.query_one("#case-title", Static)
         case = message.case
+        if not self.following:
+            self.following = True
+            self.follow_store(message.change)
+        shown = (case, message.tasks, message.calls, message.timeline, message.audit,
+                 message.documents, message.financials, message.clocks)
+        if shown == self.shown:
+            return  # nothing on this case changed: no redraw, the cursor stays
+        self.shown = shown
         if case is None:
             title.update(Content("This case no longer exists. Press Escape to go back."))
             return
         self.case, self.tasks, self.documents = case, message.tasks, message.documents
         self.timeline = message.timeline
-        today: date = self.app.today  # type: ignore[attr-defined]
-        dpd = days_delinquent(case["next_due_date"], today)
+        today = self.today
+        dpd = days_delinquent(case.next_due_date, today)
         flags = [name for name, on_ in (
-            ("cease communication", case["cease_communication"]),
-            ("attorney represented", case["attorney_represented"]),
-            ("FDCPA", case["fdcpa_covered"]),
-            ("principal residence", case["occupancy"] == "owner"),
+            ("cease communication", case.cease_communication),
+            ("attorney represented", case.attorney_represented),
+            ("FDCPA", case.fdcpa_covered),
+            ("principal residence", case.occupancy == "owner"),
         ) if on_]
-        borrowers = case["borrower_name"] + (f" & {case['co_borrower_name']}"
-                                             if case["co_borrower_name"] else "")
+        borrowers = case.borrower_name + (f" & {case.co_borrower_name}"
+                                          if case.co_borrower_name else "")
         title.update(Content.assemble(
-            (case["loan_number"], "bold"), "  ", Content(borrowers),
-            "  ·  ", (case["stage"].replace("_", " "), "$accent"), f"  ·  {case['investor']}",
-            f"  ·  {dpd} days delinquent ({bucket(case['next_due_date'], today).value})",
-            "\n", (f"UPB {display_money(case['upb_cents'])}  ·  P&I/escrow "
-                   f"{display_money(case['pi_cents']) or '—'}/"
-                   f"{display_money(case['escrow_cents']) or '—'}  ·  sale "
-                   f"{_text(case['fc_sale_date'])}  ·  ", "not bold"),
-            Content(case["assignee"] or "unassigned"),
+            (case.loan_number, "bold"), "  ", Content(borrowers),
+            "  ·  ", (case.stage.replace("_", " "), "$accent"), f"  ·  {case.investor}",
+            f"  ·  {dpd} days delinquent ({bucket(case.next_due_date, today).value})",
+            "\n", (f"UPB {display_money(case.upb_cents)}  ·  P&I/escrow "
+                   f"{display_money(case.pi_cents) or '—'}/"
+                   f"{display_money(case.escrow_cents) or '—'}  ·  sale "
+                   f"{_text(case.fc_sale_date)}  ·  ", "not bold"),
+            Content(case.assignee or "unassigned"),
             ("  ·  " + (", ".join(flags) or "no flags"),
-             "$warning" if case["cease_communication"] or case["attorney_represented"]
+             "$warning" if case.cease_communication or case.attorney_represented
              else "not bold"),
             "\n", self._contact_line(case, message.calls),
         ))
@@ -465,49 +513,49 @@ class CaseScreen(Screen[None]):
         await self._show_financials(message.financials)
         await self._show_audit(message.audit)
 
-    async def _show_summary(self, case: dict[str, Any], tasks: list[TaskRow], today: date,
+    async def _show_summary(self, case: CaseDetail, tasks: list[TaskRow], today: date,
                             flags: list[str], clocks: list[Clock]) -> None:
-        rate = case["note_rate_milli"]
+        rate = case.note_rate_milli
         upcoming = [t for t in tasks if t.status == "open"][:3]
         sections = [
             _section("Borrower", [
-                ("Borrower", _text(case["borrower_name"])),
-                ("Co-borrower", _text(case["co_borrower_name"])),
-                ("Phone", _text(display_phone(case["phone"]))),
-                ("E-mail", _text(case["email"])),
-                ("SSN (last 4)", _text(case["ssn_last4"])),
-                ("Hardship", _text(case["hardship_reason"])),
+                ("Borrower", _text(case.borrower_name)),
+                ("Co-borrower", _text(case.co_borrower_name)),
+                ("Phone", _text(display_phone(case.phone))),
+                ("E-mail", _text(case.email)),
+                ("SSN (last 4)", _text(case.ssn_last4)),
+                ("Hardship", _text(case.hardship_reason)),
             ]),
             _section("Property", [
-                ("Address", _text(case["property_address"])),
+                ("Address", _text(case.property_address)),
                 ("City / state / ZIP", " ".join(filter(None, (
-                    case["property_city"], case["property_state"], case["property_zip"])))),
-                ("Time zone", _text(case["property_tz"])),
-                ("Occupancy", _text(case["occupancy"])),
-                ("Value", _text(display_money(case["property_value_cents"]))),
+                    case.property_city, case.property_state, case.property_zip)))),
+                ("Time zone", _text(case.property_tz)),
+                ("Occupancy", _text(case.occupancy)),
+                ("Value", _text(display_money(case.property_value_cents))),
             ]),
             _section("Loan", [
-                ("Investor", _text(case["investor"])),
-                ("UPB", display_money(case["upb_cents"])),
+                ("Investor", _text(case.investor)),
+                ("UPB", display_money(case.upb_cents)),
                 ("Note rate", f"{milli_to_rate(rate)}%" if rate is not None else "—"),
-                ("P&I / escrow", f"{display_money(case['pi_cents']) or '—'} / "
-                                 f"{display_money(case['escrow_cents']) or '—'}"),
-                ("Oldest unpaid due", _text(case["next_due_date"])),
-                ("Originated", _text(case["origination_date"])),
+                ("P&I / escrow", f"{display_money(case.pi_cents) or '—'} / "
+                                 f"{display_money(case.escrow_cents) or '—'}"),
+                ("Oldest unpaid due", _text(case.next_due_date)),
+                ("Originated", _text(case.origination_date)),
             ]),
             _section("Foreclosure", [
-                ("Referral", _text(case["fc_referral_date"])),
-                ("Sale date", _text(case["fc_sale_date"])),
+                ("Referral", _text(case.fc_referral_date)),
+                ("Sale date", _text(case.fc_sale_date)),
             ]),
             _section("Work", [
-                ("Assignee", _text(case["assignee_name"] or "unassigned")),
-                ("Last contact", _text(case["last_contact_at"] and
-                                       case["last_contact_at"].date())),
-                ("Promise to pay", f"{display_money(case['promise_amount_cents'])} by "
-                                   f"{case['promise_due_on']}"
-                                   + (" (kept)" if case["promise_kept_on"] else "")
-                 if case["promise_due_on"] else "—"),
-                ("Missing documents", str(case["missing_docs"])),
+                ("Assignee", _text(case.assignee_name or "unassigned")),
+                ("Last contact", _text(case.last_contact_at and
+                                       case.last_contact_at.date())),
+                ("Promise to pay", f"{display_money(case.promise_amount_cents)} by "
+                                   f"{case.promise_due_on}"
+                                   + (" (kept)" if case.promise_kept_on else "")
+                 if case.promise_due_on else "—"),
+                ("Missing documents", str(case.missing_docs)),
                 ("Flags", ", ".join(flags) or "—"),
             ]),
             _section("Next actions", [

@@ -7,21 +7,18 @@ into the letter. `n` records a denial (`denied`), its note every option's reason
 """
 
 from dataclasses import dataclass
-from datetime import date
 
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
+from textual.worker import Worker
 
-from db.engine import read_scope, session_scope
 from lossmit_tui.config import ConfigError
-from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.events import STAGE_AFTER
 from lossmit_tui.domain.workout import OptionResult, money_terms
 from lossmit_tui.evaluation import (
@@ -33,6 +30,7 @@ from lossmit_tui.evaluation import (
 )
 from lossmit_tui.services.cases import NewEvent, record_event
 from lossmit_tui.services.errors import ServiceError
+from screens.base import LossMitScreen
 
 
 def _title(name: str) -> str:
@@ -59,7 +57,7 @@ def detail(evaluation: Evaluation, option: OptionResult) -> Content:
     return Content("\n").join(parts)
 
 
-class EvaluationScreen(Screen[bool]):
+class EvaluationScreen(LossMitScreen[bool]):
     """Every workout option for the case; offer one, or record the denial."""
 
     BINDING_GROUP_TITLE = "Evaluation"
@@ -91,10 +89,6 @@ class EvaluationScreen(Screen[bool]):
         self.changed = False
         self.plan_months: int | None = None  # None: the shortest plan that fits
 
-    @property
-    def today(self) -> date:
-        return self.app.today  # type: ignore[attr-defined,no-any-return]
-
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Content("Evaluating…"), id="evaluation-title")
@@ -109,11 +103,12 @@ class EvaluationScreen(Screen[bool]):
         self.query_one("#evaluation-letter", TextArea).display = False
         self.load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
+    @work(thread=True, exclusive=True, exit_on_error=False,
+          description="evaluating the workout options")
     def load(self) -> None:
         try:
-            with read_scope(self.app.engine) as conn:  # type: ignore[attr-defined]
-                result = evaluate_case(conn, self.app.settings, case_id=self.case_id,  # type: ignore[attr-defined]
+            with self.ws.read() as conn:
+                result = evaluate_case(conn, self.ws.settings, case_id=self.case_id,
                                        as_of=self.today, plan_months=self.plan_months)
         except (CannotEvaluate, ConfigError) as exc:
             self.post_message(self.Evaluated(None, str(exc)))
@@ -162,7 +157,8 @@ class EvaluationScreen(Screen[bool]):
         if self.evaluation is None:
             return
         plan = self.evaluation.options[0]
-        current = self.plan_months or int(plan.terms.get("months", 0) or 0) or 12  # type: ignore[call-overload]
+        months = plan.terms.get("months")
+        current = self.plan_months or (months if isinstance(months, int) else 0) or 12
         self.plan_months = max(1, current + step)
         self.query_one("#evaluation-options", OptionList).highlighted = 0
         self.load()
@@ -173,8 +169,8 @@ class EvaluationScreen(Screen[bool]):
         if option is None or self.evaluation is None:
             return
         if not option.eligible:
-            self.notify(Content(f"{_title(option.name)} is not available: "
-                                + "; ".join(option.reasons)), severity="warning", timeout=8)
+            self.notify(f"{_title(option.name)} is not available: " + "; ".join(option.reasons),
+                        severity="warning", timeout=8, markup=False)
             return
         self.record("offer_sent", offer_summary(self.evaluation, option),
                     {"name": option.name, **{k: v for k, v in option.terms.items()
@@ -186,16 +182,12 @@ class EvaluationScreen(Screen[bool]):
             return
         self.record("denied", denial_reasons(self.evaluation))
 
-    @work(thread=True, exclusive=True, group="evaluation-record", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="evaluation-record", exit_on_error=False,
+          description="recording the offer or denial")
     def record(self, kind: str, text: str, offer: dict[str, object] | None = None) -> None:
-        app = self.app
         try:
-            with session_scope(app.engine, write=True) as session:  # type: ignore[attr-defined]
-                record_event(session, app.username, self.case_id,  # type: ignore[attr-defined]
-                             NewEvent(kind, self.today, note=text[:4000], offer=offer),
-                             self.today,
-                             app.settings.urgency_weights,  # type: ignore[attr-defined]
-                             BusinessCalendar(app.settings.exclude_observed_holidays))  # type: ignore[attr-defined]
+            record_event(self.ws, self.case_id,
+                         NewEvent(kind, self.today, note=text[:4000], offer=offer))
         except ServiceError as exc:
             self.post_message(self.Recorded(kind, text, str(exc)))
             return
@@ -204,16 +196,33 @@ class EvaluationScreen(Screen[bool]):
     @on(Recorded)
     def _recorded(self, message: Recorded) -> None:
         if message.error:
-            self.notify(Content(f"Not recorded: {message.error}"), severity="error")
+            self.notify(f"Not recorded: {message.error}", severity="error", markup=False)
             return
         self.changed = True
         stage = STAGE_AFTER.get(message.kind)
-        self.notify(Content(("Offer sent" if message.kind == "offer_sent" else "Denial")
-                            + " recorded" + (f"; the case is now at {stage.value}" if stage
-                                             else "") + ". The text is below to copy."))
+        self.notify(("Offer sent" if message.kind == "offer_sent" else "Denial")
+                    + " recorded" + (f"; the case is now at {stage.value}" if stage else "")
+                    + ". The text is below to copy.", markup=False)
         letter = self.query_one("#evaluation-letter", TextArea)
         letter.text = message.text
         letter.display = True
+
+    def worker_failed(self, worker: Worker[object], error: BaseException) -> None:
+        if self.evaluation is None:
+            self.query_one("#evaluation-title", Static).update(Content(
+                "Could not evaluate: the database could not be read (see the message)"))
+
+    def commands(self) -> list[SystemCommand]:
+        """The evaluation's actions, for the command palette."""
+        return [SystemCommand("Offer this option", "The highlighted option, if eligible",
+                              self.action_offer),
+                SystemCommand("Record a denial", "With every option's reasons",
+                              self.action_deny),
+                SystemCommand("Shorter repayment plan", "Evaluate again",
+                              lambda: self.action_plan(-1)),
+                SystemCommand("Longer repayment plan", "Evaluate again",
+                              lambda: self.action_plan(1)),
+                SystemCommand("Back to the case", "", self.action_back)]
 
     def action_back(self) -> None:
         self.dismiss(self.changed)

@@ -7,11 +7,9 @@ in the error line and nothing typed is cleared. Each save is a new snapshot; the
 ones stay in the Financials tab.
 """
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
@@ -21,7 +19,7 @@ from textual.widgets import Input, Label, Static
 from lossmit_tui.domain.values import display_money, parse_date
 from lossmit_tui.domain.workout import EXPENSE_LINES, INCOME_SOURCES, derived, summarise
 from lossmit_tui.services.financials import field_label, parse_snapshot, save_financials
-from screens.forms import ServiceForm, _input
+from screens.forms import ServiceForm, Write, _input
 
 
 class FinancialsForm(ServiceForm):
@@ -106,12 +104,11 @@ class FinancialsForm(ServiceForm):
             "cure in " + (f"{figures.months_to_cure} month(s)" if figures.months_to_cure
                           is not None else "— (no surplus)")))
 
-    def collect(self) -> Callable[[Session], object] | list[str]:
+    def collect(self) -> Write | list[str]:
         taken = self._taken_on()
         if isinstance(taken, str):
             return [taken]
         snapshot, problems = parse_snapshot(self._raw(), taken, self.today)
         if snapshot is None:
             return list(problems.values())
-        return lambda session: save_financials(session, self.username, self.case_id,
-                                               snapshot)
+        return lambda ws: save_financials(ws, self.case_id, snapshot)

@@ -10,19 +10,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Select, Static
+from textual.worker import Worker
 
-from db.engine import session_scope
-from db.queries import TaskRow, case_detail, list_users
-from lossmit_tui.domain.calendar import BusinessCalendar, resolve_due
+from db.queries import CaseDetail, TaskRow, case_detail, list_users
+from lossmit_tui.domain.calendar import resolve_due
 from lossmit_tui.domain.enums import DocType, EventKind, Hardship, Occupancy, Stage
 from lossmit_tui.domain.events import MANUAL_EVENT_KINDS
 from lossmit_tui.domain.values import display_phone, parse_date
@@ -30,6 +28,10 @@ from lossmit_tui.services.cases import NewEvent, record_event, update_case, vali
 from lossmit_tui.services.documents import receive_document, request_document
 from lossmit_tui.services.errors import Conflict, ServiceError
 from lossmit_tui.services.tasks import complete_task, reassign_task, snooze_task
+from lossmit_tui.services.workspace import Workspace
+from screens.base import LossMitModal
+
+Write = Callable[[Workspace], object]
 
 
 def label(value: str) -> str:
@@ -45,9 +47,10 @@ def _select(options: Any, **kwargs: Any) -> Select[str]:
     return Select(options, compact=True, **kwargs)
 
 
-class ServiceForm(ModalScreen[bool]):
+class ServiceForm(LossMitModal[bool]):
     """A modal form whose save is one service call. Subclasses compose their fields and
-    turn them into `write(session)` (or a list of problems) in `collect`."""
+    turn them into `write(workspace)` (or a list of problems) in `collect`; the service
+    owns the transaction."""
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="form.save", priority=True),
@@ -65,22 +68,6 @@ class ServiceForm(ModalScreen[bool]):
         super().__init__()
         self.subject = subject
 
-    @property
-    def today(self) -> date:
-        return self.app.today  # type: ignore[attr-defined,no-any-return]
-
-    @property
-    def calendar(self) -> BusinessCalendar:
-        return BusinessCalendar(self.app.settings.exclude_observed_holidays)  # type: ignore[attr-defined]
-
-    @property
-    def weights(self) -> Any:
-        return self.app.settings.urgency_weights  # type: ignore[attr-defined]
-
-    @property
-    def username(self) -> str:
-        return self.app.username  # type: ignore[attr-defined,no-any-return]
-
     def compose(self) -> ComposeResult:
         with Vertical(classes="form-box"):
             yield Static(Content.assemble((self.TITLE_TEXT, "bold"), "  ",
@@ -92,7 +79,7 @@ class ServiceForm(ModalScreen[bool]):
     def fields(self) -> ComposeResult:
         yield from ()
 
-    def collect(self) -> Callable[[Session], object] | list[str]:
+    def collect(self) -> Write | list[str]:
         raise NotImplementedError
 
     def show_error(self, text: str) -> None:
@@ -106,11 +93,11 @@ class ServiceForm(ModalScreen[bool]):
         self.show_error("Saving…")
         self.save(write)
 
-    @work(thread=True, exclusive=True, group="form-save", exit_on_error=False)
-    def save(self, write: Callable[[Session], object]) -> None:
+    @work(thread=True, exclusive=True, group="form-save", exit_on_error=False,
+          description="saving")
+    def save(self, write: Write) -> None:
         try:
-            with session_scope(self.app.engine, write=True) as session:  # type: ignore[attr-defined]
-                write(session)
+            write(self.ws)
         except Conflict as exc:
             self.post_message(self.Saved(str(exc), conflict=True))
             return
@@ -124,8 +111,13 @@ class ServiceForm(ModalScreen[bool]):
         if message.error:
             self.show_error(f"Not saved: {message.error}")
             return
-        self.app.notify(Content(self.DONE_TEXT))
+        self.app.notify(self.DONE_TEXT, markup=False)
         self.dismiss(True)
+
+    def worker_failed(self, worker: Worker[object], error: BaseException) -> None:
+        if worker.group == "form-save":
+            self.show_error("Not saved: the database could not be reached (see the "
+                            "message); your input is kept, ctrl+s tries again")
 
     def action_cancel(self) -> None:
         self.dismiss(False)
@@ -136,12 +128,12 @@ def _date_field(form: ServiceForm, widget_id: str, shown_id: str) -> date | None
     shown = form.query_one(f"#{shown_id}", Static)
     try:
         day = resolve_due(form.query_one(f"#{widget_id}", Input).value, form.today,
-                          form.calendar)
+                          form.ws.calendar)
     except ValueError as exc:
         shown.update(Content(str(exc)))
         shown.set_class(True, "-error")
         return None
-    holiday = form.calendar.holiday(day)
+    holiday = form.ws.calendar.holiday(day)
     note = f" (a holiday: {holiday})" if holiday else (" (a weekend)" if day.weekday() >= 5
                                                        else "")
     shown.update(Content(f"→ {day.strftime('%a %Y-%m-%d')}{note}"))
@@ -203,15 +195,27 @@ class EventForm(ServiceForm):
                         if kind == EventKind.STAGE_CHANGED else None,
                         self.query_one("#event-note", Input).value)
 
-    def collect(self) -> Callable[[Session], object] | list[str]:
+    def collect(self) -> Write | list[str]:
         event = self._event()
         if event is None:
             return ["the date is not one I can read"]
         problems = validate_event(event, self.today)
         if problems:
             return problems
-        return lambda session: record_event(session, self.username, self.case_id, event,
-                                            self.today, self.weights, self.calendar)
+        return lambda ws: record_event(ws, self.case_id, event)
+
+
+# The fields EditDetails edits (each widget's id is `edit-<name>`), read from the case as the
+# form shows them, so a reload can say which current values differ from the input.
+_EDITABLE: dict[str, Callable[[CaseDetail], str | bool]] = {
+    "co_borrower_name": lambda c: c.co_borrower_name or "",
+    "phone": lambda c: display_phone(c.phone),
+    "email": lambda c: c.email or "",
+    "hardship_reason": lambda c: c.hardship_reason or "",
+    "occupancy": lambda c: c.occupancy,
+    "cease_communication": lambda c: c.cease_communication,
+    "attorney_represented": lambda c: c.attorney_represented,
+}
 
 
 class EditDetails(ServiceForm):
@@ -223,29 +227,29 @@ class EditDetails(ServiceForm):
     DONE_TEXT = "Case details saved."
     BINDINGS = [Binding("ctrl+r", "reload", "Reload", id="form.reload")]
 
-    def __init__(self, case_id: int, subject: str, case: dict[str, Any]) -> None:
+    def __init__(self, case_id: int, subject: str, case: CaseDetail) -> None:
         super().__init__(subject)
         self.case_id, self.case = case_id, case
-        self.version = int(case["version"])
+        self.version = case.version
 
     def fields(self) -> ComposeResult:
         c = self.case
         yield Label("Co-borrower")
-        yield _input(c["co_borrower_name"] or "", id="edit-co_borrower_name")
+        yield _input(c.co_borrower_name or "", id="edit-co_borrower_name")
         yield Label("Phone")
-        yield _input(display_phone(c["phone"]) if c["phone"] else "", id="edit-phone")
+        yield _input(display_phone(c.phone) if c.phone else "", id="edit-phone")
         yield Label("E-mail")
-        yield _input(c["email"] or "", id="edit-email")
+        yield _input(c.email or "", id="edit-email")
         yield Label("Hardship")
         yield _select([("Not known", "")] + [(label(h), h.value) for h in Hardship],
-                     value=c["hardship_reason"] or "", allow_blank=False,
+                     value=c.hardship_reason or "", allow_blank=False,
                      id="edit-hardship_reason")
         yield Label("Occupancy")
-        yield _select([(label(o), o.value) for o in Occupancy], value=c["occupancy"],
+        yield _select([(label(o), o.value) for o in Occupancy], value=c.occupancy,
                      allow_blank=False, id="edit-occupancy")
-        yield Checkbox("Cease communication requested", c["cease_communication"],
+        yield Checkbox("Cease communication requested", c.cease_communication,
                        id="edit-cease_communication")
-        yield Checkbox("Represented by an attorney", c["attorney_represented"],
+        yield Checkbox("Represented by an attorney", c.attorney_represented,
                        id="edit-attorney_represented")
         yield Static(id="edit-current")
 
@@ -258,14 +262,14 @@ class EditDetails(ServiceForm):
             name = (widget.id or "").removeprefix("edit-")
             if not widget.id or not widget.id.startswith("edit-"):
                 continue
-            value = widget.value  # type: ignore[attr-defined]
+            assert isinstance(widget, Input | Select | Checkbox)
+            value = widget.value
             out[name] = value if isinstance(value, bool) else str(value)
         return out
 
-    def collect(self) -> Callable[[Session], object] | list[str]:
+    def collect(self) -> Write | list[str]:
         values, version = self.values(), self.version
-        return lambda session: update_case(session, self.username, self.case_id, version,
-                                           values, self.today, self.weights, self.calendar)
+        return lambda ws: update_case(ws, self.case_id, version, values)
 
     @on(ServiceForm.Saved)
     def _conflict(self, message: ServiceForm.Saved) -> None:
@@ -278,24 +282,23 @@ class EditDetails(ServiceForm):
         input stays, and the next save applies it to the current version."""
         self.reload()
 
-    @work(thread=True, exclusive=True, group="form-reload", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="form-reload", exit_on_error=False,
+          description="reading the case again")
     def reload(self) -> None:
-        with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
-            case = case_detail(session, self.case_id)
+        with self.ws.read() as conn:
+            case = case_detail(conn, self.case_id)
         self.app.call_from_thread(self._reloaded, case)
 
-    def _reloaded(self, case: dict[str, Any] | None) -> None:
+    def _reloaded(self, case: CaseDetail | None) -> None:
         if case is None:
             self.show_error("This case no longer exists.")
             return
-        self.version = int(case["version"])
+        self.version = case.version
         mine = self.values()
         differs = []
-        for name, typed in mine.items():
-            now = case[name]
-            now_text = now if isinstance(now, bool) else str(
-                (display_phone(now) if name == "phone" else now) or "")
-            if now_text != typed:
+        for name, shown in _EDITABLE.items():
+            now_text = shown(case)
+            if now_text != mine[name]:
                 differs.append(f"{name.replace('_', ' ')}: now {now_text or '—'}")
         self.query_one("#edit-current", Static).update(Content(
             "Reloaded. Current values that differ from your input:\n" + "\n".join(differs)
@@ -318,10 +321,9 @@ class CompleteTask(ServiceForm):
     def on_mount(self) -> None:
         self.query_one("#complete-note", Input).focus()
 
-    def collect(self) -> Callable[[Session], object] | list[str]:
+    def collect(self) -> Write | list[str]:
         note = self.query_one("#complete-note", Input).value
-        return lambda session: complete_task(session, self.username, self.row.task_id, note,
-                                             self.today, self.weights)
+        return lambda ws: complete_task(ws, self.row.task_id, note)
 
 
 class SnoozeTask(ServiceForm):
@@ -346,12 +348,11 @@ class SnoozeTask(ServiceForm):
     def _due(self) -> date | None:
         return _date_field(self, "snooze-due", "snooze-due-shown")
 
-    def collect(self) -> Callable[[Session], object] | list[str]:
+    def collect(self) -> Write | list[str]:
         due = self._due()
         if due is None:
             return ["the new date is not one I can read"]
-        return lambda session: snooze_task(session, self.username, self.row.task_id, due,
-                                           self.today, self.weights)
+        return lambda ws: snooze_task(ws, self.row.task_id, due)
 
 
 class ReassignTask(ServiceForm):
@@ -370,20 +371,19 @@ class ReassignTask(ServiceForm):
         self.query_one("#reassign-to", Select).focus()
         self.load_users()
 
-    @work(thread=True, exit_on_error=False)
+    @work(thread=True, exit_on_error=False, description="reading the users")
     def load_users(self) -> None:
-        with session_scope(self.app.engine) as session:  # type: ignore[attr-defined]
-            users = [u for u in list_users(session) if u.active]
+        with self.ws.read() as conn:
+            users = [u for u in list_users(conn) if u.active]
         self.app.call_from_thread(self.query_one("#reassign-to", Select).set_options,
                                   [(Content(f"{u.username} · {u.display_name}"),
                                     u.username) for u in users])
 
-    def collect(self) -> Callable[[Session], object] | list[str]:
+    def collect(self) -> Write | list[str]:
         to = self.query_one("#reassign-to", Select).value
         if to == Select.NULL:
             return ["choose who takes the task"]
-        return lambda session: reassign_task(session, self.username, self.row.task_id,
-                                             str(to))
+        return lambda ws: reassign_task(ws, self.row.task_id, str(to))
 
 
 def task_action(task: TaskRow, what: str) -> ServiceForm | str:
@@ -393,9 +393,9 @@ def task_action(task: TaskRow, what: str) -> ServiceForm | str:
     if task.kind == "regulatory_deadline" and what != "reassign":
         return (f"A regulatory deadline ({task.rule}) is met by recording its event on the "
                 "case (e), not completed or snoozed by hand.")
-    form: type[ServiceForm] = {"complete": CompleteTask, "snooze": SnoozeTask,
-                               "reassign": ReassignTask}[what]
-    return form(task)  # type: ignore[call-arg]
+    forms: dict[str, Callable[[TaskRow], ServiceForm]] = {
+        "complete": CompleteTask, "snooze": SnoozeTask, "reassign": ReassignTask}
+    return forms[what](task)
 
 
 class RequestDocument(ServiceForm):
@@ -414,10 +414,9 @@ class RequestDocument(ServiceForm):
     def on_mount(self) -> None:
         self.query_one("#doc-type", Select).focus()
 
-    def collect(self) -> Callable[[Session], object] | list[str]:
+    def collect(self) -> Write | list[str]:
         doc_type = str(self.query_one("#doc-type", Select).value)
-        return lambda session: request_document(session, self.username, self.case_id,
-                                                doc_type, self.today, self.weights)
+        return lambda ws: request_document(ws, self.case_id, doc_type)
 
 
 class ReceiveDocument(ServiceForm):
@@ -443,7 +442,7 @@ class ReceiveDocument(ServiceForm):
     def _received(self) -> date | None:
         return _date_field(self, "doc-received", "doc-received-shown")
 
-    def collect(self) -> Callable[[Session], object] | list[str]:
+    def collect(self) -> Write | list[str]:
         received = self._received()
         problems = [] if received is not None else ["the received date is not one I can read"]
         dated_text = self.query_one("#doc-dated", Input).value.strip()
@@ -455,5 +454,4 @@ class ReceiveDocument(ServiceForm):
                 problems.append(f"Document date: {exc}")
         if problems or received is None:
             return problems
-        return lambda session: receive_document(session, self.username, self.doc_id,
-                                                received, dated, self.today, self.weights)
+        return lambda ws: receive_document(ws, self.doc_id, received, dated)

@@ -8,6 +8,7 @@ visible rows refresh in place, the cursor staying on its case.
 
 from dataclasses import dataclass, replace
 from datetime import date
+from enum import StrEnum
 
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
@@ -15,12 +16,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Input, OptionList, Static, Tab, Tabs
 from textual.widgets.option_list import Option
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
-from db.engine import read_scope
 from db.queries import (
     DENSE_MATCHES,
     UNINDEXED_SORT_LIMIT,
@@ -29,22 +29,20 @@ from db.queries import (
     QueueRow,
     Sort,
     UserContext,
-    latest_change,
     queue_count,
     queue_window,
     user_context,
     user_row,
 )
 from lossmit_tui.config import ViewSpec
-from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.delinquency import Bucket
 from lossmit_tui.domain.enums import Investor, Stage
 from lossmit_tui.domain.urgency import terms
 from lossmit_tui.queue_rows import urgency_input
 from lossmit_tui.views import view_filter, visible_views, with_filters
 from lossmit_tui.widgets.queue_table import PAGE_SIZE, QueueTable
+from screens.base import LossMitScreen
 
-POLL_SECONDS = 1.0
 SEARCH_COUNT_CAP = 10_000  # a search matching more says "10,000+" rather than count them all
 SORT_LABELS = {
     Sort.ACT_NEXT: "Act next (default)", Sort.LOAN: "Loan number",
@@ -76,9 +74,9 @@ class Filters:
         return " ".join(parts)
 
 
-def _known(name: str, values: tuple[str, ...], allowed: type) -> tuple[str, ...]:
+def _known(name: str, values: tuple[str, ...], allowed: type[StrEnum]) -> tuple[str, ...]:
     """The values, if each is a member of the enumeration; else say which one is not."""
-    members = [m.value for m in allowed]  # type: ignore[attr-defined]
+    members = [m.value for m in allowed]
     bad = [v for v in values if v not in members]
     if bad:
         raise ValueError(f"{name} {bad[0]!r} is not one of: {' '.join(members)}")
@@ -139,7 +137,7 @@ class SortPicker(ModalScreen[Sort | None]):
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(Sort(event.option.id))
+        self.dismiss(Sort(str(event.option.id)))
 
 
 class Breakdown(ModalScreen[None]):
@@ -174,7 +172,7 @@ class Breakdown(ModalScreen[None]):
             yield Static(Content("Esc closes"), classes="modal-hint")
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(LossMitScreen[None]):
     """The queue a specialist works top to bottom."""
 
     BINDING_GROUP_TITLE = "Queue"
@@ -227,15 +225,13 @@ class QueueScreen(Screen[None]):
         count: int
         view_count: int | None
 
-    @dataclass
-    class Changed(Message):
-        change: int
-
     def __init__(self, view: str, filters: Filters | None = None, *,
-                 back: bool = False) -> None:
-        """`back`: opened from another screen (the team board); Escape returns to it."""
+                 back: bool = False, context: UserContext | None = None) -> None:
+        """`back`: opened from another screen (the team board); Escape returns to it.
+        `context`: the user's context, already read by the CLI (saves a round trip)."""
         super().__init__()
         self.initial_view = view
+        self.preloaded = context
         self.back = back
         self.views: list[ViewSpec] = []
         self.view: ViewSpec | None = None
@@ -249,7 +245,6 @@ class QueueScreen(Screen[None]):
         self.descending = False
         self.count: int | None = None
         self.view_count: int | None = None
-        self.last_change = 0
         self.follow_case: int | None = None
         self._pages_in_flight: tuple[int, int] | None = None
         self._urgency_checked = False
@@ -274,23 +269,18 @@ class QueueScreen(Screen[None]):
             bar.value = self.filters.describe()
             bar.add_class("-open")
         self.query_one(QueueTable).focus()
-        preloaded = getattr(self.app, "preloaded", None)
-        if preloaded is not None:
-            self.post_message(self.ContextLoaded(preloaded))
+        if self.preloaded is not None:
+            self.post_message(self.ContextLoaded(self.preloaded))
         else:
             self.load_context()
-        self.set_interval(POLL_SECONDS, self.poll)
-
-    @property
-    def today(self) -> date:
-        return self.app.today  # type: ignore[attr-defined,no-any-return]
 
     # --- loading -------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="queue-context", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="queue-context", exit_on_error=False,
+          description="reading who you are and your views")
     def load_context(self) -> None:
-        with read_scope(self.app.engine) as conn:  # type: ignore[attr-defined]
-            me = user_row(conn, self.app.username)  # type: ignore[attr-defined]
+        with self.ws.read() as conn:
+            me = user_row(conn, self.ws.username)
             self.post_message(self.ContextLoaded(user_context(conn, me.user_id, me.role,
                                                               me.team)))
 
@@ -300,8 +290,8 @@ class QueueScreen(Screen[None]):
         self.user_id, self.role = context.user_id, context.role
         self.refresh_bindings()  # the lead keys show once the role is known
         self.team_ids, self.users = context.team_ids, context.users
-        self.last_change = context.change
-        self.views = visible_views(self.app.settings, self.role)  # type: ignore[attr-defined]
+        self.follow_store(context.change)
+        self.views = visible_views(self.ws.settings, self.role)
         start = next((v for v in self.views if self.initial_view in (v.name, v.key)),
                      self.views[0] if self.views else None)
         # Mounted with the starting view already active, so no other tab activates first.
@@ -361,12 +351,13 @@ class QueueScreen(Screen[None]):
     def _narrowed(self) -> bool:
         return bool(self.search or self.filters.describe())
 
-    @work(thread=True, exclusive=True, group="queue-load", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="queue-load", exit_on_error=False,
+          description="reading the queue")
     def load_first(self, generation: int, f: QueueFilter, page: int,
                    count_view: bool) -> None:
         """The page around the cursor first (so it paints at once), then the counts. A search
         first counts its matches only up to DENSE_MATCHES: enough to choose how to read."""
-        with read_scope(self.app.engine) as session:  # type: ignore[attr-defined]
+        with self.ws.read() as session:
             known = (queue_count(session, f, cap=DENSE_MATCHES) if f.search
                      else self.count)
             rows = queue_window(session, f, page * PAGE_SIZE, PAGE_SIZE, self.sort,
@@ -381,11 +372,12 @@ class QueueScreen(Screen[None]):
                     self.view, self.user_id, self.team_ids, self.today))
         self.post_message(self.Counted(generation, count, view_count))
 
-    @work(thread=True, exclusive=True, group="queue-pages", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="queue-pages", exit_on_error=False,
+          description="reading more of the queue")
     def load_pages(self, generation: int, f: QueueFilter, first: int, last: int) -> None:
         """Pages first..last in one read; dropped unread if a newer read replaced it."""
         worker = get_current_worker()
-        with read_scope(self.app.engine) as session:  # type: ignore[attr-defined]
+        with self.ws.read() as session:
             rows = queue_window(session, f, first * PAGE_SIZE, (last - first + 1) * PAGE_SIZE,
                                 self.sort, self.descending, total=self._exact(self.count),
                                 at_least=self.count)
@@ -488,42 +480,31 @@ class QueueScreen(Screen[None]):
 
     # --- live data -----------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="queue-poll", exit_on_error=False)
-    def poll(self) -> None:
-        """Notice other writers: any committed write adds an audit row."""
-        with read_scope(self.app.engine) as session:  # type: ignore[attr-defined]
-            change = latest_change(session)
-        if change != self.last_change:
-            self.post_message(self.Changed(change))
-
-    @on(Changed)
-    def _changed(self, message: Changed) -> None:
-        self.last_change = message.change
+    def store_change(self, change: int) -> None:
+        """Someone wrote: read the visible rows again, the cursor staying on its case."""
         self.reload(keep_position=True)
 
-    @work(thread=True, exclusive=True, group="queue-urgency", exit_on_error=False)
-    def refresh_urgency(self) -> None:
-        """Bring stored urgency up to today (this view's cases first, then everyone's),
-        raise tasks for missed promises, and run the user's regulatory clocks. The change is
-        noticed by `poll`, and the queue re-reads in place."""
-        # The write services (and the ORM they use) load here, after the first page is up.
-        from lossmit_tui.services.clock import refresh_clocks
-        from lossmit_tui.services.promises import raise_missed_promises
-        from lossmit_tui.services.urgency import refresh_stale
+    def worker_failed(self, worker: Worker[object], error: BaseException) -> None:
+        """A read failed: say so where the count would be, and stop waiting for rows."""
+        if worker.group in ("queue-load", "queue-context"):
+            self.count = 0 if self.count is None else self.count
+            self.query_one("#queue-title", Static).update(Content(
+                "Could not read the queue (see the message); press r to try again"))
+        elif worker.group == "queue-pages" and self._pages_in_flight is not None:
+            self.query_one(QueueTable).forget_wanted(*self._pages_in_flight)
+            self._pages_in_flight = None
 
-        app = self.app
+    @work(thread=True, exclusive=True, group="queue-urgency", exit_on_error=False,
+          description="bringing urgency, promises and deadlines up to today")
+    def refresh_urgency(self) -> None:
+        """The daily pass for this user: this view's cases' urgency first, then everyone's,
+        tasks for missed promises, and the user's own regulatory clocks. The store-change
+        watcher notices the writes and the queue re-reads in place."""
+        # The write services (and the ORM they use) load here, after the first page is up.
+        from lossmit_tui.services.daily import run_daily_pass
+
         first = self.queue_filter if self.view is not None else None
-        if first is not None and first != QueueFilter():
-            refresh_stale(app.engine, self.today, app.settings.urgency_weights,  # type: ignore[attr-defined]
-                          app.username, only=first)  # type: ignore[attr-defined]
-        refresh_stale(app.engine, self.today, app.settings.urgency_weights,  # type: ignore[attr-defined]
-                      app.username)  # type: ignore[attr-defined]
-        raise_missed_promises(app.engine, self.today,  # type: ignore[attr-defined]
-                              app.settings.urgency_weights, app.username)  # type: ignore[attr-defined]
-        # The user's own cases' clocks; the whole book's is `lossmit refresh` (nightly).
-        refresh_clocks(app.engine, self.today, app.settings.urgency_weights,  # type: ignore[attr-defined]
-                       app.username,  # type: ignore[attr-defined]
-                       BusinessCalendar(app.settings.exclude_observed_holidays),  # type: ignore[attr-defined]
+        run_daily_pass(self.ws, first=first if first != QueueFilter() else None,
                        assignees=(self.user_id,))
 
     # --- actions -------------------------------------------------------------------------
@@ -540,7 +521,7 @@ class QueueScreen(Screen[None]):
         """Switch to the view on this number key."""
         spec = next((v for v in self.views if v.key == key), None)
         if spec is None:
-            self.notify(Content(f"No view on key {key} for your role."), severity="warning")
+            self.notify(f"No view on key {key} for your role.", severity="warning", markup=False)
             return
         self.switch_view(spec)
 
@@ -570,12 +551,12 @@ class QueueScreen(Screen[None]):
         try:
             parsed = parse_filters(event.value)
         except ValueError as exc:
-            self.notify(Content(str(exc)), title="Filter not applied", severity="error",
-                        timeout=8)
+            self.notify(str(exc), title="Filter not applied", severity="error",
+                        timeout=8, markup=False)
             return
         if parsed.assignee and parsed.assignee not in self.users:
-            self.notify(Content(f"No user {parsed.assignee!r}."), title="Filter not applied",
-                        severity="error")
+            self.notify(f"No user {parsed.assignee!r}.", title="Filter not applied",
+                        severity="error", markup=False)
             return
         self.filters = parsed
         if not event.value.strip():
@@ -610,10 +591,10 @@ class QueueScreen(Screen[None]):
             if sort is None:
                 return
             if sort in UNINDEXED_SORTS and (self.count or 0) > UNINDEXED_SORT_LIMIT:
-                self.notify(Content(
+                self.notify(
                     f"Sorting {self.count:,} cases by {SORT_LABELS[sort].lower()} is offered "
                     f"up to {UNINDEXED_SORT_LIMIT:,}: filter first (f), e.g. by assignee or "
-                    "state."), title="Not sorted", severity="warning", timeout=8)
+                    "state.", title="Not sorted", severity="warning", timeout=8, markup=False)
                 return
             self.descending = (not self.descending) if sort is self.sort else False
             self.sort = sort
@@ -625,14 +606,11 @@ class QueueScreen(Screen[None]):
         """Show the urgency breakdown of the highlighted case."""
         row = self.query_one(QueueTable).current
         if row is not None:
-            self.app.push_screen(Breakdown(row, self.today,
-                                           self.app.settings.urgency_weights))  # type: ignore[attr-defined]
+            self.app.push_screen(Breakdown(row, self.today, dict(self.ws.weights)))
 
     def action_tracker(self) -> None:
         """Open the due-date tracker."""
-        from screens.tracker import TrackerScreen
-
-        self.app.push_screen(TrackerScreen())
+        self.host.open_tracker()
 
     LEAD_ACTIONS = ("board", "reassign", "audit")
 
@@ -644,20 +622,14 @@ class QueueScreen(Screen[None]):
 
     def action_board(self) -> None:
         """The team board (leads)."""
-        from screens.board import TeamBoard
-
-        self.app.push_screen(TeamBoard())
+        self.host.open_board()
 
     def action_audit(self) -> None:
         """The audit trail (leads)."""
-        from screens.audit import AuditScreen
-
-        self.app.push_screen(AuditScreen())
+        self.host.open_audit()
 
     def action_reassign(self) -> None:
         """Move the marked cases, or the highlighted one, to other people (leads)."""
-        from screens.reassign import ReassignCases
-
         table = self.query_one(QueueTable)
         ids = tuple(sorted(table.marked))
         subject = f"{len(ids)} marked case(s)"
@@ -673,32 +645,30 @@ class QueueScreen(Screen[None]):
                 self._show_title()
                 self.reload(keep_position=True)
 
-        self.app.push_screen(ReassignCases(case_ids=ids, subject=subject), moved)
+        self.host.open_reassign(case_ids=ids, subject=subject, done=moved)
 
     def action_log_call(self) -> None:
         """Log a call on the highlighted case."""
         row = self.query_one(QueueTable).current
         if row is not None:
-            from screens.call_editor import CallEditor
-
-            self.app.push_screen(CallEditor(row.case_id))
+            self.host.open_call_editor(row.case_id)
 
     def action_add_task(self) -> None:
         """Add a follow-up task to the highlighted case."""
         row = self.query_one(QueueTable).current
         if row is not None:
-            from screens.task_editor import TaskEditor
-
-            self.app.push_screen(TaskEditor(row.case_id, row.loan_number, row.borrower_name))
+            self.host.open_task_editor(row.case_id, row.loan_number, row.borrower_name)
 
     def action_reload(self) -> None:
-        self.reload(keep_position=True)
+        """Read the queue again (and who you are, if that read had failed)."""
+        if self.view is None:
+            self.load_context()
+        else:
+            self.reload(keep_position=True)
 
     @on(QueueTable.Selected)
     def _open(self, message: QueueTable.Selected) -> None:
-        from screens.case import CaseScreen
-
-        self.app.push_screen(CaseScreen(message.row.case_id))
+        self.host.open_case(message.row.case_id)
 
     @on(QueueTable.MarksChanged)
     def _marks_changed(self) -> None:

@@ -6,7 +6,6 @@ preview as one batch. Changing anything on the form asks for a new preview.
 """
 
 from dataclasses import dataclass
-from datetime import date
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,12 +13,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static
+from textual.worker import Worker
 
-from db.engine import read_scope
 from db.queries import board_members, user_row
-from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.services.errors import ServiceError
 from lossmit_tui.services.reassign import (
     REASON_KINDS,
@@ -32,12 +29,13 @@ from lossmit_tui.services.reassign import (
     parse_reason,
     preview,
 )
+from screens.base import LossMitModal
 
 SPREADS = [("spread: least-loaded first", Spread.LEAST_LOADED.value),
            ("spread: round-robin", Spread.ROUND_ROBIN.value)]
 
 
-class ReassignCases(ModalScreen[bool]):
+class ReassignCases(LossMitModal[bool]):
     """Move the given cases (or all of one person's open cases) to one or more people."""
 
     BINDINGS = [
@@ -68,10 +66,6 @@ class ReassignCases(ModalScreen[bool]):
         self.plan: Plan | None = None
         self.busy = False
 
-    @property
-    def today(self) -> date:
-        return self.app.today  # type: ignore[attr-defined,no-any-return]
-
     def compose(self) -> ComposeResult:
         with Vertical(classes="form-box", id="reassign-box"):
             yield Static(Content.assemble(("Reassign", "bold"), "  ", Content(self.subject)),
@@ -98,10 +92,10 @@ class ReassignCases(ModalScreen[bool]):
         self.query_one("#reassign-to", SelectionList).focus()
         self.load_members()
 
-    @work(thread=True, exit_on_error=False)
+    @work(thread=True, exit_on_error=False, description="reading who can receive cases")
     def load_members(self) -> None:
-        with read_scope(self.app.engine) as conn:  # type: ignore[attr-defined]
-            me = user_row(conn, self.app.username)  # type: ignore[attr-defined]
+        with self.ws.read() as conn:
+            me = user_row(conn, self.ws.username)
             members = [m for m in board_members(conn, me.role, me.team)
                        if m.active and m.username != self.from_user]
         self.post_message(self.Members([(f"{m.username} · {m.display_name}", m.username)
@@ -165,12 +159,12 @@ class ReassignCases(ModalScreen[bool]):
             self.show_error("Moving…")
             self.commit(self.plan, why, self.query_one("#reassign-tasks", Checkbox).value)
 
-    @work(thread=True, exclusive=True, group="reassign", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="reassign", exit_on_error=False,
+          description="previewing the reassignment")
     def preview(self, receivers: list[str], spread: str) -> None:
         try:
-            plan = preview(self.app.engine, self.app.username,  # type: ignore[attr-defined]
-                           Selection(case_ids=self.case_ids, from_user=self.from_user),
-                           receivers, spread, self.today)
+            plan = preview(self.ws, Selection(case_ids=self.case_ids, from_user=self.from_user),
+                           receivers, spread)
         except ServiceError as exc:
             self.post_message(self.Previewed(None, str(exc)))
             return
@@ -215,15 +209,11 @@ class ReassignCases(ModalScreen[bool]):
                                  + ("; …" if len(skipped) > 3 else "")))
         return Content("\n").join(lines)
 
-    @work(thread=True, exclusive=True, group="reassign", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="reassign", exit_on_error=False,
+          description="moving the cases")
     def commit(self, plan: Plan, why: Reason, move_tasks: bool) -> None:
-        settings = self.app.settings  # type: ignore[attr-defined]
         try:
-            outcome = apply(self.app.engine, self.app.username, plan, why,  # type: ignore[attr-defined]
-                            self.today, settings.urgency_weights,
-                            BusinessCalendar(settings.exclude_observed_holidays),
-                            move_tasks=move_tasks, contact_task=settings.reassign_contact_task,
-                            contact_days=settings.reassign_contact_business_days)
+            outcome = apply(self.ws, plan, why, move_tasks=move_tasks)
         except ServiceError as exc:
             self.post_message(self.Committed(None, str(exc)))
             return
@@ -242,9 +232,14 @@ class ReassignCases(ModalScreen[bool]):
         if conflicts:
             text += (f" Left out {len(conflicts)} changed since the preview: "
                      + "; ".join(conflicts[:3]) + ("; …" if len(conflicts) > 3 else ""))
-        self.app.notify(Content(text), severity="warning" if conflicts else "information",
-                        timeout=10 if conflicts else 5)
+        self.app.notify(text, severity="warning" if conflicts else "information",
+                        timeout=10 if conflicts else 5, markup=False)
         self.dismiss(outcome.moved > 0)
+
+    def worker_failed(self, worker: Worker[object], error: BaseException) -> None:
+        self.busy = False
+        self.show_error("Not done: the database could not be reached (see the message); "
+                        "ctrl+s tries again")
 
     def action_cancel(self) -> None:
         self.dismiss(False)

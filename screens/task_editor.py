@@ -9,14 +9,14 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
+from textual.worker import Worker
 
-from db.engine import session_scope
-from lossmit_tui.domain.calendar import BusinessCalendar, resolve_due
+from lossmit_tui.domain.calendar import resolve_due
 from lossmit_tui.domain.enums import TaskKind
 from lossmit_tui.services.errors import ServiceError
 from lossmit_tui.services.tasks import NewTask, add_task
+from screens.base import LossMitModal
 
 KIND_NAMES = {
     TaskKind.CALLBACK: "Callback", TaskKind.DOCUMENTS_DUE: "Documents due",
@@ -25,7 +25,7 @@ KIND_NAMES = {
 }
 
 
-class TaskEditor(ModalScreen[bool]):
+class TaskEditor(LossMitModal[bool]):
     """A follow-up for one case. Saving goes through the task service; a refused save keeps
     everything typed on screen."""
 
@@ -42,10 +42,6 @@ class TaskEditor(ModalScreen[bool]):
     def __init__(self, case_id: int, loan_number: str, borrower: str) -> None:
         super().__init__()
         self.case_id, self.loan_number, self.borrower = case_id, loan_number, borrower
-
-    @property
-    def today(self) -> date:
-        return self.app.today  # type: ignore[attr-defined,no-any-return]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="task-box"):
@@ -69,22 +65,17 @@ class TaskEditor(ModalScreen[bool]):
         self.query_one("#task-title", Input).focus()
         self._show_due()
 
-    @property
-    def calendar(self) -> BusinessCalendar:
-        settings = self.app.settings  # type: ignore[attr-defined]
-        return BusinessCalendar(settings.exclude_observed_holidays)
-
     @on(Input.Changed, "#task-due")
     def _show_due(self) -> date | None:
         shown = self.query_one("#task-due-shown", Static)
         try:
             due = resolve_due(self.query_one("#task-due", Input).value, self.today,
-                              self.calendar)
+                              self.ws.calendar)
         except ValueError as exc:
             shown.update(Content(str(exc)))
             shown.set_class(True, "-error")
             return None
-        holiday = self.calendar.holiday(due)
+        holiday = self.ws.calendar.holiday(due)
         note = f" (a holiday: {holiday})" if holiday else (
             " (a weekend)" if due.weekday() >= 5 else "")
         shown.update(Content(f"→ {due.strftime('%a %Y-%m-%d')}{note}"))
@@ -99,13 +90,11 @@ class TaskEditor(ModalScreen[bool]):
                       self.query_one("#task-title", Input).value, due)
         self.save(new)
 
-    @work(thread=True, exclusive=True, group="task-save", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="task-save", exit_on_error=False,
+          description="saving the follow-up")
     def save(self, new: NewTask) -> None:
-        app = self.app
         try:
-            with session_scope(app.engine, write=True) as session:  # type: ignore[attr-defined]
-                add_task(session, app.username, self.case_id, new, self.today,  # type: ignore[attr-defined]
-                         app.settings.urgency_weights)  # type: ignore[attr-defined]
+            add_task(self.ws, self.case_id, new)
         except ServiceError as exc:
             self.post_message(self.Saved(False, str(exc)))
             return
@@ -114,11 +103,16 @@ class TaskEditor(ModalScreen[bool]):
     @on(Saved)
     def _saved(self, message: Saved) -> None:
         if message.ok:
-            self.app.notify(Content(f"Follow-up added to {self.loan_number}."))
+            self.app.notify(f"Follow-up added to {self.loan_number}.", markup=False)
             self.dismiss(True)
         else:
             self.query_one("#task-error", Static).update(
                 Content(f"Not saved: {message.error}"))
+
+    def worker_failed(self, worker: Worker[object], error: BaseException) -> None:
+        self.query_one("#task-error", Static).update(Content(
+            "Not saved: the database could not be reached (see the message); ctrl+s tries "
+            "again"))
 
     def action_cancel(self) -> None:
         self.dismiss(False)

@@ -6,6 +6,7 @@ fast on a million tasks as on a hundred.
 """
 
 import calendar as months
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -16,10 +17,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, Tab, Tabs
+from textual.worker import Worker
 
-from db.engine import read_scope
 from db.queries import (
     BUCKETS,
     TaskRow,
@@ -31,13 +31,12 @@ from db.queries import (
     tracker_month,
     user_row,
 )
-from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.queue_rows import relative_day
-from screens.forms import CompleteTask, ReassignTask, SnoozeTask
+from screens.base import LossMitScreen
+from screens.forms import CompleteTask, ReassignTask, ServiceForm, SnoozeTask
 
 PAGE = 200
 COUNT_CAP = 50_000  # a bucket larger than this shows as "50,000+"
-POLL_SECONDS = 2.0
 BUCKET_TITLES = {"overdue": "Missed / overdue", "today": "Today", "tomorrow": "Tomorrow",
                  "this_week": "This week", "later": "Later"}
 SCOPES = {"mine": "Mine", "team": "My team", "all": "All"}
@@ -84,7 +83,7 @@ class MonthTable(DataTable[Text]):
     ]
 
 
-class TrackerScreen(Screen[None]):
+class TrackerScreen(LossMitScreen[None]):
     """Every due item of the user (or team, or everyone), bucketed or on a calendar."""
 
     BINDING_GROUP_TITLE = "Due dates"
@@ -134,19 +133,11 @@ class TrackerScreen(Screen[None]):
         self.counts: dict[str, int] = {}
         self.month_first = date.min
         self.day = date.min
-        self.last_change = 0
+        self.following = False
         self._weeks: list[list[date | None]] = []
         self._drawn: tuple[str, str] | None = None  # the scope and bucket on screen
         self.shown_view: tuple[Any, ...] | None = None  # the view whose items are shown
         self.counted_for: object = ()  # the assignees the counts on the tabs are for
-
-    @property
-    def today(self) -> date:
-        return self.app.today  # type: ignore[attr-defined,no-any-return]
-
-    @property
-    def calendar(self) -> BusinessCalendar:
-        return BusinessCalendar(self.app.settings.exclude_observed_holidays)  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -166,14 +157,14 @@ class TrackerScreen(Screen[None]):
             month.add_column(name, width=9)
         month.display = False
         self.load_who()
-        self.set_interval(POLL_SECONDS, self.poll)
 
     # --- loading -------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="tracker-who", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="tracker-who", exit_on_error=False,
+          description="reading who you are and your team")
     def load_who(self) -> None:
-        with read_scope(self.app.engine) as conn:  # type: ignore[attr-defined]
-            me = user_row(conn, self.app.username)  # type: ignore[attr-defined]
+        with self.ws.read() as conn:
+            me = user_row(conn, self.ws.username)
             team = team_member_ids(conn, me.team) or (me.user_id,)
         self.post_message(self.Who(me.user_id, me.role, team))
 
@@ -199,10 +190,11 @@ class TrackerScreen(Screen[None]):
         self.load(view)
         self.count(view)
 
-    @work(thread=True, exclusive=True, group="tracker-load", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="tracker-load", exit_on_error=False,
+          description="reading the due items")
     def load(self, view: tuple[Any, ...]) -> None:
         assignees, bucket, calendar_view, month_first, day = view
-        with read_scope(self.app.engine) as conn:  # type: ignore[attr-defined]
+        with self.ws.read() as conn:
             change = latest_change(conn)
             month: dict[date, int] = {}
             if calendar_view:
@@ -214,23 +206,22 @@ class TrackerScreen(Screen[None]):
                 items = tracker_items(conn, assignees, start, end, PAGE)
         self.post_message(self.Loaded(view, items, month, change))
 
-    @work(thread=True, exclusive=True, group="tracker-count", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="tracker-count", exit_on_error=False,
+          description="counting the due items")
     def count(self, view: tuple[Any, ...]) -> None:
-        with read_scope(self.app.engine) as conn:  # type: ignore[attr-defined]
+        with self.ws.read() as conn:
             counts = tracker_counts(conn, view[0], self.today, COUNT_CAP)
         self.post_message(self.Counted(view, counts))
 
-    def poll(self) -> None:
+    def store_change(self, change: int) -> None:
         """Re-read when anyone changed anything (a task done, a reassignment, an import)."""
         if self.user_id:
-            self._poll()
+            self.reload()
 
-    @work(thread=True, exclusive=True, group="tracker-poll", exit_on_error=False)
-    def _poll(self) -> None:
-        with read_scope(self.app.engine) as conn:  # type: ignore[attr-defined]
-            change = latest_change(conn)
-        if change != self.last_change:
-            self.app.call_from_thread(self.reload)
+    def worker_failed(self, worker: Worker[object], error: BaseException) -> None:
+        if worker.group in ("tracker-who", "tracker-load"):
+            self.query_one("#tracker-title", Static).update(Content(
+                "Could not read the due items (see the message)"))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
@@ -240,7 +231,10 @@ class TrackerScreen(Screen[None]):
                 and not self.calendar_view and self.query_one(ItemTable).row_count)
         self._drawn = (self.scope, self.bucket)
         self.shown_view = message.view
-        self.items, self.last_change = message.items, message.change
+        self.items = message.items
+        if not self.following:
+            self.following = True
+            self.follow_store(message.change)
         if same:
             return  # nothing moved: no redraw, no flicker
         if self.calendar_view:
@@ -308,7 +302,7 @@ class TrackerScreen(Screen[None]):
         total = (self.counts.get(self.bucket, 0) if not self.calendar_view else shown)
         if self.calendar_view:
             note = f"{self.day.strftime('%a %Y-%m-%d')}: {shown} item(s)"
-            holiday = self.calendar.holiday(self.day)
+            holiday = self.ws.calendar.holiday(self.day)
             if holiday:
                 note += f" · {holiday} (not a business day)"
         elif shown < total:
@@ -337,7 +331,7 @@ class TrackerScreen(Screen[None]):
                 in_month = day.month == self.month_first.month
                 week.append(day)
                 n = counts.get(day, 0)
-                holiday = self.calendar.holiday(day)
+                holiday = self.ws.calendar.holiday(day)
                 style = ("dim" if not in_month else "bold red" if day < self.today and n
                          else "bold reverse" if day == self.today else "")
                 mark = "H" if holiday else ("·" if day.weekday() >= 5 else " ")
@@ -352,8 +346,9 @@ class TrackerScreen(Screen[None]):
     @on(DataTable.CellSelected, "#tracker-month")
     def _day_clicked(self, event: DataTable.CellSelected) -> None:
         r, c = event.coordinate.row, event.coordinate.column
-        if r < len(self._weeks) and self._weeks[r][c] is not None:
-            self._go(self._weeks[r][c])  # type: ignore[arg-type]
+        day = self._weeks[r][c] if r < len(self._weeks) else None
+        if day is not None:
+            self._go(day)
 
     def _go(self, day: date) -> None:
         self.day = day
@@ -369,7 +364,7 @@ class TrackerScreen(Screen[None]):
     def action_scope(self, scope: str) -> None:
         """Mine, my team's (leads) or everyone's (leads)."""
         if scope != "mine" and self.role == "specialist":
-            self.notify(Content("The team and all scopes are for leads."), severity="warning")
+            self.notify("The team and all scopes are for leads.", severity="warning", markup=False)
             return
         self.scope = scope
         self.reload()
@@ -417,17 +412,15 @@ class TrackerScreen(Screen[None]):
     def _current(self) -> TaskRow | None:
         table = self.query_one(ItemTable)
         if not self.items or not 0 <= table.cursor_row < len(self.items):
-            self.notify(Content("Nothing is selected."), severity="warning")
+            self.notify("Nothing is selected.", severity="warning", markup=False)
             return None
         return self.items[table.cursor_row]
 
     def action_open_case(self) -> None:
         """Open the case of the highlighted item."""
-        from screens.case import CaseScreen
-
         item = self._current()
         if item is not None:
-            self.app.push_screen(CaseScreen(item.case_id))
+            self.host.open_case(item.case_id)
 
     def action_item(self, what: str) -> None:
         """Complete, snooze or reassign the highlighted item."""
@@ -435,15 +428,20 @@ class TrackerScreen(Screen[None]):
         if item is None:
             return
         if what == "reassign" and self.role == "specialist":
-            self.notify(Content("Reassigning is for leads."), severity="warning")
+            self.notify("Reassigning is for leads.", severity="warning", markup=False)
             return
         if item.kind == "regulatory_deadline" and what != "reassign":
-            self.notify(Content(f"A regulatory deadline ({item.rule}) is met by recording "
-                                "its event on the case, not completed or snoozed."),
-                        severity="warning")
+            self.notify(f"A regulatory deadline ({item.rule}) is met by recording "
+                                "its event on the case, not completed or snoozed.",
+                        severity="warning", markup=False)
             return
-        form = {"complete": CompleteTask, "snooze": SnoozeTask, "reassign": ReassignTask}[what]
-        self.app.push_screen(form(item), lambda done: done and self.reload())
+        forms: dict[str, Callable[[TaskRow], ServiceForm]] = {
+            "complete": CompleteTask, "snooze": SnoozeTask, "reassign": ReassignTask}
+
+        def after(done: bool | None) -> None:
+            if done:
+                self.reload()
+        self.app.push_screen(forms[what](item), after)
 
     def commands(self) -> list[Any]:
         from textual.app import SystemCommand

@@ -4,15 +4,16 @@ Store tests run on SQLite always and on PostgreSQL when LOSSMIT_TEST_PG holds a 
 database the tests may wipe (CI starts one; see .ci/run)."""
 
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
-from db.engine import make_engine, normalise_url, session_scope
+from db.engine import make_engine, normalise_url
 from db.migrate import ensure_current
 from lossmit_tui.services.users import add_user
 
@@ -40,6 +41,50 @@ def wipe_postgres(url: str) -> None:
     engine.dispose()
 
 
+def on_server(url: str, *statements: str) -> None:
+    """Run `statements` on the PostgreSQL server of `url`, connected to its `postgres`
+    database in autocommit (CREATE and DROP DATABASE run outside a transaction)."""
+    server = sa.create_engine(normalise_url(make_url(url).set(database="postgres")
+                                            .render_as_string(hide_password=False)),
+                              isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+    finally:
+        server.dispose()
+
+
+def beside(url: str, name: str) -> str:
+    """The URL of database `name` on the server of `url`."""
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def worker_database(url: str, worker: str) -> str:
+    """The URL of this pytest-xdist worker's own database beside the one in `url`
+    (`<dbname>_<worker>`), created on first use: workers running side by side would
+    otherwise wipe each other's schema."""
+    name = f"{make_url(url).database}_{worker}"
+    engine = sa.create_engine(normalise_url(beside(url, "postgres")))
+    with engine.connect() as conn:
+        exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                              {"name": name}).first()
+    engine.dispose()
+    if not exists:
+        on_server(url, f'CREATE DATABASE "{name}"')
+    return beside(url, name)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str | None:
+    """The PostgreSQL database this process's tests may wipe: LOSSMIT_TEST_PG's own in a
+    plain run, a database of its own per pytest-xdist worker (gw0, gw1, ...)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not PG_URL or not worker:
+        return PG_URL
+    return worker_database(PG_URL, worker)
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty database URL, once per backend."""
@@ -49,15 +94,48 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         if os.environ.get("CI"):
             pytest.fail("CI must run the store tests on PostgreSQL: LOSSMIT_TEST_PG is not set")
         pytest.skip("LOSSMIT_TEST_PG is not set (CI sets it to a throwaway PostgreSQL)")
-    wipe_postgres(PG_URL)
-    return PG_URL
+    url = request.getfixturevalue("pg_url")
+    wipe_postgres(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite store at the current schema, migrated once per process."""
+    path = tmp_path_factory.mktemp("migrated") / "store.db"
+    eng = make_engine(str(path))
+    ensure_current(eng)
+    eng.dispose()  # the last connection closed: the write-ahead log is in the file
+    assert not path.with_name(f"{path.name}-wal").exists()
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(pg_url: str) -> str:
+    """The name of a database beside this process's test database holding an empty store at
+    the current schema, migrated once per process: the template of every test's store."""
+    name = f"{make_url(pg_url).database}_migrated"
+    on_server(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    eng = make_engine(beside(pg_url, name))
+    ensure_current(eng)
+    eng.dispose()  # a template database takes no connections while it is copied
+    return name
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    """A store at the current schema, empty."""
+def engine(db_url: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """A store at the current schema, empty: a copy of one migrated once per process
+    (copying a file, or creating a database from a template, is much faster than migrating)."""
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite":
+        assert url.database
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), url.database)
+    else:
+        template = request.getfixturevalue("migrated_postgres")
+        on_server(db_url, f'DROP DATABASE "{url.database}" WITH (FORCE)',
+                  f'CREATE DATABASE "{url.database}" TEMPLATE "{template}"')
     eng = make_engine(db_url)
-    ensure_current(eng)
+    ensure_current(eng)  # the copy is at the current schema: this only checks
     yield eng
     eng.dispose()
 
@@ -65,10 +143,12 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def team(engine: Engine) -> Engine:
     """The store with a lead (lee) and two specialists (sam, ana)."""
-    with session_scope(engine, write=True) as session:
-        add_user(session, "setup", "lee", "Lee Lead", "lead", "North")
-        add_user(session, "setup", "sam", "Sam Specialist", "specialist", "North")
-        add_user(session, "setup", "ana", "Ana Specialist", "specialist", "North")
+    from .workspace import workspace
+
+    setup = workspace(engine, "setup")
+    add_user(setup, "lee", "Lee Lead", "lead", "North")
+    add_user(setup, "sam", "Sam Specialist", "specialist", "North")
+    add_user(setup, "ana", "Ana Specialist", "specialist", "North")
     return engine
 
 
@@ -76,10 +156,12 @@ def _import_one(engine: Engine, tmp_path: Path, next_due: str) -> tuple[Engine, 
     from db.models import Case
     from lossmit_tui.services.importer import import_extract
 
+    from .workspace import workspace
+
     path = tmp_path / "one.csv"
     path.write_text("loan_number,borrower_name,investor,upb,next_due_date,property_state,"
                     f"assignee\nA1,Ann Lee,FNMA,1000,{next_due},TX,sam\n")
-    assert import_extract(engine, path, "lee", TODAY).ok
+    assert import_extract(workspace(engine, "lee"), path).ok
     with engine.connect() as conn:
         return engine, conn.execute(sa.select(Case.__table__.c.id)).scalar_one()
 

@@ -2,7 +2,6 @@
 
 import csv
 import json
-import os
 import re
 import subprocess
 import sys
@@ -103,7 +102,9 @@ def test_tasks_json(seeded: str) -> None:
                       "assignee"} <= set(items[0])
     assert all(i["status"] == "open" and i["assignee"] == user for i in items)
     rules = {i["rule"] for i in items if i["kind"] == "regulatory_deadline"}
+    assert rules
     assert all(r and r.startswith("1024.") for r in rules)
+    assert any(i["kind"] == "callback" for i in items)
     assert all(i["rule"] is None for i in items if i["kind"] == "callback")
     overdue = json.loads(run("tasks", "--db", seeded, "--user", user, "--today", DAY,
                              "--due", "overdue", "--format", "json").stdout)
@@ -135,7 +136,7 @@ def test_import_and_export_commands(tmp_path: Path, seeded: str, monkeypatch) ->
     user = specialist(seeded)
     own = run("export", str(mine), "--db", seeded, "--user", user)
     open_count = len(json.loads(run("queue", "--db", seeded, "--user", user, "--limit", "1000",
-                                    "--format", "json").stdout))
+                                    "--format", "json", "--today", DAY).stdout))
     rows = list(csv.DictReader(mine.open()))
     assert own.exit_code == 0 and f"Wrote {len(rows)} case(s)" in own.stdout
     assert len(rows) >= open_count and {r["assignee"] for r in rows} == {user}
@@ -161,7 +162,7 @@ def test_import_and_export_commands(tmp_path: Path, seeded: str, monkeypatch) ->
     assert dry.exit_code == 0 and "Would add 1" in dry.stdout
     assert "120 open case(s) are not in this file" not in dry.stdout  # only open ones listed
     assert run("queue", "--view", "all", "--limit", "1000", "--format", "csv", "--db", seeded,
-               "--user", lead).stdout.count("NEW-1") == 0
+               "--user", lead, "--today", DAY).stdout.count("NEW-1") == 0
 
 
 def test_db_commands(tmp_path: Path) -> None:
@@ -179,15 +180,15 @@ def test_printing_commands_never_import_textual(seeded: str) -> None:
         "from lossmit_tui.cli import main\n"
         "for argv in (['queue', '--limit', '3'], ['tasks'], ['users', 'list']):\n"
         "    try:\n"
-        "        main(argv + ['--db', sys.argv[1], '--user', sys.argv[2]] * (argv[0] != 'users')"
-        " or argv + ['--db', sys.argv[1]])\n"
+        "        main(argv + ['--db', sys.argv[1], '--user', sys.argv[2], '--today', sys.argv[3]]"
+        " * (argv[0] != 'users') or argv + ['--db', sys.argv[1], '--today', sys.argv[3]])\n"
         "    except SystemExit as exit:\n"
         "        assert not exit.code, exit.code\n"
         "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
         "assert not bad, bad\n"
     )
-    done = subprocess.run([sys.executable, "-c", code, seeded, user], capture_output=True,
-                          text=True, env={**os.environ, "LOSSMIT_TODAY": DAY}, timeout=120)
+    done = subprocess.run([sys.executable, "-c", code, seeded, user, DAY], capture_output=True,
+                          text=True, timeout=120)
     assert done.returncode == 0, done.stderr
 
 
@@ -216,6 +217,7 @@ def test_views_by_name_or_key_and_leads_see_everyone(seeded: str) -> None:
     assert by_name == by_key and by_name
     assert all(r["next_action_on"] <= DAY for r in by_name)
     unassigned = json.loads(run("queue", "--view", "unassigned", *base).stdout)
+    assert unassigned
     assert all(r["assignee"] is None for r in unassigned)
     lead = next(u["username"] for u in json.loads(
         run("users", "list", "--format", "json", "--db", seeded).stdout) if u["role"] == "lead")

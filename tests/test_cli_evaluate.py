@@ -39,7 +39,7 @@ def test_evaluate_prints_every_option_as_json(seeded: str) -> None:  # noqa: F81
 def test_evaluate_as_of_and_mod_rate(seeded: str) -> None:  # noqa: F811
     loan = a_loan(seeded)
     early = json.loads(run("evaluate", loan, "--format", "json", "--as-of", "2026-01-01",
-                           "--db", seeded).stdout)
+                           "--db", seeded, "--today", DAY).stdout)
     assert early["as_of"] == "2026-01-01"
     table = run("evaluate", loan, "--mod-rate", "5.25%", "--db", seeded, "--today", DAY)
     assert table.exit_code == 0 and table.stdout.startswith(f"Loan {loan} as of {DAY}")

@@ -50,6 +50,7 @@ def test_a_lead_moves_a_departing_specialists_cases_and_undoes_it(book: str) -> 
     audit = json.loads(run("audit", "--action", "reassign", "--as", lead, "--format", "json",
                            "--db", book).stdout)
     assert sum(r["entity"] == "case" for r in audit) == len(theirs)
+    assert theirs
     assert all(r["user"] == lead and r["before"] == {"assignee": leaving}
                for r in audit if r["entity"] == "case")
     undo = run("reassign", "--undo", "--as", lead, "--db", book, "--today", DAY)

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
 from db.engine import make_engine
 from db.migrate import ensure_current
@@ -12,6 +13,8 @@ from lossmit_tui.config import load_settings
 from lossmit_tui.services.seed import seed
 
 from .conftest import TODAY
+from .pilot import workers_done
+from .workspace import workspace
 
 
 @pytest.fixture
@@ -19,13 +22,18 @@ def demo_app(tmp_path: Path):  # type: ignore[no-untyped-def]
     engine = make_engine(str(tmp_path / "snap.db"))
     ensure_current(engine)
     report = seed(engine, 80, 7, TODAY)
-    return make_app(engine, report.specialist, TODAY, load_settings(), "mine",
-                    clock=lambda: datetime(2026, 11, 29, 16, 45, tzinfo=UTC))
+    return make_app(workspace(engine, report.specialist, TODAY, settings=load_settings(),
+                              clock=lambda: datetime(2026, 11, 29, 16, 45, tzinfo=UTC)),
+                    "mine")
 
 
 async def _loaded(pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
+    # A focused input's cursor blinks every half second; held still, the picture does not
+    # depend on how long the machine took to get here.
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
     await pilot.pause()
 
 
@@ -102,8 +110,9 @@ def lead_app(tmp_path: Path):  # type: ignore[no-untyped-def]
     engine = make_engine(str(tmp_path / "snap-lead.db"))
     ensure_current(engine)
     report = seed(engine, 80, 7, TODAY)
-    return make_app(engine, report.lead, TODAY, load_settings(), "team",
-                    clock=lambda: datetime(2026, 11, 29, 16, 45, tzinfo=UTC))
+    return make_app(workspace(engine, report.lead, TODAY, settings=load_settings(),
+                              clock=lambda: datetime(2026, 11, 29, 16, 45, tzinfo=UTC)),
+                    "team")
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])

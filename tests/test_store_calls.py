@@ -4,9 +4,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from db.engine import session_scope
 from db.models import AuditEvent, CallNote, Case, Draft, Task
-from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
 from lossmit_tui.services.calls import (
     NewCall,
     discard_draft,
@@ -19,6 +17,7 @@ from lossmit_tui.services.errors import InvalidInput
 from lossmit_tui.services.tasks import NewTask
 
 from .conftest import TODAY
+from .workspace import workspace
 
 NOW = datetime(2026, 11, 29, 16, 0, tzinfo=UTC)
 RPC = NewCall("outbound", "borrower", "right_party_contact",
@@ -27,8 +26,7 @@ RPC = NewCall("outbound", "borrower", "right_party_contact",
 
 
 def log(engine: Engine, case_id: int, call: NewCall, who: str = "sam") -> None:
-    with session_scope(engine, write=True) as session:
-        log_call(session, who, case_id, call, NOW, TODAY, DEFAULT_WEIGHTS)
+    log_call(workspace(engine, who, clock=lambda: NOW), case_id, call)
 
 
 def counts(engine: Engine) -> tuple[int, ...]:
@@ -39,8 +37,8 @@ def counts(engine: Engine) -> tuple[int, ...]:
 
 def test_a_right_party_call_with_a_promise_and_a_follow_up(current_case) -> None:
     engine, case_id = current_case
-    with session_scope(engine, write=True) as session:
-        save_draft(session, "sam", case_id, {"result": "right_party_contact"}, "Borrower will")
+    save_draft(workspace(engine, "sam"), case_id, {"result": "right_party_contact"},
+               "Borrower will")
     follow = NewTask("callback", "Confirm the payment", TODAY + timedelta(days=6))
     log(engine, case_id, NewCall(**{**RPC.__dict__, "follow_up": follow}))
     with engine.connect() as conn:
@@ -54,8 +52,7 @@ def test_a_right_party_call_with_a_promise_and_a_follow_up(current_case) -> None
     assert row.next_action_on == follow.due_on and row.next_action_kind == "callback"
     assert note.body == RPC.body and note.outcome_codes == list(RPC.outcomes)
     assert task.title == "Confirm the payment" and actions == ["create", "create"]
-    with session_scope(engine) as session:
-        assert load_draft(session, "sam", case_id) is None  # saving removes the draft
+    assert load_draft(workspace(engine, "sam"), case_id) is None  # saving removes the draft
 
 
 @pytest.mark.parametrize(("call", "message"), [
@@ -119,15 +116,13 @@ def test_an_amendment_points_at_its_note_and_keeps_it(current_case) -> None:
 
 def test_drafts_are_per_user_and_case(current_case) -> None:
     engine, case_id = current_case
-    with session_scope(engine, write=True) as session:
-        save_draft(session, "sam", case_id, {"party": "borrower"}, "first words")
-        save_draft(session, "sam", case_id, {"party": "borrower"}, "first words, more")
-        save_draft(session, "ana", case_id, {}, "ana's own")
-    with session_scope(engine) as session:
-        mine = load_draft(session, "sam", case_id)
-        assert mine is not None and mine.body == "first words, more"
-        assert mine.fields == {"party": "borrower"}
-    with session_scope(engine, write=True) as session:
-        discard_draft(session, "sam", case_id)
+    sam = workspace(engine, "sam")
+    save_draft(sam, case_id, {"party": "borrower"}, "first words")
+    save_draft(sam, case_id, {"party": "borrower"}, "first words, more")
+    save_draft(workspace(engine, "ana"), case_id, {}, "ana's own")
+    mine = load_draft(sam, case_id)
+    assert mine is not None and mine.body == "first words, more"
+    assert mine.fields == {"party": "borrower"}
+    discard_draft(sam, case_id)
     with engine.connect() as conn:
         assert conn.execute(sa.select(Draft.__table__.c.body)).scalars().all() == ["ana's own"]

@@ -7,9 +7,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from db.engine import session_scope
 from db.models import AuditEvent, Case, CaseClock, CaseEvent, Document, Task
-from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
 from lossmit_tui.services.calls import NewCall, log_call
 from lossmit_tui.services.cases import NewEvent, record_event, update_case
 from lossmit_tui.services.clock import refresh_clocks
@@ -25,15 +23,14 @@ from lossmit_tui.services.tasks import (
 )
 
 from .conftest import TODAY
+from .workspace import workspace
 
-W = DEFAULT_WEIGHTS
 cases_t, tasks_t, audit_t = Case.__table__, Task.__table__, AuditEvent.__table__
 
 
 def event(engine: Engine, case_id: int, kind: str, on: date = TODAY, reason: str = "",
           stage: str | None = None, who: str = "sam") -> None:
-    with session_scope(engine, write=True) as session:
-        record_event(session, who, case_id, NewEvent(kind, on, reason, stage), TODAY, W)
+    record_event(workspace(engine, who), case_id, NewEvent(kind, on, reason, stage))
 
 
 def case_row(engine: Engine) -> sa.Row:  # type: ignore[type-arg]
@@ -130,9 +127,8 @@ def test_bad_events_are_refused_and_change_nothing(one_case, new: NewEvent,
                                                   message: str) -> None:
     engine, case_id = one_case
     before = counts(engine)
-    with pytest.raises(InvalidInput, match=message), \
-            session_scope(engine, write=True) as session:
-        record_event(session, "sam", case_id, new, TODAY, W)
+    with pytest.raises(InvalidInput, match=message):
+        record_event(workspace(engine, "sam"), case_id, new)
     assert counts(engine) == before and case_row(engine).stage == "new"
 
 
@@ -167,13 +163,11 @@ def test_importing_a_delinquent_loan_starts_its_clocks(one_case) -> None:
 
 def test_a_right_party_call_meets_the_live_contact_clock(one_case) -> None:
     engine, case_id = one_case
-    with session_scope(engine, write=True) as session:
-        log_call(session, "sam", case_id, NewCall("outbound", "none", "no_answer"),
-                 datetime(2026, 11, 29, 16, tzinfo=UTC), TODAY, W)
+    log_call(workspace(engine, "sam", clock=lambda: datetime(2026, 11, 29, 16, tzinfo=UTC)),
+             case_id, NewCall("outbound", "none", "no_answer"))
     assert "1024.39(a)" in open_deadlines(engine, "1024.39(a)")
-    with session_scope(engine, write=True) as session:
-        log_call(session, "sam", case_id, NewCall("inbound", "borrower", "right_party_contact"),
-                 datetime(2026, 11, 29, 17, tzinfo=UTC), TODAY, W)
+    log_call(workspace(engine, "sam", clock=lambda: datetime(2026, 11, 29, 17, tzinfo=UTC)),
+             case_id, NewCall("inbound", "borrower", "right_party_contact"))
     assert open_deadlines(engine, "1024.39(a)") == {}
     with engine.connect() as conn:
         notes = conn.execute(sa.select(tasks_t.c.due_on, tasks_t.c.completion_note).where(
@@ -183,20 +177,20 @@ def test_a_right_party_call_meets_the_live_contact_clock(one_case) -> None:
 
 def test_the_daily_pass_starts_the_clocks_of_a_new_installment(one_case) -> None:
     engine, case_id = one_case
-    with session_scope(engine, write=True) as session:  # the Nov 1 window is met
-        log_call(session, "sam", case_id, NewCall("inbound", "borrower", "right_party_contact"),
-                 datetime(2026, 11, 29, 17, tzinfo=UTC), TODAY, W)
+    # the Nov 1 window is met
+    log_call(workspace(engine, "sam", clock=lambda: datetime(2026, 11, 29, 17, tzinfo=UTC)),
+             case_id, NewCall("inbound", "borrower", "right_party_contact"))
     assert open_deadlines(engine, "1024.39(a)") == {}
     assert clock_check(engine) == (date(2026, 12, 1), True)  # only its live-contact window
-    assert refresh_clocks(engine, TODAY, W, "sam").added == 0  # nothing new before Dec 1
+    assert refresh_clocks(workspace(engine, "sam")).added == 0  # nothing new before Dec 1
     december = date(2026, 12, 1)
-    result = refresh_clocks(engine, december, W, "sam")
+    result = refresh_clocks(workspace(engine, "sam", december))
     assert (result.added, result.rolled, result.visited) == (1, 1, 1)
     assert open_deadlines(engine, "1024.39(a)") == {"1024.39(a)": date(2027, 1, 6)}
     # That window stays open until the next conversation: nothing more changes with time.
     assert clock_check(engine) == (None, False)
     assert case_row(engine).next_action_on == date(2026, 10, 16)  # the missed day-45 ones
-    assert refresh_clocks(engine, december, W, "sam").added == 0  # each case once a day
+    assert refresh_clocks(workspace(engine, "sam", december)).added == 0  # each case once a day
     with engine.connect() as conn:
         passes = conn.execute(sa.select(audit_t.c.after).where(
             audit_t.c.entity == "clock")).scalars().all()
@@ -205,9 +199,8 @@ def test_the_daily_pass_starts_the_clocks_of_a_new_installment(one_case) -> None
 
 def test_a_loan_that_is_not_a_principal_residence_has_informational_clocks(one_case) -> None:
     engine, case_id = one_case
-    with session_scope(engine, write=True) as session:
-        update_case(session, "sam", case_id, case_row(engine).version,
-                    {"occupancy": "investment"}, TODAY, W)
+    update_case(workspace(engine, "sam"), case_id, case_row(engine).version,
+                {"occupancy": "investment"})
     assert open_deadlines(engine, "1024") == {}
     with engine.connect() as conn:
         why = conn.execute(sa.select(tasks_t.c.completion_note).where(
@@ -218,10 +211,8 @@ def test_a_loan_that_is_not_a_principal_residence_has_informational_clocks(one_c
 def test_an_edit_saves_with_its_audit_row_and_a_stale_one_says_who_and_when(one_case) -> None:
     engine, case_id = one_case
     version = case_row(engine).version
-    with session_scope(engine, write=True) as session:
-        new_version = update_case(session, "ana", case_id, version,
-                                  {"phone": "(512) 555-0100", "attorney_represented": True},
-                                  TODAY, W)
+    new_version = update_case(workspace(engine, "ana"), case_id, version,
+                              {"phone": "(512) 555-0100", "attorney_represented": True})
     row = case_row(engine)
     assert (row.phone, row.attorney_represented, row.version) == ("5125550100", True,
                                                                    new_version)
@@ -231,9 +222,8 @@ def test_an_edit_saves_with_its_audit_row_and_a_stale_one_says_who_and_when(one_
     assert last.after["phone"] == "5125550100" and last.username == "ana"
 
     before = counts(engine)
-    with pytest.raises(Conflict, match=r"ana changed this case at \d{4}-\d\d-\d\d \d\d:\d\d"), \
-            session_scope(engine, write=True) as session:
-        update_case(session, "sam", case_id, version, {"email": "ann@example.com"}, TODAY, W)
+    with pytest.raises(Conflict, match=r"ana changed this case at \d{4}-\d\d-\d\d \d\d:\d\d"):
+        update_case(workspace(engine, "sam"), case_id, version, {"email": "ann@example.com"})
     assert counts(engine) == before and case_row(engine).email is None
 
 
@@ -247,32 +237,26 @@ def test_an_edit_saves_with_its_audit_row_and_a_stale_one_says_who_and_when(one_
 def test_bad_edits_are_refused(one_case, values: dict, message: str) -> None:  # type: ignore[type-arg]
     engine, case_id = one_case
     before = counts(engine), case_row(engine)
-    with pytest.raises(InvalidInput, match=message), \
-            session_scope(engine, write=True) as session:
-        update_case(session, "sam", case_id, before[1].version, values, TODAY, W)
+    with pytest.raises(InvalidInput, match=message):
+        update_case(workspace(engine, "sam"), case_id, before[1].version, values)
     assert (counts(engine), case_row(engine)) == before
 
 
 def test_documents_are_requested_once_and_refreshed_when_old(one_case) -> None:
     engine, case_id = one_case
-    with session_scope(engine, write=True) as session:
-        stubs = request_document(session, "sam", case_id, "pay_stubs", TODAY, W).id
+    sam = workspace(engine, "sam")
+    stubs = request_document(sam, case_id, "pay_stubs").id
     assert case_row(engine).missing_docs == 1
-    with pytest.raises(InvalidInput, match="already requested on 2026-11-29"), \
-            session_scope(engine, write=True) as session:
-        request_document(session, "sam", case_id, "pay_stubs", TODAY, W)
-    with session_scope(engine, write=True) as session:
-        receive_document(session, "sam", stubs, TODAY, TODAY - timedelta(days=80), TODAY, W)
+    with pytest.raises(InvalidInput, match="already requested on 2026-11-29"):
+        request_document(sam, case_id, "pay_stubs")
+    receive_document(sam, stubs, TODAY, TODAY - timedelta(days=80))
     assert case_row(engine).missing_docs == 0
     with pytest.raises(InvalidInput, match="received on 2026-11-29: a document already "
-                                           "received is not requested again"), \
-            session_scope(engine, write=True) as session:
-        request_document(session, "sam", case_id, "pay_stubs", TODAY, W)
-    with session_scope(engine, write=True) as session:
-        decide_document(session, "sam", stubs, True, TODAY)
+                                           "received is not requested again"):
+        request_document(sam, case_id, "pay_stubs")
+    decide_document(sam, stubs, True)
     later = TODAY + timedelta(days=11)  # the stubs are now 91 days old
-    with session_scope(engine, write=True) as session:
-        request_document(session, "sam", case_id, "pay_stubs", later, W)
+    request_document(workspace(engine, "sam", later), case_id, "pay_stubs")
     with engine.connect() as conn:
         statuses = conn.execute(sa.select(Document.__table__.c.status)
                                 .order_by(Document.__table__.c.id)).scalars().all()
@@ -284,34 +268,28 @@ def test_documents_are_requested_once_and_refreshed_when_old(one_case) -> None:
 
 def test_document_dates_are_checked(one_case) -> None:
     engine, case_id = one_case
-    with session_scope(engine, write=True) as session:
-        doc = request_document(session, "sam", case_id, "form_710", TODAY, W).id
+    sam = workspace(engine, "sam")
+    doc = request_document(sam, case_id, "form_710").id
     for received, dated, message in ((TODAY + timedelta(days=1), None, "in the future"),
                                      (TODAY - timedelta(days=1), None, "before the request"),
                                      (TODAY, TODAY + timedelta(days=1), "own date is after")):
-        with pytest.raises(InvalidInput, match=message), \
-                session_scope(engine, write=True) as session:
-            receive_document(session, "sam", doc, received, dated, TODAY, W)
-    with pytest.raises(InvalidInput, match="only a received document"), \
-            session_scope(engine, write=True) as session:
-        decide_document(session, "sam", doc, False, TODAY)
-    with pytest.raises(InvalidInput, match="document type 'selfie'"), \
-            session_scope(engine, write=True) as session:
-        request_document(session, "sam", case_id, "selfie", TODAY, W)
+        with pytest.raises(InvalidInput, match=message):
+            receive_document(sam, doc, received, dated)
+    with pytest.raises(InvalidInput, match="only a received document"):
+        decide_document(sam, doc, False)
+    with pytest.raises(InvalidInput, match="document type 'selfie'"):
+        request_document(sam, case_id, "selfie")
 
 
 def test_task_complete_snooze_and_reassign(current_case) -> None:
     engine, case_id = current_case
-    with session_scope(engine, write=True) as session:
-        first = add_task(session, "sam", case_id, NewTask("callback", "Call", TODAY), TODAY, W).id
-        second = add_task(session, "sam", case_id,
-                          NewTask("review", "Review", TODAY + timedelta(days=3)), TODAY, W).id
-    with session_scope(engine, write=True) as session:
-        complete_task(session, "sam", first, "  Left a message  ", TODAY, W)
+    sam = workspace(engine, "sam")
+    first = add_task(sam, case_id, NewTask("callback", "Call", TODAY)).id
+    second = add_task(sam, case_id, NewTask("review", "Review", TODAY + timedelta(days=3))).id
+    complete_task(sam, first, "  Left a message  ")
     assert case_row(engine).next_action_on == TODAY + timedelta(days=3)
-    with session_scope(engine, write=True) as session:
-        snooze_task(session, "sam", second, TODAY + timedelta(days=8), TODAY, W)
-        reassign_task(session, "sam", second, "ana")
+    snooze_task(sam, second, TODAY + timedelta(days=8))
+    reassign_task(sam, second, "ana")
     assert case_row(engine).next_action_on == TODAY + timedelta(days=8)
     with engine.connect() as conn:
         tasks = {t.id: t for t in conn.execute(sa.select(tasks_t))}
@@ -321,15 +299,13 @@ def test_task_complete_snooze_and_reassign(current_case) -> None:
     assert tasks[second].due_on == TODAY + timedelta(days=8)
     assert actions == ["create", "create", "complete", "snooze", "reassign"]
     for call, message in (
-        (lambda s: complete_task(s, "sam", first, "", TODAY, W), "already done"),
-        (lambda s: snooze_task(s, "sam", second, TODAY - timedelta(days=1), TODAY, W),
-         "in the past"),
-        (lambda s: reassign_task(s, "sam", second, "ana"), "already ana's"),
-        (lambda s: reassign_task(s, "sam", second, "nobody"), "Unknown user"),
+        (lambda: complete_task(sam, first, ""), "already done"),
+        (lambda: snooze_task(sam, second, TODAY - timedelta(days=1)), "in the past"),
+        (lambda: reassign_task(sam, second, "ana"), "already ana's"),
+        (lambda: reassign_task(sam, second, "nobody"), "Unknown user"),
     ):
-        with pytest.raises(Exception, match=message), \
-                session_scope(engine, write=True) as session:
-            call(session)
+        with pytest.raises(Exception, match=message):
+            call()
 
 
 def test_a_regulatory_deadline_is_met_by_its_event_only(one_case) -> None:
@@ -338,12 +314,10 @@ def test_a_regulatory_deadline_is_met_by_its_event_only(one_case) -> None:
     with engine.connect() as conn:
         deadline = conn.execute(sa.select(tasks_t.c.id).where(
             tasks_t.c.source == "1024.41(c)(1)")).scalar_one()
-    with pytest.raises(InvalidInput, match=r"cannot be snoozed.*offer sent or denied"), \
-            session_scope(engine, write=True) as session:
-        snooze_task(session, "sam", deadline, TODAY + timedelta(days=40), TODAY, W)
-    with pytest.raises(InvalidInput, match="met by recording its event"), \
-            session_scope(engine, write=True) as session:
-        complete_task(session, "sam", deadline, "", TODAY, W)
+    with pytest.raises(InvalidInput, match=r"cannot be snoozed.*offer sent or denied"):
+        snooze_task(workspace(engine, "sam"), deadline, TODAY + timedelta(days=40))
+    with pytest.raises(InvalidInput, match="met by recording its event"):
+        complete_task(workspace(engine, "sam"), deadline, "")
 
 
 def test_a_missed_promise_raises_one_task_until_paid(current_case) -> None:
@@ -351,8 +325,8 @@ def test_a_missed_promise_raises_one_task_until_paid(current_case) -> None:
     with engine.begin() as conn:
         conn.execute(cases_t.update().values(promise_amount_cents=120_000,
                                              promise_due_on=TODAY - timedelta(days=2)))
-    assert raise_missed_promises(engine, TODAY, W, "sam") == 1
-    assert raise_missed_promises(engine, TODAY, W, "sam") == 0  # once per promise
+    assert raise_missed_promises(workspace(engine, "sam")) == 1
+    assert raise_missed_promises(workspace(engine, "sam")) == 0  # once per promise
     with engine.connect() as conn:
         task = conn.execute(sa.select(tasks_t)).one()
     assert task.title == "Missed promise to pay $1,200.00 due 2026-11-27: call the borrower"
@@ -363,4 +337,4 @@ def test_a_missed_promise_raises_one_task_until_paid(current_case) -> None:
     with engine.begin() as conn:  # a new promise, also missed
         conn.execute(cases_t.update().values(promise_due_on=TODAY - timedelta(days=1),
                                              promise_kept_on=None))
-    assert raise_missed_promises(engine, TODAY, W, "sam") == 1
+    assert raise_missed_promises(workspace(engine, "sam")) == 1

@@ -18,6 +18,7 @@ from lossmit_tui.services.clock import load_facts, refresh_clocks, sync_clocks
 from lossmit_tui.services.seed import seed
 
 from .conftest import TODAY
+from .workspace import workspace
 
 W = DEFAULT_WEIGHTS
 CAL = BusinessCalendar()
@@ -40,9 +41,7 @@ def test_a_stray_deadline_is_moved_to_the_date_the_clock_gives(current_case) -> 
     with session_scope(engine, write=True) as session:  # e.g. typed in by another system
         session.add(Task(case_id=case_id, kind="regulatory_deadline", title="Decide",
                          due_on=TODAY + timedelta(days=3), source="1024.41(c)(1)"))
-    with session_scope(engine, write=True) as session:
-        record_event(session, "sam", case_id, NewEvent("application_complete", TODAY),
-                     TODAY, W)
+    record_event(workspace(engine, "sam"), case_id, NewEvent("application_complete", TODAY))
     assert open_regulatory(engine)[case_id] == {("1024.41(c)(1)", TODAY + timedelta(days=30)),
                                                 ("1024.41(c)(3)", date(2026, 12, 4))}
     with engine.connect() as conn:
@@ -53,7 +52,7 @@ def test_a_stray_deadline_is_moved_to_the_date_the_clock_gives(current_case) -> 
 
 def test_a_seeded_book_brought_up_to_date_matches_its_clocks(engine: Engine) -> None:
     seed(engine, 150, 5, TODAY)
-    first = refresh_clocks(engine, TODAY, W, "admin", CAL, every_case=True)
+    first = refresh_clocks(workspace(engine, "admin"), every_case=True)
     assert first.added > 0 and first.visited > 100
     tasks = open_regulatory(engine)
     with engine.connect() as conn:
@@ -78,15 +77,14 @@ def test_a_seeded_book_brought_up_to_date_matches_its_clocks(engine: Engine) -> 
                     tasks_t.c.case_id == cases_t.c.id, tasks_t.c.status == "open",
                     tasks_t.c.kind == "regulatory_deadline").scalar_subquery()))).scalar()
     assert mismatched == 0
-    again = refresh_clocks(engine, TODAY, W, "admin", CAL, every_case=True)
+    again = refresh_clocks(workspace(engine, "admin"), every_case=True)
     assert (again.added, again.moved, again.met, again.cancelled) == (0, 0, 0, 0)
 
 
 def test_syncing_twice_changes_nothing(one_case) -> None:
     engine, case_id = one_case
     for kind in ("application_received", "application_complete", "denied"):
-        with session_scope(engine, write=True) as session:
-            record_event(session, "sam", case_id, NewEvent(kind, TODAY), TODAY, W)
+        record_event(workspace(engine, "sam"), case_id, NewEvent(kind, TODAY))
     with session_scope(engine, write=True) as session:
         again = sync_clocks(session, None, [case_id], TODAY, CAL)
     assert (again.added, again.moved, again.met, again.cancelled) == (0, 0, 0, 0)
@@ -95,14 +93,14 @@ def test_syncing_twice_changes_nothing(one_case) -> None:
 
 def test_the_pass_counts_what_is_due_soon_and_what_became_missed(one_case) -> None:
     engine, _ = one_case  # day-36 due Oct 7; day-45 written notice and SPOC due Oct 16
-    first = refresh_clocks(engine, date(2026, 10, 5), W, "lee")
+    first = refresh_clocks(workspace(engine, "lee", date(2026, 10, 5)))
     assert first.due_soon == 1 and first.newly_missed == 0  # the day-36 clock
     assert first.missed_since == date(2026, 10, 4)  # no pass before: the day before
-    later = refresh_clocks(engine, date(2026, 10, 17), W, "lee")
+    later = refresh_clocks(workspace(engine, "lee", date(2026, 10, 17)))
     # Since the Oct 5 pass, all three days passed without their events.
     assert (later.due_soon, later.newly_missed, later.missed_since) == (
         0, 3, date(2026, 10, 5))
-    assert refresh_clocks(engine, date(2026, 10, 18), W, "lee").newly_missed == 0
+    assert refresh_clocks(workspace(engine, "lee", date(2026, 10, 18))).newly_missed == 0
 
 
 def _case_state(engine: Engine) -> dict[int, tuple[object, ...]]:
@@ -125,16 +123,16 @@ def test_the_months_new_windows_added_set_wise_are_what_the_clock_says(engine: E
 
     seed(engine, 300, 7, TODAY)
     add_compliance_history(engine, 7, TODAY)
-    refresh_clocks(engine, TODAY, W, "admin", CAL, every_case=True)  # in step on Nov 29
+    refresh_clocks(workspace(engine, "admin"), every_case=True)  # in step on Nov 29
     december = date(2026, 12, 1)
     with engine.connect() as conn:
         window = set(conn.execute(sa.select(checks_t.c.case_id).where(
             checks_t.c.check_on == december, checks_t.c.window_only.is_(True))).scalars())
         first_task = conn.execute(sa.select(sa.func.max(tasks_t.c.id))).scalar_one() + 1
     assert len(window) >= 30  # most of the book: reached in November, due again Dec 1
-    refresh_stale(engine, december, W, "admin")  # `lossmit refresh` does urgency first
+    refresh_stale(workspace(engine, "admin", december))  # `lossmit refresh` does urgency first
     before = open_regulatory(engine)
-    result = refresh_clocks(engine, december, W, "admin", CAL)
+    result = refresh_clocks(workspace(engine, "admin", december))
     assert result.rolled == len(window) and not (window & result.changed)
     after = open_regulatory(engine)
     for case_id in window:  # one new deadline each: Dec 1's window, due Jan 6
@@ -173,7 +171,7 @@ def test_the_set_wise_step_leaves_a_case_a_month_late_to_the_sync(engine: Engine
 
     seed(engine, 120, 7, TODAY)
     add_compliance_history(engine, 7, TODAY)
-    refresh_clocks(engine, TODAY, W, "admin", CAL, every_case=True)
+    refresh_clocks(workspace(engine, "admin"), every_case=True)
     with engine.connect() as conn:
         window = conn.execute(sa.select(checks_t.c.case_id, cases_t.c.assignee_id)
                               .join(cases_t, cases_t.c.id == checks_t.c.case_id)
@@ -188,7 +186,7 @@ def test_the_set_wise_step_leaves_a_case_a_month_late_to_the_sync(engine: Engine
         assert roll_windows(conn, date(2026, 12, 1), W, "admin",
                             assignees=(owner,)).cases == len(theirs)
     before = open_regulatory(engine)
-    late = refresh_clocks(engine, date(2026, 12, 29), W, "admin", CAL)
+    late = refresh_clocks(workspace(engine, "admin", date(2026, 12, 29)))
     assert late.rolled == 0 and late.visited >= len(window) - len(theirs)
     after = open_regulatory(engine)
     for r in window:  # the sync gave the others the same Dec 1 window

@@ -10,7 +10,7 @@ from lossmit_tui.services.exporter import export_cases
 from lossmit_tui.services.extract import HEADER
 from lossmit_tui.services.importer import import_extract
 
-from .conftest import TODAY
+from .workspace import workspace
 
 HEAD = ("loan_number,borrower_name,investor,upb,next_due_date,property_state,property_zip,"
         "note_rate,assignee,phone,fdcpa_covered")
@@ -40,7 +40,7 @@ def audit_count(engine: Engine) -> int:
 
 
 def test_valid_import_adds_every_case_with_parsed_values(team: Engine, tmp_path: Path) -> None:
-    report = import_extract(team, write(tmp_path, GOOD), "lee", TODAY)
+    report = import_extract(workspace(team, "lee"), write(tmp_path, GOOD))
     assert report.ok, report.problems
     assert sorted(report.added) == ["1001", "1002", "1003"]
     with team.connect() as conn:
@@ -62,13 +62,13 @@ def test_valid_import_adds_every_case_with_parsed_values(team: Engine, tmp_path:
 def test_update_import_changes_what_differs_and_lists_missing_loans(
     team: Engine, tmp_path: Path
 ) -> None:
-    import_extract(team, write(tmp_path, GOOD), "lee", TODAY)
+    import_extract(workspace(team, "lee"), write(tmp_path, GOOD))
     update = (HEAD + "\n"
               "1001,Ann Lee,FNMA,\"$204,100.00\",2026-10-01,TX,77002,6.875%,sam,(713) 555-0101,"
               "yes\n"
               "1002,Bo Diaz,fha,99000,10/01/2026,NY,,7,,,\n"
               "1004,Dee Fox,PLS,1000,2026-07-01,FL,,,,,\n")
-    report = import_extract(team, write(tmp_path, update, "day2.csv"), "lee", TODAY)
+    report = import_extract(workspace(team, "lee"), write(tmp_path, update, "day2.csv"))
     assert report.ok, report.problems
     assert report.added == ["1004"] and report.updated == ["1001"] and report.unchanged == 1
     assert report.missing == ["1003"]  # listed, never closed or deleted
@@ -80,10 +80,10 @@ def test_update_import_changes_what_differs_and_lists_missing_loans(
 
 
 def test_a_column_left_out_of_the_file_is_left_alone(team: Engine, tmp_path: Path) -> None:
-    import_extract(team, write(tmp_path, GOOD), "lee", TODAY)
+    import_extract(workspace(team, "lee"), write(tmp_path, GOOD))
     narrow = ("loan_number,borrower_name,investor,upb,next_due_date,property_state\n"
               "1001,Ann Lee,FNMA,205000,2026-09-01,TX\n")
-    report = import_extract(team, write(tmp_path, narrow, "n.csv"), "lee", TODAY)
+    report = import_extract(workspace(team, "lee"), write(tmp_path, narrow, "n.csv"))
     assert report.unchanged == 1
     with team.connect() as conn:
         ann = conn.execute(sa.select(Case.__table__).where(
@@ -129,9 +129,9 @@ BAD_CASES = [
 def test_bad_input_writes_nothing_and_reports_line_and_column(
     team: Engine, tmp_path: Path, label: str, content: str | bytes, expected: list[str]
 ) -> None:
-    import_extract(team, write(tmp_path, GOOD, "base.csv"), "lee", TODAY)
+    import_extract(workspace(team, "lee"), write(tmp_path, GOOD, "base.csv"))
     before, audits = snapshot(team), audit_count(team)
-    report = import_extract(team, write(tmp_path, content), "lee", TODAY)
+    report = import_extract(workspace(team, "lee"), write(tmp_path, content))
     messages = [str(p) for p in report.problems]
     for fragment in expected:
         assert any(m.startswith(fragment) for m in messages), (label, messages)
@@ -145,35 +145,35 @@ def test_every_error_in_a_file_is_reported_not_just_the_first(team: Engine,
                "1,A B,FNMA,abc,2026-01-01,TX,,,,,\n"
                "2,C D,ZZZ,1,01/32/2026,TX,,,,,\n"
                "3,E F,FNMA,1,2026-01-01,TX,,99,,,\n")
-    report = import_extract(team, write(tmp_path, content), "lee", TODAY)
+    report = import_extract(workspace(team, "lee"), write(tmp_path, content))
     where = {(p.line, p.column) for p in report.problems}
     assert where == {(2, "upb"), (3, "investor"), (3, "next_due_date"), (4, "note_rate")}
 
 
 def test_dry_run_reports_without_writing(team: Engine, tmp_path: Path) -> None:
-    report = import_extract(team, write(tmp_path, GOOD), "lee", TODAY, dry_run=True)
+    report = import_extract(workspace(team, "lee"), write(tmp_path, GOOD), dry_run=True)
     assert report.ok and len(report.added) == 3
     assert snapshot(team) == [] and audit_count(team) == 3  # the three users only
 
 
 def test_import_needs_a_known_user(team: Engine, tmp_path: Path) -> None:
     with pytest.raises(UnknownUser, match="lossmit users add nobody"):
-        import_extract(team, write(tmp_path, GOOD), "nobody", TODAY)
+        import_extract(workspace(team, "nobody"), write(tmp_path, GOOD))
 
 
 def test_export_then_import_changes_nothing(team: Engine, tmp_path: Path) -> None:
-    import_extract(team, write(tmp_path, GOOD), "lee", TODAY)
+    import_extract(workspace(team, "lee"), write(tmp_path, GOOD))
     out = tmp_path / "export.csv"
-    assert export_cases(team, out, "lee") == 3
+    assert export_cases(workspace(team, "lee"), out) == 3
     assert out.read_text().splitlines()[0] == ",".join(HEADER)
     before = snapshot(team)
-    report = import_extract(team, out, "lee", TODAY)
+    report = import_extract(workspace(team, "lee"), out)
     assert report.ok and report.unchanged == 3 and not report.added and not report.updated
     assert snapshot(team) == before
 
 
 def test_export_of_one_users_cases(team: Engine, tmp_path: Path) -> None:
-    import_extract(team, write(tmp_path, GOOD), "lee", TODAY)
+    import_extract(workspace(team, "lee"), write(tmp_path, GOOD))
     out = tmp_path / "sam.csv"
-    assert export_cases(team, out, "lee", assignee="sam") == 1
+    assert export_cases(workspace(team, "lee"), out, assignee="sam") == 1
     assert "1001" in out.read_text() and "1003" not in out.read_text()

@@ -26,6 +26,7 @@ from lossmit_tui.services.users import require_user
 from lossmit_tui.views import find_view, view_filter, visible_views, with_filters
 
 from .conftest import TODAY
+from .workspace import workspace
 
 cases_t = Case.__table__
 
@@ -106,6 +107,7 @@ def test_every_sort_is_total_and_reversible(seeded, sort: Sort) -> None:
     if sort is Sort.LAST_CONTACT:
         contacted = [r.last_contact_at for r in forward if r.last_contact_at is not None]
         never = len(forward) - len(contacted)
+        assert never
         assert all(r.last_contact_at is None for r in forward[:never])
         assert contacted == sorted(contacted)
     if sort is Sort.URGENCY:
@@ -129,9 +131,12 @@ def test_built_in_views_select_what_they_say(seeded) -> None:
     mine = rows("mine")
     assert mine and all(r.assignee == user for r in mine)
     assert all(r.next_action_on <= TODAY for r in rows("due")) and rows("due")
+    assert rows("sale")
     assert all(TODAY <= r.fc_sale_date <= TODAY + timedelta(days=60) for r in rows("sale"))
     promises = rows("promises")
+    assert promises
     assert all(r.promise_due_on < TODAY and r.promise_kept_on is None for r in promises)
+    assert rows("documents")
     assert all(r.missing_docs > 0 for r in rows("documents"))
     assert all(r.assignee is None for r in rows("unassigned")) and rows("unassigned")
     with engine.connect() as conn:
@@ -171,8 +176,10 @@ def test_filters_narrow_a_view(seeded) -> None:
     assert apps and {r.stage for r in apps} <= {"application", "evaluation"}
     for b in (Bucket.D30, Bucket.D60, Bucket.D120, Bucket.CURRENT):
         rows = everything(engine, with_filters(base, buckets=(b,), today=TODAY))
+        assert rows, b
         assert all(bucket(r.next_due_date, TODAY) is b for r in rows), b
     rows = everything(engine, with_filters(base, states=("TX", "CA"), today=TODAY))
+    assert rows
     assert all(r.property_state in ("TX", "CA") for r in rows)
 
 
@@ -192,12 +199,11 @@ def test_refresh_recomputes_stale_urgency_and_audits_the_pass(seeded) -> None:
     with session_scope(engine) as session:
         me = require_user(session, user)
     only_mine = QueueFilter(assignees=(me.id,))
-    mine = refresh_stale(engine, tomorrow, load_settings().urgency_weights, "tester",
-                         only=only_mine)
+    mine = refresh_stale(workspace(engine, "tester", tomorrow), only=only_mine)
     assert mine == len(everything(engine, only_mine))
-    rest = refresh_stale(engine, tomorrow, load_settings().urgency_weights, "tester")
+    rest = refresh_stale(workspace(engine, "tester", tomorrow))
     assert rest == len(everything(engine, QueueFilter())) - mine
-    assert refresh_stale(engine, tomorrow, load_settings().urgency_weights, "tester") == 0
+    assert refresh_stale(workspace(engine, "tester", tomorrow)) == 0
     for row in everything(engine, QueueFilter())[:50]:
         assert row.urgency_on == tomorrow
         assert row.urgency == score_tenths(urgency_input(row, tomorrow))
@@ -225,7 +231,7 @@ def test_imported_cases_get_todays_urgency(team: Engine, tmp_path) -> None:
     path = tmp_path / "x.csv"
     path.write_text("loan_number,borrower_name,investor,upb,next_due_date,property_state\n"
                     "A1,Ann Lee,FNMA,1000,2026-06-01,TX\n")
-    assert import_extract(team, path, "lee", TODAY).ok
+    assert import_extract(workspace(team, "lee"), path).ok
     (row,) = everything(team, QueueFilter())
     assert row.urgency_on == TODAY and row.urgency == score_tenths(urgency_input(row, TODAY))
 
@@ -241,7 +247,7 @@ def test_search_semantics_by_length(team: Engine, tmp_path) -> None:
                     "L-100,John Smith,,FNMA,1,2026-09-01,TX,5125550100\n"
                     "L-200,Mary Bojo,Jo Anne Bojo,FNMA,1,2026-09-01,TX,7135550199\n"
                     "L-300,Ana O'Neil-Nguyen,,FNMA,1,2026-09-01,TX,\n")
-    assert import_extract(team, path, "lee", TODAY).ok
+    assert import_extract(workspace(team, "lee"), path).ok
     assert names(team, "jo") == {"John Smith", "Mary Bojo"}  # a word starts with it
     assert names(team, "boj") == {"Mary Bojo"}  # substring from 3 characters
     assert names(team, "ohn smi") == {"John Smith"}  # across words
@@ -258,9 +264,9 @@ def test_search_follows_renames_from_an_import(team: Engine, tmp_path) -> None:
     first, second = tmp_path / "a.csv", tmp_path / "b.csv"
     first.write_text(head + "L1,Carla Mendez,FNMA,1,2026-09-01,TX\n")
     second.write_text(head + "L1,Carla Ortiz,FNMA,1,2026-09-01,TX\n")
-    assert import_extract(team, first, "lee", TODAY).ok
+    assert import_extract(workspace(team, "lee"), first).ok
     assert names(team, "mendez") == {"Carla Mendez"}
-    assert import_extract(team, second, "lee", TODAY).ok
+    assert import_extract(workspace(team, "lee"), second).ok
     assert names(team, "mendez") == set() and names(team, "ortiz") == {"Carla Ortiz"}
 
 
@@ -288,12 +294,14 @@ def test_changed_weights_recompute_every_open_case_once(seeded) -> None:
     weights = dict(load_settings().urgency_weights)
     with session_scope(engine) as session:
         me = require_user(session, user)
-    assert refresh_stale(engine, TODAY, weights, "tester") == 0  # records the weights
+    assert refresh_stale(workspace(engine, "tester")) == 0  # records the weights
     heavier = {**weights, "missing_documents": 60.0}
     only_mine = QueueFilter(assignees=(me.id,))
-    recomputed = refresh_stale(engine, TODAY, heavier, "lead", only=only_mine)
+    lead = workspace(engine, "lead",
+                     settings=load_settings().model_copy(update={"urgency_weights": heavier}))
+    recomputed = refresh_stale(lead, only=only_mine)
     assert recomputed == len(everything(engine, QueueFilter()))  # all, not just the view
-    assert refresh_stale(engine, TODAY, heavier, "lead") == 0
+    assert refresh_stale(lead) == 0
     for row in everything(engine, QueueFilter())[:40]:
         assert row.urgency == score_tenths(urgency_input(row, TODAY), heavier)
     with engine.connect() as conn:

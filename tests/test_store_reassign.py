@@ -10,13 +10,14 @@ from sqlalchemy.engine import Engine
 from db.engine import session_scope
 from db.queries import AuditFilter, audit_trail, case_timeline
 from db.tables import audit_events, cases, tasks, users
-from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
+from lossmit_tui.config import load_settings
 from lossmit_tui.services import reassign as service
 from lossmit_tui.services.cases import update_case
 from lossmit_tui.services.errors import InvalidInput, PermissionDenied
 from lossmit_tui.services.importer import import_extract
 from lossmit_tui.services.users import add_user, set_active
 from tests.conftest import TODAY
+from tests.workspace import workspace
 
 VACATION = service.Reason("vacation", "back on the 14th")
 
@@ -25,17 +26,17 @@ VACATION = service.Reason("vacation", "back on the 14th")
 def book(team: Engine, tmp_path: Path) -> Engine:
     """The North team (lee leads sam and ana), six of sam's delinquent cases (S1-S6), one of
     ana's (A1), one unassigned (U1), and the South team (sue leads, tom works T1)."""
-    with session_scope(team, write=True) as session:
-        add_user(session, "setup", "sue", "Sue South", "lead", "South")
-        add_user(session, "setup", "tom", "Tom South", "specialist", "South")
-        add_user(session, "setup", "root", "Root Admin", "admin")
+    setup = workspace(team, "setup")
+    add_user(setup, "sue", "Sue South", "lead", "South")
+    add_user(setup, "tom", "Tom South", "specialist", "South")
+    add_user(setup, "root", "Root Admin", "admin")
     lines = ["loan_number,borrower_name,investor,upb,next_due_date,property_state,assignee"]
     lines += [f"S{i},Borrower {i},FNMA,1000,2026-09-01,TX,sam" for i in range(1, 7)]
     lines += ["A1,Ann Lee,FNMA,1000,2026-09-01,TX,ana", "U1,Una Free,FNMA,1000,2026-09-01,TX,",
               "T1,Ted South,FNMA,1000,2026-09-01,TX,tom"]
     path = tmp_path / "book.csv"
     path.write_text("\n".join(lines) + "\n")
-    assert import_extract(team, path, "root", TODAY).ok
+    assert import_extract(workspace(team, "root"), path).ok
     return team
 
 
@@ -67,31 +68,34 @@ def refusals(engine: Engine) -> list[dict]:
 
 
 def move(engine: Engine, actor: str, selection: service.Selection, to: list[str],
-         spread: str = "least-loaded", **kw) -> service.Outcome:  # type: ignore[no-untyped-def]
-    plan = service.preview(engine, actor, selection, to, spread, TODAY)
-    return service.apply(engine, actor, plan, VACATION, TODAY, DEFAULT_WEIGHTS, **kw)
+         spread: str = "least-loaded", contact_task: bool = True,
+         **kw) -> service.Outcome:  # type: ignore[no-untyped-def]
+    ws = workspace(engine, actor, settings=load_settings().model_copy(
+        update={"reassign_contact_task": contact_task}))
+    plan = service.preview(ws, selection, to, spread)
+    return service.apply(ws, plan, VACATION, **kw)
 
 
 def test_a_specialist_is_refused_and_the_attempt_is_audited(book: Engine) -> None:
     with pytest.raises(PermissionDenied, match="for leads and admins; sam is a specialist"):
-        service.preview(book, "sam", service.Selection(loan_numbers=("A1",)), ["sam"],
-                        "round-robin", TODAY)
+        service.preview(workspace(book, "sam"), service.Selection(loan_numbers=("A1",)),
+                        ["sam"], "round-robin")
     assert owner(book, "A1") == "ana"
     assert refusals(book) == [{"attempted": "reassigning cases", "by": "sam",
                                "message": "Reassigning cases is for leads and admins; sam is "
                                           "a specialist"}]
     with pytest.raises(PermissionDenied):
-        service.undo_last(book, "ana", TODAY, DEFAULT_WEIGHTS)
+        service.undo_last(workspace(book, "ana"))
     assert [r["by"] for r in refusals(book)] == ["sam", "ana"]
 
 
 def test_a_lead_keeps_to_their_own_team(book: Engine) -> None:
     with pytest.raises(PermissionDenied, match="cases owned by tom are another team's"):
-        service.preview(book, "lee", service.Selection(loan_numbers=("T1",)), ["sam"],
-                        "round-robin", TODAY)
+        service.preview(workspace(book, "lee"), service.Selection(loan_numbers=("T1",)),
+                        ["sam"], "round-robin")
     with pytest.raises(PermissionDenied, match="cannot give cases to tom"):
-        service.preview(book, "lee", service.Selection(loan_numbers=("A1",)), ["tom"],
-                        "round-robin", TODAY)
+        service.preview(workspace(book, "lee"), service.Selection(loan_numbers=("A1",)),
+                        ["tom"], "round-robin")
     assert len(refusals(book)) == 2
     # An admin may move anyone's case to anyone.
     assert move(book, "root", service.Selection(loan_numbers=("T1",)), ["sam"]).moved == 1
@@ -100,8 +104,8 @@ def test_a_lead_keeps_to_their_own_team(book: Engine) -> None:
 
 def test_the_preview_shows_loads_and_deadlines_changing_hands_and_changes_nothing(
         book: Engine) -> None:
-    plan = service.preview(book, "lee", service.Selection(from_user="sam"), ["ana"],
-                           "least-loaded", TODAY)
+    plan = service.preview(workspace(book, "lee"), service.Selection(from_user="sam"), ["ana"],
+                           "least-loaded")
     assert [(x.username, x.before, x.after) for x in plan.loads] == [("ana", 1, 7),
                                                                      ("sam", 6, 0)]
     assert len(plan.moves) == 6
@@ -141,26 +145,27 @@ def test_tasks_can_stay_with_their_assignee(book: Engine) -> None:
 
 
 def test_spreading_round_robin_and_least_loaded(book: Engine) -> None:
-    plan = service.preview(book, "lee", service.Selection(from_user="sam"), ["ana", "lee"],
-                           "round-robin", TODAY)
+    lee = workspace(book, "lee")
+    plan = service.preview(lee, service.Selection(from_user="sam"), ["ana", "lee"],
+                           "round-robin")
     assert sorted((x.username, x.after - x.before) for x in plan.loads) == [
         ("ana", 3), ("lee", 3), ("sam", -6)]
-    plan = service.preview(book, "lee", service.Selection(from_user="sam"), ["ana", "lee"],
-                           "least-loaded", TODAY)
+    plan = service.preview(lee, service.Selection(from_user="sam"), ["ana", "lee"],
+                           "least-loaded")
     # ana starts with one case, lee with none: least-loaded evens them out at 4 and 3.
     assert sorted((x.username, x.after) for x in plan.loads) == [("ana", 4), ("lee", 3),
                                                                  ("sam", 0)]
 
 
 def test_a_case_changed_after_the_preview_is_left_out_and_the_rest_move(book: Engine) -> None:
-    plan = service.preview(book, "lee", service.Selection(loan_numbers=("S1", "S2")), ["ana"],
-                           "least-loaded", TODAY)
-    with session_scope(book, write=True) as session:
-        version = session.connection().execute(sa.select(cases.c.version).where(
+    plan = service.preview(workspace(book, "lee"), service.Selection(loan_numbers=("S1", "S2")),
+                           ["ana"], "least-loaded")
+    with book.connect() as conn:
+        version = conn.execute(sa.select(cases.c.version).where(
             cases.c.loan_number == "S2")).scalar_one()
-        update_case(session, "sam", case_id(book, "S2"), version,
-                    {"hardship_reason": "illness"}, TODAY, DEFAULT_WEIGHTS)
-    done = service.apply(book, "lee", plan, VACATION, TODAY, DEFAULT_WEIGHTS)
+    update_case(workspace(book, "sam"), case_id(book, "S2"), version,
+                {"hardship_reason": "illness"})
+    done = service.apply(workspace(book, "lee"), plan, VACATION)
     assert done.moved == 1
     assert len(done.conflicts) == 1 and done.conflicts[0].startswith("S2 (changed by sam at ")
     assert owner(book, "S1") == "ana" and owner(book, "S2") == "sam"
@@ -169,7 +174,7 @@ def test_a_case_changed_after_the_preview_is_left_out_and_the_rest_move(book: En
 def test_undo_puts_the_last_batch_back_and_is_audited(book: Engine) -> None:
     before = open_tasks_of(book, "S1")
     done = move(book, "lee", service.Selection(loan_numbers=("S1", "U1")), ["ana"])
-    undone = service.undo_last(book, "lee", TODAY, DEFAULT_WEIGHTS)
+    undone = service.undo_last(workspace(book, "lee"))
     assert (undone.batch, undone.moved) == (done.batch, 2)
     assert owner(book, "S1") == "sam" and owner(book, "U1") is None
     tasks_now = open_tasks_of(book, "S1")
@@ -179,19 +184,32 @@ def test_undo_puts_the_last_batch_back_and_is_audited(book: Engine) -> None:
         trail = audit_trail(session, AuditFilter(action="undo"))
     assert [(r.entity, r.entity_id) for r in trail] == [("reassignment", done.batch)]
     with pytest.raises(InvalidInput, match="already undone"):
-        service.undo_last(book, "lee", TODAY, DEFAULT_WEIGHTS)
+        service.undo_last(workspace(book, "lee"))
+
+
+def test_a_case_moved_again_and_again_keeps_one_open_introduction(book: Engine) -> None:
+    for to in ("ana", "sam", "ana", "sam", "ana"):
+        move(book, "lee", service.Selection(loan_numbers=("S1",)), [to])
+    intros = [t for t in open_tasks_of(book, "S1") if t[0] == "reassignment"]
+    assert [t for t in intros if t[2] == "open"] == [("reassignment", "ana", "open")]
+    assert len([t for t in intros if t[2] == "cancelled"]) == 4
+    # Undo of the last move: the case is sam's again, and so is the introduction it replaced.
+    service.undo_last(workspace(book, "lee"))
+    intros = [t for t in open_tasks_of(book, "S1") if t[0] == "reassignment"]
+    assert [t for t in intros if t[2] == "open"] == [("reassignment", "sam", "open")]
+    assert owner(book, "S1") == "sam"
 
 
 def test_undo_is_refused_once_a_case_changed(book: Engine) -> None:
     move(book, "lee", service.Selection(loan_numbers=("S1", "S2")), ["ana"])
-    with session_scope(book, write=True) as session:
-        version = session.connection().execute(sa.select(cases.c.version).where(
+    with book.connect() as conn:
+        version = conn.execute(sa.select(cases.c.version).where(
             cases.c.loan_number == "S1")).scalar_one()
-        update_case(session, "ana", case_id(book, "S1"), version, {"hardship_reason": "divorce"},
-                    TODAY, DEFAULT_WEIGHTS)
+    update_case(workspace(book, "ana"), case_id(book, "S1"), version,
+                {"hardship_reason": "divorce"})
     with pytest.raises(InvalidInput, match=r"cannot undo: 1 of its 2 case\(s\) changed since "
                                            r"\(S1 \(changed by ana at "):
-        service.undo_last(book, "lee", TODAY, DEFAULT_WEIGHTS)
+        service.undo_last(workspace(book, "lee"))
     assert owner(book, "S1") == owner(book, "S2") == "ana"
 
 
@@ -211,26 +229,23 @@ def test_reason_words_may_follow_a_colon() -> None:
 
 
 def test_receivers_must_be_active_people_who_work_cases(book: Engine) -> None:
-    with session_scope(book, write=True) as session:
-        set_active(session, "root", "ana", False)
+    set_active(workspace(book, "root"), "ana", False)
     with pytest.raises(InvalidInput, match="ana is deactivated and cannot take cases"):
-        service.preview(book, "lee", service.Selection(loan_numbers=("S1",)), ["ana"],
-                        "round-robin", TODAY)
+        service.preview(workspace(book, "lee"), service.Selection(loan_numbers=("S1",)),
+                        ["ana"], "round-robin")
     with pytest.raises(InvalidInput, match="root is an admin"):
-        service.preview(book, "root", service.Selection(loan_numbers=("S1",)), ["root"],
-                        "round-robin", TODAY)
+        service.preview(workspace(book, "root"), service.Selection(loan_numbers=("S1",)),
+                        ["root"], "round-robin")
     with pytest.raises(InvalidInput, match="unknown loan number"):
-        service.preview(book, "lee", service.Selection(loan_numbers=("NOPE",)), ["sam"],
-                        "round-robin", TODAY)
+        service.preview(workspace(book, "lee"), service.Selection(loan_numbers=("NOPE",)),
+                        ["sam"], "round-robin")
 
 
 def test_only_an_admin_deactivates_and_nothing_is_deleted(book: Engine) -> None:
-    with pytest.raises(PermissionDenied, match="Deactivating users is for admins"), \
-            session_scope(book, write=True) as session:
-        set_active(session, "lee", "sam", False)
+    with pytest.raises(PermissionDenied, match="Deactivating users is for admins"):
+        set_active(workspace(book, "lee"), "sam", False)
     assert refusals(book)[-1]["attempted"] == "deactivating users"
-    with session_scope(book, write=True) as session:
-        set_active(session, "root", "sam", False)
+    set_active(workspace(book, "root"), "sam", False)
     assert owner(book, "S1") == "sam"  # still sam's, shown as needing reassignment
     with book.connect() as conn:
         assert conn.execute(sa.select(users.c.active).where(users.c.username == "sam")
@@ -238,11 +253,9 @@ def test_only_an_admin_deactivates_and_nothing_is_deleted(book: Engine) -> None:
 
 
 def test_once_an_admin_exists_only_admins_add_users(book: Engine) -> None:
-    with pytest.raises(PermissionDenied, match="Adding users is for admins; lee is a lead"), \
-            session_scope(book, write=True) as session:
-        add_user(session, "lee", "new", "New Person", "specialist", "North")
-    with session_scope(book, write=True) as session:
-        add_user(session, "root", "new", "New Person", "specialist", "North")
+    with pytest.raises(PermissionDenied, match="Adding users is for admins; lee is a lead"):
+        add_user(workspace(book, "lee"), "new", "New Person", "specialist", "North")
+    add_user(workspace(book, "root"), "new", "New Person", "specialist", "North")
 
 
 def test_the_audit_table_refuses_updates_and_deletes(book: Engine) -> None:
@@ -261,11 +274,11 @@ def test_big_batches_cross_the_in_list_chunks(book: Engine, tmp_path: Path) -> N
     lines += [f"B{i:04},Big {i},FNMA,1000,{date(2026, 12, 1)},TX,sam" for i in range(1900)]
     path = tmp_path / "big.csv"
     path.write_text("\n".join(lines) + "\n")
-    assert import_extract(book, path, "root", TODAY).ok
+    assert import_extract(workspace(book, "root"), path).ok
     done = move(book, "lee", service.Selection(from_user="sam"), ["ana", "lee"],
                 "round-robin")
     assert done.moved == 1906
-    assert service.undo_last(book, "lee", TODAY, DEFAULT_WEIGHTS).moved == 1906
+    assert service.undo_last(workspace(book, "lee")).moved == 1906
     assert owner(book, "B1899") == "sam"
 
 
@@ -300,8 +313,7 @@ def test_a_deactivated_owners_cases_are_marked_in_the_queue(book: Engine) -> Non
     from db.queries import QueueFilter, queue_window
     from lossmit_tui.widgets.queue_table import COLUMNS
 
-    with session_scope(book, write=True) as session:
-        set_active(session, "root", "sam", False)
+    set_active(workspace(book, "root"), "sam", False)
     with session_scope(book) as session:
         rows = {r.loan_number: r for r in queue_window(session, QueueFilter(), 0, 50)}
     shown = next(c for c in COLUMNS if c.key == "assignee").value

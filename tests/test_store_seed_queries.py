@@ -8,7 +8,6 @@ from db.engine import make_engine, session_scope
 from db.migrate import ensure_current
 from db.models import Case, Task, User
 from db.queries import Due, open_tasks
-from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
 from lossmit_tui.services import seed as seed_module
 from lossmit_tui.services.errors import InvalidInput
 from lossmit_tui.services.promises import raise_missed_promises
@@ -16,6 +15,7 @@ from lossmit_tui.services.seed import seed
 from lossmit_tui.services.users import require_user
 
 from .conftest import TODAY
+from .workspace import workspace
 
 
 def dump(engine: Engine) -> dict[str, list[tuple]]:
@@ -80,7 +80,7 @@ def test_seeded_caseload_is_realistic_and_consistent(engine: Engine) -> None:
         missed = conn.execute(sa.select(sa.func.count()).select_from(tasks).where(
             tasks.c.source == "missed_promise")).scalar()
     assert missed > 0
-    assert raise_missed_promises(engine, TODAY, DEFAULT_WEIGHTS, "seed") == 0
+    assert raise_missed_promises(workspace(engine, "seed")) == 0
 
 
 def test_seed_refuses_a_database_that_has_cases(engine: Engine) -> None:
@@ -99,6 +99,7 @@ def test_task_windows(engine: Engine) -> None:
         everything = open_tasks(session, me.id, Due.ALL, TODAY)
     assert overdue and all(t.due < TODAY for t in overdue)
     assert all(t.due <= TODAY for t in by_today) and len(by_today) >= len(overdue)
+    assert week
     assert all(t.due <= TODAY + timedelta(days=6 - TODAY.weekday()) for t in week)
     assert len(everything) >= len(week) and all(t.status == "open" for t in everything)
     assert [t.due for t in everything] == sorted(t.due for t in everything)

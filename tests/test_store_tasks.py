@@ -4,13 +4,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from db.engine import session_scope
 from db.models import AuditEvent, Case, Task
-from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
 from lossmit_tui.services.errors import InvalidInput, NotFound
 from lossmit_tui.services.tasks import NewTask, add_task
 
 from .conftest import TODAY
+from .workspace import workspace
 
 
 def case_row(engine: Engine, case_id: int):  # type: ignore[no-untyped-def]
@@ -19,8 +18,7 @@ def case_row(engine: Engine, case_id: int):  # type: ignore[no-untyped-def]
 
 
 def add(engine: Engine, case_id: int, new: NewTask) -> None:
-    with session_scope(engine, write=True) as session:
-        add_task(session, "ana", case_id, new, TODAY, DEFAULT_WEIGHTS)
+    add_task(workspace(engine, "ana"), case_id, new)
 
 
 def test_adding_tasks_moves_the_next_action_and_audits(current_case) -> None:
@@ -87,13 +85,12 @@ def test_financial_snapshots_are_saved_with_their_audit_row(one_case) -> None:  
         {"income.wages.gross": "$5,200.00", "income.wages.net": "4,100",
          "expense.first_mortgage_piti": "1,797.14", "liquid_assets": "2500"}, TODAY, TODAY)
     assert not problems and snapshot is not None
-    with session_scope(engine, write=True) as session:
-        save_financials(session, "sam", case_id, snapshot)
+    save_financials(workspace(engine, "sam"), case_id, snapshot)
     with read_scope(engine) as conn:
         saved = case_financials(conn, case_id)
         audited = conn.execute(sa.select(AuditEvent.__table__.c.after).where(
             AuditEvent.__table__.c.entity == "financials")).scalar_one()
     assert saved[0].author == "sam" and saved[0].liquid_assets_cents == 250_000
     assert audited["case"] == "A1" and audited["expenses"] == {"first_mortgage_piti": 179_714}
-    with pytest.raises(NotFound), session_scope(engine, write=True) as session:
-        save_financials(session, "sam", 999_999, snapshot)
+    with pytest.raises(NotFound):
+        save_financials(workspace(engine, "sam"), 999_999, snapshot)

@@ -24,7 +24,8 @@ from screens.case import CaseScreen
 from screens.queue import Breakdown, QueueScreen, SortPicker
 
 from .conftest import TODAY
-from .pilot import settle
+from .pilot import settle, settle_when
+from .workspace import workspace
 
 HOSTILE = "[@click=app.quit]Smith[/] [b]bold?[/b] $accent"
 
@@ -38,7 +39,7 @@ def store(tmp_path: Path) -> tuple[Engine, str, str]:
 
 
 def app_for(engine: Engine, user: str, view: str = "mine") -> LossMitApp:
-    return make_app(engine, user, TODAY, load_settings(), view)
+    return make_app(workspace(engine, user, TODAY, settings=load_settings()), view)
 
 
 def expected(engine: Engine, user: str, view: str, role: str = "lead") -> QueueFilter:
@@ -243,8 +244,8 @@ async def test_live_refresh_from_another_writer_keeps_the_cursor_on_its_case(sto
         watched = table.current.case_id
         gone = table.row_at(0).case_id
         change_elsewhere(engine, lead, gone, "reassign", assignee_id=None)
-        await pilot.pause(1.3)  # the screen polls every second
-        await settle(app, pilot)
+        # the screen polls every second
+        await settle_when(app, pilot, lambda: table.total == before - 1, within=1.3)
         assert table.total == before - 1
         assert table.current.case_id == watched and table.cursor_row == 4
 
@@ -290,7 +291,7 @@ async def test_untrusted_names_are_plain_text_and_do_nothing(store, tmp_path: Pa
         "loan_number,borrower_name,investor,upb,next_due_date,property_state,assignee\n"
         f"\"0000000001\",\"{HOSTILE}\x1b[31m\",FNMA,1000,2026-10-01,TX,{user}\n"
     )
-    assert import_extract(engine, extract, user, TODAY).ok
+    assert import_extract(workspace(engine, user), extract).ok
     app = app_for(engine, user)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
@@ -320,7 +321,8 @@ async def test_empty_queue_says_why(tmp_path: Path) -> None:
     seed(engine, 5, 1, TODAY)
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE users SET role = 'specialist' WHERE username = 'admin'"))
-    app = make_app(engine, "admin", TODAY, load_settings(), "mine")  # owns no cases
+    app = make_app(workspace(engine, "admin", TODAY, settings=load_settings()),
+                   "mine")  # owns no cases
     async with app.run_test() as pilot:
         await settle(app, pilot)
         assert app.screen.has_class("-empty")
@@ -368,13 +370,18 @@ async def test_opening_on_a_new_day_brings_urgency_up_to_date(store) -> None:
 
     engine, user, _ = store
     tomorrow = TODAY + timedelta(days=1)
-    app = make_app(engine, user, tomorrow, load_settings(), "mine")
+    app = make_app(workspace(engine, user, tomorrow, settings=load_settings()), "mine")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.pause(1.3)  # the refresh's own audit row is noticed and re-read
-        await settle(app, pilot)
-        table = app.screen.query_one(QueueTable)
-        rows = [table.row_at(i) for i in range(table.total)]
+
+        def shown_rows() -> list:
+            table = app.screen.query_one(QueueTable)
+            return [table.row_at(i) for i in range(table.total)]
+
+        # the refresh's own audit row is noticed and re-read
+        await settle_when(app, pilot, lambda: bool(shown_rows()) and all(
+            r is not None and r.urgency_on == tomorrow for r in shown_rows()), within=1.3)
+        rows = shown_rows()
     assert rows and all(r.urgency_on == tomorrow for r in rows)
     with engine.connect() as conn:
         stale = conn.execute(sa.text("SELECT count(*) FROM cases WHERE closed_at IS NULL AND "
@@ -393,8 +400,7 @@ async def test_the_case_under_the_cursor_closed_elsewhere(store) -> None:
         gone = table.current.case_id
         following = table.row_at(3).case_id
         change_elsewhere(engine, lead, gone, "close", stage="cured", closed_at=sa.func.now())
-        await pilot.pause(1.3)
-        await settle(app, pilot)
+        await settle_when(app, pilot, lambda: table.total == before - 1, within=1.3)
         assert app.is_running and table.total == before - 1
         assert table.cursor_row == 2 and table.current.case_id == following
         await pilot.press("enter")
@@ -421,7 +427,8 @@ async def test_case_header_shows_local_time_and_call_attempts(store) -> None:
                 "'none', 'no_answer', '[]', '', :at)"),
                 {"c": case_id, "at": datetime(2026, 11, 29 - day, 15, tzinfo=UTC)})
     early = datetime(2026, 11, 29, 12, 30, tzinfo=UTC)  # 07:30 in New York
-    app = make_app(engine, user, TODAY, load_settings(), "mine", clock=lambda: early)
+    app = make_app(workspace(engine, user, TODAY, settings=load_settings(), clock=lambda: early),
+                   "mine")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         assert app.screen.query_one(QueueTable).current.case_id == case_id
@@ -443,7 +450,8 @@ async def test_log_a_call_from_the_queue(store) -> None:
 
     engine, user, _ = store
     noon = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)
-    app = make_app(engine, user, TODAY, load_settings(), "mine", clock=lambda: noon)
+    app = make_app(workspace(engine, user, TODAY, settings=load_settings(), clock=lambda: noon),
+                   "mine")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         case = app.screen.query_one(QueueTable).current
@@ -543,14 +551,13 @@ async def test_case_timeline_and_audit_tabs(store) -> None:
         await settle(app, pilot)
         case = app.screen.query_one(QueueTable).current
     noon = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)
-    with session_scope(engine, write=True) as session:
-        log_call(session, user, case.case_id, NewCall("outbound", "none", "no_answer",
-                 body="[b]No answer[/b] at 12:00"), noon, TODAY, {})
+    log_call(workspace(engine, user, clock=lambda: noon), case.case_id,
+             NewCall("outbound", "none", "no_answer", body="[b]No answer[/b] at 12:00"))
     with engine.connect() as conn:
         first = conn.execute(sa.text("SELECT max(id) FROM call_notes")).scalar()
-    with session_scope(engine, write=True) as session:
-        log_call(session, user, case.case_id, NewCall("outbound", "none", "busy",
-                 body="Correction: the line was busy", amends_id=first), noon, TODAY, {})
+    log_call(workspace(engine, user, clock=lambda: noon), case.case_id,
+             NewCall("outbound", "none", "busy", body="Correction: the line was busy",
+                     amends_id=first))
     app = app_for(engine, user)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)

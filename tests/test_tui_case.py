@@ -13,11 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from textual.widgets import Input, Select
 
-from db.engine import make_engine, session_scope
+from db.engine import make_engine
 from db.migrate import ensure_current
 from lossmit_tui.app import LossMitApp, make_app
 from lossmit_tui.config import load_settings
-from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
 from lossmit_tui.services.calls import load_draft
 from lossmit_tui.services.cases import update_case
 from lossmit_tui.services.importer import import_extract
@@ -28,6 +27,7 @@ from screens.forms import EditDetails, EventForm, ServiceForm
 
 from .conftest import TODAY
 from .pilot import settle
+from .workspace import workspace
 
 NOON = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)  # 12:00 in Texas (Central)
 
@@ -38,22 +38,23 @@ def store(tmp_path: Path) -> tuple[Engine, int]:
     colleague (ana)."""
     engine = make_engine(str(tmp_path / "case.db"))
     ensure_current(engine)
-    with session_scope(engine, write=True) as session:
-        add_user(session, "setup", "lee", "Lee Lead", "lead", "North")
-        add_user(session, "setup", "sam", "Sam Specialist", "specialist", "North")
-        add_user(session, "setup", "ana", "Ana Specialist", "specialist", "North")
+    setup = workspace(engine, "setup")
+    add_user(setup, "lee", "Lee Lead", "lead", "North")
+    add_user(setup, "sam", "Sam Specialist", "specialist", "North")
+    add_user(setup, "ana", "Ana Specialist", "specialist", "North")
     path = tmp_path / "one.csv"
     path.write_text("loan_number,borrower_name,investor,upb,next_due_date,property_state,"
                     "property_zip,phone,assignee\n"
                     "A1,Ann Lee,FNMA,1000,2026-12-01,TX,75201,2145550100,sam\n")
-    assert import_extract(engine, path, "lee", TODAY).ok
+    assert import_extract(workspace(engine, "lee"), path).ok
     with engine.connect() as conn:
         case_id = conn.execute(sa.text("SELECT id FROM cases")).scalar_one()
     return engine, case_id
 
 
 def app_for(engine: Engine) -> LossMitApp:
-    return make_app(engine, "sam", TODAY, load_settings(), "mine", clock=lambda: NOON)
+    return make_app(workspace(engine, "sam", TODAY, settings=load_settings(), clock=lambda: NOON),
+                    "mine")
 
 
 async def open_case(app: LossMitApp, pilot) -> CaseScreen:  # type: ignore[no-untyped-def]
@@ -314,11 +315,9 @@ async def test_an_edit_refused_by_a_change_elsewhere_keeps_the_input(store) -> N
         form.query_one("#edit-email", Input).value = "ann@example.com"
         # Meanwhile ana changes the case in her own session.
         other = make_engine(str(engine.url.database))
-        with session_scope(other, write=True) as session:
-            version = session.connection().execute(sa.text(
-                "SELECT version FROM cases")).scalar_one()
-            update_case(session, "ana", case_id, version, {"co_borrower_name": "Bo Lee"},
-                        TODAY, DEFAULT_WEIGHTS)
+        with other.connect() as conn:
+            version = conn.execute(sa.text("SELECT version FROM cases")).scalar_one()
+        update_case(workspace(other, "ana"), case_id, version, {"co_borrower_name": "Bo Lee"})
         other.dispose()
         await pilot.press("ctrl+s")
         await settle(app, pilot)
@@ -343,9 +342,11 @@ from datetime import date
 from db.engine import make_engine
 from lossmit_tui.app import make_app
 from lossmit_tui.config import load_settings
+from lossmit_tui.services.workspace import open_workspace
 
 async def main():
-    app = make_app(make_engine(sys.argv[1]), "sam", date(2026, 11, 29), load_settings())
+    app = make_app(open_workspace(make_engine(sys.argv[1]), load_settings(), "sam",
+                                  date(2026, 11, 29)))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(); await app.workers.wait_for_complete(); await pilot.pause()
         await pilot.press("c")
@@ -370,8 +371,7 @@ async def test_a_draft_survives_killing_the_app(store, tmp_path: Path) -> None:
         assert child.stdout is not None and child.stdout.readline().strip() == "typed"
         deadline = time.monotonic() + 20 * AUTOSAVE_SECONDS
         while time.monotonic() < deadline:  # wait for the autosave, then kill hard
-            with session_scope(engine) as session:
-                draft = load_draft(session, "sam", case_id)
+            draft = load_draft(workspace(engine, "sam"), case_id)
             if draft is not None and draft.body == "Borrower lost her job in October":
                 break
             time.sleep(0.2)

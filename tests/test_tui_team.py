@@ -8,12 +8,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from textual.widgets import Input, Select, SelectionList, Static
 
-from db.engine import read_scope, session_scope
+from db.engine import read_scope
 from db.queries import board_members, user_row
 from db.tables import audit_events, cases, users
 from lossmit_tui.app import LossMitApp, make_app
 from lossmit_tui.config import load_settings
-from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
 from lossmit_tui.services.cases import update_case
 from screens.audit import AuditScreen
 from screens.board import BoardTable, TeamBoard
@@ -22,6 +21,7 @@ from screens.reassign import ReassignCases
 
 from .conftest import TODAY
 from .pilot import seeded_book, settle
+from .workspace import workspace
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def store(tmp_path: Path) -> tuple[Engine, str, str]:
 
 
 def app_for(engine: Engine, user: str) -> LossMitApp:
-    return make_app(engine, user, TODAY, load_settings())
+    return make_app(workspace(engine, user, TODAY, settings=load_settings()))
 
 
 def open_count(engine: Engine, username: str) -> int:
@@ -191,11 +191,11 @@ async def test_marked_cases_with_one_changed_between_preview_and_commit(store) -
         await settle(app, pilot)
         assert "Preview: 2 case(s) move" in text_of(form, "#reassign-preview")
         # Someone else edits the first case before the lead commits.
-        with session_scope(engine, write=True) as session:
-            version = session.connection().execute(sa.select(cases.c.version).where(
+        with engine.connect() as conn:
+            version = conn.execute(sa.select(cases.c.version).where(
                 cases.c.id == picked[0].case_id)).scalar_one()
-            update_case(session, picked[0].assignee or "admin", picked[0].case_id, version,
-                        {"hardship_reason": "illness"}, TODAY, DEFAULT_WEIGHTS)
+        update_case(workspace(engine, picked[0].assignee or "admin"), picked[0].case_id,
+                    version, {"hardship_reason": "illness"})
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert app.screen is queue
@@ -239,10 +239,10 @@ async def test_the_audit_trail_filters_and_shows_text_plainly(store) -> None:
             cases.join(users, cases.c.assignee_id == users.c.id))
             .where(users.c.username == user).limit(1)).scalar_one()
     receiver = next(n for n in teammates(engine, lead) if n != user)
-    plan = service.preview(engine, lead, service.Selection(loan_numbers=(loan,)), [receiver],
-                           "round-robin", TODAY)
-    service.apply(engine, lead, plan, service.Reason("other", "[@click=app.quit]covering"),
-                  TODAY, DEFAULT_WEIGHTS)
+    plan = service.preview(workspace(engine, lead), service.Selection(loan_numbers=(loan,)),
+                           [receiver], "round-robin")
+    service.apply(workspace(engine, lead), plan,
+                  service.Reason("other", "[@click=app.quit]covering"))
     app = app_for(engine, lead)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)

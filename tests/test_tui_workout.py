@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from textual.widgets import Input, OptionList, Static, TextArea
 
-from db.engine import make_engine, read_scope, session_scope
+from db.engine import make_engine, read_scope
 from db.migrate import ensure_current
 from db.queries import case_financials
 from db.tables import audit_events, case_events, cases
@@ -23,6 +23,7 @@ from screens.financials import FinancialsForm
 from .conftest import TODAY
 from .pilot import settle
 from .test_tui_case import open_case
+from .workspace import workspace
 
 EXTRACT = ("loan_number,borrower_name,investor,upb,next_due_date,property_state,note_rate,"
            "pi_payment,escrow_payment,property_value,origination_date,hardship_reason,"
@@ -36,18 +37,18 @@ def store(tmp_path: Path) -> tuple[Engine, int]:
     """One delinquent case (W1: the worked example's loan, 89 days late)."""
     engine = make_engine(str(tmp_path / "workout.db"))
     ensure_current(engine)
-    with session_scope(engine, write=True) as session:
-        add_user(session, "setup", "lee", "Lee Lead", "lead", "North")
-        add_user(session, "setup", "sam", "Sam Specialist", "specialist", "North")
+    setup = workspace(engine, "setup")
+    add_user(setup, "lee", "Lee Lead", "lead", "North")
+    add_user(setup, "sam", "Sam Specialist", "specialist", "North")
     path = tmp_path / "w.csv"
     path.write_text(EXTRACT)
-    assert import_extract(engine, path, "lee", TODAY).ok
+    assert import_extract(workspace(engine, "lee"), path).ok
     with engine.connect() as conn:
         return engine, conn.execute(sa.select(cases.c.id)).scalar_one()
 
 
 def app_for(engine: Engine) -> LossMitApp:
-    return make_app(engine, "sam", TODAY, load_settings(), "mine")
+    return make_app(workspace(engine, "sam", TODAY, settings=load_settings()), "mine")
 
 
 def snapshots(engine: Engine, case_id: int) -> list:  # type: ignore[type-arg]
@@ -170,8 +171,7 @@ def test_snapshots_are_kept_as_history_and_checked(store) -> None:
         snapshot, problems = parse_snapshot({"income.wages.gross": "5,000",
                                              "income.wages.net": net}, TODAY, TODAY)
         assert not problems and isinstance(snapshot, Snapshot)
-        with session_scope(engine, write=True) as session:
-            save_financials(session, "sam", case_id, snapshot)
+        save_financials(workspace(engine, "sam"), case_id, snapshot)
     assert [s.incomes["wages"]["net"] for s in snapshots(engine, case_id)] == [400_000,
                                                                                390_000]
     _, problems = parse_snapshot({"income.wages.gross": "100", "income.wages.net": "200"},
@@ -183,7 +183,6 @@ def test_snapshots_are_kept_as_history_and_checked(store) -> None:
 
 def test_accepted_offers_become_the_loans_workout_history(store) -> None:
     from lossmit_tui.config import load_settings
-    from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
     from lossmit_tui.evaluation import evaluate_case, workout_history
     from lossmit_tui.services.cases import NewEvent, record_event
 
@@ -191,15 +190,12 @@ def test_accepted_offers_become_the_loans_workout_history(store) -> None:
     for option, extra in (("flex_modification", {}), ("payment_deferral", {}),
                           ("forbearance", {"months": 3}), ("flex_modification", {}),
                           ("flex_modification", {})):
-        with session_scope(engine, write=True) as session:
-            record_event(session, "sam", case_id, NewEvent(
-                "offer_sent", TODAY, offer={"name": option, **extra}), TODAY,
-                DEFAULT_WEIGHTS)
-            record_event(session, "sam", case_id, NewEvent("offer_accepted", TODAY), TODAY,
-                         DEFAULT_WEIGHTS)
-    with session_scope(engine, write=True) as session:  # an offer not (yet) accepted
-        record_event(session, "sam", case_id, NewEvent(
-            "offer_sent", TODAY, offer={"name": "payment_deferral"}), TODAY, DEFAULT_WEIGHTS)
+        record_event(workspace(engine, "sam"), case_id, NewEvent(
+            "offer_sent", TODAY, offer={"name": option, **extra}))
+        record_event(workspace(engine, "sam"), case_id, NewEvent("offer_accepted", TODAY))
+    # an offer not (yet) accepted
+    record_event(workspace(engine, "sam"), case_id, NewEvent(
+        "offer_sent", TODAY, offer={"name": "payment_deferral"}))
     with read_scope(engine) as conn:
         history = workout_history(conn, case_id)
         flex = evaluate_case(conn, load_settings(), case_id=case_id, as_of=TODAY).options[3]

@@ -147,3 +147,24 @@ def to_decimal(text: str) -> Decimal:
         return Decimal(text)
     except InvalidOperation:
         raise ValueError(f"{text!r} is not a number") from None
+
+
+# A spreadsheet reads a cell that starts with one of these as a formula (or, for tab and
+# carriage return, as the start of one): a borrower name "=HYPERLINK(...)" in an export would
+# run when the file is opened. The quote that neutralises a cell starts the set, so a value
+# that itself begins with a quote survives the round trip too.
+FORMULA_STARTS = ("'", "=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """A text cell made safe for a spreadsheet: one leading quote when it could start a
+    formula. `csv_value` undoes it, so an export imports back unchanged."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def csv_value(cell: str) -> str:
+    """A cell as written by `csv_cell`, back to its value (a cell another tool wrote with a
+    plain leading quote before a formula character is read the same way)."""
+    if len(cell) > 1 and cell[0] == "'" and cell[1:].startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell

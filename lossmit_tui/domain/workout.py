@@ -365,9 +365,11 @@ def money_terms(terms: dict[str, object]) -> dict[str, object]:
     """Terms for print: amounts in cents as strings with two decimals ("1117.71")."""
     shown: dict[str, object] = {}
     for key, value in terms.items():
-        cents = isinstance(value, int) and not isinstance(value, bool) and key not in (
-            "months", "term_months", "months_deferred", "months_left_after")
-        shown[key] = f"{value / 100:.2f}" if cents else value  # type: ignore[operator]
+        if isinstance(value, int) and not isinstance(value, bool) and key not in (
+                "months", "term_months", "months_deferred", "months_left_after"):
+            shown[key] = f"{value / 100:.2f}"
+        else:
+            shown[key] = value
     return shown
 
 

@@ -53,13 +53,13 @@ def readable_filter(session: Session, actor_name: str, f: "AuditFilter") -> "Aud
     an error, not an empty answer."""
     import sqlalchemy as sa
 
-    from db.queries import AuditFilter
+    from db.queries import AuditFilter, user_row
     from db.tables import cases, users
     from lossmit_tui.domain.enums import Role
     from lossmit_tui.services.errors import NotFound, PermissionDenied
-    from lossmit_tui.services.users import require_user
 
-    actor = require_user(session, actor_name)
+    # From the store, not `services.users.require_user`: users imports this module.
+    actor = user_row(session, actor_name)
     if actor.role == Role.SPECIALIST or not actor.active:
         raise PermissionDenied(f"The audit trail is for leads and admins; {actor.username} is "
                                f"{'a specialist' if actor.active else 'deactivated'}",

@@ -9,6 +9,7 @@ audited.
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,8 +22,9 @@ from lossmit_tui.domain.values import clean_multiline
 from lossmit_tui.services import audit
 from lossmit_tui.services.clock import sync_clocks
 from lossmit_tui.services.errors import InvalidInput, NotFound
-from lossmit_tui.services.tasks import NewTask, add_task, recompute_case
+from lossmit_tui.services.tasks import NewTask, add_task_in, recompute_case
 from lossmit_tui.services.users import require_user
+from lossmit_tui.services.workspace import Workspace
 
 MAX_BODY = 20_000
 cases_t = Case.__table__
@@ -43,8 +45,8 @@ class NewCall:
     amends_id: int | None = None
 
 
-def _choice(value: str, allowed: type, what: str) -> str:
-    values = [m.value for m in allowed]  # type: ignore[attr-defined]
+def _choice(value: str, allowed: type[StrEnum], what: str) -> str:
+    values = [m.value for m in allowed]
     if value not in values:
         raise InvalidInput(f"{what} {value!r} must be one of: {', '.join(values)}")
     return value
@@ -83,7 +85,7 @@ def validate_call(call: NewCall, today: date) -> list[str]:
     return problems
 
 
-def log_call(session: Session, actor_name: str, case_id: int, call: NewCall, now: datetime,
+def _log_call(session: Session, actor_name: str, case_id: int, call: NewCall, now: datetime,
              today: date, weights: Mapping[str, float],
              calendar: BusinessCalendar | None = None) -> CallNote:
     """Record a call on a case, all or nothing. Outbound calls to the borrower are refused
@@ -109,8 +111,8 @@ def log_call(session: Session, actor_name: str, case_id: int, call: NewCall, now
         if amended is None or amended.case_id != case_id:
             raise InvalidInput("the note being amended is not a note of this case")
 
-    note = CallNote(case_id=case_id, author_id=actor.id, called_at=now,
-                    direction=call.direction, party=call.party, result=call.result,
+    note = CallNote(case_id=case_id, author_id=actor.id,  # type: ignore[arg-type]  # a stored user has an id
+                    called_at=now, direction=call.direction, party=call.party, result=call.result,
                     outcome_codes=list(call.outcomes),
                     promise_amount_cents=call.promise_amount_cents,
                     promise_date=call.promise_date, body=clean_multiline(call.body),
@@ -135,10 +137,10 @@ def log_call(session: Session, actor_name: str, case_id: int, call: NewCall, now
                         "party": call.party, "result": call.result,
                         "outcomes": list(call.outcomes), "amends": call.amends_id})
     if call.follow_up is not None:
-        add_task(session, actor_name, case_id, call.follow_up, today, weights)
+        add_task_in(session, actor_name, case_id, call.follow_up, today, weights)
     else:
         recompute_case(conn, case_id, today, weights)
-    discard_draft(session, actor_name, case_id)
+    _discard_draft(session, actor_name, case_id)
     return note
 
 
@@ -149,19 +151,19 @@ class DraftState:
     updated_at: datetime | None = None
 
 
-def save_draft(session: Session, actor_name: str, case_id: int, fields: dict[str, Any],
+def _save_draft(session: Session, actor_name: str, case_id: int, fields: dict[str, Any],
                body: str) -> None:
     """Keep what is typed (replacing this user's earlier draft for the case)."""
     actor = require_user(session, actor_name)
     draft = session.exec(select(Draft).where(Draft.user_id == actor.id,
                                              Draft.case_id == case_id)).first()
     if draft is None:
-        draft = Draft(user_id=actor.id, case_id=case_id)  # type: ignore[arg-type]
+        draft = Draft(user_id=actor.id, case_id=case_id)  # type: ignore[arg-type]  # a stored user has an id
     draft.fields, draft.body, draft.updated_at = dict(fields), body, utcnow()
     session.add(draft)
 
 
-def load_draft(session: Session, actor_name: str, case_id: int) -> DraftState | None:
+def _load_draft(session: Session, actor_name: str, case_id: int) -> DraftState | None:
     """This user's unsaved draft for the case, if any."""
     actor = require_user(session, actor_name)
     draft = session.exec(select(Draft).where(Draft.user_id == actor.id,
@@ -171,8 +173,36 @@ def load_draft(session: Session, actor_name: str, case_id: int) -> DraftState | 
     return DraftState(dict(draft.fields), draft.body, draft.updated_at)
 
 
-def discard_draft(session: Session, actor_name: str, case_id: int) -> None:
+def _discard_draft(session: Session, actor_name: str, case_id: int) -> None:
     """Drop this user's draft for the case (after a save, or when they choose to)."""
     actor = require_user(session, actor_name)
     session.connection().execute(sa.delete(Draft.__table__).where(
         Draft.__table__.c.user_id == actor.id, Draft.__table__.c.case_id == case_id))
+
+
+# --- the service entries: each takes the workspace and is one transaction -----
+
+
+def log_call(ws: Workspace, case_id: int, call: NewCall) -> CallNote:
+    """Record a call on a case, with its follow-up, in one transaction (see `_log_call`)."""
+    with ws.write() as session:
+        return _log_call(session, ws.username, case_id, call, ws.now(), ws.today, ws.weights,
+                         ws.calendar)
+
+
+def save_draft(ws: Workspace, case_id: int, fields: dict[str, Any], body: str) -> None:
+    """Keep what is typed (replacing this user's earlier draft for the case)."""
+    with ws.write() as session:
+        _save_draft(session, ws.username, case_id, fields, body)
+
+
+def load_draft(ws: Workspace, case_id: int) -> DraftState | None:
+    """This user's unsaved draft for the case, if any."""
+    with ws.session() as session:
+        return _load_draft(session, ws.username, case_id)
+
+
+def discard_draft(ws: Workspace, case_id: int) -> None:
+    """Drop this user's draft for the case."""
+    with ws.write() as session:
+        _discard_draft(session, ws.username, case_id)

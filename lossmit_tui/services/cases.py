@@ -8,6 +8,7 @@ is refused with who and when, and nothing is written.
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,6 +31,7 @@ from lossmit_tui.services.clock import sync_clocks
 from lossmit_tui.services.errors import Conflict, InvalidInput, NotFound
 from lossmit_tui.services.tasks import recompute_case
 from lossmit_tui.services.users import require_user
+from lossmit_tui.services.workspace import Workspace
 
 cases_t, tasks_t, events_t = Case.__table__, Task.__table__, CaseEvent.__table__
 audit_t = AuditEvent.__table__
@@ -81,7 +83,7 @@ def validate_event(event: NewEvent, today: date) -> list[str]:
     return problems
 
 
-def record_event(session: Session, actor_name: str, case_id: int, event: NewEvent,
+def _record_event(session: Session, actor_name: str, case_id: int, event: NewEvent,
                  today: date, weights: Mapping[str, float],
                  calendar: BusinessCalendar | None = None) -> CaseEvent:
     """Record an event on a case: the event row, the stage it leads to, the regulatory
@@ -167,17 +169,17 @@ def _email(text: str) -> str | None:
     return value or None
 
 
-def _choice(allowed: type) -> Any:
+def _choice(allowed: type[StrEnum]) -> Any:
     def check(text: str) -> str | None:
         value = clean_text(text)
-        values = [m.value for m in allowed]  # type: ignore[attr-defined]
+        values = [m.value for m in allowed]
         if value and value not in values:
             raise ValueError(f"must be one of: {', '.join(values)}")
         return value or None
     return check
 
 
-def _required_choice(allowed: type) -> Any:
+def _required_choice(allowed: type[StrEnum]) -> Any:
     def check(text: str) -> str:
         value = _choice(allowed)(text)
         if value is None:
@@ -232,7 +234,7 @@ def last_change(conn: Connection, case_id: int) -> tuple[str, datetime] | None:
     return (row.username, row.at) if row else None
 
 
-def update_case(session: Session, actor_name: str, case_id: int, expected_version: int,
+def _update_case(session: Session, actor_name: str, case_id: int, expected_version: int,
                 values: Mapping[str, Any], today: date, weights: Mapping[str, float],
                 calendar: BusinessCalendar | None = None) -> int:
     """Save edits to a case's fields if nobody changed it since `expected_version`.
@@ -272,3 +274,22 @@ def conflict_message(conn: Connection, case_id: int) -> str:
     name, at = who
     return (f"{name} changed this case at {at.strftime('%Y-%m-%d %H:%M')} UTC, after you "
             "opened it. Reload to see their change; your input is kept.")
+
+
+# --- the service entries: each takes the workspace and is one transaction -----
+
+
+def record_event(ws: Workspace, case_id: int, event: NewEvent) -> CaseEvent:
+    """Record an event on a case in one transaction (see `_record_event`)."""
+    with ws.write() as session:
+        return _record_event(session, ws.username, case_id, event, ws.today, ws.weights,
+                             ws.calendar)
+
+
+def update_case(ws: Workspace, case_id: int, expected_version: int,
+                values: Mapping[str, Any]) -> int:
+    """Edit a case's details at the version the user saw, in one transaction (see
+    `_update_case`); returns the new version."""
+    with ws.write() as session:
+        return _update_case(session, ws.username, case_id, expected_version, values,
+                            ws.today, ws.weights, ws.calendar)

@@ -42,6 +42,7 @@ from lossmit_tui.domain.regclock import (
 )
 from lossmit_tui.services import audit
 from lossmit_tui.services.tasks import tasks_of_cases
+from lossmit_tui.services.workspace import Workspace
 
 cases_t, tasks_t, audit_t = Case.__table__, Task.__table__, AuditEvent.__table__
 events_t, notes_t, checks_t = CaseEvent.__table__, CallNote.__table__, CaseClock.__table__
@@ -59,11 +60,11 @@ def load_facts(conn: Connection, case_ids: Sequence[int]) -> dict[int, CaseFacts
                           .where(events_t.c.case_id.in_(case_ids))):
         events[r.case_id].append((r.kind, r.occurred_on))
     contacts: dict[int, list[date]] = defaultdict(list)
-    for r in conn.execute(sa.select(notes_t.c.case_id, notes_t.c.called_at).where(
+    for n in conn.execute(sa.select(notes_t.c.case_id, notes_t.c.called_at).where(
             notes_t.c.case_id.in_(case_ids), notes_t.c.result == CallResult.RPC,
             notes_t.c.amends_id.is_(None))):
-        called: datetime = r.called_at
-        contacts[r.case_id].append((called if called.tzinfo else called.replace(tzinfo=UTC))
+        called: datetime = n.called_at
+        contacts[n.case_id].append((called if called.tzinfo else called.replace(tzinfo=UTC))
                                    .date())
     return {r.id: CaseFacts(r.next_due_date, r.occupancy == "owner", r.fc_sale_date,
                             tuple(events[r.id]), tuple(contacts[r.id])) for r in cases}
@@ -107,8 +108,8 @@ class _Plan:
     audit: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _plan_one(plan: _Plan, result: SyncResult, case: sa.Row,  # type: ignore[type-arg]
-              clocks: list[Clock], open_tasks: list[sa.Row],  # type: ignore[type-arg]
+def _plan_one(plan: _Plan, result: SyncResult, case: sa.Row,
+              clocks: list[Clock], open_tasks: list[sa.Row],
               actor_id: int | None, now: datetime) -> None:
     """Plan the writes that bring one case's open regulatory tasks in step with its clocks.
 
@@ -137,7 +138,7 @@ def _plan_one(plan: _Plan, result: SyncResult, case: sa.Row,  # type: ignore[typ
                                  "completion_note": None})
             plan.audit.append(audit_row(stray.id, "reschedule",
                                         {"due_on": stray.due_on.isoformat()},
-                                        {"due_on": clock.due_on.isoformat(),  # type: ignore[union-attr]
+                                        {"due_on": clock.due_on.isoformat(),  # type: ignore[union-attr]  # an open deadline has a date
                                          "rule": clock.citation, "basis": clock.basis}))
             result.moved += 1
             continue
@@ -147,7 +148,7 @@ def _plan_one(plan: _Plan, result: SyncResult, case: sa.Row,  # type: ignore[typ
                              "source": clock.citation, "created_at": now})
         plan.insert_audit.append(audit_row(None, "create", None, {
             "kind": TaskKind.REGULATORY_DEADLINE.value, "title": _title(clock),
-            "due_on": clock.due_on.isoformat(), "rule": clock.citation}))  # type: ignore[union-attr]
+            "due_on": clock.due_on.isoformat(), "rule": clock.citation}))  # type: ignore[union-attr]  # an open deadline has a date
         result.added += 1
 
     by_rule: dict[str, list[Clock]] = defaultdict(list)
@@ -160,7 +161,7 @@ def _plan_one(plan: _Plan, result: SyncResult, case: sa.Row,  # type: ignore[typ
         not_applying = next((c for c in rule_clocks if not c.applies), None)
 
         def close(status: str, action: str, note: str, said: dict[str, str],
-                  task: sa.Row = task) -> None:  # type: ignore[type-arg]
+                  task: sa.Row = task) -> None:
             plan.updates.append({"tid": task.id, "due_on": task.due_on, "title": task.title,
                                  "status": status, "completed_at": now,
                                  "completed_by_id": actor_id, "completion_note": note})
@@ -215,7 +216,7 @@ def sync_clocks(session: Session, actor: User | None, case_ids: Iterable[int], t
         cases = {r.id: r for r in conn.execute(sa.select(
             cases_t.c.id, cases_t.c.loan_number, cases_t.c.assignee_id, cases_t.c.closed_at)
             .where(cases_t.c.id.in_(chunk)))}
-        tasks: dict[int, list[sa.Row]] = defaultdict(list)  # type: ignore[type-arg]
+        tasks: dict[int, list[sa.Row]] = defaultdict(list)
         for t in tasks_of_cases(conn, chunk, tasks_t.c.id, tasks_t.c.source,
                                 tasks_t.c.due_on, tasks_t.c.title):
             if t.status == "open" and t.kind == TaskKind.REGULATORY_DEADLINE:
@@ -246,7 +247,7 @@ def _save_checks(conn: Connection, checks: list[dict[str, Any]]) -> None:
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # the same upsert as PostgreSQL's
     stmt = insert(checks_t)
     conn.execute(stmt.on_conflict_do_update(index_elements=[checks_t.c.case_id], set_={
         "check_on": stmt.excluded.check_on, "window_only": stmt.excluded.window_only,
@@ -404,9 +405,8 @@ def _roll(conn: Connection, count: int, today: date, weights: Mapping[str, float
     return Rolled(count, list(forward))
 
 
-def refresh_clocks(engine: Engine, today: date, weights: Mapping[str, float],
-                   actor_name: str, calendar: BusinessCalendar | None = None, *,
-                   every_case: bool = False, assignees: tuple[int, ...] | None = None,
+def refresh_clocks(ws: Workspace, *, every_case: bool = False,
+                   assignees: tuple[int, ...] | None = None,
                    horizon: int = DUE_SOON_DAYS) -> SyncResult:
     """The daily pass.
 
@@ -421,7 +421,8 @@ def refresh_clocks(engine: Engine, today: date, weights: Mapping[str, float],
        the queue, is brought to today by the urgency pass).
 
     Each batch commits on its own; one audit row records the pass."""
-    calendar = calendar or BusinessCalendar()
+    engine, today, weights, actor_name = ws.engine, ws.today, ws.weights, ws.username
+    calendar = ws.calendar
     total, visited = SyncResult(), 0
     with engine.connect() as bulk, _bulk_settings(bulk):
         bulk.execution_options(sqlite_immediate=True)  # write transactions
@@ -439,9 +440,9 @@ def refresh_clocks(engine: Engine, today: date, weights: Mapping[str, float],
             since = _last_pass(bulk) or today - timedelta(days=1)
             # Exactly the partial index's condition, so the counts are one short range of
             # the index, fast however many deadlines are overdue.
-            deadline = [sa.text("status = 'open' AND kind = 'regulatory_deadline'"),
-                        *([tasks_t.c.assignee_id.in_(assignees)] if assignees is not None
-                          else [])]
+            deadline: list[sa.ColumnElement[bool] | sa.TextClause] = [
+                sa.text("status = 'open' AND kind = 'regulatory_deadline'"),
+                *([tasks_t.c.assignee_id.in_(assignees)] if assignees is not None else [])]
             due = tasks_t.c.due_on
             missed, soon = bulk.execute(sa.select(
                 sa.func.count().filter(due < today), sa.func.count().filter(due >= today))

@@ -16,6 +16,7 @@ from lossmit_tui.services import audit
 from lossmit_tui.services.errors import InvalidInput, NotFound
 from lossmit_tui.services.tasks import recompute_case
 from lossmit_tui.services.users import require_user
+from lossmit_tui.services.workspace import Workspace
 
 cases_t, docs_t = Case.__table__, Document.__table__
 
@@ -39,7 +40,7 @@ def _count_missing(session: Session, case_id: int) -> None:
     conn.execute(cases_t.update().where(cases_t.c.id == case_id).values(missing_docs=missing))
 
 
-def request_document(session: Session, actor_name: str, case_id: int, doc_type: str,
+def _request_document(session: Session, actor_name: str, case_id: int, doc_type: str,
                      today: date, weights: Mapping[str, float]) -> Document:
     """Ask the borrower for a document. Refused when it is already requested and not yet
     in, or already received and still current."""
@@ -80,7 +81,7 @@ def _document(session: Session, doc_id: int) -> Document:
     return doc
 
 
-def receive_document(session: Session, actor_name: str, doc_id: int, received_on: date,
+def _receive_document(session: Session, actor_name: str, doc_id: int, received_on: date,
                      document_date: date | None, today: date,
                      weights: Mapping[str, float]) -> Document:
     """Mark a requested document as received (with the date on the document, which starts
@@ -111,7 +112,7 @@ def receive_document(session: Session, actor_name: str, doc_id: int, received_on
     return doc
 
 
-def decide_document(session: Session, actor_name: str, doc_id: int, accept: bool,
+def _decide_document(session: Session, actor_name: str, doc_id: int, accept: bool,
                     today: date) -> Document:
     """Accept or reject a received document."""
     actor = require_user(session, actor_name)
@@ -127,3 +128,27 @@ def decide_document(session: Session, actor_name: str, doc_id: int, accept: bool
                  before={"status": DocStatus.RECEIVED},
                  after={"case": loan, "status": status, "decided_on": today.isoformat()})
     return doc
+
+
+# --- the service entries: each takes the workspace and is one transaction -----
+
+
+def request_document(ws: Workspace, case_id: int, doc_type: str) -> Document:
+    """Ask the borrower for a document, in one transaction (see `_request_document`)."""
+    with ws.write() as session:
+        return _request_document(session, ws.username, case_id, doc_type, ws.today,
+                                 ws.weights)
+
+
+def receive_document(ws: Workspace, doc_id: int, received_on: date,
+                     document_date: date | None) -> Document:
+    """Mark a document received, in one transaction (see `_receive_document`)."""
+    with ws.write() as session:
+        return _receive_document(session, ws.username, doc_id, received_on, document_date,
+                                 ws.today, ws.weights)
+
+
+def decide_document(ws: Workspace, doc_id: int, accept: bool) -> Document:
+    """Accept or reject a received document, in one transaction."""
+    with ws.write() as session:
+        return _decide_document(session, ws.username, doc_id, accept, ws.today)

@@ -4,20 +4,20 @@ import csv
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
 from db.engine import session_scope
 from db.models import Case, User
 from lossmit_tui.services import audit
 from lossmit_tui.services.extract import COLUMNS, HEADER
 from lossmit_tui.services.users import require_user
+from lossmit_tui.services.workspace import Workspace
 
 
-def export_cases(engine: Engine, path: Path, actor_name: str,
-                 assignee: str | None = None) -> int:
+def export_cases(ws: Workspace, path: Path, assignee: str | None = None) -> int:
     """Write every case (or `assignee`'s) to `path` ordered by loan number; returns the count.
 
     The export is audited: who took which cases out, when."""
+    engine, actor_name = ws.engine, ws.username
     cases, users = Case.__table__, User.__table__
     fields = [cases.c[c.field] for c in COLUMNS if c.field != "assignee_id"]
     query = (

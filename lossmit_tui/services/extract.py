@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from functools import cache
 from typing import Any
 
@@ -83,8 +84,8 @@ def _zip(text: str) -> str:
     return value
 
 
-def _choice(enum: type, upper: bool = False) -> Callable[[str], str]:
-    values = [m.value for m in enum]  # type: ignore[attr-defined]
+def _choice(enum: type[StrEnum], upper: bool = False) -> Callable[[str], str]:
+    values = [m.value for m in enum]
 
     def parse(text: str) -> str:
         raw = text.strip()

@@ -14,6 +14,7 @@ from lossmit_tui.domain.workout import EXPENSE_LINES, INCOME_SOURCES
 from lossmit_tui.services import audit
 from lossmit_tui.services.errors import InvalidInput, NotFound
 from lossmit_tui.services.users import require_user
+from lossmit_tui.services.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def parse_snapshot(raw: Mapping[str, str], taken_on: date,
     return Snapshot(taken_on, incomes, expenses, assets), {}
 
 
-def save_financials(session: Session, actor_name: str, case_id: int,
+def _save_financials(session: Session, actor_name: str, case_id: int,
                     snapshot: Snapshot) -> Financials:
     """Keep a new snapshot (earlier ones stay), with its audit row."""
     actor = require_user(session, actor_name)
@@ -87,3 +88,12 @@ def save_financials(session: Session, actor_name: str, case_id: int,
                         "incomes": snapshot.incomes, "expenses": snapshot.expenses,
                         "liquid_assets_cents": snapshot.liquid_assets_cents})
     return row
+
+
+# --- the service entries: each takes the workspace and is one transaction -----
+
+
+def save_financials(ws: Workspace, case_id: int, snapshot: Snapshot) -> Financials:
+    """Save a financial snapshot, in one transaction (see `_save_financials`)."""
+    with ws.write() as session:
+        return _save_financials(session, ws.username, case_id, snapshot)

@@ -7,21 +7,17 @@ closed or deleted. One transaction and one audit row per import.
 import csv
 import hashlib
 import io
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from db.engine import session_scope
 from db.models import Case, User, utcnow
-from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.enums import Stage
-from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
 from lossmit_tui.services import audit
 from lossmit_tui.services.clock import sync_clocks
 from lossmit_tui.services.extract import (
@@ -35,6 +31,7 @@ from lossmit_tui.services.extract import (
 from lossmit_tui.services.tasks import recompute_case
 from lossmit_tui.services.urgency import refresh_cases
 from lossmit_tui.services.users import require_user
+from lossmit_tui.services.workspace import Workspace
 
 CHUNK = 2000
 
@@ -221,11 +218,10 @@ def _new_case(values: dict[str, Any], now: datetime) -> dict[str, Any]:
     return row
 
 
-def import_extract(
-    engine: Engine, path: Path, actor_name: str, today: date, *, dry_run: bool = False,
-    weights: Mapping[str, float] = DEFAULT_WEIGHTS, calendar: BusinessCalendar | None = None,
-) -> ImportReport:
+def import_extract(ws: Workspace, path: Path, *, dry_run: bool = False) -> ImportReport:
     """Validate `path` whole; unless invalid or a dry run, upsert it in one transaction."""
+    engine, actor_name, today = ws.engine, ws.username, ws.today
+    weights, calendar = ws.weights, ws.calendar
     report = ImportReport(file=str(path), dry_run=dry_run)
     try:
         data = path.read_bytes()
@@ -236,7 +232,7 @@ def import_extract(
     with session_scope(engine, write=not dry_run) as session:
         actor = require_user(session, actor_name)
         users = {u.username: (u.id, u.active) for u in session.exec(select(User))}
-        _, rows, problems = parse_extract(data, users, today)  # type: ignore[arg-type]
+        _, rows, problems = parse_extract(data, users, today)  # type: ignore[arg-type]  # stored users have ids
         report.rows = len(rows)
         if problems:
             report.problems = problems
@@ -252,7 +248,7 @@ def import_extract(
                     Case.__table__.c.loan_number.in_(changed[start:start + CHUNK]))).scalars()]
             refresh_cases(conn, ids, today, weights)
             # Due dates, sale dates and occupancy move the regulatory clock.
-            synced = sync_clocks(session, actor, ids, today, calendar or BusinessCalendar(),
+            synced = sync_clocks(session, actor, ids, today, calendar,
                                  actor.username)
             for case_id in synced.changed:
                 recompute_case(conn, case_id, today, weights)

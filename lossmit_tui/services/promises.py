@@ -5,11 +5,9 @@ The pass runs with the daily urgency refresh (app start, `lossmit refresh`). A p
 kept by recording a `payment_received` event.
 """
 
-from collections.abc import Mapping
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
 from db.engine import session_scope
 from db.models import Case, Task
@@ -17,6 +15,7 @@ from lossmit_tui.domain.enums import TaskKind
 from lossmit_tui.domain.values import display_money
 from lossmit_tui.services import audit
 from lossmit_tui.services.tasks import recompute_case
+from lossmit_tui.services.workspace import Workspace
 
 SOURCE = "missed_promise"
 BATCH = 500
@@ -28,10 +27,10 @@ def missed_promise_title(amount_cents: int | None, due_on: date) -> str:
     return f"Missed promise to pay {amount}due {due_on.isoformat()}: call the borrower"
 
 
-def raise_missed_promises(engine: Engine, today: date, weights: Mapping[str, float],
-                          actor_name: str) -> int:
+def raise_missed_promises(ws: Workspace) -> int:
     """Add a callback task for every open case whose promise date passed unpaid and has no
     such task yet. Returns how many were added."""
+    engine, today, weights = ws.engine, ws.today, ws.weights
     added, after = 0, 0
     while True:
         with session_scope(engine, write=True) as session:

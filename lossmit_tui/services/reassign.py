@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from db.engine import session_scope
 from db.models import AuditEvent, Case, CaseEvent, Task, User, utcnow
@@ -30,9 +30,10 @@ from lossmit_tui.domain.enums import EventKind, Role, TaskKind, TaskStatus
 from lossmit_tui.domain.values import clean_text
 from lossmit_tui.services import audit
 from lossmit_tui.services.cases import last_change
-from lossmit_tui.services.errors import InvalidInput, PermissionDenied
+from lossmit_tui.services.errors import Conflict, InvalidInput, PermissionDenied
 from lossmit_tui.services.tasks import recompute_cases, tasks_of_cases
 from lossmit_tui.services.users import require_user
+from lossmit_tui.services.workspace import Workspace
 
 cases_t, tasks_t, users_t = Case.__table__, Task.__table__, User.__table__
 events_t, audit_t = CaseEvent.__table__, AuditEvent.__table__
@@ -173,7 +174,7 @@ def _selected(conn: Connection, selection: Selection) -> tuple[list[sa.Row[Any]]
     """The selected cases (open ones, in act-next order) and what was left out."""
     cols = (cases_t.c.id, cases_t.c.loan_number, cases_t.c.version, cases_t.c.assignee_id,
             cases_t.c.closed_at, cases_t.c.next_action_on, cases_t.c.urgency)
-    rows: list[sa.Row[Any]] = []
+    rows: list[sa.Row] = []
     skipped: list[str] = []
     if selection.from_user is not None:
         giver = _users(conn, [selection.from_user])[selection.from_user]
@@ -183,7 +184,7 @@ def _selected(conn: Connection, selection: Selection) -> tuple[list[sa.Row[Any]]
             raise InvalidInput(f"{giver.username} has no open cases")
     for key, values in ((cases_t.c.id, selection.case_ids),
                         (cases_t.c.loan_number, selection.loan_numbers)):
-        found: dict[Any, sa.Row[Any]] = {}
+        found: dict[Any, sa.Row] = {}
         for start in range(0, len(values), CHUNK):
             for r in conn.execute(sa.select(*cols).where(key.in_(values[start:start + CHUNK]))):
                 found[r.id if key is cases_t.c.id else r.loan_number] = r
@@ -218,10 +219,11 @@ def _share(cases: Sequence[sa.Row[Any]], receivers: Sequence[sa.Row[Any]], sprea
     return pairs
 
 
-def preview(engine: Engine, actor_name: str, selection: Selection,
-            receivers: Sequence[str], spread: Spread | str, today: date) -> Plan:
+def preview(ws: Workspace, selection: Selection, receivers: Sequence[str],
+            spread: Spread | str) -> Plan:
     """What a reassignment would do, changing nothing: the moves, each person's load before
     → after, and the regulatory deadlines due within 5 days (or missed) that change hands."""
+    engine, actor_name, today = ws.engine, ws.username, ws.today
     spread = Spread(spread)
     if not receivers:
         raise InvalidInput("choose at least one person to receive the cases")
@@ -307,14 +309,27 @@ def _handovers(conn: Connection, moves: Sequence[Move], today: date) -> tuple[Ha
 # --- commit ----------------------------------------------------------------------------------
 
 
-def _current(conn: Connection, ids: Sequence[int]) -> dict[int, sa.Row[Any]]:
-    rows: dict[int, sa.Row[Any]] = {}
+def _current(conn: Connection, ids: Sequence[int], *,
+             lock: bool = False) -> dict[int, sa.Row[Any]]:
+    """The cases' version, owner and closing as they are now. `lock`: hold their rows until
+    the transaction ends (PostgreSQL's FOR UPDATE; SQLite's write transaction already
+    excludes other writers), so the versioned writes that follow cannot miss."""
+    rows: dict[int, sa.Row] = {}
     for start in range(0, len(ids), CHUNK):
-        for r in conn.execute(sa.select(cases_t.c.id, cases_t.c.version, cases_t.c.assignee_id,
-                                        cases_t.c.closed_at)
-                              .where(cases_t.c.id.in_(ids[start:start + CHUNK]))):
+        query = (sa.select(cases_t.c.id, cases_t.c.version, cases_t.c.assignee_id,
+                           cases_t.c.closed_at)
+                 .where(cases_t.c.id.in_(ids[start:start + CHUNK])).order_by(cases_t.c.id))
+        for r in conn.execute(query.with_for_update() if lock else query):
             rows[r.id] = r
     return rows
+
+
+def _versioned(conn: Connection, result: sa.CursorResult[Any], expected: int) -> None:
+    """A versioned write that changed fewer rows than it meant to is a conflict, never a
+    success: the whole batch rolls back."""
+    if conn.dialect.supports_sane_multi_rowcount and result.rowcount != expected:
+        raise Conflict(f"{expected - result.rowcount} of {expected} case(s) changed while "
+                       "they were being moved; nothing was moved: preview again")
 
 
 def _loans(conn: Connection, ids: Sequence[int]) -> dict[int, str]:
@@ -333,17 +348,18 @@ def _changed_by(conn: Connection, case_id: int, loan: str) -> str:
     return f"{loan} (changed by {who[0]} at {who[1].strftime('%Y-%m-%d %H:%M')} UTC)"
 
 
-def apply(engine: Engine, actor_name: str, plan: Plan, reason: Reason, today: date,
-          weights: Mapping[str, float], calendar: BusinessCalendar | None = None, *,
-          move_tasks: bool = True, contact_task: bool = True, contact_days: int = 2) -> Outcome:
+def apply(ws: Workspace, plan: Plan, reason: Reason, *, move_tasks: bool = True) -> Outcome:
     """Commit a previewed reassignment as one batch, in one transaction.
 
     A case changed by someone else since the preview (its version moved, or its owner or
     state) is left out and reported; the rest move. Open tasks of the old owner (and
     unassigned ones) move with their case unless `move_tasks` is False."""
+    engine, actor_name, today, weights = ws.engine, ws.username, ws.today, ws.weights
+    calendar = ws.calendar
+    contact_task = ws.settings.reassign_contact_task
+    contact_days = ws.settings.reassign_contact_business_days
     if not plan.moves:
         raise InvalidInput("nothing to move")
-    calendar = calendar or BusinessCalendar()
     with session_scope(engine, write=True) as session:
         actor = require_user(session, actor_name)
         _require_lead(actor, "reassigning cases")
@@ -353,7 +369,7 @@ def apply(engine: Engine, actor_name: str, plan: Plan, reason: Reason, today: da
             if not owners[uid].active:
                 raise InvalidInput(f"{owners[uid].username} was deactivated since the "
                                    "preview; preview again")
-        current = _current(conn, [m.case_id for m in plan.moves])
+        current = _current(conn, [m.case_id for m in plan.moves], lock=True)
         _check_scope(actor, owners, [c for c in current.values()],
                      [owners[m.to_id] for m in plan.moves])
         ok: list[Move] = []
@@ -384,12 +400,13 @@ def _move(conn: Connection, moves: Sequence[Move], actor: User, reason: Reason, 
           today: date, calendar: BusinessCalendar, *, move_tasks: bool, contact_task: bool,
           contact_days: int) -> list[list[Any]]:
     """The writes of one batch, set-wise. Returns, per case, what undo needs:
-    [case id, from id, to id, version after, moved task ids, introduction task id]."""
+    [case id, from id, to id, version after, moved task ids, introduction task id, the
+    earlier introduction tasks it replaced]."""
     now = utcnow()
-    conn.execute(cases_t.update().where(cases_t.c.id == sa.bindparam("cid"),
-                                        cases_t.c.version == sa.bindparam("v")).values(
+    _versioned(conn, conn.execute(cases_t.update().where(
+        cases_t.c.id == sa.bindparam("cid"), cases_t.c.version == sa.bindparam("v")).values(
         assignee_id=sa.bindparam("to"), version=sa.bindparam("v") + 1, updated_at=now),
-        [{"cid": m.case_id, "v": m.version, "to": m.to_id} for m in moves])
+        [{"cid": m.case_id, "v": m.version, "to": m.to_id} for m in moves]), len(moves))
     moved: dict[int, list[int]] = {m.case_id: [] for m in moves}
     if move_tasks:
         by_case = {m.case_id: m for m in moves}
@@ -407,7 +424,21 @@ def _move(conn: Connection, moves: Sequence[Move], actor: User, reason: Reason, 
             conn.execute(tasks_t.update().where(tasks_t.c.id == sa.bindparam("tid"))
                          .values(assignee_id=sa.bindparam("to")), pairs)
     intro: dict[int, int] = {}
+    replaced: dict[int, list[int]] = {m.case_id: [] for m in moves}
     if contact_task:
+        # One open introduction per case: a case moved again replaces the one it had (its
+        # earlier owner's introduction no longer makes sense); undo reopens it.
+        ids = list(replaced)
+        for start in range(0, len(ids), CHUNK):
+            for found_row in conn.execute(sa.select(tasks_t.c.id, tasks_t.c.case_id).where(
+                    tasks_t.c.case_id.in_(ids[start:start + CHUNK]),
+                    tasks_t.c.status == TaskStatus.OPEN, tasks_t.c.source == SOURCE)):
+                replaced[found_row.case_id].append(found_row.id)
+        old = [{"tid": t} for found in replaced.values() for t in found]
+        if old:
+            conn.execute(tasks_t.update().where(tasks_t.c.id == sa.bindparam("tid"))
+                         .values(status=TaskStatus.CANCELLED, completed_at=now,
+                                 completion_note="replaced by a newer reassignment"), old)
         due = calendar.add_business_days(today, contact_days)
         rows = conn.execute(tasks_t.insert().returning(
             tasks_t.c.id, tasks_t.c.case_id, sort_by_parameter_order=True), [
@@ -428,7 +459,7 @@ def _move(conn: Connection, moves: Sequence[Move], actor: User, reason: Reason, 
          "after": {"case": m.loan_number, "assignee": m.to_name, "reason": str(reason),
                    "batch": batch, "tasks_moved": len(moved[m.case_id])}} for m in moves])
     return [[m.case_id, m.from_id, m.to_id, m.version + 1, moved[m.case_id],
-             intro.get(m.case_id)] for m in moves]
+             intro.get(m.case_id), replaced[m.case_id]] for m in moves]
 
 
 # --- undo ------------------------------------------------------------------------------------
@@ -443,10 +474,10 @@ class Batch:
     undone: bool
 
 
-def last_batch(engine: Engine, actor_name: str) -> Batch | None:
-    """The actor's most recent reassignment batch, and whether it was undone."""
-    with engine.connect() as conn:
-        return _last_batch(conn, actor_name)
+def last_batch(ws: Workspace) -> Batch | None:
+    """The user's most recent reassignment batch, and whether it was undone."""
+    with ws.read() as conn:
+        return _last_batch(conn, ws.username)
 
 
 def _last_batch(conn: Connection, actor_name: str) -> Batch | None:
@@ -463,10 +494,10 @@ def _last_batch(conn: Connection, actor_name: str) -> Batch | None:
     return Batch(row.entity_id, row.at, row.after["reason"], row.after["count"], undone)
 
 
-def undo_last(engine: Engine, actor_name: str, today: date,
-              weights: Mapping[str, float]) -> Outcome:
-    """Put back the actor's last reassignment batch, if none of its cases changed since.
+def undo_last(ws: Workspace) -> Outcome:
+    """Put back the user's last reassignment batch, if none of its cases changed since.
     The undo is a change of its own: audited, with timeline events."""
+    engine, actor_name, today, weights = ws.engine, ws.username, ws.today, ws.weights
     with session_scope(engine, write=True) as session:
         actor = require_user(session, actor_name)
         _require_lead(actor, "undoing a reassignment")
@@ -481,7 +512,7 @@ def undo_last(engine: Engine, actor_name: str, today: date,
             audit_t.c.entity == "reassignment", audit_t.c.action == "reassign",
             audit_t.c.entity_id == last.batch)).scalar_one()
         records = after["moves"]
-        current = _current(conn, [r[0] for r in records])
+        current = _current(conn, [r[0] for r in records], lock=True)
         loans = _loans(conn, [r[0] for r in records])
         changed = [r for r in records if r[0] not in current
                    or current[r[0]].version != r[3] or current[r[0]].assignee_id != r[2]]
@@ -495,11 +526,18 @@ def undo_last(engine: Engine, actor_name: str, today: date,
         names = {r.id: r.username for r in conn.execute(sa.select(users_t.c.id,
                                                                   users_t.c.username))}
         now = utcnow()
-        conn.execute(cases_t.update().where(cases_t.c.id == sa.bindparam("cid"),
-                                            cases_t.c.version == sa.bindparam("v"))
-                     .values(assignee_id=sa.bindparam("back"),
-                             version=sa.bindparam("v") + 1, updated_at=now),
-                     [{"cid": r[0], "v": r[3], "back": r[1]} for r in records])
+        _versioned(conn, conn.execute(
+            cases_t.update().where(cases_t.c.id == sa.bindparam("cid"),
+                                   cases_t.c.version == sa.bindparam("v"))
+            .values(assignee_id=sa.bindparam("back"), version=sa.bindparam("v") + 1,
+                    updated_at=now),
+            [{"cid": r[0], "v": r[3], "back": r[1]} for r in records]), len(records))
+        reopen = [{"tid": t} for r in records for t in (r[6] if len(r) > 6 else [])]
+        if reopen:  # the introductions this batch replaced are open again (then move back)
+            conn.execute(tasks_t.update().where(
+                tasks_t.c.id == sa.bindparam("tid"), tasks_t.c.status == TaskStatus.CANCELLED)
+                .values(status=TaskStatus.OPEN, completed_at=None, completion_note=None),
+                reopen)
         back = [{"tid": t, "back": r[1], "to": r[2]} for r in records for t in r[4]]
         if back:
             conn.execute(tasks_t.update().where(

@@ -202,7 +202,7 @@ class _Writer:
 
     def flush(self) -> None:
         if self.rows:
-            self.conn.exec_driver_sql(self.sql, self.rows)  # type: ignore[arg-type]
+            self.conn.exec_driver_sql(self.sql, self.rows)
             self.count += len(self.rows)
             self.rows = []
 
@@ -249,7 +249,7 @@ def _rollback_journal(engine: Engine) -> Iterator[None]:
         return
     raw = engine.raw_connection()
     try:
-        raw.driver_connection.execute("PRAGMA journal_mode=DELETE")  # type: ignore[union-attr]
+        raw.driver_connection.execute("PRAGMA journal_mode=DELETE")  # type: ignore[union-attr]  # a live connection has one
     finally:
         raw.close()
     try:
@@ -258,7 +258,7 @@ def _rollback_journal(engine: Engine) -> Iterator[None]:
         engine.dispose()  # no pooled connection may hold the file while the mode changes
         raw = engine.raw_connection()
         try:
-            raw.driver_connection.execute("PRAGMA journal_mode=WAL")  # type: ignore[union-attr]
+            raw.driver_connection.execute("PRAGMA journal_mode=WAL")  # type: ignore[union-attr]  # a live connection has one
         finally:
             raw.close()
 
@@ -570,7 +570,8 @@ def _chunks(args: tuple[Any, ...], count: int) -> Iterator[dict[str, list[tuple[
         return
     import multiprocessing
 
-    queue = multiprocessing.Queue(maxsize=4)
+    queue: multiprocessing.Queue[dict[str, list[tuple[Any, ...]]] | str | None] = (
+        multiprocessing.Queue(maxsize=4))
     worker = multiprocessing.Process(target=_produce, args=(queue, args), daemon=True)
     worker.start()
     try:

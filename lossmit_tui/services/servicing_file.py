@@ -12,7 +12,6 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
 from db.engine import session_scope
 from db.models import Case, User
@@ -22,6 +21,7 @@ from lossmit_tui.domain.enums import Role
 from lossmit_tui.services import audit
 from lossmit_tui.services.errors import NotFound, PermissionDenied
 from lossmit_tui.services.users import require_user
+from lossmit_tui.services.workspace import Workspace
 
 SECTIONS = ("case", "call_notes", "events", "documents", "tasks", "financials",
             "reassignments", "audit")
@@ -47,8 +47,9 @@ def _rows(conn: sa.Connection, query: sa.Select[Any]) -> list[dict[str, Any]]:
     return [{k: _plain(v) for k, v in m.items()} for m in conn.execute(query).mappings()]
 
 
-def case_file(engine: Engine, actor_name: str, loan_number: str) -> dict[str, Any]:
+def case_file(ws: Workspace, loan_number: str) -> dict[str, Any]:
     """The whole record of one loan, section by section (see SECTIONS)."""
+    engine, actor_name = ws.engine, ws.username
     cases_t = Case.__table__
     with session_scope(engine, write=True) as session:
         actor = require_user(session, actor_name)

@@ -16,6 +16,7 @@ from lossmit_tui.services import audit
 from lossmit_tui.services.errors import InvalidInput, NotFound
 from lossmit_tui.services.urgency import refresh_cases
 from lossmit_tui.services.users import require_user
+from lossmit_tui.services.workspace import Workspace
 
 cases_t, tasks_t = Case.__table__, Task.__table__
 
@@ -82,8 +83,8 @@ def recompute_cases(conn: Connection, case_ids: Iterable[int], today: date,
         refresh_cases(conn, chunk, today, weights)
 
 
-def add_task(session: Session, actor_name: str, case_id: int, new: NewTask, today: date,
-             weights: Mapping[str, float]) -> Task:
+def add_task_in(session: Session, actor_name: str, case_id: int, new: NewTask, today: date,
+                weights: Mapping[str, float]) -> Task:
     """Add a follow-up task to a case (assigned to the case's owner, else to the actor)."""
     kinds = [k.value for k in TaskKind]
     if new.kind not in kinds:
@@ -132,7 +133,7 @@ def _met_by(rule: str) -> str:
     return " or ".join(kinds) if kinds else "the event the rule requires"
 
 
-def complete_task(session: Session, actor_name: str, task_id: int, note: str, today: date,
+def _complete_task(session: Session, actor_name: str, task_id: int, note: str, today: date,
                   weights: Mapping[str, float]) -> Task:
     """Mark a task done, with an optional note of what was done. A regulatory deadline is
     met only by its event, never ticked off by hand."""
@@ -154,7 +155,7 @@ def complete_task(session: Session, actor_name: str, task_id: int, note: str, to
     return task
 
 
-def snooze_task(session: Session, actor_name: str, task_id: int, due_on: date, today: date,
+def _snooze_task(session: Session, actor_name: str, task_id: int, due_on: date, today: date,
                 weights: Mapping[str, float]) -> Task:
     """Move a task to a later date. Regulatory deadlines cannot be moved."""
     actor = require_user(session, actor_name)
@@ -177,7 +178,7 @@ def snooze_task(session: Session, actor_name: str, task_id: int, due_on: date, t
     return task
 
 
-def reassign_task(session: Session, actor_name: str, task_id: int, to_username: str) -> Task:
+def _reassign_task(session: Session, actor_name: str, task_id: int, to_username: str) -> Task:
     """Give a task to another active user."""
     actor = require_user(session, actor_name)
     task, loan = _open_task(session, task_id)
@@ -186,7 +187,7 @@ def reassign_task(session: Session, actor_name: str, task_id: int, to_username: 
         raise InvalidInput(f"{to.username} is deactivated and cannot take tasks")
     if to.id == task.assignee_id:
         raise InvalidInput(f"the task is already {to.username}'s")
-    users_t = to.__table__  # type: ignore[attr-defined]
+    users_t = to.__table__
     before = session.connection().execute(sa.select(users_t.c.username).where(
         users_t.c.id == task.assignee_id)).scalar() if task.assignee_id else None
     task.assignee_id = to.id
@@ -194,3 +195,30 @@ def reassign_task(session: Session, actor_name: str, task_id: int, to_username: 
     audit.record(session, actor, "task", task.id, "reassign", before={"assignee": before},
                  after={"case": loan, "assignee": to.username})
     return task
+
+
+# --- the service entries: each takes the workspace and is one transaction -----
+
+
+def add_task(ws: Workspace, case_id: int, new: NewTask) -> Task:
+    """Add a follow-up task to a case, in one transaction (see `add_task_in`)."""
+    with ws.write() as session:
+        return add_task_in(session, ws.username, case_id, new, ws.today, ws.weights)
+
+
+def complete_task(ws: Workspace, task_id: int, note: str) -> Task:
+    """Complete a task, in one transaction (see `_complete_task`)."""
+    with ws.write() as session:
+        return _complete_task(session, ws.username, task_id, note, ws.today, ws.weights)
+
+
+def snooze_task(ws: Workspace, task_id: int, due_on: date) -> Task:
+    """Move a task to a later day, in one transaction (see `_snooze_task`)."""
+    with ws.write() as session:
+        return _snooze_task(session, ws.username, task_id, due_on, ws.today, ws.weights)
+
+
+def reassign_task(ws: Workspace, task_id: int, to_username: str) -> Task:
+    """Give a task to someone else, in one transaction (see `_reassign_task`)."""
+    with ws.write() as session:
+        return _reassign_task(session, ws.username, task_id, to_username)

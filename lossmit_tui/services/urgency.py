@@ -18,6 +18,7 @@ from db.tables import cases as cases_t
 from lossmit_tui.domain.delinquency import days_delinquent
 from lossmit_tui.domain.urgency import UrgencyInput, score_tenths
 from lossmit_tui.services import audit
+from lossmit_tui.services.workspace import Workspace
 
 BATCH = 5000
 _READ = (cases_t.c.id, cases_t.c.next_action_on, cases_t.c.next_due_date,
@@ -32,7 +33,7 @@ def _stale(today: date) -> list[sa.ColumnElement[bool]]:
             cases_t.c.urgency_on > today]
 
 
-def _recompute(conn: Connection, rows: Iterable[sa.Row], today: date,  # type: ignore[type-arg]
+def _recompute(conn: Connection, rows: Iterable[sa.Row], today: date,
                weights: Mapping[str, float]) -> int:
     params = []
     for r in rows:
@@ -86,8 +87,7 @@ def _recompute_all(engine: Engine, today: date, weights: Mapping[str, float]) ->
             after = rows[-1].id
 
 
-def refresh_stale(engine: Engine, today: date, weights: Mapping[str, float],
-                  actor_name: str, only: QueueFilter | None = None) -> int:
+def refresh_stale(ws: Workspace, only: QueueFilter | None = None) -> int:
     """Recompute every open case (or those `only` selects) whose urgency is not for today.
 
     Each batch commits on its own, so a long pass never holds the write lock for long; one
@@ -96,6 +96,7 @@ def refresh_stale(engine: Engine, today: date, weights: Mapping[str, float],
     order the queue, so they must all come from the same weights. A recomputed case is no
     longer stale, so each batch is simply the next stale cases the index finds (no ordering,
     no position to keep)."""
+    engine, today, weights, actor_name = ws.engine, ws.today, ws.weights, ws.username
     used = dict(weights)
     previous = _last_weights(engine)
     if previous is not None and previous != used:

@@ -9,6 +9,7 @@ from lossmit_tui.domain.enums import Role
 from lossmit_tui.domain.values import clean_text
 from lossmit_tui.services import audit
 from lossmit_tui.services.errors import InvalidInput, PermissionDenied, UnknownUser
+from lossmit_tui.services.workspace import Workspace
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
@@ -33,7 +34,7 @@ def _require_admin(session: Session, actor: User | None, actor_name: str, what: 
     if actor is not None and actor.role == Role.ADMIN and actor.active:
         return
     has_admin = session.exec(select(User.id).where(User.role == Role.ADMIN,
-                                                   User.active.is_(True))).first()  # type: ignore[attr-defined]
+                                                   User.active.is_(True))).first()  # type: ignore[attr-defined]  # SQLModel column attribute
     if has_admin is None:
         return
     role = f"a {actor.role}" if actor else "not a user here"
@@ -41,7 +42,7 @@ def _require_admin(session: Session, actor: User | None, actor_name: str, what: 
                            actor_name=actor_name, attempted=what, detail={"user": username})
 
 
-def add_user(
+def _add_user(
     session: Session,
     actor_name: str,
     username: str,
@@ -76,7 +77,7 @@ def add_user(
     return user
 
 
-def set_active(session: Session, actor_name: str, username: str, active: bool) -> User:
+def _set_active(session: Session, actor_name: str, username: str, active: bool) -> User:
     """Deactivate (or reactivate) a user; admins only. Nothing is deleted: a deactivated
     user's open cases stay theirs and show as needing reassignment."""
     actor = require_user(session, actor_name)
@@ -95,3 +96,19 @@ def set_active(session: Session, actor_name: str, username: str, active: bool) -
     audit.record(session, actor, "user", user.id, "activate" if active else "deactivate",
                  before={"active": not active}, after={"username": username, "active": active})
     return user
+
+
+# --- the service entries: each takes the workspace and is one transaction -----
+
+
+def add_user(ws: Workspace, username: str, display_name: str, role: str,
+             team: str | None = None) -> User:
+    """Add a user, in one transaction, audited as done by the workspace's user."""
+    with ws.write() as session:
+        return _add_user(session, ws.username, username, display_name, role, team)
+
+
+def set_active(ws: Workspace, username: str, active: bool) -> User:
+    """Deactivate or reactivate a user (admins), in one transaction."""
+    with ws.write() as session:
+        return _set_active(session, ws.username, username, active)

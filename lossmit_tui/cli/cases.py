@@ -1,0 +1,228 @@
+"""Cases in and out of the store: `import` (the daily servicing extract), `export`,
+`export-case` (one loan's servicing file), `event` (what the mailroom and imaging systems
+record) and `evaluate` (the workout options of a loan)."""
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lossmit_tui.cli.shared import (
+    DbOpt,
+    TodayOpt,
+    UserOpt,
+    app,
+    choice,
+    err,
+    parse_day,
+    root_options,
+    user_errors,
+    workspace,
+)
+from lossmit_tui.config import ConfigError
+
+
+@app.command("import")
+def import_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The servicing extract (CSV).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and report only.")] = False,
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Load the daily servicing extract: add new loans, update known ones, list the missing.
+
+    The whole file is checked first; any error means nothing is written (exit status 1)."""
+    from lossmit_tui.services.importer import import_extract
+
+    ws = workspace(ctx, db, user, today)
+    with user_errors():
+        report = import_extract(ws, file, dry_run=dry_run)
+    if not report.ok:
+        for problem in report.problems:
+            err(str(problem))
+        err(f"{file}: {len(report.problems)} problem(s); nothing was imported.")
+        raise typer.Exit(1)
+    verb = "Would add" if dry_run else "Added"
+    typer.echo(f"{verb} {len(report.added)}, {'would update' if dry_run else 'updated'} "
+               f"{len(report.updated)}, unchanged {report.unchanged} "
+               f"({report.rows} rows in {file.name}).")
+    if report.missing:
+        shown = ", ".join(report.missing[:20])
+        more = f" and {len(report.missing) - 20} more" if len(report.missing) > 20 else ""
+        typer.echo(f"{len(report.missing)} open case(s) are not in this file (left as they "
+                   f"are): {shown}{more}")
+
+
+@app.command("export")
+def export_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Where to write the CSV.")],
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Write cases in the import format (so the file imports back unchanged).
+
+    Every case by default; with --user U, only U's caseload. Who exported is audited (the
+    --user given, else $LOSSMIT_USER or the OS login)."""
+    from lossmit_tui.services.exporter import export_cases
+
+    ws = workspace(ctx, db, user, today)
+    with user_errors():
+        count = export_cases(ws, file, assignee=user or root_options(ctx).user)
+    typer.echo(f"Wrote {count} case(s) to {file}.")
+
+
+@app.command("export-case")
+def export_case(
+    ctx: typer.Context,
+    loan: Annotated[str, typer.Argument(help="The loan number.")],
+    fmt: Annotated[str, typer.Option("--format", help="json or csv.")] = "json",
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write to this file instead of standard output.")] = None,
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Export one case's whole history (notes, events, documents, tasks, financials,
+    reassignments, audit): the servicing file. Audited."""
+    from lossmit_tui.services.servicing_file import as_csv, as_json, case_file
+
+    choice(fmt, ["json", "csv"], "--format")
+    ws = workspace(ctx, db, user, today)
+    with user_errors():
+        record = case_file(ws, loan)
+    text = as_json(record) + "\n" if fmt == "json" else as_csv(record)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"Wrote the servicing file of {loan} to {output}.")
+
+
+@app.command("event")
+def event(
+    ctx: typer.Context,
+    loan: Annotated[str, typer.Argument(help="The loan number.")],
+    kind: Annotated[str, typer.Argument(
+        help="application_received, application_complete, offer_sent, offer_accepted, "
+             "offer_rejected, denied, appeal_received, appeal_decided, live_contact, "
+             "written_notice_sent, acknowledgment_sent, complete_notice_sent, spoc_assigned, "
+             "payment_received, trial_started, plan_started, ...")],
+    on: Annotated[str | None, typer.Option(
+        "--on", help="The day it happened, YYYY-MM-DD (default today; not in the future).")]
+    = None,
+    note: Annotated[str, typer.Option("--note", help="A note kept with the event.")] = "",
+    reason: Annotated[str, typer.Option(
+        "--reason", help="Why it is recorded late (an earlier --on needs a reason; the note "
+                         "serves when no reason is given).")] = "",
+    stage: Annotated[str | None, typer.Option(
+        "--stage", help="The new stage, for KIND stage_changed.")] = None,
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Record an event on a case (the mailroom's application received, the imaging system's
+    application complete, ...) through the same service and audit as the case screen: it
+    moves the stage and the regulatory clock."""
+    import sqlalchemy as sa
+
+    from db.tables import cases
+    from lossmit_tui.services.cases import NewEvent, record_event
+    from lossmit_tui.services.errors import NotFound
+
+    on_day = parse_day(on, "--on")
+    ws = workspace(ctx, db, user, today)
+    day = on_day or ws.today
+    if day < ws.today and not (reason or note).strip():
+        err(f"Error: an event dated {day.isoformat()}, before today, needs --reason (why "
+            "it is recorded late).")
+        raise typer.Exit(1)
+    with user_errors():
+        with ws.read() as conn:
+            case_id = conn.execute(sa.select(cases.c.id).where(
+                cases.c.loan_number == loan.strip())).scalar()
+        if case_id is None:
+            raise NotFound(f"no case has loan number {loan.strip()!r}")
+        record_event(ws, case_id, NewEvent(kind.strip(), day, reason or note, stage, note))
+    typer.echo(f"Recorded {kind.strip()} on {day.isoformat()} for loan {loan.strip()}.")
+
+
+@app.command("evaluate")
+def evaluate(
+    ctx: typer.Context,
+    loan: Annotated[str, typer.Argument(help="The loan number.")],
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Evaluate as of this date (YYYY-MM-DD; default: today).")] = None,
+    mod_rate: Annotated[str | None, typer.Option(
+        "--mod-rate", help="The investor's modification rate in percent (default 6.500).")]
+    = None,
+    hardship_resolved: Annotated[bool, typer.Option(
+        "--hardship-resolved", help="The hardship is over (payment deferral needs it).")]
+    = False,
+    imminent_default: Annotated[bool, typer.Option(
+        "--imminent-default", help="Evaluate a current loan in imminent default.")] = False,
+    prior_mods: Annotated[int, typer.Option(
+        "--prior-modifications", min=0, help="Modifications the loan has had.")] = 0,
+    forbearance_used: Annotated[int, typer.Option(
+        "--forbearance-months-used", min=0, help="Months of forbearance already granted.")]
+    = 0,
+    last_deferral: Annotated[str | None, typer.Option(
+        "--last-deferral", help="When the last payment deferral was granted (YYYY-MM-DD).")]
+    = None,
+    failed_trial: Annotated[str | None, typer.Option(
+        "--failed-flex-trial", help="When a Flex trial last failed (YYYY-MM-DD).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Evaluate every workout option for a loan: eligible or not, why, and the terms."""
+    from decimal import Decimal, InvalidOperation
+
+    from lossmit_tui.domain.workout import money_terms
+    from lossmit_tui.evaluation import CannotEvaluate, evaluate_case
+
+    choice(fmt, ["table", "json"], "--format")
+    as_of_day = parse_day(as_of)
+    rate = None
+    if mod_rate is not None:
+        try:
+            rate = Decimal(mod_rate.strip().rstrip("%"))
+        except InvalidOperation:
+            raise typer.BadParameter(f"{mod_rate!r} is not a rate; write e.g. 6.5",
+                                     param_hint="--mod-rate") from None
+        if not Decimal(0) < rate < Decimal(25):
+            raise typer.BadParameter("the modification rate must be between 0 and 25 percent",
+                                     param_hint="--mod-rate")
+    deferral_on, failed_on = parse_day(last_deferral), parse_day(failed_trial)
+    ws = workspace(ctx, db, user, today)
+    day = as_of_day or ws.today
+    try:
+        with ws.read() as conn:
+            result = evaluate_case(conn, ws.settings, loan_number=loan, as_of=day,
+                                   modification_rate=rate, hardship_resolved=hardship_resolved,
+                                   imminent_default=imminent_default,
+                                   prior_modifications=prior_mods,
+                                   forbearance_months_used=forbearance_used,
+                                   last_deferral_on=deferral_on,
+                                   failed_flex_trial_on=failed_on)
+    except (CannotEvaluate, ConfigError) as exc:
+        err(f"Error: {exc}")
+        raise typer.Exit(1) from None
+    if fmt == "json":
+        typer.echo(json.dumps(result.as_json(), indent=2))
+        return
+    typer.echo(f"Loan {result.loan_number} as of {day.isoformat()}, {result.rules.name} rules, "
+               f"modification rate {result.rules.flex.modification_rate:.3f}%"
+               + ("" if result.finances else
+                  " (no financial snapshot: affordability not checked)"))
+    for r in result.options:
+        typer.echo(f"{'✓' if r.eligible else '✗'} {r.name.replace('_', ' ')}")
+        for reason in r.reasons:
+            typer.echo(f"    why not: {reason}")
+        for key, value in money_terms(r.terms).items():
+            typer.echo(f"    {key.replace('_', ' ')}: {value}")

@@ -1,0 +1,171 @@
+"""What every `lossmit` command shares: the root app, the options defined once (--db, --user,
+--today, --format), the workspace a command runs in, user errors as "Error: ..." with exit
+status 1, and rows printed as a table, CSV or JSON.
+
+Only typer and the settings load here: the store, the services and Textual load inside the
+commands that use them, so the commands that only print start fast (scripts, cron).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from lossmit_tui.config import ConfigError, Settings, load_settings, local_today
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from lossmit_tui.services.workspace import Workspace
+
+app = typer.Typer(
+    name="lossmit",
+    help="Loss-mitigation work queue: triage delinquent loans, log calls, meet every deadline.",
+    add_completion=False,
+    no_args_is_help=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+# Each option may come before the command (`lossmit --db X queue`, kept by the root callback
+# in `RootOptions`) or after it (`lossmit queue --db X`); the command's own spelling wins.
+DbOpt = Annotated[str | None, typer.Option(
+    "--db", help="Database URL or SQLite file (default: $LOSSMIT_DB, the config file, "
+                 "then lossmit.db in the user data directory).")]
+UserOpt = Annotated[str | None, typer.Option(
+    "--user", help="Who is at the keyboard (default: $LOSSMIT_USER, then the OS login).")]
+TodayOpt = Annotated[str | None, typer.Option(
+    "--today", help="Pin today's date (YYYY-MM-DD) for everything that depends on it.")]
+FormatOpt = Annotated[str, typer.Option("--format", help="table, csv or json.")]
+
+
+@dataclass(frozen=True)
+class RootOptions:
+    """--db, --user and --today as given before the command."""
+
+    db: str | None = None
+    user: str | None = None
+    today: str | None = None
+
+
+def root_options(ctx: typer.Context) -> RootOptions:
+    """The options given before the command (none when the root callback did not run)."""
+    found: RootOptions | None = ctx.find_root().obj
+    return found or RootOptions()
+
+
+def parse_day(value: str | None, hint: str | None = None) -> date | None:
+    """A YYYY-MM-DD option as a date (None stays None), or a usage error."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD",
+                                 param_hint=hint) from None
+
+
+def choice(value: str, allowed: list[str], hint: str) -> str:
+    """`value` if it is one of `allowed`, else a usage error naming them."""
+    if value not in allowed:
+        raise typer.BadParameter(f"{value!r} is not one of: {', '.join(allowed)}",
+                                 param_hint=hint)
+    return value
+
+
+def err(message: str) -> None:
+    """Print a message on standard error."""
+    typer.echo(message, err=True)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn refusals the user can act on into a message and exit status 1."""
+    from db.migrate import SchemaError
+    from lossmit_tui.services.errors import ServiceError
+
+    try:
+        yield
+    except (ServiceError, SchemaError) as exc:
+        err(f"Error: {exc}")
+        raise typer.Exit(1) from None
+
+
+def configure(ctx: typer.Context, db: str | None, user: str | None,
+              today: str | None) -> tuple[Settings, date]:
+    """The settings and today's date of this command: its own options, else those given
+    before it, else the environment and the settings file. A bad settings file is an error
+    (exit status 1); a bad --today a usage error."""
+    root = root_options(ctx)
+    try:
+        settings = load_settings(db=db or root.db, user=user or root.user)
+    except ConfigError as exc:
+        err(f"Error: {exc}")
+        raise typer.Exit(1) from None
+    return settings, parse_day(today or root.today) or local_today()
+
+
+def open_store(url: str) -> Engine:
+    """An engine on a database at the current schema (upgraded, with a backup, if older)."""
+    from db import migrate
+    from db.engine import make_engine
+
+    engine = make_engine(url)
+    previous = migrate.current_revision(engine)
+    backup = migrate.ensure_current(engine)
+    if previous is not None and previous != migrate.HEAD:
+        note = f"; the old file was copied to {backup}" if backup else ""
+        err(f"Upgraded the database schema from {previous} to {migrate.HEAD}{note}.")
+    return engine
+
+
+def connect(settings: Settings, today: date) -> Workspace:
+    """The workspace on the store the settings name, opened at the current schema, for the
+    settings' user on `today`."""
+    from lossmit_tui.services.workspace import open_workspace
+
+    with user_errors():
+        return open_workspace(open_store(settings.db_url), settings, settings.username, today)
+
+
+def workspace(ctx: typer.Context, db: str | None, user: str | None,
+              today: str | None) -> Workspace:
+    """What a command runs in, set up once: the settings loaded, today parsed, the store
+    opened and upgraded, the user read from it."""
+    return connect(*configure(ctx, db, user, today))
+
+
+def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
+         empty: str = "Nothing to show.") -> None:
+    """Print rows as an aligned text table, CSV or JSON."""
+    if fmt == "json":
+        typer.echo(json.dumps(list(rows), indent=2, default=str))
+    elif fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore",
+                                lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if row.get(k) is None else row[k] for k in columns})
+        typer.echo(out.getvalue(), nl=False)
+    elif fmt == "table":
+        if not rows:
+            typer.echo(empty)
+            return
+        cells = [[("" if r.get(c) is None else str(r[c])) for c in columns] for r in rows]
+        widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+        typer.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+        typer.echo("  ".join("-" * w for w in widths))
+        for line in cells:
+            typer.echo("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)).rstrip())
+    else:
+        raise typer.BadParameter(f"{fmt!r} is not a format; use table, csv or json",
+                                 param_hint="--format")

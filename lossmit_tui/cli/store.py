@@ -1,0 +1,177 @@
+"""The store: `db upgrade` and `db current` (the schema), `seed` and `demo` (synthetic
+books), and `refresh` (the daily pass, nightly on a large caseload)."""
+
+from dataclasses import replace
+from typing import Annotated
+
+import typer
+
+from lossmit_tui.cli.queue import open_tui
+from lossmit_tui.cli.shared import (
+    DbOpt,
+    TodayOpt,
+    UserOpt,
+    app,
+    configure,
+    connect,
+    err,
+    root_options,
+    user_errors,
+    workspace,
+)
+from lossmit_tui.config import demo_db_url
+
+db_app = typer.Typer(help="Database schema: upgrade it, show its revision.",
+                     no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    ctx: typer.Context, db: DbOpt = None, user: UserOpt = None, today: TodayOpt = None
+) -> None:
+    """Bring the database schema up to date (a SQLite file is backed up first)."""
+    from db import migrate
+
+    ws = workspace(ctx, db, user, today)  # opening the store upgrades it
+    with user_errors():
+        typer.echo(f"Database schema is at {migrate.current_revision(ws.engine)} (current).")
+
+
+@db_app.command("current")
+def db_current(
+    ctx: typer.Context, db: DbOpt = None, user: UserOpt = None, today: TodayOpt = None
+) -> None:
+    """Show the database's schema revision without changing anything."""
+    from db import migrate
+    from db.engine import make_engine
+
+    settings, _ = configure(ctx, db, user, today)  # not `workspace`: that would upgrade it
+    with user_errors():
+        revision = migrate.current_revision(make_engine(settings.db_url))
+    if revision is None:
+        typer.echo(f"empty database (no schema yet); head is {migrate.HEAD}")
+    else:
+        state = "current" if revision == migrate.HEAD else f"behind head {migrate.HEAD}"
+        typer.echo(f"{revision} ({state})")
+
+
+@app.command("seed")
+def seed_command(
+    ctx: typer.Context,
+    cases: Annotated[int, typer.Option("--cases", min=1, help="How many cases.")],
+    seed_value: Annotated[int, typer.Option("--seed", help="Random seed: the same seed and "
+                                                           "--today give the same data.")] = 1,
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Fill an empty database with synthetic cases, a team, tasks, notes and history."""
+    import time
+
+    from lossmit_tui.services.seed import seed
+
+    ws = workspace(ctx, db, user, today)
+    started = time.perf_counter()
+    with user_errors():
+        report = seed(ws.engine, cases, seed_value, ws.today, actor_name=ws.username,
+                      weights=ws.weights)
+    elapsed = time.perf_counter() - started
+    typer.echo(
+        f"Seeded {report.cases} cases, {report.tasks} tasks, {report.notes} call notes, "
+        f"{report.events} events, {report.documents} documents and {report.users} users "
+        f"in {elapsed:.1f}s. Try: lossmit --db {ws.settings.db_url} --user {report.specialist}"
+    )
+
+
+@app.command("demo")
+def demo(
+    ctx: typer.Context,
+    cases: Annotated[int, typer.Option("--cases", min=1, help="How many synthetic cases.")] = 300,
+    reset: Annotated[bool, typer.Option("--reset", help="Rebuild the demo database.")] = False,
+    seed_value: Annotated[int, typer.Option("--seed", help="Random seed.")] = 7,
+    open_tui_now: Annotated[bool, typer.Option("--open/--no-open",
+                                               help="Open the TUI when ready.")] = True,
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Create (or reuse) a demo database of synthetic cases and open it as a specialist.
+
+    The demo has its own file, never the real database (LOSSMIT_DB and the config file are
+    ignored); --db chooses another demo file."""
+    import sqlalchemy as sa
+
+    from db.tables import cases as cases_t
+    from db.tables import users as users_t
+    from lossmit_tui.services.clock import refresh_clocks
+    from lossmit_tui.services.seed import add_compliance_history, seed
+
+    root = root_options(ctx)
+    url = db or root.db or demo_db_url()
+    settings, day = configure(ctx, url, user, today)
+    if reset:
+        from db.engine import make_engine, sqlite_path
+
+        path = sqlite_path(make_engine(url))
+        if path is None:
+            err("Error: --reset only removes a SQLite demo file; drop the database yourself.")
+            raise typer.Exit(1)
+        for stale in (path, path.with_name(path.name + "-wal"),
+                      path.with_name(path.name + "-shm")):
+            stale.unlink(missing_ok=True)
+    ws = connect(settings, day)
+    with ws.read() as conn:
+        existing = conn.execute(sa.select(sa.func.count()).select_from(cases_t)).scalar_one()
+    with user_errors():
+        if existing:
+            err(f"Reusing the demo database {url} ({existing} cases; --reset rebuilds it).")
+        else:
+            err(f"Creating a demo database with {cases} synthetic cases at {url} ...")
+            seed(ws.engine, cases, seed_value, ws.today, actor_name="demo")
+            add_compliance_history(ws.engine, seed_value, ws.today)
+            # The demo shows every case's regulatory deadlines as the clock computes them.
+            refresh_clocks(ws.as_user("demo"), every_case=True)
+    with ws.read() as conn:
+        first = conn.execute(
+            sa.select(users_t.c.username).where(users_t.c.role == "specialist")
+            .order_by(users_t.c.id).limit(1)).scalar_one()
+    username = user or root.user or first
+    if not open_tui_now:
+        typer.echo(f"Demo ready: lossmit --db {url} --user {username}")
+        return
+    settings = ws.settings.model_copy(update={"db": url, "user": username})
+    open_tui(replace(ws.as_user(username), settings=settings), "mine")
+
+
+@app.command("refresh")
+def refresh(
+    ctx: typer.Context,
+    all_clocks: Annotated[bool, typer.Option(
+        "--all-clocks", help="Compute every open case's regulatory clocks, not only those "
+                             "time has moved (once, for a book loaded without them).")] = False,
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Recompute every open case's urgency for today, raise a task for every promise to pay
+    that was missed, and start the regulatory clocks that time alone has started (run it
+    nightly on a large caseload; the app does it at start)."""
+    import time
+
+    from lossmit_tui.services.daily import run_daily_pass
+
+    ws = workspace(ctx, db, user, today)
+    started = time.perf_counter()
+    with user_errors():
+        done = run_daily_pass(ws, every_case=all_clocks)
+    clocks = done.clocks
+    typer.echo(f"Recomputed the urgency of {done.urgency} case(s) for {ws.today.isoformat()}, "
+               f"raised {done.missed_promises} task(s) for missed promises to pay, and "
+               f"computed the regulatory clocks of {clocks.visited} case(s), "
+               f"{len(clocks.changed) + clocks.rolled} of them changed ({clocks.added} "
+               f"deadline(s) added, {clocks.rolled} of them a new installment's live-contact "
+               f"window; {clocks.met} met, {clocks.moved} moved, {clocks.cancelled} "
+               f"cancelled). {clocks.due_soon} deadline(s) due within 5 days; "
+               f"{clocks.newly_missed} missed since {clocks.missed_since}. "
+               f"{time.perf_counter() - started:.1f}s.")

@@ -1,0 +1,44 @@
+"""The daily pass: bring stored urgency up to today, raise a task for every promise to pay
+that was missed, and start the regulatory clocks that time alone has started.
+
+`lossmit refresh` runs it over the whole book (nightly on a large caseload); the queue screen
+runs it when the app starts, its own view's cases first and only the user's own clocks.
+Each step commits batch by batch, as the services it calls do.
+"""
+
+from dataclasses import dataclass
+
+from db.queries import QueueFilter
+from lossmit_tui.services.clock import SyncResult, refresh_clocks
+from lossmit_tui.services.promises import raise_missed_promises
+from lossmit_tui.services.urgency import refresh_stale
+from lossmit_tui.services.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class DailyReport:
+    """What one daily pass did."""
+
+    urgency: int  # open cases whose urgency was recomputed for today
+    missed_promises: int  # callback tasks raised for promises to pay that were missed
+    clocks: SyncResult  # the regulatory clock pass: cases visited, deadlines added, ...
+
+
+def run_daily_pass(ws: Workspace, *, first: QueueFilter | None = None,
+                   assignees: tuple[int, ...] | None = None,
+                   every_case: bool = False) -> DailyReport:
+    """Run the daily pass for `ws.today`, as `ws.username`, in this order:
+
+    1. the urgency of the cases `first` selects (a screen's own view, so its rows settle
+       first), then of every open case whose score is not for today;
+    2. a callback task for every promise to pay that was missed;
+    3. the regulatory clocks: those time has changed, of `assignees`' cases only when
+       given (the app does the user's own; the whole book is `lossmit refresh`), or with
+       `every_case` every open case's (a book loaded without its clocks)."""
+    urgency = 0
+    if first is not None and first != QueueFilter():  # the empty filter is every case
+        urgency += refresh_stale(ws, only=first)
+    urgency += refresh_stale(ws)
+    missed = raise_missed_promises(ws)
+    clocks = refresh_clocks(ws, every_case=every_case, assignees=assignees)
+    return DailyReport(urgency, missed, clocks)
