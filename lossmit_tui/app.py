@@ -106,6 +106,17 @@ class LossMitApp(App[None]):
         self.sub_title = f"{self.workspace.username} · {self.workspace.today.isoformat()}"
         self.push_screen(QueueScreen(self.initial_view, context=self.preloaded))
         self.watch_store()
+        self.check_protections()
+
+    @work(thread=True, exit_on_error=False, description="checking the audit trail's protection")
+    def check_protections(self) -> None:
+        """Say loudly, to everyone, when the audit trail's triggers are gone."""
+        from db.protections import missing_protections, protection_warning
+
+        missing = missing_protections(self.workspace.engine)
+        if missing:
+            self.call_from_thread(self.notify, protection_warning(missing), title="Audit trail",
+                                  severity="error", timeout=60, markup=False)
 
     def on_unmount(self) -> None:
         self._stop_watching.set()

@@ -186,3 +186,38 @@ async def test_the_watcher_notices_another_writer_on_every_store(one_case) -> No
         await settle(app, pilot)
         pages = [m for m in seen if isinstance(m, QueueScreen.PageLoaded)]
         assert pages and pages[-1].rows[0].case_id == case_id  # read again, in place
+
+
+async def test_the_case_header_follows_a_change_made_elsewhere(one_case) -> None:
+    """Another user edits the case while it is open: the header shows the new state without
+    a key press (it follows the store-change signal like the queue)."""
+    from lossmit_tui.services.cases import NewEvent, record_event
+
+    engine, case_id = one_case
+    app = make_app(workspace(engine, "sam"), "mine")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+        title = app.screen.query_one("#case-title", Static)
+        assert "  ·  new  ·  " in str(title.content)
+        record_event(workspace(engine, "lee"), case_id,
+                     NewEvent("application_received", TODAY, "", None))
+        for _ in range(30):  # a poll a second on SQLite, a notification on PostgreSQL
+            await pilot.pause(0.1)
+            if "application" in str(title.content):
+                break
+        await settle(app, pilot)
+        assert "  ·  application  ·  " in str(title.content)
+
+
+async def test_the_app_warns_everyone_when_the_audit_trail_is_unprotected(book) -> None:
+    engine, user, _ = book
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TRIGGER audit_events_no_update")
+    app = make_app(workspace(engine, user), "mine")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        warned = [n for n in notices(app) if n.startswith("WARNING: the audit trail")]
+        assert warned and "audit_events_no_update is missing" in warned[0]

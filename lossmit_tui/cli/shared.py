@@ -124,6 +124,11 @@ def open_store(url: str) -> Engine:
     if previous is not None and previous != migrate.HEAD:
         note = f"; the old file was copied to {backup}" if backup else ""
         err(f"Upgraded the database schema from {previous} to {migrate.HEAD}{note}.")
+    from db.protections import missing_protections, protection_warning
+
+    missing = missing_protections(engine)
+    if missing:
+        err(protection_warning(missing))
     return engine
 
 
