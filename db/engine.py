@@ -1,7 +1,8 @@
 """Engine factory (URL -> engine with SQLite pragmas) and the session scope services use."""
 
+import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
+from lossmit_tui.config import PRIVATE_DIR, create_private
 from lossmit_tui.domain.errors import PermissionDenied
 
 if TYPE_CHECKING:
@@ -37,25 +39,57 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def sqlite_path(engine: Engine) -> Path | None:
-    """The database file of a file-backed SQLite engine, else None."""
-    if not is_sqlite(engine):
-        return None
-    database = engine.url.database
+def _database_file(url: sa.URL) -> Path | None:
+    """The file of a SQLite URL naming one plainly (not in memory, not a `file:` URI)."""
+    database = url.database
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
     return Path(database)
 
 
+def sqlite_path(engine: Engine) -> Path | None:
+    """The database file of a file-backed SQLite engine, else None."""
+    if not is_sqlite(engine):
+        return None
+    return _database_file(engine.url)
+
+
+def _keep_private(path: Path) -> None:
+    """Take away what a database file of ours grants everyone (0644 from an older version),
+    and leave its -wal and -shm no more open than it. SQLite gives the -wal and -shm it
+    creates the database's mode; this catches those left by an older version. Best effort:
+    a file that cannot be changed (a read-only file system) is still opened."""
+    if os.name != "posix":
+        return
+    mine = os.getuid()
+    with suppress(OSError):
+        found = path.stat()
+        mode = found.st_mode & 0o777
+        if found.st_uid == mine and mode & 0o007:
+            mode &= ~0o007
+            path.chmod(mode)
+        for side in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if not side.exists():
+                continue
+            side_found = side.stat()
+            if side_found.st_uid == mine and side_found.st_mode & 0o777 & ~mode:
+                side.chmod(side_found.st_mode & mode)
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for `url`. SQLite gets WAL, foreign keys, a busy timeout and
-    `BEGIN IMMEDIATE` for write sessions, so a busy file makes writers wait instead of fail."""
+    """An engine for `url`; its errors and logs never show SQL parameters (they hold
+    borrowers' personal data). SQLite gets WAL, foreign keys, a busy timeout and
+    `BEGIN IMMEDIATE` for write sessions, so a busy file makes writers wait instead of fail;
+    a new SQLite file is made readable by its owner only (0600), in a new folder only its
+    owner may enter (0700)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        path = sa.engine.make_url(url).database
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        path = _database_file(sa.engine.make_url(url))
+        if path is not None:
+            path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+            create_private(path)  # before SQLite creates it with the umask's mode
+        engine = sa.create_engine(url, hide_parameters=True,
+                                  connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection: "sqlite3.Connection", _record: object) -> None:
@@ -67,6 +101,8 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cursor.close()
+            if path is not None:
+                _keep_private(path)
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Connection) -> None:
@@ -74,7 +110,7 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def connection_of(source: "Session | Connection") -> Connection:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from db.engine import sqlite_path
+from lossmit_tui.config import create_private
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -54,12 +55,14 @@ def known_revisions() -> list[str]:
 
 
 def backup_sqlite(engine: Engine, now: datetime | None = None) -> Path | None:
-    """Copy a SQLite file (WAL content included) beside itself with a UTC timestamp."""
+    """Copy a SQLite file (WAL content included) beside itself with a UTC timestamp,
+    readable by its owner only (0600)."""
     path = sqlite_path(engine)
     if path is None or not path.exists():
         return None
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}.bak-{stamp}")
+    create_private(target)
     source = sqlite3.connect(path)
     try:
         dest = sqlite3.connect(target)

@@ -15,44 +15,29 @@ from textual.worker import Worker
 
 from db.queries import UserContext, latest_change
 from lossmit_tui.services.workspace import Workspace
-from lossmit_tui.widgets import queue_table as queue_table_module
-from screens import audit as audit_module
-from screens import board as board_module
-from screens import call_editor as call_editor_module
-from screens import case as case_module
-from screens import evaluation as evaluation_module
-from screens import financials as financials_module
-from screens import forms as forms_module
-from screens import queue as queue_module
-from screens import reassign as reassign_module
-from screens import task_editor as task_editor_module
-from screens import tracker as tracker_module
-from screens.audit import AuditScreen
 from screens.base import CommandSource, Done, describe_failure, log, log_failure
-from screens.board import TeamBoard
-from screens.call_editor import CallEditor
-from screens.case import CaseScreen
-from screens.evaluation import EvaluationScreen
-from screens.financials import FinancialsForm
 from screens.queue import Filters, QueueScreen
-from screens.reassign import ReassignCases
-from screens.task_editor import TaskEditor
-from screens.tracker import TrackerScreen
 
 POLL_SECONDS = 1.0  # SQLite: how often the watcher asks whether anyone wrote
 LISTEN_TIMEOUT = 5.0  # PostgreSQL: the longest the listener waits before it looks anyway
 
-# Every module whose screens, forms and widgets have bindings a user may rebind.
-BINDING_MODULES = (queue_module, case_module, call_editor_module, task_editor_module,
-                   tracker_module, board_module, audit_module, reassign_module,
-                   evaluation_module, financials_module, forms_module, queue_table_module)
+# Every module whose screens, forms and widgets have bindings a user may rebind. The other
+# screens are imported when first opened (or when a key map must be checked): the first
+# paint of the queue needs none of them, nor the ORM that the write services bring.
+BINDING_MODULES = ("lossmit_tui.widgets.queue_table", "screens.queue", "screens.case",
+                   "screens.call_editor", "screens.task_editor", "screens.tracker",
+                   "screens.board", "screens.audit", "screens.reassign", "screens.evaluation",
+                   "screens.financials", "screens.forms")
 
 
 def binding_ids() -> dict[str, str]:
     """Every binding id the key map can name -> its default key(s)."""
+    from importlib import import_module
+
     found: dict[str, str] = {}
     owners: list[type] = [LossMitApp]
-    for module in BINDING_MODULES:
+    for name in BINDING_MODULES:
+        module = import_module(name)
         owners += [obj for obj in vars(module).values()
                    if isinstance(obj, type) and obj.__module__ == module.__name__]
     for owner in owners:
@@ -100,7 +85,8 @@ class LossMitApp(App[None]):
         self.store_changed: Signal[int] = Signal(self, "store_changed")
         self._last_change = context.change if context is not None else 0
         self._stop_watching = threading.Event()
-        self.set_keymap(check_keymap(workspace.settings.keymap))
+        if workspace.settings.keymap:
+            self.set_keymap(check_keymap(workspace.settings.keymap))
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.workspace.username} · {self.workspace.today.isoformat()}"
@@ -184,6 +170,8 @@ class LossMitApp(App[None]):
 
     def open_case(self, case_id: int) -> None:
         """The case screen."""
+        from screens.case import CaseScreen
+
         self.push_screen(CaseScreen(case_id))
 
     def open_queue(self, view: str, *, assignee: str = "", back: bool = False) -> None:
@@ -192,39 +180,55 @@ class LossMitApp(App[None]):
 
     def open_board(self) -> None:
         """The team board (leads)."""
+        from screens.board import TeamBoard
+
         self.push_screen(TeamBoard())
 
     def open_tracker(self) -> None:
         """The due-date tracker."""
+        from screens.tracker import TrackerScreen
+
         self.push_screen(TrackerScreen())
 
     def open_audit(self) -> None:
         """The audit trail (leads)."""
+        from screens.audit import AuditScreen
+
         self.push_screen(AuditScreen())
 
     def open_reassign(self, *, case_ids: tuple[int, ...] = (), subject: str = "",
                       from_user: str | None = None, done: Done = None) -> None:
         """The reassignment form for some cases, or for everything a user owns."""
+        from screens.reassign import ReassignCases
+
         self.push_screen(ReassignCases(case_ids=case_ids, subject=subject,
                                        from_user=from_user), done)
 
     def open_call_editor(self, case_id: int, *, amends_id: int | None = None,
                          done: Done = None) -> None:
         """The call-note editor (a new call, or an amendment of one)."""
+        from screens.call_editor import CallEditor
+
         self.push_screen(CallEditor(case_id, amends_id=amends_id), done)
 
     def open_task_editor(self, case_id: int, loan_number: str, borrower: str, *,
                          done: Done = None) -> None:
         """The follow-up task form."""
+        from screens.task_editor import TaskEditor
+
         self.push_screen(TaskEditor(case_id, loan_number, borrower), done)
 
     def open_evaluation(self, case_id: int, *, done: Done = None) -> None:
         """The workout options of a case."""
+        from screens.evaluation import EvaluationScreen
+
         self.push_screen(EvaluationScreen(case_id), done)
 
     def open_financials(self, case_id: int, subject: str, owed_cents: int, *,
                         done: Done = None) -> None:
         """A new financial snapshot of a case."""
+        from screens.financials import FinancialsForm
+
         self.push_screen(FinancialsForm(case_id, subject, owed_cents), done)
 
     # --- palette and keys ----------------------------------------------------------------

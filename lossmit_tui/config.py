@@ -4,12 +4,13 @@ The TOML file is `$LOSSMIT_CONFIG`, else `config.toml` in the user config direct
 (DOMAIN.md marks them *policy*) live here, never in code.
 """
 
+import contextlib
 import getpass
 import os
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import platformdirs
 from pydantic import BaseModel, Field, field_validator
@@ -25,9 +26,47 @@ from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
 APP_NAME = "lossmit"
 
 
+# The databases, their backups, exports and the log hold borrowers' personal data: whatever
+# the umask, only their owner may read them.
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+
+
 def data_dir() -> Path:
-    """Where the default and demo databases live (per user, per platform)."""
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    """Where the default and demo databases live (per user, per platform): a folder only its
+    owner may enter (0700), created so when missing and narrowed when it was made wider."""
+    path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    private_dir(path)
+    return path
+
+
+def private_dir(path: Path) -> None:
+    """Create one of lossmit's own folders (the data or log folder, any missing parents
+    as usual) accessible to its owner only, or narrow it to that when it exists."""
+    path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o777 != PRIVATE_DIR:
+        path.chmod(PRIVATE_DIR)
+
+
+def create_private(path: Path) -> None:
+    """Create `path` as an empty file only its owner may read and write (0600) unless it
+    exists (an existing file is left as it is): a program that then opens it (SQLite) keeps
+    that mode."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+
+
+def open_private(path: Path) -> TextIO:
+    """`path` opened for writing UTF-8 text from empty, readable by its owner only (0600)
+    even when it existed with a wider mode. Newlines are written as given."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    try:
+        if os.name == "posix":  # O_CREAT set no mode on a file that already existed
+            os.fchmod(fd, PRIVATE_FILE)
+        return open(fd, "w", newline="", encoding="utf-8")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def log_path() -> Path:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from icalendar import Calendar, Event
 
 from db.queries import TaskRow
+from lossmit_tui.domain.values import display_text
 
 
 def due_items_calendar(rows: list[TaskRow], owner: str, now: datetime) -> bytes:
@@ -27,13 +28,14 @@ def due_items_calendar(rows: list[TaskRow], owner: str, now: datetime) -> bytes:
         event.add("dtstamp", stamp)
         event.add("dtstart", row.due)
         event.add("dtend", row.due + timedelta(days=1))
-        kind = row.kind.replace("_", " ")
-        event.add("summary", f"{row.loan_number} · {kind}: {row.title}")
-        details = [f"Loan {row.loan_number}", f"Kind: {kind}"]
+        kind = display_text(row.kind).replace("_", " ")
+        loan = display_text(row.loan_number)  # the file is printed: stored text as shown
+        event.add("summary", f"{loan} · {kind}: {display_text(row.title)}")
+        details = [f"Loan {loan}", f"Kind: {kind}"]
         if row.rule:
-            details.append(f"Rule: {row.rule}")
+            details.append(f"Rule: {display_text(row.rule)}")
         if row.assignee:
-            details.append(f"Assignee: {row.assignee}")
+            details.append(f"Assignee: {display_text(row.assignee)}")
         event.add("description", "\n".join(details))
         event.add("categories", ["regulatory" if row.rule else "task"])
         event.add("transp", "TRANSPARENT")

@@ -6,6 +6,7 @@ from typing import Any
 from db.queries import QueueRow, TaskRow, end_of_week
 from lossmit_tui.domain import urgency
 from lossmit_tui.domain.delinquency import bucket, days_delinquent
+from lossmit_tui.domain.values import display_text
 
 
 def _day(moment: datetime | None) -> date | None:
@@ -27,22 +28,28 @@ def urgency_input(row: QueueRow, today: date) -> urgency.UrgencyInput:
     )
 
 
+def _text(value: str | None) -> str | None:
+    """Stored text as it may be shown (see `display_text`); None stays None."""
+    return None if value is None else display_text(value)
+
+
 def queue_record(row: QueueRow, today: date) -> dict[str, Any]:
-    """A queue row as plain values (dates as ISO text), the shape `lossmit queue` prints.
+    """A queue row as plain values (dates as ISO text, text as it may be shown), the shape
+    `lossmit queue` prints.
 
     `urgency` is the stored score the queue is ordered by (refreshed for today first)."""
     return {
-        "loan_number": row.loan_number,
-        "borrower_name": row.borrower_name,
-        "assignee": row.assignee,
-        "stage": row.stage,
+        "loan_number": display_text(row.loan_number),
+        "borrower_name": display_text(row.borrower_name),
+        "assignee": _text(row.assignee),
+        "stage": display_text(row.stage),
         "days_delinquent": days_delinquent(row.next_due_date, today),
         "bucket": bucket(row.next_due_date, today).value,
         "next_action_on": row.next_action_on.isoformat() if row.next_action_on else None,
-        "next_action_kind": row.next_action_kind,
+        "next_action_kind": _text(row.next_action_kind),
         "urgency": row.urgency / 10,
-        "investor": row.investor,
-        "property_state": row.property_state,
+        "investor": display_text(row.investor),
+        "property_state": display_text(row.property_state),
         "sale_date": row.fc_sale_date.isoformat() if row.fc_sale_date else None,
     }
 
@@ -80,15 +87,16 @@ def task_bucket(due: date, today: date) -> str:
 
 
 def task_record(row: TaskRow, today: date) -> dict[str, Any]:
-    """A task row as plain values, the shape `lossmit tasks` prints."""
+    """A task row as plain values (text as it may be shown), the shape `lossmit tasks`
+    prints."""
     return {
-        "loan_number": row.loan_number,
-        "borrower_name": row.borrower_name,
-        "kind": row.kind,
-        "title": row.title,
+        "loan_number": display_text(row.loan_number),
+        "borrower_name": display_text(row.borrower_name),
+        "kind": display_text(row.kind),
+        "title": display_text(row.title),
         "due": row.due.isoformat(),
         "bucket": task_bucket(row.due, today),
-        "rule": row.rule,
-        "status": row.status,
-        "assignee": row.assignee,
+        "rule": _text(row.rule),
+        "status": display_text(row.status),
+        "assignee": _text(row.assignee),
     }

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import Worker
 
 from db.queries import AuditFilter, AuditRow, audit_trail
+from lossmit_tui.domain.values import display_text
 from lossmit_tui.services.errors import ServiceError
 from screens.base import LossMitScreen
 
@@ -61,22 +62,22 @@ def _one_line(row: AuditRow) -> str:
             parts.append(f"{key}: {before.get(key)} → {after.get(key)}")
         else:
             parts.append(f"{key}: {after.get(key)}")
-    return "; ".join(parts)
+    return display_text("; ".join(parts))
 
 
 def _detail(row: AuditRow) -> Content:
     before, after = row.before or {}, row.after or {}
     lines = [Content.assemble((row.at.strftime("%Y-%m-%d %H:%M:%S UTC"), "$text-muted"), "  ",
-                              Content(row.username), "  ",
-                              (f"{row.action} {row.entity}", "bold"),
-                              f" #{row.entity_id}" if row.entity_id else "")]
+                              Content(display_text(row.username)), "  ",
+                              (display_text(f"{row.action} {row.entity}"), "bold"),
+                              f" #{display_text(row.entity_id)}" if row.entity_id else "")]
     for key in sorted(set(before) | set(after)):
         value = after.get(key)
         if key == "moves" and isinstance(value, list):
             lines.append(Content(f"moves: {len(value)} case(s)"))
             continue
         text = f"{key}: {before.get(key)} → {value}" if key in before else f"{key}: {value}"
-        lines.append(Content(text))
+        lines.append(Content(display_text(text, lines=True)))
     return Content("\n").join(lines)
 
 
@@ -154,8 +155,9 @@ class AuditScreen(LossMitScreen[None]):
             loan = (r.after or {}).get("case")
             entity = (f"{r.entity} {loan}" if loan else
                       f"{r.entity} #{r.entity_id}" if r.entity_id else r.entity)
-            table.add_row(Text(r.at.strftime("%Y-%m-%d %H:%M")), Text(r.username),
-                          Text(r.action), Text(entity), Text(_one_line(r)))
+            table.add_row(Text(r.at.strftime("%Y-%m-%d %H:%M")),
+                          Text(display_text(r.username)), Text(display_text(r.action)),
+                          Text(display_text(entity)), Text(_one_line(r)))
         shown = f"{len(self.rows):,} row(s)" + ("" if self.exhausted else ", m for older")
         title.update(Content.assemble(
             ("Audit trail", "bold"), f" · {self.filter.describe() or 'everything'} · {shown}",

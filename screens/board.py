@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker
 
 from db.queries import BoardRow, board_members, latest_change, team_board, user_row
+from lossmit_tui.domain.values import display_text
 from screens.base import LossMitScreen
 
 BAR = 8  # cells in the load bar
@@ -163,24 +164,27 @@ class TeamBoard(LossMitScreen[None]):
             table.move_cursor(row=[r.username for r in self.rows].index(current.username))
         label = next(c.label for c in COLUMNS if c.key == self.sort_key)
         self.query_one("#board-title", Static).update(Content.assemble(
-            ("Team board", "bold"), f" · {self.team} · {len(self.rows)} people · ",
+            ("Team board", "bold"),
+            f" · {display_text(self.team or '')} · {len(self.rows)} people · ",
             f"capacity {capacity} · by {label.lower()}"))
         orphans = [r for r in self.rows if not r.active and r.open_cases]
         note = (Content.assemble(("Needs reassignment: ", "bold $warning"), ", ".join(
-            f"{r.username} (deactivated, {r.open_cases} open)" for r in orphans))
+            f"{display_text(r.username)} (deactivated, {r.open_cases} open)" for r in orphans))
             if orphans else Content(""))
         self.query_one("#board-note", Static).update(note)
 
     def _cells(self, r: BoardRow, capacity: int) -> list[Text]:
-        name = Text(r.username)
+        name = Text(display_text(r.username))
         if not r.active:
             name.append(" inactive", style="bold yellow")
         oldest = Text("—")
         if r.never_contacted:
-            oldest = Text(f"{r.never_contacted} never: {r.oldest_loan}", style="bold red")
+            oldest = Text(f"{r.never_contacted} never: {display_text(r.oldest_loan or '')}",
+                          style="bold red")
         elif r.oldest_contact_at is not None:
             days = (self.today - r.oldest_contact_at.date()).days
-            oldest = Text(f"{days}d: {r.oldest_loan}", style="bold red" if days > 30 else "")
+            oldest = Text(f"{days}d: {display_text(r.oldest_loan or '')}",
+                          style="bold red" if days > 30 else "")
         rate = f"{r.rpc_rate:.0%}" if r.rpc_rate is not None else "—"
         return [
             name, Text(f"{r.open_cases:,}", justify="right"),

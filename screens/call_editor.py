@@ -32,7 +32,7 @@ from db.queries import CaseDetail, case_detail, recent_calls
 from lossmit_tui.contact_now import case_contact_check, local_times_text
 from lossmit_tui.domain.calendar import resolve_due
 from lossmit_tui.domain.enums import CallDirection, CallResult, Outcome, Party, TaskKind
-from lossmit_tui.domain.values import parse_money
+from lossmit_tui.domain.values import display_text, parse_money
 from lossmit_tui.services.calls import (
     DraftState,
     NewCall,
@@ -42,7 +42,7 @@ from lossmit_tui.services.calls import (
     save_draft,
     validate_call,
 )
-from lossmit_tui.services.errors import ServiceError
+from lossmit_tui.services.errors import PermissionDenied, ServiceError
 from lossmit_tui.services.tasks import NewTask
 from screens.base import LossMitScreen
 
@@ -180,7 +180,8 @@ class CallEditor(LossMitScreen[bool]):
             return
         title.update(Content.assemble(
             (f"Amend note #{self.amends_id} · " if self.amends_id else "Call · ", "bold"),
-            (self.case.loan_number, "bold"), "  ", Content(self.case.borrower_name)))
+            (display_text(self.case.loan_number), "bold"), "  ",
+            Content(display_text(self.case.borrower_name))))
         self._show_contact()
         draft = message.draft
         if draft is not None and (draft.body or draft.fields):
@@ -363,7 +364,8 @@ class CallEditor(LossMitScreen[bool]):
         """Nothing typed is lost: the text stays on screen and is kept again at the next
         autosave once the database is back."""
         if worker.group == "call-draft":
-            self.dirty = True
+            # A refusal (the case is no longer this user's) is not retried every 2 seconds.
+            self.dirty = not isinstance(error, PermissionDenied)
         elif worker.group == "call-save":
             self.saving = False
             self.dirty = True

@@ -45,11 +45,12 @@ from lossmit_tui.contact_now import case_contact_check, local_times_text
 from lossmit_tui.domain.delinquency import bucket, days_delinquent
 from lossmit_tui.domain.documents import age_state
 from lossmit_tui.domain.regclock import INSTALLMENT_BASIS, LIVE_CONTACT, Clock, ClockState
-from lossmit_tui.domain.values import display_money, display_phone, milli_to_rate
+from lossmit_tui.domain.values import display_money, display_phone, display_text, milli_to_rate
 from lossmit_tui.queue_rows import relative_day
+from lossmit_tui.services.access import read_case
 from lossmit_tui.services.clock import case_clocks
 from lossmit_tui.services.documents import decide_document
-from lossmit_tui.services.errors import ServiceError
+from lossmit_tui.services.errors import PermissionDenied, ServiceError
 from screens.base import LossMitScreen
 from screens.forms import (
     EditDetails,
@@ -64,21 +65,26 @@ TABS = {"summary": "Summary", "timeline": "Timeline", "tasks": "Tasks",
 
 
 def _text(value: Any) -> str:
+    """A stored value as shown: "—" when empty, stored text through `display_text`."""
     if value is None or value == "":
         return "—"
     if isinstance(value, date):
         return value.isoformat()
-    return str(value).replace("_", " ") if isinstance(value, str) and value.islower() else str(
-        value)
+    if isinstance(value, str):
+        text = display_text(value)
+        return text.replace("_", " ") if text.islower() else text
+    return str(value)
 
 
 def _changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
-    """An audit row's before -> after, one field per line."""
+    """An audit row's before -> after, one field per line (stored text as `display_text`)."""
     before, after = before or {}, after or {}
     lines = []
     for key in sorted(set(before) | set(after)):
-        old, new = before.get(key), after.get(key)
-        lines.append(f"{key}: {old} → {new}" if key in before else f"{key}: {new}")
+        name = display_text(key)
+        old = display_text(str(before.get(key)), lines=True)
+        new = display_text(str(after.get(key)), lines=True)
+        lines.append(f"{name}: {old} → {new}" if key in before else f"{name}: {new}")
     return "\n".join(lines)
 
 
@@ -98,7 +104,7 @@ def _income(value: Any) -> str:
     if isinstance(value, dict):
         return (f"{display_money(value.get('gross', 0))} gross, "
                 f"{display_money(value.get('net', 0))} net")
-    return display_money(value) if isinstance(value, int) else str(value)
+    return display_money(value) if isinstance(value, int) else display_text(str(value))
 
 
 def _cell(value: Any) -> Text:
@@ -226,6 +232,7 @@ class CaseScreen(LossMitScreen[None]):
         self.timeline: list[TimelineItem] = []
         self.shown: Any = None  # what the last load showed (an equal load is not redrawn)
         self.following = False
+        self.refused = False  # this user may not act on the case: not read again
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -263,7 +270,7 @@ class CaseScreen(LossMitScreen[None]):
     def _subject(self) -> str:
         if self.case is None:
             return ""
-        return f"{self.case.loan_number}  {self.case.borrower_name}"
+        return f"{display_text(self.case.loan_number)}  {display_text(self.case.borrower_name)}"
 
     def _after(self, saved: bool | None) -> None:
         if saved:
@@ -402,10 +409,15 @@ class CaseScreen(LossMitScreen[None]):
 
     def store_change(self, change: int) -> None:
         """Someone wrote: read the case again (redrawn only if something on it changed)."""
-        self.load()
+        if not self.refused:
+            self.load()
 
     def worker_failed(self, worker: Worker[object], error: BaseException) -> None:
-        if worker.group == "case" and self.case is None:
+        if worker.group == "case" and isinstance(error, PermissionDenied):
+            self.refused = True
+            self.query_one("#case-title", Static).update(Content(
+                f"{error}. Press Escape to go back."))
+        elif worker.group == "case" and self.case is None:
             self.query_one("#case-title", Static).update(Content(
                 "Could not read this case (see the message). Press Escape to go back."))
 
@@ -433,7 +445,9 @@ class CaseScreen(LossMitScreen[None]):
         from db.queries import latest_change
 
         now = self.ws.now()
-        with self.ws.session() as session:
+        # Refused (and audited) for a case this user may not act on: another's, or anyone's
+        # once the user is deactivated.
+        with read_case(self.ws, self.case_id, "opening a case") as session:
             change = latest_change(session)
             case = case_detail(session, self.case_id)
             if case is None:
@@ -490,17 +504,18 @@ class CaseScreen(LossMitScreen[None]):
             ("FDCPA", case.fdcpa_covered),
             ("principal residence", case.occupancy == "owner"),
         ) if on_]
-        borrowers = case.borrower_name + (f" & {case.co_borrower_name}"
-                                          if case.co_borrower_name else "")
+        borrowers = display_text(case.borrower_name) + (
+            f" & {display_text(case.co_borrower_name)}" if case.co_borrower_name else "")
         title.update(Content.assemble(
-            (case.loan_number, "bold"), "  ", Content(borrowers),
-            "  ·  ", (case.stage.replace("_", " "), "$accent"), f"  ·  {case.investor}",
+            (display_text(case.loan_number), "bold"), "  ", Content(borrowers),
+            "  ·  ", (display_text(case.stage).replace("_", " "), "$accent"),
+            f"  ·  {display_text(case.investor)}",
             f"  ·  {dpd} days delinquent ({bucket(case.next_due_date, today).value})",
             "\n", (f"UPB {display_money(case.upb_cents)}  ·  P&I/escrow "
                    f"{display_money(case.pi_cents) or '—'}/"
                    f"{display_money(case.escrow_cents) or '—'}  ·  sale "
                    f"{_text(case.fc_sale_date)}  ·  ", "not bold"),
-            Content(case.assignee or "unassigned"),
+            Content(display_text(case.assignee or "unassigned")),
             ("  ·  " + (", ".join(flags) or "no flags"),
              "$warning" if case.cease_communication or case.attorney_represented
              else "not bold"),
@@ -528,8 +543,8 @@ class CaseScreen(LossMitScreen[None]):
             ]),
             _section("Property", [
                 ("Address", _text(case.property_address)),
-                ("City / state / ZIP", " ".join(filter(None, (
-                    case.property_city, case.property_state, case.property_zip)))),
+                ("City / state / ZIP", " ".join(display_text(part) for part in (
+                    case.property_city, case.property_state, case.property_zip) if part)),
                 ("Time zone", _text(case.property_tz)),
                 ("Occupancy", _text(case.occupancy)),
                 ("Value", _text(display_money(case.property_value_cents))),
@@ -560,7 +575,8 @@ class CaseScreen(LossMitScreen[None]):
             ]),
             _section("Next actions", [
                 (relative_day(t.due, today),
-                 f"{t.kind.replace('_', ' ')}: {t.title}" + (f"  [{t.rule}]" if t.rule else ""))
+                 f"{display_text(t.kind).replace('_', ' ')}: {display_text(t.title)}"
+                 + (f"  [{display_text(t.rule)}]" if t.rule else ""))
                 for t in upcoming
             ] or [("", "Nothing open: add a follow-up with t")]),
         ]
@@ -577,8 +593,8 @@ class CaseScreen(LossMitScreen[None]):
         items = [ListItem(Static(Content.assemble(
             (item.at.strftime("%Y-%m-%d      " if item.kind == "event" else "%Y-%m-%d %H:%M"),
              "$text-muted"), "  ",
-            (item.kind, "$accent bold"), "  ", Content(item.author or ""), "\n",
-            Content(item.text))), classes="timeline-item", name=item.kind,
+            (item.kind, "$accent bold"), "  ", Content(display_text(item.author or "")), "\n",
+            Content(display_text(item.text, lines=True)))), classes="timeline-item", name=item.kind,
             id=f"timeline-{item.kind}-{n}-{item.seq}")
             for n, item in enumerate(timeline)]
         for item in items:
@@ -632,9 +648,10 @@ class CaseScreen(LossMitScreen[None]):
                 "No financial snapshot has been taken on this case.")))
             return
         await box.mount_all([_section(
-            f"Taken {s.taken_on.isoformat()} by {s.author or 'unknown'}",
+            f"Taken {s.taken_on.isoformat()} by {display_text(s.author or 'unknown')}",
             [(f"income: {_text(k)}", _income(v)) for k, v in s.incomes.items()]
-            + [(f"expense: {_text(k)}", display_money(v) if isinstance(v, int) else str(v))
+            + [(f"expense: {_text(k)}", display_money(v) if isinstance(v, int)
+                else display_text(str(v)))
                for k, v in s.expenses.items()]
             + [("liquid assets", display_money(s.liquid_assets_cents))])
             for s in snapshots])
@@ -645,8 +662,9 @@ class CaseScreen(LossMitScreen[None]):
         await box.mount_all(
             [Static(Content.assemble(
                 (row.at.strftime("%Y-%m-%d %H:%M"), "$text-muted"), "  ",
-                Content(row.username), "  ", (f"{row.action} {row.entity}", "bold"),
-                f" #{row.entity_id}" if row.entity_id else "", "\n",
+                Content(display_text(row.username)), "  ",
+                (display_text(f"{row.action} {row.entity}"), "bold"),
+                f" #{display_text(row.entity_id)}" if row.entity_id else "", "\n",
                 Content(_changes(row.before, row.after))), classes="audit-item")
              for row in rows]
             or [Static(Content("No changes recorded."))])

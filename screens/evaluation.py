@@ -25,11 +25,11 @@ from lossmit_tui.evaluation import (
     CannotEvaluate,
     Evaluation,
     denial_reasons,
-    evaluate_case,
     offer_summary,
 )
 from lossmit_tui.services.cases import NewEvent, record_event
-from lossmit_tui.services.errors import ServiceError
+from lossmit_tui.services.errors import PermissionDenied, ServiceError
+from lossmit_tui.services.workout import evaluate
 from screens.base import LossMitScreen
 
 
@@ -106,11 +106,10 @@ class EvaluationScreen(LossMitScreen[bool]):
     @work(thread=True, exclusive=True, exit_on_error=False,
           description="evaluating the workout options")
     def load(self) -> None:
-        try:
-            with self.ws.read() as conn:
-                result = evaluate_case(conn, self.ws.settings, case_id=self.case_id,
-                                       as_of=self.today, plan_months=self.plan_months)
-        except (CannotEvaluate, ConfigError) as exc:
+        try:  # refused (and audited) for a case this user may not act on
+            result = evaluate(self.ws, case_id=self.case_id, as_of=self.today,
+                              plan_months=self.plan_months)
+        except (CannotEvaluate, ConfigError, PermissionDenied) as exc:
             self.post_message(self.Evaluated(None, str(exc)))
             return
         self.post_message(self.Evaluated(result))

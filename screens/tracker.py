@@ -31,6 +31,7 @@ from db.queries import (
     tracker_month,
     user_row,
 )
+from lossmit_tui.domain.values import display_text
 from lossmit_tui.queue_rows import relative_day
 from screens.base import LossMitScreen
 from screens.forms import CompleteTask, ReassignTask, ServiceForm, SnoozeTask
@@ -45,7 +46,8 @@ KIND_SHORT = {"regulatory_deadline": "deadline", "documents_due": "documents",
 
 
 def _cell(value: Any, style: str = "") -> Text:
-    return Text("—" if value in (None, "") else str(value), style=style)
+    """A table cell: plain text (stored text as `display_text`), "—" when empty."""
+    return Text("—" if value in (None, "") else display_text(str(value)), style=style)
 
 
 def _count(n: int) -> str:

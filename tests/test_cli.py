@@ -134,7 +134,7 @@ def test_import_and_export_commands(tmp_path: Path, seeded: str, monkeypatch) ->
         run("users", "list", "--format", "json", "--db", seeded).stdout) if u["role"] == "lead")
     mine = tmp_path / "mine.csv"
     user = specialist(seeded)
-    own = run("export", str(mine), "--db", seeded, "--user", user)
+    own = run("export", str(mine), "--db", seeded, "--user", user, "--assignee", user)
     open_count = len(json.loads(run("queue", "--db", seeded, "--user", user, "--limit", "1000",
                                     "--format", "json", "--today", DAY).stdout))
     rows = list(csv.DictReader(mine.open()))

@@ -17,7 +17,8 @@ def a_loan(url: str) -> str:
 
 def test_evaluate_prints_every_option_as_json(seeded: str) -> None:  # noqa: F811
     loan = a_loan(seeded)
-    result = run("evaluate", loan, "--format", "json", "--db", seeded, "--today", DAY)
+    result = run("evaluate", loan, "--format", "json", "--db", seeded, "--user",
+                 specialist(seeded), "--today", DAY)
     assert result.exit_code == 0, result.output
     answer = json.loads(result.stdout)
     assert answer["loan_number"] == loan and answer["as_of"] == DAY
@@ -39,19 +40,21 @@ def test_evaluate_prints_every_option_as_json(seeded: str) -> None:  # noqa: F81
 def test_evaluate_as_of_and_mod_rate(seeded: str) -> None:  # noqa: F811
     loan = a_loan(seeded)
     early = json.loads(run("evaluate", loan, "--format", "json", "--as-of", "2026-01-01",
-                           "--db", seeded, "--today", DAY).stdout)
+                           "--db", seeded, "--user", specialist(seeded), "--today", DAY).stdout)
     assert early["as_of"] == "2026-01-01"
-    table = run("evaluate", loan, "--mod-rate", "5.25%", "--db", seeded, "--today", DAY)
+    table = run("evaluate", loan, "--mod-rate", "5.25%", "--db", seeded, "--user",
+                specialist(seeded), "--today", DAY)
     assert table.exit_code == 0 and table.stdout.startswith(f"Loan {loan} as of {DAY}")
     assert "flex modification" in table.stdout
 
 
 def test_evaluate_refuses_bad_input(seeded: str) -> None:  # noqa: F811
-    unknown = run("evaluate", "NOPE", "--db", seeded)
+    unknown = run("evaluate", "NOPE", "--db", seeded, "--user", specialist(seeded))
     assert unknown.exit_code == 1 and "no case with loan number 'NOPE'" in unknown.stderr
     loan = a_loan(seeded)
     for rate in ("abc", "40"):
-        bad = run("evaluate", loan, "--mod-rate", rate, "--db", seeded)
+        bad = run("evaluate", loan, "--mod-rate", rate, "--db", seeded, "--user",
+                  specialist(seeded))
         assert bad.exit_code == 2 and "--mod-rate" in bad.output
 
 
@@ -59,7 +62,8 @@ def test_evaluate_takes_the_workout_history(seeded: str) -> None:  # noqa: F811
     loan = a_loan(seeded)
     answer = json.loads(run("evaluate", loan, "--format", "json", "--prior-modifications",
                             "3", "--forbearance-months-used", "12", "--failed-flex-trial",
-                            "2026-06-01", "--db", seeded, "--today", DAY).stdout)
+                            "2026-06-01", "--db", seeded, "--user", specialist(seeded),
+                            "--today", DAY).stdout)
     by_name = {o["name"]: o for o in answer["options"]}
     assert not by_name["forbearance"]["eligible"]
     assert any("12 months of forbearance already granted" in r
@@ -68,3 +72,16 @@ def test_evaluate_takes_the_workout_history(seeded: str) -> None:  # noqa: F811
     assert not flex["eligible"]
     assert any("3 prior modifications" in r for r in flex["reasons"])
     assert any("a Flex trial failed 5 months ago" in r for r in flex["reasons"])
+
+
+def test_evaluate_refuses_another_specialists_loan(seeded: str) -> None:  # noqa: F811
+    me = specialist(seeded)
+    lead = next(u["username"] for u in json.loads(
+        run("users", "list", "--format", "json", "--db", seeded).stdout) if u["role"] == "lead")
+    book = json.loads(run("queue", "--view", "all", "--limit", "1000", "--format", "json",
+                          "--db", seeded, "--user", lead, "--today", DAY).stdout)
+    theirs = next(r for r in book if r["assignee"] not in (me, None, ""))
+    refused = run("evaluate", theirs["loan_number"], "--db", seeded, "--user", me)
+    assert refused.exit_code == 1 and refused.stdout == ""
+    assert (f"Error: Evaluating a case is refused: {me} may not act on loan "
+            f"{theirs['loan_number']}, {theirs['assignee']}'s case") in refused.stderr

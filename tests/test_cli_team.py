@@ -168,4 +168,5 @@ def test_export_case_is_the_whole_servicing_file(book: str) -> None:
     assert json.loads(run("audit", "--action", "export_file", "--as", lead, "--format",
                           "json", "--db", book).stdout)[0]["after"] == {"case": loan}
     denied = run("export-case", loan, "--db", book, "--user", s0)
-    assert denied.exit_code == 1 and "may not export loan" in denied.stderr
+    assert denied.exit_code == 1 and "Exporting a case file is refused" in denied.stderr
+    assert f"{s0} may not act on loan {loan}, {s1}'s case" in denied.stderr

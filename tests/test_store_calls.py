@@ -119,10 +119,10 @@ def test_drafts_are_per_user_and_case(current_case) -> None:
     sam = workspace(engine, "sam")
     save_draft(sam, case_id, {"party": "borrower"}, "first words")
     save_draft(sam, case_id, {"party": "borrower"}, "first words, more")
-    save_draft(workspace(engine, "ana"), case_id, {}, "ana's own")
+    save_draft(workspace(engine, "lee"), case_id, {}, "lee's own")  # sam's lead
     mine = load_draft(sam, case_id)
     assert mine is not None and mine.body == "first words, more"
     assert mine.fields == {"party": "borrower"}
     discard_draft(sam, case_id)
     with engine.connect() as conn:
-        assert conn.execute(sa.select(Draft.__table__.c.body)).scalars().all() == ["ana's own"]
+        assert conn.execute(sa.select(Draft.__table__.c.body)).scalars().all() == ["lee's own"]

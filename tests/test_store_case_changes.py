@@ -211,7 +211,7 @@ def test_a_loan_that_is_not_a_principal_residence_has_informational_clocks(one_c
 def test_an_edit_saves_with_its_audit_row_and_a_stale_one_says_who_and_when(one_case) -> None:
     engine, case_id = one_case
     version = case_row(engine).version
-    new_version = update_case(workspace(engine, "ana"), case_id, version,
+    new_version = update_case(workspace(engine, "lee"), case_id, version,  # sam's lead
                               {"phone": "(512) 555-0100", "attorney_represented": True})
     row = case_row(engine)
     assert (row.phone, row.attorney_represented, row.version) == ("5125550100", True,
@@ -219,10 +219,10 @@ def test_an_edit_saves_with_its_audit_row_and_a_stale_one_says_who_and_when(one_
     with engine.connect() as conn:
         last = conn.execute(sa.select(audit_t).order_by(audit_t.c.id.desc()).limit(1)).one()
     assert last.before == {"phone": None, "attorney_represented": False}
-    assert last.after["phone"] == "5125550100" and last.username == "ana"
+    assert last.after["phone"] == "5125550100" and last.username == "lee"
 
     before = counts(engine)
-    with pytest.raises(Conflict, match=r"ana changed this case at \d{4}-\d\d-\d\d \d\d:\d\d"):
+    with pytest.raises(Conflict, match=r"lee changed this case at \d{4}-\d\d-\d\d \d\d:\d\d"):
         update_case(workspace(engine, "sam"), case_id, version, {"email": "ann@example.com"})
     assert counts(engine) == before and case_row(engine).email is None
 

@@ -1,3 +1,5 @@
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -177,3 +179,40 @@ def test_export_of_one_users_cases(team: Engine, tmp_path: Path) -> None:
     out = tmp_path / "sam.csv"
     assert export_cases(workspace(team, "lee"), out, assignee="sam") == 1
     assert "1001" in out.read_text() and "1003" not in out.read_text()
+
+
+# Values a spreadsheet would run as formulas (or, the last, a value that itself starts with the
+# quote that neutralises them).
+FORMULAS = ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)", "'Brien"]
+
+
+def test_formula_cells_are_neutralised_in_the_export_and_import_back_unchanged(
+    team: Engine, tmp_path: Path
+) -> None:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["loan_number", "borrower_name", "co_borrower_name", "property_address",
+                     "investor", "upb", "next_due_date", "property_state"])
+    for n, value in enumerate(FORMULAS, start=1):
+        writer.writerow([f"H{n}", value, value, value, "FNMA", "1000", "2026-09-01", "TX"])
+    assert import_extract(workspace(team, "lee"), write(tmp_path, out.getvalue())).ok
+    with team.connect() as conn:
+        stored = dict(conn.execute(sa.select(Case.__table__.c.loan_number,
+                                             Case.__table__.c.borrower_name)).all())
+    assert stored == {f"H{n}": value for n, value in enumerate(FORMULAS, start=1)}
+
+    exported = tmp_path / "export.csv"
+    assert export_cases(workspace(team, "lee"), exported) == len(FORMULAS)
+    with exported.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert not [cell for row in rows for cell in row.values()
+                if cell.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    for row in rows:
+        value = stored[row["loan_number"]]
+        assert row["borrower_name"] == row["co_borrower_name"] == row["property_address"] == (
+            "'" + value)
+    before = snapshot(team)
+    report = import_extract(workspace(team, "lee"), exported)
+    assert report.ok, report.problems
+    assert report.unchanged == len(FORMULAS) and not report.added and not report.updated
+    assert snapshot(team) == before

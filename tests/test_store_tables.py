@@ -52,3 +52,14 @@ def test_the_read_paths_do_not_import_the_orm() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_app_paints_its_queue_without_the_orm_or_the_other_screens() -> None:
+    """The app imports the other screens (and the write services, which bring the ORM) when
+    they are first opened, so the first paint of the queue waits for none of them."""
+    code = ("import sys, lossmit_tui.app; "
+            "print(sorted(m for m in ('sqlmodel', 'db.models', 'screens.case', "
+            "'screens.call_editor', 'screens.tracker', 'screens.board') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"

@@ -313,17 +313,17 @@ async def test_an_edit_refused_by_a_change_elsewhere_keeps_the_input(store) -> N
         form = app.screen
         assert isinstance(form, EditDetails)
         form.query_one("#edit-email", Input).value = "ann@example.com"
-        # Meanwhile ana changes the case in her own session.
+        # Meanwhile lee (sam's lead) changes the case in his own session.
         other = make_engine(str(engine.url.database))
         with other.connect() as conn:
             version = conn.execute(sa.text("SELECT version FROM cases")).scalar_one()
-        update_case(workspace(other, "ana"), case_id, version, {"co_borrower_name": "Bo Lee"})
+        update_case(workspace(other, "lee"), case_id, version, {"co_borrower_name": "Bo Lee"})
         other.dispose()
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert isinstance(app.screen, EditDetails)
         error = form_error(app)
-        assert "ana changed this case at" in error and "ctrl+r reloads" in error
+        assert "lee changed this case at" in error and "ctrl+r reloads" in error
         assert form.query_one("#edit-email", Input).value == "ann@example.com"
         await pilot.press("ctrl+r")
         await settle(app, pilot)
@@ -334,6 +334,30 @@ async def test_an_edit_refused_by_a_change_elsewhere_keeps_the_input(store) -> N
         assert isinstance(app.screen, CaseScreen)
     case = rows(engine, "SELECT email, co_borrower_name FROM cases")[0]
     assert tuple(case) == ("ann@example.com", "Bo Lee")
+
+
+async def test_another_specialists_case_is_refused_on_screen(store) -> None:
+    """Opening a case by id (a bookmark, a stale queue) is the same read as any other: ana
+    may not see sam's case, is told why, and the attempt is audited."""
+    from textual.widgets import Static
+
+    engine, case_id = store
+    app = make_app(workspace(engine, "ana", TODAY, settings=load_settings(),
+                             clock=lambda: NOON), "mine")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        app.open_case(case_id)
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, CaseScreen) and screen.case is None
+        title = str(screen.query_one("#case-title", Static).content)
+        assert "Opening a case is refused: ana may not act on loan A1, sam's case" in title
+        assert "Ann Lee" not in title and "Press Escape to go back" in title
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, CaseScreen)
+    assert [r.username for r in rows(engine, "SELECT username FROM audit_events "
+                                             "WHERE action = 'refused'")] == ["ana"]
 
 
 _KILLED = """

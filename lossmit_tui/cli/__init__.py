@@ -27,5 +27,14 @@ app.registered_groups.sort(key=lambda group: _help_rank(group.name))
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
-    app(args=argv, prog_name="lossmit")
+    """Console-script entry point. A store or a file that fails in a command that does not
+    expect it still ends in one line and exit status 1, never a traceback."""
+    import typer
+
+    from lossmit_tui.cli.shared import user_errors
+
+    try:
+        with user_errors():
+            app(args=argv, prog_name="lossmit")
+    except typer.Exit as stop:
+        raise SystemExit(stop.exit_code) from None

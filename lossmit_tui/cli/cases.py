@@ -16,11 +16,10 @@ from lossmit_tui.cli.shared import (
     choice,
     err,
     parse_day,
-    root_options,
     user_errors,
     workspace,
 )
-from lossmit_tui.config import ConfigError
+from lossmit_tui.config import ConfigError, open_private
 
 
 @app.command("import")
@@ -60,19 +59,22 @@ def import_command(
 def export_command(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="Where to write the CSV.")],
+    assignee: Annotated[str | None, typer.Option(
+        "--assignee", help="Only this user's caseload.")] = None,
     db: DbOpt = None,
     user: UserOpt = None,
     today: TodayOpt = None,
 ) -> None:
     """Write cases in the import format (so the file imports back unchanged).
 
-    Every case by default; with --user U, only U's caseload. Who exported is audited (the
-    --user given, else $LOSSMIT_USER or the OS login)."""
+    Every case you may act on (a specialist their own and unassigned cases, a lead their
+    team's, an admin all); with --assignee U, only U's caseload among them. Who exported is
+    audited (--user, else $LOSSMIT_USER or the OS login)."""
     from lossmit_tui.services.exporter import export_cases
 
     ws = workspace(ctx, db, user, today)
     with user_errors():
-        count = export_cases(ws, file, assignee=user or root_options(ctx).user)
+        count = export_cases(ws, file, assignee=assignee)
     typer.echo(f"Wrote {count} case(s) to {file}.")
 
 
@@ -99,7 +101,8 @@ def export_case(
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        with user_errors(), open_private(output) as out:  # personal data: owner only
+            out.write(text)
         typer.echo(f"Wrote the servicing file of {loan} to {output}.")
 
 
@@ -184,7 +187,8 @@ def evaluate(
     from decimal import Decimal, InvalidOperation
 
     from lossmit_tui.domain.workout import money_terms
-    from lossmit_tui.evaluation import CannotEvaluate, evaluate_case
+    from lossmit_tui.evaluation import CannotEvaluate
+    from lossmit_tui.services.workout import evaluate as evaluate_for
 
     choice(fmt, ["table", "json"], "--format")
     as_of_day = parse_day(as_of)
@@ -202,14 +206,14 @@ def evaluate(
     ws = workspace(ctx, db, user, today)
     day = as_of_day or ws.today
     try:
-        with ws.read() as conn:
-            result = evaluate_case(conn, ws.settings, loan_number=loan, as_of=day,
-                                   modification_rate=rate, hardship_resolved=hardship_resolved,
-                                   imminent_default=imminent_default,
-                                   prior_modifications=prior_mods,
-                                   forbearance_months_used=forbearance_used,
-                                   last_deferral_on=deferral_on,
-                                   failed_flex_trial_on=failed_on)
+        with user_errors():  # a case the user may not act on is refused (and audited)
+            result = evaluate_for(ws, loan_number=loan, as_of=day, modification_rate=rate,
+                                  hardship_resolved=hardship_resolved,
+                                  imminent_default=imminent_default,
+                                  prior_modifications=prior_mods,
+                                  forbearance_months_used=forbearance_used,
+                                  last_deferral_on=deferral_on,
+                                  failed_flex_trial_on=failed_on)
     except (CannotEvaluate, ConfigError) as exc:
         err(f"Error: {exc}")
         raise typer.Exit(1) from None

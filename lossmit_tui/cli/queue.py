@@ -57,7 +57,7 @@ def open_tui(ws: "Workspace", view: str) -> None:
     """Open the TUI on the user's view `view` and run it until the user quits."""
     import logging
 
-    from lossmit_tui.config import log_path
+    from lossmit_tui.config import create_private, log_path, private_dir
 
     resolved = resolve_view(ws, view)
     from lossmit_tui.app import make_app  # Textual is imported only here
@@ -65,7 +65,8 @@ def open_tui(ws: "Workspace", view: str) -> None:
     # Failures the screens report (a database that went away, a save that could not be made)
     # are kept with their tracebacks in the user's log file, not only shown.
     log_file = log_path()
-    log_file.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(log_file.parent)  # the messages may name borrowers
+    create_private(log_file)
     handler = logging.FileHandler(log_file, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.getLogger("lossmit").addHandler(handler)
@@ -106,9 +107,10 @@ def queue(
 
     ws = workspace(ctx, db, user, today)
     resolved = resolve_view(ws, view)
-    refresh_stale(ws, only=resolved.filter)
-    with ws.session() as session:
-        rows = queue_window(session, resolved.filter, 0, limit)
+    with user_errors():
+        refresh_stale(ws, only=resolved.filter)
+        with ws.session() as session:
+            rows = queue_window(session, resolved.filter, 0, limit)
     records = [queue_record(r, ws.today) for r in rows]
     columns = ["loan_number", "borrower_name", "assignee", "stage", "days_delinquent",
                "bucket", "next_action_on", "next_action_kind", "urgency"]

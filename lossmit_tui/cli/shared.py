@@ -2,8 +2,9 @@
 --today, --format), the workspace a command runs in, user errors as "Error: ..." with exit
 status 1, and rows printed as a table, CSV or JSON.
 
-Only typer and the settings load here: the store, the services and Textual load inside the
-commands that use them, so the commands that only print start fast (scripts, cron).
+Only typer, the settings and the domain's value helpers load here: the store, the services
+and Textual load inside the commands that use them, so the commands that only print start
+fast (scripts, cron).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from lossmit_tui.config import ConfigError, Settings, load_settings, local_today
+from lossmit_tui.domain.values import csv_cell, display_text
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -88,7 +90,11 @@ def err(message: str) -> None:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn refusals the user can act on into a message and exit status 1."""
+    """Turn refusals the user can act on into a message and exit status 1; so too a store or
+    a file that cannot be read or written, in one line without a traceback or the statement's
+    values (a borrower's personal data)."""
+    from sqlalchemy.exc import DBAPIError
+
     from db.migrate import SchemaError
     from lossmit_tui.services.errors import ServiceError
 
@@ -96,6 +102,17 @@ def user_errors() -> Iterator[None]:
         yield
     except (ServiceError, SchemaError) as exc:
         err(f"Error: {exc}")
+        raise typer.Exit(1) from None
+    except DBAPIError as exc:
+        # The driver's own message; its first line names the failure, later ones (DETAIL)
+        # may quote a row's values.
+        said = str(exc.orig).strip().splitlines() or [type(exc.orig).__name__]
+        err(f"Error: the database could not be read or written: {said[0].rstrip('.')}. "
+            "Check --db and that you may read and write that database.")
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        err(f"Error: could not read or write{where}: {exc.strerror or exc}.")
         raise typer.Exit(1) from None
 
 
@@ -148,9 +165,17 @@ def workspace(ctx: typer.Context, db: str | None, user: str | None,
     return connect(*configure(ctx, db, user, today))
 
 
+def _display(value: Any) -> Any:
+    return display_text(value) if isinstance(value, str) else value
+
+
 def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
          empty: str = "Nothing to show.") -> None:
-    """Print rows as an aligned text table, CSV or JSON."""
+    """Print rows as an aligned text table, CSV or JSON. Text goes through the filter text
+    passes on its way into the store (no control character reaches the terminal; JSON escapes
+    those nested in objects), and a CSV cell a spreadsheet would run as a formula is
+    neutralised."""
+    rows = [{k: _display(v) for k, v in row.items()} for row in rows]
     if fmt == "json":
         typer.echo(json.dumps(list(rows), indent=2, default=str))
     elif fmt == "csv":
@@ -159,7 +184,9 @@ def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
                                 lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: "" if row.get(k) is None else row[k] for k in columns})
+            writer.writerow({k: "" if row.get(k) is None else
+                             csv_cell(row[k]) if isinstance(row[k], str) else row[k]
+                             for k in columns})
         typer.echo(out.getvalue(), nl=False)
     elif fmt == "table":
         if not rows:

@@ -230,7 +230,7 @@ def users_list(
     from db.queries import list_users
 
     ws = workspace(ctx, db, user, today)
-    with ws.session() as session:
+    with user_errors(), ws.session() as session:
         rows = [asdict(u) for u in list_users(session)]
     emit(rows, ["username", "display_name", "role", "team", "active"], fmt,
          empty="No users yet. Add one: lossmit users add USERNAME --name NAME --role "

@@ -120,6 +120,13 @@ def clean_multiline(text: str) -> str:
     return "\n".join(clean_text(line) for line in lines).strip("\n")
 
 
+def display_text(text: str, *, lines: bool = False) -> str:
+    """Stored text as it may reach a terminal: through the filter text passes on its way in
+    (`clean_text`, or `clean_multiline` with `lines=True` for notes), because a row written
+    around the services (direct SQL, an older version) could hold ESC, OSC or C1 sequences."""
+    return clean_multiline(text) if lines else clean_text(text)
+
+
 def parse_phone(text: str) -> str:
     """Parse a US phone number into its 10 digits (a leading 1 or +1 is dropped)."""
     digits = re.sub(r"[\s().\-+]", "", text.strip())

@@ -20,6 +20,7 @@ from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.enums import CallDirection, CallResult, Outcome, Party
 from lossmit_tui.domain.values import clean_multiline
 from lossmit_tui.services import audit
+from lossmit_tui.services.access import require_case_access
 from lossmit_tui.services.clock import sync_clocks
 from lossmit_tui.services.errors import InvalidInput, NotFound
 from lossmit_tui.services.tasks import NewTask, add_task_in, recompute_case
@@ -94,6 +95,7 @@ def _log_call(session: Session, actor_name: str, case_id: int, call: NewCall, no
     if problems:
         raise InvalidInput("; ".join(problems))
     actor = require_user(session, actor_name)
+    require_case_access(session, actor, case_id, "logging a call")
     conn = session.connection()
     case = conn.execute(sa.select(cases_t).where(cases_t.c.id == case_id)).mappings().first()
     if case is None:
@@ -155,6 +157,7 @@ def _save_draft(session: Session, actor_name: str, case_id: int, fields: dict[st
                body: str) -> None:
     """Keep what is typed (replacing this user's earlier draft for the case)."""
     actor = require_user(session, actor_name)
+    require_case_access(session, actor, case_id, "keeping a call draft")
     draft = session.exec(select(Draft).where(Draft.user_id == actor.id,
                                              Draft.case_id == case_id)).first()
     if draft is None:
@@ -164,8 +167,10 @@ def _save_draft(session: Session, actor_name: str, case_id: int, fields: dict[st
 
 
 def _load_draft(session: Session, actor_name: str, case_id: int) -> DraftState | None:
-    """This user's unsaved draft for the case, if any."""
+    """This user's unsaved draft for the case, if any (read by the call editor as it opens:
+    refused for a case the user may not act on)."""
     actor = require_user(session, actor_name)
+    require_case_access(session, actor, case_id, "opening a case for a call")
     draft = session.exec(select(Draft).where(Draft.user_id == actor.id,
                                              Draft.case_id == case_id)).first()
     if draft is None:
@@ -176,6 +181,7 @@ def _load_draft(session: Session, actor_name: str, case_id: int) -> DraftState |
 def _discard_draft(session: Session, actor_name: str, case_id: int) -> None:
     """Drop this user's draft for the case (after a save, or when they choose to)."""
     actor = require_user(session, actor_name)
+    require_case_access(session, actor, case_id, "discarding a call draft")
     session.connection().execute(sa.delete(Draft.__table__).where(
         Draft.__table__.c.user_id == actor.id, Draft.__table__.c.case_id == case_id))
 

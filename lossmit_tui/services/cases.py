@@ -27,6 +27,7 @@ from lossmit_tui.domain.enums import (
 from lossmit_tui.domain.events import MANUAL_EVENT_KINDS, STAGE_AFTER
 from lossmit_tui.domain.values import clean_multiline, clean_text, parse_phone
 from lossmit_tui.services import audit
+from lossmit_tui.services.access import require_case_access
 from lossmit_tui.services.clock import sync_clocks
 from lossmit_tui.services.errors import Conflict, InvalidInput, NotFound
 from lossmit_tui.services.tasks import recompute_case
@@ -94,6 +95,7 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
         raise InvalidInput("; ".join(problems))
     calendar = calendar or BusinessCalendar()
     actor = require_user(session, actor_name)
+    require_case_access(session, actor, case_id, "recording an event")
     conn = session.connection()
     case = _case_row(conn, case_id)
     reason = clean_text(event.reason) or None
@@ -243,6 +245,7 @@ def _update_case(session: Session, actor_name: str, case_id: int, expected_versi
     if problems:
         raise InvalidInput("; ".join(problems.values()))
     actor = require_user(session, actor_name)
+    require_case_access(session, actor, case_id, "editing a case")
     conn = session.connection()
     case = _case_row(conn, case_id)
     if case["version"] != expected_version:

@@ -13,6 +13,7 @@ from db.models import Case, Document
 from lossmit_tui.domain.documents import age_state
 from lossmit_tui.domain.enums import DocStatus, DocType
 from lossmit_tui.services import audit
+from lossmit_tui.services.access import require_case_access
 from lossmit_tui.services.errors import InvalidInput, NotFound
 from lossmit_tui.services.tasks import recompute_case
 from lossmit_tui.services.users import require_user
@@ -48,6 +49,7 @@ def _request_document(session: Session, actor_name: str, case_id: int, doc_type:
     if doc_type not in types:
         raise InvalidInput(f"document type {doc_type!r} must be one of: {', '.join(types)}")
     actor = require_user(session, actor_name)
+    require_case_access(session, actor, case_id, "requesting a document")
     loan = _loan(session, case_id)
     latest = session.connection().execute(
         sa.select(docs_t).where(docs_t.c.case_id == case_id, docs_t.c.doc_type == doc_type)
@@ -88,6 +90,7 @@ def _receive_document(session: Session, actor_name: str, doc_id: int, received_o
     its 90 days)."""
     actor = require_user(session, actor_name)
     doc = _document(session, doc_id)
+    require_case_access(session, actor, doc.case_id, "receiving a document")
     if doc.status != DocStatus.REQUESTED:
         raise InvalidInput(f"{_label(doc.doc_type)} is {doc.status}, not waiting to be received")
     if received_on > today:
@@ -117,6 +120,7 @@ def _decide_document(session: Session, actor_name: str, doc_id: int, accept: boo
     """Accept or reject a received document."""
     actor = require_user(session, actor_name)
     doc = _document(session, doc_id)
+    require_case_access(session, actor, doc.case_id, "deciding on a document")
     if doc.status != DocStatus.RECEIVED:
         raise InvalidInput(f"{_label(doc.doc_type)} is {doc.status}: only a received "
                            "document can be accepted or rejected")

@@ -1,4 +1,7 @@
-"""Export cases in the extract's own format, so the file can be imported back unchanged."""
+"""Export cases in the extract's own format, so the file can be imported back unchanged.
+
+The file is readable by its owner only (0600), and a cell a spreadsheet would run as a formula
+is neutralised (the importer reads it back as it was)."""
 
 import csv
 from pathlib import Path
@@ -7,14 +10,20 @@ import sqlalchemy as sa
 
 from db.engine import session_scope
 from db.models import Case, User
+from lossmit_tui.config import open_private
+from lossmit_tui.domain.values import csv_cell
 from lossmit_tui.services import audit
+from lossmit_tui.services.access import case_scope, require_active
 from lossmit_tui.services.extract import COLUMNS, HEADER
 from lossmit_tui.services.users import require_user
 from lossmit_tui.services.workspace import Workspace
 
 
 def export_cases(ws: Workspace, path: Path, assignee: str | None = None) -> int:
-    """Write every case (or `assignee`'s) to `path` ordered by loan number; returns the count.
+    """Write every case the user may act on (or only `assignee`'s of those) to `path`
+    ordered by loan number; returns the count. A specialist exports their own and unassigned
+    cases, a lead their team's, an admin every case; a deactivated user is refused
+    (`services.access`).
 
     The export is audited: who took which cases out, when."""
     engine, actor_name = ws.engine, ws.username
@@ -28,17 +37,20 @@ def export_cases(ws: Workspace, path: Path, assignee: str | None = None) -> int:
     count = 0
     with session_scope(engine, write=True) as session:
         actor = require_user(session, actor_name)
+        require_active(actor, "exporting cases")
+        query = query.where(case_scope(actor, cases))
         if assignee is not None:
             owner = require_user(session, assignee)
             query = query.where(cases.c.assignee_id == owner.id)
         tmp = path.with_name(path.name + ".part")
-        with tmp.open("w", newline="", encoding="utf-8") as out:
+        with open_private(tmp) as out:
             writer = csv.writer(out)
             writer.writerow(HEADER)
             result = session.connection().execute(query.execution_options(yield_per=5000))
             for row in result.mappings():
                 writer.writerow(
-                    "" if row[c.field] is None else c.write(row[c.field]) for c in COLUMNS
+                    "" if row[c.field] is None else csv_cell(c.write(row[c.field]))
+                    for c in COLUMNS
                 )
                 count += 1
         tmp.replace(path)

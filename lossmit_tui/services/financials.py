@@ -12,6 +12,7 @@ from db.models import Case, Financials
 from lossmit_tui.domain.values import parse_money
 from lossmit_tui.domain.workout import EXPENSE_LINES, INCOME_SOURCES
 from lossmit_tui.services import audit
+from lossmit_tui.services.access import require_case_access
 from lossmit_tui.services.errors import InvalidInput, NotFound
 from lossmit_tui.services.users import require_user
 from lossmit_tui.services.workspace import Workspace
@@ -71,6 +72,7 @@ def _save_financials(session: Session, actor_name: str, case_id: int,
                     snapshot: Snapshot) -> Financials:
     """Keep a new snapshot (earlier ones stay), with its audit row."""
     actor = require_user(session, actor_name)
+    require_case_access(session, actor, case_id, "saving financials")
     cases = Case.__table__
     loan_number = session.connection().execute(sa.select(cases.c.loan_number).where(
         cases.c.id == case_id)).scalar()

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from db.engine import session_scope
 from db.models import Case, User, utcnow
 from lossmit_tui.domain.enums import Stage
+from lossmit_tui.domain.values import csv_value
 from lossmit_tui.services import audit
 from lossmit_tui.services.clock import sync_clocks
 from lossmit_tui.services.extract import (
@@ -96,7 +97,8 @@ def parse_extract(
     except csv.Error as exc:
         return [], [], [Problem(1, None, f"the header is not valid CSV ({exc})")]
 
-    header = [h.strip().lower() for h in raw_header]
+    # Every cell is read as `csv_cell` wrote it (a formula neutralised by a leading quote).
+    header = [csv_value(h).strip().lower() for h in raw_header]
     columns: list[Column | None] = []
     seen: set[str] = set()
     for name in header:
@@ -132,9 +134,10 @@ def parse_extract(
                                                     f"has {len(header)}"))
                 continue
             values: dict[str, Any] = {}
-            for column, cell in zip(columns, record, strict=True):
+            for column, quoted in zip(columns, record, strict=True):
                 if column is None:
                     continue
+                cell = csv_value(quoted)
                 if _has_bad_bytes(cell):
                     problems.append(Problem(line, column.name, "is not valid UTF-8 text"))
                     continue

@@ -29,6 +29,7 @@ from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.enums import EventKind, Role, TaskKind, TaskStatus
 from lossmit_tui.domain.values import clean_text
 from lossmit_tui.services import audit
+from lossmit_tui.services.access import require_active
 from lossmit_tui.services.cases import last_change
 from lossmit_tui.services.errors import Conflict, InvalidInput, PermissionDenied
 from lossmit_tui.services.tasks import recompute_cases, tasks_of_cases
@@ -139,9 +140,7 @@ class Outcome:
 
 
 def _require_lead(actor: User, what: str, detail: Mapping[str, Any] | None = None) -> None:
-    if not actor.active:
-        raise PermissionDenied(f"{actor.username} is deactivated; {what} is refused",
-                               actor_name=actor.username, attempted=what, detail=detail)
+    require_active(actor, what, detail)
     if actor.role == Role.SPECIALIST:
         raise PermissionDenied(f"{what[0].upper() + what[1:]} is for leads and admins; "
                                f"{actor.username} is a specialist",

@@ -2,7 +2,7 @@
 
 Everything on record for the loan: the case itself, call notes (amendments included), events,
 documents, tasks, financial snapshots, reassignments and the audit trail. Who may export a
-case is who may see it; the export itself is audited.
+case is who may act on it (`services.access`); the export itself is audited.
 """
 
 import csv
@@ -14,27 +14,18 @@ from typing import Any
 import sqlalchemy as sa
 
 from db.engine import session_scope
-from db.models import Case, User
+from db.models import Case
 from db.queries import AuditFilter, audit_trail
 from db.tables import call_notes, case_events, documents, financials, tasks, users
-from lossmit_tui.domain.enums import Role
+from lossmit_tui.domain.values import csv_cell, display_text
 from lossmit_tui.services import audit
-from lossmit_tui.services.errors import NotFound, PermissionDenied
+from lossmit_tui.services.access import require_active, require_case_access
+from lossmit_tui.services.errors import NotFound
 from lossmit_tui.services.users import require_user
 from lossmit_tui.services.workspace import Workspace
 
 SECTIONS = ("case", "call_notes", "events", "documents", "tasks", "financials",
             "reassignments", "audit")
-
-
-def may_see(actor: User, assignee_id: int | None, assignee_team: str | None) -> bool:
-    """A specialist sees their own and unassigned cases, a lead also their team's, an admin
-    every case."""
-    if actor.role == Role.ADMIN:
-        return True
-    if assignee_id is None or assignee_id == actor.id:
-        return True
-    return actor.role == Role.LEAD and actor.team is not None and assignee_team == actor.team
 
 
 def _plain(value: Any) -> Any:
@@ -53,19 +44,13 @@ def case_file(ws: Workspace, loan_number: str) -> dict[str, Any]:
     cases_t = Case.__table__
     with session_scope(engine, write=True) as session:
         actor = require_user(session, actor_name)
+        require_active(actor, "exporting a case file", {"case": loan_number})
         conn = session.connection()
         case = conn.execute(sa.select(cases_t).where(
             cases_t.c.loan_number == loan_number.strip())).mappings().first()
         if case is None:
             raise NotFound(f"no case with loan number {loan_number!r}")
-        team = conn.execute(sa.select(users.c.team).where(
-            users.c.id == case["assignee_id"])).scalar() if case["assignee_id"] else None
-        if not may_see(actor, case["assignee_id"], team):
-            raise PermissionDenied(
-                f"{actor.username} may not export loan {loan_number}: it belongs to another "
-                f"{'team' if actor.role == Role.LEAD else 'specialist'}",
-                actor_name=actor.username, attempted="exporting a case file",
-                detail={"case": loan_number})
+        require_case_access(session, actor, case["id"], "exporting a case file")
         cid = case["id"]
 
         def with_author(table: sa.Table, by: str, *order: sa.ColumnElement[Any]
@@ -106,12 +91,18 @@ def as_json(record: dict[str, Any]) -> str:
 
 def as_csv(record: dict[str, Any]) -> str:
     """The file as one CSV: section, when, who, what, detail (one line per record; the case
-    section one line per field)."""
+    section one line per field). It may be printed and opened in a spreadsheet: no cell holds
+    a control character or starts a formula."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["section", "at", "by", "what", "detail"])
+
+    def row(*cells: Any) -> None:
+        writer.writerow([csv_cell(display_text("" if c is None else str(c), lines=True))
+                         for c in cells])
+
+    row("section", "at", "by", "what", "detail")
     for field, value in record["case"].items():
-        writer.writerow(["case", "", "", field, "" if value is None else value])
+        row("case", "", "", field, value)
     shape = {
         "call_notes": ("called_at", "author", lambda r: f"{r['direction']} call, "
                        f"{r['party']}: {r['result']}", lambda r: r["body"]),
@@ -134,5 +125,5 @@ def as_csv(record: dict[str, Any]) -> str:
     }
     for section, (at, by, what, detail) in shape.items():
         for r in record[section]:
-            writer.writerow([section, r[at] or "", r[by] if by else "", what(r), detail(r)])
+            row(section, r[at], r[by] if by else "", what(r), detail(r))
     return out.getvalue()

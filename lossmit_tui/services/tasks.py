@@ -13,6 +13,7 @@ from db.models import Case, Task, utcnow
 from lossmit_tui.domain.enums import TaskKind
 from lossmit_tui.domain.values import clean_text
 from lossmit_tui.services import audit
+from lossmit_tui.services.access import require_case_access
 from lossmit_tui.services.errors import InvalidInput, NotFound
 from lossmit_tui.services.urgency import refresh_cases
 from lossmit_tui.services.users import require_user
@@ -97,6 +98,7 @@ def add_task_in(session: Session, actor_name: str, case_id: int, new: NewTask, t
     if new.due_on < today:
         raise InvalidInput(f"the due date {new.due_on.isoformat()} is in the past")
     actor = require_user(session, actor_name)
+    require_case_access(session, actor, case_id, "adding a task")
     conn = session.connection()
     case = conn.execute(sa.select(cases_t.c.id, cases_t.c.assignee_id, cases_t.c.loan_number)
                         .where(cases_t.c.id == case_id)).first()
@@ -139,6 +141,7 @@ def _complete_task(session: Session, actor_name: str, task_id: int, note: str, t
     met only by its event, never ticked off by hand."""
     actor = require_user(session, actor_name)
     task, loan = _open_task(session, task_id)
+    require_case_access(session, actor, task.case_id, "completing a task")
     if task.kind == TaskKind.REGULATORY_DEADLINE:
         raise InvalidInput(f"a regulatory deadline ({task.source}) is met by recording its "
                            f"event ({_met_by(task.source)}), not completed by hand")
@@ -160,6 +163,7 @@ def _snooze_task(session: Session, actor_name: str, task_id: int, due_on: date, 
     """Move a task to a later date. Regulatory deadlines cannot be moved."""
     actor = require_user(session, actor_name)
     task, loan = _open_task(session, task_id)
+    require_case_access(session, actor, task.case_id, "snoozing a task")
     if task.kind == TaskKind.REGULATORY_DEADLINE:
         raise InvalidInput(f"a regulatory deadline ({task.source}) cannot be snoozed: it is "
                            f"met by recording its event ({_met_by(task.source)})")
@@ -182,6 +186,7 @@ def _reassign_task(session: Session, actor_name: str, task_id: int, to_username:
     """Give a task to another active user."""
     actor = require_user(session, actor_name)
     task, loan = _open_task(session, task_id)
+    require_case_access(session, actor, task.case_id, "reassigning a task")
     to = require_user(session, to_username)
     if not to.active:
         raise InvalidInput(f"{to.username} is deactivated and cannot take tasks")

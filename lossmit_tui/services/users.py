@@ -8,6 +8,7 @@ from db.models import User
 from lossmit_tui.domain.enums import Role
 from lossmit_tui.domain.values import clean_text
 from lossmit_tui.services import audit
+from lossmit_tui.services.access import require_active
 from lossmit_tui.services.errors import InvalidInput, PermissionDenied, UnknownUser
 from lossmit_tui.services.workspace import Workspace
 
@@ -30,8 +31,10 @@ def require_user(session: Session, username: str) -> User:
 def _require_admin(session: Session, actor: User | None, actor_name: str, what: str,
                    username: str) -> None:
     """Managing users is for admins. Until the first admin exists (a new database), whoever
-    sets it up may add people."""
-    if actor is not None and actor.role == Role.ADMIN and actor.active:
+    sets it up may add people; never a deactivated user."""
+    if actor is not None:
+        require_active(actor, what, {"user": username})
+    if actor is not None and actor.role == Role.ADMIN:
         return
     has_admin = session.exec(select(User.id).where(User.role == Role.ADMIN,
                                                    User.active.is_(True))).first()  # type: ignore[attr-defined]  # SQLModel column attribute
@@ -82,7 +85,8 @@ def _set_active(session: Session, actor_name: str, username: str, active: bool) 
     user's open cases stay theirs and show as needing reassignment."""
     actor = require_user(session, actor_name)
     what = "deactivating users" if not active else "reactivating users"
-    if actor.role != Role.ADMIN or not actor.active:
+    require_active(actor, what, {"user": username})
+    if actor.role != Role.ADMIN:
         raise PermissionDenied(f"{what[0].upper() + what[1:]} is for admins; {actor.username} "
                                f"is a {actor.role}", actor_name=actor.username,
                                attempted=what, detail={"user": username})

@@ -23,11 +23,11 @@ from textual.strip import Strip
 
 from db.queries import QueueRow
 from lossmit_tui.domain.delinquency import bucket, days_delinquent
+from lossmit_tui.domain.values import display_text
 from lossmit_tui.queue_rows import days_ago, relative_day
 
 PAGE_SIZE = 100
 CACHED_PAGES = 40
-_CONTROL = dict.fromkeys([*range(0, 32), 127], None)
 
 KIND_LABELS = {
     "callback": "callback", "documents_due": "docs due", "regulatory_deadline": "deadline",
@@ -36,8 +36,9 @@ KIND_LABELS = {
 
 
 def _plain(text: str | None) -> str:
-    """Untrusted text as inert characters: no markup is ever parsed, controls are dropped."""
-    return (text or "").translate(_CONTROL)
+    """Untrusted text as inert characters: no markup is ever parsed, and the domain's filter
+    drops every control character (C1 ones such as CSI included)."""
+    return display_text(text or "")
 
 
 def _bucket_label(row: QueueRow, today: date) -> str:
@@ -69,22 +70,23 @@ def _assignee(row: QueueRow) -> str:
     """The owner; "!" before a deactivated one (the case needs reassigning)."""
     if row.assignee is None:
         return "—"
-    return f"!{row.assignee}" if row.assignee_active is False else row.assignee
+    name = _plain(row.assignee)
+    return f"!{name}" if row.assignee_active is False else name
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("loan", "Loan", 10, lambda r, t: r.loan_number),
+    Column("loan", "Loan", 10, lambda r, t: _plain(r.loan_number)),
     Column("borrower", "Borrower", 14, lambda r, t: _plain(r.borrower_name), flex=True,
            max_width=30),
     Column("dpd", "DPD", 4, lambda r, t: str(days_delinquent(r.next_due_date, t)), right=True),
     Column("bucket", "Bkt", 4, lambda r, t: _bucket_label(r, t)),
     Column("next", "Next", 9, lambda r, t: KIND_LABELS.get(r.next_action_kind or "",
-                                                         r.next_action_kind or "")),
+                                                         _plain(r.next_action_kind))),
     Column("when", "When", 9, lambda r, t: relative_day(r.next_action_on, t)),
     Column("flags", "Flag", 4, _flags),
     Column("assignee", "Assignee", 10, lambda r, t: _assignee(r), team_only=True),
-    Column("stage", "Stage", 11, lambda r, t: r.stage.replace("_", " ")),
-    Column("investor", "Inv", 9, lambda r, t: r.investor),
+    Column("stage", "Stage", 11, lambda r, t: _plain(r.stage).replace("_", " ")),
+    Column("investor", "Inv", 9, lambda r, t: _plain(r.investor)),
     Column("sale", "Sale", 10, lambda r, t: r.fc_sale_date.isoformat() if r.fc_sale_date
            else ""),
     Column("contact", "Contact", 10, lambda r, t: days_ago(
