@@ -50,15 +50,15 @@ def test_the_second_of_two_edits_from_the_same_version_is_refused(one_case) -> N
     engine, case_id = one_case
     phone, v = stored(engine, case_id)
     assert phone is None
-    assert edit(engine, "ana", case_id, v, FIRST) == v + 1
-    with pytest.raises(Conflict, match="ana changed this case"):
+    assert edit(engine, "lee", case_id, v, FIRST) == v + 1  # sam's lead
+    with pytest.raises(Conflict, match="lee changed this case"):
         edit(engine, "sam", case_id, v, SECOND)
     assert stored(engine, case_id) == (FIRST, v + 1)
 
 
 def test_a_save_that_read_the_case_before_the_first_save_is_refused(
         one_case, monkeypatch: pytest.MonkeyPatch) -> None:
-    """sam's form read the case at version v; ana's save commits; sam's save then writes.
+    """sam's form read the case at version v; lee's save commits; sam's save then writes.
     The service is handed the row sam read (as a read in another transaction would have
     returned it), so only the versioned UPDATE can notice."""
     engine, case_id = one_case
@@ -66,7 +66,7 @@ def test_a_save_that_read_the_case_before_the_first_save_is_refused(
     with engine.connect() as conn:
         as_sam_read_it = conn.execute(sa.select(cases_t).where(cases_t.c.id == case_id)
                                       ).mappings().one()
-    assert edit(engine, "ana", case_id, v, FIRST) == v + 1
+    assert edit(engine, "lee", case_id, v, FIRST) == v + 1
     monkeypatch.setattr(case_service, "_case_row", lambda conn, cid: as_sam_read_it)
     with pytest.raises(Conflict):
         edit(engine, "sam", case_id, v, SECOND)
