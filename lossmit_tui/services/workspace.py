@@ -14,18 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Connection, Engine
 
 from db.engine import read_scope, session_scope
 from lossmit_tui.config import Settings
-from lossmit_tui.domain.calendar import BusinessCalendar
 
 if TYPE_CHECKING:
     from sqlmodel import Session
+
+    from lossmit_tui.domain.calendar import BusinessCalendar
 
 
 def utc_now() -> datetime:
@@ -65,7 +67,15 @@ class Workspace:
     user: Actor
     today: date
     clock: Callable[[], datetime] = utc_now
-    calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
+
+    @cached_property
+    def calendar(self) -> BusinessCalendar:
+        """The business-day calendar of the settings' holiday policy, built when first
+        needed (the holiday tables cost a quarter of a second to load: not before the
+        queue's first paint)."""
+        from lossmit_tui.domain.calendar import BusinessCalendar
+
+        return BusinessCalendar(self.settings.exclude_observed_holidays)
 
     @property
     def username(self) -> str:
@@ -124,8 +134,6 @@ def read_actor(engine: Engine, username: str) -> Actor:
 
 def open_workspace(engine: Engine, settings: Settings, username: str, today: date,
                    clock: Callable[[], datetime] | None = None) -> Workspace:
-    """The workspace for `username` on `today`: the user read from the store, the calendar
-    built from the settings' holiday policy."""
+    """The workspace for `username` on `today`, the user read from the store."""
     return Workspace(engine=engine, settings=settings, user=read_actor(engine, username),
-                     today=today, clock=clock or utc_now,
-                     calendar=BusinessCalendar(settings.exclude_observed_holidays))
+                     today=today, clock=clock or utc_now)
