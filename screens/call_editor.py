@@ -46,6 +46,7 @@ from lossmit_tui.services.errors import PermissionDenied, ServiceError
 from lossmit_tui.services.tasks import NewTask
 from screens.base import LossMitScreen
 
+CONTACT_REFRESH_SECONDS = 20
 AUTOSAVE_SECONDS = 2.0
 NO_FOLLOW_UP = "none"
 
@@ -158,6 +159,9 @@ class CallEditor(LossMitScreen[bool]):
     def on_mount(self) -> None:
         self.open_case()
         self.set_interval(AUTOSAVE_SECONDS, self.autosave)
+        # the borrower's local time and the calling-hours warning move with the clock, not
+        # with each key typed (re-checking per key cost ~45 ms of every keystroke)
+        self.set_interval(CONTACT_REFRESH_SECONDS, self._show_contact)
 
     # --- loading and drafts ----------------------------------------------------------------
 
@@ -239,7 +243,10 @@ class CallEditor(LossMitScreen[bool]):
     @on(TextArea.Changed)
     def _changed(self) -> None:
         self.dirty = True
-        self._show_contact()
+
+    @on(Select.Changed, "#call-direction")
+    def _direction_changed(self) -> None:
+        self._show_contact()  # the warnings are for outbound calls only
 
     def autosave(self) -> None:
         if self.dirty and self.case is not None and not self.saving:

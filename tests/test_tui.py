@@ -244,8 +244,8 @@ async def test_live_refresh_from_another_writer_keeps_the_cursor_on_its_case(sto
         watched = table.current.case_id
         gone = table.row_at(0).case_id
         change_elsewhere(engine, lead, gone, "reassign", assignee_id=None)
-        # the screen polls every second
-        await settle_when(app, pilot, lambda: table.total == before - 1, within=1.3)
+        # the screen polls every second (a busy machine may need a few polls)
+        await settle_when(app, pilot, lambda: table.total == before - 1, within=5)
         assert table.total == before - 1
         assert table.current.case_id == watched and table.cursor_row == 4
 
@@ -380,7 +380,7 @@ async def test_opening_on_a_new_day_brings_urgency_up_to_date(store) -> None:
 
         # the refresh's own audit row is noticed and re-read
         await settle_when(app, pilot, lambda: bool(shown_rows()) and all(
-            r is not None and r.urgency_on == tomorrow for r in shown_rows()), within=1.3)
+            r is not None and r.urgency_on == tomorrow for r in shown_rows()), within=5)
         rows = shown_rows()
     assert rows and all(r.urgency_on == tomorrow for r in rows)
     with engine.connect() as conn:
@@ -400,7 +400,7 @@ async def test_the_case_under_the_cursor_closed_elsewhere(store) -> None:
         gone = table.current.case_id
         following = table.row_at(3).case_id
         change_elsewhere(engine, lead, gone, "close", stage="cured", closed_at=sa.func.now())
-        await settle_when(app, pilot, lambda: table.total == before - 1, within=1.3)
+        await settle_when(app, pilot, lambda: table.total == before - 1, within=5)
         assert app.is_running and table.total == before - 1
         assert table.cursor_row == 2 and table.current.case_id == following
         await pilot.press("enter")
