@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
+from db.audit_chain import register_sqlite_function
 from lossmit_tui.config import PRIVATE_DIR, create_private
 from lossmit_tui.domain.errors import PermissionDenied
 
@@ -101,6 +102,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cursor.close()
+            register_sqlite_function(dbapi_connection)  # the audit chain's hash
             if path is not None:
                 _keep_private(path)
 

@@ -220,6 +220,17 @@ class AuditEvent(_TableModel, table=True):
     after: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
 
 
+class AuditChain(_TableModel, table=True):
+    """Each audit row's place in the hash chain, written by the database (db/audit_chain.py)."""
+
+    __tablename__ = "audit_chain"
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    event_id: int = Field(unique=True)
+    db_login: str | None = Field(default=None, max_length=64)
+    hash: str = Field(max_length=64)
+
+
 class Draft(_TableModel, table=True):
     __tablename__ = "drafts"
     __table_args__ = (sa.UniqueConstraint("user_id", "case_id"),)

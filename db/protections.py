@@ -1,14 +1,17 @@
 """The store's own protections of the audit trail, checked when a command opens the store:
-the triggers that make `audit_events` append-only (and, on PostgreSQL, refuse TRUNCATE and
-notify listeners). Someone with the database's owner rights can drop them; the app then says
-so loudly instead of going on as if the trail were safe."""
+the triggers that make `audit_events` append-only and chain each row into `audit_chain`
+(and, on PostgreSQL, refuse TRUNCATE and notify listeners). Someone with the database's
+owner rights can drop them; the app then says so loudly instead of going on as if the trail
+were safe."""
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-SQLITE_TRIGGERS = ("audit_events_no_update", "audit_events_no_delete")
+SQLITE_TRIGGERS = ("audit_events_no_update", "audit_events_no_delete", "audit_events_chain",
+                   "audit_chain_no_update", "audit_chain_no_delete")
 POSTGRES_TRIGGERS = ("audit_events_append_only", "audit_events_no_truncate",
-                     "audit_events_notify")
+                     "audit_events_notify", "audit_events_chain", "audit_chain_append_only",
+                     "audit_chain_no_truncate")
 
 
 def missing_protections(engine: Engine) -> list[str]:
@@ -19,12 +22,13 @@ def missing_protections(engine: Engine) -> list[str]:
             expected = SQLITE_TRIGGERS
             found = set(conn.execute(sa.text(
                 "SELECT name FROM sqlite_master WHERE type = 'trigger' "
-                "AND tbl_name = 'audit_events'")).scalars())
+                "AND tbl_name IN ('audit_events', 'audit_chain')")).scalars())
         else:
             expected = POSTGRES_TRIGGERS
             found = set(conn.execute(sa.text(
-                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_events'::regclass "
-                "AND NOT tgisinternal AND tgenabled <> 'D'")).scalars())
+                "SELECT tgname FROM pg_trigger WHERE tgrelid IN ('audit_events'::regclass, "
+                "'audit_chain'::regclass) AND NOT tgisinternal AND tgenabled <> 'D'"))
+                .scalars())
     return [name for name in expected if name not in found]
 
 

@@ -127,6 +127,13 @@ audit_events = sa.Table(
     _text("action", 32), _json("before", True), _json("after", True),
 )
 
+audit_chain = sa.Table(
+    "audit_chain", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("event_id", sa.Integer, nullable=False, unique=True),
+    _text("db_login", 64, True), _text("hash", 64),
+)
+
 drafts = sa.Table(
     "drafts", metadata, _id(), _int("user_id"), _int("case_id"), _json("fields"),
     sa.Column("body", sa.Text, nullable=False), _at("updated_at", False),

@@ -2,7 +2,7 @@
 activate)."""
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,6 +19,9 @@ from lossmit_tui.cli.shared import (
     user_errors,
     workspace,
 )
+
+if TYPE_CHECKING:
+    from lossmit_tui.services.workspace import Workspace
 
 users_app = typer.Typer(help="Add and list the people who work cases.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -104,6 +107,37 @@ def reassign(
             + "; ".join(done.conflicts[:10]))
 
 
+def _parse_head(text: str | None) -> tuple[int, str] | None:
+    if text is None:
+        return None
+    position, _, digest = text.strip().partition(":")
+    if not position.isdigit() or len(digest) != 64 or any(
+            c not in "0123456789abcdef" for c in digest):
+        raise typer.BadParameter(f"{text!r}: expected POSITION:HASH as printed by lossmit "
+                                 "audit --verify (a number, a colon and 64 hex digits)",
+                                 param_hint="--head")
+    return int(position), digest
+
+
+def _verify(ws: "Workspace", head: tuple[int, str] | None) -> None:
+    from lossmit_tui.services.audit import verify_trail
+
+    with user_errors():
+        report = verify_trail(ws, head)
+    if report.ok:
+        typer.echo(f"Audit trail verified: {report.rows} row(s), all in the chain, none "
+                   "removed or altered.")
+        if report.head_seq is not None:
+            typer.echo(f"Head: {report.head_seq}:{report.head_hash} (keep this outside the "
+                       "database; check it later with --verify --head)")
+        return
+    err(f"The audit trail does NOT verify ({report.rows} row(s), {report.chained} in the "
+        "chain):")
+    for problem in report.problems:
+        err(f"  - {problem}")
+    raise typer.Exit(1)
+
+
 @app.command("audit")
 def audit_command(
     ctx: typer.Context,
@@ -119,6 +153,12 @@ def audit_command(
     acting: Annotated[str | None, typer.Option(
         "--as", help="Who is asking (default: lossmit --user, $LOSSMIT_USER, the OS login).")]
     = None,
+    verify: Annotated[bool, typer.Option(
+        "--verify", help="Check the audit trail's hash chain instead of printing rows: no row "
+        "removed, altered or added outside it. Exit status 1 when it does not hold.")] = False,
+    head: Annotated[str | None, typer.Option(
+        "--head", help="With --verify: a head printed by an earlier --verify (POSITION:HASH), "
+        "which must still be in the chain unchanged.")] = None,
     db: DbOpt = None,
     today: TodayOpt = None,
 ) -> None:
@@ -129,6 +169,14 @@ def audit_command(
 
     since_day = parse_day(since)
     choice(fmt, ["table", "csv", "json"], "--format")
+    if head is not None and not verify:
+        raise typer.BadParameter("goes with --verify", param_hint="--head")
+    if verify:
+        if case or who or since or action:
+            raise typer.BadParameter("checks the whole trail: leave out --case, --user, "
+                                     "--since and --action", param_hint="--verify")
+        _verify(workspace(ctx, db, acting, today), _parse_head(head))
+        return
     ws = workspace(ctx, db, acting, today)
     with user_errors(), ws.session() as session:
         f = readable_filter(session, ws.username, AuditFilter(

@@ -9,7 +9,9 @@ from sqlmodel import Session
 from db.models import AuditEvent, User
 
 if TYPE_CHECKING:
+    from db.audit_chain import ChainReport
     from db.queries import AuditFilter
+    from lossmit_tui.services.workspace import Workspace
 
 
 def record(
@@ -47,23 +49,42 @@ def last_after(conn: Connection, entity: str, action: str) -> dict[str, Any]:
     return after or {}
 
 
-def readable_filter(session: Session, actor_name: str, f: "AuditFilter") -> "AuditFilter":
-    """The audit trail is for leads and admins (a specialist's attempt is refused and
-    recorded). Resolves the filter's loan number to its case; an unknown loan or user is
-    an error, not an empty answer."""
-    import sqlalchemy as sa
-
-    from db.queries import AuditFilter, user_row
-    from db.tables import cases, users
+def _require_reader(session: Session, actor_name: str, attempted: str) -> None:
+    """The audit trail is for active leads and admins; anyone else is refused (and the
+    refusal recorded, by the session scope)."""
+    from db.queries import user_row
     from lossmit_tui.domain.enums import Role
-    from lossmit_tui.services.errors import NotFound, PermissionDenied
+    from lossmit_tui.services.errors import PermissionDenied
 
     # From the store, not `services.users.require_user`: users imports this module.
     actor = user_row(session, actor_name)
     if actor.role == Role.SPECIALIST or not actor.active:
         raise PermissionDenied(f"The audit trail is for leads and admins; {actor.username} is "
                                f"{'a specialist' if actor.active else 'deactivated'}",
-                               actor_name=actor.username, attempted="reading the audit trail")
+                               actor_name=actor.username, attempted=attempted)
+
+
+def verify_trail(ws: "Workspace", head: tuple[int, str] | None = None) -> "ChainReport":
+    """Check the audit trail's hash chain end to end (leads and admins), in one read
+    transaction so the chain does not move under the check."""
+    from db.audit_chain import verify
+
+    with ws.session() as session:
+        _require_reader(session, ws.username, "verifying the audit trail")
+        return verify(session.connection(), head)
+
+
+def readable_filter(session: Session, actor_name: str, f: "AuditFilter") -> "AuditFilter":
+    """The audit trail is for leads and admins (a specialist's attempt is refused and
+    recorded). Resolves the filter's loan number to its case; an unknown loan or user is
+    an error, not an empty answer."""
+    import sqlalchemy as sa
+
+    from db.queries import AuditFilter
+    from db.tables import cases, users
+    from lossmit_tui.services.errors import NotFound
+
+    _require_reader(session, actor_name, "reading the audit trail")
     conn = session.connection()
     case_id = None
     if f.loan_number:
