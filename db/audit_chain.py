@@ -11,7 +11,8 @@ one writer at a time and no SHA-256 of its own: every connection the app opens r
 `lossmit_audit_hash` (below), and a connection without it cannot add audit rows at all.
 
 What the chain proves: no row was removed from or altered in the chain since it was written,
-and every audit row is in it. What it cannot prove alone: that someone with the owner's
+and every audit row is in it; on PostgreSQL, that a person's own login wrote only rows in
+their own name. What it cannot prove alone: that someone with the owner's
 rights did not rewrite the whole chain from some row on. Against that, keep the head that
 `lossmit audit --verify` prints somewhere outside the database and pass it back with
 `--head` later: the recorded head must still be in the chain, unchanged.
@@ -85,9 +86,11 @@ def verify(conn: Connection, head: tuple[int, str] | None = None) -> ChainReport
         f"SELECT c.seq, c.event_id, c.hash, e.id IS NOT NULL AS present, {expected} AS want, "
         "e.username, c.db_login FROM audit_chain c LEFT JOIN audit_events e "
         "ON e.id = c.event_id ORDER BY c.seq"))
+    # a lossmit user's own login writes only rows in that user's name (PostgreSQL)
+    people = set(conn.execute(sa.text("SELECT username FROM users")).scalars())
     problems: list[str] = []
     last = 0
-    for seq, event_id, stored, present, want, _username, _login in rows:
+    for seq, event_id, stored, present, want, username, login in rows:
         report.chained += 1
         if seq != last + 1:
             problems.append(f"chain positions {last + 1}–{seq - 1} are missing (rows removed "
@@ -99,6 +102,9 @@ def verify(conn: Connection, head: tuple[int, str] | None = None) -> ChainReport
         elif stored != want:
             problems.append(f"audit row {event_id} (chain position {seq}) was altered, or "
                             "the chain before it was")
+        elif login in people and username != login:
+            problems.append(f"audit row {event_id} (chain position {seq}) says {username} "
+                            f"did it, but the database login {login} wrote it")
         if head is not None and seq == head[0]:
             report.head_found = stored == head[1]
         last = seq

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 # The newest migration in db/migrations/versions; a test keeps this in step with Alembic.
-HEAD = "0014"
+HEAD = "0015"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -96,6 +96,21 @@ def ensure_current(engine: Engine) -> Path | None:
             f"the database is at schema revision {revision}, which this version of lossmit "
             "does not know; upgrade lossmit"
         )
+    if engine.dialect.name == "postgresql":
+        from db.roles import login_of
+
+        with engine.connect() as conn:
+            login = login_of(conn)
+        if not login.owner:
+            raise SchemaError(
+                f"the database is at schema revision {revision or 'none'} and this version of "
+                f"lossmit needs {HEAD}; the login {login.name} may not change the schema: ask "
+                "your administrator to run `lossmit db upgrade` as the database's owner")
     backup = backup_sqlite(engine) if revision is not None else None
     upgrade(engine)
+    if engine.dialect.name == "postgresql":
+        from db.roles import grant_privileges
+
+        with engine.begin() as conn:
+            grant_privileges(conn)  # tables a later migration added are covered too
     return backup

@@ -152,10 +152,12 @@ def open_store(url: str) -> Engine:
 def connect(settings: Settings, today: date) -> Workspace:
     """The workspace on the store the settings name, opened at the current schema, for the
     settings' user on `today`."""
-    from lossmit_tui.services.workspace import open_workspace
+    from lossmit_tui.services.workspace import identify, open_workspace
 
     with user_errors():
-        return open_workspace(open_store(settings.db_url), settings, settings.username, today)
+        engine = open_store(settings.db_url)
+        return open_workspace(engine, settings,
+                              identify(engine, settings.user, settings.username), today)
 
 
 def workspace(ctx: typer.Context, db: str | None, user: str | None,

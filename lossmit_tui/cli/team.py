@@ -203,17 +203,32 @@ def users_add(
     name: Annotated[str, typer.Option("--name", help="Full name as shown on screen.")],
     role: Annotated[str, typer.Option("--role", help="specialist, lead or admin.")],
     team: Annotated[str | None, typer.Option("--team", help="Team name.")] = None,
+    login: Annotated[bool, typer.Option(
+        "--login", help="PostgreSQL: also create their own database login (same name), "
+        "which is how the app knows who they are. Asks for its password.")] = False,
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="With --login: read the password from standard input "
+        "instead of asking.")] = False,
     db: DbOpt = None,
     user: UserOpt = None,
     today: TodayOpt = None,
 ) -> None:
-    """Add a user."""
+    """Add a user (and with --login, on PostgreSQL, their database login)."""
     from lossmit_tui.services.users import add_user
 
+    if password_stdin and not login:
+        raise typer.BadParameter("goes with --login", param_hint="--password-stdin")
     ws = workspace(ctx, db, user, today)
+    password = None
+    if login:
+        password = (typer.get_text_stream("stdin").readline().rstrip("\n") if password_stdin
+                    else typer.prompt("Password for the new login", hide_input=True,
+                                      confirmation_prompt=True))
     with user_errors():
-        added = add_user(ws, username, name, role, team)
-    typer.echo(f"Added {added.username} ({added.display_name}, {added.role}).")
+        added = add_user(ws, username, name, role, team, login=login, password=password)
+    typer.echo(f"Added {added.username} ({added.display_name}, {added.role})"
+               + (f", who connects as the database login {added.username}." if login
+                  else "."))
 
 
 @users_app.command("deactivate")

@@ -25,6 +25,10 @@ class UnknownUser(ServiceError):
         self.username = username
 
 
+class WrongIdentity(ServiceError):
+    """The person named is not the one the database login says is at the keyboard."""
+
+
 class InvalidInput(ServiceError):
     pass
 

@@ -11,6 +11,7 @@ from lossmit_tui.domain.errors import (
     PermissionDenied,
     ServiceError,
     UnknownUser,
+    WrongIdentity,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "PermissionDenied",
     "ServiceError",
     "UnknownUser",
+    "WrongIdentity",
 ]

@@ -52,8 +52,12 @@ def _add_user(
     display_name: str,
     role: str,
     team: str | None = None,
+    *,
+    login: bool = False,
+    password: str | None = None,
 ) -> User:
-    """Create a user after validating every field; audited as done by `actor_name`."""
+    """Create a user after validating every field; audited as done by `actor_name`. With
+    `login` (PostgreSQL), also their database login, in the same transaction."""
     if not _USERNAME.match(username):
         raise InvalidInput(
             f"username {username!r} must be lower-case letters, digits, '.', '_' or '-' "
@@ -67,14 +71,25 @@ def _add_user(
     team_name = clean_text(team) if team else None
     if find_user(session, username):
         raise InvalidInput(f"user {username!r} already exists")
+    conn = session.connection()
+    if login and conn.dialect.name != "postgresql":
+        raise InvalidInput("database logins are for PostgreSQL stores; on SQLite the "
+                           "operating-system login is who you are (leave out --login)")
+    if login and not password:
+        raise InvalidInput("a database login needs a password")
     actor = find_user(session, actor_name)
     _require_admin(session, actor, actor_name, "adding users", username)
     user = User(username=username, display_name=name, role=role, team=team_name or None)
     session.add(user)
     session.flush()
+    if login:
+        from db.roles import create_login
+
+        create_login(conn, username, password, role == Role.ADMIN)
     audit.record(
         session, actor, "user", user.id, "create",
-        after={"username": username, "display_name": name, "role": role, "team": team_name},
+        after={"username": username, "display_name": name, "role": role, "team": team_name,
+               **({"database_login": username} if login else {})},
         actor_name=actor_name,
     )
     return user
@@ -97,6 +112,10 @@ def _set_active(session: Session, actor_name: str, username: str, active: bool) 
         raise InvalidInput("you cannot deactivate yourself")
     user.active = active
     session.add(user)
+    if session.connection().dialect.name == "postgresql":
+        from db.roles import set_login_enabled
+
+        set_login_enabled(session.connection(), username, active)  # no login: nothing to do
     audit.record(session, actor, "user", user.id, "activate" if active else "deactivate",
                  before={"active": not active}, after={"username": username, "active": active})
     return user
@@ -106,10 +125,13 @@ def _set_active(session: Session, actor_name: str, username: str, active: bool) 
 
 
 def add_user(ws: Workspace, username: str, display_name: str, role: str,
-             team: str | None = None) -> User:
-    """Add a user, in one transaction, audited as done by the workspace's user."""
+             team: str | None = None, *, login: bool = False,
+             password: str | None = None) -> User:
+    """Add a user (and, with `login`, their PostgreSQL login), in one transaction, audited
+    as done by the workspace's user."""
     with ws.write() as session:
-        return _add_user(session, ws.username, username, display_name, role, team)
+        return _add_user(session, ws.username, username, display_name, role, team,
+                         login=login, password=password)
 
 
 def set_active(ws: Workspace, username: str, active: bool) -> User:

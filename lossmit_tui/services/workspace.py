@@ -137,3 +137,35 @@ def open_workspace(engine: Engine, settings: Settings, username: str, today: dat
     """The workspace for `username` on `today`, the user read from the store."""
     return Workspace(engine=engine, settings=settings, user=read_actor(engine, username),
                      today=today, clock=clock or utc_now)
+
+
+def identify(engine: Engine, named: str | None, fallback: str) -> str:
+    """Who is at the keyboard. On SQLite: the user `named` (--user, LOSSMIT_USER or the
+    config file), else `fallback` (the operating-system login): whoever can write the file
+    can do anything with it anyway. On PostgreSQL the database login decides: a login that
+    is a lossmit user is that user, and naming anyone else is refused; the store's owner
+    login may name any user (it is for setting the store up); any other login is refused."""
+    if engine.dialect.name != "postgresql":
+        return named or fallback
+    import sqlalchemy as sa
+
+    from db.roles import login_of
+    from db.tables import users
+    from lossmit_tui.domain.errors import WrongIdentity
+
+    with read_scope(engine) as conn:
+        login = login_of(conn)
+        mapped = conn.execute(sa.select(users.c.id).where(
+            users.c.username == login.name)).first() is not None
+    if mapped:
+        if named is not None and named != login.name:
+            raise WrongIdentity(
+                f"you are connected to the database as {login.name}: you can act only as "
+                f"{login.name}, not {named} (leave out --user, LOSSMIT_USER and the config "
+                "file's user, or connect with that person's own login)")
+        return login.name
+    if login.owner:
+        return named or fallback
+    raise WrongIdentity(
+        f"the database login {login.name} is not a lossmit user: ask an admin to run "
+        f"`lossmit users add {login.name} --name ... --role ... --login`")
