@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from db.audit_chain import register_sqlite_function
 from lossmit_tui.config import PRIVATE_DIR, create_private
-from lossmit_tui.domain.errors import PermissionDenied
+from lossmit_tui.domain.errors import Conflict, PermissionDenied
 
 if TYPE_CHECKING:
     import sqlite3
@@ -145,7 +145,17 @@ def session_scope(engine: Engine, *, write: bool = False) -> "Iterator[Session]"
             # A refused attempt is recorded after its rollback, so the record survives it.
             if isinstance(exc, PermissionDenied):
                 _record_refusal(engine, exc)
+            if _collided(exc):
+                raise Conflict("another change to the same case was being saved at the same "
+                               "moment; nothing of yours was saved: try again") from exc
             raise
+
+
+def _collided(exc: BaseException) -> bool:
+    """A PostgreSQL deadlock or serialization failure: the database rolled one of two
+    concurrent writers back, and the right answer is a conflict to retry, not a crash."""
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return isinstance(exc, sa.exc.DBAPIError) and code in ("40P01", "40001")
 
 
 def _record_refusal(engine: Engine, refused: PermissionDenied) -> None:

@@ -53,19 +53,24 @@ def case_scope(actor: User, table: sa.Table = cases) -> sa.ColumnElement[bool]:
 
 
 def require_case_access(source: Session | Connection, actor: User, case_id: int | None,
-                        what: str) -> None:
+                        what: str, *, lock: bool = True) -> None:
     """Refuse (PermissionDenied, audited) unless `actor` is active and may act on the case.
 
     `what` names the attempt as a phrase ("recording an event"). A case that does not exist
-    (or no case: None) is not refused here: the caller says it is gone."""
+    (or no case: None) is not refused here: the caller says it is gone. A write (`lock`)
+    also locks the case row until its transaction ends (PostgreSQL; SQLite's write lock is
+    already taken): writes to one case then take their turns, the owner cannot change under
+    the check, and every write locks the case before its tasks, as a reassignment does, so
+    two writers never wait on each other in a circle."""
     require_active(actor, what, {"case_id": case_id} if case_id is not None else None)
     if case_id is None:
         return
+    query = (sa.select(cases.c.loan_number, users.c.username.label("owner"),
+                       users.c.team.label("owner_team"), case_scope(actor).label("allowed"))
+             .select_from(cases.outerjoin(users, cases.c.assignee_id == users.c.id))
+             .where(cases.c.id == case_id))
     found = connection_of(source).execute(
-        sa.select(cases.c.loan_number, users.c.username.label("owner"),
-                  users.c.team.label("owner_team"), case_scope(actor).label("allowed"))
-        .select_from(cases.outerjoin(users, cases.c.assignee_id == users.c.id))
-        .where(cases.c.id == case_id)).first()
+        query.with_for_update(of=cases) if lock else query).first()
     if found is None or found.allowed:
         return
     if actor.role == Role.LEAD:
@@ -89,5 +94,5 @@ def read_case(ws: Workspace, case_id: int | None, what: str) -> Iterator[Session
         actor = session.exec(select(User).where(User.username == ws.username)).first()
         if actor is None:
             raise UnknownUser(ws.username)
-        require_case_access(session, actor, case_id, what)
+        require_case_access(session, actor, case_id, what, lock=False)
         yield session

@@ -116,13 +116,21 @@ def add_task_in(session: Session, actor_name: str, case_id: int, new: NewTask, t
 
 
 def _open_task(session: Session, task_id: int) -> tuple[Task, str]:
-    task = session.get(Task, task_id)
+    """The open task, locked with its case (the case first: the order every case write and
+    a reassignment lock in), read after the locks so that a task another writer completed
+    meanwhile shows as done instead of being completed twice."""
+    conn = session.connection()
+    case_id = conn.execute(sa.select(Task.__table__.c.case_id).where(
+        Task.__table__.c.id == task_id)).scalar()
+    if case_id is None:
+        raise NotFound("this task no longer exists")
+    loan = conn.execute(sa.select(cases_t.c.loan_number).where(cases_t.c.id == case_id)
+                        .with_for_update()).scalar()
+    task = session.get(Task, task_id, with_for_update=True, populate_existing=True)
     if task is None:
         raise NotFound("this task no longer exists")
     if task.status != "open":
         raise InvalidInput(f"this task is already {task.status}")
-    loan = session.connection().execute(
-        sa.select(cases_t.c.loan_number).where(cases_t.c.id == task.case_id)).scalar()
     return task, str(loan)
 
 
