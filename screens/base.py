@@ -19,6 +19,7 @@ from textual.screen import ModalScreen, Screen
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
+from lossmit_tui.domain.values import display_text
 from lossmit_tui.services.errors import ServiceError
 from lossmit_tui.services.workspace import Workspace
 
@@ -145,8 +146,8 @@ class LossMitModal(WorkspaceMixin, ModalScreen[ResultT]):
 def describe_failure(worker: Worker[object], error: BaseException) -> str:
     """What could not be done, and why, in words for the person at the keyboard."""
     what = worker.description or worker.name.replace("_", " ")
-    if isinstance(error, ServiceError):
-        return f"Not done ({what}): {error}"
+    if isinstance(error, ServiceError):  # its message can quote stored text (a loan number)
+        return f"Not done ({what}): {display_text(str(error))}"
     reason = str(error).splitlines()[0] if str(error) else type(error).__name__
     return (f"Could not finish {what}: {reason}. Check that the database is there and "
             "reachable, then try again (r reloads a list; a form keeps what you typed).")

@@ -230,7 +230,8 @@ class TeamBoard(LossMitScreen[None]):
         if row is None:
             return
         if not row.open_cases:
-            self.notify(f"{row.username} has no open cases.", severity="warning", markup=False)
+            self.notify(f"{display_text(row.username)} has no open cases.", severity="warning",
+                        markup=False)
             return
         def moved(done: bool | None) -> None:
             if done:
@@ -251,7 +252,7 @@ class TeamBoard(LossMitScreen[None]):
         try:
             done = undo_last(self.ws)
         except ServiceError as exc:
-            app.call_from_thread(app.notify, Content(f"Not undone: {exc}"),
+            app.call_from_thread(app.notify, Content(f"Not undone: {display_text(str(exc))}"),
                                  severity="error", timeout=10)
             return
         app.call_from_thread(app.notify, Content(

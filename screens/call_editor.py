@@ -333,11 +333,11 @@ class CallEditor(LossMitScreen[bool]):
     def _saved(self, message: Saved) -> None:
         self.saving = False
         if message.error:
-            self.query_one("#call-problems", Static).update(Content(f"Not saved: "
-                                                                    f"{message.error}"))
+            self.query_one("#call-problems", Static).update(Content(
+                f"Not saved: {display_text(message.error)}"))
             return
-        self.app.notify(f"Call logged on {self.case.loan_number if self.case else ''}.",
-                        markup=False)
+        loan = display_text(self.case.loan_number) if self.case else ""
+        self.app.notify(f"Call logged on {loan}.", markup=False)
         self.dirty = False
         self.dismiss(True)
 

@@ -361,7 +361,8 @@ class CaseScreen(LossMitScreen[None]):
         try:
             decide_document(self.ws, doc_id, accept)
         except ServiceError as exc:
-            app.call_from_thread(self.notify, Content(f"Not saved: {exc}"), severity="error")
+            app.call_from_thread(self.notify, Content(f"Not saved: {display_text(str(exc))}"),
+                                 severity="error")
             return
         app.call_from_thread(self.notify, Content("Document accepted." if accept
                                                   else "Document rejected."))
@@ -416,7 +417,7 @@ class CaseScreen(LossMitScreen[None]):
         if worker.group == "case" and isinstance(error, PermissionDenied):
             self.refused = True
             self.query_one("#case-title", Static).update(Content(
-                f"{error}. Press Escape to go back."))
+                f"{display_text(str(error))}. Press Escape to go back."))
         elif worker.group == "case" and self.case is None:
             self.query_one("#case-title", Static).update(Content(
                 "Could not read this case (see the message). Press Escape to go back."))

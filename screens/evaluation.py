@@ -6,7 +6,7 @@ acceptance window on the regulatory clock) whose note is the offer summary, show
 into the letter. `n` records a denial (`denied`), its note every option's reasons.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
@@ -20,6 +20,7 @@ from textual.worker import Worker
 
 from lossmit_tui.config import ConfigError
 from lossmit_tui.domain.events import STAGE_AFTER
+from lossmit_tui.domain.values import display_text
 from lossmit_tui.domain.workout import OptionResult, money_terms
 from lossmit_tui.evaluation import (
     CannotEvaluate,
@@ -118,9 +119,12 @@ class EvaluationScreen(LossMitScreen[bool]):
     def _evaluated(self, message: Evaluated) -> None:
         title = self.query_one("#evaluation-title", Static)
         if message.evaluation is None:
-            title.update(Content(f"Cannot evaluate: {message.error}"))
+            title.update(Content(f"Cannot evaluate: {display_text(message.error)}"))
             return
-        e = self.evaluation = message.evaluation
+        # Shown, and quoted in the offer's text: the stored names as `display_text` shows them.
+        e = self.evaluation = replace(message.evaluation,
+                                      loan_number=display_text(message.evaluation.loan_number),
+                                      borrower_name=display_text(message.evaluation.borrower_name))
         taken = (f"financials taken {e.financials_taken_on.isoformat()}"
                  if e.financials_taken_on else
                  "no financial snapshot (f on the case takes one): affordability not checked")
@@ -195,7 +199,8 @@ class EvaluationScreen(LossMitScreen[bool]):
     @on(Recorded)
     def _recorded(self, message: Recorded) -> None:
         if message.error:
-            self.notify(f"Not recorded: {message.error}", severity="error", markup=False)
+            self.notify(f"Not recorded: {display_text(message.error)}", severity="error",
+                        markup=False)
             return
         self.changed = True
         stage = STAGE_AFTER.get(message.kind)

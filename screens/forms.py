@@ -23,7 +23,7 @@ from db.queries import CaseDetail, TaskRow, case_detail, list_users
 from lossmit_tui.domain.calendar import resolve_due
 from lossmit_tui.domain.enums import DocType, EventKind, Hardship, Occupancy, Stage
 from lossmit_tui.domain.events import MANUAL_EVENT_KINDS
-from lossmit_tui.domain.values import display_phone, parse_date
+from lossmit_tui.domain.values import display_phone, display_text, parse_date
 from lossmit_tui.services.cases import NewEvent, record_event, update_case, validate_event
 from lossmit_tui.services.documents import receive_document, request_document
 from lossmit_tui.services.errors import Conflict, ServiceError
@@ -83,7 +83,8 @@ class ServiceForm(LossMitModal[bool]):
         raise NotImplementedError
 
     def show_error(self, text: str) -> None:
-        self.query_one(".form-error", Static).update(Content(text))
+        # A service's message can quote stored text (a loan number, a user's name).
+        self.query_one(".form-error", Static).update(Content(display_text(text)))
 
     def action_save(self) -> None:
         write = self.collect()
@@ -208,9 +209,9 @@ class EventForm(ServiceForm):
 # The fields EditDetails edits (each widget's id is `edit-<name>`), read from the case as the
 # form shows them, so a reload can say which current values differ from the input.
 _EDITABLE: dict[str, Callable[[CaseDetail], str | bool]] = {
-    "co_borrower_name": lambda c: c.co_borrower_name or "",
+    "co_borrower_name": lambda c: display_text(c.co_borrower_name or ""),
     "phone": lambda c: display_phone(c.phone),
-    "email": lambda c: c.email or "",
+    "email": lambda c: display_text(c.email or ""),
     "hardship_reason": lambda c: c.hardship_reason or "",
     "occupancy": lambda c: c.occupancy,
     "cease_communication": lambda c: c.cease_communication,
@@ -235,11 +236,11 @@ class EditDetails(ServiceForm):
     def fields(self) -> ComposeResult:
         c = self.case
         yield Label("Co-borrower")
-        yield _input(c.co_borrower_name or "", id="edit-co_borrower_name")
+        yield _input(display_text(c.co_borrower_name or ""), id="edit-co_borrower_name")
         yield Label("Phone")
         yield _input(display_phone(c.phone) if c.phone else "", id="edit-phone")
         yield Label("E-mail")
-        yield _input(c.email or "", id="edit-email")
+        yield _input(display_text(c.email or ""), id="edit-email")
         yield Label("Hardship")
         yield _select([("Not known", "")] + [(label(h), h.value) for h in Hardship],
                      value=c.hardship_reason or "", allow_blank=False,
@@ -311,7 +312,7 @@ class CompleteTask(ServiceForm):
     DONE_TEXT = "Task completed."
 
     def __init__(self, task: TaskRow) -> None:
-        super().__init__(f"{label(task.kind)}: {task.title}")
+        super().__init__(display_text(f"{label(task.kind)}: {task.title}"))
         self.row = task
 
     def fields(self) -> ComposeResult:
@@ -331,7 +332,8 @@ class SnoozeTask(ServiceForm):
     DONE_TEXT = "Task moved."
 
     def __init__(self, task: TaskRow) -> None:
-        super().__init__(f"{label(task.kind)}: {task.title} (due {task.due.isoformat()})")
+        super().__init__(display_text(f"{label(task.kind)}: {task.title} "
+                                      f"(due {task.due.isoformat()})"))
         self.row = task
 
     def fields(self) -> ComposeResult:
@@ -360,7 +362,8 @@ class ReassignTask(ServiceForm):
     DONE_TEXT = "Task reassigned."
 
     def __init__(self, task: TaskRow) -> None:
-        super().__init__(f"{label(task.kind)}: {task.title} ({task.assignee or 'nobody'})")
+        super().__init__(display_text(f"{label(task.kind)}: {task.title} "
+                                      f"({task.assignee or 'nobody'})"))
         self.row = task
 
     def fields(self) -> ComposeResult:
@@ -376,7 +379,7 @@ class ReassignTask(ServiceForm):
         with self.ws.read() as conn:
             users = [u for u in list_users(conn) if u.active]
         self.app.call_from_thread(self.query_one("#reassign-to", Select).set_options,
-                                  [(Content(f"{u.username} · {u.display_name}"),
+                                  [(Content(display_text(f"{u.username} · {u.display_name}")),
                                     u.username) for u in users])
 
     def collect(self) -> Write | list[str]:
@@ -391,8 +394,8 @@ def task_action(task: TaskRow, what: str) -> ServiceForm | str:
     if task.status != "open":
         return f"This task is already {task.status}."
     if task.kind == "regulatory_deadline" and what != "reassign":
-        return (f"A regulatory deadline ({task.rule}) is met by recording its event on the "
-                "case (e), not completed or snoozed by hand.")
+        return (f"A regulatory deadline ({display_text(str(task.rule))}) is met by recording "
+                "its event on the case (e), not completed or snoozed by hand.")
     forms: dict[str, Callable[[TaskRow], ServiceForm]] = {
         "complete": CompleteTask, "snooze": SnoozeTask, "reassign": ReassignTask}
     return forms[what](task)

@@ -38,6 +38,7 @@ from lossmit_tui.config import ViewSpec
 from lossmit_tui.domain.delinquency import Bucket
 from lossmit_tui.domain.enums import Investor, Stage
 from lossmit_tui.domain.urgency import terms
+from lossmit_tui.domain.values import display_text
 from lossmit_tui.queue_rows import urgency_input
 from lossmit_tui.views import view_filter, visible_views, with_filters
 from lossmit_tui.widgets.queue_table import PAGE_SIZE, QueueTable
@@ -152,8 +153,8 @@ class Breakdown(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         rows = terms(urgency_input(self.row, self.today), self.weights)
         lines = [Content.assemble(
-            ("Urgency of ", "bold"), (self.row.loan_number, "bold"), "  ",
-            Content(self.row.borrower_name))]
+            ("Urgency of ", "bold"), (display_text(self.row.loan_number), "bold"), "  ",
+            Content(display_text(self.row.borrower_name)))]
         lines.append(Content(f"{'term':<18}{'value':>10}{'factor':>8}{'weight':>8}{'points':>8}"))
         for t in rows:
             lines.append(Content(f"{t.name:<18}{t.value:>10}{t.factor:>8.2f}{t.weight:>8.1f}"
@@ -266,7 +267,7 @@ class QueueScreen(LossMitScreen[None]):
         self.query_one("#queue-title", Static).update(Content("Loading…"))
         if self.filters.describe():
             bar = self.query_one("#filter", Input)
-            bar.value = self.filters.describe()
+            bar.value = display_text(self.filters.describe())
             bar.add_class("-open")
         self.query_one(QueueTable).focus()
         if self.preloaded is not None:
@@ -476,7 +477,8 @@ class QueueScreen(LossMitScreen[None]):
         marked = len(self.query_one(QueueTable).marked)
         if marked:
             parts.append(f"{marked} marked")
-        self.query_one("#queue-title", Static).update(Content(" · ".join(parts)))
+        # An assignee filter (opened from the team board) names a stored user.
+        self.query_one("#queue-title", Static).update(Content(display_text(" · ".join(parts))))
 
     # --- live data -----------------------------------------------------------------------
 

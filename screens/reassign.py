@@ -17,6 +17,7 @@ from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Stati
 from textual.worker import Worker
 
 from db.queries import board_members, user_row
+from lossmit_tui.domain.values import display_text
 from lossmit_tui.services.errors import ServiceError
 from lossmit_tui.services.reassign import (
     REASON_KINDS,
@@ -68,7 +69,8 @@ class ReassignCases(LossMitModal[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="form-box", id="reassign-box"):
-            yield Static(Content.assemble(("Reassign", "bold"), "  ", Content(self.subject)),
+            yield Static(Content.assemble(("Reassign", "bold"), "  ",
+                                         Content(display_text(self.subject))),
                          classes="modal-title")
             yield Label("To (space marks one or more)")
             yield SelectionList[str](id="reassign-to", compact=True)
@@ -98,8 +100,8 @@ class ReassignCases(LossMitModal[bool]):
             me = user_row(conn, self.ws.username)
             members = [m for m in board_members(conn, me.role, me.team)
                        if m.active and m.username != self.from_user]
-        self.post_message(self.Members([(f"{m.username} · {m.display_name}", m.username)
-                                        for m in members]))
+        self.post_message(self.Members([(display_text(f"{m.username} · {m.display_name}"),
+                                         m.username) for m in members]))
 
     @on(Members)
     def _members(self, message: Members) -> None:
@@ -110,7 +112,8 @@ class ReassignCases(LossMitModal[bool]):
             self.show_error("No one on your team can take cases.")
 
     def show_error(self, text: str) -> None:
-        self.query_one(".form-error", Static).update(Content(text))
+        # A service's message can quote stored text (a loan number, a user's name).
+        self.query_one(".form-error", Static).update(Content(display_text(text)))
 
     @on(SelectionList.SelectedChanged)
     @on(Select.Changed)
@@ -189,7 +192,7 @@ class ReassignCases(LossMitModal[bool]):
             ("Preview: ", "bold"), f"{len(plan.moves)} case(s) move")]
         for load in plan.loads:
             style = "bold" if load.after > load.before else "$text-muted"
-            lines.append(Content.assemble(f"  {load.username:<14}",
+            lines.append(Content.assemble(f"  {display_text(load.username):<14}",
                                           (f"{load.before:>6} → {load.after:<6}", style),
                                           "open cases"))
         handovers = plan.handovers
@@ -199,13 +202,16 @@ class ReassignCases(LossMitModal[bool]):
                 ("Regulatory deadlines changing hands: ", "bold $warning"),
                 f"{missed} missed, {len(handovers) - missed} due within 5 days"))
             for h in sorted(handovers, key=lambda h: (h.due_on < self.today, h.due_on))[:8]:
-                lines.append(Content(f"  {h.loan_number} {h.rule} due {h.due_on.isoformat()}"
-                                     f" ({h.from_name or 'unassigned'} → {h.to_name})"))
+                lines.append(Content(
+                    f"  {display_text(h.loan_number)} {display_text(h.rule)} due "
+                    f"{h.due_on.isoformat()} ({display_text(h.from_name or 'unassigned')} → "
+                    f"{display_text(h.to_name)})"))
             if len(handovers) > 8:
                 lines.append(Content(f"  … and {len(handovers) - 8} more"))
         skipped = plan.skipped
         if skipped:
-            lines.append(Content(f"Not moving {len(skipped)}: " + "; ".join(skipped[:3])
+            lines.append(Content(f"Not moving {len(skipped)}: "
+                                 + "; ".join(display_text(s) for s in skipped[:3])
                                  + ("; …" if len(skipped) > 3 else "")))
         return Content("\n").join(lines)
 
@@ -231,7 +237,8 @@ class ReassignCases(LossMitModal[bool]):
         conflicts = outcome.conflicts
         if conflicts:
             text += (f" Left out {len(conflicts)} changed since the preview: "
-                     + "; ".join(conflicts[:3]) + ("; …" if len(conflicts) > 3 else ""))
+                     + "; ".join(display_text(c) for c in conflicts[:3])
+                     + ("; …" if len(conflicts) > 3 else ""))
         self.app.notify(text, severity="warning" if conflicts else "information",
                         timeout=10 if conflicts else 5, markup=False)
         self.dismiss(outcome.moved > 0)

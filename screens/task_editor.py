@@ -14,6 +14,7 @@ from textual.worker import Worker
 
 from lossmit_tui.domain.calendar import resolve_due
 from lossmit_tui.domain.enums import TaskKind
+from lossmit_tui.domain.values import display_text
 from lossmit_tui.services.errors import ServiceError
 from lossmit_tui.services.tasks import NewTask, add_task
 from screens.base import LossMitModal
@@ -46,8 +47,9 @@ class TaskEditor(LossMitModal[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="task-box"):
             yield Static(Content.assemble(("Follow-up for ", "bold"),
-                                          (self.loan_number, "bold"), "  ",
-                                          Content(self.borrower)), classes="modal-title")
+                                          (display_text(self.loan_number), "bold"), "  ",
+                                          Content(display_text(self.borrower))),
+                         classes="modal-title")
             yield Label("Kind")
             yield Select([(name, kind.value) for kind, name in KIND_NAMES.items()],
                          value=TaskKind.CALLBACK.value, allow_blank=False, id="task-kind")
@@ -103,11 +105,12 @@ class TaskEditor(LossMitModal[bool]):
     @on(Saved)
     def _saved(self, message: Saved) -> None:
         if message.ok:
-            self.app.notify(f"Follow-up added to {self.loan_number}.", markup=False)
+            self.app.notify(f"Follow-up added to {display_text(self.loan_number)}.",
+                            markup=False)
             self.dismiss(True)
         else:
             self.query_one("#task-error", Static).update(
-                Content(f"Not saved: {message.error}"))
+                Content(f"Not saved: {display_text(message.error)}"))
 
     def worker_failed(self, worker: Worker[object], error: BaseException) -> None:
         self.query_one("#task-error", Static).update(Content(

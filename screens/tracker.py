@@ -433,8 +433,8 @@ class TrackerScreen(LossMitScreen[None]):
             self.notify("Reassigning is for leads.", severity="warning", markup=False)
             return
         if item.kind == "regulatory_deadline" and what != "reassign":
-            self.notify(f"A regulatory deadline ({item.rule}) is met by recording "
-                                "its event on the case, not completed or snoozed.",
+            self.notify(f"A regulatory deadline ({display_text(str(item.rule))}) is met by "
+                        "recording its event on the case, not completed or snoozed.",
                         severity="warning", markup=False)
             return
         forms: dict[str, Callable[[TaskRow], ServiceForm]] = {

@@ -20,6 +20,7 @@ from lossmit_tui.cli.shared import (
     workspace,
 )
 from lossmit_tui.config import ConfigError, open_private
+from lossmit_tui.domain.values import display_text
 
 
 @app.command("import")
@@ -40,8 +41,8 @@ def import_command(
     with user_errors():
         report = import_extract(ws, file, dry_run=dry_run)
     if not report.ok:
-        for problem in report.problems:
-            err(str(problem))
+        for problem in report.problems:  # it can quote the file (a column's name)
+            err(display_text(str(problem)))
         err(f"{file}: {len(report.problems)} problem(s); nothing was imported.")
         raise typer.Exit(1)
     verb = "Would add" if dry_run else "Added"
@@ -49,7 +50,7 @@ def import_command(
                f"{len(report.updated)}, unchanged {report.unchanged} "
                f"({report.rows} rows in {file.name}).")
     if report.missing:
-        shown = ", ".join(report.missing[:20])
+        shown = ", ".join(display_text(loan) for loan in report.missing[:20])  # stored text
         more = f" and {len(report.missing) - 20} more" if len(report.missing) > 20 else ""
         typer.echo(f"{len(report.missing)} open case(s) are not in this file (left as they "
                    f"are): {shown}{more}")
@@ -215,12 +216,13 @@ def evaluate(
                                   last_deferral_on=deferral_on,
                                   failed_flex_trial_on=failed_on)
     except (CannotEvaluate, ConfigError) as exc:
-        err(f"Error: {exc}")
+        err(f"Error: {display_text(str(exc))}")  # it can name the stored loan number
         raise typer.Exit(1) from None
     if fmt == "json":
         typer.echo(json.dumps(result.as_json(), indent=2))
         return
-    typer.echo(f"Loan {result.loan_number} as of {day.isoformat()}, {result.rules.name} rules, "
+    typer.echo(f"Loan {display_text(result.loan_number)} as of {day.isoformat()}, "
+               f"{result.rules.name} rules, "
                f"modification rate {result.rules.flex.modification_rate:.3f}%"
                + ("" if result.finances else
                   " (no financial snapshot: affordability not checked)"))

@@ -101,7 +101,9 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except (ServiceError, SchemaError) as exc:
-        err(f"Error: {exc}")
+        from lossmit_tui.domain.values import display_text
+
+        err(f"Error: {display_text(str(exc))}")  # it may quote a loan number or a name
         raise typer.Exit(1) from None
     except DBAPIError as exc:
         # The driver's own message; its first line names the failure, later ones (DETAIL)

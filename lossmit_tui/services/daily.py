@@ -9,9 +9,11 @@ Each step commits batch by batch, as the services it calls do.
 from dataclasses import dataclass
 
 from db.queries import QueueFilter
+from lossmit_tui.services.access import require_active
 from lossmit_tui.services.clock import SyncResult, refresh_clocks
 from lossmit_tui.services.promises import raise_missed_promises
 from lossmit_tui.services.urgency import refresh_stale
+from lossmit_tui.services.users import find_user
 from lossmit_tui.services.workspace import Workspace
 
 
@@ -34,7 +36,15 @@ def run_daily_pass(ws: Workspace, *, first: QueueFilter | None = None,
     2. a callback task for every promise to pay that was missed;
     3. the regulatory clocks: those time has changed, of `assignees`' cases only when
        given (the app does the user's own; the whole book is `lossmit refresh`), or with
-       `every_case` every open case's (a book loaded without its clocks)."""
+       `every_case` every open case's (a book loaded without its clocks).
+
+    A deactivated user is refused (PermissionDenied, audited) before any step; a name the
+    store does not know is not (nor are the steps on their own: `lossmit queue` brings the
+    urgency it prints up to today for anyone)."""
+    with ws.session() as session:
+        actor = find_user(session, ws.username)
+        if actor is not None:
+            require_active(actor, "running the daily pass")
     urgency = 0
     if first is not None and first != QueueFilter():  # the empty filter is every case
         urgency += refresh_stale(ws, only=first)

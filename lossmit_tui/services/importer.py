@@ -20,6 +20,7 @@ from db.models import Case, User, utcnow
 from lossmit_tui.domain.enums import Stage
 from lossmit_tui.domain.values import csv_value
 from lossmit_tui.services import audit
+from lossmit_tui.services.access import require_active
 from lossmit_tui.services.clock import sync_clocks
 from lossmit_tui.services.extract import (
     BY_NAME,
@@ -29,12 +30,14 @@ from lossmit_tui.services.extract import (
     time_zone_for,
     zip_state_and_zone,
 )
-from lossmit_tui.services.tasks import recompute_case
+from lossmit_tui.services.tasks import recompute_cases
 from lossmit_tui.services.urgency import refresh_cases
 from lossmit_tui.services.users import require_user
 from lossmit_tui.services.workspace import Workspace
 
 CHUNK = 2000
+# The case columns the regulatory clocks read (and the owner their tasks go to).
+CLOCK_FIELDS = frozenset({"next_due_date", "fc_sale_date", "occupancy", "assignee_id"})
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,9 @@ class ImportReport:
     unchanged: int = 0
     missing: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # added or updated loans whose regulatory clocks may have moved (due date, sale date,
+    # occupancy or owner changed): only these are synced
+    clock_moved: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -234,6 +240,7 @@ def import_extract(ws: Workspace, path: Path, *, dry_run: bool = False) -> Impor
 
     with session_scope(engine, write=not dry_run) as session:
         actor = require_user(session, actor_name)
+        require_active(actor, "importing a servicing extract", {"file": path.name})
         users = {u.username: (u.id, u.active) for u in session.exec(select(User))}
         _, rows, problems = parse_extract(data, users, today)  # type: ignore[arg-type]  # stored users have ids
         report.rows = len(rows)
@@ -246,15 +253,12 @@ def import_extract(ws: Workspace, path: Path, *, dry_run: bool = False) -> Impor
         changed = report.added + report.updated
         if changed:
             conn = session.connection()
-            ids = [i for start in range(0, len(changed), CHUNK) for i in conn.execute(
-                sa.select(Case.__table__.c.id).where(
-                    Case.__table__.c.loan_number.in_(changed[start:start + CHUNK]))).scalars()]
-            refresh_cases(conn, ids, today, weights)
-            # Due dates, sale dates and occupancy move the regulatory clock.
-            synced = sync_clocks(session, actor, ids, today, calendar,
-                                 actor.username)
-            for case_id in synced.changed:
-                recompute_case(conn, case_id, today, weights)
+            refresh_cases(conn, _ids_of(conn, changed), today, weights)
+            # Due dates, sale dates, occupancy and the owner move the regulatory clock; a
+            # balance or a phone number does not.
+            synced = sync_clocks(session, actor, _ids_of(conn, report.clock_moved), today,
+                                 calendar, actor.username)
+            recompute_cases(conn, synced.changed, today, weights)
         audit.record(
             session, actor, "import", path.name, "import",
             after={
@@ -268,6 +272,13 @@ def import_extract(ws: Workspace, path: Path, *, dry_run: bool = False) -> Impor
             },
         )
     return report
+
+
+def _ids_of(conn: sa.Connection, loans: list[str]) -> list[int]:
+    table = Case.__table__
+    return [i for start in range(0, len(loans), CHUNK) for i in conn.execute(
+        sa.select(table.c.id).where(table.c.loan_number.in_(loans[start:start + CHUNK])))
+        .scalars()]
 
 
 def _upsert(session: Session, rows: list[ParsedRow], report: ImportReport, *,
@@ -297,6 +308,7 @@ def _upsert(session: Session, rows: list[ParsedRow], report: ImportReport, *,
             if current is None:
                 inserts.append(_new_case(row.values, now))
                 report.added.append(loan)
+                report.clock_moved.append(loan)
                 continue
             wanted = {**row.values, **_derived(row.values, current)}
             changed = {k: v for k, v in wanted.items() if current.get(k) != v}
@@ -304,8 +316,11 @@ def _upsert(session: Session, rows: list[ParsedRow], report: ImportReport, *,
                 report.unchanged += 1
                 continue
             report.updated.append(loan)
+            if CLOCK_FIELDS & changed.keys():
+                report.clock_moved.append(loan)
+            # only what changed: fewer index entries to rewrite
             updates.append({"case_id": current["id"],
-                            **{f"new_{k}": v for k, v in wanted.items() if k != "loan_number"}})
+                            **{f"new_{k}": v for k, v in changed.items() if k != "loan_number"}})
 
     in_file = {r.values["loan_number"] for r in rows}
     open_loans = conn.execute(

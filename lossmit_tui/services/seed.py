@@ -50,9 +50,11 @@ from lossmit_tui.domain.enums import (
 )
 from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS, UrgencyInput
 from lossmit_tui.domain.urgency import score_tenths as urgency_score
+from lossmit_tui.services.access import require_active
 from lossmit_tui.services.errors import InvalidInput
 from lossmit_tui.services.promises import SOURCE as MISSED_SOURCE
 from lossmit_tui.services.promises import missed_promise_title
+from lossmit_tui.services.users import find_user
 
 CHUNK = 20_000
 PIPELINE_FROM = 50_000  # cases; below this a second process costs more than it saves
@@ -267,6 +269,10 @@ def _seed(engine: Engine, cases: int, seed_value: int, today: date, actor_name: 
           weights: Mapping[str, float] | None, rng: random.Random, now: datetime,
           report: SeedReport) -> None:
     with session_scope(engine, write=True) as session:
+        # A new store does not know whoever seeds it; a user it knows must be active.
+        actor = find_user(session, actor_name)
+        if actor is not None:
+            require_active(actor, "seeding the store")
         conn = session.connection()
         existing = conn.execute(sa.select(sa.func.count()).select_from(Case.__table__)).scalar()
         if existing:
