@@ -1,12 +1,13 @@
-"""Import the daily servicing extract (CSV): validate the whole file, then upsert by loan number.
+"""Import the daily servicing extract (CSV): stream and validate the whole file, upserting by
+loan number in batches inside one transaction.
 
-Nothing is written unless every row is valid. Loans missing from the file are listed, never
+Nothing is kept unless every row is valid. Loans missing from the file are listed, never
 closed or deleted. One transaction and one audit row per import.
 """
 
 import csv
 import hashlib
-import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -84,24 +85,23 @@ def _has_bad_bytes(text: str) -> bool:
     return any("\udc80" <= ch <= "\udcff" for ch in text)
 
 
-def parse_extract(
-    data: bytes, users: dict[str, tuple[int, bool]], today: date
-) -> tuple[list[str], list[ParsedRow], list[Problem]]:
-    """Parse and validate a whole extract. Returns the header's column names, the parsed rows
-    and every problem found; rows are only usable when there are no problems.
-
-    `users` maps username -> (user id, active)."""
-    problems: list[Problem] = []
-    if not data.strip():
-        return [], [], [Problem(1, None, "the file is empty; expected a header row with: "
-                                + ", ".join(REQUIRED) + " (and optional columns)")]
-    # Undecodable bytes become lone surrogates, so a bad byte can be reported at its cell.
-    text = data.decode("utf-8-sig", errors="surrogateescape")
-    reader = csv.reader(io.StringIO(text, newline=""))
+def iter_extract(
+    lines: Iterable[str], users: dict[str, tuple[int, bool]], today: date,
+    problems: list[Problem],
+) -> Iterator[ParsedRow]:
+    """Parse and validate an extract as it is read, one row at a time: each parsed row is
+    yielded, and every problem found is added to `problems` (a row is usable only while
+    `problems` is empty). `users` maps username -> (user id, active)."""
+    reader = csv.reader(lines)
     try:
-        raw_header = next(reader)
+        raw_header = next((r for r in reader if any(cell.strip() for cell in r)), None)
     except csv.Error as exc:
-        return [], [], [Problem(1, None, f"the header is not valid CSV ({exc})")]
+        problems.append(Problem(1, None, f"the header is not valid CSV ({exc})"))
+        return
+    if raw_header is None:
+        problems.append(Problem(1, None, "the file is empty; expected a header row with: "
+                                + ", ".join(REQUIRED) + " (and optional columns)"))
+        return
 
     # Every cell is read as `csv_cell` wrote it (a formula neutralised by a leading quote).
     header = [csv_value(h).strip().lower() for h in raw_header]
@@ -126,7 +126,7 @@ def parse_extract(
         if name not in seen:
             problems.append(Problem(1, name, "required column is missing from the header"))
 
-    rows: list[ParsedRow] = []
+    any_row = False
     first_line_of: dict[str, int] = {}
     line_end = reader.line_num
     try:
@@ -165,12 +165,12 @@ def parse_extract(
                                                                  f"line {first_line_of[loan]}"))
                 else:
                     first_line_of[loan] = line
-            rows.append(ParsedRow(line, values))
+            any_row = True
+            yield ParsedRow(line, values)
     except csv.Error as exc:
         problems.append(Problem(line_end + 1, None, f"is not valid CSV ({exc})"))
-    if not rows and not problems:
+    if not any_row and not problems:
         problems.append(Problem(2, None, "the file has a header but no loan rows"))
-    return [h for h in header if h in BY_NAME], rows, problems
 
 
 def _check_row(
@@ -228,26 +228,53 @@ def _new_case(values: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 
 def import_extract(ws: Workspace, path: Path, *, dry_run: bool = False) -> ImportReport:
-    """Validate `path` whole; unless invalid or a dry run, upsert it in one transaction."""
+    """Validate `path` whole; unless invalid or a dry run, upsert it in one transaction.
+
+    The file is streamed: rows are validated as they are read and written in batches of
+    CHUNK inside the one transaction while no problem has been found; from the first problem
+    on the rest is only validated (every problem is reported) and the transaction is rolled
+    back, so a bad last row still leaves the store as it was."""
     engine, actor_name, today = ws.engine, ws.username, ws.today
     weights, calendar = ws.weights, ws.calendar
     report = ImportReport(file=str(path), dry_run=dry_run)
+    digest = hashlib.sha256()
     try:
-        data = path.read_bytes()
+        with path.open("rb") as raw:
+            for block in iter(lambda: raw.read(1 << 20), b""):
+                digest.update(block)
+        stream = path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
     except OSError as exc:
         report.problems.append(Problem(0, None, f"cannot read the file: {exc.strerror}"))
         return report
 
-    with session_scope(engine, write=not dry_run) as session:
+    with stream, session_scope(engine, write=not dry_run) as session:
         actor = require_user(session, actor_name)
         require_active(actor, "importing a servicing extract", {"file": path.name})
         users = {u.username: (u.id, u.active) for u in session.exec(select(User))}
-        _, rows, problems = parse_extract(data, users, today)  # type: ignore[arg-type]  # stored users have ids
-        report.rows = len(rows)
+        problems: list[Problem] = []
+        in_file: set[str] = set()
+        batch: list[ParsedRow] = []
+        now = utcnow()
+        for row in iter_extract(stream, users, today, problems):  # type: ignore[arg-type]  # stored users have ids
+            report.rows += 1
+            loan = row.values.get("loan_number")
+            if loan is not None:
+                in_file.add(loan)
+            if problems:
+                continue  # validate the rest, write no more
+            batch.append(row)
+            if len(batch) >= CHUNK:
+                _upsert(session, batch, report, now, dry_run=dry_run)
+                batch = []
         if problems:
+            session.rollback()  # what was written before the first problem goes too
             report.problems = problems
+            report.added, report.updated, report.clock_moved = [], [], []
+            report.unchanged = 0
             return report
-        _upsert(session, rows, report, dry_run=dry_run)
+        if batch:
+            _upsert(session, batch, report, now, dry_run=dry_run)
+        report.missing = _missing(session.connection(), in_file)
         if dry_run:
             return report
         changed = report.added + report.updated
@@ -263,7 +290,7 @@ def import_extract(ws: Workspace, path: Path, *, dry_run: bool = False) -> Impor
             session, actor, "import", path.name, "import",
             after={
                 "file": str(path),
-                "sha256": hashlib.sha256(data).hexdigest(),
+                "sha256": digest.hexdigest(),
                 "rows": report.rows,
                 "added": len(report.added),
                 "updated": len(report.updated),
@@ -274,6 +301,14 @@ def import_extract(ws: Workspace, path: Path, *, dry_run: bool = False) -> Impor
     return report
 
 
+def _missing(conn: sa.Connection, in_file: set[str]) -> list[str]:
+    """Open cases whose loans the file does not carry (listed, never closed)."""
+    table = Case.__table__
+    open_loans = conn.execute(
+        sa.select(table.c.loan_number).where(table.c.closed_at.is_(None))).scalars()
+    return sorted(loan for loan in open_loans if loan not in in_file)
+
+
 def _ids_of(conn: sa.Connection, loans: list[str]) -> list[int]:
     table = Case.__table__
     return [i for start in range(0, len(loans), CHUNK) for i in conn.execute(
@@ -281,52 +316,44 @@ def _ids_of(conn: sa.Connection, loans: list[str]) -> list[int]:
         .scalars()]
 
 
-def _upsert(session: Session, rows: list[ParsedRow], report: ImportReport, *,
-            dry_run: bool) -> None:
+def _upsert(session: Session, rows: list[ParsedRow], report: ImportReport, now: datetime,
+            *, dry_run: bool) -> None:
+    """Insert the new loans of one batch and update the changed ones (only what changed)."""
     table = Case.__table__
-    now = utcnow()
     conn = session.connection()
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start:start + CHUNK]
-        loans = [r.values["loan_number"] for r in chunk]
-        # The time zone is derived from state and ZIP, so both are read even when the
-        # file carries only one of them.
-        fields = sorted({f for r in chunk for f in r.values}
-                        | {"property_tz", "property_state", "property_zip"})
-        existing = {
-            m["loan_number"]: dict(m)
-            for m in conn.execute(
-                sa.select(table.c.id, *[table.c[f] for f in fields if f != "loan_number"],
-                          table.c.loan_number).where(table.c.loan_number.in_(loans))
-            ).mappings()
-        }
-        for row in chunk:
-            loan = row.values["loan_number"]
-            current = existing.get(loan)
-            if current is None:
-                inserts.append(_new_case(row.values, now))
-                report.added.append(loan)
-                report.clock_moved.append(loan)
-                continue
-            wanted = {**row.values, **_derived(row.values, current)}
-            changed = {k: v for k, v in wanted.items() if current.get(k) != v}
-            if not changed:
-                report.unchanged += 1
-                continue
-            report.updated.append(loan)
-            if CLOCK_FIELDS & changed.keys():
-                report.clock_moved.append(loan)
-            # only what changed: fewer index entries to rewrite
-            updates.append({"case_id": current["id"],
-                            **{f"new_{k}": v for k, v in changed.items() if k != "loan_number"}})
-
-    in_file = {r.values["loan_number"] for r in rows}
-    open_loans = conn.execute(
-        sa.select(table.c.loan_number).where(table.c.closed_at.is_(None))
-    ).scalars()
-    report.missing = sorted(loan for loan in open_loans if loan not in in_file)
+    loans = [r.values["loan_number"] for r in rows]
+    # The time zone is derived from state and ZIP, so both are read even when the file
+    # carries only one of them.
+    fields = sorted({f for r in rows for f in r.values}
+                    | {"property_tz", "property_state", "property_zip"})
+    existing = {
+        m["loan_number"]: dict(m)
+        for m in conn.execute(
+            sa.select(table.c.id, *[table.c[f] for f in fields if f != "loan_number"],
+                      table.c.loan_number).where(table.c.loan_number.in_(loans))
+        ).mappings()
+    }
+    for row in rows:
+        loan = row.values["loan_number"]
+        current = existing.get(loan)
+        if current is None:
+            inserts.append(_new_case(row.values, now))
+            report.added.append(loan)
+            report.clock_moved.append(loan)
+            continue
+        wanted = {**row.values, **_derived(row.values, current)}
+        changed = {k: v for k, v in wanted.items() if current.get(k) != v}
+        if not changed:
+            report.unchanged += 1
+            continue
+        report.updated.append(loan)
+        if CLOCK_FIELDS & changed.keys():
+            report.clock_moved.append(loan)
+        # only what changed: fewer index entries to rewrite
+        updates.append({"case_id": current["id"],
+                        **{f"new_{k}": v for k, v in changed.items() if k != "loan_number"}})
     if dry_run:
         return
     if inserts:
