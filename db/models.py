@@ -1,4 +1,4 @@
-"""SQLModel tables for the whole data model (DESIGN.md "Data model").
+"""SQLModel tables for the whole data model.
 
 Conventions: money in integer cents (`*_cents`), rates in thousandths of a percent
 (`*_milli`), calendar dates as `date`, timestamps as aware UTC `datetime`, enumerations as text

@@ -1,7 +1,7 @@
 """Settings: command-line flags > environment (LOSSMIT_*) > a TOML file > defaults.
 
 The TOML file is `$LOSSMIT_CONFIG`, else `config.toml` in the user config directory. Policies
-(DOMAIN.md marks them *policy*) live here, never in code.
+(docs/RULES.md marks them *policy*) live here, never in code.
 """
 
 import contextlib
@@ -124,7 +124,7 @@ class WorkoutRuleSet(BaseModel):
     forbearance_step_months: int = Field(default=3, ge=1, le=12)
 
 
-# DOMAIN.md section 6 gives the legacy Flex rules' figures (the 30% forbearance cap and the 40%
+# docs/RULES.md section 6 gives the legacy Flex rules' figures (the 30% forbearance cap and the 40%
 # housing-expense limit); a servicer adds the current set with the date its investor set.
 DEFAULT_RULE_SETS: list[dict[str, Any]] = [
     {"name": "legacy", "effective": "2000-01-01", "forbearance_cap_pct": "30",
@@ -161,13 +161,13 @@ class Settings(BaseSettings):
 
     db: str | None = Field(default=None, description="database URL or SQLite file path")
     user: str | None = Field(default=None, description="username of the person at the keyboard")
-    # Policy (DOMAIN.md section 4): count a weekday on which a weekend holiday is observed
+    # Policy (docs/RULES.md section 4): count a weekday on which a weekend holiday is observed
     # as a business day unless this is true.
     exclude_observed_holidays: bool = False
-    # Policy (DOMAIN.md section 5): calling hours at the borrower's location.
+    # Policy (docs/RULES.md section 5): calling hours at the borrower's location.
     calling_hours_start: int = 8
     calling_hours_end: int = 21
-    # Policy (DOMAIN.md section 5): apply Reg F call frequency to every loan, not only FDCPA.
+    # Policy (docs/RULES.md section 5): apply Reg F call frequency to every loan, not only FDCPA.
     call_frequency_all_loans: bool = True
     urgency_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     # Policy: the open cases one specialist is expected to carry (the team board's load bar).

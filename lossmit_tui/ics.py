@@ -2,7 +2,7 @@
 event per task or regulatory deadline, on its due date.
 
 Calendars are often synced to outside services, so an event carries the loan number, the kind
-and the title, never the borrower's name or contact details (DOMAIN.md section 8).
+and the title, never the borrower's name or contact details (docs/RULES.md section 8).
 """
 
 from datetime import UTC, datetime, timedelta

@@ -120,7 +120,7 @@ _STATE_STYLE = {
 
 
 def _clock_section(clocks: list[Clock], today: date) -> Static:
-    """The regulatory clock: each rule, its date, its state and why (DOMAIN.md section 4)."""
+    """The regulatory clock: each rule, its date, its state and why (docs/RULES.md section 4)."""
     parts: list[Content | tuple[str, str] | str] = [("Regulatory clock", "$primary bold")]
     if not clocks:
         parts += ["\n", ("No clock is running (not delinquent, no application).",

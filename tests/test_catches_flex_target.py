@@ -1,5 +1,5 @@
 """The Flex Modification target a user actually gets comes from the settings
-(`WorkoutRuleSet.target_reduction_pct`, 20% unless configured; DOMAIN.md section 6) and
+(`WorkoutRuleSet.target_reduction_pct`, 20% unless configured; docs/RULES.md section 6) and
 flows through `rule_set_for` and `rules_from` into the waterfall: checked end to end on a
 stored loan, with the default settings and with a configured target.
 

@@ -1,5 +1,5 @@
 """An acknowledgment sent before the application it would answer does not meet that
-application's acknowledgment clock (Reg X 1024.41(b)(2)(i)(B); DOMAIN.md section 4: the
+application's acknowledgment clock (Reg X 1024.41(b)(2)(i)(B); docs/RULES.md section 4: the
 clock is triggered by the application's receipt, so only a notice sent on or after that day
 acknowledges it).
 

@@ -12,7 +12,7 @@ from lossmit_tui.domain.delinquency import (
 def test_days_delinquent_counts_calendar_days_from_the_oldest_unpaid_due_date() -> None:
     due = date(2026, 1, 1)
     assert days_delinquent(due, date(2026, 1, 1)) == 0
-    assert days_delinquent(due, date(2026, 2, 6)) == 36  # DOMAIN.md: day 36 is 6 Feb
+    assert days_delinquent(due, date(2026, 2, 6)) == 36  # docs/RULES.md section 2: day 36 is 6 Feb
     assert days_delinquent(date(2026, 12, 1), date(2026, 11, 29)) == 0  # not yet due
     assert days_delinquent(None, date(2026, 11, 29)) == 0
 

@@ -1,4 +1,4 @@
-"""How old a document may be (DOMAIN.md section 7)."""
+"""How old a document may be (docs/RULES.md section 7)."""
 
 from datetime import date, timedelta
 

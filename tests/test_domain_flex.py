@@ -1,4 +1,4 @@
-"""Payment arithmetic and the Flex Modification waterfall (DOMAIN.md section 6): the worked
+"""Payment arithmetic and the Flex Modification waterfall (docs/RULES.md section 6): the worked
 example to the cent, the rule boundaries, and properties of amortisation."""
 
 from decimal import Decimal

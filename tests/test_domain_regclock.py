@@ -1,4 +1,4 @@
-"""The regulatory clock: every row of DOMAIN.md section 4, its worked examples, the sale-date
+"""The regulatory clock: every row of docs/RULES.md section 4, its worked examples, the sale-date
 boundaries (37, 45, 90 days), weekend holidays and year ends."""
 
 from datetime import date, timedelta

@@ -1,4 +1,4 @@
-"""Loan payment arithmetic for the workout options (DOMAIN.md section 6), in integer cents.
+"""Loan payment arithmetic for the workout options (docs/RULES.md section 6), in integer cents.
 
 Rounding, stated once: rates are `Decimal` percentages (6.500 means 6.5% a year, charged
 monthly at rate/12); a payment is computed exactly with `Decimal` and rounded half-up to the

@@ -1,4 +1,4 @@
-"""Business days (DOMAIN.md section 4): weekdays that are not US federal legal holidays.
+"""Business days (docs/RULES.md section 4): weekdays that are not US federal legal holidays.
 
 By default only the statutory holiday is excluded, so a Friday or Monday on which a weekend
 holiday is observed still counts (the earlier, safer deadline); `exclude_observed` switches

@@ -1,4 +1,4 @@
-"""Contact rules at the moment of a call (DOMAIN.md section 5).
+"""Contact rules at the moment of a call (docs/RULES.md section 5).
 
 Calling hours are checked in every time zone the borrower may be in (a state with two zones
 and no ZIP gives two), and the call-frequency presumptions of Regulation F 1006.14(b)(2) are
@@ -22,7 +22,7 @@ class CallAttempt:
 
 @dataclass(frozen=True)
 class ContactPolicy:
-    """The settings of DOMAIN.md section 5 (policy, from configuration)."""
+    """The settings of docs/RULES.md section 5 (policy, from configuration)."""
 
     calling_hours_start: int = 8
     calling_hours_end: int = 21

@@ -1,4 +1,4 @@
-"""Delinquency: days delinquent and the MBA bucket (DOMAIN.md section 2)."""
+"""Delinquency: days delinquent and the MBA bucket (docs/RULES.md section 2)."""
 
 import calendar
 from datetime import date

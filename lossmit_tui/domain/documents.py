@@ -1,4 +1,4 @@
-"""How old a document is (DOMAIN.md section 7): income documents must be no more than 90
+"""How old a document is (docs/RULES.md section 7): income documents must be no more than 90
 days old, so one past 90 days must be refreshed, and one close to it is flagged early."""
 
 from dataclasses import dataclass

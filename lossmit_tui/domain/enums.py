@@ -1,4 +1,4 @@
-"""The closed vocabularies of the domain (DOMAIN.md sections 2-3), stored as text."""
+"""The closed vocabularies of the domain (docs/RULES.md sections 2-3), stored as text."""
 
 from enum import StrEnum
 

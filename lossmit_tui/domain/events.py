@@ -1,4 +1,4 @@
-"""The stage a case event moves the case to (DOMAIN.md section 3). What events do to the
+"""The stage a case event moves the case to (docs/RULES.md section 3). What events do to the
 regulatory deadlines is the clock's business (domain/regclock.py)."""
 
 from lossmit_tui.domain.enums import EventKind, Stage

@@ -1,4 +1,4 @@
-"""The Flex Modification waterfall (DOMAIN.md section 6), every intermediate figure kept.
+"""The Flex Modification waterfall (docs/RULES.md section 6), every intermediate figure kept.
 
 Steps: capitalise the arrears; the mark-to-market LTV; the rate (the note rate below 80%
 MTMLTV, else the lesser of the note rate and the investor's modification rate); the term

@@ -1,4 +1,4 @@
-"""The regulatory clock (DOMAIN.md section 4): from a case's facts and events and `today`, every
+"""The regulatory clock (docs/RULES.md section 4): from a case's facts and events and `today`, every
 Reg X clock with its rule, due date, whether it applies (and why not), and its state.
 
 Pure: no database, no "now"; business days come from the calendar passed in. Calendar-day
@@ -157,7 +157,7 @@ def _installments(first: date, today: date) -> list[date]:
 
 def regulatory_clocks(facts: CaseFacts, today: date, calendar: BusinessCalendar,
                       horizon: int = DUE_SOON_DAYS) -> list[Clock]:
-    """Every clock of DOMAIN.md section 4 that has started for this case, by due date."""
+    """Every clock of docs/RULES.md section 4 that has started for this case, by due date."""
     clocks: list[Clock] = []
     ev = facts.events
     d0 = facts.oldest_unpaid_due

@@ -1,4 +1,4 @@
-"""Workout evaluation (DOMAIN.md section 6): every option, eligible or not, and why.
+"""Workout evaluation (docs/RULES.md section 6): every option, eligible or not, and why.
 
 `evaluate` takes the loan, its delinquency and history, the borrower's financial snapshot and
 the evaluation date, and returns one `OptionResult` per option in `OPTIONS` order. An option
@@ -7,7 +7,7 @@ what a denial letter must give (1024.41(d)). An available option carries its pro
 money in integer cents until it is shown.
 
 The figures of the rules live in `WorkoutRules` (configuration, keyed by investor and date);
-the defaults are DOMAIN.md's.
+the defaults are those of docs/RULES.md section 6.
 """
 
 from collections.abc import Mapping
@@ -352,7 +352,7 @@ def _liquidation(loan: Loan, as_of: date, rules: WorkoutRules) -> list[OptionRes
 def evaluate(loan: Loan, as_of: date, finances: Finances | None = None,
              rules: WorkoutRules | None = None, plan_months: int | None = None
              ) -> list[OptionResult]:
-    """Every option of DOMAIN.md section 6 for this loan on `as_of`, in OPTIONS order. The
+    """Every option of docs/RULES.md section 6 for this loan on `as_of`, in OPTIONS order. The
     repayment plan is the shortest that fits, or `plan_months` long when that is asked."""
     rules = rules or WorkoutRules()
     flex, _ = _flex(loan, as_of, rules, finances)

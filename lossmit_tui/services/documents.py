@@ -1,4 +1,4 @@
-"""The document checklist of an application (DOMAIN.md section 7): request, receive, accept
+"""The document checklist of an application (docs/RULES.md section 7): request, receive, accept
 or reject. A document already received is never requested again unless it has aged past
 90 days (income documents must be recent when the application is complete).
 """

@@ -646,7 +646,7 @@ def _next_installment(oldest_unpaid: date, today: date) -> date:
 def add_compliance_history(engine: Engine, seed_value: int, today: date,
                            kept: float = 0.92) -> int:
     """Give the seeded open delinquent cases the early-intervention history a working
-    servicer has (DOMAIN.md section 4): a single point of contact assigned and the written
+    servicer has (docs/RULES.md section 4): a single point of contact assigned and the written
     notice sent within their 45 days, and for applications the acknowledgment within 5
     business days, each kept with probability `kept` so some clocks are honestly missed.
     The demo uses it; the big benchmark seeds leave it out (it is one event per clock).
