@@ -100,9 +100,3 @@ def set_login_enabled(conn: Connection, login: str, enabled: bool) -> None:
     conn.execute(sa.text("SELECT lossmit_set_login(:login, :enabled)"),
                  {"login": login, "enabled": enabled})
 
-
-def has_login(conn: Connection, login: str) -> bool:
-    """Whether `login` is a lossmit database login on this server."""
-    return bool(conn.execute(sa.text(
-        "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :login AND NOT rolsuper "
-        f"AND pg_has_role(rolname, '{APP_ROLE}', 'MEMBER'))"), {"login": login}).scalar())

@@ -8,6 +8,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from click.testing import Result
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
@@ -22,7 +23,7 @@ from .conftest import TODAY
 from .workspace import workspace
 
 
-def run(db_url: str, *args: str) -> "CliRunner.invoke":  # type: ignore[valid-type]
+def run(db_url: str, *args: str) -> Result:
     return CliRunner().invoke(cli, ["--db", db_url, "--user", "lee", "--today",
                                     TODAY.isoformat(), *args])
 

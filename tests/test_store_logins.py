@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from click.testing import Result
 from sqlalchemy.engine import Engine, make_url
 from typer.testing import CliRunner
 
@@ -71,7 +72,7 @@ def logins(team: Engine, db_url: str, tmp_path: Path) -> Iterator[Logins]:
     on_server(db_url, f'DROP ROLE IF EXISTS "{admin}"', f'DROP ROLE IF EXISTS "{specialist}"')
 
 
-def cli_as(url: str, *args: str) -> "CliRunner.invoke":  # type: ignore[valid-type]
+def cli_as(url: str, *args: str) -> Result:
     return CliRunner().invoke(cli, ["--db", url, "--today", TODAY.isoformat(), *args])
 
 
