@@ -77,6 +77,18 @@ def test_a_seeded_book_brought_up_to_date_matches_its_clocks(engine: Engine) -> 
                     tasks_t.c.case_id == cases_t.c.id, tasks_t.c.status == "open",
                     tasks_t.c.kind == "regulatory_deadline").scalar_subquery()))).scalar()
     assert mismatched == 0
+    # Each new task's audit row names that task: its id, its case, its rule and its day.
+    with engine.connect() as conn:
+        created = conn.execute(sa.select(audit_t).where(
+            audit_t.c.entity == "task", audit_t.c.action == "create",
+            audit_t.c.entity_id.is_not(None))).all()
+        by_id = {t.id: t for t in conn.execute(
+            sa.select(tasks_t, cases_t.c.loan_number).join(cases_t))}
+    assert len(created) == first.added
+    for row in created:
+        task = by_id[int(row.entity_id)]
+        assert (row.after["case"], row.after["rule"], row.after["due_on"]) == (
+            task.loan_number, task.source, task.due_on.isoformat()), row.entity_id
     again = refresh_clocks(workspace(engine, "admin"), every_case=True)
     assert (again.added, again.moved, again.met, again.cancelled) == (0, 0, 0, 0)
 

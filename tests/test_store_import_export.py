@@ -11,6 +11,7 @@ from lossmit_tui.services.errors import UnknownUser
 from lossmit_tui.services.exporter import export_cases
 from lossmit_tui.services.extract import HEADER
 from lossmit_tui.services.importer import import_extract
+from lossmit_tui.services.urgency import refresh_cases
 
 from .workspace import workspace
 
@@ -79,6 +80,43 @@ def test_update_import_changes_what_differs_and_lists_missing_loans(
     assert rows["1001"].upb_cents == 20_410_000 and rows["1001"].version == 2
     assert rows["1002"].version == 1
     assert rows["1003"].closed_at is None
+
+
+def urgency_after_recompute(engine: Engine) -> dict[str, tuple[object, object]]:
+    """Every case's stored (urgency, day) next to what a full recompute for today gives."""
+    ws = workspace(engine, "lee")
+    table = Case.__table__
+    with engine.connect() as conn:
+        stored = {r.loan_number: (r.urgency, r.urgency_on)
+                  for r in conn.execute(sa.select(table))}
+        refresh_cases(conn, list(conn.execute(sa.select(table.c.id)).scalars()), ws.today,
+                      ws.weights)
+        fresh = {r.loan_number: (r.urgency, r.urgency_on)
+                 for r in conn.execute(sa.select(table))}
+        conn.rollback()
+    return {loan: (stored[loan], fresh[loan]) for loan in stored}
+
+
+def test_imported_cases_rank_by_an_urgency_for_today(team: Engine, tmp_path: Path) -> None:
+    """New loans, and loans whose due date moved, carry today's urgency (the queue's order);
+    a balance-only change leaves a current score as it was."""
+    import_extract(workspace(team, "lee"), write(tmp_path, GOOD))
+    for loan, (stored, fresh) in urgency_after_recompute(team).items():
+        assert stored == fresh, loan
+    before = urgency_after_recompute(team)
+    update = ("loan_number,borrower_name,investor,upb,next_due_date,property_state,"
+              "foreclosure_sale_date\n"
+              "1001,Ann Lee,FNMA,\"$204,100.00\",2026-09-01,TX,\n"  # balance only
+              "1002,Bo Diaz,fha,99000,10/01/2026,NY,2026-12-20\n"  # a sale is scheduled
+              "1003,\"Cruz, Maria\",VA,1500.5,2026-03-01,CA,\n")  # three more months due
+    report = import_extract(workspace(team, "lee"), write(tmp_path, update, "day2.csv"))
+    assert report.ok, report.problems
+    after = urgency_after_recompute(team)
+    for loan, (stored, fresh) in after.items():
+        assert stored == fresh, loan
+    assert after["1001"] == before["1001"]
+    assert after["1002"][0][0] > before["1002"][0][0]  # type: ignore[operator]  # scores
+    assert after["1003"][0][0] > before["1003"][0][0]  # type: ignore[operator]  # scores
 
 
 def test_a_column_left_out_of_the_file_is_left_alone(team: Engine, tmp_path: Path) -> None:
@@ -150,6 +188,24 @@ def test_every_error_in_a_file_is_reported_not_just_the_first(team: Engine,
     report = import_extract(workspace(team, "lee"), write(tmp_path, content))
     where = {(p.line, p.column) for p in report.problems}
     assert where == {(2, "upb"), (3, "investor"), (3, "next_due_date"), (4, "note_rate")}
+
+
+def test_a_value_repeated_down_the_file_is_checked_on_every_line(team: Engine,
+                                                                 tmp_path: Path) -> None:
+    """Repeating cells (dates, codes) are parsed once each, yet a bad one is reported on
+    every line it is on, and a good one still lands on every row."""
+    content = (HEAD + "\n"
+               "1,A B,FNMA,1,2026-02-30,TX,,,,,\n"
+               "2,C D,FNMA,1,2026-02-01,TX,,,,,\n"
+               "3,E F,FNMA,1,2026-02-30,TX,,,,,\n")
+    report = import_extract(workspace(team, "lee"), write(tmp_path, content))
+    assert [(p.line, p.column) for p in report.problems] == [
+        (2, "next_due_date"), (4, "next_due_date")]
+    good = content.replace("2026-02-30", "2026-02-01")
+    assert import_extract(workspace(team, "lee"), write(tmp_path, good, "good.csv")).ok
+    with team.connect() as conn:
+        due = conn.execute(sa.select(Case.__table__.c.next_due_date)).scalars().all()
+    assert [d.isoformat() for d in due] == ["2026-02-01"] * 3
 
 
 def test_dry_run_reports_without_writing(team: Engine, tmp_path: Path) -> None:

@@ -22,9 +22,11 @@ def parse_money(text: str) -> int:
     raw = text.strip()
     if raw.startswith("-") or raw.startswith("$-") or raw.startswith("($"):
         raise ValueError(f"{raw!r} is negative; amounts must be zero or more")
-    if not _MONEY.match(raw):
+    found = _MONEY.match(raw)
+    if not found:
         raise ValueError(f"{raw!r} is not an amount (use 1234.56, 1,234.56 or $1,234.56)")
-    cents = int(Decimal(raw.lstrip("$").replace(",", "")) * 100)
+    whole, _, part = found.group(1, 2, 3)
+    cents = int(whole.replace(",", "")) * 100 + int((part or ".")[1:].ljust(2, "0"))
     if cents >= MAX_CENTS:
         raise ValueError(f"{raw!r} is implausibly large")
     return cents
@@ -98,11 +100,16 @@ def parse_bool(text: str) -> bool:
     raise ValueError(f"{text.strip()!r} is not true or false (use true/false, yes/no, 1/0)")
 
 
+_SPACES = re.compile(" {2,}")
+
+
 def clean_text(text: str) -> str:
     """Strip control characters (ESC included) and surrounding blanks from untrusted text.
 
     Tabs and newlines inside the text become single spaces: a name or address is one line.
     """
+    if text.isascii() and text.isprintable():  # nearly every value: nothing to strip
+        return (_SPACES.sub(" ", text) if "  " in text else text).strip()
     out = []
     for ch in text:
         if ch in "\t\r\n":
@@ -111,7 +118,7 @@ def clean_text(text: str) -> str:
             continue
         else:
             out.append(ch)
-    return re.sub(r" {2,}", " ", "".join(out)).strip()
+    return _SPACES.sub(" ", "".join(out)).strip()
 
 
 def clean_multiline(text: str) -> str:

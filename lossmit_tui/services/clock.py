@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
+from db.bulk import insert_with_ids
 from db.engine import session_scope
 from db.models import AuditEvent, CallNote, Case, CaseClock, CaseEvent, Task, User, utcnow
 from lossmit_tui.domain.calendar import BusinessCalendar
@@ -185,9 +186,7 @@ def _apply(conn: Connection, plan: _Plan, actor: User | None, actor_name: str,
     who = {"user_id": actor.id if actor else None,
            "username": actor.username if actor else actor_name, "entity": "task", "at": now}
     if plan.inserts:
-        ids = conn.execute(tasks_t.insert().returning(tasks_t.c.id,
-                                                      sort_by_parameter_order=True),
-                           plan.inserts).scalars().all()
+        ids = insert_with_ids(conn, tasks_t, plan.inserts)
         for task_id, row in zip(ids, plan.insert_audit, strict=True):
             row["entity_id"] = str(task_id)
         plan.audit.extend(plan.insert_audit)

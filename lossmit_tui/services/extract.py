@@ -115,6 +115,9 @@ class Column:
     write: Callable[[Any], str] = str
     required: bool = False
     default: Any = None  # the value of an empty optional cell
+    # Its values repeat across a book (codes, dates, places): the importer parses each
+    # distinct cell text once. Only for parsers whose result is immutable.
+    repeats: bool = False
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -124,23 +127,25 @@ COLUMNS: tuple[Column, ...] = (
     Column("phone", "phone", parse_phone),
     Column("email", "email", _email),
     Column("property_address", "property_address", _short_text(200)),
-    Column("property_city", "property_city", _short_text(100)),
-    Column("property_state", "property_state", _state, required=True),
-    Column("property_zip", "property_zip", _zip),
-    Column("occupancy", "occupancy", _choice(Occupancy), default=Occupancy.OWNER.value),
-    Column("investor", "investor", _choice(Investor, upper=True), required=True),
+    Column("property_city", "property_city", _short_text(100), repeats=True),
+    Column("property_state", "property_state", _state, required=True, repeats=True),
+    Column("property_zip", "property_zip", _zip, repeats=True),
+    Column("occupancy", "occupancy", _choice(Occupancy), default=Occupancy.OWNER.value,
+           repeats=True),
+    Column("investor", "investor", _choice(Investor, upper=True), required=True,
+           repeats=True),
     Column("upb", "upb_cents", parse_money, format_money, required=True),
-    Column("note_rate", "note_rate_milli", _rate, format_rate),
+    Column("note_rate", "note_rate_milli", _rate, format_rate, repeats=True),
     Column("pi_payment", "pi_cents", parse_money, format_money),
     Column("escrow_payment", "escrow_cents", parse_money, format_money),
-    Column("next_due_date", "next_due_date", parse_date, _iso, required=True),
-    Column("origination_date", "origination_date", parse_date, _iso),
+    Column("next_due_date", "next_due_date", parse_date, _iso, required=True, repeats=True),
+    Column("origination_date", "origination_date", parse_date, _iso, repeats=True),
     Column("property_value", "property_value_cents", parse_money, format_money),
     Column("assignee", "assignee_id", str.strip),  # resolved to a user id by the importer
-    Column("foreclosure_sale_date", "fc_sale_date", parse_date, _iso),
-    Column("hardship_reason", "hardship_reason", _choice(Hardship)),
+    Column("foreclosure_sale_date", "fc_sale_date", parse_date, _iso, repeats=True),
+    Column("hardship_reason", "hardship_reason", _choice(Hardship), repeats=True),
     Column("fdcpa_covered", "fdcpa_covered", parse_bool,
-           lambda v: "true" if v else "false", default=False),
+           lambda v: "true" if v else "false", default=False, repeats=True),
 )
 BY_NAME = {c.name: c for c in COLUMNS}
 HEADER = [c.name for c in COLUMNS]

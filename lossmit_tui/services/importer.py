@@ -7,6 +7,7 @@ closed or deleted. One transaction and one audit row per import.
 
 import csv
 import hashlib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -37,8 +38,11 @@ from lossmit_tui.services.users import require_user
 from lossmit_tui.services.workspace import Workspace
 
 CHUNK = 2000
+MEMO_LIMIT = 50_000  # distinct cell texts remembered per repeating column
 # The case columns the regulatory clocks read (and the owner their tasks go to).
 CLOCK_FIELDS = frozenset({"next_due_date", "fc_sale_date", "occupancy", "assignee_id"})
+# The case columns from the file that urgency reads (days delinquent, days to a sale).
+URGENCY_FIELDS = frozenset({"next_due_date", "fc_sale_date"})
 
 
 @dataclass(frozen=True)
@@ -75,23 +79,29 @@ class ImportReport:
     # added or updated loans whose regulatory clocks may have moved (due date, sale date,
     # occupancy or owner changed): only these are synced
     clock_moved: list[str] = field(default_factory=list)
+    # added or updated loans whose urgency may have moved (due date or sale date changed)
+    urgency_moved: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
+_BAD_BYTES = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, as read
+
+
 def _has_bad_bytes(text: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
+    return not text.isascii() and _BAD_BYTES.search(text) is not None
 
 
 def iter_extract(
     lines: Iterable[str], users: dict[str, tuple[int, bool]], today: date,
-    problems: list[Problem],
+    problems: list[Problem], first_line_of: dict[str, int] | None = None,
 ) -> Iterator[ParsedRow]:
     """Parse and validate an extract as it is read, one row at a time: each parsed row is
     yielded, and every problem found is added to `problems` (a row is usable only while
-    `problems` is empty). `users` maps username -> (user id, active)."""
+    `problems` is empty). `users` maps username -> (user id, active); `first_line_of` is
+    filled with each loan number the file carries and the line it is first on."""
     reader = csv.reader(lines)
     try:
         raw_header = next((r for r in reader if any(cell.strip() for cell in r)), None)
@@ -126,8 +136,14 @@ def iter_extract(
         if name not in seen:
             problems.append(Problem(1, name, "required column is missing from the header"))
 
+    wanted = [(i, column) for i, column in enumerate(columns) if column is not None]
     any_row = False
-    first_line_of: dict[str, int] = {}
+    if first_line_of is None:
+        first_line_of = {}
+    # The parsed value of each cell text already seen, per column whose values repeat
+    # (dates, states, codes): most cells of a daily extract are parsed once, not per row.
+    seen_cells: list[dict[str, Any] | None] = [
+        {} if column is not None and column.repeats else None for column in columns]
     line_end = reader.line_num
     try:
         for record in reader:
@@ -140,11 +156,14 @@ def iter_extract(
                                                     f"has {len(header)}"))
                 continue
             values: dict[str, Any] = {}
-            for column, quoted in zip(columns, record, strict=True):
-                if column is None:
+            plain = "".join(record).isascii()  # nearly every row: no cell to check for bytes
+            for i, column in wanted:
+                memo = seen_cells[i]
+                if memo is not None and record[i] in memo:
+                    values[column.field] = memo[record[i]]
                     continue
-                cell = csv_value(quoted)
-                if _has_bad_bytes(cell):
+                cell = csv_value(record[i])
+                if not plain and _has_bad_bytes(cell):
                     problems.append(Problem(line, column.name, "is not valid UTF-8 text"))
                     continue
                 if not cell.strip():
@@ -157,6 +176,9 @@ def iter_extract(
                     values[column.field] = column.parse(cell)
                 except ValueError as exc:
                     problems.append(Problem(line, column.name, str(exc)))
+                    continue
+                if memo is not None and len(memo) < MEMO_LIMIT:
+                    memo[record[i]] = values[column.field]
             problems.extend(_check_row(line, values, users, today))
             loan = values.get("loan_number")
             if loan is not None:
@@ -252,14 +274,12 @@ def import_extract(ws: Workspace, path: Path, *, dry_run: bool = False) -> Impor
         require_active(actor, "importing a servicing extract", {"file": path.name})
         users = {u.username: (u.id, u.active) for u in session.exec(select(User))}
         problems: list[Problem] = []
-        in_file: set[str] = set()
+        in_file: dict[str, int] = {}  # loan number -> its first line
         batch: list[ParsedRow] = []
         now = utcnow()
-        for row in iter_extract(stream, users, today, problems):  # type: ignore[arg-type]  # stored users have ids
+        for row in iter_extract(stream, users, today, problems,  # type: ignore[arg-type]  # stored users have ids
+                                in_file):
             report.rows += 1
-            loan = row.values.get("loan_number")
-            if loan is not None:
-                in_file.add(loan)
             if problems:
                 continue  # validate the rest, write no more
             batch.append(row)
@@ -269,7 +289,8 @@ def import_extract(ws: Workspace, path: Path, *, dry_run: bool = False) -> Impor
         if problems:
             session.rollback()  # what was written before the first problem goes too
             report.problems = problems
-            report.added, report.updated, report.clock_moved = [], [], []
+            report.added, report.updated = [], []
+            report.clock_moved, report.urgency_moved = [], []
             report.unchanged = 0
             return report
         if batch:
@@ -277,15 +298,17 @@ def import_extract(ws: Workspace, path: Path, *, dry_run: bool = False) -> Impor
         report.missing = _missing(session.connection(), in_file)
         if dry_run:
             return report
-        changed = report.added + report.updated
-        if changed:
+        if report.clock_moved or report.urgency_moved:
             conn = session.connection()
-            refresh_cases(conn, _ids_of(conn, changed), today, weights)
             # Due dates, sale dates, occupancy and the owner move the regulatory clock; a
             # balance or a phone number does not.
             synced = sync_clocks(session, actor, _ids_of(conn, report.clock_moved), today,
                                  calendar, actor.username)
+            # next action, deadline and urgency of the cases whose tasks changed ...
             recompute_cases(conn, synced.changed, today, weights)
+            # ... and the urgency of the others whose days delinquent or sale date moved
+            refresh_cases(conn, [i for i in _ids_of(conn, report.urgency_moved)
+                                 if i not in synced.changed], today, weights)
         audit.record(
             session, actor, "import", path.name, "import",
             after={
@@ -301,7 +324,7 @@ def import_extract(ws: Workspace, path: Path, *, dry_run: bool = False) -> Impor
     return report
 
 
-def _missing(conn: sa.Connection, in_file: set[str]) -> list[str]:
+def _missing(conn: sa.Connection, in_file: dict[str, int]) -> list[str]:
     """Open cases whose loans the file does not carry (listed, never closed)."""
     table = Case.__table__
     open_loans = conn.execute(
@@ -328,12 +351,11 @@ def _upsert(session: Session, rows: list[ParsedRow], report: ImportReport, now: 
     # carries only one of them.
     fields = sorted({f for r in rows for f in r.values}
                     | {"property_tz", "property_state", "property_zip"})
+    names = ["id", *fields]
     existing = {
-        m["loan_number"]: dict(m)
-        for m in conn.execute(
-            sa.select(table.c.id, *[table.c[f] for f in fields if f != "loan_number"],
-                      table.c.loan_number).where(table.c.loan_number.in_(loans))
-        ).mappings()
+        row.loan_number: dict(zip(names, row, strict=True))
+        for row in conn.execute(
+            sa.select(*[table.c[f] for f in names]).where(table.c.loan_number.in_(loans)))
     }
     for row in rows:
         loan = row.values["loan_number"]
@@ -342,6 +364,7 @@ def _upsert(session: Session, rows: list[ParsedRow], report: ImportReport, now: 
             inserts.append(_new_case(row.values, now))
             report.added.append(loan)
             report.clock_moved.append(loan)
+            report.urgency_moved.append(loan)
             continue
         wanted = {**row.values, **_derived(row.values, current)}
         changed = {k: v for k, v in wanted.items() if current.get(k) != v}
@@ -351,6 +374,8 @@ def _upsert(session: Session, rows: list[ParsedRow], report: ImportReport, now: 
         report.updated.append(loan)
         if CLOCK_FIELDS & changed.keys():
             report.clock_moved.append(loan)
+        if URGENCY_FIELDS & changed.keys():
+            report.urgency_moved.append(loan)
         # only what changed: fewer index entries to rewrite
         updates.append({"case_id": current["id"],
                         **{f"new_{k}": v for k, v in changed.items() if k != "loan_number"}})

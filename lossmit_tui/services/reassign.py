@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from db.bulk import insert_with_ids
 from db.engine import session_scope
 from db.models import AuditEvent, Case, CaseEvent, Task, User, utcnow
 from db.queries import open_case_counts
@@ -439,13 +440,12 @@ def _move(conn: Connection, moves: Sequence[Move], actor: User, reason: Reason, 
                          .values(status=TaskStatus.CANCELLED, completed_at=now,
                                  completion_note="replaced by a newer reassignment"), old)
         due = calendar.add_business_days(today, contact_days)
-        rows = conn.execute(tasks_t.insert().returning(
-            tasks_t.c.id, tasks_t.c.case_id, sort_by_parameter_order=True), [
+        new_ids = insert_with_ids(conn, tasks_t, [
             {"case_id": m.case_id, "kind": TaskKind.CALLBACK, "due_on": due,
              "title": "New point of contact: introduce yourself to the borrower",
              "assignee_id": m.to_id, "status": TaskStatus.OPEN, "source": SOURCE,
              "created_at": now} for m in moves])
-        intro = {r.case_id: r.id for r in rows}
+        intro = {m.case_id: new_id for m, new_id in zip(moves, new_ids, strict=True)}
     conn.execute(events_t.insert(), [
         {"case_id": m.case_id, "kind": EventKind.REASSIGNED, "occurred_on": today,
          "author_id": actor.id, "reason": None, "created_at": now,
