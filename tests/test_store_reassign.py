@@ -1,6 +1,6 @@
 """Reassignment, roles and the audit trail, on SQLite and PostgreSQL."""
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from lossmit_tui.services import reassign as service
 from lossmit_tui.services.cases import update_case
 from lossmit_tui.services.errors import InvalidInput, PermissionDenied
 from lossmit_tui.services.importer import import_extract
+from lossmit_tui.services.tasks import NewTask, add_task, complete_task
 from lossmit_tui.services.users import add_user, set_active
 from tests.conftest import TODAY
 from tests.workspace import workspace
@@ -185,6 +186,32 @@ def test_undo_puts_the_last_batch_back_and_is_audited(book: Engine) -> None:
     assert [(r.entity, r.entity_id) for r in trail] == [("reassignment", done.batch)]
     with pytest.raises(InvalidInput, match="already undone"):
         service.undo_last(workspace(book, "lee"))
+
+
+def test_undo_takes_back_the_tasks_the_receiver_added_since(book: Engine) -> None:
+    """A call-back the receiver added after the move goes back with the case: left behind,
+    it would sit with someone who may no longer complete it."""
+    move(book, "lee", service.Selection(loan_numbers=("S1",)), ["ana"])
+    added = add_task(workspace(book, "ana"), case_id(book, "S1"),
+                     NewTask("callback", "call the borrower back", TODAY + timedelta(days=2)))
+    service.undo_last(workspace(book, "lee"))
+    assert owner(book, "S1") == "sam"
+    assert ("call the borrower back", "sam", "open") in [
+        (t.title, t.assignee, t.status) for t in titled_tasks(book, "S1")]
+    complete_task(workspace(book, "sam"), added.id, "called back")
+    with book.connect() as conn:
+        undo_row = conn.execute(sa.select(audit_events.c.after).where(
+            audit_events.c.action == "reassign_undo")).scalar_one()
+    assert undo_row["tasks_moved"] >= 1
+
+
+def titled_tasks(engine: Engine, loan: str) -> list[sa.Row]:
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.select(tasks.c.title, users.c.username.label("assignee"), tasks.c.status)
+            .join(cases, cases.c.id == tasks.c.case_id)
+            .outerjoin(users, users.c.id == tasks.c.assignee_id)
+            .where(cases.c.loan_number == loan)).all()
 
 
 def test_a_case_moved_again_and_again_keeps_one_open_introduction(book: Engine) -> None:

@@ -537,18 +537,30 @@ def undo_last(ws: Workspace) -> Outcome:
                 tasks_t.c.id == sa.bindparam("tid"), tasks_t.c.status == TaskStatus.CANCELLED)
                 .values(status=TaskStatus.OPEN, completed_at=None, completion_note=None),
                 reopen)
-        back = [{"tid": t, "back": r[1], "to": r[2]} for r in records for t in r[4]]
-        if back:
-            conn.execute(tasks_t.update().where(
-                tasks_t.c.id == sa.bindparam("tid"), tasks_t.c.status == TaskStatus.OPEN,
-                tasks_t.c.assignee_id == sa.bindparam("to"))
-                .values(assignee_id=sa.bindparam("back")), back)
         intro = [{"tid": r[5]} for r in records if r[5] is not None]
         if intro:
             conn.execute(tasks_t.update().where(
                 tasks_t.c.id == sa.bindparam("tid"), tasks_t.c.status == TaskStatus.OPEN)
                 .values(status=TaskStatus.CANCELLED, completed_at=now,
                         completion_note="reassignment undone"), intro)
+        # Every open task the receiver holds on the case goes back with it: those the move
+        # carried, and those added since (a follow-up, a call-back, a new deadline), which
+        # would otherwise stay with someone who no longer owns the case.
+        receiver = {r[0]: r[2] for r in records}
+        back_to = {r[0]: r[1] for r in records}
+        held: dict[int, list[int]] = {}
+        ids = list(receiver)
+        for start in range(0, len(ids), CHUNK):
+            for task in conn.execute(sa.select(tasks_t.c.id, tasks_t.c.case_id,
+                                               tasks_t.c.assignee_id).where(
+                    tasks_t.c.case_id.in_(ids[start:start + CHUNK]),
+                    tasks_t.c.status == TaskStatus.OPEN)):
+                if task.assignee_id == receiver[task.case_id]:
+                    held.setdefault(task.case_id, []).append(task.id)
+        back = [{"tid": t, "back": back_to[cid]} for cid, found in held.items() for t in found]
+        if back:
+            conn.execute(tasks_t.update().where(tasks_t.c.id == sa.bindparam("tid"))
+                         .values(assignee_id=sa.bindparam("back")), back)
         reason = f"undo of {last.reason}"
         conn.execute(events_t.insert(), [
             {"case_id": r[0], "kind": EventKind.REASSIGNED, "occurred_on": today,
@@ -560,7 +572,8 @@ def undo_last(ws: Workspace) -> Outcome:
              "entity_id": str(r[0]), "action": "reassign_undo",
              "before": {"assignee": names.get(r[2])},
              "after": {"case": loans.get(r[0]), "assignee": names.get(r[1]),
-                       "batch": last.batch}} for r in records])
+                       "batch": last.batch, "tasks_moved": len(held.get(r[0], []))}}
+            for r in records])
         audit.record(session, actor, "reassignment", last.batch, "undo",
                      after={"count": len(records), "reason": last.reason})
         recompute_cases(conn, [r[0] for r in records], today, weights)
