@@ -87,11 +87,24 @@ def test_written_notice_again_after_180_days_only() -> None:
     facts = CaseFacts(D(2026, 1, 1), events=events)
     notices = [c for c in clocks(facts, D(2026, 9, 1)) if c.citation == "1024.39(b)"]
     assert notices[0].state is ClockState.MET
-    # The next notice: 45 days after the first due date whose day 45 is 180 days or more
-    # after Feb 10 (Aug 9): Jul 1 + 45 = Aug 15.
-    assert notices[1].due_on == D(2026, 8, 15) and notices[1].state is ClockState.MISSED
+    # The next notice is due when the 180 days after Feb 10 end (Aug 9), the borrower being
+    # 45+ days late then (1024.39(b)(1)); its clock starts with the installment whose day 45
+    # is the first on or after Aug 9 (Jul 1).
+    assert notices[1].due_on == D(2026, 8, 9) and notices[1].state is ClockState.MISSED
     early = [c for c in clocks(facts, D(2026, 6, 1)) if c.citation == "1024.39(b)"]
     assert len(early) == 1  # July's installment is not due yet
+
+
+def test_a_notice_in_an_earlier_delinquency_puts_the_next_off_to_180_days() -> None:
+    """Cured, then late again: the notice of Mar 1 covers 180 days (to Aug 28). Late from
+    Jun 1, day 45 is Jul 16, inside the period: due Aug 28, the borrower being 45+ days
+    late then. Late from Aug 1 instead: day 45 (Sep 15) is after the period: due then."""
+    events = (("written_notice_sent", D(2026, 3, 1)),)
+    soon = one(clocks(CaseFacts(D(2026, 6, 1), events=events), D(2026, 7, 20)), "1024.39(b)")
+    assert soon.due_on == D(2026, 8, 28) and soon.state is ClockState.PENDING
+    assert "180 days after the notice of 2026-03-01" in soon.basis
+    later = one(clocks(CaseFacts(D(2026, 8, 1), events=events), D(2026, 8, 20)), "1024.39(b)")
+    assert later.due_on == D(2026, 9, 15)
 
 
 def test_spoc_is_met_by_its_event() -> None:
@@ -128,7 +141,8 @@ def test_complete_application_clocks_need_more_than_37_days(days_before_sale: in
 
 
 @pytest.mark.parametrize(("days_before_sale", "window", "applies"), [
-    (None, 14, True), (90, 14, True), (89, 7, True), (37, 7, True), (36, 14, False)])
+    (None, 14, True), (90, 14, True), (89, 7, True), (38, 7, True), (37, 14, False),
+    (36, 14, False)])
 def test_offer_acceptance_window_by_days_before_the_sale(
         days_before_sale: int | None, window: int, applies: bool) -> None:
     complete, offer = D(2026, 3, 2), D(2026, 3, 20)
@@ -247,14 +261,14 @@ def test_the_monthly_change_is_only_the_new_window() -> None:
     # The next notice's clock starts with the installment whose day 45 is 180 days after
     # Oct 10 (Apr 8): Mar 1 + 45 = Apr 15.
     assert (change.on, change.window_only, change.then) == (D(2026, 12, 1), True, D(2027, 3, 1))
-    # The same day also restarts the notice (Jul 15 + 180 = Jan 11; Dec 1 + 45 = Jan 15):
-    # not a window-only change.
+    # The same day also restarts the notice (Jul 15 + 180 = Jan 11, and Dec 1 + 45 = Jan 15
+    # is the first day 45 on or after it): not a window-only change.
     both = CaseFacts(D(2026, 6, 1), contacts=(D(2026, 11, 20),),
                      events=(("written_notice_sent", D(2026, 7, 15)),))
     change = next_time_change(both, D(2026, 11, 29))
     assert (change.on, change.window_only) == (D(2026, 12, 1), False)
     assert _deadlines_on(both, D(2026, 12, 1)) - _deadlines_on(both, D(2026, 11, 30)) == {
-        ("1024.39(a)", D(2027, 1, 6)), ("1024.39(b)", D(2027, 1, 15))}
+        ("1024.39(a)", D(2027, 1, 6)), ("1024.39(b)", D(2027, 1, 11))}
 
 
 def _deadlines_on(facts: CaseFacts, day: date) -> set[tuple[str, date | None]]:

@@ -3,18 +3,22 @@ deadline), met ones completed, ones that do not apply cancelled; syncing again c
 nothing."""
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from db.engine import session_scope
 from db.models import AuditEvent, Case, CaseClock, Task
 from lossmit_tui.domain.calendar import BusinessCalendar
-from lossmit_tui.domain.regclock import regulatory_clocks
+from lossmit_tui.domain.regclock import ClockState, regulatory_clocks
 from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
+from lossmit_tui.services.calls import NewCall, log_call
 from lossmit_tui.services.cases import NewEvent, record_event
-from lossmit_tui.services.clock import load_facts, refresh_clocks, sync_clocks
+from lossmit_tui.services.clock import case_clocks, load_facts, refresh_clocks, sync_clocks
+from lossmit_tui.services.importer import import_extract
 from lossmit_tui.services.seed import seed
 
 from .conftest import TODAY
@@ -204,3 +208,33 @@ def test_the_set_wise_step_leaves_a_case_a_month_late_to_the_sync(engine: Engine
     for r in window:  # the sync gave the others the same Dec 1 window
         assert after[r.case_id] - before[r.case_id] == (
             set() if r.case_id in theirs else {("1024.39(a)", date(2027, 1, 6))})
+
+
+@pytest.mark.parametrize(("state", "zip_code", "utc_time", "late"), [
+    ("CA", "90012", datetime(2026, 2, 7, 1, 30, tzinfo=UTC), False),  # 17:30 Feb 6 Pacific
+    ("NY", "10001", datetime(2026, 2, 7, 1, 30, tzinfo=UTC), False),  # 20:30 Feb 6 Eastern
+    ("NY", "10001", datetime(2026, 2, 7, 5, 30, tzinfo=UTC), True),  # 00:30 Feb 7 Eastern
+    ("TN", None, datetime(2026, 2, 7, 5, 30, tzinfo=UTC), True),  # Feb 7 in Eastern TN
+])
+def test_a_conversation_counts_on_the_borrowers_own_day(
+        team: Engine, tmp_path: Path, state: str, zip_code: str | None, utc_time: datetime,
+        late: bool) -> None:
+    """Installment due Jan 1: live contact by Feb 6 (day 36), on the borrower's calendar.
+    The UTC date of every call above is Feb 7."""
+    path = tmp_path / "case.csv"
+    path.write_text("loan_number,borrower_name,investor,upb,next_due_date,property_state,"
+                    f"property_zip,assignee\nW1,Wes Tern,FNMA,1000,2026-01-01,{state},"
+                    f"{zip_code or ''},sam\n")
+    assert import_extract(workspace(team, "lee", date(2026, 1, 20)), path).ok
+    with team.connect() as conn:
+        case_id = conn.execute(sa.select(cases_t.c.id)).scalar_one()
+    log_call(workspace(team, "sam", date(2026, 2, 6), clock=lambda: utc_time), case_id,
+             NewCall("outbound", "borrower", "right_party_contact", ("hardship_discussed",),
+                     body="Talked through the options."))
+    with session_scope(team) as session:
+        found = case_clocks(session, case_id, date(2026, 2, 10), CAL)
+    window = next(c for c in found if c.citation == "1024.39(a)"
+                  and c.basis == "installment due 2026-01-01")
+    local_day = "2026-02-07" if late else "2026-02-06"
+    assert window.met_by == f"live contact on {local_day}" + (" (late)" if late else "")
+    assert window.state is (ClockState.MISSED if late else ClockState.MET)

@@ -191,16 +191,22 @@ def _delinquency_clocks(facts: CaseFacts, d0: date, today: date, horizon: int) -
                           f"{INSTALLMENT_BASIS}{due_date.isoformat()}", extra_met=contacts)
         if index == 0 or deadline >= today or clock.state is ClockState.MISSED:
             clocks.append(clock)
-    # Written notice: by day 45, then 45 days after a later due date, at most once in any
-    # 180 days.
-    clocks.append(_deadline(WRITTEN_NOTICE, d0 + timedelta(days=45), d0, facts, today,
-                            horizon, f"{INSTALLMENT_BASIS}{d0.isoformat()}"))
+    # Written notice: by day 45; not required more than once in 180 days, so a notice of
+    # an earlier delinquency less than 180 days before then puts it off to the period's
+    # end. Then again at the end of each 180-day period while delinquent (the borrower is
+    # 45+ days late by then: the notice is due that day).
+    first_due, basis = d0 + timedelta(days=45), f"{INSTALLMENT_BASIS}{d0.isoformat()}"
+    earlier = [d for k, d in facts.events if k == EventKind.WRITTEN_NOTICE_SENT and d < d0]
+    if earlier and max(earlier) + timedelta(days=180) > first_due:
+        first_due = max(earlier) + timedelta(days=180)
+        basis += f", 180 days after the notice of {max(earlier).isoformat()}"
+    clocks.append(_deadline(WRITTEN_NOTICE, first_due, d0, facts, today, horizon, basis))
     repeat = _next_notice(facts, d0)
     if repeat is not None:
         last, later = repeat
         if later <= today:  # only while that installment is due and still unpaid
-            clocks.append(_deadline(WRITTEN_NOTICE, later + timedelta(days=45), last
-                                    + timedelta(days=1), facts, today, horizon,
+            clocks.append(_deadline(WRITTEN_NOTICE, last + timedelta(days=180),
+                                    last + timedelta(days=1), facts, today, horizon,
                                     f"{INSTALLMENT_BASIS}{later.isoformat()}, 180 days after "
                                     f"the notice of {last.isoformat()}"))
     clocks.append(_deadline(SPOC, d0 + timedelta(days=45), d0, facts, today, horizon,
@@ -215,7 +221,8 @@ def _contact_days(facts: CaseFacts) -> list[date]:
 
 def _next_notice(facts: CaseFacts, d0: date) -> tuple[date, date] | None:
     """After a written notice in this delinquency: (that notice's day, the installment whose
-    day 45 is the first at least 180 days after it), which starts the next notice's clock."""
+    day 45 is the first at least 180 days after it). That installment falling due starts the
+    next notice's clock; the notice is due 180 days after the last one (1024.39(b)(1))."""
     notices = [d for k, d in facts.events if k == EventKind.WRITTEN_NOTICE_SENT and d >= d0]
     if not notices:
         return None
@@ -255,13 +262,13 @@ def _application_clocks(facts: CaseFacts, today: date, calendar: BusinessCalenda
         clocks += [notice, decide]
     offer = _latest(ev, (EventKind.OFFER_SENT,))
     if offer is not None:
-        short = complete_before is not None and 37 <= complete_before < 90
+        short = complete_before is not None and 37 < complete_before < 90
         days = 7 if short else 14
         clock = _deadline(ACCEPT_WINDOW, offer + timedelta(days=days), offer, facts, today,
                           horizon, f"offer sent {offer} ({days}-day window)")
-        if complete_before is not None and complete_before < 37:
+        if complete_before is not None and complete_before <= 37:
             clock = _not_applying(clock, f"complete {complete_before} days before the sale "
-                                         "(< 37): no minimum window")
+                                         "(37 or fewer): no minimum window")
         clocks.append(clock)
     denied = _latest(ev, (EventKind.DENIED,))
     if denied is not None:
