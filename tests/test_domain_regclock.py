@@ -194,6 +194,60 @@ def test_a_complete_application_bars_filing_and_sale_until_decided() -> None:
     assert one(clocks(offered, D(2026, 4, 4)), "1024.41(f)(1)").state is ClockState.ALLOWED
 
 
+def _bars(events: tuple[tuple[str, date], ...], today: date,
+          sale: date | None = D(2026, 9, 30)) -> tuple[ClockState, ClockState, str]:
+    """First filing and sale for a case 150+ days late with a complete application."""
+    found = clocks(CaseFacts(D(2025, 10, 1), sale_date=sale,
+                             events=(("application_complete", D(2026, 3, 2)), *events)), today)
+    filing, sale_clock = one(found, "1024.41(f)(1)"), one(found, "1024.41(g)")
+    return filing.state, sale_clock.state, " ".join(filing.notes)
+
+
+def test_an_accepted_option_keeps_the_bar_until_a_failure_to_perform() -> None:
+    """1024.41(f)(2)(iii), (g)(3): performing under an accepted option is not a lifted bar."""
+    accepted = (("offer_sent", D(2026, 3, 20)), ("offer_accepted", D(2026, 3, 25)))
+    filing, sale, why = _bars(accepted, D(2026, 6, 1))
+    assert (filing, sale) == (ClockState.BARRED, ClockState.BARRED)
+    assert "option accepted on 2026-03-25 being performed" in why
+    # a trial begun (or a trial payment made) accepts as well
+    trial = (("offer_sent", D(2026, 3, 20)), ("trial_started", D(2026, 4, 1)))
+    assert _bars(trial, D(2026, 6, 1))[:2] == (ClockState.BARRED, ClockState.BARRED)
+    failed = (*accepted, ("failed_to_perform", D(2026, 5, 20)))
+    assert _bars(failed, D(2026, 6, 1))[:2] == (ClockState.ALLOWED, ClockState.ALLOWED)
+    rejected = (("offer_sent", D(2026, 3, 20)), ("offer_rejected", D(2026, 3, 22)))
+    assert _bars(rejected, D(2026, 3, 23))[:2] == (ClockState.ALLOWED, ClockState.ALLOWED)
+
+
+def test_a_modification_denied_with_another_offer_keeps_the_bar_through_the_appeal() -> None:
+    """1024.41(f)(2)(i), comment 41(d)-3: a denied modification is appealable even when a
+    repayment plan is offered; the bar stays in the appeal window and while it is pending,
+    and the appeal extends acceptance of the offer to 14 days after its decision."""
+    both = (("denied", D(2026, 3, 20)), ("offer_sent", D(2026, 3, 20)),
+            ("offer_rejected", D(2026, 3, 24)))
+    assert _bars(both, D(2026, 3, 30))[:2] == (ClockState.BARRED, ClockState.BARRED)
+    assert "within its appeal window" in _bars(both, D(2026, 3, 30))[2]
+    assert _bars(both, D(2026, 4, 4))[:2] == (ClockState.ALLOWED, ClockState.ALLOWED)
+    appealed = (("denied", D(2026, 3, 20)), ("offer_sent", D(2026, 3, 20)),
+                ("appeal_received", D(2026, 4, 1)))
+    filing, _, why = _bars(appealed, D(2026, 4, 20))
+    assert filing is ClockState.BARRED and "appeal of 2026-04-01 not yet decided" in why
+    decided = (*appealed, ("appeal_decided", D(2026, 4, 25)))
+    assert _bars(decided, D(2026, 5, 9))[0] is ClockState.BARRED  # offer open to May 9
+    assert _bars(decided, D(2026, 5, 10))[0] is ClockState.ALLOWED
+    window = one(clocks(CaseFacts(None, events=(("application_complete", D(2026, 3, 2)),
+                                                *decided)), D(2026, 4, 26)), "1024.41(e)")
+    assert window.due_on == D(2026, 5, 9) and "appeal decision" in window.basis
+
+
+def test_a_denial_with_no_appeal_right_lifts_the_bar_at_once() -> None:
+    """Completed fewer than 90 days before the sale: no appeal, so no appeal window bar."""
+    denied = (("denied", D(2026, 3, 20)),)
+    assert _bars(denied, D(2026, 3, 21), sale=D(2026, 5, 20))[:2] == (
+        ClockState.ALLOWED, ClockState.ALLOWED)
+    assert _bars(denied, D(2026, 3, 21), sale=D(2026, 6, 1))[:2] == (
+        ClockState.BARRED, ClockState.BARRED)
+
+
 def test_not_a_principal_residence_is_informational() -> None:
     facts = CaseFacts(D(2026, 1, 1), principal_residence=False)
     found = clocks(facts, D(2026, 1, 20))

@@ -7,10 +7,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from db.engine import session_scope
 from db.models import AuditEvent, Case, CaseClock, CaseEvent, Document, Task
+from lossmit_tui.domain.calendar import BusinessCalendar
+from lossmit_tui.domain.regclock import Clock, ClockState
 from lossmit_tui.services.calls import NewCall, log_call
 from lossmit_tui.services.cases import NewEvent, record_event, update_case
-from lossmit_tui.services.clock import refresh_clocks
+from lossmit_tui.services.clock import case_clocks, refresh_clocks
 from lossmit_tui.services.documents import decide_document, receive_document, request_document
 from lossmit_tui.services.errors import Conflict, InvalidInput
 from lossmit_tui.services.promises import raise_missed_promises
@@ -98,6 +101,28 @@ def test_a_late_application_close_to_a_sale_gets_no_acknowledgment_clock(one_cas
     event(engine, case_id, "application_complete")  # 60 days before the sale: > 37
     event(engine, case_id, "offer_sent")  # complete 37-89 days before the sale: 7 days
     assert open_deadlines(engine)["1024.41(e)"] == TODAY + timedelta(days=7)
+
+
+def test_an_accepted_option_bars_foreclosure_until_a_failure_to_perform(one_case) -> None:
+    """Day 121 is Dec 31: on Jan 15 the first filing would be allowed, but the borrower is
+    performing under the option they accepted, until the failure is recorded."""
+    engine, case_id = one_case
+    for kind in ("application_complete", "offer_sent", "offer_accepted"):
+        event(engine, case_id, kind)
+
+    def filing() -> Clock:
+        with session_scope(engine) as session:
+            found = case_clocks(session, case_id, date(2027, 1, 15), BusinessCalendar())
+        return next(c for c in found if c.citation == "1024.41(f)(1)")
+
+    assert filing().state is ClockState.BARRED
+    assert "option accepted on 2026-11-29 being performed" in filing().notes[0]
+    event(engine, case_id, "failed_to_perform", who="sam")
+    assert filing().state is ClockState.ALLOWED
+    with engine.connect() as conn:
+        kinds = conn.execute(sa.select(CaseEvent.__table__.c.kind).order_by(
+            CaseEvent.__table__.c.id)).scalars().all()
+    assert kinds[-1] == "failed_to_perform"
 
 
 def test_a_denial_opens_the_appeal_window_and_an_appeal_its_decision(one_case) -> None:

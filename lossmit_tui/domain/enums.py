@@ -80,6 +80,7 @@ class TaskKind(StrEnum):
     DOCUMENTS_DUE = "documents_due"
     REGULATORY_DEADLINE = "regulatory_deadline"
     TRIAL_PAYMENT = "trial_payment"
+    FAILED_TO_PERFORM = "failed_to_perform"  # a missed trial or plan payment, past the grace
     REVIEW = "review"
     OTHER = "other"
 
@@ -135,6 +136,7 @@ class EventKind(StrEnum):
     APPEAL_DECIDED = "appeal_decided"
     TRIAL_STARTED = "trial_started"
     TRIAL_PAYMENT = "trial_payment"
+    FAILED_TO_PERFORM = "failed_to_perform"  # a missed trial or plan payment, past the grace
     PLAN_STARTED = "plan_started"
     STAGE_CHANGED = "stage_changed"
     LIVE_CONTACT = "live_contact"

@@ -264,8 +264,20 @@ def _application_clocks(facts: CaseFacts, today: date, calendar: BusinessCalenda
     if offer is not None:
         short = complete_before is not None and 37 < complete_before < 90
         days = 7 if short else 14
-        clock = _deadline(ACCEPT_WINDOW, offer + timedelta(days=days), offer, facts, today,
-                          horizon, f"offer sent {offer} ({days}-day window)")
+        due, basis = offer + timedelta(days=days), f"offer sent {offer} ({days}-day window)"
+        denied_after = _latest(ev, (EventKind.DENIED,))
+        extended_to, appeal_open = _appeal_extension(
+            facts, denied_after if complete is not None and denied_after is not None
+            and denied_after >= complete else None)
+        if appeal_open:  # until 14 days after a decision due within 30 days of the appeal
+            appeal = _latest(ev, (EventKind.APPEAL_RECEIVED,))
+            extended_to = appeal + timedelta(days=44) if appeal else None
+            basis += ", extended until 14 days after the appeal decision"
+        elif extended_to is not None and extended_to > due:
+            basis += ", extended to 14 days after the appeal decision"
+        if extended_to is not None and extended_to > due:
+            due = extended_to
+        clock = _deadline(ACCEPT_WINDOW, due, offer, facts, today, horizon, basis)
         if complete_before is not None and complete_before <= 37:
             clock = _not_applying(clock, f"complete {complete_before} days before the sale "
                                          "(37 or fewer): no minimum window")
@@ -290,32 +302,70 @@ def _not_applying(clock: Clock, why: str) -> Clock:
                  clock.notes)
 
 
-def _pending_application(facts: CaseFacts, complete: date, today: date) -> str:
-    """Why a complete application still protects the borrower, or "" when it no longer does
-    (offer accepted or rejected, or its window over; denial with the appeal window over and
-    no appeal pending)."""
+# An agreed option the borrower is performing: accepted, or a trial or plan begun, or a
+# trial payment made (a trial payment by the deadline is never a deemed rejection).
+_PERFORMING = (EventKind.OFFER_ACCEPTED, EventKind.TRIAL_STARTED, EventKind.PLAN_STARTED,
+               EventKind.TRIAL_PAYMENT)
+
+
+def _appeal_extension(facts: CaseFacts, denied: date | None) -> tuple[date | None, bool]:
+    """An appeal of a denial extends the acceptance of every offer until 14 days after its
+    decision (1024.41(e)(2)(iii), (h)(4)): (that day, whether the appeal is still open)."""
+    if denied is None:
+        return None, False
     ev = facts.events
-    decided = _first_on_or_after([d for k, d in ev if k in (EventKind.OFFER_SENT,
-                                                             EventKind.DENIED)], complete)
+    appeal = _first_on_or_after([d for k, d in ev if k == EventKind.APPEAL_RECEIVED], denied)
+    if appeal is None:
+        return None, False
+    decided = _first_on_or_after([d for k, d in ev if k == EventKind.APPEAL_DECIDED], appeal)
     if decided is None:
-        return f"complete application of {complete} awaiting a decision"
+        return None, True
+    return decided + timedelta(days=14), False
+
+
+def _pending_application(facts: CaseFacts, complete: date, today: date) -> str:
+    """Why a complete application still protects the borrower, or "" when it no longer does.
+
+    The bar lifts only when every ground below is gone (1024.41(f)(2), (g)): no decision
+    yet; an offer inside its acceptance window (extended by an appeal); an option accepted
+    and being performed, until a failure to perform is recorded; a denial inside its appeal
+    window (when the borrower has the right: completed 90 or more days before a sale) or
+    with its appeal undecided. A modification denied while another option is offered keeps
+    the bar through the appeal, whatever became of the offer."""
+    ev = facts.events
+
+    def first(kinds: Iterable[str], start: date) -> date | None:
+        wanted = set(kinds)
+        return _first_on_or_after([d for k, d in ev if k in wanted], start)
+
     offer = _latest(ev, (EventKind.OFFER_SENT,))
-    if offer is not None and offer >= complete:
-        answered = _first_on_or_after([d for k, d in ev if k in ACCEPT_WINDOW.met_by], offer)
-        if answered is None and today <= offer + timedelta(days=14):
-            return f"offer of {offer} within its acceptance window"
-        return ""
+    offer = offer if offer is not None and offer >= complete else None
     denied = _latest(ev, (EventKind.DENIED,))
+    denied = denied if denied is not None and denied >= complete else None
+    if offer is None and denied is None:
+        return f"complete application of {complete} awaiting a decision"
+    reasons: list[str] = []
+    extended_to, appeal_open = _appeal_extension(facts, denied)
     if denied is not None:
-        appeal = _first_on_or_after([d for k, d in ev if k == EventKind.APPEAL_RECEIVED],
-                                    denied)
-        if appeal is not None:
-            if _first_on_or_after([d for k, d in ev if k == EventKind.APPEAL_DECIDED],
-                                  appeal) is None:
-                return f"appeal of {appeal} not yet decided"
-        elif today <= denied + timedelta(days=14):
-            return f"denial of {denied} within its appeal window"
-    return ""
+        before = _days_before_sale(complete, facts.sale_date)
+        appeal = first((EventKind.APPEAL_RECEIVED,), denied)
+        if appeal_open:
+            reasons.append(f"appeal of {appeal} not yet decided")
+        elif appeal is None and (before is None or before >= 90) \
+                and today <= denied + timedelta(days=14):
+            reasons.append(f"denial of {denied} within its appeal window")
+    if offer is not None:
+        performing = first(_PERFORMING, offer)
+        rejected = first((EventKind.OFFER_REJECTED,), offer)
+        if performing is not None and (rejected is None or performing > rejected):
+            failed = first((EventKind.FAILED_TO_PERFORM,), performing)
+            if failed is None:
+                reasons.append(f"option accepted on {performing} being performed")
+        elif rejected is None:
+            window_end = max(offer + timedelta(days=14), extended_to or date.min)
+            if today <= window_end and not appeal_open:
+                reasons.append(f"offer of {offer} within its acceptance window")
+    return "; ".join(reasons)
 
 
 def _first_filing(facts: CaseFacts, d0: date, today: date) -> Clock:
