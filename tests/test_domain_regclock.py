@@ -248,6 +248,28 @@ def test_a_denial_with_no_appeal_right_lifts_the_bar_at_once() -> None:
         ClockState.BARRED, ClockState.BARRED)
 
 
+def test_days_before_a_sale_are_fixed_when_the_application_is_complete() -> None:
+    """1024.41(b)(3): a sale scheduled after completion, 20 days out, does not take away the
+    notice, the decision clock, the sale bar or the 14-day window; a sale known then, 30
+    days out, keeps them off even once it is postponed."""
+    complete = D(2026, 3, 2)
+    events = (("application_complete", complete), ("offer_sent", D(2026, 3, 10)))
+    unscheduled = CaseFacts(None, sale_date=D(2026, 3, 22), events=events,
+                            sale_known=(("application_complete", complete, None),))
+    found = clocks(unscheduled, D(2026, 3, 10))
+    assert all(one(found, rule).applies for rule in ("1024.41(c)(3)", "1024.41(c)(1)",
+                                                     "1024.41(g)", "1024.41(e)"))
+    assert one(found, "1024.41(e)").due_on == D(2026, 3, 24)  # 14 days
+    near = CaseFacts(None, sale_date=None, events=events,
+                     sale_known=(("application_complete", complete, D(2026, 4, 1)),))
+    found = clocks(near, D(2026, 3, 10))
+    assert not one(found, "1024.41(c)(1)").applies
+    assert "30 days before the sale" in one(found, "1024.41(c)(1)").why_not
+    # an event recorded before the sale date was kept is judged on today's sale date
+    legacy = CaseFacts(None, sale_date=D(2026, 4, 1), events=events)
+    assert not one(clocks(legacy, D(2026, 3, 10)), "1024.41(c)(1)").applies
+
+
 def test_not_a_principal_residence_is_informational() -> None:
     facts = CaseFacts(D(2026, 1, 1), principal_residence=False)
     found = clocks(facts, D(2026, 1, 20))

@@ -125,6 +125,23 @@ def test_an_accepted_option_bars_foreclosure_until_a_failure_to_perform(one_case
     assert kinds[-1] == "failed_to_perform"
 
 
+def test_a_sale_scheduled_after_completion_leaves_the_evaluation_clock(one_case) -> None:
+    """No sale when the application became complete: it counts as 90+ days before a sale
+    for good, so a sale set later (even 20 days out) cancels nothing."""
+    engine, case_id = one_case
+    event(engine, case_id, "application_complete")
+    before = open_deadlines(engine)
+    assert set(before) == {"1024.41(c)(3)", "1024.41(c)(1)"}
+    with engine.begin() as conn:
+        conn.execute(cases_t.update().values(fc_sale_date=TODAY + timedelta(days=20)))
+    event(engine, case_id, "complete_notice_sent")  # any change syncs the clocks again
+    assert open_deadlines(engine) == {"1024.41(c)(1)": before["1024.41(c)(1)"]}
+    with engine.connect() as conn:
+        kept = conn.execute(sa.select(audit_t.c.after).where(
+            audit_t.c.entity == "case_event").order_by(audit_t.c.id)).scalars().first()
+    assert kept["kind"] == "application_complete" and kept["sale_date"] is None
+
+
 def test_a_denial_opens_the_appeal_window_and_an_appeal_its_decision(one_case) -> None:
     engine, case_id = one_case
     event(engine, case_id, "application_complete")

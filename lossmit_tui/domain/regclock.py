@@ -70,16 +70,29 @@ RULES = (LIVE_CONTACT, WRITTEN_NOTICE, SPOC, ACKNOWLEDGE, COMPLETE_NOTICE, DECID
 BY_CITATION = {r.citation: r for r in RULES}
 
 
+# Events whose clocks are judged on the sale date known when they happened (1024.41(b)(3)):
+# "days before a sale" is fixed then, and a sale scheduled later changes nothing.
+SALE_FIXED_AT = frozenset({EventKind.APPLICATION_RECEIVED, EventKind.APPLICATION_COMPLETE})
+
+
 @dataclass(frozen=True)
 class CaseFacts:
     """What the clocks depend on. `contacts` are the days of live (right-party)
-    conversations; `events` are (kind, day) pairs in any order."""
+    conversations; `events` are (kind, day) pairs in any order. `sale_known` gives, for an
+    application event (kind, day), the sale date scheduled when it was recorded (None: no
+    sale); an event without one is judged on `sale_date`, today's."""
 
     oldest_unpaid_due: date | None
     principal_residence: bool = True
     sale_date: date | None = None
     events: tuple[tuple[str, date], ...] = ()
     contacts: tuple[date, ...] = ()
+    sale_known: tuple[tuple[str, date, date | None], ...] = ()
+
+    def sale_then(self, kind: str, day: date) -> date | None:
+        """The scheduled sale date that decides the clocks of the event (kind, day)."""
+        return next((sale for k, d, sale in self.sale_known if k == kind and d == day),
+                    self.sale_date)
 
 
 @dataclass(frozen=True)
@@ -238,18 +251,20 @@ def _days_before_sale(day: date, sale: date | None) -> int | None:
 
 def _application_clocks(facts: CaseFacts, today: date, calendar: BusinessCalendar,
                         horizon: int) -> list[Clock]:
-    ev, sale = facts.events, facts.sale_date
+    ev = facts.events
     clocks: list[Clock] = []
     received = _latest(ev, (EventKind.APPLICATION_RECEIVED,))
     if received is not None:
         clock = _deadline(ACKNOWLEDGE, calendar.add_business_days(received, 5), received,
                           facts, today, horizon, f"application received {received}")
-        before = _days_before_sale(received, sale)
+        before = _days_before_sale(
+            received, facts.sale_then(EventKind.APPLICATION_RECEIVED, received))
         if before is not None and before < 45:
             clock = _not_applying(clock, f"received {before} days before the sale (< 45)")
         clocks.append(clock)
     complete = _latest(ev, (EventKind.APPLICATION_COMPLETE,))
-    complete_before = None if complete is None else _days_before_sale(complete, sale)
+    complete_before = None if complete is None else _days_before_sale(
+        complete, facts.sale_then(EventKind.APPLICATION_COMPLETE, complete))
     if complete is not None:
         basis = f"application complete {complete}"
         notice = _deadline(COMPLETE_NOTICE, calendar.add_business_days(complete, 5), complete,
@@ -347,7 +362,8 @@ def _pending_application(facts: CaseFacts, complete: date, today: date) -> str:
     reasons: list[str] = []
     extended_to, appeal_open = _appeal_extension(facts, denied)
     if denied is not None:
-        before = _days_before_sale(complete, facts.sale_date)
+        before = _days_before_sale(
+            complete, facts.sale_then(EventKind.APPLICATION_COMPLETE, complete))
         appeal = first((EventKind.APPEAL_RECEIVED,), denied)
         if appeal_open:
             reasons.append(f"appeal of {appeal} not yet decided")
@@ -384,7 +400,8 @@ def _first_filing(facts: CaseFacts, d0: date, today: date) -> Clock:
 
 def _no_sale(facts: CaseFacts, complete: date, today: date) -> Clock:
     basis = f"application complete {complete}"
-    before = _days_before_sale(complete, facts.sale_date)
+    before = _days_before_sale(
+        complete, facts.sale_then(EventKind.APPLICATION_COMPLETE, complete))
     pending = _pending_application(facts, complete, today)
     state = ClockState.BARRED if pending else ClockState.ALLOWED
     clock = Clock(NO_SALE, facts.sale_date, state, basis=basis,

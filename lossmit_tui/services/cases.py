@@ -25,6 +25,7 @@ from lossmit_tui.domain.enums import (
     Stage,
 )
 from lossmit_tui.domain.events import MANUAL_EVENT_KINDS, STAGE_AFTER
+from lossmit_tui.domain.regclock import SALE_FIXED_AT
 from lossmit_tui.domain.values import clean_multiline, clean_text, parse_phone
 from lossmit_tui.services import audit
 from lossmit_tui.services.access import require_case_access
@@ -106,6 +107,9 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
         payload["note"] = clean_multiline(event.note)
     if event.offer and event.kind == EventKind.OFFER_SENT:
         payload["offer"] = event.offer
+    if event.kind in SALE_FIXED_AT:  # the sale date known then decides its clocks for good
+        sale = case["fc_sale_date"]
+        payload["sale_date"] = sale.isoformat() if sale else None
     row = CaseEvent(case_id=case_id, kind=event.kind, occurred_on=event.occurred_on,
                     author_id=actor.id, reason=reason, payload=payload)
     session.add(row)
