@@ -82,14 +82,14 @@ def load_facts(conn: Connection, case_ids: Sequence[int]) -> dict[int, CaseFacts
                           .where(events_t.c.case_id.in_(case_ids))):
         events[r.case_id].append((r.kind, r.occurred_on))
     sale_known: dict[int, list[tuple[str, date, date | None]]] = defaultdict(list)
-    for r in conn.execute(sa.select(events_t.c.case_id, events_t.c.kind,
-                                    events_t.c.occurred_on, events_t.c.payload)
-                          .where(events_t.c.case_id.in_(case_ids),
-                                 events_t.c.kind.in_(SALE_FIXED_AT))):
-        if isinstance(r.payload, dict) and "sale_date" in r.payload:
-            sale = r.payload["sale_date"]
-            sale_known[r.case_id].append(
-                (r.kind, r.occurred_on, date.fromisoformat(sale) if sale else None))
+    for fixed in conn.execute(sa.select(events_t.c.case_id, events_t.c.kind,
+                                        events_t.c.occurred_on, events_t.c.payload)
+                              .where(events_t.c.case_id.in_(case_ids),
+                                     events_t.c.kind.in_(SALE_FIXED_AT))):
+        if isinstance(fixed.payload, dict) and "sale_date" in fixed.payload:
+            sale = fixed.payload["sale_date"]
+            sale_known[fixed.case_id].append(
+                (fixed.kind, fixed.occurred_on, date.fromisoformat(sale) if sale else None))
     contacts: dict[int, list[date]] = defaultdict(list)
     for n in conn.execute(sa.select(notes_t.c.case_id, notes_t.c.called_at).where(
             notes_t.c.case_id.in_(case_ids), notes_t.c.result == CallResult.RPC,
