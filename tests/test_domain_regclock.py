@@ -194,8 +194,11 @@ def test_a_complete_application_bars_filing_and_sale_until_decided() -> None:
     assert one(clocks(offered, D(2026, 4, 4)), "1024.41(f)(1)").state is ClockState.ALLOWED
 
 
+FAR_SALE = D(2026, 9, 30)  # 212 days after completion: every right applies
+
+
 def _bars(events: tuple[tuple[str, date], ...], today: date,
-          sale: date | None = D(2026, 9, 30)) -> tuple[ClockState, ClockState, str]:
+          sale: date | None = FAR_SALE) -> tuple[ClockState, ClockState, str]:
     """First filing and sale for a case 150+ days late with a complete application."""
     found = clocks(CaseFacts(D(2025, 10, 1), sale_date=sale,
                              events=(("application_complete", D(2026, 3, 2)), *events)), today)
@@ -268,6 +271,20 @@ def test_days_before_a_sale_are_fixed_when_the_application_is_complete() -> None
     # an event recorded before the sale date was kept is judged on today's sale date
     legacy = CaseFacts(None, sale_date=D(2026, 4, 1), events=events)
     assert not one(clocks(legacy, D(2026, 3, 10)), "1024.41(c)(1)").applies
+
+
+def test_no_complete_application_notice_once_the_decision_went_out() -> None:
+    """1024.41(c)(3)(ii): a decision sent within the notice's 5 business days replaces it;
+    one sent after the notice was due leaves the notice missed."""
+    complete = D(2026, 3, 2)  # notice due Mar 9
+    quick = CaseFacts(None, events=(("application_complete", complete),
+                                    ("offer_sent", D(2026, 3, 6))))
+    notice = one(clocks(quick, D(2026, 3, 20)), "1024.41(c)(3)")
+    assert not notice.applies and "decision went out on 2026-03-06" in notice.why_not
+    slow = CaseFacts(None, events=(("application_complete", complete),
+                                   ("denied", D(2026, 3, 16))))
+    notice = one(clocks(slow, D(2026, 3, 20)), "1024.41(c)(3)")
+    assert notice.applies and notice.state is ClockState.MISSED
 
 
 def test_not_a_principal_residence_is_informational() -> None:

@@ -147,8 +147,9 @@ def test_a_denial_opens_the_appeal_window_and_an_appeal_its_decision(one_case) -
     event(engine, case_id, "application_complete")
     event(engine, case_id, "denied")
     assert case_row(engine).stage == "denied"
-    assert open_deadlines(engine) == {"1024.41(c)(3)": date(2026, 12, 4),
-                                      "1024.41(h)": TODAY + timedelta(days=14)}
+    # the decision went out before the complete-application notice was due: none is owed
+    # (1024.41(c)(3)(ii)), and its task is closed as not applying
+    assert open_deadlines(engine) == {"1024.41(h)": TODAY + timedelta(days=14)}
     event(engine, case_id, "appeal_received")
     assert case_row(engine).stage == "appeal"
     assert "1024.41(h)" not in open_deadlines(engine)

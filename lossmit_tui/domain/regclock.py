@@ -274,6 +274,11 @@ def _application_clocks(facts: CaseFacts, today: date, calendar: BusinessCalenda
         if complete_before is not None and complete_before <= 37:
             why = f"complete {complete_before} days before the sale (37 or fewer)"
             notice, decide = _not_applying(notice, why), _not_applying(decide, why)
+        decided = _first_on_or_after([d for k, d in ev if k in DECIDE.met_by], complete)
+        if (notice.applies and not notice.met_by and decided is not None
+                and notice.due_on is not None and decided <= notice.due_on):
+            notice = _not_applying(notice, f"the decision went out on {decided} "
+                                           "(1024.41(c)(3)(ii))")
         clocks += [notice, decide]
     offer = _latest(ev, (EventKind.OFFER_SENT,))
     if offer is not None:
