@@ -179,26 +179,32 @@ def filter_conditions(f: QueueFilter, dialect: str = "sqlite", walk_order: bool 
 def _search(text: str, dialect: str, walk_order: bool = False) -> sa.ColumnElement[bool]:
     """Loan number and phone by prefix; borrower names by word start (2 characters) or
     substring (3 or more), case-insensitive. On SQLite the names are looked up in the FTS5
-    indexes; every part is an indexed lookup, combined into one id set."""
+    indexes; every part is an indexed lookup, combined into one id set. On PostgreSQL the
+    parts are one condition on the case row (`… OR name ILIKE …`): the planner reads it
+    through the loan-number, phone and trigram indexes at once (a BitmapOr) for a few
+    matches, or walks the queue's order index testing each case when matches are plentiful;
+    the same matches as the id set, without joining it back to a million cases."""
     c = cases_t.c
     term = " ".join(text.split())
     digits = "".join(ch for ch in term if ch.isdigit())
-    lookups: list[sa.Select] = [
-        sa.select(c.id).where(c.loan_number >= term, c.loan_number < term + "\uffff")]
-    if len(digits) >= 3:
-        lookups.append(sa.select(c.id).where(c.phone >= digits, c.phone < digits + ":"))
-    if len(term) >= 2:
-        if dialect == "sqlite":
-            table = search.TRIGRAMS if len(term) >= 3 else search.WORDS
-            phrase = search.fts_phrase(term, prefix=len(term) < 3)
-            lookups.append(sa.select(sa.literal_column("rowid")).select_from(
-                sa.table(table)).where(sa.literal_column(table).op("MATCH")(phrase)))
-        else:
+    loan = sa.and_(c.loan_number >= term, c.loan_number < term + "\uffff")
+    phone = sa.and_(c.phone >= digits, c.phone < digits + ":") if len(digits) >= 3 else None
+    if dialect != "sqlite":
+        parts = [loan] + ([phone] if phone is not None else [])
+        if len(term) >= 2:
             escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             patterns = [f"%{escaped}%"] if len(term) >= 3 else [f"{escaped}%", f"% {escaped}%"]
-            lookups.append(sa.select(c.id).where(sa.or_(*[
-                column.ilike(pattern, escape="\\") for pattern in patterns
-                for column in (c.borrower_name, c.co_borrower_name)])))
+            parts += [column.ilike(pattern, escape="\\") for pattern in patterns
+                      for column in (c.borrower_name, c.co_borrower_name)]
+        return sa.or_(*parts)
+    lookups: list[sa.Select] = [sa.select(c.id).where(loan)]
+    if phone is not None:
+        lookups.append(sa.select(c.id).where(phone))
+    if len(term) >= 2:
+        table = search.TRIGRAMS if len(term) >= 3 else search.WORDS
+        phrase = search.fts_phrase(term, prefix=len(term) < 3)
+        lookups.append(sa.select(sa.literal_column("rowid")).select_from(
+            sa.table(table)).where(sa.literal_column(table).op("MATCH")(phrase)))
     matches = sa.union(*lookups) if len(lookups) > 1 else lookups[0]
     if walk_order:
         # SQLite's unary "+" keeps this test from driving the query, so the planner walks

@@ -1,4 +1,5 @@
-"""The name-search indexes (SQLite FTS5, made by migration 0004) as the code uses them."""
+"""The name-search indexes as the code uses them: SQLite's FTS5 tables (migration 0004) and
+PostgreSQL's GIN trigram indexes (pg_trgm, migration 0016)."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,15 +10,37 @@ TRIGRAMS = "cases_name_trigrams"  # substrings of 3+ characters
 WORDS = "cases_name_words"  # word prefixes (2-character prefix table)
 INDEXES = (TRIGRAMS, WORDS)
 
+# PostgreSQL: one GIN trigram index per name column the search matches with ILIKE.
+NAME_COLUMNS = ("borrower_name", "co_borrower_name")
+PG_TRIGRAM_INDEXES = {f"ix_cases_{column}_trgm": column for column in NAME_COLUMNS}
+
 
 def has_search_index(conn: Connection) -> bool:
     return conn.dialect.name == "sqlite"
 
 
+def create_trigram_indexes(conn: Connection) -> None:
+    """PostgreSQL: the names' trigram indexes (the pg_trgm extension must exist)."""
+    for name, column in PG_TRIGRAM_INDEXES.items():
+        conn.exec_driver_sql(
+            f"CREATE INDEX IF NOT EXISTS {name} ON cases USING gin ({column} gin_trgm_ops)")
+
+
+def drop_trigram_indexes(conn: Connection) -> None:
+    for name in PG_TRIGRAM_INDEXES:
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+
+
 @contextmanager
 def paused(conn: Connection) -> Iterator[None]:
     """Inside the caller's transaction: insert without indexing names, then rebuild the
-    indexes once (far faster for a bulk load than a trigger per row)."""
+    indexes once (far faster for a bulk load than a trigger, or an index entry, per row).
+    For loading a new store (the seed): the whole index is built again at the end."""
+    if conn.dialect.name == "postgresql":
+        drop_trigram_indexes(conn)
+        yield
+        create_trigram_indexes(conn)
+        return
     if not has_search_index(conn):
         yield
         return
@@ -42,5 +65,10 @@ def is_search_table(name: str) -> bool:
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool,
                    compare_to: object) -> bool:
-    """Alembic's include_object hook: skip the search tables."""
-    return not (type_ == "table" and name is not None and is_search_table(name))
+    """Alembic's include_object hook: skip the search tables and PostgreSQL's trigram
+    indexes (made by migration 0016, not declared by the models: SQLite has none)."""
+    if name is None:
+        return True
+    if type_ == "index":
+        return name not in PG_TRIGRAM_INDEXES
+    return not (type_ == "table" and is_search_table(name))
