@@ -1,7 +1,8 @@
 """Synthetic caseloads for the demo, tests and benchmarks: realistic, deterministic, fast.
 
 Same seed and same `today` give the same database. Rows go in through the driver's
-executemany in chunks (no ORM objects), so a million cases take well under two minutes.
+executemany in chunks (COPY on PostgreSQL; no ORM objects), so a million cases take well under
+two minutes on SQLite.
 Names come from Faker's US name lists (weighted by frequency), places from the `zipcodes`
 dataset (real city/state/ZIP/time-zone/area-code combinations).
 """
@@ -192,21 +193,33 @@ def _driver_values(sqlite: bool) -> tuple[Any, Any]:
 
 
 class _Writer:
-    """executemany of tuples into one table, in the dialect's parameter style."""
+    """Tuples into one table: executemany in the dialect's parameter style on SQLite, COPY on
+    PostgreSQL (an INSERT per row costs the server ~10x more than a row of COPY; the values
+    are adapted by the same driver either way, so the rows stored are the same)."""
 
     def __init__(self, conn: Connection, table: sa.Table, columns: Sequence[str]) -> None:
         self.conn, self.columns = conn, list(columns)
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         self.sql = (f"INSERT INTO {table.name} ({', '.join(self.columns)}) "
                     f"VALUES ({', '.join([mark] * len(self.columns))})")
+        self.copy_sql = (f"COPY {table.name} ({', '.join(self.columns)}) FROM STDIN"
+                         if conn.dialect.name == "postgresql" else None)
         self.rows: list[tuple[Any, ...]] = []
         self.count = 0
 
     def flush(self) -> None:
-        if self.rows:
+        if not self.rows:
+            return
+        if self.copy_sql is None:
             self.conn.exec_driver_sql(self.sql, self.rows)
-            self.count += len(self.rows)
-            self.rows = []
+        else:
+            raw = self.conn.connection.driver_connection  # psycopg's, in this transaction
+            assert raw is not None
+            with raw.cursor() as cursor, cursor.copy(self.copy_sql) as copy:
+                for row in self.rows:
+                    copy.write_row(row)
+        self.count += len(self.rows)
+        self.rows = []
 
 
 def _usernames(rng: random.Random, count: int) -> Iterator[tuple[str, str]]:
