@@ -95,6 +95,12 @@ def create_login(conn: Connection, login: str, password: str | None, admin: bool
                  {"login": login, "password": password, "admin": admin})
 
 
+def login_exists(conn: Connection, login: str) -> bool:
+    """Whether the server has a role of that name."""
+    return conn.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :login"),
+                        {"login": login}).first() is not None
+
+
 def set_login_enabled(conn: Connection, login: str, enabled: bool) -> None:
     """Let a lossmit login connect again, or not (a deactivated user)."""
     conn.execute(sa.text("SELECT lossmit_set_login(:login, :enabled)"),

@@ -169,6 +169,44 @@ def test_deactivating_a_user_disables_their_login(logins: Logins) -> None:
     assert can_login()
 
 
+def test_an_existing_user_is_given_a_login_of_their_own(logins: Logins) -> None:
+    """A user added before the store moved to logins (or by an import) gets one from an
+    admin; a specialist may not give logins, and the password never reaches the audit."""
+    newcomer = f"nia_{uuid.uuid4().hex[:8]}"
+    add_user(workspace(logins.admin_engine, logins.admin), newcomer, "Nia Newcomer",
+             "specialist", "North")
+    try:
+        refused = cli_as(as_login(logins.url, logins.specialist), "users", "login", newcomer,
+                         "--password-stdin")
+        assert refused.exit_code == 1 and "is for admins" in refused.output
+        given = CliRunner().invoke(cli, [
+            "--db", as_login(logins.url, logins.admin), "--today", TODAY.isoformat(), "users",
+            "login", newcomer, "--password-stdin"], input="s3cret-one\n")
+        assert given.exit_code == 0, given.output
+        assert f"{newcomer} connects as the database login {newcomer}" in given.stdout
+        own = make_engine(as_login(logins.url, newcomer))
+        try:
+            assert identify(own, None, "someone-else") == newcomer
+        finally:
+            own.dispose()
+        again = CliRunner().invoke(cli, [
+            "--db", as_login(logins.url, logins.admin), "--today", TODAY.isoformat(), "users",
+            "login", newcomer, "--password-stdin"], input="s3cret-two\n")
+        assert again.exit_code == 0, again.output
+        with logins.owner.connect() as conn:
+            has_password = conn.execute(sa.text(
+                "SELECT rolpassword IS NOT NULL FROM pg_authid WHERE rolname = :r"),
+                {"r": newcomer}).scalar_one()
+            trail = conn.execute(sa.text(
+                "SELECT action, after::text FROM audit_events WHERE entity = 'user' "
+                "AND action LIKE 'login%' ORDER BY id")).all()
+        assert has_password
+        assert [row.action for row in trail] == ["login_create", "login_password"]
+        assert not any("s3cret" in row.after for row in trail)
+    finally:
+        on_server(logins.url, f'DROP ROLE IF EXISTS "{newcomer}"')
+
+
 def test_a_login_may_not_take_over_an_existing_role(logins: Logins) -> None:
     """The login function touches lossmit logins only: not the owner, not other roles."""
     with pytest.raises(sa.exc.DBAPIError, match="exists and is not a lossmit login"):

@@ -231,6 +231,30 @@ def users_add(
                   else "."))
 
 
+@users_app.command("login")
+def users_login(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="The user who gets a login of their own.")],
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from standard input instead of "
+        "asking.")] = False,
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """PostgreSQL: give an existing user their own database login, or a new password for it
+    (admins)."""
+    from lossmit_tui.services.users import give_login
+
+    ws = workspace(ctx, db, user, today)
+    password = (typer.get_text_stream("stdin").readline().rstrip("\n") if password_stdin
+                else typer.prompt(f"Password for {username}'s login", hide_input=True,
+                                  confirmation_prompt=True))
+    with user_errors():
+        given = give_login(ws, username, password)
+    typer.echo(f"{given.username} connects as the database login {given.username}.")
+
+
 @users_app.command("deactivate")
 def users_deactivate(
     ctx: typer.Context,

@@ -121,6 +121,34 @@ def _set_active(session: Session, actor_name: str, username: str, active: bool) 
     return user
 
 
+def _give_login(session: Session, actor_name: str, username: str, password: str) -> User:
+    """Give an existing user their own PostgreSQL login, or a new password for it; admins
+    only. The audit row says that it was done, never the password."""
+    actor = require_user(session, actor_name)
+    require_active(actor, "giving a database login", {"user": username})
+    if actor.role != Role.ADMIN:
+        raise PermissionDenied(f"Giving a database login is for admins; {actor.username} is "
+                               f"a {actor.role}", actor_name=actor.username,
+                               attempted="giving a database login", detail={"user": username})
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        raise InvalidInput("database logins are for PostgreSQL stores; on SQLite the "
+                           "operating-system login is who you are")
+    if not password:
+        raise InvalidInput("a database login needs a password")
+    user = require_user(session, username)
+    if not user.active:
+        raise InvalidInput(f"{username} is deactivated: reactivate them first")
+    from db.roles import create_login, login_exists
+
+    existed = login_exists(conn, username)
+    create_login(conn, username, password, user.role == Role.ADMIN)
+    audit.record(session, actor, "user", user.id,
+                 "login_password" if existed else "login_create",
+                 after={"username": username, "database_login": username})
+    return user
+
+
 # --- the service entries: each takes the workspace and is one transaction -----
 
 
@@ -138,3 +166,9 @@ def set_active(ws: Workspace, username: str, active: bool) -> User:
     """Deactivate or reactivate a user (admins), in one transaction."""
     with ws.write() as session:
         return _set_active(session, ws.username, username, active)
+
+
+def give_login(ws: Workspace, username: str, password: str) -> User:
+    """Give an existing user a database login (or a new password), in one transaction."""
+    with ws.write() as session:
+        return _give_login(session, ws.username, username, password)
