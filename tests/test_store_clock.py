@@ -129,7 +129,8 @@ def _case_state(engine: Engine) -> dict[int, tuple[object, ...]]:
             .where(cases_t.c.closed_at.is_(None)))}
 
 
-def test_the_months_new_windows_added_set_wise_are_what_the_clock_says(engine: Engine) -> None:
+def test_the_months_new_windows_added_set_wise_are_what_the_clock_says(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """The first of the month on a book in step with its clocks: the cases whose only change
     is the new live-contact window get it set-wise, and then a per-case sync, a next-action
     recompute and the clock's own next change all find nothing left to do."""
@@ -148,7 +149,23 @@ def test_the_months_new_windows_added_set_wise_are_what_the_clock_says(engine: E
     assert len(window) >= 30  # most of the book: reached in November, due again Dec 1
     refresh_stale(workspace(engine, "admin", december))  # `lossmit refresh` does urgency first
     before = open_regulatory(engine)
-    result = refresh_clocks(workspace(engine, "admin", december))
+    # No statement that changes cases may carry one parameter per case of the step: a step
+    # is up to 250,000 cases and PostgreSQL takes at most 65,535 parameters.
+    widest: list[int] = [0]
+
+    def count(conn: object, cursor: object, statement: str, parameters: object,
+              context: object, executemany: bool) -> None:
+        if statement.lstrip().upper().startswith("UPDATE CASES"):
+            one_set = parameters[0] if executemany else parameters  # type: ignore[index]
+            widest[0] = max(widest[0], len(one_set))  # type: ignore[arg-type]
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    monkeypatch.setattr("lossmit_tui.services.urgency.BATCH", 10)
+    try:
+        result = refresh_clocks(workspace(engine, "admin", december))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert 0 < widest[0] <= 12, widest
     assert result.rolled == len(window) and not (window & result.changed)
     after = open_regulatory(engine)
     for case_id in window:  # one new deadline each: Dec 1's window, due Jan 6

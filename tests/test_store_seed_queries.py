@@ -83,6 +83,27 @@ def test_seeded_caseload_is_realistic_and_consistent(engine: Engine) -> None:
     assert raise_missed_promises(workspace(engine, "seed")) == 0
 
 
+def test_every_lapsed_promise_gets_its_callback_across_batches(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pass reads the lapsed promises a few at a time (here three): each case whose
+    promise date passed unpaid gets exactly one callback, and a second pass adds none."""
+    cases, tasks = Case.__table__, Task.__table__
+    seed(engine, 400, 3, TODAY)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM tasks WHERE source = 'missed_promise'"))
+        lapsed = conn.execute(sa.select(cases.c.id).where(
+            cases.c.closed_at.is_(None), cases.c.promise_due_on < TODAY,
+            cases.c.promise_kept_on.is_(None))).scalars().all()
+    assert len(lapsed) > 6
+    monkeypatch.setattr("lossmit_tui.services.promises.BATCH", 3)
+    assert raise_missed_promises(workspace(engine, "seed")) == len(lapsed)
+    with engine.connect() as conn:
+        raised = conn.execute(sa.select(tasks.c.case_id).where(
+            tasks.c.source == "missed_promise")).scalars().all()
+    assert sorted(raised) == sorted(lapsed)
+    assert raise_missed_promises(workspace(engine, "seed")) == 0
+
+
 def test_seed_refuses_a_database_that_has_cases(engine: Engine) -> None:
     seed(engine, 10, 1, TODAY)
     with pytest.raises(InvalidInput, match="already holds 10 cases"):

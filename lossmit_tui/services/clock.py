@@ -421,7 +421,9 @@ def _roll(conn: Connection, count: int, today: date, weights: Mapping[str, float
                            ).scalars().all()
     if forward:
         moved = sa.select(r.due_on).where(r.id == case.id).scalar_subquery()
-        rows = case.id.in_(forward)
+        # the step's cases by a semi-join on its table, not a list of ids: a step is up to
+        # 250,000 cases and PostgreSQL takes at most 65,535 parameters a statement
+        rows = case.id.in_(sa.select(r.id))
         conn.execute(cases_t.update().where(rows, sa.or_(
             case.next_action_on.is_(None), case.next_action_on > moved)).values(
             next_action_on=moved, next_action_kind=TaskKind.REGULATORY_DEADLINE.value,

@@ -31,19 +31,24 @@ def raise_missed_promises(ws: Workspace) -> int:
     """Add a callback task for every open case whose promise date passed unpaid and has no
     such task yet. Returns how many were added."""
     engine, today, weights = ws.engine, ws.today, ws.weights
-    added, after = 0, 0
+    added, after = 0, (date.min, 0)
     while True:
         with session_scope(engine, write=True) as session:
             conn = session.connection()
+            # In promise-date order, resuming after the last (date, id): read through the
+            # open cases' promise-date index on both stores (in id order PostgreSQL walked
+            # every case to find the few with a lapsed promise)
             rows = conn.execute(
                 sa.select(cases_t.c.id, cases_t.c.loan_number, cases_t.c.assignee_id,
                           cases_t.c.promise_amount_cents, cases_t.c.promise_due_on)
                 .where(cases_t.c.closed_at.is_(None), cases_t.c.promise_due_on < today,
-                       cases_t.c.promise_kept_on.is_(None), cases_t.c.id > after)
-                .order_by(cases_t.c.id).limit(BATCH)).all()
+                       cases_t.c.promise_kept_on.is_(None),
+                       sa.tuple_(cases_t.c.promise_due_on, cases_t.c.id) > sa.tuple_(
+                           sa.literal(after[0], sa.Date), sa.literal(after[1])))
+                .order_by(cases_t.c.promise_due_on, cases_t.c.id).limit(BATCH)).all()
             if not rows:
                 return added
-            after = rows[-1].id
+            after = (rows[-1].promise_due_on, rows[-1].id)
             titles = {r.id: missed_promise_title(r.promise_amount_cents, r.promise_due_on)
                       for r in rows}
             raised = {(t.case_id, t.title) for t in conn.execute(
