@@ -91,16 +91,22 @@ def fresh_copy(db: Path) -> Path:
     return copy
 
 
-def the_pass(db: Path) -> None:
+def pass_for(engine, day: date):  # type: ignore[no-untyped-def]
+    """The pass as `lossmit refresh` runs it for `day` on `engine`'s store (which it
+    changes): (seconds, its result)."""
     from lossmit_tui.services.clock import refresh_clocks
 
+    ws = open_workspace(engine, load_settings(), "bench", day)
+    started = time.perf_counter()
+    result = refresh_clocks(ws)
+    return time.perf_counter() - started, result
+
+
+def the_pass(db: Path) -> None:
     copy = fresh_copy(db)
     engine = make_engine(str(copy))
     for day in (FIRST, NEXT):
-        ws = open_workspace(engine, load_settings(), "bench", day)
-        started = time.perf_counter()
-        result = refresh_clocks(ws)
-        seconds = time.perf_counter() - started
+        seconds, result = pass_for(engine, day)
         print(f"pass for {day}: {seconds:.2f} s; {result.visited:,} cases visited, "
               f"{result.rolled:,} new windows added set-wise, {len(result.changed):,} synced "
               f"cases changed ({result.added - result.rolled:,} added, {result.moved:,} "

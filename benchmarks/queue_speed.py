@@ -4,7 +4,8 @@ keystrokes, peak memory, and the comparison with an eagerly loaded DataTable.
     python benchmarks/queue_speed.py SMALL.db LARGE.db COMPARE.db
 
 SMALL/LARGE/COMPARE are databases made with `lossmit seed --cases N --seed 1 --today
-2026-11-29` (1,000 / 1,000,000 / 100,000 cases in the recorded run). Start-up is measured on a
+2026-11-29` (1,000 / 1,000,000 / 100,000 cases in the recorded run). The functions take a
+file or a database URL (`pg_scale.py` runs them on PostgreSQL). Start-up is measured on a
 real terminal (tmux) from process start until a queue row is on screen; the in-app timings run
 the app headless and time a key press until the rows it asked for are drawn. Median of 5.
 Needs tmux.
@@ -34,7 +35,7 @@ RUNS = 5
 ROW = re.compile(r"^\s*\d{10}\s")
 
 
-def users_of(db: Path) -> tuple[str, str]:
+def users_of(db: str | Path) -> tuple[str, str]:
     out = subprocess.run([sys.executable, "-m", "lossmit_tui", "users", "list", "--format",
                           "json", "--db", str(db)], capture_output=True, text=True, check=True)
     users = json.loads(out.stdout)
@@ -46,7 +47,7 @@ def tmux(*args: str) -> str:
     return subprocess.run(["tmux", *args], capture_output=True, text=True).stdout
 
 
-def start_until_painted(db: Path, user: str, view: str) -> float:
+def start_until_painted(db: str | Path, user: str, view: str) -> float:
     """Seconds from launching `lossmit` in a 160x48 terminal to a queue row on screen."""
     tmux("kill-session", "-t", "bench")
     command = (f"exec {sys.executable} -m lossmit_tui --db {db} --user {user} "
@@ -92,7 +93,7 @@ async def _until(ready, limit: float = 10.0) -> None:  # type: ignore[no-untyped
         await asyncio.sleep(0.002)
 
 
-async def in_app(db: Path, lead: str) -> dict[str, tuple[float, float]]:
+async def in_app(db: str | Path, lead: str) -> dict[str, tuple[float, float]]:
     """Key-to-screen timings inside the app over the whole caseload (a lead's All open):
     (rows in the widget with a repaint requested, and after one Pilot pause, which also waits
     for animations such as the tab underline), medians in seconds."""

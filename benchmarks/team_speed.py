@@ -120,6 +120,33 @@ def reassign_rounds(engine) -> list[tuple[float, float, float, int]]:  # type: i
     return rounds
 
 
+def measure(engine) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Every figure above on `engine`'s store (a copy: it forms the team and moves cases),
+    printed as it comes and returned: board_query and board_app in seconds, rounds as
+    (preview, commit, undo, moved)."""
+    with engine.connect() as conn:
+        open_cases = conn.execute(sa.select(sa.func.count()).select_from(cases).where(
+            cases.c.closed_at.is_(None))).scalar_one()
+    print(f"{engine.url.database}: {open_cases:,} open cases", flush=True)
+    names = form_bench_team(engine)
+    print(f"team Bench: {len(names)} specialists", flush=True)
+    query, people, owned = board_figures(engine)
+    print(f"board figures for {people} people ({owned:,} open cases): "
+          f"{query * 1000:.0f} ms", flush=True)
+    board = asyncio.run(board_in_app(engine))
+    print(f"board in the app, key to rows: {board * 1000:.0f} ms", flush=True)
+    rounds = reassign_rounds(engine)
+    for preview, commit, undo, moved in rounds:
+        print(f"reassign {moved:,} cases: preview {preview:.2f} s, commit {commit:.2f} s, "
+              f"undo {undo:.2f} s", flush=True)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(sa.func.count()).select_from(audit_events).where(
+            audit_events.c.entity == "case",
+            audit_events.c.action.in_(("reassign", "reassign_undo")))).scalar_one()
+    print(f"audit rows written for the moves and undos: {rows:,}")
+    return {"board_query": query, "board_app": board, "rounds": rounds, "audit_rows": rows}
+
+
 def main(large: Path) -> None:
     bench = copy_of(large)
     try:
@@ -127,25 +154,7 @@ def main(large: Path) -> None:
         started = time.perf_counter()
         ensure_current(engine)
         print(f"schema upgrade of the copy: {time.perf_counter() - started:.1f} s", flush=True)
-        with engine.connect() as conn:
-            open_cases = conn.execute(sa.select(sa.func.count()).select_from(cases).where(
-                cases.c.closed_at.is_(None))).scalar_one()
-        print(f"{bench.name}: {open_cases:,} open cases", flush=True)
-        names = form_bench_team(engine)
-        print(f"team Bench: {len(names)} specialists", flush=True)
-        query, people, owned = board_figures(engine)
-        print(f"board figures for {people} people ({owned:,} open cases): "
-              f"{query * 1000:.0f} ms", flush=True)
-        print(f"board in the app, key to rows: {asyncio.run(board_in_app(engine)) * 1000:.0f} ms",
-              flush=True)
-        for preview, commit, undo, moved in reassign_rounds(engine):
-            print(f"reassign {moved:,} cases: preview {preview:.2f} s, commit {commit:.2f} s, "
-                  f"undo {undo:.2f} s", flush=True)
-        with engine.connect() as conn:
-            rows = conn.execute(sa.select(sa.func.count()).select_from(audit_events).where(
-                audit_events.c.entity == "case",
-                audit_events.c.action.in_(("reassign", "reassign_undo")))).scalar_one()
-        print(f"audit rows written for the moves and undos: {rows:,}")
+        measure(engine)
     finally:
         for suffix in ("", "-wal", "-shm"):
             Path(str(bench) + suffix).unlink(missing_ok=True)

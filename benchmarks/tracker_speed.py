@@ -100,8 +100,9 @@ def taskwarrior(db: Path) -> tuple[float, int, int] | None:
     return median, lines, len(rows)
 
 
-async def tracker_in_app(db: Path, lead: str) -> dict[str, float]:
-    """Key to counts and first page drawn, for a lead over the whole book."""
+async def tracker_in_app(db: str | Path, lead: str) -> dict[str, float]:
+    """Key to counts and first page drawn, for a lead over the whole book (`db`: a file or
+    a database URL)."""
     from screens.tracker import ItemTable, TrackerScreen
 
     app = make_app(open_workspace(make_engine(str(db)), load_settings(), lead,
