@@ -10,6 +10,8 @@ from db.models import Case, Task, User
 from db.queries import Due, open_tasks
 from lossmit_tui.services import seed as seed_module
 from lossmit_tui.services.errors import InvalidInput
+from lossmit_tui.services.exporter import export_cases
+from lossmit_tui.services.importer import import_extract
 from lossmit_tui.services.promises import raise_missed_promises
 from lossmit_tui.services.seed import seed
 from lossmit_tui.services.users import require_user
@@ -102,6 +104,17 @@ def test_every_lapsed_promise_gets_its_callback_across_batches(
             tasks.c.source == "missed_promise")).scalars().all()
     assert sorted(raised) == sorted(lapsed)
     assert raise_missed_promises(workspace(engine, "seed")) == 0
+
+
+def test_a_seeded_books_extract_imports_back_unchanged(engine: Engine, tmp_path) -> None:
+    """The seed's cases pass the import's own checks (a loan originated before its oldest
+    unpaid installment, ZIPs in their states...): its export imports back changing nothing."""
+    seed(engine, 3000, 1, TODAY)
+    path = tmp_path / "book.csv"
+    export_cases(workspace(engine, "admin"), path)
+    report = import_extract(workspace(engine, "admin"), path, dry_run=True)
+    assert report.problems[:3] == []
+    assert report.unchanged == 3000 and not report.added and not report.updated
 
 
 def test_seed_refuses_a_database_that_has_cases(engine: Engine) -> None:

@@ -541,7 +541,9 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
         cases.append((
             case_id, f"{7_000_000_000 + case_id * 37:010d}", f"{first} {last}", co, phone,
             email, address, city, state, zip_code, tz, occupancy_of(), investor_of(), upb,
-            rate_milli, pi, escrow, month_back_v[missed], month_back_v[age_months], value,
+            rate_milli, pi, escrow, month_back_v[missed],
+            # originated at least a month before its oldest unpaid installment fell due
+            month_back_v[max(age_months, missed + 1)], value,
             referral, sale, hardship, stage, assignee, rand() < 0.10, rand() < 0.01,
             rand() < 0.02, f"{between(0, 9999):04d}", last_contact, last_rpc, promise_amount,
             promise_due, promise_kept,
