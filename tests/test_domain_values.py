@@ -29,7 +29,8 @@ def test_money_accepts_the_extract_forms(text: str, cents: int) -> None:
 @pytest.mark.parametrize(("text", "fragment"), [
     ("-5.00", "negative"), ("$-5", "negative"), ("12a", "not an amount"),
     ("1.234", "not an amount"), ("1,23.00", "not an amount"), ("", "not an amount"),
-    ("99999999999999", "implausibly large"),
+    ("99999999999999", "implausibly large"), ("12.", "not an amount"), (".5", "not an amount"),
+    ("\u0661\u0662", "not an amount"), ("\u0661\u0662.50", "not an amount"),
 ])
 def test_money_rejects_with_a_reason(text: str, fragment: str) -> None:
     with pytest.raises(ValueError, match=fragment):
@@ -80,3 +81,15 @@ def test_clean_text_strips_control_characters_but_keeps_brackets() -> None:
     assert clean_text("  Ana\tMaria \r\n Lopez ") == "Ana Maria Lopez"
     assert clean_text("[@click=app.quit]Smith[/]") == "[@click=app.quit]Smith[/]"
     assert clean_multiline("line one\r\nline\x07 two") == "line one\nline two"
+
+
+@pytest.mark.parametrize(("parse", "text"), [
+    (parse_phone, "\u0665\u0661\u0662\u0665\u0665\u0665\u0660\u0661\u0660\u0661"),
+    (parse_rate, "\u0666.5"), (parse_date, "\u0662\u0660\u0662\u0666-01-01"),
+    (parse_date, "01/0\u0662/2026"),
+])
+def test_digits_of_other_scripts_are_not_numbers(parse: object, text: str) -> None:
+    """Arabic-Indic and other digits pass Python's isdigit() and int(): an extract cell of
+    them is refused, never stored as a number."""
+    with pytest.raises(ValueError, match="is not"):
+        parse(text)  # type: ignore[operator]

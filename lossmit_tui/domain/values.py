@@ -9,10 +9,11 @@ import unicodedata
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-_MONEY = re.compile(r"^\$?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$")
-_RATE = re.compile(r"^(\d{1,2})(\.\d{1,3})?%?$")
-_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# ASCII digits only: `\d` alone also matches other scripts' digits, which int() accepts.
+_MONEY = re.compile(r"^\$?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$", re.ASCII)
+_RATE = re.compile(r"^(\d{1,2})(\.\d{1,3})?%?$", re.ASCII)
+_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$", re.ASCII)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 
 MAX_CENTS = 10**13  # $100 billion: far beyond any single loan, small enough to catch typos
 
@@ -20,6 +21,13 @@ MAX_CENTS = 10**13  # $100 billion: far beyond any single loan, small enough to 
 def parse_money(text: str) -> int:
     """Parse `1234.56`, `1,234.56` or `$1,234.56` into non-negative integer cents."""
     raw = text.strip()
+    whole, dot, part = raw.partition(".")
+    if whole.isascii() and whole.isdigit() and (
+            not dot or (0 < len(part) <= 2 and part.isascii() and part.isdigit())):
+        cents = int(whole) * 100 + (int(part.ljust(2, "0")) if dot else 0)  # plain 1234.56
+        if cents >= MAX_CENTS:
+            raise ValueError(f"{raw!r} is implausibly large")
+        return cents
     if raw.startswith("-") or raw.startswith("$-") or raw.startswith("($"):
         raise ValueError(f"{raw!r} is negative; amounts must be zero or more")
     found = _MONEY.match(raw)
@@ -136,8 +144,10 @@ def display_text(text: str, *, lines: bool = False) -> str:
 
 def parse_phone(text: str) -> str:
     """Parse a US phone number into its 10 digits (a leading 1 or +1 is dropped)."""
+    if len(text) == 10 and text.isascii() and text.isdigit() and text[0] not in "01":
+        return text  # already ten plain digits, as an export writes it
     digits = re.sub(r"[\s().\-+]", "", text.strip())
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
         raise ValueError(f"{text.strip()!r} is not a phone number")
     if len(digits) == 11 and digits.startswith("1"):
         digits = digits[1:]

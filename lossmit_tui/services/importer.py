@@ -39,6 +39,7 @@ from lossmit_tui.services.workspace import Workspace
 
 CHUNK = 2000
 MEMO_LIMIT = 50_000  # distinct cell texts remembered per repeating column
+_UNSEEN = object()
 # The case columns the regulatory clocks read (and the owner their tasks go to).
 CLOCK_FIELDS = frozenset({"next_due_date", "fc_sale_date", "occupancy", "assignee_id"})
 # The case columns from the file that urgency reads (days delinquent, days to a sale).
@@ -149,20 +150,24 @@ def iter_extract(
         for record in reader:
             line = line_end + 1
             line_end = reader.line_num
-            if not record or all(not cell.strip() for cell in record):
-                continue
+            joined = "".join(record)
+            if not joined.strip():
+                continue  # a blank line
             if len(record) != len(header):
                 problems.append(Problem(line, None, f"has {len(record)} fields but the header "
                                                     f"has {len(header)}"))
                 continue
             values: dict[str, Any] = {}
-            plain = "".join(record).isascii()  # nearly every row: no cell to check for bytes
+            plain = joined.isascii()  # nearly every row: no cell to check for bytes
             for i, column in wanted:
+                raw = record[i]
                 memo = seen_cells[i]
-                if memo is not None and record[i] in memo:
-                    values[column.field] = memo[record[i]]
-                    continue
-                cell = csv_value(record[i])
+                if memo is not None:
+                    known = memo.get(raw, _UNSEEN)
+                    if known is not _UNSEEN:
+                        values[column.field] = known
+                        continue
+                cell = csv_value(raw) if raw[:1] == "'" else raw
                 if not plain and _has_bad_bytes(cell):
                     problems.append(Problem(line, column.name, "is not valid UTF-8 text"))
                     continue
@@ -178,7 +183,7 @@ def iter_extract(
                     problems.append(Problem(line, column.name, str(exc)))
                     continue
                 if memo is not None and len(memo) < MEMO_LIMIT:
-                    memo[record[i]] = values[column.field]
+                    memo[raw] = values[column.field]
             problems.extend(_check_row(line, values, users, today))
             loan = values.get("loan_number")
             if loan is not None:
