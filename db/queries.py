@@ -465,6 +465,21 @@ def latest_change(session: Reader) -> int:
     return int(connection_of(session).execute(query).scalar() or 0)
 
 
+def writes_touch_case(session: Reader, after: int, case_id: int, loan_number: str) -> bool:
+    """Whether a write recorded after audit row `after` may change what a case screen
+    shows: a row of this case (the case itself, or anything naming its loan: every call,
+    event, task, document and financials row does), or a row naming no case at all (an
+    import, a daily pass, a user change), which could touch any case. Rows of other cases
+    are the rest: on a busy team, most writes."""
+    a = tables.audit_events.c
+    named = a.after["case"].as_string()
+    found = connection_of(session).execute(sa.select(a.id).where(
+        a.id > after,
+        sa.or_(sa.and_(a.entity == "case", a.entity_id == str(case_id)),
+               named == loan_number, named.is_(None))).limit(1)).first()
+    return found is not None
+
+
 def usernames(session: Reader) -> dict[str, int]:
     """username -> user id, for filters typed by name."""
     return {r.username: r.id for r in connection_of(session).execute(

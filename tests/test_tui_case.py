@@ -17,7 +17,7 @@ from db.engine import make_engine
 from db.migrate import ensure_current
 from lossmit_tui.app import LossMitApp, make_app
 from lossmit_tui.config import load_settings
-from lossmit_tui.services.calls import load_draft
+from lossmit_tui.services.calls import NewCall, load_draft, log_call
 from lossmit_tui.services.cases import update_case
 from lossmit_tui.services.importer import import_extract
 from lossmit_tui.services.users import add_user
@@ -26,7 +26,7 @@ from screens.case import CaseScreen, DocumentsTable, TasksTable, TimelineList
 from screens.forms import EditDetails, EventForm, ServiceForm
 
 from .conftest import TODAY
-from .pilot import settle
+from .pilot import settle, settle_when
 from .workspace import workspace
 
 NOON = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)  # 12:00 in Texas (Central)
@@ -334,6 +334,55 @@ async def test_an_edit_refused_by_a_change_elsewhere_keeps_the_input(store) -> N
         assert isinstance(app.screen, CaseScreen)
     case = rows(engine, "SELECT email, co_borrower_name FROM cases")[0]
     assert tuple(case) == ("ann@example.com", "Bo Lee")
+
+
+async def test_the_case_screen_rereads_only_for_writes_that_touch_its_case(
+        store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A colleague's call on another loan is checked (one small query) and not read again;
+    an edit of this case is read again and shown."""
+    engine, case_id = store
+    other = tmp_path / "other.csv"
+    other.write_text("loan_number,borrower_name,investor,upb,next_due_date,property_state,"
+                     "assignee\nA2,Al Roe,FNMA,1000,2026-12-01,TX,ana\n")
+    assert import_extract(workspace(engine, "lee"), other).ok
+    with engine.connect() as conn:
+        other_id = conn.execute(sa.text("SELECT id FROM cases WHERE loan_number = 'A2'")
+                                ).scalar_one()
+    import db.queries
+    import screens.case
+
+    reads: list[int] = []
+    checks: list[bool] = []
+    real_detail, real_check = screens.case.case_detail, db.queries.writes_touch_case
+
+    def counted_detail(session, wanted):  # type: ignore[no-untyped-def]
+        reads.append(wanted)
+        return real_detail(session, wanted)
+
+    def counted_check(*args):  # type: ignore[no-untyped-def]
+        checks.append(real_check(*args))
+        return checks[-1]
+
+    monkeypatch.setattr(screens.case, "case_detail", counted_detail)
+    monkeypatch.setattr(db.queries, "writes_touch_case", counted_check)
+    app = app_for(engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_case(app, pilot)
+        await settle_when(app, pilot, lambda: screen.loaded_change > 0, within=5)
+        before = len(reads)
+        writer = make_engine(str(engine.url.database))
+        log_call(workspace(writer, "lee", clock=lambda: NOON), other_id,
+                 NewCall("outbound", "borrower", "no_answer"))
+        await settle_when(app, pilot, lambda: bool(checks), within=5)
+        assert checks == [False] and len(reads) == before
+        with writer.connect() as conn:
+            version = conn.execute(sa.text("SELECT version FROM cases WHERE id = :i"),
+                                   {"i": case_id}).scalar_one()
+        update_case(workspace(writer, "lee"), case_id, version, {"co_borrower_name": "Bo Lee"})
+        writer.dispose()
+        await settle_when(app, pilot, lambda: len(reads) > before, within=5)
+        assert checks[-1] is True and len(reads) == before + 1
+        assert screen.case is not None and screen.case.co_borrower_name == "Bo Lee"
 
 
 async def test_another_specialists_case_is_refused_on_screen(store) -> None:
