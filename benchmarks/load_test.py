@@ -33,7 +33,8 @@ read queries the screens use:
 
 And, as every running app does on PostgreSQL (`LossMitApp._listen_loop`), each user has a
 store-change follower: a listening connection that, on every audited write by anyone, reads
-the change number and re-reads the screen on show, the case (`follow: case`) or the queue's
+the change number and re-reads the screen on show: the case (`follow: case`) when the writes
+since the last read may touch it (`follow: check`, as the case screen does), or the queue's
 page (`follow: queue`), one re-read at a time. `--no-follow` leaves it out (the mix alone).
 The server is given room for three connections per user (`max_connections`).
 
@@ -104,7 +105,7 @@ STALE = ("cannot undo", "is already done", "is already cancelled", "not waiting 
          "this task is already")
 ACTION_ORDER = ["queue", "search", "open case", "call", "event", "document", "add task",
                 "complete task", "edit case", "reassign preview", "reassign", "undo",
-                "follow: queue", "follow: case"]
+                "follow: queue", "follow: check", "follow: case"]
 
 
 # --- set-up ------------------------------------------------------------------------------------
@@ -353,7 +354,7 @@ class User:
         audited once the case is no longer this person's, as the case screen is) or the
         queue's page. One re-read at a time (the app may overlap them)."""
         from db.notify import CHANNEL, listen_connection
-        from db.queries import latest_change, queue_count, queue_window
+        from db.queries import latest_change, queue_count, queue_window, writes_touch_case
         from lossmit_tui.app import LISTEN_TIMEOUT
         from lossmit_tui.widgets.queue_table import PAGE_SIZE
 
@@ -371,9 +372,17 @@ class User:
                         change = latest_change(read)
                     if change == seen or time.time() >= deadline:
                         continue
-                    seen = change
+                    loaded, seen = seen, change
                     current = self.current
                     if current is not None and current.case_id not in refused:
+                        # as the case screen does: re-read only for writes that may touch
+                        # the case (`writes_touch_case`), a small query otherwise
+                        def touches(c: Opened = current, after: int = loaded) -> bool:
+                            with self.ws.read() as read:
+                                return writes_touch_case(read, after, c.case_id, c.loan)
+                        touched, _ = self.timed("follow: check", touches)
+                        if not touched:
+                            continue
                         _, a = self.timed("follow: case", lambda c=current: self.load_case(
                             c.case_id), case_id=current.case_id)
                         if a["outcome"] == "refused":
