@@ -6,23 +6,18 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
-from db.engine import make_engine
-from db.migrate import ensure_current
 from lossmit_tui.app import make_app
 from lossmit_tui.config import load_settings
-from lossmit_tui.services.seed import seed
 
 from .conftest import TODAY
-from .pilot import workers_done
+from .pilot import seeded_book, workers_done
 from .workspace import workspace
 
 
 @pytest.fixture
 def demo_app(tmp_path: Path):  # type: ignore[no-untyped-def]
-    engine = make_engine(str(tmp_path / "snap.db"))
-    ensure_current(engine)
-    report = seed(engine, 80, 7, TODAY)
-    return make_app(workspace(engine, report.specialist, TODAY, settings=load_settings(),
+    engine, specialist, _ = seeded_book(tmp_path / "snap.db", 80, 7, TODAY)
+    return make_app(workspace(engine, specialist, TODAY, settings=load_settings(),
                               clock=lambda: datetime(2026, 11, 29, 16, 45, tzinfo=UTC)),
                     "mine")
 
@@ -107,10 +102,8 @@ def test_tracker_calendar_120x40(snap_compare, demo_app) -> None:  # type: ignor
 
 @pytest.fixture
 def lead_app(tmp_path: Path):  # type: ignore[no-untyped-def]
-    engine = make_engine(str(tmp_path / "snap-lead.db"))
-    ensure_current(engine)
-    report = seed(engine, 80, 7, TODAY)
-    return make_app(workspace(engine, report.lead, TODAY, settings=load_settings(),
+    engine, _, lead = seeded_book(tmp_path / "snap-lead.db", 80, 7, TODAY)
+    return make_app(workspace(engine, lead, TODAY, settings=load_settings(),
                               clock=lambda: datetime(2026, 11, 29, 16, 45, tzinfo=UTC)),
                     "team")
 

@@ -24,7 +24,7 @@ from screens.case import CaseScreen
 from screens.queue import Breakdown, QueueScreen, SortPicker
 
 from .conftest import TODAY
-from .pilot import settle, settle_when
+from .pilot import seeded_book, settle, settle_when
 from .workspace import workspace
 
 HOSTILE = "[@click=app.quit]Smith[/] [b]bold?[/b] $accent"
@@ -32,10 +32,7 @@ HOSTILE = "[@click=app.quit]Smith[/] [b]bold?[/b] $accent"
 
 @pytest.fixture
 def store(tmp_path: Path) -> tuple[Engine, str, str]:
-    engine = make_engine(str(tmp_path / "tui.db"))
-    ensure_current(engine)
-    report = seed(engine, 300, 21, TODAY)
-    return engine, report.specialist, report.lead
+    return seeded_book(tmp_path / "tui.db", 300, 21, TODAY)
 
 
 def app_for(engine: Engine, user: str, view: str = "mine") -> LossMitApp:
@@ -95,24 +92,30 @@ async def test_open_the_queue_open_a_case_and_quit(store) -> None:
     assert app.return_code == 0
 
 
-@pytest.mark.parametrize(("key", "view", "heading"), [
+VIEW_KEYS = [
     ("1", "mine", "My queue"), ("2", "due", "Due today"), ("3", "regulatory", "Regulatory"),
     ("4", "sale", "Sale soon"), ("5", "promises", "Broken promises"),
     ("6", "documents", "Missing documents"), ("7", "unassigned", "Unassigned"),
-])
-async def test_every_view_key(store, key: str, view: str, heading: str) -> None:
+]
+
+
+async def test_every_view_key(store) -> None:
+    """Each view's key, pressed in turn in one session, shows that view and its count."""
     engine, user, _ = store
     with session_scope(engine) as session:
-        total = queue_count(session, expected(engine, user, view))
+        totals = {view: queue_count(session, expected(engine, user, view))
+                  for _, view, _ in VIEW_KEYS}
     app = app_for(engine, user)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press(key)
-        await settle(app, pilot)
-        assert title(app).startswith(heading)
-        assert app.screen.query_one(QueueTable).total == total
-        if total == 0:
-            assert app.screen.has_class("-empty")
+        for key, view, heading in VIEW_KEYS:
+            await pilot.press(key)
+            await settle(app, pilot)
+            case = f"key {key} ({view})"
+            assert title(app).startswith(heading), (case, title(app))
+            assert app.screen.query_one(QueueTable).total == totals[view], case
+            if totals[view] == 0:
+                assert app.screen.has_class("-empty"), case
 
 
 async def test_team_and_all_views_are_for_leads(store) -> None:

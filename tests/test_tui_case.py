@@ -100,44 +100,49 @@ CALLS = [  # direction, party, result, outcomes to tick (by position), body
 ]
 
 
-@pytest.mark.parametrize(("direction", "party", "result", "ticks", "body"), CALLS)
-async def test_log_every_kind_of_call_with_the_keyboard_alone(
-        store, direction: str, party: str, result: str, ticks: tuple[int, ...],
-        body: str) -> None:
+async def test_log_every_kind_of_call_with_the_keyboard_alone(store) -> None:
+    """Every kind of call in CALLS, logged one after another in one session: each opens the
+    editor from the case screen, is filled in from the keyboard alone and is stored as typed."""
+    import json
+
     from textual.widgets import SelectionList
+
+    from lossmit_tui.domain.enums import Outcome
 
     engine, _ = store
     app = app_for(engine)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_case(app, pilot)
-        await pilot.press("c")
-        await settle(app, pilot)
-        editor = app.screen
-        assert isinstance(editor, CallEditor)
-        await choose(pilot, editor.query_one("#call-direction", Select), direction)
-        await choose(pilot, editor.query_one("#call-party", Select), party)
-        await choose(pilot, editor.query_one("#call-result", Select), result)
-        outcomes = editor.query_one("#call-outcomes", SelectionList)
-        await pilot.press("tab")
-        assert app.focused is outcomes
-        position = 0
-        for tick in ticks:
-            await pilot.press(*["down"] * (tick - position), "space")
-            position = tick
-        await pilot.press("tab", "tab", "tab")  # promise amount, promise date, the note
-        await pilot.press(*body)
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
-        assert isinstance(app.screen, CaseScreen), str(
-            editor.query_one("#call-problems").content)
-    note = rows(engine, "SELECT direction, party, result, outcome_codes, body "
-                        "FROM call_notes")
-    assert len(note) == 1
-    from lossmit_tui.domain.enums import Outcome
-    expected_outcomes = [list(Outcome)[t].value for t in ticks]
-    assert (note[0].direction, note[0].party, note[0].result, note[0].body) == (
-        direction, party, result, body)
-    assert sorted(__import__("json").loads(note[0].outcome_codes)) == sorted(expected_outcomes)
+        for logged, (direction, party, result, ticks, body) in enumerate(CALLS, start=1):
+            case = f"call {logged}: {direction} {party} {result} ticks={ticks} {body!r}"
+            await pilot.press("c")
+            await settle(app, pilot)
+            editor = app.screen
+            assert isinstance(editor, CallEditor), case
+            await choose(pilot, editor.query_one("#call-direction", Select), direction)
+            await choose(pilot, editor.query_one("#call-party", Select), party)
+            await choose(pilot, editor.query_one("#call-result", Select), result)
+            outcomes = editor.query_one("#call-outcomes", SelectionList)
+            await pilot.press("tab")
+            assert app.focused is outcomes, case
+            position = 0
+            for tick in ticks:
+                await pilot.press(*["down"] * (tick - position), "space")
+                position = tick
+            await pilot.press("tab", "tab", "tab")  # promise amount, promise date, the note
+            await pilot.press(*body)
+            await pilot.press("ctrl+s")
+            await settle(app, pilot)
+            assert isinstance(app.screen, CaseScreen), (
+                f"{case}: {editor.query_one('#call-problems').content}")
+            notes = rows(engine, "SELECT direction, party, result, outcome_codes, body "
+                                 "FROM call_notes ORDER BY id")
+            assert len(notes) == logged, case
+            note = notes[-1]
+            expected_outcomes = [list(Outcome)[t].value for t in ticks]
+            assert (note.direction, note.party, note.result, note.body) == (
+                direction, party, result, body), case
+            assert sorted(json.loads(note.outcome_codes)) == sorted(expected_outcomes), case
 
 
 async def test_amend_a_note_from_the_timeline(store) -> None:

@@ -11,10 +11,8 @@ from sqlalchemy.engine import Engine
 from textual.widgets import Input, Static, TextArea
 
 from db.engine import make_engine
-from db.migrate import ensure_current
 from lossmit_tui.app import KeymapError, LossMitApp, binding_ids, make_app
 from lossmit_tui.config import load_settings
-from lossmit_tui.services.seed import seed
 from lossmit_tui.services.tasks import NewTask, add_task
 from lossmit_tui.widgets.queue_table import QueueTable
 from screens.call_editor import CallEditor
@@ -22,7 +20,7 @@ from screens.case import CaseScreen
 from screens.queue import QueueScreen
 
 from .conftest import TODAY
-from .pilot import settle
+from .pilot import seeded_book, settle
 from .workspace import workspace
 
 
@@ -30,10 +28,8 @@ from .workspace import workspace
 def book(tmp_path: Path) -> tuple[Engine, str, Path]:
     """A seeded SQLite book: the engine, its first specialist, the file."""
     path = tmp_path / "book.db"
-    engine = make_engine(str(path))
-    ensure_current(engine)
-    report = seed(engine, 120, 5, TODAY)
-    return engine, report.specialist, path
+    engine, specialist, _ = seeded_book(path, 120, 5, TODAY)
+    return engine, specialist, path
 
 
 def take_away(path: Path, engine: Engine) -> None:
