@@ -142,6 +142,34 @@ def test_a_sale_scheduled_after_completion_leaves_the_evaluation_clock(one_case)
     assert kept["kind"] == "application_complete" and kept["sale_date"] is None
 
 
+def test_the_same_option_is_offered_once_until_the_borrower_answers(one_case) -> None:
+    """Offering a repayment plan twice records one offer: the second is refused while the
+    first waits for the borrower's answer (14 days); another option may be offered, and
+    after an answer or the 14 days the plan may be offered again."""
+    engine, case_id = one_case
+
+    def offer(name: str, on: date = TODAY, reason: str = "") -> None:
+        record_event(workspace(engine, "sam", max(on, TODAY)), case_id,
+                     NewEvent("offer_sent", on, reason, offer={"name": name}))
+
+    event(engine, case_id, "application_complete")
+    offer("repayment_plan")
+    with pytest.raises(InvalidInput, match=r"repayment plan offer of 2026-11-29 is still "
+                                           r"open: the borrower may answer until 2026-12-13"):
+        offer("repayment_plan")
+    offer("forbearance")  # another option
+    event(engine, case_id, "offer_rejected")  # answers the forbearance offer
+    with pytest.raises(InvalidInput, match="still open"):
+        offer("repayment_plan")
+    offer("repayment_plan", TODAY + timedelta(days=15))  # no answer in 14 days: rejected
+    with pytest.raises(InvalidInput, match="offer of 2026-12-14 is still open"):
+        offer("repayment_plan", TODAY + timedelta(days=20))
+    with engine.connect() as conn:
+        offers = conn.execute(sa.select(sa.func.count()).select_from(CaseEvent.__table__)
+                              .where(CaseEvent.__table__.c.kind == "offer_sent")).scalar()
+    assert offers == 3
+
+
 def test_a_denial_opens_the_appeal_window_and_an_appeal_its_decision(one_case) -> None:
     engine, case_id = one_case
     event(engine, case_id, "application_complete")

@@ -7,7 +7,7 @@ is refused with who and when, and nothing is written.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -99,6 +99,11 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
     require_case_access(session, actor, case_id, "recording an event")
     conn = session.connection()
     case = _case_row(conn, case_id)
+    if event.kind == EventKind.OFFER_SENT:
+        name = (event.offer or {}).get("name")
+        held = _same_offer_held(conn, case_id, name, today)
+        if held:
+            raise InvalidInput(held)
     reason = clean_text(event.reason) or None
     payload: dict[str, Any] = {}
     if event.stage:
@@ -145,6 +150,43 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
     sync_clocks(session, actor, [case_id], today, calendar, actor.username)
     recompute_case(conn, case_id, today, weights)
     return row
+
+
+_NO_OFFER = object()
+# The borrower's answers to an offer (each answers the latest offer before it).
+_ACCEPTING = (EventKind.OFFER_ACCEPTED, EventKind.TRIAL_STARTED, EventKind.PLAN_STARTED,
+              EventKind.TRIAL_PAYMENT)
+_ENDING = (EventKind.OFFER_REJECTED, EventKind.FAILED_TO_PERFORM)
+
+
+def _same_offer_held(conn: Connection, case_id: int, name: Any, today: date) -> str:
+    """Why the same option may not be offered again now, or "": it was offered and the
+    borrower's 14 days to answer are not over (no answer then counts as a rejection). Once
+    answered, it may be offered again (a later delinquency, a new evaluation)."""
+    ev = CaseEvent.__table__.c
+    latest: dict[Any, tuple[date, str]] = {}  # option name -> (offered on, state)
+    current: Any = _NO_OFFER
+    for row in conn.execute(sa.select(ev.kind, ev.occurred_on, ev.payload).where(
+            ev.case_id == case_id,
+            ev.kind.in_([EventKind.OFFER_SENT, *_ACCEPTING, *_ENDING]))
+            .order_by(ev.occurred_on, ev.id)):
+        if row.kind == EventKind.OFFER_SENT:
+            offer = (row.payload or {}).get("offer") or {}
+            current = offer.get("name") if isinstance(offer, dict) else None
+            latest[current] = (row.occurred_on, "open")
+        elif current is not _NO_OFFER:
+            latest[current] = (latest[current][0],
+                               "accepted" if row.kind in _ACCEPTING else "ended")
+    if name not in latest:
+        return ""
+    offered, state = latest[name]
+    what = f"the {str(name).replace('_', ' ')} offer" if name else "an offer"
+    answer_by = offered + timedelta(days=14)
+    if state == "open" and today <= answer_by:
+        return (f"{what} of {offered.isoformat()} is still open: the borrower may answer "
+                f"until {answer_by.isoformat()}; record the acceptance or rejection first")
+    return ""
+
 
 
 def _plain(value: Any) -> Any:
