@@ -287,6 +287,21 @@ def test_no_complete_application_notice_once_the_decision_went_out() -> None:
     assert notice.applies and notice.state is ClockState.MISSED
 
 
+def test_a_cease_communication_notice_exempts_live_contact_and_spaces_the_notice() -> None:
+    """1024.39(d): FDCPA-covered and a cease-communication notice: live contact is exempt,
+    shown with its rule and never missed; the written notice comes again within 190 days
+    of the last (Feb 10 + 190 = Aug 19), not 180."""
+    events = (("written_notice_sent", D(2026, 2, 10)),)
+    ceased = CaseFacts(D(2026, 1, 1), events=events, fdcpa_cease=True)
+    found = clocks(ceased, D(2026, 9, 1))
+    live = [c for c in found if c.citation == "1024.39(a)"]
+    assert len(live) == 1 and not live[0].applies and "1024.39(d)(1)" in live[0].why_not
+    assert "1024.39(a)" not in open_deadlines(found)
+    notices = [c for c in found if c.citation == "1024.39(b)"]
+    assert notices[1].due_on == D(2026, 8, 19)
+    assert next_time_change(ceased, D(2026, 3, 5)).window_only is False
+
+
 def test_not_a_principal_residence_is_informational() -> None:
     facts = CaseFacts(D(2026, 1, 1), principal_residence=False)
     found = clocks(facts, D(2026, 1, 20))

@@ -170,6 +170,23 @@ def test_the_same_option_is_offered_once_until_the_borrower_answers(one_case) ->
     assert offers == 3
 
 
+def test_a_cease_communication_notice_closes_the_live_contact_deadline(one_case) -> None:
+    """The call editor refuses to call a borrower who asked a debt collector to stop; the
+    clock agrees: the live-contact deadline is cancelled as exempt, never left to be missed."""
+    engine, case_id = one_case
+    assert "1024.39(a)" in open_deadlines(engine, "1024.39")
+    with engine.begin() as conn:  # as the servicing extract says: a debt collector's loan
+        conn.execute(cases_t.update().values(fdcpa_covered=True))
+    version = case_row(engine).version
+    update_case(workspace(engine, "sam"), case_id, version, {"cease_communication": True})
+    assert "1024.39(a)" not in open_deadlines(engine, "1024.39")
+    with engine.connect() as conn:
+        note = conn.execute(sa.select(Task.__table__.c.completion_note).where(
+            Task.__table__.c.source == "1024.39(a)",
+            Task.__table__.c.status == "cancelled")).scalars().first()
+    assert note is not None and "cease-communication" in note
+
+
 def test_a_denial_opens_the_appeal_window_and_an_appeal_its_decision(one_case) -> None:
     engine, case_id = one_case
     event(engine, case_id, "application_complete")

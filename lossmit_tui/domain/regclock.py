@@ -88,6 +88,10 @@ class CaseFacts:
     events: tuple[tuple[str, date], ...] = ()
     contacts: tuple[date, ...] = ()
     sale_known: tuple[tuple[str, date, date | None], ...] = ()
+    # The servicer is a debt collector for the loan under the FDCPA and a borrower sent a
+    # cease-communication notice (1024.39(d)): no live contact; the written notice at most
+    # once in 180 days and again within 190.
+    fdcpa_cease: bool = False
 
     def sale_then(self, kind: str, day: date) -> date | None:
         """The scheduled sale date that decides the clocks of the event (kind, day)."""
@@ -202,6 +206,9 @@ def _delinquency_clocks(facts: CaseFacts, d0: date, today: date, horizon: int) -
         deadline = due_date + timedelta(days=36)
         clock = _deadline(LIVE_CONTACT, deadline, due_date, facts, today, horizon,
                           f"{INSTALLMENT_BASIS}{due_date.isoformat()}", extra_met=contacts)
+        if facts.fdcpa_cease:  # exempt, shown once with its rule, never missed
+            clocks.append(_not_applying(clock, CEASE_EXEMPT))
+            break
         if index == 0 or deadline >= today or clock.state is ClockState.MISSED:
             clocks.append(clock)
     # Written notice: by day 45; not required more than once in 180 days, so a notice of
@@ -218,13 +225,19 @@ def _delinquency_clocks(facts: CaseFacts, d0: date, today: date, horizon: int) -
     if repeat is not None:
         last, later = repeat
         if later <= today:  # only while that installment is due and still unpaid
-            clocks.append(_deadline(WRITTEN_NOTICE, last + timedelta(days=180),
+            clocks.append(_deadline(WRITTEN_NOTICE, last + timedelta(
+                days=CEASE_NOTICE_DAYS if facts.fdcpa_cease else 180),
                                     last + timedelta(days=1), facts, today, horizon,
                                     f"{INSTALLMENT_BASIS}{later.isoformat()}, 180 days after "
                                     f"the notice of {last.isoformat()}"))
     clocks.append(_deadline(SPOC, d0 + timedelta(days=45), d0, facts, today, horizon,
                             f"{INSTALLMENT_BASIS}{d0.isoformat()}"))
     return clocks
+
+
+CEASE_EXEMPT = ("exempt: a borrower sent the debt collector a cease-communication notice "
+                "(1024.39(d)(1))")
+CEASE_NOTICE_DAYS = 190  # the notice again no later than 190 days after the last (39(d)(3))
 
 
 def _contact_days(facts: CaseFacts) -> list[date]:
@@ -465,7 +478,9 @@ def next_time_change(facts: CaseFacts, today: date) -> TimeChange:
     following = add_months(d0, len(due))
     contacts = [d for d in _contact_days(facts) if d >= d0]
     window = None
-    if contacts and max(contacts) >= due[-1]:  # every window so far is met
+    if facts.fdcpa_cease:
+        pass  # no live-contact window binds: only the written notice moves with time
+    elif contacts and max(contacts) >= due[-1]:  # every window so far is met
         if max(contacts) >= following:  # a conversation dated ahead: let the sync decide
             return TimeChange(following)
         window = following

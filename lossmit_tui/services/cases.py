@@ -308,7 +308,9 @@ def _update_case(session: Session, actor_name: str, case_id: int, expected_versi
                  before={k: _plain(case[k]) for k in changed},
                  after={"case": case["loan_number"]} | {k: _plain(v)
                                                         for k, v in changed.items()})
-    if "occupancy" in changed:  # the clocks bind only on a principal residence
+    # the clocks bind only on a principal residence; an FDCPA cease-communication notice
+    # exempts the live contact
+    if {"occupancy", "cease_communication", "fdcpa_covered"} & changed.keys():
         sync_clocks(session, actor, [case_id], today, calendar or BusinessCalendar(),
                     actor.username)
     recompute_case(conn, case_id, today, weights)

@@ -72,7 +72,8 @@ def load_facts(conn: Connection, case_ids: Sequence[int]) -> dict[int, CaseFacts
     """The clock facts of several cases, in four queries."""
     cases = conn.execute(sa.select(
         cases_t.c.id, cases_t.c.next_due_date, cases_t.c.occupancy, cases_t.c.fc_sale_date,
-        cases_t.c.property_state, cases_t.c.property_tz)
+        cases_t.c.property_state, cases_t.c.property_tz, cases_t.c.fdcpa_covered,
+        cases_t.c.cease_communication)
         .where(cases_t.c.id.in_(case_ids))).all()
     zones = {r.id: [_zone(z) for z in borrower_zones(r.property_state, r.property_tz)]
              for r in cases}
@@ -99,7 +100,8 @@ def load_facts(conn: Connection, case_ids: Sequence[int]) -> dict[int, CaseFacts
             called if called.tzinfo else called.replace(tzinfo=UTC), zones.get(n.case_id, [])))
     return {r.id: CaseFacts(r.next_due_date, r.occupancy == "owner", r.fc_sale_date,
                             tuple(events[r.id]), tuple(contacts[r.id]),
-                            tuple(sale_known[r.id])) for r in cases}
+                            tuple(sale_known[r.id]),
+                            bool(r.fdcpa_covered and r.cease_communication)) for r in cases}
 
 
 @dataclass

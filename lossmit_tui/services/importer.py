@@ -41,7 +41,8 @@ CHUNK = 2000
 MEMO_LIMIT = 50_000  # distinct cell texts remembered per repeating column
 _UNSEEN = object()
 # The case columns the regulatory clocks read (and the owner their tasks go to).
-CLOCK_FIELDS = frozenset({"next_due_date", "fc_sale_date", "occupancy", "assignee_id"})
+CLOCK_FIELDS = frozenset({"next_due_date", "fc_sale_date", "occupancy", "assignee_id",
+                          "fdcpa_covered"})
 # The case columns from the file that urgency reads (days delinquent, days to a sale).
 URGENCY_FIELDS = frozenset({"next_due_date", "fc_sale_date"})
 
