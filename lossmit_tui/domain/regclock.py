@@ -298,18 +298,16 @@ def _application_clocks(facts: CaseFacts, today: date, calendar: BusinessCalenda
         short = complete_before is not None and 37 < complete_before < 90
         days = 7 if short else 14
         due, basis = offer + timedelta(days=days), f"offer sent {offer} ({days}-day window)"
-        denied_after = _latest(ev, (EventKind.DENIED,))
-        extended_to, appeal_open = _appeal_extension(
-            facts, denied_after if complete is not None and denied_after is not None
-            and denied_after >= complete else None)
-        if appeal_open:  # until 14 days after a decision due within 30 days of the appeal
-            appeal = _latest(ev, (EventKind.APPEAL_RECEIVED,))
-            extended_to = appeal + timedelta(days=44) if appeal else None
+        # An appeal of the denial extends the acceptance of every offer until 14 days after
+        # its decision (1024.41(e)(2)(iii), (h)(4)); while it is pending, to 14 days after
+        # the day the decision is due (30 days after the appeal).
+        appeal, decided = _appeal_of(facts, _denial_after(facts, complete))
+        if appeal is not None and decided is None:
+            due = max(due, appeal + timedelta(days=44))
             basis += ", extended until 14 days after the appeal decision"
-        elif extended_to is not None and extended_to > due:
+        elif decided is not None and decided + timedelta(days=14) > due:
+            due = decided + timedelta(days=14)
             basis += ", extended to 14 days after the appeal decision"
-        if extended_to is not None and extended_to > due:
-            due = extended_to
         clock = _deadline(ACCEPT_WINDOW, due, offer, facts, today, horizon, basis)
         if complete_before is not None and complete_before <= 37:
             clock = _not_applying(clock, f"complete {complete_before} days before the sale "
@@ -341,19 +339,27 @@ _PERFORMING = (EventKind.OFFER_ACCEPTED, EventKind.TRIAL_STARTED, EventKind.PLAN
                EventKind.TRIAL_PAYMENT)
 
 
-def _appeal_extension(facts: CaseFacts, denied: date | None) -> tuple[date | None, bool]:
-    """An appeal of a denial extends the acceptance of every offer until 14 days after its
-    decision (1024.41(e)(2)(iii), (h)(4)): (that day, whether the appeal is still open)."""
+def _first_event(facts: CaseFacts, kinds: Iterable[str], start: date) -> date | None:
+    """The day of the first event of these kinds on or after `start`."""
+    wanted = set(kinds)
+    return _first_on_or_after([d for k, d in facts.events if k in wanted], start)
+
+
+def _denial_after(facts: CaseFacts, complete: date | None) -> date | None:
+    """The latest denial, when it answers the complete application of `complete`."""
+    denied = _latest(facts.events, (EventKind.DENIED,))
+    return denied if denied is not None and complete is not None and denied >= complete \
+        else None
+
+
+def _appeal_of(facts: CaseFacts, denied: date | None) -> tuple[date | None, date | None]:
+    """The appeal of a denial, if any, and the day it was decided (None: still pending)."""
     if denied is None:
-        return None, False
-    ev = facts.events
-    appeal = _first_on_or_after([d for k, d in ev if k == EventKind.APPEAL_RECEIVED], denied)
+        return None, None
+    appeal = _first_event(facts, (EventKind.APPEAL_RECEIVED,), denied)
     if appeal is None:
-        return None, False
-    decided = _first_on_or_after([d for k, d in ev if k == EventKind.APPEAL_DECIDED], appeal)
-    if decided is None:
-        return None, True
-    return decided + timedelta(days=14), False
+        return None, None
+    return appeal, _first_event(facts, (EventKind.APPEAL_DECIDED,), appeal)
 
 
 def _pending_application(facts: CaseFacts, complete: date, today: date) -> str:
@@ -365,39 +371,31 @@ def _pending_application(facts: CaseFacts, complete: date, today: date) -> str:
     window (when the borrower has the right: completed 90 or more days before a sale) or
     with its appeal undecided. A modification denied while another option is offered keeps
     the bar through the appeal, whatever became of the offer."""
-    ev = facts.events
-
-    def first(kinds: Iterable[str], start: date) -> date | None:
-        wanted = set(kinds)
-        return _first_on_or_after([d for k, d in ev if k in wanted], start)
-
-    offer = _latest(ev, (EventKind.OFFER_SENT,))
+    offer = _latest(facts.events, (EventKind.OFFER_SENT,))
     offer = offer if offer is not None and offer >= complete else None
-    denied = _latest(ev, (EventKind.DENIED,))
-    denied = denied if denied is not None and denied >= complete else None
+    denied = _denial_after(facts, complete)
     if offer is None and denied is None:
         return f"complete application of {complete} awaiting a decision"
     reasons: list[str] = []
-    extended_to, appeal_open = _appeal_extension(facts, denied)
-    if denied is not None:
+    appeal, decided = _appeal_of(facts, denied)
+    if appeal is not None and decided is None:
+        reasons.append(f"appeal of {appeal} not yet decided")
+    elif denied is not None and appeal is None:
         before = _days_before_sale(
             complete, facts.sale_then(EventKind.APPLICATION_COMPLETE, complete))
-        appeal = first((EventKind.APPEAL_RECEIVED,), denied)
-        if appeal_open:
-            reasons.append(f"appeal of {appeal} not yet decided")
-        elif appeal is None and (before is None or before >= 90) \
-                and today <= denied + timedelta(days=14):
+        if (before is None or before >= 90) and today <= denied + timedelta(days=14):
             reasons.append(f"denial of {denied} within its appeal window")
     if offer is not None:
-        performing = first(_PERFORMING, offer)
-        rejected = first((EventKind.OFFER_REJECTED,), offer)
+        performing = _first_event(facts, _PERFORMING, offer)
+        rejected = _first_event(facts, (EventKind.OFFER_REJECTED,), offer)
         if performing is not None and (rejected is None or performing > rejected):
-            failed = first((EventKind.FAILED_TO_PERFORM,), performing)
-            if failed is None:
+            if _first_event(facts, (EventKind.FAILED_TO_PERFORM,), performing) is None:
                 reasons.append(f"option accepted on {performing} being performed")
-        elif rejected is None:
-            window_end = max(offer + timedelta(days=14), extended_to or date.min)
-            if today <= window_end and not appeal_open:
+        elif rejected is None and not (appeal is not None and decided is None):
+            window_end = offer + timedelta(days=14)
+            if decided is not None:  # extended by the appeal (1024.41(h)(4))
+                window_end = max(window_end, decided + timedelta(days=14))
+            if today <= window_end:
                 reasons.append(f"offer of {offer} within its acceptance window")
     return "; ".join(reasons)
 
