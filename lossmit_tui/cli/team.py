@@ -196,6 +196,13 @@ def audit_command(
          fmt, empty="No audit rows match.")
 
 
+def _password(prompt: str, from_stdin: bool) -> str:
+    """A login's password: one line of standard input, or asked twice without echo."""
+    if from_stdin:
+        return typer.get_text_stream("stdin").readline().rstrip("\n")
+    return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=True))
+
+
 @users_app.command("add")
 def users_add(
     ctx: typer.Context,
@@ -219,11 +226,7 @@ def users_add(
     if password_stdin and not login:
         raise typer.BadParameter("goes with --login", param_hint="--password-stdin")
     ws = workspace(ctx, db, user, today)
-    password = None
-    if login:
-        password = (typer.get_text_stream("stdin").readline().rstrip("\n") if password_stdin
-                    else typer.prompt("Password for the new login", hide_input=True,
-                                      confirmation_prompt=True))
+    password = _password("Password for the new login", password_stdin) if login else None
     with user_errors():
         added = add_user(ws, username, name, role, team, login=login, password=password)
     typer.echo(f"Added {added.username} ({added.display_name}, {added.role})"
@@ -247,9 +250,7 @@ def users_login(
     from lossmit_tui.services.users import give_login
 
     ws = workspace(ctx, db, user, today)
-    password = (typer.get_text_stream("stdin").readline().rstrip("\n") if password_stdin
-                else typer.prompt(f"Password for {username}'s login", hide_input=True,
-                                  confirmation_prompt=True))
+    password = _password(f"Password for {username}'s login", password_stdin)
     with user_errors():
         given = give_login(ws, username, password)
     typer.echo(f"{given.username} connects as the database login {given.username}.")
