@@ -8,7 +8,7 @@ block direct calls. Pure: the caller passes the time, the zones and the prior at
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -47,6 +47,15 @@ class ContactCheck:
 
 def _local_day(moment: datetime, zone: ZoneInfo | None) -> date:
     return moment.astimezone(zone).date() if zone else moment.date()
+
+
+def borrower_day(moment: datetime, zones: Sequence[str]) -> date:
+    """The borrower's calendar day of an aware moment (a call), for the regulatory clock: in
+    the property's time zone, and when the state has two and the ZIP does not settle it, the
+    later of the two days (the easternmost zone: a deadline is never met on a day the
+    borrower had already left). UTC only when the case has no zone at all."""
+    return max((_local_day(moment, ZoneInfo(zone)) for zone in zones),
+               default=moment.astimezone(UTC).date())
 
 
 def check_outbound_call(

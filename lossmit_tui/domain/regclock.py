@@ -335,7 +335,7 @@ def _not_applying(clock: Clock, why: str) -> Clock:
 
 # An agreed option the borrower is performing: accepted, or a trial or plan begun, or a
 # trial payment made (a trial payment by the deadline is never a deemed rejection).
-_PERFORMING = (EventKind.OFFER_ACCEPTED, EventKind.TRIAL_STARTED, EventKind.PLAN_STARTED,
+PERFORMING = (EventKind.OFFER_ACCEPTED, EventKind.TRIAL_STARTED, EventKind.PLAN_STARTED,
                EventKind.TRIAL_PAYMENT)
 
 
@@ -386,7 +386,7 @@ def _pending_application(facts: CaseFacts, complete: date, today: date) -> str:
         if (before is None or before >= 90) and today <= denied + timedelta(days=14):
             reasons.append(f"denial of {denied} within its appeal window")
     if offer is not None:
-        performing = _first_event(facts, _PERFORMING, offer)
+        performing = _first_event(facts, PERFORMING, offer)
         rejected = _first_event(facts, (EventKind.OFFER_REJECTED,), offer)
         if performing is not None and (rejected is None or performing > rejected):
             if _first_event(facts, (EventKind.FAILED_TO_PERFORM,), performing) is None:

@@ -25,7 +25,7 @@ from lossmit_tui.domain.enums import (
     Stage,
 )
 from lossmit_tui.domain.events import MANUAL_EVENT_KINDS, STAGE_AFTER
-from lossmit_tui.domain.regclock import SALE_FIXED_AT
+from lossmit_tui.domain.regclock import PERFORMING, SALE_FIXED_AT
 from lossmit_tui.domain.values import clean_multiline, clean_text, parse_phone
 from lossmit_tui.services import audit
 from lossmit_tui.services.access import require_case_access
@@ -153,10 +153,9 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
 
 
 _NO_OFFER = object()
-# The borrower's answers to an offer (each answers the latest offer before it).
-_ACCEPTING = (EventKind.OFFER_ACCEPTED, EventKind.TRIAL_STARTED, EventKind.PLAN_STARTED,
-              EventKind.TRIAL_PAYMENT)
-_ENDING = (EventKind.OFFER_REJECTED, EventKind.FAILED_TO_PERFORM)
+# The borrower's answers to an offer (each answers the latest offer before it): taking it
+# up (the clock's PERFORMING), or turning it down.
+_ANSWERS = (*PERFORMING, EventKind.OFFER_REJECTED, EventKind.FAILED_TO_PERFORM)
 
 
 def _same_offer_held(conn: Connection, case_id: int, name: Any, today: date) -> str:
@@ -168,15 +167,14 @@ def _same_offer_held(conn: Connection, case_id: int, name: Any, today: date) -> 
     current: Any = _NO_OFFER
     for row in conn.execute(sa.select(ev.kind, ev.occurred_on, ev.payload).where(
             ev.case_id == case_id,
-            ev.kind.in_([EventKind.OFFER_SENT, *_ACCEPTING, *_ENDING]))
+            ev.kind.in_([EventKind.OFFER_SENT, *_ANSWERS]))
             .order_by(ev.occurred_on, ev.id)):
         if row.kind == EventKind.OFFER_SENT:
             offer = (row.payload or {}).get("offer") or {}
             current = offer.get("name") if isinstance(offer, dict) else None
             latest[current] = (row.occurred_on, "open")
         elif current is not _NO_OFFER:
-            latest[current] = (latest[current][0],
-                               "accepted" if row.kind in _ACCEPTING else "ended")
+            latest[current] = (latest[current][0], "answered")
     if name not in latest:
         return ""
     offered, state = latest[name]

@@ -19,9 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -31,6 +29,7 @@ from db.bulk import insert_with_ids
 from db.engine import session_scope
 from db.models import AuditEvent, CallNote, Case, CaseClock, CaseEvent, Task, User, utcnow
 from lossmit_tui.domain.calendar import BusinessCalendar
+from lossmit_tui.domain.contact import borrower_day
 from lossmit_tui.domain.enums import CallResult, TaskKind
 from lossmit_tui.domain.regclock import (
     DUE_SOON_DAYS,
@@ -54,20 +53,6 @@ events_t, notes_t, checks_t = CaseEvent.__table__, CallNote.__table__, CaseClock
 BATCH = 500
 
 
-@cache
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-def borrower_day(moment: datetime, zones: Sequence[ZoneInfo]) -> date:
-    """The borrower's calendar day of a moment (a call): in the property's time zone, and
-    when the state has two and the ZIP does not settle it, the later of the two days (the
-    easternmost zone: a deadline is never met on a day the borrower had already left).
-    UTC only when the case has no state at all."""
-    return max((moment.astimezone(zone).date() for zone in zones),
-               default=moment.astimezone(UTC).date())
-
-
 def load_facts(conn: Connection, case_ids: Sequence[int]) -> dict[int, CaseFacts]:
     """The clock facts of several cases, in four queries."""
     cases = conn.execute(sa.select(
@@ -75,8 +60,7 @@ def load_facts(conn: Connection, case_ids: Sequence[int]) -> dict[int, CaseFacts
         cases_t.c.property_state, cases_t.c.property_tz, cases_t.c.fdcpa_covered,
         cases_t.c.cease_communication)
         .where(cases_t.c.id.in_(case_ids))).all()
-    zones = {r.id: [_zone(z) for z in borrower_zones(r.property_state, r.property_tz)]
-             for r in cases}
+    zones = {r.id: borrower_zones(r.property_state, r.property_tz) for r in cases}
     events: dict[int, list[tuple[str, date]]] = defaultdict(list)
     for r in conn.execute(sa.select(events_t.c.case_id, events_t.c.kind,
                                     events_t.c.occurred_on)
@@ -97,7 +81,7 @@ def load_facts(conn: Connection, case_ids: Sequence[int]) -> dict[int, CaseFacts
             notes_t.c.amends_id.is_(None))):
         called: datetime = n.called_at
         contacts[n.case_id].append(borrower_day(
-            called if called.tzinfo else called.replace(tzinfo=UTC), zones.get(n.case_id, [])))
+            called if called.tzinfo else called.replace(tzinfo=UTC), zones.get(n.case_id, ())))
     return {r.id: CaseFacts(r.next_due_date, r.occupancy == "owner", r.fc_sale_date,
                             tuple(events[r.id]), tuple(contacts[r.id]),
                             tuple(sale_known[r.id]),
