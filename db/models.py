@@ -103,6 +103,10 @@ class Case(_TableModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     closed_at: datetime | None = None
+    # What foreclosure counsel must hold, with why and the rule, and since when (kept by the
+    # clock sync; None: no hold).
+    fc_hold: str | None = Field(default=None, max_length=500)
+    fc_hold_since: date | None = None
 
 
 class Task(_TableModel, table=True):
@@ -272,6 +276,9 @@ sa.Index("ix_cases_open_last_contact", sa.text("(last_contact_at IS NOT NULL)"),
          col(Case.last_contact_at), col(Case.loan_number),
          sqlite_where=_OPEN, postgresql_where=_OPEN, postgresql_include=_ID)
 sa.Index("ix_cases_phone", col(Case.phone))
+_HELD = sa.text("fc_hold IS NOT NULL")
+sa.Index("ix_cases_fc_hold", col(Case.fc_hold_since), sqlite_where=_HELD,
+         postgresql_where=_HELD)
 sa.Index("ix_case_clocks_check_on", col(CaseClock.check_on),
          sqlite_where=sa.text("check_on IS NOT NULL"),
          postgresql_where=sa.text("check_on IS NOT NULL"))

@@ -49,6 +49,7 @@ class QueueRow:
     cease_communication: bool
     attorney_represented: bool
     assignee_active: bool | None = None  # False: the owner was deactivated (needs a new one)
+    fc_hold: str | None = None  # what foreclosure counsel must hold (domain/foreclosure.py)
 
 
 _QUEUE_COLUMNS = (
@@ -60,6 +61,7 @@ _QUEUE_COLUMNS = (
     cases_t.c.promise_due_on, cases_t.c.promise_kept_on, cases_t.c.missing_docs,
     cases_t.c.occupancy, cases_t.c.fdcpa_covered, cases_t.c.cease_communication,
     cases_t.c.attorney_represented, users_t.c.active.label("assignee_active"),
+    cases_t.c.fc_hold,
 )
 
 UNASSIGNED = "unassigned"
@@ -432,6 +434,8 @@ class CaseDetail:
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None
+    fc_hold: str | None  # what foreclosure counsel must hold, why, and the rule
+    fc_hold_since: date | None
     assignee: str | None  # the assignee's username
     assignee_name: str | None  # and display name
 

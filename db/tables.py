@@ -80,6 +80,7 @@ cases = sa.Table(
     _int("urgency"), _date("urgency_on"), _date("reg_due_on"), _int("missing_docs"),
     _int("version"), _at("created_at", False),
     _at("updated_at", False), _at("closed_at"),
+    _text("fc_hold", 500, True), _date("fc_hold_since"),
 )
 
 case_clocks = sa.Table(

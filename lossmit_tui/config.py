@@ -105,6 +105,10 @@ class ViewSpec(BaseModel):
     broken_promise: bool = False
     missing_documents: bool = False
     stages: list[str] = Field(default_factory=list)
+    # The order the view opens in (a queue sort: urgency, act_next, sale_date, ...); none:
+    # the queue's usual order (next action first).
+    sort: str | None = Field(default=None, pattern=r"^(act_next|loan_number|borrower_name|"
+                             r"days_delinquent|sale_date|last_contact|urgency)$")
     empty: str = ""
 
 
@@ -138,7 +142,7 @@ DEFAULT_VIEWS: list[dict[str, Any]] = [
     {"key": "2", "name": "due", "title": "Due today", "due_within_days": 0,
      "empty": "Nothing of yours is due today or overdue. Press 1 for your whole queue."},
     {"key": "3", "name": "regulatory", "title": "Regulatory", "regulatory_within_days": 5,
-     "empty": "No regulatory deadline of yours is due within 5 days or missed."},
+     "sort": "urgency", "empty": "No regulatory deadline of yours is due within 5 days or missed."},
     {"key": "4", "name": "sale", "title": "Sale soon", "sale_within_days": 60,
      "empty": "None of your cases has a foreclosure sale within 60 days."},
     {"key": "5", "name": "promises", "title": "Broken promises", "broken_promise": True,

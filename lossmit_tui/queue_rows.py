@@ -6,6 +6,7 @@ from typing import Any
 from db.queries import QueueRow, TaskRow, end_of_week
 from lossmit_tui.domain import urgency
 from lossmit_tui.domain.delinquency import bucket, days_delinquent
+from lossmit_tui.domain.foreclosure import is_sale_hold
 from lossmit_tui.domain.values import display_text
 
 
@@ -25,6 +26,7 @@ def urgency_input(row: QueueRow, today: date) -> urgency.UrgencyInput:
         last_rpc_on=_day(row.last_rpc_at),
         stage=row.stage,
         missing_documents=row.missing_docs,
+        sale_hold=is_sale_hold(row.fc_hold),
     )
 
 

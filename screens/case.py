@@ -44,11 +44,12 @@ from db.queries import (
 from lossmit_tui.contact_now import case_contact_check, local_times_text
 from lossmit_tui.domain.delinquency import bucket, days_delinquent
 from lossmit_tui.domain.documents import age_state
+from lossmit_tui.domain.foreclosure import ForeclosureStatus
 from lossmit_tui.domain.regclock import INSTALLMENT_BASIS, LIVE_CONTACT, Clock, ClockState
 from lossmit_tui.domain.values import display_money, display_phone, display_text, milli_to_rate
 from lossmit_tui.queue_rows import relative_day
 from lossmit_tui.services.access import read_case
-from lossmit_tui.services.clock import case_clocks
+from lossmit_tui.services.clock import case_clock_status
 from lossmit_tui.services.documents import decide_document
 from lossmit_tui.services.errors import PermissionDenied, ServiceError
 from screens.base import LossMitScreen
@@ -156,6 +157,29 @@ def _clock_section(clocks: list[Clock], today: date) -> Static:
     return static
 
 
+def _foreclosure_section(case: CaseDetail, status: ForeclosureStatus | None) -> Static:
+    """Where the foreclosure stands: its milestones, whether referral, the first filing and
+    the judgment or sale are allowed or barred today (why, and the rule), and what counsel
+    must hold."""
+    parts: list[Content | tuple[str, str] | str] = [
+        ("Foreclosure", "$primary bold"),
+        "\n", ("Referral    ", "$text-muted"), _text(case.fc_referral_date),
+        "\n", ("Sale date   ", "$text-muted"), _text(case.fc_sale_date)]
+    if status is not None:
+        if status.milestones:
+            parts += ["\n", ("Milestones  ", "$text-muted"), " · ".join(
+                f"{kind.replace('fc_', '').replace('_', ' ')} {day.isoformat()}"
+                for kind, day in status.milestones)]
+        for step in (status.referral, status.filing, status.sale):
+            parts += ["\n", (f"{step.name:<24}", "$text-muted"),
+                      ("allowed" if step.allowed else "barred",
+                       "$text-muted" if step.allowed else "$warning bold"),
+                      (f"  {step.why} [{step.rule}]", "$text-muted")]
+        if status.hold:
+            parts += ["\n", ("Counsel must hold: ", "$error bold"), status.hold]
+    return Static(Content.assemble(*parts), classes="case-section", id="case-foreclosure")
+
+
 class TasksTable(DataTable[Text]):
     """The case's tasks; keys act on the task under the cursor."""
 
@@ -222,6 +246,7 @@ class CaseScreen(LossMitScreen[None]):
         financials: list[FinancialsRow]
         clocks: list[Clock]
         change: int = 0
+        foreclosure: ForeclosureStatus | None = None
 
     def __init__(self, case_id: int) -> None:
         super().__init__()
@@ -471,14 +496,15 @@ class CaseScreen(LossMitScreen[None]):
             if case is None:
                 self.post_message(self.Loaded(None, [], [], [], [], [], [], [], change))
                 return
+            clocks, foreclosure = case_clock_status(session, self.case_id, self.today,
+                                                    self.ws.calendar)
             self.post_message(self.Loaded(
                 case, case_tasks(session, self.case_id),
                 recent_calls(session, self.case_id, now - timedelta(days=8)),
                 case_timeline(session, self.case_id),
                 case_audit(session, self.case_id, case.loan_number),
                 case_documents(session, self.case_id),
-                case_financials(session, self.case_id),
-                case_clocks(session, self.case_id, self.today, self.ws.calendar), change))
+                case_financials(session, self.case_id), clocks, change, foreclosure))
 
     def _contact_line(self, case: CaseDetail, calls: list[tuple[datetime, str]]
                       ) -> Content:
@@ -506,7 +532,7 @@ class CaseScreen(LossMitScreen[None]):
             self.follow_store(message.change)
         self.loaded_change = max(self.loaded_change, message.change)
         shown = (case, message.tasks, message.calls, message.timeline, message.audit,
-                 message.documents, message.financials, message.clocks)
+                 message.documents, message.financials, message.clocks, message.foreclosure)
         if shown == self.shown:
             return  # nothing on this case changed: no redraw, the cursor stays
         self.shown = shown
@@ -540,7 +566,8 @@ class CaseScreen(LossMitScreen[None]):
              else "not bold"),
             "\n", self._contact_line(case, message.calls),
         ))
-        await self._show_summary(case, message.tasks, today, flags, message.clocks)
+        await self._show_summary(case, message.tasks, today, flags, message.clocks,
+                                 message.foreclosure)
         await self._show_timeline(message.timeline)
         self._show_tasks(message.tasks, today)
         self._show_documents(message.documents, today)
@@ -548,7 +575,8 @@ class CaseScreen(LossMitScreen[None]):
         await self._show_audit(message.audit)
 
     async def _show_summary(self, case: CaseDetail, tasks: list[TaskRow], today: date,
-                            flags: list[str], clocks: list[Clock]) -> None:
+                            flags: list[str], clocks: list[Clock],
+                            foreclosure: ForeclosureStatus | None) -> None:
         rate = case.note_rate_milli
         upcoming = [t for t in tasks if t.status == "open"][:3]
         sections = [
@@ -577,10 +605,7 @@ class CaseScreen(LossMitScreen[None]):
                 ("Oldest unpaid due", _text(case.next_due_date)),
                 ("Originated", _text(case.origination_date)),
             ]),
-            _section("Foreclosure", [
-                ("Referral", _text(case.fc_referral_date)),
-                ("Sale date", _text(case.fc_sale_date)),
-            ]),
+            _foreclosure_section(case, foreclosure),
             _section("Work", [
                 ("Assignee", _text(case.assignee_name or "unassigned")),
                 ("Last contact", _text(case.last_contact_at and

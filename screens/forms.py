@@ -23,6 +23,7 @@ from db.queries import CaseDetail, TaskRow, case_detail, list_users
 from lossmit_tui.domain.calendar import resolve_due
 from lossmit_tui.domain.enums import DocType, EventKind, Hardship, Occupancy, Stage
 from lossmit_tui.domain.events import MANUAL_EVENT_KINDS
+from lossmit_tui.domain.foreclosure import REFERRAL_BASES
 from lossmit_tui.domain.values import display_phone, display_text, parse_date
 from lossmit_tui.services.cases import NewEvent, record_event, update_case, validate_event
 from lossmit_tui.services.documents import receive_document, request_document
@@ -154,6 +155,7 @@ class EventForm(ServiceForm):
     def __init__(self, case_id: int, subject: str, stage: str) -> None:
         super().__init__(subject)
         self.case_id, self.stage = case_id, stage
+        self.bad_sale_date = ""  # a sale date typed that is not one
 
     def fields(self) -> ComposeResult:
         yield Label("Event")
@@ -163,6 +165,21 @@ class EventForm(ServiceForm):
         yield Label("New stage (for a stage change)", id="event-stage-label")
         yield _select([(label(s), s.value) for s in Stage], value=self.stage,
                      allow_blank=False, id="event-stage")
+        # The details of the kinds that have them, shown only for those kinds.
+        yield Label("Counsel's firm", classes="event-fc_referral")
+        yield _input(placeholder="the law firm referred to", id="event-firm",
+                     classes="event-fc_referral")
+        yield Label("Referral for", classes="event-fc_referral")
+        yield _select([(label(b), b) for b in REFERRAL_BASES], value="delinquency",
+                      allow_blank=False, id="event-basis", classes="event-fc_referral")
+        yield Label("Sale date (postponed: the new one, or blank)",
+                    classes="event-sale_scheduled event-sale_postponed")
+        yield _input(placeholder="YYYY-MM-DD", id="event-sale-date",
+                     classes="event-sale_scheduled event-sale_postponed")
+        yield Label("Decision", classes="event-appeal_decided")
+        yield _select([("Upheld (the denial stands)", "upheld"), ("Overturned", "overturned")],
+                      value="upheld", allow_blank=False, id="event-outcome",
+                      classes="event-appeal_decided")
         yield Label("On (default today; an earlier date needs a reason)")
         yield _input(value="today", id="event-on")
         yield Static(id="event-on-shown", classes="date-shown")
@@ -181,6 +198,12 @@ class EventForm(ServiceForm):
         stage_change = self.query_one("#event-kind", Select).value == EventKind.STAGE_CHANGED
         self.query_one("#event-stage", Select).display = stage_change
         self.query_one("#event-stage-label", Label).display = stage_change
+        kind = self.query_one("#event-kind", Select).value
+        for kind_of in ("fc_referral", "sale_scheduled", "sale_postponed", "appeal_decided"):
+            for widget in self.query(f".event-{kind_of}"):
+                widget.display = False
+        for widget in self.query(f".event-{kind}"):
+            widget.display = True
 
     @on(Input.Changed, "#event-on")
     def _on_changed(self) -> date | None:
@@ -191,13 +214,31 @@ class EventForm(ServiceForm):
         if on_day is None:
             return None
         kind = str(self.query_one("#event-kind", Select).value)
+        sale_text = self.query_one("#event-sale-date", Input).value.strip()
+        sale_date = None
+        if kind in (EventKind.SALE_SCHEDULED, EventKind.SALE_POSTPONED) and sale_text:
+            try:
+                sale_date = date.fromisoformat(sale_text)
+            except ValueError:
+                self.bad_sale_date = sale_text
+                return None
         return NewEvent(kind, on_day, self.query_one("#event-reason", Input).value,
                         str(self.query_one("#event-stage", Select).value)
                         if kind == EventKind.STAGE_CHANGED else None,
-                        self.query_one("#event-note", Input).value)
+                        self.query_one("#event-note", Input).value,
+                        firm=self.query_one("#event-firm", Input).value
+                        if kind == EventKind.FC_REFERRAL else "",
+                        basis=str(self.query_one("#event-basis", Select).value)
+                        if kind == EventKind.FC_REFERRAL else "",
+                        sale_date=sale_date,
+                        outcome=str(self.query_one("#event-outcome", Select).value)
+                        if kind == EventKind.APPEAL_DECIDED else "")
 
     def collect(self) -> Write | list[str]:
+        self.bad_sale_date = ""
         event = self._event()
+        if event is None and self.bad_sale_date:
+            return [f"the sale date {self.bad_sale_date!r} is not a date (YYYY-MM-DD)"]
         if event is None:
             return ["the date is not one I can read"]
         problems = validate_event(event, self.today)

@@ -318,8 +318,15 @@ class QueueScreen(LossMitScreen[None]):
         return narrowed
 
     def switch_view(self, spec: ViewSpec) -> None:
+        before = self.view
         self.view = spec
         self.view_count = None
+        # A view may come with its own order (the Regulatory view: most urgent first, so a
+        # sale counsel must postpone leads it); leaving it returns to the usual order.
+        if spec.sort is not None:
+            self.sort, self.descending = Sort(spec.sort), False
+        elif before is not None and before.sort is not None:
+            self.sort, self.descending = Sort.ACT_NEXT, False
         tabs = self.query_one(Tabs)
         if tabs.active != f"view-{spec.name}":
             tabs.active = f"view-{spec.name}"

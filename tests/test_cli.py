@@ -346,3 +346,34 @@ def test_event_from_a_script(seeded: str) -> None:
     ):
         bad = run("event", *args, "--db", seeded, "--user", user, "--today", DAY)
         assert bad.exit_code != 0 and fragment in bad.output, bad.output
+
+
+def test_foreclosure_holds_lists_what_counsel_must_hold(seeded: str) -> None:
+    """Events recorded from the command line put a seeded case with counsel and bar its sale;
+    `lossmit foreclosure holds` lists it for the hand-off, as CSV and JSON, and refuses an
+    unknown format."""
+    me = specialist(seeded)
+    queue = json.loads(run("queue", "--format", "json", "--db", seeded, "--user", me,
+                           "--today", DAY).stdout)
+    loan = queue[0]["loan_number"]
+    for args in (["fc_referral", "--firm", "Hale & Ode LLP", "--basis", "due_on_sale"],
+                 ["fc_first_filing"], ["sale_scheduled", "--sale-date", "2027-02-01"],
+                 ["application_complete"]):
+        done = run("event", loan, *args, "--db", seeded, "--user", me, "--today", DAY)
+        assert done.exit_code == 0, done.output
+    held = json.loads(run("foreclosure", "holds", "--format", "json", "--db", seeded,
+                          "--user", me, "--today", DAY).stdout)
+    mine = next(h for h in held if h["loan_number"] == loan)
+    assert held[0] == mine  # a sale to postpone comes first
+    assert (mine["firm"], mine["sale_date"], mine["instruction"], mine["since"]) == (
+        "Hale & Ode LLP", "2027-02-01", "postpone the sale of 2027-02-01", DAY)
+    assert mine["why"].endswith("(1024.41(g))")
+    csv_out = run("foreclosure", "holds", "--format", "csv", "--db", seeded, "--user", me,
+                  "--today", DAY).stdout
+    assert csv_out.splitlines()[0] == ("loan_number,borrower_name,assignee,firm,sale_date,"
+                                       "instruction,since,why")
+    bad = run("foreclosure", "holds", "--format", "xml", "--db", seeded, "--user", me)
+    assert bad.exit_code != 0 and "xml" in bad.output
+    refused = run("event", loan, "sale_scheduled", "--db", seeded, "--user", me,
+                  "--today", DAY)
+    assert refused.exit_code == 1 and "needs its sale date" in refused.output

@@ -199,7 +199,9 @@ def test_a_denial_opens_the_appeal_window_and_an_appeal_its_decision(one_case) -
     assert case_row(engine).stage == "appeal"
     assert "1024.41(h)" not in open_deadlines(engine)
     assert open_deadlines(engine)["1024.41(h)(4)"] == TODAY + timedelta(days=30)
-    event(engine, case_id, "appeal_decided")
+    # decided by sam's lead, who did not evaluate it (sam, who denied it, may not)
+    record_event(workspace(engine, "lee"), case_id,
+                 NewEvent("appeal_decided", TODAY, outcome="upheld"))
     assert "1024.41(h)(4)" not in open_deadlines(engine)
 
 

@@ -482,3 +482,48 @@ def test_the_clock_section_shows_the_first_missed_window_and_counts_the_later_on
     assert sum(line.startswith("1024.39(a)") and "missed" in line for line in lines) == 1
     assert "+4 later windows missed: 2026-02-01 … 2026-05-01" in text
     assert "2026-07-07  pending (in 17d)  Live contact (day 36)" in text  # June's, still open
+
+
+async def test_a_sale_scheduled_while_barred_shows_the_hold_on_the_case(tmp_path: Path
+                                                                        ) -> None:
+    """The event form asks for a sale date only for a sale; a sale set on a case whose
+    complete application bars it shows, in the Foreclosure section, the sale barred with its
+    rule and what counsel must hold, and raises the instruction to counsel as a deadline."""
+    from lossmit_tui.services.cases import NewEvent, record_event
+
+    engine = make_engine(str(tmp_path / "fc.db"))
+    ensure_current(engine)
+    add_user(workspace(engine, "setup"), "sam", "Sam Specialist", "specialist", "North")
+    path = tmp_path / "one.csv"
+    path.write_text("loan_number,borrower_name,investor,upb,next_due_date,property_state,"
+                    "property_zip,assignee\nA1,Ann Lee,FNMA,1000,2026-05-01,TX,75201,sam\n")
+    assert import_extract(workspace(engine, "sam"), path).ok
+    case_id = rows(engine, "SELECT id FROM cases")[0][0]
+    for kind in ("fc_referral", "fc_first_filing", "application_complete"):
+        record_event(workspace(engine, "sam"), case_id, NewEvent(kind, TODAY))
+    app = app_for(engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_case(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, EventForm)
+        sale_date = form.query_one("#event-sale-date", Input)
+        assert not sale_date.display  # an application event has no sale date
+        await choose(pilot, form.query_one("#event-kind", Select), "sale_scheduled")
+        assert sale_date.display and not form.query_one("#event-firm", Input).display
+        sale_date.value = "2027-13-01"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "'2027-13-01' is not a date" in form_error(app)  # refused, input kept
+        sale_date.value = "2027-01-29"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+        section = str(screen.query_one("#case-foreclosure").content)
+        assert "Judgment or sale        barred" in section
+        assert "awaiting a decision [1024.41(g)]" in section
+        assert "Counsel must hold: postpone the sale of 2027-01-29: " in section
+    assert [tuple(r) for r in rows(engine, "SELECT source, due_on, status FROM tasks "
+                                           "WHERE source = '1024.41(g)'")] == [
+        ("1024.41(g)", TODAY.isoformat(), "open")]

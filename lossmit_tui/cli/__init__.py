@@ -15,7 +15,7 @@ __all__ = ["app", "main"]
 # `lossmit --help` lists the commands, then the groups, in the order they have always had,
 # whatever order the group modules are imported in (a name not listed here goes last).
 HELP_ORDER = ("demo", "seed", "import", "export", "queue", "refresh", "evaluate", "event",
-              "tasks", "reassign", "audit", "export-case", "users", "db")
+              "tasks", "reassign", "audit", "export-case", "foreclosure", "users", "db")
 
 
 def _help_rank(name: str | None) -> int:

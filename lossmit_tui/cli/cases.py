@@ -14,6 +14,7 @@ from lossmit_tui.cli.shared import (
     UserOpt,
     app,
     choice,
+    emit,
     err,
     parse_day,
     user_errors,
@@ -125,6 +126,17 @@ def event(
                          "serves when no reason is given).")] = "",
     stage: Annotated[str | None, typer.Option(
         "--stage", help="The new stage, for KIND stage_changed.")] = None,
+    firm: Annotated[str, typer.Option(
+        "--firm", help="Foreclosure counsel's firm, for KIND fc_referral.")] = "",
+    basis: Annotated[str, typer.Option(
+        "--basis", help="What a referral is for (fc_referral): delinquency (default), "
+                        "due_on_sale or joining_lienholder.")] = "",
+    sale_date: Annotated[str | None, typer.Option(
+        "--sale-date", help="The sale date, YYYY-MM-DD: for sale_scheduled, and the new one "
+                            "for sale_postponed (none given: no new date yet).")] = None,
+    outcome: Annotated[str, typer.Option(
+        "--outcome", help="For appeal_decided: upheld (the denial stands) or overturned.")]
+    = "",
     db: DbOpt = None,
     user: UserOpt = None,
     today: TodayOpt = None,
@@ -139,6 +151,7 @@ def event(
     from lossmit_tui.services.errors import NotFound
 
     on_day = parse_day(on, "--on")
+    sale_day = parse_day(sale_date, "--sale-date")
     ws = workspace(ctx, db, user, today)
     day = on_day or ws.today
     if day < ws.today and not (reason or note).strip():
@@ -151,7 +164,9 @@ def event(
                 cases.c.loan_number == loan.strip())).scalar()
         if case_id is None:
             raise NotFound(f"no case has loan number {loan.strip()!r}")
-        record_event(ws, case_id, NewEvent(kind.strip(), day, reason or note, stage, note))
+        record_event(ws, case_id, NewEvent(kind.strip(), day, reason or note, stage, note,
+                                           firm=firm, basis=basis.strip(),
+                                           sale_date=sale_day, outcome=outcome.strip()))
     typer.echo(f"Recorded {kind.strip()} on {day.isoformat()} for loan {loan.strip()}.")
 
 
@@ -232,3 +247,38 @@ def evaluate(
             typer.echo(f"    why not: {reason}")
         for key, value in money_terms(r.terms).items():
             typer.echo(f"    {key.replace('_', ' ')}: {value}")
+
+
+foreclosure_app = typer.Typer(help="Foreclosure coordination with counsel.",
+                              no_args_is_help=True)
+app.add_typer(foreclosure_app, name="foreclosure")
+
+
+@foreclosure_app.command("holds")
+def foreclosure_holds_command(
+    ctx: typer.Context,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """List every open case where foreclosure counsel must hold (a sale to postpone, a
+    first filing or a motion not to make), with why and the rule: the daily hand-off to the
+    firms. Sales to postpone come first, soonest sale first. The cases you may act on (a
+    lead their team's, an admin all); audited."""
+    from lossmit_tui.services.foreclosure import foreclosure_holds
+
+    choice(fmt, ["table", "csv", "json"], "--format")
+    ws = workspace(ctx, db, user, today)
+    with user_errors():
+        holds = foreclosure_holds(ws)
+    records = [{"loan_number": h.loan_number, "borrower_name": h.borrower_name,
+                "assignee": h.assignee, "firm": h.firm,
+                "sale_date": h.sale_date.isoformat() if h.sale_date else None,
+                "instruction": h.instruction, "why": h.why,
+                "since": h.since.isoformat() if h.since else None} for h in holds]
+    columns = ["loan_number", "borrower_name", "firm", "sale_date", "instruction", "since",
+               "why"]
+    if fmt != "table":
+        columns.insert(2, "assignee")
+    emit(records, columns, fmt, empty="No case needs counsel to hold.")

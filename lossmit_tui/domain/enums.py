@@ -143,8 +143,13 @@ class EventKind(StrEnum):
     WRITTEN_NOTICE_SENT = "written_notice_sent"
     SPOC_ASSIGNED = "spoc_assigned"
     PAYMENT_RECEIVED = "payment_received"
-    FC_REFERRAL = "fc_referral"
-    SALE_SCHEDULED = "sale_scheduled"
+    FC_REFERRAL = "fc_referral"  # referred to foreclosure counsel (payload: firm, basis)
+    FC_FIRST_FILING = "fc_first_filing"  # the first notice or filing of the foreclosure
+    FC_JUDGMENT = "fc_judgment"
+    SALE_SCHEDULED = "sale_scheduled"  # payload: sale_date
+    SALE_POSTPONED = "sale_postponed"  # payload: sale_date (the new one, or none)
+    SALE_HELD = "sale_held"
+    COUNSEL_INSTRUCTED = "counsel_instructed"  # counsel told to hold the sale of a date
     ACKNOWLEDGMENT_SENT = "acknowledgment_sent"
     COMPLETE_NOTICE_SENT = "complete_notice_sent"
     REASSIGNED = "reassigned"  # written by a reassignment batch only

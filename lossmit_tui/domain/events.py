@@ -12,6 +12,7 @@ STAGE_AFTER: dict[str, Stage] = {
     EventKind.APPEAL_RECEIVED: Stage.APPEAL,
     EventKind.TRIAL_STARTED: Stage.TRIAL,
     EventKind.PLAN_STARTED: Stage.PLAN,
+    EventKind.SALE_HELD: Stage.FORECLOSED,
 }
 
 # Events a service writes as part of another action; a person cannot record them by hand.

@@ -64,9 +64,13 @@ DECIDE_APPEAL = Rule("1024.41(h)(4)", "Decide the appeal (30 days)",
                      (EventKind.APPEAL_DECIDED,))
 FIRST_FILING = Rule("1024.41(f)(1)", "First foreclosure notice or filing allowed (day 121)", ())
 NO_SALE = Rule("1024.41(g)", "No foreclosure judgment or sale", ())
+# A sale scheduled while the sale is barred: counsel must be told to postpone it
+# (domain/foreclosure.py raises it; recording the instruction meets it).
+COUNSEL_HOLD = Rule("1024.41(g)", "Instruct counsel to postpone the sale",
+                    (EventKind.COUNSEL_INSTRUCTED,))
 
 RULES = (LIVE_CONTACT, WRITTEN_NOTICE, SPOC, ACKNOWLEDGE, COMPLETE_NOTICE, DECIDE,
-         ACCEPT_WINDOW, APPEAL_WINDOW, DECIDE_APPEAL, FIRST_FILING, NO_SALE)
+         ACCEPT_WINDOW, APPEAL_WINDOW, DECIDE_APPEAL, FIRST_FILING, NO_SALE, COUNSEL_HOLD)
 BY_CITATION = {r.citation: r for r in RULES}
 
 
@@ -92,6 +96,14 @@ class CaseFacts:
     # cease-communication notice (1024.39(d)): no live contact; the written notice at most
     # once in 180 days and again within 190.
     fdcpa_cease: bool = False
+    # Why the 120 days of 1024.41(f)(1) do not apply to the foreclosure counsel was sent
+    # ("due-on-sale" or "joining another lienholder's action"; "" for a default foreclosure).
+    fc_exempt: str = ""
+    referred_on: date | None = None  # referred to foreclosure counsel
+    # The hold counsel was last given (cases.fc_hold) and since when: the sync compares the
+    # new one with it.
+    fc_hold: str | None = None
+    fc_hold_since: date | None = None
 
     def sale_then(self, kind: str, day: date) -> date | None:
         """The scheduled sale date that decides the clocks of the event (kind, day)."""
@@ -362,6 +374,42 @@ def _appeal_of(facts: CaseFacts, denied: date | None) -> tuple[date | None, date
     return appeal, _first_event(facts, (EventKind.APPEAL_DECIDED,), appeal)
 
 
+def appeal_refusal(facts: CaseFacts, day: date) -> str:
+    """Why an appeal received on `day` cannot be recorded, or "" (1024.41(h)): it needs a
+    denial of a complete application, the right to appeal (complete 90 or more days before a
+    sale, or no sale), the 14 days not over, and no earlier appeal of the same denial (the
+    appeal decision is final)."""
+    complete = _latest(facts.events, (EventKind.APPLICATION_COMPLETE,))
+    denied = _denial_after(facts, complete)
+    if denied is None or complete is None or denied > day:
+        return "there is no denial of a complete application to appeal"
+    before = _days_before_sale(
+        complete, facts.sale_then(EventKind.APPLICATION_COMPLETE, complete))
+    if before is not None and before < 90:
+        return (f"the application was complete {before} days before the sale (fewer than "
+                "90): there is no appeal right (1024.41(h)(1))")
+    appeal, decided = _appeal_of(facts, denied)
+    if appeal is not None:
+        return (f"the denial of {denied.isoformat()} was already appealed on "
+                f"{appeal.isoformat()}" + (f" and decided on {decided.isoformat()}"
+                                           if decided else "")
+                + "; the appeal decision is final (1024.41(h)(4))")
+    last = denied + timedelta(days=14)
+    if day > last:
+        return (f"the 14 days to appeal the denial of {denied.isoformat()} ended on "
+                f"{last.isoformat()} (1024.41(h)(2))")
+    return ""
+
+
+def pending_appeal(facts: CaseFacts) -> tuple[date, date] | None:
+    """The appeal awaiting its decision and the denial it appeals, or None."""
+    complete = _latest(facts.events, (EventKind.APPLICATION_COMPLETE,))
+    denied = _denial_after(facts, complete)
+    appeal, decided = _appeal_of(facts, denied)
+    return (appeal, denied) if appeal is not None and denied is not None \
+        and decided is None else None
+
+
 def _pending_application(facts: CaseFacts, complete: date, today: date) -> str:
     """Why a complete application still protects the borrower, or "" when it no longer does.
 
@@ -405,6 +453,12 @@ def _first_filing(facts: CaseFacts, d0: date, today: date) -> Clock:
     basis = f"{INSTALLMENT_BASIS}{d0.isoformat()}"
     complete = _latest(facts.events, (EventKind.APPLICATION_COMPLETE,))
     pending = _pending_application(facts, complete, today) if complete else ""
+    if today < allowed_from and facts.fc_exempt:
+        return Clock(FIRST_FILING, allowed_from,
+                     ClockState.BARRED if pending else ClockState.ALLOWED, basis=basis,
+                     notes=(f"the 120 days do not apply to {facts.fc_exempt}",
+                            *((f"barred while the {pending} (1024.41(f)(2))",)
+                              if pending else ())))
     if today < allowed_from:
         return Clock(FIRST_FILING, allowed_from, ClockState.BARRED, basis=basis,
                      notes=(f"not before {allowed_from.isoformat()} (day 121)",))

@@ -18,6 +18,9 @@ DEFAULT_WEIGHTS: Mapping[str, float] = {
     "days_since_rpc": 10.0,
     "missing_documents": 5.0,
     "stage": 5.0,
+    # A sale on the calendar that the rules bar: counsel must be told to postpone it. Heavier
+    # than every other term together, so such a case leads any queue ordered by urgency.
+    "sale_hold": 100.0,
 }
 
 # How much each stage presses: a decision or acceptance window is running in the later ones.
@@ -47,6 +50,7 @@ class UrgencyInput:
     last_rpc_on: date | None
     stage: str
     missing_documents: int = 0
+    sale_hold: bool = False  # counsel must postpone a scheduled sale (cases.fc_hold)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +102,7 @@ def factors(case: UrgencyInput) -> dict[str, float]:
         # Each document still outstanding holds the application back; four or more is full.
         "missing_documents": min(case.missing_documents, 4) / 4,
         "stage": _STAGE_FACTOR.get(case.stage, 0.0),
+        "sale_hold": 1.0 if case.sale_hold else 0.0,
     }
 
 
@@ -116,6 +121,7 @@ def _labels(case: UrgencyInput) -> dict[str, str]:
         else f"{max(0, (today - case.last_rpc_on).days)}d",
         "missing_documents": str(case.missing_documents),
         "stage": case.stage,
+        "sale_hold": "postpone the sale" if case.sale_hold else "no",
     }
 
 

@@ -15,21 +15,28 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from db.models import AuditEvent, Case, CaseEvent, Task, utcnow
+from db.models import AuditEvent, Case, CaseEvent, Task, User, utcnow
 from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.enums import (
     CLOSED_STAGES,
     EventKind,
     Hardship,
     Occupancy,
+    Role,
     Stage,
 )
 from lossmit_tui.domain.events import MANUAL_EVENT_KINDS, STAGE_AFTER
-from lossmit_tui.domain.regclock import PERFORMING, SALE_FIXED_AT
+from lossmit_tui.domain.foreclosure import REFERRAL_BASES
+from lossmit_tui.domain.regclock import (
+    PERFORMING,
+    SALE_FIXED_AT,
+    appeal_refusal,
+    pending_appeal,
+)
 from lossmit_tui.domain.values import clean_multiline, clean_text, parse_phone
 from lossmit_tui.services import audit
 from lossmit_tui.services.access import require_case_access
-from lossmit_tui.services.clock import sync_clocks
+from lossmit_tui.services.clock import load_facts, sync_clocks
 from lossmit_tui.services.errors import Conflict, InvalidInput, NotFound
 from lossmit_tui.services.tasks import recompute_case
 from lossmit_tui.services.users import require_user
@@ -53,6 +60,17 @@ class NewEvent:
     # For offer_sent: the workout option offered and its terms (what it was, for the
     # loan's workout history once the borrower accepts it).
     offer: dict[str, Any] | None = None
+    # Foreclosure milestones: counsel's firm and what the referral is for (fc_referral), and
+    # the sale date (sale_scheduled; sale_postponed: the new one, or none).
+    firm: str = ""
+    basis: str = ""
+    sale_date: date | None = None
+    # appeal_decided: "upheld" (the denial stands) or "overturned".
+    outcome: str = ""
+
+
+APPEAL_OUTCOMES = ("upheld", "overturned")
+MAX_FIRM = 100
 
 
 def _case_row(conn: Connection, case_id: int) -> sa.RowMapping:
@@ -82,6 +100,34 @@ def validate_event(event: NewEvent, today: date) -> list[str]:
             problems.append(f"the new stage must be one of: {', '.join(stages)}")
     elif event.stage is not None:
         problems.append("only a stage change takes a stage")
+    problems += _milestone_problems(event)
+    return problems
+
+
+def _milestone_problems(event: NewEvent) -> list[str]:
+    """What is wrong with the foreclosure and appeal details of an event."""
+    problems = []
+    firm = clean_text(event.firm)
+    if firm and event.kind != EventKind.FC_REFERRAL:
+        problems.append("only a referral to counsel names a firm")
+    if len(firm) > MAX_FIRM:
+        problems.append(f"the firm's name is limited to {MAX_FIRM} characters")
+    if event.basis and event.kind != EventKind.FC_REFERRAL:
+        problems.append("only a referral to counsel has a basis")
+    if event.basis and event.basis not in REFERRAL_BASES:
+        problems.append(f"the referral's basis must be one of: {', '.join(REFERRAL_BASES)}")
+    if event.kind == EventKind.SALE_SCHEDULED and event.sale_date is None:
+        problems.append("a scheduled sale needs its sale date")
+    if event.sale_date is not None:
+        if event.kind not in (EventKind.SALE_SCHEDULED, EventKind.SALE_POSTPONED):
+            problems.append("only a scheduled or postponed sale takes a sale date")
+        elif event.sale_date < event.occurred_on:
+            problems.append(f"the sale date {event.sale_date.isoformat()} is before the day "
+                            f"it was set ({event.occurred_on.isoformat()})")
+    if event.kind == EventKind.APPEAL_DECIDED and event.outcome not in APPEAL_OUTCOMES:
+        problems.append("an appeal decision is upheld (the denial stands) or overturned")
+    elif event.outcome and event.kind != EventKind.APPEAL_DECIDED:
+        problems.append("only an appeal decision has an outcome")
     return problems
 
 
@@ -104,6 +150,10 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
         held = _same_offer_held(conn, case_id, name, today)
         if held:
             raise InvalidInput(held)
+    if event.kind in (EventKind.APPEAL_RECEIVED, EventKind.APPEAL_DECIDED):
+        refused = _appeal_refused(session, actor, case_id, event)
+        if refused:
+            raise InvalidInput(refused)
     reason = clean_text(event.reason) or None
     payload: dict[str, Any] = {}
     if event.stage:
@@ -112,6 +162,15 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
         payload["note"] = clean_multiline(event.note)
     if event.offer and event.kind == EventKind.OFFER_SENT:
         payload["offer"] = event.offer
+    if event.kind == EventKind.FC_REFERRAL:
+        payload["firm"] = clean_text(event.firm) or None
+        payload["basis"] = event.basis or "delinquency"
+    if event.kind in (EventKind.SALE_SCHEDULED, EventKind.SALE_POSTPONED):
+        payload["sale_date"] = event.sale_date.isoformat() if event.sale_date else None
+    if event.kind == EventKind.APPEAL_DECIDED:
+        payload["outcome"] = event.outcome
+    if event.kind == EventKind.COUNSEL_INSTRUCTED:  # what counsel was told to hold
+        payload["hold"] = case["fc_hold"]
     if event.kind in SALE_FIXED_AT:  # the sale date known then decides its clocks for good
         sale = case["fc_sale_date"]
         payload["sale_date"] = sale.isoformat() if sale else None
@@ -134,6 +193,11 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
             changes["closed_at"] = utcnow()
         elif not closing and case["closed_at"] is not None:
             changes["closed_at"] = None  # reopened
+    if event.kind == EventKind.FC_REFERRAL and case["fc_referral_date"] != event.occurred_on:
+        changes["fc_referral_date"] = event.occurred_on
+    if (event.kind in (EventKind.SALE_SCHEDULED, EventKind.SALE_POSTPONED)
+            and case["fc_sale_date"] != event.sale_date):
+        changes["fc_sale_date"] = event.sale_date
     if (event.kind == EventKind.PAYMENT_RECEIVED and case["promise_due_on"] is not None
             and case["promise_kept_on"] is None):
         changes["promise_kept_on"] = event.occurred_on
@@ -141,7 +205,8 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
         changes["updated_at"] = utcnow()
         conn.execute(cases_t.update().where(cases_t.c.id == case_id).values(
             version=cases_t.c.version + 1, **changes))
-        shown = [k for k in ("stage", "promise_kept_on", "closed_at") if k in changes]
+        shown = [k for k in ("stage", "promise_kept_on", "closed_at", "fc_referral_date",
+                             "fc_sale_date") if k in changes]
         audit.record(session, actor, "case", case_id, "update",
                      before={k: _plain(case[k]) for k in shown},
                      after={"case": case["loan_number"], "by_event": event.kind}
@@ -150,6 +215,43 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
     sync_clocks(session, actor, [case_id], today, calendar, actor.username)
     recompute_case(conn, case_id, today, weights)
     return row
+
+
+def _appeal_refused(session: Session, actor: Any, case_id: int, event: NewEvent) -> str:
+    """Why this appeal or appeal decision cannot be recorded, or "" (1024.41(h)). An appeal
+    needs a denial it may appeal (`appeal_refusal`); a decision needs an appeal awaiting one,
+    and a decider not involved in the evaluation: not the person who recorded the denial or
+    an offer on that application, nor a member of the team such a person leads."""
+    conn = session.connection()
+    facts = load_facts(conn, [case_id])[case_id]
+    if event.kind == EventKind.APPEAL_RECEIVED:
+        return appeal_refusal(facts, event.occurred_on)
+    pending = pending_appeal(facts)
+    if pending is None:
+        return "there is no appeal awaiting a decision on this case"
+    appeal, denied = pending
+    if event.occurred_on < appeal:
+        return (f"the decision ({event.occurred_on.isoformat()}) cannot come before the appeal "
+                f"({appeal.isoformat()})")
+    complete = max(d for k, d in facts.events if k == EventKind.APPLICATION_COMPLETE)
+    users_t = User.__table__
+    ev = events_t.c
+    evaluators = conn.execute(
+        sa.select(users_t.c.id, users_t.c.username, users_t.c.role, users_t.c.team)
+        .join(events_t, ev.author_id == users_t.c.id)
+        .where(ev.case_id == case_id, ev.occurred_on >= complete, ev.occurred_on <= denied,
+               ev.kind.in_([EventKind.DENIED, EventKind.OFFER_SENT]))).all()
+    for who in evaluators:
+        if who.id == actor.id:
+            return (f"{actor.username} evaluated this application (recorded its denial or "
+                    "an offer): the appeal must be decided by someone not involved in the "
+                    "evaluation (1024.41(h)(3))")
+        if who.role == Role.LEAD and who.team and who.team == actor.team \
+                and actor.role == Role.SPECIALIST:
+            return (f"{who.username}, who evaluated this application, leads {actor.username}'s "
+                    "team: the appeal must be decided by someone the evaluator does not "
+                    "supervise (1024.41(h)(3))")
+    return ""
 
 
 _NO_OFFER = object()

@@ -30,7 +30,15 @@ from db.engine import session_scope
 from db.models import AuditEvent, CallNote, Case, CaseClock, CaseEvent, Task, User, utcnow
 from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.contact import borrower_day
-from lossmit_tui.domain.enums import CallResult, TaskKind
+from lossmit_tui.domain.enums import CallResult, EventKind, TaskKind
+from lossmit_tui.domain.foreclosure import (
+    REFERRAL_BASES,
+    ForeclosureStatus,
+    foreclosure_status,
+    hold_clock,
+    hold_since,
+    next_hold_change,
+)
 from lossmit_tui.domain.regclock import (
     DUE_SOON_DAYS,
     INSTALLMENT_BASIS,
@@ -58,7 +66,8 @@ def load_facts(conn: Connection, case_ids: Sequence[int]) -> dict[int, CaseFacts
     cases = conn.execute(sa.select(
         cases_t.c.id, cases_t.c.next_due_date, cases_t.c.occupancy, cases_t.c.fc_sale_date,
         cases_t.c.property_state, cases_t.c.property_tz, cases_t.c.fdcpa_covered,
-        cases_t.c.cease_communication)
+        cases_t.c.cease_communication, cases_t.c.fc_referral_date, cases_t.c.fc_hold,
+        cases_t.c.fc_hold_since)
         .where(cases_t.c.id.in_(case_ids))).all()
     zones = {r.id: borrower_zones(r.property_state, r.property_tz) for r in cases}
     events: dict[int, list[tuple[str, date]]] = defaultdict(list)
@@ -67,11 +76,18 @@ def load_facts(conn: Connection, case_ids: Sequence[int]) -> dict[int, CaseFacts
                           .where(events_t.c.case_id.in_(case_ids))):
         events[r.case_id].append((r.kind, r.occurred_on))
     sale_known: dict[int, list[tuple[str, date, date | None]]] = defaultdict(list)
+    referral: dict[int, tuple[date, str]] = {}  # the latest referral's day and basis
     for fixed in conn.execute(sa.select(events_t.c.case_id, events_t.c.kind,
                                         events_t.c.occurred_on, events_t.c.payload)
                               .where(events_t.c.case_id.in_(case_ids),
-                                     events_t.c.kind.in_(SALE_FIXED_AT))):
-        if isinstance(fixed.payload, dict) and "sale_date" in fixed.payload:
+                                     events_t.c.kind.in_([*SALE_FIXED_AT,
+                                                          EventKind.FC_REFERRAL]))
+                              .order_by(events_t.c.occurred_on, events_t.c.id)):
+        if fixed.kind == EventKind.FC_REFERRAL:
+            basis = (fixed.payload or {}).get("basis") if isinstance(fixed.payload, dict) \
+                else None
+            referral[fixed.case_id] = (fixed.occurred_on, REFERRAL_BASES.get(basis or "", ""))
+        elif isinstance(fixed.payload, dict) and "sale_date" in fixed.payload:
             sale = fixed.payload["sale_date"]
             sale_known[fixed.case_id].append(
                 (fixed.kind, fixed.occurred_on, date.fromisoformat(sale) if sale else None))
@@ -85,7 +101,23 @@ def load_facts(conn: Connection, case_ids: Sequence[int]) -> dict[int, CaseFacts
     return {r.id: CaseFacts(r.next_due_date, r.occupancy == "owner", r.fc_sale_date,
                             tuple(events[r.id]), tuple(contacts[r.id]),
                             tuple(sale_known[r.id]),
-                            bool(r.fdcpa_covered and r.cease_communication)) for r in cases}
+                            bool(r.fdcpa_covered and r.cease_communication),
+                            fc_exempt=referral.get(r.id, (None, ""))[1],
+                            referred_on=r.fc_referral_date or referral.get(r.id, (None,))[0],
+                            fc_hold=r.fc_hold, fc_hold_since=r.fc_hold_since)
+            for r in cases}
+
+
+def all_clocks(facts: CaseFacts, today: date, calendar: BusinessCalendar
+               ) -> tuple[list[Clock], ForeclosureStatus]:
+    """A case's regulatory clocks with the deadline a barred sale raises, and its
+    foreclosure status."""
+    clocks = regulatory_clocks(facts, today, calendar)
+    status = foreclosure_status(facts, clocks, today)
+    hold = hold_clock(status, facts, today)
+    if hold is not None:
+        clocks = sorted([*clocks, hold], key=lambda c: (c.due_on or date.max, c.citation))
+    return clocks, status
 
 
 @dataclass
@@ -238,22 +270,68 @@ def sync_clocks(session: Session, actor: User | None, case_ids: Iterable[int], t
             if t.status == "open" and t.kind == TaskKind.REGULATORY_DEADLINE:
                 tasks[t.case_id].append(t)
         plan = _Plan()
-        checks = []
+        checks, holds = [], []
         for case_id in chunk:
             case = cases.get(case_id)
             if case is None:
                 continue
             is_open = case.closed_at is None
-            clocks = regulatory_clocks(facts[case_id], today, calendar) if is_open else []
+            case_facts = facts[case_id]
+            clocks: list[Clock] = []
+            if is_open:
+                clocks, status = all_clocks(case_facts, today, calendar)
+                hold, since = status.hold or None, hold_since(status, case_facts, today)
+            else:
+                hold, since = None, None
             _plan_one(plan, total, case, clocks, tasks[case_id],
                       actor.id if actor else None, now)
-            change = next_time_change(facts[case_id], today) if is_open else None
-            checks.append({"case_id": case_id, "check_on": change and change.on,
-                           "window_only": bool(change and change.window_only),
-                           "check_then": change and change.then})
+            if (hold, since) != (case_facts.fc_hold, case_facts.fc_hold_since):
+                holds.append({"cid": case_id, "loan": case.loan_number, "hold": hold,
+                              "since": since, "was": case_facts.fc_hold})
+                total.changed.add(case_id)
+            checks.append(_check(case_id, case_facts, today) if is_open else
+                          {"case_id": case_id, "check_on": None, "window_only": False,
+                           "check_then": None})
         _apply(conn, plan, actor, actor_name, now)
+        _save_holds(conn, holds, actor, actor_name, now)
         _save_checks(conn, checks)
     return total
+
+
+def _check(case_id: int, facts: CaseFacts, today: date) -> dict[str, Any]:
+    """A case's clock check: the next day time alone changes its deadlines or may lift a
+    foreclosure bar (the earlier of the two; a window-only change stays one only when it
+    comes first)."""
+    change = next_time_change(facts, today)
+    hold = next_hold_change(facts, today)
+    on, window_only, then = change.on, change.window_only, change.then
+    if hold is not None and (on is None or hold <= on):
+        on, window_only, then = hold, False, None
+    elif hold is not None and window_only and (then is None or hold < then):
+        then = hold
+    return {"case_id": case_id, "check_on": on, "window_only": window_only,
+            "check_then": then}
+
+
+def _save_holds(conn: Connection, holds: list[dict[str, Any]], actor: User | None,
+                actor_name: str, now: datetime) -> None:
+    """Keep the cases' foreclosure holds (what counsel must hold, since when), with an audit
+    row for each hold that begins, changes or ends."""
+    if not holds:
+        return
+    conn.execute(cases_t.update().where(cases_t.c.id == sa.bindparam("cid")).values(
+        fc_hold=sa.bindparam("hold"), fc_hold_since=sa.bindparam("since")), holds)
+    who = {"user_id": actor.id if actor else None,
+           "username": actor.username if actor else actor_name, "at": now}
+    rows = [
+        {**who, "entity": "case", "entity_id": str(h["cid"]),
+         "action": "foreclosure_hold" if h["hold"] else "foreclosure_hold_lifted",
+         "before": {"fc_hold": h["was"]},
+         "after": {"case": h["loan"], "fc_hold": h["hold"],
+                   "since": h["since"].isoformat() if h["since"] else None}}
+        for h in holds if (h["hold"] or None) != (h["was"] or None)]
+    if rows:
+        conn.execute(audit_t.insert(), rows)
 
 
 def _save_checks(conn: Connection, checks: list[dict[str, Any]]) -> None:
@@ -274,7 +352,14 @@ def case_clocks(session: Session, case_id: int, today: date,
                 calendar: BusinessCalendar) -> list[Clock]:
     """A case's clocks as of today (for the case screen)."""
     facts = load_facts(session.connection(), [case_id]).get(case_id)
-    return [] if facts is None else regulatory_clocks(facts, today, calendar)
+    return [] if facts is None else all_clocks(facts, today, calendar)[0]
+
+
+def case_clock_status(session: Session, case_id: int, today: date, calendar: BusinessCalendar
+                      ) -> tuple[list[Clock], ForeclosureStatus | None]:
+    """A case's clocks and its foreclosure status as of today (for the case screen)."""
+    facts = load_facts(session.connection(), [case_id]).get(case_id)
+    return ([], None) if facts is None else all_clocks(facts, today, calendar)
 
 
 ROLL_BATCH = 250_000

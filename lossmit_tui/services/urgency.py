@@ -16,6 +16,7 @@ from db.engine import session_scope
 from db.queries import QueueFilter, filter_conditions
 from db.tables import cases as cases_t
 from lossmit_tui.domain.delinquency import days_delinquent
+from lossmit_tui.domain.foreclosure import is_sale_hold
 from lossmit_tui.domain.urgency import UrgencyInput, score_tenths
 from lossmit_tui.services import audit
 from lossmit_tui.services.workspace import Workspace
@@ -23,7 +24,8 @@ from lossmit_tui.services.workspace import Workspace
 BATCH = 5000
 _READ = (cases_t.c.id, cases_t.c.next_action_on, cases_t.c.next_due_date,
          cases_t.c.fc_sale_date, cases_t.c.promise_due_on, cases_t.c.promise_kept_on,
-         cases_t.c.last_rpc_at, cases_t.c.stage, cases_t.c.urgency, cases_t.c.missing_docs)
+         cases_t.c.last_rpc_at, cases_t.c.stage, cases_t.c.urgency, cases_t.c.missing_docs,
+         cases_t.c.fc_hold)
 
 
 def _stale(today: date) -> list[sa.ColumnElement[bool]]:
@@ -42,7 +44,7 @@ def _recompute(conn: Connection, rows: Iterable[sa.Row], today: date,
             days_delinquent=days_delinquent(r.next_due_date, today), sale_date=r.fc_sale_date,
             promise_due_on=r.promise_due_on, promise_kept=r.promise_kept_on is not None,
             last_rpc_on=r.last_rpc_at.date() if r.last_rpc_at else None, stage=r.stage,
-            missing_documents=r.missing_docs,
+            missing_documents=r.missing_docs, sale_hold=is_sale_hold(r.fc_hold),
         ), weights)
         params.append({"case_id": r.id, "new_urgency": score})
     if params:

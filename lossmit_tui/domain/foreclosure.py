@@ -1,0 +1,209 @@
+"""Foreclosure status (docs/RULES.md, "Foreclosure coordination"): a case's milestones with
+counsel, whether referral, the first notice or filing, and the judgment or sale are allowed
+or barred at this moment, why, and under which rule; and the hold counsel must keep.
+
+Pure: the facts and clocks of domain/regclock.py and `today` in, the status out. The bars
+themselves are the clock's (`FIRST_FILING`, `NO_SALE`); this module says what they mean for
+counsel, and raises the urgent deadline when a barred sale is on the calendar.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from lossmit_tui.domain.enums import EventKind
+from lossmit_tui.domain.regclock import (
+    COUNSEL_HOLD,
+    FIRST_FILING,
+    NO_SALE,
+    CaseFacts,
+    Clock,
+    ClockState,
+)
+
+# The milestones of a foreclosure, in the order they come.
+MILESTONES = (EventKind.FC_REFERRAL, EventKind.FC_FIRST_FILING, EventKind.FC_JUDGMENT,
+              EventKind.SALE_SCHEDULED, EventKind.SALE_POSTPONED, EventKind.SALE_HELD)
+
+# What a referral is for (the `basis` of an fc_referral event): the 120 days of
+# 1024.41(f)(1)(i) bind a foreclosure for the borrower's delinquency only.
+REFERRAL_BASES: dict[str, str] = {
+    "delinquency": "",
+    "due_on_sale": "a due-on-sale foreclosure (1024.41(f)(1)(ii))",
+    "joining_lienholder": "joining a superior or subordinate lienholder's foreclosure "
+                          "action (1024.41(f)(1)(iii))",
+}
+
+SALE_HOLD = "postpone the sale of "  # + the ISO date: the instruction that has a deadline
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a foreclosure and whether it may be taken today."""
+
+    name: str
+    allowed: bool
+    why: str  # what allows or bars it, or what happened ("made on 2026-06-01")
+    rule: str  # the citation
+
+
+@dataclass(frozen=True)
+class ForeclosureStatus:
+    milestones: tuple[tuple[str, date], ...]  # (kind, day), oldest first
+    referral: Step
+    filing: Step
+    sale: Step
+    hold: str  # what counsel must hold, why, and the rule; "" when nothing
+
+    @property
+    def with_counsel(self) -> bool:
+        """Referred to counsel (or further on) and no sale held since."""
+        kinds = [k for k, _ in self.milestones]
+        return bool(kinds) and EventKind.SALE_HELD not in kinds
+
+    @property
+    def instruction(self) -> str:
+        return instruction_of(self.hold)
+
+
+def is_sale_hold(hold: str | None) -> bool:
+    """Whether a stored hold asks counsel to postpone a scheduled sale."""
+    return bool(hold) and hold.startswith(SALE_HOLD)  # type: ignore[union-attr]  # bool() checked it
+
+
+def instruction_of(hold: str | None) -> str:
+    """The instruction part of a hold ("postpone the sale of 2026-12-08"), without the reason
+    that follows it: a new reason for the same instruction is the same hold."""
+    return (hold or "").split(": ", 1)[0]
+
+
+def _milestones(facts: CaseFacts) -> tuple[tuple[str, date], ...]:
+    order: dict[str, int] = {kind.value: n for n, kind in enumerate(MILESTONES)}
+    found = [(k, d) for k, d in facts.events if k in order]
+    if facts.referred_on is not None and not any(k == EventKind.FC_REFERRAL for k, _ in found):
+        found.append((EventKind.FC_REFERRAL.value, facts.referred_on))  # from the extract
+    return tuple(sorted(found, key=lambda kd: (kd[1], order[kd[0]])))
+
+
+def _clock(clocks: Sequence[Clock], rule: object) -> Clock | None:
+    return next((c for c in clocks if c.rule is rule), None)
+
+
+def _latest(milestones: Sequence[tuple[str, date]], kind: str) -> date | None:
+    days = [d for k, d in milestones if k == kind]
+    return max(days) if days else None
+
+
+def foreclosure_status(facts: CaseFacts, clocks: Sequence[Clock],
+                       today: date) -> ForeclosureStatus:
+    """Where the foreclosure stands and what may be done today (`clocks` are the case's
+    `regulatory_clocks` for `today`)."""
+    milestones = _milestones(facts)
+    filed = _latest(milestones, EventKind.FC_FIRST_FILING)
+    held = _latest(milestones, EventKind.SALE_HELD)
+    referral = Step("Referral to counsel", True, "a referral is not a filing", "1024.41(f)")
+    filing_clock = _clock(clocks, FIRST_FILING)
+    if filed is not None:
+        filing = Step("First notice or filing", True, f"made on {filed.isoformat()}",
+                      "1024.41(f)")
+    elif filing_clock is None:
+        filing = Step("First notice or filing", False, "the loan is not delinquent",
+                      "1024.41(f)(1)")
+    elif filing_clock.state is ClockState.BARRED:
+        filing = Step("First notice or filing", False,
+                      "; ".join(filing_clock.notes) or "barred", "1024.41(f)")
+    else:
+        filing = Step("First notice or filing", True,
+                      "; ".join(filing_clock.notes) or
+                      f"allowed from {filing_clock.due_on} (more than 120 days delinquent)",
+                      "1024.41(f)(1)")
+    sale_clock = _clock(clocks, NO_SALE)
+    if held is not None:
+        sale = Step("Judgment or sale", True, f"sale held on {held.isoformat()}", "1024.41(g)")
+    elif sale_clock is not None and sale_clock.applies \
+            and sale_clock.state is ClockState.BARRED:
+        sale = Step("Judgment or sale", False,
+                    "; ".join(sale_clock.notes) or "barred", "1024.41(g)")
+    elif filed is None and not filing.allowed:
+        sale = Step("Judgment or sale", False, "no first filing yet", "1024.41(f)")
+    elif sale_clock is not None and not sale_clock.applies:
+        sale = Step("Judgment or sale", True, f"not barred: {sale_clock.why_not}",
+                    "1024.41(g)")
+    else:
+        sale = Step("Judgment or sale", True, "no complete application bars it", "1024.41(g)")
+    status = ForeclosureStatus(milestones, referral, filing, sale, "")
+    return ForeclosureStatus(milestones, referral, filing, sale, _hold(status, facts))
+
+
+def _hold(status: ForeclosureStatus, facts: CaseFacts) -> str:
+    """What counsel must hold, why and the rule ("" when the case is not with counsel or
+    nothing is barred)."""
+    if not status.with_counsel:
+        return ""
+    filed = _latest(status.milestones, EventKind.FC_FIRST_FILING) is not None
+    if not status.sale.allowed and facts.sale_date is not None and filed:
+        return (f"{SALE_HOLD}{facts.sale_date.isoformat()}: {status.sale.why} "
+                f"({status.sale.rule})")
+    if not filed and not status.filing.allowed:
+        return (f"do not make the first notice or filing: {status.filing.why} "
+                f"({status.filing.rule})")
+    if filed and not status.sale.allowed:
+        return (f"no motion for judgment or order of sale: {status.sale.why} "
+                f"({status.sale.rule})")
+    return ""
+
+
+def hold_since(status: ForeclosureStatus, facts: CaseFacts, today: date) -> date | None:
+    """Since when the case's hold holds: the day its instruction began (a new reason for the
+    same instruction keeps the day), None without a hold."""
+    if not status.hold:
+        return None
+    same = instruction_of(facts.fc_hold) == status.instruction
+    return facts.fc_hold_since if same and facts.fc_hold_since else today
+
+
+def hold_clock(status: ForeclosureStatus, facts: CaseFacts, today: date) -> Clock | None:
+    """The urgent deadline a barred sale on the calendar raises: instruct counsel to
+    postpone it, due the day the hold began (today for a new one), met by recording the
+    instruction on or after that day. When a sale hold the case had is over (the bar
+    lifted, the sale moved or was held), the clock is shown as not applying, so its task is
+    cancelled saying why."""
+    new = status.instruction
+    old = instruction_of(facts.fc_hold)
+    if new.startswith(SALE_HOLD):
+        since = hold_since(status, facts, today) or today
+        met = sorted(d for k, d in facts.events
+                     if k == EventKind.COUNSEL_INSTRUCTED and d >= since)
+        basis = f"sale of {new.removeprefix(SALE_HOLD)} barred since {since.isoformat()}"
+        if met:
+            return Clock(COUNSEL_HOLD, since, ClockState.MET, basis=basis,
+                         met_by=f"counsel instructed on {met[0].isoformat()}"
+                         + (" (late)" if met[0] > since else ""))
+        state = ClockState.MISSED if today > since else ClockState.DUE_SOON
+        return Clock(COUNSEL_HOLD, since, state, basis=basis,
+                     notes=(status.hold.split(": ", 1)[-1],))
+    if old.startswith(SALE_HOLD) and facts.fc_hold_since is not None:
+        why = (f"the {old.removeprefix('postpone the ')} is no longer barred"
+               + (f" (now: {new})" if new else ""))
+        return Clock(COUNSEL_HOLD, facts.fc_hold_since, ClockState.PENDING, False, why,
+                     basis=f"sale of {old.removeprefix(SALE_HOLD)}")
+    return None
+
+
+def next_hold_change(facts: CaseFacts, today: date) -> date | None:
+    """The next day on which time alone may lift a bar on a case with counsel (so the daily
+    pass looks at its hold again): the 121st day of delinquency, and the day after each
+    acceptance, appeal or extended window that keeps the bar. Generous: a day on which
+    nothing changes costs one sync."""
+    if facts.referred_on is None and not any(k in MILESTONES for k, _ in facts.events):
+        return None
+    days: list[date] = []
+    if facts.oldest_unpaid_due is not None:
+        days.append(facts.oldest_unpaid_due + timedelta(days=121))
+    for kind, day in facts.events:
+        if kind in (EventKind.OFFER_SENT, EventKind.DENIED, EventKind.APPEAL_DECIDED):
+            days.append(day + timedelta(days=15))
+        elif kind == EventKind.APPEAL_RECEIVED:
+            days.append(day + timedelta(days=45))
+    later = [d for d in days if d > today]
+    return min(later) if later else None

@@ -1,0 +1,98 @@
+"""Foreclosure status at its boundaries (docs/RULES.md, "Foreclosure coordination"): each test
+names the rule it holds."""
+
+from datetime import date, timedelta
+
+from lossmit_tui.domain.calendar import BusinessCalendar
+from lossmit_tui.domain.foreclosure import (
+    ForeclosureStatus,
+    foreclosure_status,
+    hold_clock,
+    next_hold_change,
+)
+from lossmit_tui.domain.regclock import COUNSEL_HOLD, CaseFacts, ClockState, regulatory_clocks
+
+D0 = date(2026, 1, 1)  # the oldest unpaid installment: day 121 is 2026-05-02
+CAL = BusinessCalendar()
+
+
+def status(facts: CaseFacts, today: date) -> ForeclosureStatus:
+    return foreclosure_status(facts, regulatory_clocks(facts, today, CAL), today)
+
+
+def test_first_filing_waits_for_day_121_unless_due_on_sale() -> None:
+    """1024.41(f)(1)(i): not before day 121; (ii): a due-on-sale foreclosure need not wait."""
+    referred = CaseFacts(D0, events=(("fc_referral", date(2026, 3, 1)),))
+    early = status(referred, date(2026, 5, 1))
+    assert not early.filing.allowed and "not before 2026-05-02 (day 121)" in early.filing.why
+    assert early.referral.allowed  # a referral is not a filing
+    assert early.hold.startswith("do not make the first notice or filing: ")
+    assert status(referred, date(2026, 5, 2)).filing.allowed
+    assert status(referred, date(2026, 5, 2)).hold == ""
+    due_on_sale = CaseFacts(D0, events=referred.events,
+                            fc_exempt="a due-on-sale foreclosure (1024.41(f)(1)(ii))")
+    exempt = status(due_on_sale, date(2026, 5, 1))
+    assert exempt.filing.allowed and "do not apply to a due-on-sale" in exempt.filing.why
+
+
+def test_a_performing_option_keeps_filing_and_sale_barred() -> None:
+    """1024.41(f)(2)(iii), (g)(3): an accepted option being performed keeps both bars, until
+    a failure to perform is recorded."""
+    events = (("fc_referral", date(2026, 5, 10)), ("application_complete", date(2026, 5, 20)),
+              ("offer_sent", date(2026, 6, 1)), ("offer_accepted", date(2026, 6, 5)))
+    today = date(2026, 8, 1)
+    performing = status(CaseFacts(D0, events=events), today)
+    assert not performing.filing.allowed
+    assert "option accepted on 2026-06-05 being performed" in performing.filing.why
+    failed = status(CaseFacts(D0, events=(*events, ("failed_to_perform", date(2026, 7, 20)))),
+                    today)
+    assert failed.filing.allowed and failed.hold == ""
+
+
+def test_a_scheduled_sale_barred_by_a_complete_application_is_to_be_postponed() -> None:
+    """1024.41(g): complete more than 37 days before the sale: no sale while it is pending;
+    the instruction is due the day the hold began and met by recording it."""
+    sale = date(2026, 9, 30)
+    events = (("fc_referral", date(2026, 5, 10)), ("fc_first_filing", date(2026, 5, 15)),
+              ("sale_scheduled", date(2026, 7, 1)), ("application_complete", date(2026, 8, 1)))
+    facts = CaseFacts(D0, sale_date=sale, events=events)
+    today = date(2026, 8, 3)
+    now = status(facts, today)
+    assert not now.sale.allowed and now.hold.startswith("postpone the sale of 2026-09-30: ")
+    clock = hold_clock(now, facts, today)
+    assert clock is not None and clock.rule is COUNSEL_HOLD
+    assert (clock.due_on, clock.state) == (today, ClockState.DUE_SOON)  # a new hold: today
+    held = CaseFacts(D0, sale_date=sale, events=events, fc_hold=now.hold,
+                     fc_hold_since=date(2026, 8, 1))
+    later = hold_clock(status(held, today), held, today)
+    assert later is not None and (later.due_on, later.state) == (date(2026, 8, 1),
+                                                                ClockState.MISSED)
+    told = CaseFacts(D0, sale_date=sale, events=(*events, ("counsel_instructed", today)),
+                     fc_hold=now.hold, fc_hold_since=date(2026, 8, 1))
+    met = hold_clock(status(told, today), told, today)
+    assert met is not None and met.met_by == "counsel instructed on 2026-08-03 (late)"
+
+
+def test_complete_37_days_or_fewer_before_the_sale_does_not_bar_it() -> None:
+    """1024.41(g) protects an application complete more than 37 days before the sale."""
+    sale = date(2026, 9, 30)
+    events = (("fc_referral", date(2026, 5, 10)), ("fc_first_filing", date(2026, 5, 15)),
+              ("application_complete", sale - timedelta(days=37)))
+    now = status(CaseFacts(D0, sale_date=sale, events=events), date(2026, 8, 30))
+    assert now.sale.allowed and "37 or fewer" in now.sale.why and now.hold == ""
+
+
+def test_a_sale_held_ends_the_foreclosure() -> None:
+    events = (("fc_referral", date(2026, 5, 10)), ("fc_first_filing", date(2026, 5, 15)),
+              ("sale_held", date(2026, 9, 30)))
+    done = status(CaseFacts(D0, events=events), date(2026, 10, 1))
+    assert not done.with_counsel and done.sale.why == "sale held on 2026-09-30"
+
+
+def test_the_daily_pass_looks_again_when_time_may_lift_a_bar() -> None:
+    """Day 121, and the day after an acceptance or appeal window, may lift a bar."""
+    referred = CaseFacts(D0, events=(("fc_referral", date(2026, 3, 1)),
+                                     ("offer_sent", date(2026, 5, 20))))
+    assert next_hold_change(referred, date(2026, 3, 2)) == date(2026, 5, 2)
+    assert next_hold_change(referred, date(2026, 5, 2)) == date(2026, 6, 4)
+    assert next_hold_change(CaseFacts(D0), date(2026, 3, 2)) is None  # not with counsel

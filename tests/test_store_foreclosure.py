@@ -1,0 +1,219 @@
+"""Foreclosure coordination and appeals through the services, on both stores: the milestones
+move the case's referral and sale dates, a barred sale on the calendar raises the urgent
+instruction to counsel and leads the Regulatory view, the daily hand-off lists every hold, and
+an appeal is taken and decided only as 1024.41(h) allows."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from db.engine import session_scope
+from db.models import AuditEvent, Case, Task
+from db.queries import Sort, queue_window
+from lossmit_tui.services.cases import NewEvent, record_event
+from lossmit_tui.services.errors import InvalidInput
+from lossmit_tui.services.foreclosure import foreclosure_holds
+from lossmit_tui.services.importer import import_extract
+from lossmit_tui.views import view_filter, visible_views
+
+from .conftest import TODAY
+from .workspace import workspace
+
+cases_t, tasks_t, audit_t = Case.__table__, Task.__table__, AuditEvent.__table__
+SALE = TODAY + timedelta(days=60)
+
+
+def record(engine: Engine, case_id: int, kind: str, who: str = "sam", **details: object
+           ) -> None:
+    record_event(workspace(engine, who), case_id, NewEvent(kind, TODAY, **details))  # type: ignore[arg-type]
+
+
+def hold_tasks(engine: Engine) -> list[sa.Row]:  # type: ignore[type-arg]
+    with engine.connect() as conn:
+        return conn.execute(sa.select(tasks_t.c.status, tasks_t.c.title, tasks_t.c.due_on,
+                                      tasks_t.c.completion_note)
+                            .where(tasks_t.c.source == "1024.41(g)")
+                            .order_by(tasks_t.c.id)).all()
+
+
+def case_row(engine: Engine) -> sa.Row:  # type: ignore[type-arg]
+    with engine.connect() as conn:
+        return conn.execute(sa.select(cases_t).where(cases_t.c.loan_number == "A1")).one()
+
+
+def to_sale(engine: Engine, case_id: int) -> None:
+    """A due-on-sale foreclosure (no 120-day wait) filed, with a sale 60 days out."""
+    record(engine, case_id, "fc_referral", firm="Hale & Ode LLP", basis="due_on_sale")
+    record(engine, case_id, "fc_first_filing")
+    record(engine, case_id, "sale_scheduled", sale_date=SALE)
+
+
+def regulatory_queue(engine: Engine, sort: Sort | None = None) -> list[str]:
+    """sam's Regulatory view, in its own order (or `sort`)."""
+    ws = workspace(engine, "sam")
+    spec = next(v for v in visible_views(ws.settings, "specialist") if v.name == "regulatory")
+    assert spec.sort == "urgency"
+    with session_scope(engine) as session:
+        rows = queue_window(session, view_filter(spec, ws.user.user_id or 0, (), TODAY), 0,
+                            50, sort or Sort(spec.sort))
+    return [r.loan_number for r in rows]
+
+
+def test_milestones_move_the_cases_referral_and_sale_dates(one_case) -> None:
+    engine, case_id = one_case
+    to_sale(engine, case_id)
+    row = case_row(engine)
+    assert (row.fc_referral_date, row.fc_sale_date) == (TODAY, SALE)
+    record(engine, case_id, "sale_postponed", sale_date=SALE + timedelta(days=30))
+    assert case_row(engine).fc_sale_date == SALE + timedelta(days=30)
+    record(engine, case_id, "sale_postponed")  # no new date yet
+    assert case_row(engine).fc_sale_date is None
+    assert case_row(engine).fc_hold is None  # nothing bars it: no hold
+
+
+@pytest.mark.parametrize(("details", "message"), [
+    ({"kind": "sale_scheduled"}, "a scheduled sale needs its sale date"),
+    ({"kind": "sale_scheduled", "sale_date": TODAY - timedelta(days=1)},
+     "is before the day it was set"),
+    ({"kind": "fc_referral", "basis": "whim"}, "basis must be one of"),
+    ({"kind": "fc_referral", "firm": "x" * 101}, "limited to 100 characters"),
+    ({"kind": "denied", "firm": "Hale"}, "only a referral to counsel names a firm"),
+    ({"kind": "appeal_decided"}, r"upheld \(the denial stands\) or overturned"),
+])
+def test_bad_milestones_are_refused_and_write_nothing(one_case, details: dict[str, object],
+                                                      message: str) -> None:
+    engine, case_id = one_case
+    details = dict(details)
+    kind = str(details.pop("kind"))
+    with engine.connect() as conn:
+        before = conn.execute(sa.select(sa.func.count()).select_from(audit_t)).scalar()
+    with pytest.raises(InvalidInput, match=message):
+        record(engine, case_id, kind, **details)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(audit_t)).scalar() == before
+
+
+def test_a_barred_sale_raises_the_hold_and_leads_the_regulatory_view(one_case, tmp_path: Path
+                                                                      ) -> None:
+    """1024.41(g): a complete application more than 37 days before a scheduled sale bars the
+    sale; counsel must be told to postpone it, today, and the case leads the Regulatory view
+    over a year-old missed window. The instruction meets the deadline; the hold stays listed
+    until the bar lifts (here: a denial with no appeal right, complete < 90 days before the
+    sale), and its end is audited."""
+    engine, case_id = one_case
+    extract = tmp_path / "old.csv"
+    extract.write_text("loan_number,borrower_name,investor,upb,next_due_date,property_state,"
+                       "assignee\nB2,Bo Old,FNMA,1000,2025-09-01,TX,sam\n")
+    assert import_extract(workspace(engine, "lee"), extract).ok
+    to_sale(engine, case_id)
+    # by date, the year-old missed window leads
+    assert regulatory_queue(engine, Sort.ACT_NEXT)[0] == "B2"
+    urgency = case_row(engine).urgency
+
+    record(engine, case_id, "application_complete")
+    row = case_row(engine)
+    assert row.urgency >= urgency + 1000  # the sale hold's 100 points (tenths stored)
+    assert row.fc_hold.startswith(f"postpone the sale of {SALE.isoformat()}: ")
+    assert "awaiting a decision" in row.fc_hold and row.fc_hold.endswith("(1024.41(g))")
+    assert row.fc_hold_since == TODAY
+    [task] = hold_tasks(engine)
+    assert task.status == "open" and task.due_on == TODAY
+    assert task.title.startswith("Instruct counsel to postpone the sale · sale of "
+                                 f"{SALE.isoformat()} barred since {TODAY.isoformat()}")
+    assert regulatory_queue(engine)[:2] == ["A1", "B2"]
+    assert regulatory_queue(engine, Sort.ACT_NEXT)[:2] == ["B2", "A1"]
+
+    record(engine, case_id, "counsel_instructed")
+    [task] = hold_tasks(engine)
+    assert task.status == "done" and task.completion_note == (
+        f"Met: counsel instructed on {TODAY.isoformat()}")
+    assert case_row(engine).fc_hold_since == TODAY  # still held: counsel keeps holding
+    [held] = foreclosure_holds(workspace(engine, "lee"))
+    assert (held.loan_number, held.firm, held.sale_date, held.sale_hold) == (
+        "A1", "Hale & Ode LLP", SALE, True)
+
+    record(engine, case_id, "denied")  # complete 60 days before the sale: no appeal right
+    assert case_row(engine).fc_hold is None
+    assert foreclosure_holds(workspace(engine, "lee")) == []
+    with engine.connect() as conn:
+        actions = conn.execute(sa.select(audit_t.c.action).where(
+            audit_t.c.entity == "case", audit_t.c.action.like("foreclosure_hold%"))
+            .order_by(audit_t.c.id)).scalars().all()
+    assert actions == ["foreclosure_hold", "foreclosure_hold_lifted"]
+
+
+def test_a_hold_that_ends_before_counsel_is_told_cancels_its_task(one_case) -> None:
+    engine, case_id = one_case
+    to_sale(engine, case_id)
+    record(engine, case_id, "application_complete")
+    record(engine, case_id, "denied")
+    [task] = hold_tasks(engine)
+    assert task.status == "cancelled"
+    assert "no longer barred" in task.completion_note
+
+
+def test_the_holds_listing_follows_who_may_see_the_case(one_case) -> None:
+    """A filing hold (day 121 not reached) is listed for the owner and the lead, not for
+    another specialist; the listing is audited."""
+    engine, case_id = one_case
+    record(engine, case_id, "fc_referral", firm="Hale & Ode LLP")
+    [held] = foreclosure_holds(workspace(engine, "sam"))
+    assert held.instruction == "do not make the first notice or filing"
+    assert "not before 2026-12-31 (day 121)" in held.why and not held.sale_hold
+    assert [h.loan_number for h in foreclosure_holds(workspace(engine, "lee"))] == ["A1"]
+    assert foreclosure_holds(workspace(engine, "ana")) == []
+    with engine.connect() as conn:
+        listed = conn.execute(sa.select(sa.func.count()).select_from(audit_t).where(
+            audit_t.c.action == "list_holds")).scalar()
+    assert listed == 3
+
+
+def test_the_filing_hold_lifts_on_day_121_in_the_daily_pass(one_case) -> None:
+    """Time alone lifts a 120-day hold: the daily pass of day 121 looks at the case again."""
+    from lossmit_tui.services.clock import refresh_clocks
+
+    engine, case_id = one_case
+    record(engine, case_id, "fc_referral")
+    assert case_row(engine).fc_hold is not None
+    day_121 = TODAY + timedelta(days=32)  # 2026-09-01 + 121 days = 2026-12-31
+    refresh_clocks(workspace(engine, "lee", day_121 - timedelta(days=1)))
+    assert case_row(engine).fc_hold is not None
+    refresh_clocks(workspace(engine, "lee", day_121))
+    assert case_row(engine).fc_hold is None
+
+
+def test_an_appeal_is_decided_by_someone_not_involved(one_case) -> None:
+    """1024.41(h)(3): the specialist who denied may not decide the appeal; their lead may.
+    The decision is final: no second appeal of the denial (1024.41(h)(4))."""
+    engine, case_id = one_case
+    record(engine, case_id, "application_complete")
+    record(engine, case_id, "denied")
+    record(engine, case_id, "appeal_received")
+    with pytest.raises(InvalidInput, match=r"sam evaluated this application .* not involved "
+                                           r"in the evaluation \(1024.41\(h\)\(3\)\)"):
+        record(engine, case_id, "appeal_decided", outcome="upheld")
+    with pytest.raises(InvalidInput, match=r"already appealed on 2026-11-29"):
+        record(engine, case_id, "appeal_received", who="lee")
+    record(engine, case_id, "appeal_decided", who="lee", outcome="overturned")
+    with pytest.raises(InvalidInput, match="no appeal awaiting a decision"):
+        record(engine, case_id, "appeal_decided", who="lee", outcome="upheld")
+    with pytest.raises(InvalidInput, match=r"decided on 2026-11-29; the appeal decision is "
+                                           r"final"):
+        record(engine, case_id, "appeal_received", who="lee")
+
+
+def test_an_appeal_needs_a_denial_the_right_and_the_14_days(one_case) -> None:
+    engine, case_id = one_case
+    with pytest.raises(InvalidInput, match="no denial of a complete application"):
+        record(engine, case_id, "appeal_received")
+    record_event(workspace(engine, "sam"), case_id, NewEvent(
+        "application_complete", TODAY - timedelta(days=20), "found in the mailroom"))
+    record_event(workspace(engine, "sam"), case_id, NewEvent(
+        "denied", TODAY - timedelta(days=15), "letter mailed then"))
+    with pytest.raises(InvalidInput, match=r"ended on 2026-11-28 \(1024.41\(h\)\(2\)\)"):
+        record(engine, case_id, "appeal_received")
+    record_event(workspace(engine, "sam"), case_id, NewEvent(
+        "appeal_received", TODAY - timedelta(days=1), "scanned late"))  # day 14: in time
