@@ -272,6 +272,11 @@ sa.Index("ix_cases_open_last_contact", sa.text("(last_contact_at IS NOT NULL)"),
          col(Case.last_contact_at), col(Case.loan_number),
          sqlite_where=_OPEN, postgresql_where=_OPEN, postgresql_include=_ID)
 sa.Index("ix_cases_phone", col(Case.phone))
+# The daily pass's trial step: the open cases in the trial stage, in id order, with their
+# owner (the app's pass takes the user's own).
+_TRIAL = sa.text("stage = 'trial' AND closed_at IS NULL")
+sa.Index("ix_cases_trial", col(Case.id), col(Case.assignee_id), sqlite_where=_TRIAL,
+         postgresql_where=_TRIAL)
 sa.Index("ix_case_clocks_check_on", col(CaseClock.check_on),
          sqlite_where=sa.text("check_on IS NOT NULL"),
          postgresql_where=sa.text("check_on IS NOT NULL"))
