@@ -279,6 +279,11 @@ sa.Index("ix_cases_phone", col(Case.phone))
 _HELD = sa.text("fc_hold IS NOT NULL")
 sa.Index("ix_cases_fc_hold", col(Case.fc_hold_since), sqlite_where=_HELD,
          postgresql_where=_HELD)
+# The daily pass's trial step: the open cases in the trial stage, in id order, with their
+# owner (the app's pass takes the user's own).
+_TRIAL = sa.text("stage = 'trial' AND closed_at IS NULL")
+sa.Index("ix_cases_trial", col(Case.id), col(Case.assignee_id), sqlite_where=_TRIAL,
+         postgresql_where=_TRIAL)
 sa.Index("ix_case_clocks_check_on", col(CaseClock.check_on),
          sqlite_where=sa.text("check_on IS NOT NULL"),
          postgresql_where=sa.text("check_on IS NOT NULL"))

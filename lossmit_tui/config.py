@@ -21,6 +21,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from lossmit_tui.domain.trial import TrialPolicy
 from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
 
 APP_NAME = "lossmit"
@@ -180,6 +181,14 @@ class Settings(BaseSettings):
     # owner to introduce themselves to the borrower, due this many business days later.
     reassign_contact_task: bool = True
     reassign_contact_business_days: int = Field(default=2, ge=0, le=30)
+    # Policy (docs/RULES.md section 6, trial period plans): the days after a trial payment's
+    # due date it may still arrive (unset: until the last day of the month it was due, as
+    # Fannie Mae allows); whether a first trial payment alone accepts the offer; and how
+    # many months after the last trial payment's month the modification takes effect (on
+    # the first of that month; Freddie Mac allows an interim month: 2).
+    trial_grace_days: int | None = Field(default=None, ge=0, le=60)
+    trial_payment_accepts_offer: bool = False
+    trial_effective_months_after: int = Field(default=1, ge=1, le=3)
     workout_rule_sets: list[WorkoutRuleSet] = Field(
         default_factory=lambda: [WorkoutRuleSet(**r) for r in DEFAULT_RULE_SETS])
     views: list[ViewSpec] = Field(
@@ -252,6 +261,12 @@ def load_settings(**flags: Any) -> Settings:
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
         raise ConfigError(f"settings in {config_path()} (or LOSSMIT_* variables) are not "
                           f"usable: {problems}") from None
+
+
+def trial_policy(settings: Settings) -> TrialPolicy:
+    """The trial period plan settings as the domain takes them."""
+    return TrialPolicy(settings.trial_grace_days, settings.trial_payment_accepts_offer,
+                       settings.trial_effective_months_after)
 
 
 def local_today() -> date:

@@ -41,17 +41,21 @@ from db.queries import (
     case_timeline,
     recent_calls,
 )
+from lossmit_tui.config import trial_policy
 from lossmit_tui.contact_now import case_contact_check, local_times_text
 from lossmit_tui.domain.delinquency import bucket, days_delinquent
 from lossmit_tui.domain.documents import age_state
+from lossmit_tui.domain.enums import Stage
 from lossmit_tui.domain.foreclosure import ForeclosureStatus
 from lossmit_tui.domain.regclock import INSTALLMENT_BASIS, LIVE_CONTACT, Clock, ClockState
+from lossmit_tui.domain.trial import PaymentState
 from lossmit_tui.domain.values import display_money, display_phone, display_text, milli_to_rate
 from lossmit_tui.queue_rows import relative_day
 from lossmit_tui.services.access import read_case
 from lossmit_tui.services.clock import case_clock_status
 from lossmit_tui.services.documents import decide_document
 from lossmit_tui.services.errors import PermissionDenied, ServiceError
+from lossmit_tui.services.trials import CaseTrial, case_trial
 from screens.base import LossMitScreen
 from screens.forms import (
     EditDetails,
@@ -178,6 +182,41 @@ def _foreclosure_section(case: CaseDetail, status: ForeclosureStatus | None) -> 
         if status.hold:
             parts += ["\n", ("Counsel must hold: ", "$error bold"), status.hold]
     return Static(Content.assemble(*parts), classes="case-section", id="case-foreclosure")
+_PAYMENT_STYLE = {
+    PaymentState.PAID: "$success", PaymentState.DUE: "$text",
+    PaymentState.IN_GRACE: "$warning bold", PaymentState.MISSED: "$error bold",
+}
+
+
+def _trial_section(trial: CaseTrial) -> Static:
+    """The trial period plan: each scheduled payment with its amount, due date and state,
+    and the next step (docs/RULES.md section 6)."""
+    parts: list[Content | tuple[str, str] | str] = [("Trial period plan", "$primary bold")]
+    status = trial.status
+    if status is None:
+        parts += ["\n", (f"Started {trial.started_on}, with no payment schedule on record: "
+                         "record trial_started with its terms to follow its payments.",
+                         "$text-muted")]
+        return Static(Content.assemble(*parts), classes="case-section", id="case-trial")
+    schedule = status.schedule
+    option = f" · {schedule.option.replace('_', ' ')}" if schedule.option else ""
+    parts += ["\n", (f"Started {schedule.started_on} · {schedule.payments} payments of "
+                     f"{display_money(schedule.amount_cents)}{option}", "$text-muted")]
+    for p in status.payments:
+        state = p.state.value.replace("_", " ")
+        if p.state is PaymentState.PAID:
+            state += f" {p.paid_on}"
+        elif p.state is PaymentState.IN_GRACE:
+            state += f" until {p.grace_end}"
+        elif p.state is PaymentState.MISSED and p.paid_on:
+            state += f" (came {p.paid_on})"
+        elif p.state is PaymentState.MISSED:
+            state += f" (grace ended {p.grace_end})"
+        parts += ["\n", (f"  {p.number}  ", "$text-muted"), f"due {p.due_on}  ",
+                  f"{display_money(p.amount_cents):>12}  ", (state, _PAYMENT_STYLE[p.state])]
+    style = "$error bold" if status.first_missed() and not status.closed else "$accent"
+    parts += ["\n", ("Next  ", "$text-muted"), (status.next_step, style)]
+    return Static(Content.assemble(*parts), classes="case-section", id="case-trial")
 
 
 class TasksTable(DataTable[Text]):
@@ -247,6 +286,7 @@ class CaseScreen(LossMitScreen[None]):
         clocks: list[Clock]
         change: int = 0
         foreclosure: ForeclosureStatus | None = None
+        trial: CaseTrial | None = None
 
     def __init__(self, case_id: int) -> None:
         super().__init__()
@@ -504,7 +544,9 @@ class CaseScreen(LossMitScreen[None]):
                 case_timeline(session, self.case_id),
                 case_audit(session, self.case_id, case.loan_number),
                 case_documents(session, self.case_id),
-                case_financials(session, self.case_id), clocks, change, foreclosure))
+                case_financials(session, self.case_id), clocks, change, foreclosure,
+                case_trial(session.connection(), self.case_id, self.today,
+                           trial_policy(self.ws.settings))))
 
     def _contact_line(self, case: CaseDetail, calls: list[tuple[datetime, str]]
                       ) -> Content:
@@ -532,7 +574,8 @@ class CaseScreen(LossMitScreen[None]):
             self.follow_store(message.change)
         self.loaded_change = max(self.loaded_change, message.change)
         shown = (case, message.tasks, message.calls, message.timeline, message.audit,
-                 message.documents, message.financials, message.clocks, message.foreclosure)
+                 message.documents, message.financials, message.clocks, message.foreclosure,
+                 message.trial)
         if shown == self.shown:
             return  # nothing on this case changed: no redraw, the cursor stays
         self.shown = shown
@@ -567,7 +610,7 @@ class CaseScreen(LossMitScreen[None]):
             "\n", self._contact_line(case, message.calls),
         ))
         await self._show_summary(case, message.tasks, today, flags, message.clocks,
-                                 message.foreclosure)
+                                 message.foreclosure, message.trial)
         await self._show_timeline(message.timeline)
         self._show_tasks(message.tasks, today)
         self._show_documents(message.documents, today)
@@ -576,7 +619,8 @@ class CaseScreen(LossMitScreen[None]):
 
     async def _show_summary(self, case: CaseDetail, tasks: list[TaskRow], today: date,
                             flags: list[str], clocks: list[Clock],
-                            foreclosure: ForeclosureStatus | None) -> None:
+                            foreclosure: ForeclosureStatus | None,
+                            trial: CaseTrial | None = None) -> None:
         rate = case.note_rate_milli
         upcoming = [t for t in tasks if t.status == "open"][:3]
         sections = [
@@ -624,6 +668,8 @@ class CaseScreen(LossMitScreen[None]):
                 for t in upcoming
             ] or [("", "Nothing open: add a follow-up with t")]),
         ]
+        if trial is not None and (trial.status is not None or case.stage == Stage.TRIAL):
+            sections.insert(0, _trial_section(trial))
         sections.append(_clock_section(clocks, today))
         grid = self.query_one("#case-grid", Grid)
         await grid.remove_children()

@@ -13,7 +13,7 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Select, Static
@@ -24,7 +24,7 @@ from lossmit_tui.domain.calendar import resolve_due
 from lossmit_tui.domain.enums import DocType, EventKind, Hardship, Occupancy, Stage
 from lossmit_tui.domain.events import MANUAL_EVENT_KINDS
 from lossmit_tui.domain.foreclosure import REFERRAL_BASES
-from lossmit_tui.domain.values import display_phone, display_text, parse_date
+from lossmit_tui.domain.values import display_phone, display_text, parse_date, parse_money
 from lossmit_tui.services.cases import NewEvent, record_event, update_case, validate_event
 from lossmit_tui.services.documents import receive_document, request_document
 from lossmit_tui.services.errors import Conflict, ServiceError
@@ -144,6 +144,20 @@ def _date_field(form: ServiceForm, widget_id: str, shown_id: str) -> date | None
 
 
 EVENT_CHOICES = list(MANUAL_EVENT_KINDS)
+# The event form's trial fields: (NewEvent field, label, placeholder), and the kinds each
+# is shown for.
+_TRIAL_FIELDS = (
+    ("amount_cents", "Amount", "e.g. 1117.71 (trial start: the offer's by default)"),
+    ("payment", "Scheduled payment no.", "default: the earliest unpaid (or missed)"),
+    ("payments", "Number of payments", "default: the offer's (3 for a Flex mod)"),
+    ("first_due", "First payment due", "YYYY-MM-DD (default: the 1st of next month)"),
+)
+_TRIAL_KINDS: dict[str, tuple[str, ...]] = {
+    "amount_cents": (EventKind.TRIAL_PAYMENT, EventKind.TRIAL_STARTED),
+    "payment": (EventKind.TRIAL_PAYMENT, EventKind.FAILED_TO_PERFORM),
+    "payments": (EventKind.TRIAL_STARTED,),
+    "first_due": (EventKind.TRIAL_STARTED,),
+}
 
 
 class EventForm(ServiceForm):
@@ -187,6 +201,11 @@ class EventForm(ServiceForm):
         yield _input(placeholder="e.g. application found in the mailroom", id="event-reason")
         yield Label("Note")
         yield _input(placeholder="optional", id="event-note")
+        # A trial's fields, each on one line, shown for the kinds that take them.
+        for name, title, hint in _TRIAL_FIELDS:
+            with Horizontal(classes="form-row", id=f"event-{name}-row"):
+                yield Label(title)
+                yield _input(placeholder=hint, id=f"event-{name}")
 
     def on_mount(self) -> None:
         self.query_one("#event-kind", Select).focus()
@@ -195,15 +214,39 @@ class EventForm(ServiceForm):
 
     @on(Select.Changed, "#event-kind")
     def _kind_changed(self) -> None:
-        stage_change = self.query_one("#event-kind", Select).value == EventKind.STAGE_CHANGED
+        kind = self.query_one("#event-kind", Select).value
+        stage_change = kind == EventKind.STAGE_CHANGED
         self.query_one("#event-stage", Select).display = stage_change
         self.query_one("#event-stage-label", Label).display = stage_change
-        kind = self.query_one("#event-kind", Select).value
         for kind_of in ("fc_referral", "sale_scheduled", "sale_postponed", "appeal_decided"):
             for widget in self.query(f".event-{kind_of}"):
                 widget.display = False
         for widget in self.query(f".event-{kind}"):
             widget.display = True
+        for name, kinds in _TRIAL_KINDS.items():
+            self.query_one(f"#event-{name}-row").display = kind in kinds
+
+    def _trial_fields(self) -> tuple[dict[str, Any], list[str]]:
+        """The trial fields shown for this kind, read (and what cannot be read)."""
+        kind = self.query_one("#event-kind", Select).value
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        for name, title, _ in _TRIAL_FIELDS:
+            text = self.query_one(f"#event-{name}", Input).value.strip()
+            if kind not in _TRIAL_KINDS[name] or not text:
+                continue
+            try:
+                if name == "amount_cents":
+                    values[name] = parse_money(text)
+                elif name == "first_due":
+                    values[name] = parse_date(text)
+                elif text.isascii() and text.isdigit():
+                    values[name] = int(text)
+                else:
+                    raise ValueError(f"{text!r} is not a whole number")
+            except ValueError as exc:
+                problems.append(f"{title}: {exc}")
+        return values, problems
 
     @on(Input.Changed, "#event-on")
     def _on_changed(self) -> date | None:
@@ -222,6 +265,7 @@ class EventForm(ServiceForm):
             except ValueError:
                 self.bad_sale_date = sale_text
                 return None
+        trial, _ = self._trial_fields()
         return NewEvent(kind, on_day, self.query_one("#event-reason", Input).value,
                         str(self.query_one("#event-stage", Select).value)
                         if kind == EventKind.STAGE_CHANGED else None,
@@ -232,10 +276,13 @@ class EventForm(ServiceForm):
                         if kind == EventKind.FC_REFERRAL else "",
                         sale_date=sale_date,
                         outcome=str(self.query_one("#event-outcome", Select).value)
-                        if kind == EventKind.APPEAL_DECIDED else "")
+                        if kind == EventKind.APPEAL_DECIDED else "", **trial)
 
     def collect(self) -> Write | list[str]:
         self.bad_sale_date = ""
+        _, unreadable = self._trial_fields()
+        if unreadable:
+            return unreadable
         event = self._event()
         if event is None and self.bad_sale_date:
             return [f"the sale date {self.bad_sale_date!r} is not a date (YYYY-MM-DD)"]

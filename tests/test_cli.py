@@ -377,3 +377,39 @@ def test_foreclosure_holds_lists_what_counsel_must_hold(seeded: str) -> None:
     refused = run("event", loan, "sale_scheduled", "--db", seeded, "--user", me,
                   "--today", DAY)
     assert refused.exit_code == 1 and "needs its sale date" in refused.output
+
+
+def test_trial_payments_from_a_script(seeded: str) -> None:
+    """docs/RULES.md section 6, trial period plans: `lossmit event` starts a trial with its
+    terms and records a payment with its amount; a short one is refused and writes nothing."""
+    import sqlalchemy as sa
+
+    from db.engine import make_engine
+
+    user = specialist(seeded)
+    loan = json.loads(run("queue", "--db", seeded, "--user", user, "--today", DAY,
+                          "--format", "json", "--limit", "1").stdout)[0]["loan_number"]
+    common = ["--db", seeded, "--user", user, "--today", DAY]
+    started = run("event", loan, "trial_started", "--amount", "1,117.71", "--payments", "3",
+                  "--first-due", "2026-12-01", *common)
+    assert started.exit_code == 0, started.output
+    short = run("event", loan, "trial_payment", "--amount", "1000", *common)
+    assert short.exit_code == 1
+    assert "short of payment 1's $1,117.71 by $117.71" in short.stderr
+    paid = run("event", loan, "trial_payment", "--amount", "$1,117.71", *common)
+    assert paid.exit_code == 0, paid.output
+    for args, fragment in (
+        (["trial_payment"], "a trial payment needs its amount"),
+        (["trial_payment", "--amount", "12x"], "is not an amount"),
+        (["live_contact", "--amount", "10"], "only trial_started or trial_payment takes"),
+    ):
+        bad = run("event", loan, *args, *common)
+        assert bad.exit_code != 0 and fragment in bad.output, bad.output
+    engine = make_engine(seeded)
+    with engine.connect() as conn:
+        amounts = conn.execute(sa.text(
+            "SELECT e.payload FROM case_events e JOIN cases c ON c.id = e.case_id "
+            "WHERE c.loan_number = :loan AND e.kind = 'trial_payment'"), {"loan": loan}).all()
+    assert [json.loads(r.payload) if isinstance(r.payload, str) else r.payload
+            for r in amounts] == [{"amount_cents": 111_771, "payment": 1,
+                                   "trial_started": DAY}]

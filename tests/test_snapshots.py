@@ -123,3 +123,37 @@ def test_workout_options_120x40(snap_compare, demo_app) -> None:  # type: ignore
 
 def test_financial_snapshot_form_80x24(snap_compare, demo_app) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(demo_app, terminal_size=(80, 24), run_before=_case_then("f"))
+
+
+@pytest.fixture
+def trial_app(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Loan A1 in a trial of three $1,117.71 payments from Oct 1: the first paid on Oct 3,
+    the second in its grace (to Nov 30), the third due Dec 1."""
+    from datetime import date
+
+    from db.engine import make_engine
+    from db.migrate import ensure_current
+    from lossmit_tui.services.cases import NewEvent, record_event
+    from lossmit_tui.services.importer import import_extract
+    from lossmit_tui.services.users import add_user
+
+    engine = make_engine(str(tmp_path / "trial.db"))
+    ensure_current(engine)
+    add_user(workspace(engine, "setup"), "sam", "Sam Specialist", "specialist", "North")
+    path = tmp_path / "one.csv"
+    path.write_text("loan_number,borrower_name,investor,upb,next_due_date,property_state,"
+                    "property_zip,assignee\nA1,Ann Lee,FNMA,1000,2026-12-01,TX,75201,sam\n")
+    assert import_extract(workspace(engine, "sam"), path).ok
+    ws = workspace(engine, "sam")
+    record_event(ws, 1, NewEvent("trial_started", date(2026, 9, 20), "from the agreement",
+                                 amount_cents=111_771, payments=3, first_due=date(2026, 10, 1)))
+    record_event(ws, 1, NewEvent("trial_payment", date(2026, 10, 3), "from the lockbox",
+                                 amount_cents=111_771))
+    return make_app(workspace(engine, "sam", TODAY, settings=load_settings(),
+                              clock=lambda: datetime(2026, 11, 29, 16, 45, tzinfo=UTC)),
+                    "mine")
+
+
+def test_case_trial_section_120x40(snap_compare, trial_app) -> None:  # type: ignore[no-untyped-def]
+    """The trial section: each payment's due date, amount and state, and the next step."""
+    assert snap_compare(trial_app, terminal_size=(120, 40), run_before=_case_then())

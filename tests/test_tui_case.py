@@ -484,6 +484,62 @@ def test_the_clock_section_shows_the_first_missed_window_and_counts_the_later_on
     assert "2026-07-07  pending (in 17d)  Live contact (day 36)" in text  # June's, still open
 
 
+def start_trial(engine: Engine, case_id: int) -> None:
+    """A1's trial: three payments of $1,117.71 from Nov 1 (started Oct 15): on Nov 29 the
+    first is in its grace (to Nov 30), the other two are still to come."""
+    from lossmit_tui.services.cases import NewEvent, record_event
+
+    record_event(workspace(engine, "sam"), case_id, NewEvent(
+        "trial_started", date(2026, 10, 15), "entered from the trial agreement",
+        amount_cents=111_771, payments=3, first_due=date(2026, 11, 1)))
+
+
+def trial_text(screen: CaseScreen) -> str:
+    return str(screen.query_one("#case-trial").content)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_trial_section_follows_a_payment_recorded_on_the_case_screen(
+        store, size: tuple[int, int]) -> None:
+    """docs/RULES.md section 6, trial period plans: the case shows each scheduled payment and
+    the next step; a short payment is refused with the input kept, the full one is applied
+    to the payment in grace."""
+    engine, case_id = store
+    start_trial(engine, case_id)
+    app = app_for(engine)
+    async with app.run_test(size=size) as pilot:
+        screen = await open_case(app, pilot)
+        text = trial_text(screen)
+        assert "3 payments of $1,117.71" in text
+        assert "due 2026-11-01" in text and "in grace until 2026-11-30" in text
+        assert "Next  payment 1 in grace until 2026-11-30" in text
+        assert screen.query_one("#case-trial").region.height > 0  # on screen, first
+        await pilot.press("e")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, EventForm)
+        assert not form.query_one("#event-amount_cents-row").display
+        await choose(pilot, form.query_one("#event-kind", Select), "trial_payment")
+        assert form.query_one("#event-amount_cents-row").display
+        assert form.query_one("#event-payment-row").display
+        assert not form.query_one("#event-first_due-row").display
+        form.query_one("#event-amount_cents", Input).value = "1000"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "short of payment 1's $1,117.71 by $117.71" in form_error(app)
+        assert form.query_one("#event-amount_cents", Input).value == "1000"
+        form.query_one("#event-amount_cents", Input).value = "1,117.71"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+        text = trial_text(screen)
+        assert "paid 2026-11-29" in text
+        assert "Next  payment 2 due 2026-12-01" in text
+    paid = rows(engine, "SELECT payload FROM case_events WHERE kind = 'trial_payment'")
+    assert [r.payload for r in paid] == [
+        '{"amount_cents": 111771, "payment": 1, "trial_started": "2026-10-15"}']
+
+
 async def test_a_sale_scheduled_while_barred_shows_the_hold_on_the_case(tmp_path: Path
                                                                         ) -> None:
     """The event form asks for a sale date only for a sale; a sale set on a case whose

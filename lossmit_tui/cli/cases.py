@@ -116,7 +116,8 @@ def event(
         help="application_received, application_complete, offer_sent, offer_accepted, "
              "offer_rejected, denied, appeal_received, appeal_decided, live_contact, "
              "written_notice_sent, acknowledgment_sent, complete_notice_sent, spoc_assigned, "
-             "payment_received, trial_started, plan_started, ...")],
+             "payment_received, trial_started, trial_payment, failed_to_perform, "
+             "modification_effective, plan_started, ...")],
     on: Annotated[str | None, typer.Option(
         "--on", help="The day it happened, YYYY-MM-DD (default today; not in the future).")]
     = None,
@@ -137,6 +138,18 @@ def event(
     outcome: Annotated[str, typer.Option(
         "--outcome", help="For appeal_decided: upheld (the denial stands) or overturned.")]
     = "",
+    amount: Annotated[str | None, typer.Option(
+        "--amount", help="trial_payment: the amount received (e.g. 1117.71); trial_started: "
+                         "the trial payment (default: the accepted offer's).")] = None,
+    payment: Annotated[int | None, typer.Option(
+        "--payment", min=1, help="trial_payment or failed_to_perform: which scheduled "
+                                 "payment (default: the earliest unpaid, or missed).")] = None,
+    payments: Annotated[int | None, typer.Option(
+        "--payments", min=1, help="trial_started: the number of trial payments (default: "
+                                  "the offer's; 3 for a Flex Modification).")] = None,
+    first_due: Annotated[str | None, typer.Option(
+        "--first-due", help="trial_started: the first payment's due date, YYYY-MM-DD "
+                            "(default: the first of next month).")] = None,
     db: DbOpt = None,
     user: UserOpt = None,
     today: TodayOpt = None,
@@ -147,11 +160,19 @@ def event(
     import sqlalchemy as sa
 
     from db.tables import cases
+    from lossmit_tui.domain.values import parse_money
     from lossmit_tui.services.cases import NewEvent, record_event
     from lossmit_tui.services.errors import NotFound
 
     on_day = parse_day(on, "--on")
     sale_day = parse_day(sale_date, "--sale-date")
+    first_due_day = parse_day(first_due, "--first-due")
+    amount_cents = None
+    if amount is not None:
+        try:
+            amount_cents = parse_money(amount)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--amount") from None
     ws = workspace(ctx, db, user, today)
     day = on_day or ws.today
     if day < ws.today and not (reason or note).strip():
@@ -166,7 +187,9 @@ def event(
             raise NotFound(f"no case has loan number {loan.strip()!r}")
         record_event(ws, case_id, NewEvent(kind.strip(), day, reason or note, stage, note,
                                            firm=firm, basis=basis.strip(),
-                                           sale_date=sale_day, outcome=outcome.strip()))
+                                           sale_date=sale_day, outcome=outcome.strip(),
+                                           amount_cents=amount_cents, payment=payment,
+                                           payments=payments, first_due=first_due_day))
     typer.echo(f"Recorded {kind.strip()} on {day.isoformat()} for loan {loan.strip()}.")
 
 

@@ -155,7 +155,8 @@ def refresh(
     today: TodayOpt = None,
 ) -> None:
     """Recompute every open case's urgency for today, raise a task for every promise to pay
-    that was missed, and start the regulatory clocks that time alone has started (run it
+    that was missed, raise the tasks of trial period plans (a payment not received, a grace
+    passed, a trial to convert), and start the regulatory clocks that time alone has started (run it
     nightly on a large caseload; the app does it at start)."""
     import time
 
@@ -167,7 +168,8 @@ def refresh(
         done = run_daily_pass(ws, every_case=all_clocks)
     clocks = done.clocks
     typer.echo(f"Recomputed the urgency of {done.urgency} case(s) for {ws.today.isoformat()}, "
-               f"raised {done.missed_promises} task(s) for missed promises to pay, and "
+               f"raised {done.missed_promises} task(s) for missed promises to pay, brought "
+               f"the trial tasks of {done.trials} trial case(s) in step, and "
                f"computed the regulatory clocks of {clocks.visited} case(s), "
                f"{len(clocks.changed) + clocks.rolled} of them changed ({clocks.added} "
                f"deadline(s) added, {clocks.rolled} of them a new installment's live-contact "

@@ -138,6 +138,8 @@ class EventKind(StrEnum):
     TRIAL_PAYMENT = "trial_payment"
     FAILED_TO_PERFORM = "failed_to_perform"  # a missed trial or plan payment, past the grace
     PLAN_STARTED = "plan_started"
+    # a trial's permanent modification took effect (the trial converted): closes the case
+    MODIFICATION_EFFECTIVE = "modification_effective"
     STAGE_CHANGED = "stage_changed"
     LIVE_CONTACT = "live_contact"
     WRITTEN_NOTICE_SENT = "written_notice_sent"

@@ -13,6 +13,9 @@ STAGE_AFTER: dict[str, Stage] = {
     EventKind.TRIAL_STARTED: Stage.TRIAL,
     EventKind.PLAN_STARTED: Stage.PLAN,
     EventKind.SALE_HELD: Stage.FORECLOSED,
+    # a failed trial or plan goes back to evaluation, for the options still open
+    EventKind.FAILED_TO_PERFORM: Stage.EVALUATION,
+    EventKind.MODIFICATION_EFFECTIVE: Stage.MODIFIED,
 }
 
 # Events a service writes as part of another action; a person cannot record them by hand.

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from db.models import AuditEvent, Case, CaseEvent, Task, User, utcnow
+from lossmit_tui.config import trial_policy
 from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.enums import (
     CLOSED_STAGES,
@@ -33,12 +34,14 @@ from lossmit_tui.domain.regclock import (
     appeal_refusal,
     pending_appeal,
 )
-from lossmit_tui.domain.values import clean_multiline, clean_text, parse_phone
+from lossmit_tui.domain.trial import MAX_PAYMENT_CENTS, MAX_PAYMENTS, TrialPolicy
+from lossmit_tui.domain.values import clean_multiline, clean_text, display_money, parse_phone
 from lossmit_tui.services import audit
 from lossmit_tui.services.access import require_case_access
 from lossmit_tui.services.clock import load_facts, sync_clocks
 from lossmit_tui.services.errors import Conflict, InvalidInput, NotFound
 from lossmit_tui.services.tasks import recompute_case
+from lossmit_tui.services.trials import prepare_trial_event, sync_trial_tasks, write_trial_start
 from lossmit_tui.services.users import require_user
 from lossmit_tui.services.workspace import Workspace
 
@@ -67,6 +70,14 @@ class NewEvent:
     sale_date: date | None = None
     # appeal_decided: "upheld" (the denial stands) or "overturned".
     outcome: str = ""
+    # Trial period plans (services/trials.py): a trial_payment's amount and the scheduled
+    # payment it pays (default: the earliest unpaid); a failed_to_perform's payment; a
+    # trial_started's payment amount, number of payments and first due date (default: the
+    # accepted offer's terms, the first of next month).
+    amount_cents: int | None = None
+    payment: int | None = None
+    payments: int | None = None
+    first_due: date | None = None
 
 
 APPEAL_OUTCOMES = ("upheld", "overturned")
@@ -100,8 +111,7 @@ def validate_event(event: NewEvent, today: date) -> list[str]:
             problems.append(f"the new stage must be one of: {', '.join(stages)}")
     elif event.stage is not None:
         problems.append("only a stage change takes a stage")
-    problems += _milestone_problems(event)
-    return problems
+    return problems + _milestone_problems(event) + _trial_field_problems(event)
 
 
 def _milestone_problems(event: NewEvent) -> list[str]:
@@ -131,9 +141,32 @@ def _milestone_problems(event: NewEvent) -> list[str]:
     return problems
 
 
+def _trial_field_problems(event: NewEvent) -> list[str]:
+    """The trial fields an event may carry, and their bounds."""
+    problems = []
+    takes = {"amount_cents": (EventKind.TRIAL_STARTED, EventKind.TRIAL_PAYMENT),
+             "payment": (EventKind.TRIAL_PAYMENT, EventKind.FAILED_TO_PERFORM),
+             "payments": (EventKind.TRIAL_STARTED,),
+             "first_due": (EventKind.TRIAL_STARTED,)}
+    for name, kinds in takes.items():
+        if getattr(event, name) is not None and event.kind not in kinds:
+            problems.append(f"only {' or '.join(kinds)} takes {name.replace('_', ' ')}")
+    if event.kind == EventKind.TRIAL_PAYMENT and event.amount_cents is None:
+        problems.append("a trial payment needs its amount")
+    if event.amount_cents is not None and not 0 < event.amount_cents <= MAX_PAYMENT_CENTS:
+        problems.append(f"the amount must be above zero and at most "
+                        f"{display_money(MAX_PAYMENT_CENTS)}")
+    if event.payment is not None and not 1 <= event.payment <= MAX_PAYMENTS:
+        problems.append(f"the payment number must be 1 to {MAX_PAYMENTS}")
+    if event.payments is not None and not 1 <= event.payments <= MAX_PAYMENTS:
+        problems.append(f"a trial has 1 to {MAX_PAYMENTS} payments")
+    return problems
+
+
 def _record_event(session: Session, actor_name: str, case_id: int, event: NewEvent,
                  today: date, weights: Mapping[str, float],
-                 calendar: BusinessCalendar | None = None) -> CaseEvent:
+                 calendar: BusinessCalendar | None = None,
+                 trial: TrialPolicy | None = None) -> CaseEvent:
     """Record an event on a case: the event row, the stage it leads to, the regulatory
     deadlines it starts and meets (through the clock), the case's next action, and the
     audit rows."""
@@ -174,6 +207,9 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
     if event.kind in SALE_FIXED_AT:  # the sale date known then decides its clocks for good
         sale = case["fc_sale_date"]
         payload["sale_date"] = sale.isoformat() if sale else None
+    trial = trial or TrialPolicy()
+    trial_change = prepare_trial_event(conn, case, event, today, trial)
+    payload.update(trial_change.payload)
     row = CaseEvent(case_id=case_id, kind=event.kind, occurred_on=event.occurred_on,
                     author_id=actor.id, reason=reason, payload=payload)
     session.add(row)
@@ -182,10 +218,15 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
                  after={"case": case["loan_number"], "kind": event.kind,
                         "occurred_on": event.occurred_on.isoformat(), "reason": reason,
                         **payload})
+    if trial_change.start is not None:  # an acceptance that starts its offer's trial
+        write_trial_start(session, actor, case, trial_change.start, event.occurred_on,
+                          event.kind)
 
     changes: dict[str, Any] = {}
     new_stage = event.stage if event.kind == EventKind.STAGE_CHANGED else STAGE_AFTER.get(
         event.kind)
+    if trial_change.start is not None:
+        new_stage = Stage.TRIAL
     if new_stage and new_stage != case["stage"]:
         changes["stage"] = new_stage
         closing = Stage(new_stage) in CLOSED_STAGES
@@ -213,6 +254,7 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
                      | {k: _plain(changes[k]) for k in shown})
 
     sync_clocks(session, actor, [case_id], today, calendar, actor.username)
+    sync_trial_tasks(conn, actor, [case_id], today, trial, actor.username)
     recompute_case(conn, case_id, today, weights)
     return row
 
@@ -434,7 +476,7 @@ def record_event(ws: Workspace, case_id: int, event: NewEvent) -> CaseEvent:
     """Record an event on a case in one transaction (see `_record_event`)."""
     with ws.write() as session:
         return _record_event(session, ws.username, case_id, event, ws.today, ws.weights,
-                             ws.calendar)
+                             ws.calendar, trial_policy(ws.settings))
 
 
 def update_case(ws: Workspace, case_id: int, expected_version: int,

@@ -1,5 +1,6 @@
 """The daily pass: bring stored urgency up to today, raise a task for every promise to pay
-that was missed, and start the regulatory clocks that time alone has started.
+that was missed, keep the trial period plans' tasks in step with their payments, and start
+the regulatory clocks that time alone has started.
 
 `lossmit refresh` runs it over the whole book (nightly on a large caseload); the queue screen
 runs it when the app starts, its own view's cases first and only the user's own clocks.
@@ -12,6 +13,7 @@ from db.queries import QueueFilter
 from lossmit_tui.services.access import require_active
 from lossmit_tui.services.clock import SyncResult, refresh_clocks
 from lossmit_tui.services.promises import raise_missed_promises
+from lossmit_tui.services.trials import raise_trial_tasks
 from lossmit_tui.services.urgency import refresh_stale
 from lossmit_tui.services.users import find_user
 from lossmit_tui.services.workspace import Workspace
@@ -24,6 +26,7 @@ class DailyReport:
     urgency: int  # open cases whose urgency was recomputed for today
     missed_promises: int  # callback tasks raised for promises to pay that were missed
     clocks: SyncResult  # the regulatory clock pass: cases visited, deadlines added, ...
+    trials: int = 0  # trial cases whose tasks changed (a payment missed, a grace passed, ...)
 
 
 def run_daily_pass(ws: Workspace, *, first: QueueFilter | None = None,
@@ -34,7 +37,9 @@ def run_daily_pass(ws: Workspace, *, first: QueueFilter | None = None,
     1. the urgency of the cases `first` selects (a screen's own view, so its rows settle
        first), then of every open case whose score is not for today;
     2. a callback task for every promise to pay that was missed;
-    3. the regulatory clocks: those time has changed, of `assignees`' cases only when
+    3. the trial period plans' tasks (a payment not received, a grace passed, a trial to
+       convert), of `assignees`' trial cases only when given;
+    4. the regulatory clocks: those time has changed, of `assignees`' cases only when
        given (the app does the user's own; the whole book is `lossmit refresh`), or with
        `every_case` every open case's (a book loaded without its clocks).
 
@@ -50,5 +55,6 @@ def run_daily_pass(ws: Workspace, *, first: QueueFilter | None = None,
         urgency += refresh_stale(ws, only=first)
     urgency += refresh_stale(ws)
     missed = raise_missed_promises(ws)
+    trials = raise_trial_tasks(ws, assignees=assignees)
     clocks = refresh_clocks(ws, every_case=every_case, assignees=assignees)
-    return DailyReport(urgency, missed, clocks)
+    return DailyReport(urgency, missed, clocks, trials)
