@@ -209,3 +209,32 @@ def test_accepted_offers_become_the_loans_workout_history(store) -> None:
     assert (history.prior_modifications, history.last_deferral_on,
             history.forbearance_months_used) == (3, TODAY, 3)
     assert any("3 prior modifications" in r for r in flex.reasons)
+
+
+def test_the_deferral_shows_its_deferred_parts_and_when_the_balance_is_due() -> None:
+    # Payment deferral (Fannie Mae D2-3.2-04): the deferred P&I, escrow and servicing
+    # advances, a non-interest-bearing balance due at the earliest of maturity, sale or
+    # transfer, refinance or payoff; a QRPC not known is to be confirmed before offering.
+    from datetime import date
+    from decimal import Decimal
+
+    from lossmit_tui.domain.workout import Loan, WorkoutRules, evaluate
+    from lossmit_tui.evaluation import Evaluation
+    from screens.evaluation import detail
+
+    loan = Loan(upb_cents=205_000_00, note_rate=Decimal("7.000"), pi_cents=1_397_14,
+                escrow_cents=400_00, next_due_date=date(2026, 9, 1),
+                origination_date=date(2019, 3, 1), property_value_cents=230_000_00,
+                fees_cents=50_00, hardship_resolved=True, maturity_date=date(2049, 3, 1))
+    options = evaluate(loan, TODAY)
+    shown = detail(Evaluation("W1", "Wanda", TODAY, WorkoutRules(), None, None, options),
+                   options[2]).plain.splitlines()
+    assert shown[0] == "✓ Payment deferral"
+    assert "  deferred pi:              4191.42" in shown
+    assert "  deferred escrow advances: 1200.00" in shown
+    assert "  deferred servicing advances: 50.00" in shown
+    assert "  deferred balance:         5441.42" in shown
+    assert ("  deferred balance due:     non-interest-bearing; due at the earliest of maturity "
+            "(2049-03-01), sale or transfer, refinance or payoff") in shown
+    assert any(line.startswith("  confirm before offering:  a quality right-party contact "
+                               "(QRPC)") for line in shown)
