@@ -77,6 +77,7 @@ class Case(_TableModel, table=True):
     escrow_cents: int | None = None
     next_due_date: date  # the oldest unpaid due date
     origination_date: date | None = None
+    maturity_date: date | None = None  # the payment deferral's 36-month horizon needs it
     property_value_cents: int | None = None
     fc_referral_date: date | None = None
     fc_sale_date: date | None = None

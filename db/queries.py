@@ -409,6 +409,7 @@ class CaseDetail:
     escrow_cents: int | None
     next_due_date: date
     origination_date: date | None
+    maturity_date: date | None
     property_value_cents: int | None
     fc_referral_date: date | None
     fc_sale_date: date | None

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import platformdirs
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AliasChoices, BaseModel, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -124,16 +124,20 @@ class WorkoutRuleSet(BaseModel):
     modification_rate: Decimal = Field(default=Decimal("6.500"), gt=0, lt=25)
     target_reduction_pct: Decimal = Field(default=Decimal(20), gt=0, lt=100)
     forbearance_cap_pct: Decimal | None = Field(default=None, gt=0, le=100)
-    hti_max_pct: Decimal | None = Field(default=None, gt=0, le=100)
+    # The legacy Flex housing expense-to-income target (a target, never a gate);
+    # `hti_max_pct` is its older name, still read.
+    hti_target_pct: Decimal | None = Field(
+        default=None, gt=0, le=100,
+        validation_alias=AliasChoices("hti_target_pct", "hti_max_pct"))
     plan_cap_pct: Decimal = Field(default=Decimal(150), ge=100)
     forbearance_step_months: int = Field(default=3, ge=1, le=12)
 
 
 # docs/RULES.md section 6 gives the legacy Flex rules' figures (the 30% forbearance cap and the 40%
-# housing-expense limit); a servicer adds the current set with the date its investor set.
+# housing-expense target); a servicer adds the current set with the date its investor set.
 DEFAULT_RULE_SETS: list[dict[str, Any]] = [
     {"name": "legacy", "effective": "2000-01-01", "forbearance_cap_pct": "30",
-     "hti_max_pct": "40"},
+     "hti_target_pct": "40"},
 ]
 
 

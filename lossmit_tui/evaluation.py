@@ -2,6 +2,7 @@
 snapshot and the rule set in force, handed to `domain.workout.evaluate`. Shared by
 `lossmit evaluate` and the case screen's evaluation view."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -14,9 +15,13 @@ from db.queries import case_financials
 from db.tables import case_events, cases
 from lossmit_tui.config import Settings, rule_set_for
 from lossmit_tui.domain.workout import (
+    DEFERRAL,
+    FAILED_TRIAL,
+    MODIFICATION,
     Finances,
     Loan,
     OptionResult,
+    PriorWorkout,
     WorkoutRules,
     evaluate,
     money_terms,
@@ -32,34 +37,60 @@ class CannotEvaluate(Exception):
 @dataclass(frozen=True)
 class History:
     """A loan's workout history as this store recorded it: the options the borrower accepted
-    (an `offer_accepted` event takes the option of the last `offer_sent` before it)."""
+    (an `offer_accepted` event takes the option of the last `offer_sent` before it), dated
+    by the acceptance. An accepted Flex Modification is a modification until a
+    `failed_to_perform` event ends its trial: then it is a failed trial plan instead. An
+    offer whose terms carry `"disaster": true` was a COVID-19 or disaster workout."""
 
     prior_modifications: int = 0
-    last_deferral_on: date | None = None
     forbearance_months_used: int = 0
+    workouts: tuple[PriorWorkout, ...] = ()
+
+    @property
+    def last_deferral_on(self) -> date | None:
+        return max((w.effective_on for w in self.workouts if w.kind == DEFERRAL),
+                   default=None)
+
+    @property
+    def failed_flex_trial_on(self) -> date | None:
+        return max((w.effective_on for w in self.workouts if w.kind == FAILED_TRIAL),
+                   default=None)
 
 
 def workout_history(conn: Connection, case_id: int) -> History:
     rows = conn.execute(sa.select(case_events.c.kind, case_events.c.occurred_on,
                                   case_events.c.payload)
                         .where(case_events.c.case_id == case_id,
-                               case_events.c.kind.in_(("offer_sent", "offer_accepted")))
+                               case_events.c.kind.in_(("offer_sent", "offer_accepted",
+                                                       "failed_to_perform")))
                         .order_by(case_events.c.occurred_on, case_events.c.id))
     offered: dict[str, Any] | None = None
-    mods, deferral, forbearance = 0, None, 0
+    in_trial: PriorWorkout | None = None  # the accepted Flex Modification, until it fails
+    mods, forbearance = 0, 0
+    workouts: list[PriorWorkout] = []
     for kind, day, payload in rows:
         if kind == "offer_sent":
             offered = (payload or {}).get("offer")
+        elif kind == "failed_to_perform":
+            if in_trial is not None:
+                workouts.remove(in_trial)
+                mods -= 1
+                workouts.append(PriorWorkout(FAILED_TRIAL, day, disaster=in_trial.disaster))
+                in_trial = None
         elif offered:
-            name = offered.get("name")
+            name, disaster = offered.get("name"), offered.get("disaster") is True
             if name == "flex_modification":
                 mods += 1
+                in_trial = PriorWorkout(MODIFICATION, day, disaster=disaster)
+                workouts.append(in_trial)
             elif name == "payment_deferral":
-                deferral = day
+                workouts.append(PriorWorkout(DEFERRAL, day,
+                                             int(offered.get("months_deferred", 0) or 0),
+                                             disaster))
             elif name == "forbearance":
                 forbearance += int(offered.get("months", 0) or 0)
             offered = None
-    return History(mods, deferral, forbearance)
+    return History(mods, forbearance, tuple(workouts))
 
 
 @dataclass
@@ -91,9 +122,11 @@ def evaluate_case(conn: Connection, settings: Settings, *, loan_number: str | No
                   modification_rate: Decimal | None = None, hardship_resolved: bool = False,
                   imminent_default: bool = False, prior_modifications: int = 0,
                   plan_months: int | None = None, forbearance_months_used: int = 0,
-                  last_deferral_on: date | None = None,
-                  failed_flex_trial_on: date | None = None) -> Evaluation:
-    """Evaluate one case (by loan number or id) as of a date."""
+                  prior_workouts: Sequence[PriorWorkout] = (),
+                  failed_flex_trial_on: date | None = None,
+                  quality_contact: bool | None = None) -> Evaluation:
+    """Evaluate one case (by loan number or id) as of a date. `prior_workouts` are those
+    the store has no record of (given on the command line), added to its history."""
     where = (cases.c.loan_number == (loan_number or "").strip() if case_id is None
              else cases.c.id == case_id)
     case = conn.execute(sa.select(cases).where(where)).mappings().first()
@@ -109,11 +142,12 @@ def evaluate_case(conn: Connection, settings: Settings, *, loan_number: str | No
     rules = rules_from(chosen.name, modification_rate or chosen.modification_rate,
                        target_reduction_pct=chosen.target_reduction_pct,
                        forbearance_cap_pct=chosen.forbearance_cap_pct,
-                       hti_max_pct=chosen.hti_max_pct, plan_cap_pct=chosen.plan_cap_pct,
+                       hti_target_pct=chosen.hti_target_pct, plan_cap_pct=chosen.plan_cap_pct,
                        forbearance_step_months=chosen.forbearance_step_months)
     snapshots = [s for s in case_financials(conn, case["id"]) if s.taken_on <= as_of]
     history = workout_history(conn, case["id"])
-    finances = summarise(snapshots[0].incomes, snapshots[0].expenses) if snapshots else None
+    finances = (summarise(snapshots[0].incomes, snapshots[0].expenses,
+                          snapshots[0].liquid_assets_cents) if snapshots else None)
     facts = Loan(
         upb_cents=case["upb_cents"], note_rate=Decimal(case["note_rate_milli"]) / 1000,
         pi_cents=case["pi_cents"], escrow_cents=case["escrow_cents"] or 0,
@@ -124,12 +158,14 @@ def evaluate_case(conn: Connection, settings: Settings, *, loan_number: str | No
         imminent_default=imminent_default,
         forbearance_months_used=max(forbearance_months_used,
                                     history.forbearance_months_used),
-        last_deferral_on=max((d for d in (last_deferral_on, history.last_deferral_on) if d),
-                             default=None),
-        failed_flex_trial_on=failed_flex_trial_on)
+        failed_flex_trial_on=max((d for d in (failed_flex_trial_on,
+                                              history.failed_flex_trial_on) if d),
+                                 default=None),
+        maturity_date=case["maturity_date"],
+        history=(*history.workouts, *prior_workouts))
     return Evaluation(case["loan_number"], case["borrower_name"], as_of, rules, finances,
                       snapshots[0].taken_on if snapshots else None,
-                      evaluate(facts, as_of, finances, rules, plan_months))
+                      evaluate(facts, as_of, finances, rules, plan_months, quality_contact))
 
 
 def offer_summary(evaluation: Evaluation, option: OptionResult) -> str:

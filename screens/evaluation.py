@@ -47,7 +47,8 @@ def detail(evaluation: Evaluation, option: OptionResult) -> Content:
         parts.append(Content.assemble(("  why not: ", "$text-muted"), Content(reason)))
     for key, value in money_terms(option.terms).items():
         label = key.replace("_", " ") + ":"
-        parts.append(Content.assemble((f"  {label:<26}", "$text-muted"), Content(str(value))))
+        label = f"{label:<26}" if len(label) < 26 else f"{label} "  # a long one still spaced
+        parts.append(Content.assemble((f"  {label}", "$text-muted"), Content(str(value))))
     if option.steps:
         parts.append(Content.assemble(("Waterfall", "bold")))
         parts += [Content.assemble((f"  {step}: ", "$text-muted"), Content(figures))

@@ -23,8 +23,8 @@ months, every amount rounded half-up to the cent):
                 stops it at 25,191.42; 184,000.00 at 6.5% = P&I 1,077.24 (-22.90%), target
                 not met
 
-Gross income 5,000.00 a month: housing expense after is 22.35% / 23.75% / 21.54% (under
-the legacy 40% limit)."""
+Gross income 5,000.00 a month: housing expense after is 22.35% / 23.75% / 21.54% (within
+the legacy 40% target)."""
 
 import json
 import os
@@ -49,13 +49,15 @@ DEFAULT_TERMS = {
     "post_capitalisation_upb": "209191.42", "mtmltv_pct": "90.95", "rate_pct": "6.500",
     "term_months": 480, "forbearance": "18278.96", "interest_bearing": "190912.46",
     "pi_before": "1397.14", "pi_after": "1117.71", "reduction_pct": "20.00",
-    "target_met": True, "hti_after_pct": "22.35",
+    "target_met": True, "hti_after_pct": "22.35", "hti_target_pct": "40",
+    "needs_full_application": True,  # 89 days delinquent: below the streamlined 90
 }
 CONFIGURED_TERMS = {
     "15": {**DEFAULT_TERMS, "forbearance": "6346.40", "interest_bearing": "202845.02",
            "pi_after": "1187.57", "reduction_pct": "15.00", "hti_after_pct": "23.75"},
     "25": {**DEFAULT_TERMS, "forbearance": "25191.42", "interest_bearing": "184000.00",
            "pi_after": "1077.24", "reduction_pct": "22.90", "target_met": False,
+           "target_note": "P&I lowered 22.90%, short of the 25% target: offered all the same",
            "hti_after_pct": "21.54"},
 }
 

@@ -85,3 +85,29 @@ def test_evaluate_refuses_another_specialists_loan(seeded: str) -> None:  # noqa
     assert refused.exit_code == 1 and refused.stdout == ""
     assert (f"Error: Evaluating a case is refused: {me} may not act on loan "
             f"{theirs['loan_number']}, {theirs['assignee']}'s case") in refused.stderr
+
+
+def test_evaluate_takes_prior_workouts_and_the_quality_contact(seeded: str) -> None:  # noqa: F811
+    # Payment deferral (D2-3.2-04): a quality right-party contact; no deferral effective in
+    # the 12 months before; a COVID-19 or disaster one does not count.
+    loan = a_loan(seeded)
+
+    def deferral(*extra: str) -> dict:  # type: ignore[type-arg]
+        answer = json.loads(run("evaluate", loan, "--format", "json", *extra, "--db", seeded,
+                                "--user", specialist(seeded), "--today", DAY).stdout)
+        return next(o for o in answer["options"] if o["name"] == "payment_deferral")
+
+    assert "no quality right-party contact (QRPC) with the borrower is on record; a " \
+        "payment deferral needs one" in deferral("--no-quality-contact")["reasons"]
+    assert not any("QRPC" in r for r in deferral("--quality-contact")["reasons"])
+    recent = deferral("--prior-workout", "deferral:2026-10-01:2")["reasons"]
+    assert any(r.startswith("a payment deferral took effect on 2026-10-01") for r in recent)
+    covid = deferral("--prior-workout", "deferral:2026-10-01:2:covid")["reasons"]
+    assert not any("took effect" in r for r in covid)
+    for bad, why in (("deferral:2026-10-01", "write it as deferral:YYYY-MM-DD:MONTHS"),
+                     ("deferral:2026-10-01:13", "a deferral defers 1 to 12 months"),
+                     ("loan:2026-10-01", "the kind must be one of"),
+                     ("modification:2026-13-01", "is not a date")):
+        refused = run("evaluate", loan, "--prior-workout", bad, "--db", seeded, "--user",
+                      specialist(seeded), "--today", DAY)
+        assert refused.exit_code == 2 and why in refused.output, refused.output

@@ -55,6 +55,20 @@ def test_below_80_percent_mtmltv_keeps_the_note_rate() -> None:
     assert below.forbearance_cents == 0
 
 
+@pytest.mark.parametrize(("owed", "rate", "side"), [(79_996_00, "7.000", "below"),
+                                                     (80_004_00, "6.500", "above")])
+def test_the_80_percent_mtmltv_rate_test_compares_the_unrounded_ratio(owed: int, rate: str,
+                                                                      side: str) -> None:
+    # Legacy Flex rate step (Fannie Mae D2-3.2-06): 79.996% and 80.004% both show as 80.00%,
+    # but only the first is below 80% and keeps the note rate.
+    result = flex_modification(FlexInput(owed, 0, 100_000_00, Decimal("7.000"), 700_00),
+                               RULES)
+    assert result.mtmltv_pct == Decimal("80.00")
+    assert result.rate == Decimal(rate)
+    assert dict(result.steps)["2. Mark-to-market LTV"].endswith(
+        f"= 80.00% (unrounded, {side} 80%)")
+
+
 def test_forbearance_never_takes_the_balance_below_80_percent_mtmltv() -> None:
     # Value low enough that the floor binds before the P&I target.
     loan = FlexInput(205_000_00, 10_400_00, 260_000_00, Decimal("7.000"), 1_397_14)

@@ -6,10 +6,15 @@ from decimal import Decimal
 
 import pytest
 
+from lossmit_tui.domain.delinquency import add_months
 from lossmit_tui.domain.workout import (
+    DEFERRAL,
+    FAILED_TRIAL,
+    MODIFICATION,
     OPTIONS,
     Finances,
     Loan,
+    PriorWorkout,
     WorkoutRules,
     arrears_cents,
     evaluate,
@@ -19,13 +24,16 @@ from lossmit_tui.domain.workout import (
 
 AS_OF = date(2026, 11, 29)
 # The worked example's loan: 210,000 at 7.000% over 360 (P&I 1,397.14), now 205,000.00 owed;
-# value 230,000; escrow 400.00 a month.
+# value 230,000; escrow 400.00 a month; a 30-year loan maturing 2049-03-01.
 LOAN = Loan(upb_cents=20_500_000, note_rate=Decimal("7.000"), pi_cents=139_714,
             escrow_cents=40_000, next_due_date=date(2026, 9, 1),
             origination_date=date(2019, 3, 1), property_value_cents=23_000_000,
-            hardship="income_reduction", hardship_resolved=True)
+            hardship="income_reduction", hardship_resolved=True,
+            maturity_date=date(2049, 3, 1))
 FINANCES = Finances(gross_income_cents=900_000, net_income_cents=700_000,
                     expenses_cents=500_000, housing_cents=179_714)
+# Can resume the full payment (100.00 a month to spare) but afford no repayment plan.
+RESUMES = Finances(900_000, 700_000, 690_000, 179_714, liquid_assets_cents=0)
 
 
 def option(results, name: str):  # type: ignore[no-untyped-def]
@@ -51,13 +59,149 @@ def test_arrears_count_the_installments_past_due() -> None:
     assert arrears_cents(replace(LOAN, fees_cents=5_000), AS_OF) == 3 * 179_714 + 5_000
 
 
-@pytest.mark.parametrize(("days", "eligible"), [(59, False), (60, True), (180, True),
-                                               (181, False)])
-def test_payment_deferral_needs_60_to_180_days(days: int, eligible: bool) -> None:
-    result = option(evaluate(delinquent_days(days), AS_OF, FINANCES), "payment_deferral")
-    assert result.eligible is eligible
+def deferral(loan: Loan, finances: Finances | None = RESUMES, as_of: date = AS_OF,
+             quality_contact: bool | None = True):  # type: ignore[no-untyped-def]
+    return option(evaluate(loan, as_of, finances, quality_contact=quality_contact),
+                  "payment_deferral")
+
+
+@pytest.mark.parametrize(("next_due", "as_of", "past_due", "eligible"), [
+    (date(2027, 2, 1), date(2027, 3, 1), 1, False),
+    # The 1 Jan and 1 Feb installments unpaid on 1 Mar: 2 past due, though 59 days late.
+    (date(2027, 1, 1), date(2027, 3, 1), 2, True),
+    # Jun to Nov unpaid on 29 Nov: 6 past due, though 181 days late.
+    (date(2026, 6, 1), AS_OF, 6, True),
+    (date(2026, 5, 1), AS_OF, 7, False)])
+def test_payment_deferral_counts_2_to_6_monthly_payments_past_due_not_days(
+        next_due: date, as_of: date, past_due: int, eligible: bool) -> None:
+    # Fannie Mae Servicing Guide D2-3.2-04: 2 to 6 monthly payments past due.
+    result = deferral(replace(LOAN, next_due_date=next_due), as_of=as_of)
+    assert result.eligible is eligible, result.reasons
+    if eligible:
+        assert result.terms["months_deferred"] == past_due
+    else:
+        assert result.reasons == [f"{past_due} monthly payment(s) past due; a payment "
+                                  "deferral needs 2 to 6 (D2-3.2-04)"]
+
+
+@pytest.mark.parametrize(("maturity", "eligible"), [
+    (add_months(AS_OF, 36), True), (add_months(AS_OF, 36) - timedelta(days=1), False),
+    (None, False)])
+def test_payment_deferral_is_not_offered_within_36_months_of_maturity(
+        maturity: date | None, eligible: bool) -> None:
+    # D2-3.2-04: the loan must be at least 36 months from its maturity date.
+    result = deferral(replace(LOAN, maturity_date=maturity))
+    assert result.eligible is eligible, result.reasons
+    if maturity is None:
+        assert result.reasons == ["the maturity date is not on record (a payment deferral "
+                                  "needs the loan at least 36 months from maturity)"]
+    elif not eligible:
+        assert result.reasons == ["the loan matures on 2029-11-28, 35 months away; a payment "
+                                  "deferral needs at least 36 (D2-3.2-04)"]
+
+
+@pytest.mark.parametrize(("effective", "disaster", "eligible"), [
+    (date(2025, 12, 1), False, False),  # 11 months before the evaluation
+    (date(2025, 11, 29), False, True),  # 12 months before it
+    (date(2026, 10, 1), True, True)])  # a disaster deferral is outside the look-back
+def test_no_prior_deferral_effective_in_the_12_months_before_the_evaluation(
+        effective: date, disaster: bool, eligible: bool) -> None:
+    # D2-3.2-04: no prior deferral within 12 months; COVID-19 and disaster ones do not count.
+    loan = replace(LOAN, history=(PriorWorkout(DEFERRAL, effective, 2, disaster),))
+    result = deferral(loan)
+    assert result.eligible is eligible, result.reasons
     if not eligible:
-        assert f"{days} days delinquent; a payment deferral needs 60-180" in result.reasons
+        assert result.reasons == [
+            "a payment deferral took effect on 2025-12-01, 11 months ago (none allowed "
+            "within 12; COVID-19 and disaster deferrals do not count)"]
+
+
+def test_at_most_12_months_deferred_over_the_loans_life() -> None:
+    # D2-3.2-04: 12 months deferred at most over the life of the loan; COVID-19 and
+    # disaster deferrals do not count toward it.
+    old = [PriorWorkout(DEFERRAL, date(2021, 1, 1), 6), PriorWorkout(DEFERRAL,
+                                                                     date(2023, 1, 1), 4)]
+    capped = deferral(replace(LOAN, history=tuple(old)))  # 3 past due, 2 months left
+    assert capped.eligible
+    assert capped.terms["months_deferred"] == 2
+    assert capped.terms["lifetime_months_deferred_after"] == 12
+    assert capped.terms["past_due_not_deferred"] == 179_714  # the third installment
+    spent = replace(LOAN, history=(*old, PriorWorkout(DEFERRAL, date(2024, 6, 1), 2)))
+    refused = deferral(spent)
+    assert not refused.eligible
+    assert refused.reasons == ["12 months already deferred over the loan's life; at most 12 "
+                               "(COVID-19 and disaster deferrals do not count)"]
+    covid = replace(LOAN, history=(*old, PriorWorkout(DEFERRAL, date(2021, 6, 1), 6,
+                                                      disaster=True)))
+    assert deferral(covid).terms["months_deferred"] == 2
+
+
+@pytest.mark.parametrize(("prior", "why"), [
+    (PriorWorkout(MODIFICATION, date(2026, 1, 15)), "a modification took effect on "
+     "2026-01-15, 10 months ago"),
+    (PriorWorkout(FAILED_TRIAL, date(2026, 1, 15)), "a trial plan failed on 2026-01-15, "
+     "10 months ago")])
+def test_no_modification_or_failed_trial_plan_in_the_prior_12_months(prior: PriorWorkout,
+                                                                     why: str) -> None:
+    # D2-3.2-04: no modification or failed trial plan within 12 months; COVID-19 and
+    # disaster modifications do not count.
+    refused = deferral(replace(LOAN, history=(prior,)))
+    assert refused.reasons == [f"{why}; a payment deferral needs none within 12 (COVID-19 "
+                               "and disaster modifications do not count)"]
+    assert deferral(replace(LOAN, history=(replace(prior, disaster=True),))).eligible
+    year_ago = replace(prior, effective_on=date(2025, 11, 29))
+    assert deferral(replace(LOAN, history=(year_ago,))).eligible
+    failed_flex = replace(LOAN, failed_flex_trial_on=date(2026, 1, 15))
+    assert "a trial plan failed on 2026-01-15" in deferral(failed_flex).reasons[0]
+
+
+def test_a_payment_deferral_needs_a_quality_right_party_contact() -> None:
+    # D2-3.2-04: a quality right-party contact (QRPC) with the borrower.
+    assert deferral(LOAN, quality_contact=False).reasons == [
+        "no quality right-party contact (QRPC) with the borrower is on record; a payment "
+        "deferral needs one"]
+    unknown = deferral(LOAN, quality_contact=None)
+    assert unknown.eligible
+    assert unknown.terms["confirm_before_offering"] == ("a quality right-party contact "
+                                                        "(QRPC) with the borrower")
+    assert "confirm_before_offering" not in deferral(LOAN).terms
+
+
+def test_a_payment_deferral_is_for_a_borrower_who_can_resume_but_not_reinstate_or_repay(
+        ) -> None:
+    # D2-3.2-04: the hardship resolved; able to resume the full payment; unable to reinstate
+    # or to afford a repayment plan.
+    assert "the hardship is not resolved" in deferral(
+        replace(LOAN, hardship_resolved=False)).reasons[0]
+    deficit = Finances(900_000, 700_000, 710_000, 179_714)
+    assert deferral(LOAN, deficit).reasons == [
+        "the budget shows a monthly deficit of 100.00: the full payment cannot be resumed"]
+    savings = replace(RESUMES, liquid_assets_cents=539_142)  # the arrears, to the cent
+    assert deferral(LOAN, savings).reasons == [
+        "liquid assets of 5,391.42 cover the arrears of 5,391.42: the borrower can reinstate "
+        "(a deferral is for one who cannot)"]
+    assert not deferral(LOAN, replace(savings, liquid_assets_cents=539_141)).reasons
+    assert deferral(LOAN, FINANCES).reasons == [
+        "a 6-month repayment plan (2,695.71 a month) fits the budget (a deferral is for a "
+        "borrower who cannot afford one)"]
+    unknown = deferral(LOAN, None, quality_contact=None)
+    assert unknown.eligible and unknown.terms["confirm_before_offering"] == (
+        "a quality right-party contact (QRPC) with the borrower; that the borrower cannot "
+        "reinstate or afford a repayment plan (no financial snapshot)")
+
+
+def test_the_deferred_balance_is_past_due_pi_escrow_and_servicing_advances() -> None:
+    # D2-3.2-04: past-due P&I, advanced escrow and third-party servicing advances move to a
+    # non-interest-bearing balance due at the earliest of maturity, sale or transfer,
+    # refinance or payoff.
+    result = deferral(replace(LOAN, fees_cents=5_000))
+    assert result.eligible
+    assert money_terms(result.terms) == {
+        "months_deferred": 3, "deferred_pi": "4191.42", "deferred_escrow_advances": "1200.00",
+        "deferred_servicing_advances": "50.00", "deferred_balance": "5441.42",
+        "deferred_balance_due": "non-interest-bearing; due at the earliest of maturity "
+                                "(2049-03-01), sale or transfer, refinance or payoff",
+        "payment_after": "1797.14", "lifetime_months_deferred_after": 3}
 
 
 @pytest.mark.parametrize(("days", "eligible"), [(59, False), (60, True)])
@@ -73,7 +217,7 @@ def test_flex_needs_60_days_unless_default_is_imminent(days: int, eligible: bool
 def test_deferral_and_flex_need_a_loan_12_months_old(originated: date, age: int,
                                                      eligible: bool) -> None:
     results = evaluate(replace(delinquent_days(90), origination_date=originated), AS_OF,
-                       FINANCES)
+                       RESUMES, quality_contact=True)
     for name in ("payment_deferral", "flex_modification"):
         result = option(results, name)
         assert result.eligible is eligible, name
@@ -162,20 +306,39 @@ def test_deed_in_lieu_needs_30_days_before_the_sale() -> None:
         "relocation_assistance_up_to": "7500.00"}
 
 
-def test_the_legacy_rules_cap_housing_expense_at_40_percent_of_gross_income() -> None:
-    legacy = WorkoutRules(hti_max_pct=Decimal(40), name="legacy")
+def test_the_legacy_40_percent_housing_expense_ratio_is_a_target_not_a_gate() -> None:
+    # Legacy Flex Modification (Fannie Mae D2-3.2-06): the 40% housing expense-to-income
+    # ratio is a target reported with the offer; at 90+ days delinquent the streamlined
+    # offer needs no financials.
+    legacy = WorkoutRules(hti_target_pct=Decimal(40), name="legacy")
     loan = delinquent_days(90)
-    # After the modification the payment is about 1,1xx.xx P&I + 400.00 escrow.
     rich = Finances(900_000, 700_000, 500_000, 179_714)
     poor = Finances(300_000, 250_000, 240_000, 179_714)
-    assert option(evaluate(loan, AS_OF, rich, legacy), "flex_modification").eligible
-    refused = option(evaluate(loan, AS_OF, poor, legacy), "flex_modification")
-    assert not refused.eligible and refused.terms == {}
-    assert "of gross income; the legacy rules allow 40%" in refused.reasons[0]
-    unknown = option(evaluate(loan, AS_OF, None, legacy), "flex_modification")
-    assert "40% housing-expense limit cannot be checked" in unknown.reasons[0]
-    # The current rules (no limit) offer it on the same budget.
-    assert option(evaluate(loan, AS_OF, poor), "flex_modification").eligible
+    within = option(evaluate(loan, AS_OF, rich, legacy), "flex_modification")
+    assert within.eligible and within.terms["hti_target_pct"] == "40"
+    above = option(evaluate(loan, AS_OF, poor, legacy), "flex_modification")
+    assert above.eligible and not above.reasons
+    assert above.terms["hti_after_pct"] == "50.59"
+    assert dict(above.steps)["7. Housing expense"] == (
+        "50.59% of gross income (above the 40% target; a target, not a condition)")
+    streamlined = option(evaluate(loan, AS_OF, None, legacy), "flex_modification")
+    assert streamlined.eligible and streamlined.terms["needs_full_application"] is False
+    assert "hti_after_pct" not in streamlined.terms
+    assert "the 40% target is not measured" in dict(streamlined.steps)["7. Housing expense"]
+    early = option(evaluate(delinquent_days(89), AS_OF, None, legacy), "flex_modification")
+    assert early.eligible and early.terms["needs_full_application"] is True
+
+
+def test_the_20_percent_payment_reduction_is_a_target_not_a_condition() -> None:
+    # Flex Modification (D2-3.2-06): a modification lowering P&I by less than 20% is still
+    # offered, saying so. Worth 260,000, the 80% MTMLTV floor stops the forbearance early.
+    result = option(evaluate(replace(delinquent_days(90), property_value_cents=26_000_000),
+                             AS_OF), "flex_modification")
+    assert result.eligible and result.terms["target_met"] is False
+    reduction = Decimal(str(result.terms["reduction_pct"]))
+    assert Decimal(0) < reduction < Decimal(20)
+    assert result.terms["target_note"] == (f"P&I lowered {reduction}%, short of the 20% "
+                                           "target: offered all the same")
 
 
 def test_rule_sets_are_chosen_by_date_and_investor(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -26,10 +26,10 @@ from .test_tui_case import open_case
 from .workspace import workspace
 
 EXTRACT = ("loan_number,borrower_name,investor,upb,next_due_date,property_state,note_rate,"
-           "pi_payment,escrow_payment,property_value,origination_date,hardship_reason,"
-           "assignee\n"
+           "pi_payment,escrow_payment,property_value,origination_date,maturity_date,"
+           "hardship_reason,assignee\n"
            "W1,Wanda [b]Bold[/b],FNMA,205000,2026-09-01,TX,7.000,1397.14,400.00,230000,"
-           "2019-03-01,income_reduction,sam\n")
+           "2019-03-01,2049-03-01,income_reduction,sam\n")
 
 
 @pytest.fixture
@@ -121,14 +121,21 @@ async def test_every_option_shown_and_an_offer_recorded_with_its_summary(store) 
             "short_sale", "deed_in_lieu"]
         title = str(screen.query_one("#evaluation-title", Static).render())
         assert "Wanda [b]Bold[/b]" in title  # the name as typed, never markup
-        # Without a financial snapshot the legacy rules cannot check the 40% limit.
-        await pilot.press("down", "down", "down")
+        # The deferral: the hardship is not resolved (D2-3.2-04).
+        await pilot.press("down", "down")
         await settle(app, pilot)
         detail = str(screen.query_one("#evaluation-detail", Static).render())
-        assert "Flex modification" in detail and "cannot be checked" in detail
+        assert "✗ Payment deferral" in detail and "the hardship is not resolved" in detail
         await pilot.press("o")  # not eligible: refused, nothing recorded
         await settle(app, pilot)
         assert events_of(engine, "offer_sent") == []
+        # Without a financial snapshot the legacy 40% housing-expense target is not
+        # measured, and the Flex Modification is offered all the same (a target, not a gate).
+        await pilot.press("down")
+        await settle(app, pilot)
+        detail = str(screen.query_one("#evaluation-detail", Static).render())
+        assert "✓ Flex modification" in detail
+        assert "the 40% target is not measured (a target, not a condition)" in detail
         # The repayment plan: the shortest plan within 150%, then a longer one chosen.
         await pilot.press("home")
         await settle(app, pilot)
@@ -161,8 +168,8 @@ async def test_a_denial_records_every_options_reasons(store) -> None:
         await settle(app, pilot)
     denied = events_of(engine, "denied")
     assert len(denied) == 1
-    assert "flex modification:" in denied[0]["note"]
-    assert "payment deferral:" in denied[0]["note"]
+    assert "payment deferral: the hardship is not resolved" in denied[0]["note"]
+    assert "flex modification:" not in denied[0]["note"]  # available: no reason to give
 
 
 def test_snapshots_are_kept_as_history_and_checked(store) -> None:
@@ -202,3 +209,32 @@ def test_accepted_offers_become_the_loans_workout_history(store) -> None:
     assert (history.prior_modifications, history.last_deferral_on,
             history.forbearance_months_used) == (3, TODAY, 3)
     assert any("3 prior modifications" in r for r in flex.reasons)
+
+
+def test_the_deferral_shows_its_deferred_parts_and_when_the_balance_is_due() -> None:
+    # Payment deferral (Fannie Mae D2-3.2-04): the deferred P&I, escrow and servicing
+    # advances, a non-interest-bearing balance due at the earliest of maturity, sale or
+    # transfer, refinance or payoff; a QRPC not known is to be confirmed before offering.
+    from datetime import date
+    from decimal import Decimal
+
+    from lossmit_tui.domain.workout import Loan, WorkoutRules, evaluate
+    from lossmit_tui.evaluation import Evaluation
+    from screens.evaluation import detail
+
+    loan = Loan(upb_cents=205_000_00, note_rate=Decimal("7.000"), pi_cents=1_397_14,
+                escrow_cents=400_00, next_due_date=date(2026, 9, 1),
+                origination_date=date(2019, 3, 1), property_value_cents=230_000_00,
+                fees_cents=50_00, hardship_resolved=True, maturity_date=date(2049, 3, 1))
+    options = evaluate(loan, TODAY)
+    shown = detail(Evaluation("W1", "Wanda", TODAY, WorkoutRules(), None, None, options),
+                   options[2]).plain.splitlines()
+    assert shown[0] == "✓ Payment deferral"
+    assert "  deferred pi:              4191.42" in shown
+    assert "  deferred escrow advances: 1200.00" in shown
+    assert "  deferred servicing advances: 50.00" in shown
+    assert "  deferred balance:         5441.42" in shown
+    assert ("  deferred balance due:     non-interest-bearing; due at the earliest of maturity "
+            "(2049-03-01), sale or transfer, refinance or payoff") in shown
+    assert any(line.startswith("  confirm before offering:  a quality right-party contact "
+                               "(QRPC)") for line in shown)

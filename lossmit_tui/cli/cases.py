@@ -3,8 +3,9 @@
 record) and `evaluate` (the workout options of a loan)."""
 
 import json
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,6 +23,9 @@ from lossmit_tui.cli.shared import (
 )
 from lossmit_tui.config import ConfigError, open_private
 from lossmit_tui.domain.values import display_text
+
+if TYPE_CHECKING:
+    from lossmit_tui.domain.workout import PriorWorkout
 
 
 @app.command("import")
@@ -193,6 +197,38 @@ def event(
     typer.echo(f"Recorded {kind.strip()} on {day.isoformat()} for loan {loan.strip()}.")
 
 
+def parse_prior_workout(text: str) -> "PriorWorkout":
+    """A --prior-workout value (deferral:YYYY-MM-DD:MONTHS, modification:YYYY-MM-DD or
+    failed-trial:YYYY-MM-DD, then :disaster or :covid for one outside the deferral's caps)
+    as a PriorWorkout, or a usage error saying what is wrong."""
+    from lossmit_tui.domain.workout import DEFERRAL, FAILED_TRIAL, MODIFICATION, PriorWorkout
+
+    def bad(problem: str) -> typer.BadParameter:
+        return typer.BadParameter(f"{text!r}: {problem}", param_hint="--prior-workout")
+
+    kinds = {"deferral": DEFERRAL, "modification": MODIFICATION, "failed-trial": FAILED_TRIAL}
+    parts = [p.strip() for p in text.split(":")]
+    disaster = parts[-1].lower() in ("disaster", "covid")
+    if disaster:
+        parts.pop()
+    kind = kinds.get(parts[0].lower())
+    if kind is None:
+        raise bad(f"the kind must be one of: {', '.join(kinds)}")
+    shape = f"{parts[0]}:YYYY-MM-DD" + (":MONTHS" if kind == DEFERRAL else "")
+    if len(parts) != (3 if kind == DEFERRAL else 2):
+        raise bad(f"write it as {shape}")
+    try:
+        day = date.fromisoformat(parts[1])
+    except ValueError:
+        raise bad(f"{parts[1]!r} is not a date; use YYYY-MM-DD") from None
+    months = 0
+    if kind == DEFERRAL:
+        months = int(parts[2]) if parts[2].isdigit() else 0
+        if not 1 <= months <= 12:
+            raise bad(f"{parts[2]!r} months: a deferral defers 1 to 12 months")
+    return PriorWorkout(kind, day, months, disaster)
+
+
 @app.command("evaluate")
 def evaluate(
     ctx: typer.Context,
@@ -213,10 +249,20 @@ def evaluate(
         "--forbearance-months-used", min=0, help="Months of forbearance already granted.")]
     = 0,
     last_deferral: Annotated[str | None, typer.Option(
-        "--last-deferral", help="When the last payment deferral was granted (YYYY-MM-DD).")]
+        "--last-deferral", help="When the last payment deferral took effect (YYYY-MM-DD; "
+        "its months unknown: --prior-workout counts them toward the 12-month life cap).")]
     = None,
     failed_trial: Annotated[str | None, typer.Option(
         "--failed-flex-trial", help="When a Flex trial last failed (YYYY-MM-DD).")] = None,
+    prior_workout: Annotated[list[str] | None, typer.Option(
+        "--prior-workout", help="A workout the store has no record of, repeatable: "
+        "deferral:YYYY-MM-DD:MONTHS, modification:YYYY-MM-DD or failed-trial:YYYY-MM-DD, "
+        "with :disaster at the end for a COVID-19 or disaster one (counts toward no "
+        "deferral cap or look-back).")] = None,
+    quality_contact: Annotated[bool | None, typer.Option(
+        "--quality-contact/--no-quality-contact",
+        help="Whether a quality right-party contact (QRPC) is on record; unsaid, the "
+        "payment deferral says to confirm one before offering.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
     db: DbOpt = None,
     user: UserOpt = None,
@@ -225,7 +271,7 @@ def evaluate(
     """Evaluate every workout option for a loan: eligible or not, why, and the terms."""
     from decimal import Decimal, InvalidOperation
 
-    from lossmit_tui.domain.workout import money_terms
+    from lossmit_tui.domain.workout import DEFERRAL, PriorWorkout, money_terms
     from lossmit_tui.evaluation import CannotEvaluate
     from lossmit_tui.services.workout import evaluate as evaluate_for
 
@@ -242,6 +288,9 @@ def evaluate(
             raise typer.BadParameter("the modification rate must be between 0 and 25 percent",
                                      param_hint="--mod-rate")
     deferral_on, failed_on = parse_day(last_deferral), parse_day(failed_trial)
+    prior = [parse_prior_workout(text) for text in prior_workout or []]
+    if deferral_on is not None:
+        prior.append(PriorWorkout(DEFERRAL, deferral_on))
     ws = workspace(ctx, db, user, today)
     day = as_of_day or ws.today
     try:
@@ -251,8 +300,8 @@ def evaluate(
                                   imminent_default=imminent_default,
                                   prior_modifications=prior_mods,
                                   forbearance_months_used=forbearance_used,
-                                  last_deferral_on=deferral_on,
-                                  failed_flex_trial_on=failed_on)
+                                  prior_workouts=prior, failed_flex_trial_on=failed_on,
+                                  quality_contact=quality_contact)
     except (CannotEvaluate, ConfigError) as exc:
         err(f"Error: {display_text(str(exc))}")  # it can name the stored loan number
         raise typer.Exit(1) from None

@@ -1,7 +1,8 @@
 """The Flex Modification waterfall (docs/RULES.md section 6), every intermediate figure kept.
 
 Steps: capitalise the arrears; the mark-to-market LTV; the rate (the note rate below 80%
-MTMLTV, else the lesser of the note rate and the investor's modification rate); the term
+MTMLTV, the unrounded ratio compared, else the lesser of the note rate and the investor's
+modification rate); the term
 (480 months); then principal forbearance (non-interest-bearing) until the P&I is at least the
 target reduction lower, never taking the interest-bearing balance below the MTMLTV floor and,
 under rules with a cap, never forbearing more than that share of the post-capitalisation UPB.
@@ -68,10 +69,17 @@ def flex_modification(loan: FlexInput, rules: FlexRules) -> FlexResult:
                   f"{display_money(loan.upb_cents)} + {display_money(loan.arrears_cents)} = "
                   f"{display_money(post_cap)}"))
     mtmltv = _pct(post_cap, loan.property_value_cents)
+    # The rate test compares the unrounded ratio: 79.996% is below 80%, though it shows as
+    # 80.00%, and 80.004% is not.
+    exact = Decimal(post_cap * 100) - rules.mtmltv_floor_pct * loan.property_value_cents
+    below_floor = exact < 0
+    side = ""
+    if mtmltv == rules.mtmltv_floor_pct and exact != 0:
+        side = f" (unrounded, {'below' if below_floor else 'above'} {rules.mtmltv_floor_pct}%)"
     steps.append(("2. Mark-to-market LTV",
                   f"{display_money(post_cap)} / {display_money(loan.property_value_cents)} = "
-                  f"{mtmltv}%"))
-    if mtmltv < rules.mtmltv_floor_pct:
+                  f"{mtmltv}%{side}"))
+    if below_floor:
         rate, why = loan.note_rate, f"below {rules.mtmltv_floor_pct}%: the note rate"
     else:
         rate = min(loan.note_rate, rules.modification_rate)

@@ -30,18 +30,26 @@ class WorkoutRules:
     plan_light_days: int = 90  # ... up to this delinquent: no full application needed
     forbearance_step_months: int = 3  # Fannie Mae: steps of 3; Freddie Mac: up to 6
     forbearance_max_months: int = 12  # cumulative
-    deferral_min_days: int = 60
-    deferral_max_days: int = 180
-    deferral_max_months: int = 6
-    min_loan_age_months: int = 12  # deferral and Flex Modification
+    # Payment deferral (Fannie Mae Servicing Guide D2-3.2-04): monthly installments past
+    # due, counted (not days); months deferred over the loan's life; the maturity horizon;
+    # the look-backs for a prior deferral and for a modification or failed trial plan.
+    deferral_min_past_due: int = 2
+    deferral_max_past_due: int = 6
+    deferral_lifetime_months: int = 12
+    deferral_min_months_to_maturity: int = 36
     deferral_lookback_months: int = 12
+    deferral_mod_lookback_months: int = 12
+    min_loan_age_months: int = 12  # deferral and Flex Modification
     flex_min_days: int = 60
     flex_max_prior_mods: int = 2  # fewer than 3 prior modifications
     flex_trial_lookback_months: int = 12
+    flex_streamlined_days: int = 90  # from here the streamlined offer needs no financials
     flex: FlexRules = field(default_factory=lambda: FlexRules(Decimal("6.500")))
     deed_min_days_before_sale: int = 30
     relocation_cents: int = 750_000  # up to $7,500 (Fannie Mae)
-    hti_max_pct: Decimal | None = None  # legacy Flex rules: housing expense ≤ 40% of gross
+    # Legacy Flex rules: a housing expense of 40% of gross income is a target to report,
+    # never an eligibility gate.
+    hti_target_pct: Decimal | None = None
     name: str = "default"
 
 
@@ -53,6 +61,7 @@ class Finances:
     net_income_cents: int
     expenses_cents: int  # every line, the first mortgage's PITI included
     housing_cents: int  # the first mortgage's PITI (and HOA)
+    liquid_assets_cents: int | None = None  # None: not recorded
 
     @property
     def surplus_cents(self) -> int:
@@ -66,7 +75,8 @@ def _line(value: object, part: str) -> int:
     return int(value) if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-def summarise(incomes: Mapping[str, object], expenses: Mapping[str, object]) -> Finances:
+def summarise(incomes: Mapping[str, object], expenses: Mapping[str, object],
+              liquid_assets_cents: int | None = None) -> Finances:
     """A stored snapshot's monthly totals. The housing expense is the first mortgage's PITI
     line plus HOA dues."""
     return Finances(
@@ -74,7 +84,24 @@ def summarise(incomes: Mapping[str, object], expenses: Mapping[str, object]) -> 
         net_income_cents=sum(_line(v, "net") for v in incomes.values()),
         expenses_cents=sum(_line(v, "gross") for v in expenses.values()),
         housing_cents=sum(_line(expenses.get(k), "gross") for k in ("first_mortgage_piti",
-                                                                    "hoa")))
+                                                                    "hoa")),
+        liquid_assets_cents=liquid_assets_cents)
+
+
+DEFERRAL, MODIFICATION, FAILED_TRIAL = "payment_deferral", "modification", "failed_trial"
+
+
+@dataclass(frozen=True)
+class PriorWorkout:
+    """One workout in the loan's history: a payment deferral (with the months it deferred),
+    a modification, or a failed trial plan, by its effective date. A COVID-19 or disaster
+    deferral or modification (`disaster`) counts toward none of the payment deferral's caps
+    and look-backs (Fannie Mae D2-3.2-04)."""
+
+    kind: str  # DEFERRAL, MODIFICATION or FAILED_TRIAL
+    effective_on: date
+    months: int = 0  # months deferred (a deferral)
+    disaster: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,8 +116,9 @@ class Loan:
     fc_sale_date: date | None = None
     fees_cents: int = 0
     prior_modifications: int = 0
-    last_deferral_on: date | None = None
     failed_flex_trial_on: date | None = None
+    maturity_date: date | None = None
+    history: tuple[PriorWorkout, ...] = ()
     forbearance_months_used: int = 0
     hardship: str | None = None
     hardship_resolved: bool = False
@@ -232,34 +260,117 @@ def _forbearance(loan: Loan, rules: WorkoutRules) -> OptionResult:
     return result
 
 
-def _deferral(loan: Loan, as_of: date, rules: WorkoutRules,
-              finances: Finances | None) -> OptionResult:
+def _counted(loan: Loan, kind: str) -> list[PriorWorkout]:
+    """The loan's prior workouts of `kind` that the deferral's caps and look-backs count:
+    every one but the COVID-19 and disaster ones."""
+    return [w for w in loan.history if w.kind == kind and not w.disaster]
+
+
+def _latest(days: list[date]) -> date | None:
+    return max(days, default=None)
+
+
+def _deferral(loan: Loan, as_of: date, rules: WorkoutRules, finances: Finances | None,
+              quality_contact: bool | None) -> OptionResult:
+    """The payment deferral of Fannie Mae Servicing Guide D2-3.2-04."""
     result = OptionResult("payment_deferral", False)
-    days = days_delinquent(loan.next_due_date, as_of)
-    if not rules.deferral_min_days <= days <= rules.deferral_max_days:
-        result.reasons.append(f"{days} days delinquent; a payment deferral needs "
-                              f"{rules.deferral_min_days}-{rules.deferral_max_days}")
+    why = result.reasons
+    past_due = installments_past_due(loan.next_due_date, as_of)
+    if not rules.deferral_min_past_due <= past_due <= rules.deferral_max_past_due:
+        why.append(f"{past_due} monthly payment(s) past due; a payment deferral needs "
+                   f"{rules.deferral_min_past_due} to {rules.deferral_max_past_due} "
+                   "(D2-3.2-04)")
     young = _too_young(loan, as_of, rules, "a payment deferral")
     if young:
-        result.reasons.append(young)
-    since = _months_since(loan.last_deferral_on, as_of)
-    if since is not None and since < rules.deferral_lookback_months:
-        result.reasons.append(f"a deferral was granted {since} months ago "
-                              f"(none allowed within {rules.deferral_lookback_months})")
+        why.append(young)
+    horizon = rules.deferral_min_months_to_maturity
+    if loan.maturity_date is None:
+        why.append("the maturity date is not on record (a payment deferral needs the loan "
+                   f"at least {horizon} months from maturity)")
+    else:
+        to_maturity = _months_since(as_of, loan.maturity_date) or 0
+        if to_maturity < horizon:
+            why.append(f"the loan matures on {loan.maturity_date.isoformat()}, "
+                       f"{max(0, to_maturity)} months away; a payment deferral needs at least "
+                       f"{horizon} (D2-3.2-04)")
+    deferrals = _counted(loan, DEFERRAL)
+    last = _latest([w.effective_on for w in deferrals])
+    since = _months_since(last, as_of)
+    if last is not None and since is not None and since < rules.deferral_lookback_months:
+        why.append(f"a payment deferral took effect on {last.isoformat()}, {since} months "
+                   f"ago (none allowed within {rules.deferral_lookback_months}; COVID-19 and "
+                   "disaster deferrals do not count)")
+    used = sum(w.months for w in deferrals)
+    left = rules.deferral_lifetime_months - used
+    if left <= 0:
+        why.append(f"{used} months already deferred over the loan's life; at most "
+                   f"{rules.deferral_lifetime_months} (COVID-19 and disaster deferrals do not "
+                   "count)")
+    lookback = rules.deferral_mod_lookback_months
+    for kind, what in ((MODIFICATION, "a modification took effect"),
+                       (FAILED_TRIAL, "a trial plan failed")):
+        days = [w.effective_on for w in _counted(loan, kind)]
+        if kind == FAILED_TRIAL and loan.failed_flex_trial_on is not None:
+            days.append(loan.failed_flex_trial_on)
+        day = _latest(days)
+        months = _months_since(day, as_of)
+        if day is not None and months is not None and months < lookback:
+            why.append(f"{what} on {day.isoformat()}, {months} months ago; a payment "
+                       f"deferral needs none within {lookback} (COVID-19 and disaster "
+                       "modifications do not count)")
+    if quality_contact is False:
+        why.append("no quality right-party contact (QRPC) with the borrower is on record; "
+                   "a payment deferral needs one")
     if not loan.hardship_resolved:
-        result.reasons.append("the hardship is not resolved (a deferral needs the borrower "
-                              "able to resume the full payment)")
-    if finances is not None and finances.surplus_cents < 0:
-        result.reasons.append(f"the budget shows a monthly deficit of "
-                              f"{_money(-finances.surplus_cents)}: the full payment cannot "
-                              "be resumed")
-    if result.reasons:
+        why.append("the hardship is not resolved (a deferral needs the borrower able to "
+                   "resume the full payment)")
+    arrears = arrears_cents(loan, as_of)
+    if finances is not None:
+        if finances.surplus_cents < 0:
+            why.append(f"the budget shows a monthly deficit of "
+                       f"{_money(-finances.surplus_cents)}: the full payment cannot be "
+                       "resumed")
+        if finances.liquid_assets_cents is not None and arrears > 0 \
+                and finances.liquid_assets_cents >= arrears:
+            why.append(f"liquid assets of {_money(finances.liquid_assets_cents)} cover the "
+                       f"arrears of {_money(arrears)}: the borrower can reinstate (a deferral "
+                       "is for one who cannot)")
+        plan = _repayment_plan(loan, as_of, rules, finances)
+        payment = plan.terms.get("plan_payment")
+        if plan.eligible and isinstance(payment, int):
+            why.append(f"a {plan.terms['months']}-month repayment plan ({_money(payment)} a "
+                       "month) fits the budget (a deferral is for a borrower who cannot "
+                       "afford one)")
+    if why:
         return result
-    months = min(installments_past_due(loan.next_due_date, as_of), rules.deferral_max_months)
+    months = min(past_due, left)
+    deferred_pi = months * loan.pi_cents
+    deferred_escrow = months * loan.escrow_cents
     result.eligible = True
-    result.terms = {"months_deferred": months, "deferred_balance": months * loan.pi_cents,
-                    "payment_after": loan.pi_cents + loan.escrow_cents,
-                    "escrow_to_repay": months * loan.escrow_cents + loan.fees_cents}
+    result.terms = {
+        "months_deferred": months,
+        "deferred_pi": deferred_pi,
+        "deferred_escrow_advances": deferred_escrow,
+        "deferred_servicing_advances": loan.fees_cents,
+        "deferred_balance": deferred_pi + deferred_escrow + loan.fees_cents,
+        "deferred_balance_due": (
+            "non-interest-bearing; due at the earliest of maturity ("
+            + (loan.maturity_date.isoformat() if loan.maturity_date else "")
+            + "), sale or transfer, refinance or payoff"),
+        "payment_after": loan.pi_cents + loan.escrow_cents,
+        "lifetime_months_deferred_after": used + months,
+    }
+    if months < past_due:
+        result.terms["past_due_not_deferred"] = (past_due - months) * (loan.pi_cents
+                                                                      + loan.escrow_cents)
+    confirm = []
+    if quality_contact is None:
+        confirm.append("a quality right-party contact (QRPC) with the borrower")
+    if finances is None:
+        confirm.append("that the borrower cannot reinstate or afford a repayment plan "
+                       "(no financial snapshot)")
+    if confirm:
+        result.terms["confirm_before_offering"] = "; ".join(confirm)
     return result
 
 
@@ -300,32 +411,40 @@ def _flex(loan: Loan, as_of: date, rules: WorkoutRules,
         "pi_before": loan.pi_cents, "pi_after": flex.pi_after_cents,
         "reduction_pct": str(flex.reduction_pct), "target_met": flex.target_met,
     }
-    hti = None
+    result.terms["needs_full_application"] = days < rules.flex_streamlined_days
+    target = rules.flex.target_reduction_pct
+    if not flex.target_met:
+        result.terms["target_note"] = (f"P&I lowered {flex.reduction_pct}%, short of the "
+                                       f"{target}% target: offered all the same")
+    # The housing expense-to-income ratio is reported against the target, never a gate: at
+    # 90+ days delinquent the streamlined offer needs no financials at all.
+    steps = list(flex.steps)
     if finances is not None and finances.gross_income_cents > 0:
         hti = (Decimal(flex.pi_after_cents + loan.escrow_cents) * 100
                / finances.gross_income_cents).quantize(Decimal("0.01"), ROUND_HALF_UP)
         result.terms["hti_after_pct"] = str(hti)
-    if rules.hti_max_pct is not None:
-        if hti is None:
-            result.reasons.append(f"no financial snapshot with income: the {rules.name} rules' "
-                                  f"{rules.hti_max_pct}% housing-expense limit cannot be "
-                                  "checked")
-        elif hti > rules.hti_max_pct:
-            result.reasons.append(f"housing expense after the modification is {hti}% of gross "
-                                  f"income; the {rules.name} rules allow "
-                                  f"{rules.hti_max_pct}%")
-        if result.reasons:
-            result.eligible, result.terms = False, {}
+        if rules.hti_target_pct is not None:
+            result.terms["hti_target_pct"] = str(rules.hti_target_pct)
+            met = hti <= rules.hti_target_pct
+            steps.append(("7. Housing expense", f"{hti}% of gross income ("
+                          f"{'within' if met else 'above'} the {rules.hti_target_pct}% "
+                          "target; a target, not a condition)"))
+    elif rules.hti_target_pct is not None:
+        result.terms["hti_target_pct"] = str(rules.hti_target_pct)
+        steps.append(("7. Housing expense", "no financial snapshot with income: the "
+                      f"{rules.hti_target_pct}% target is not measured (a target, not a "
+                      "condition)"))
+    result.steps = steps
     return result, flex
 
 
 def rules_from(name: str, modification_rate: Decimal, *, target_reduction_pct: Decimal,
-               forbearance_cap_pct: Decimal | None, hti_max_pct: Decimal | None,
+               forbearance_cap_pct: Decimal | None, hti_target_pct: Decimal | None,
                plan_cap_pct: Decimal, forbearance_step_months: int) -> WorkoutRules:
     """The rules of a configured rule set."""
     return WorkoutRules(
         name=name, plan_cap_pct=plan_cap_pct, forbearance_step_months=forbearance_step_months,
-        hti_max_pct=hti_max_pct,
+        hti_target_pct=hti_target_pct,
         flex=FlexRules(modification_rate, target_reduction_pct=target_reduction_pct,
                        forbearance_cap_pct=forbearance_cap_pct))
 
@@ -350,23 +469,30 @@ def _liquidation(loan: Loan, as_of: date, rules: WorkoutRules) -> list[OptionRes
 
 
 def evaluate(loan: Loan, as_of: date, finances: Finances | None = None,
-             rules: WorkoutRules | None = None, plan_months: int | None = None
-             ) -> list[OptionResult]:
+             rules: WorkoutRules | None = None, plan_months: int | None = None,
+             quality_contact: bool | None = None) -> list[OptionResult]:
     """Every option of docs/RULES.md section 6 for this loan on `as_of`, in OPTIONS order. The
-    repayment plan is the shortest that fits, or `plan_months` long when that is asked."""
+    repayment plan is the shortest that fits, or `plan_months` long when that is asked.
+    `quality_contact` is whether a quality right-party contact is on record (None: not
+    known; the payment deferral then says it must be confirmed before offering)."""
     rules = rules or WorkoutRules()
     flex, _ = _flex(loan, as_of, rules, finances)
     return [_repayment_plan(loan, as_of, rules, finances, plan_months),
             _forbearance(loan, rules),
-            _deferral(loan, as_of, rules, finances), flex, *_liquidation(loan, as_of, rules)]
+            _deferral(loan, as_of, rules, finances, quality_contact), flex,
+            *_liquidation(loan, as_of, rules)]
+
+
+# Terms that are counts, not cents.
+COUNT_TERMS = frozenset({"months", "term_months", "months_deferred", "months_left_after",
+                         "lifetime_months_deferred_after"})
 
 
 def money_terms(terms: dict[str, object]) -> dict[str, object]:
     """Terms for print: amounts in cents as strings with two decimals ("1117.71")."""
     shown: dict[str, object] = {}
     for key, value in terms.items():
-        if isinstance(value, int) and not isinstance(value, bool) and key not in (
-                "months", "term_months", "months_deferred", "months_left_after"):
+        if isinstance(value, int) and not isinstance(value, bool) and key not in COUNT_TERMS:
             shown[key] = f"{value / 100:.2f}"
         else:
             shown[key] = value

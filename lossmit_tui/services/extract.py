@@ -140,6 +140,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("escrow_payment", "escrow_cents", parse_money, format_money),
     Column("next_due_date", "next_due_date", parse_date, _iso, required=True, repeats=True),
     Column("origination_date", "origination_date", parse_date, _iso, repeats=True),
+    Column("maturity_date", "maturity_date", parse_date, _iso, repeats=True),
     Column("property_value", "property_value_cents", parse_money, format_money),
     Column("assignee", "assignee_id", str.strip),  # resolved to a user id by the importer
     Column("foreclosure_sale_date", "fc_sale_date", parse_date, _iso, repeats=True),

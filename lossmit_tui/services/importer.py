@@ -225,6 +225,10 @@ def _check_row(
     origination = values.get("origination_date")
     if origination and origination > today:
         out.append(Problem(line, "origination_date", f"{origination} is in the future"))
+    maturity = values.get("maturity_date")
+    if origination and maturity and maturity <= origination:
+        out.append(Problem(line, "maturity_date",
+                           f"{maturity} is not after the origination date {origination}"))
     due = values.get("next_due_date")
     if origination and due and due < origination:
         out.append(Problem(line, "next_due_date",

@@ -400,6 +400,8 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
     today_v = day_of[0]
     month_back = {k: add_months(month_start, -k) for k in range(0, 260)}
     month_back_v = {k: d(v) for k, v in month_back.items()}
+    # Every seeded loan is a 30-year one: originated k months back, it matures 360 - k ahead.
+    maturity_v = {k: d(add_months(v, 360)) for k, v in month_back.items()}
     # The seeded deadline tasks approximate the clock's; each case is synced with its clock
     # (services/clock.py) when its next installment falls due, or at once by
     # `lossmit refresh --all-clocks`.
@@ -543,7 +545,8 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
             email, address, city, state, zip_code, tz, occupancy_of(), investor_of(), upb,
             rate_milli, pi, escrow, month_back_v[missed],
             # originated at least a month before its oldest unpaid installment fell due
-            month_back_v[max(age_months, missed + 1)], value,
+            month_back_v[max(age_months, missed + 1)], maturity_v[max(age_months, missed + 1)],
+            value,
             referral, sale, hardship, stage, assignee, rand() < 0.10, rand() < 0.01,
             rand() < 0.02, f"{between(0, 9999):04d}", last_contact, last_rpc, promise_amount,
             promise_due, promise_kept,
@@ -642,7 +645,8 @@ _CASE_COLUMNS = [
     "id", "loan_number", "borrower_name", "co_borrower_name", "phone", "email",
     "property_address", "property_city", "property_state", "property_zip", "property_tz",
     "occupancy", "investor", "upb_cents", "note_rate_milli", "pi_cents", "escrow_cents",
-    "next_due_date", "origination_date", "property_value_cents", "fc_referral_date",
+    "next_due_date", "origination_date", "maturity_date", "property_value_cents",
+    "fc_referral_date",
     "fc_sale_date", "hardship_reason", "stage", "assignee_id", "fdcpa_covered",
     "cease_communication", "attorney_represented", "ssn_last4", "last_contact_at",
     "last_rpc_at", "promise_amount_cents", "promise_due_on", "promise_kept_on",

@@ -2,12 +2,14 @@
 screen read the whole case (its loan, financials and history) through here, so whoever may
 not act on the case is refused (and the refusal audited) before anything is read."""
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from db.tables import cases
+from lossmit_tui.domain.workout import PriorWorkout
 from lossmit_tui.evaluation import Evaluation, evaluate_case
 from lossmit_tui.services.access import read_case
 from lossmit_tui.services.workspace import Workspace
@@ -17,8 +19,9 @@ def evaluate(ws: Workspace, *, loan_number: str | None = None, case_id: int | No
              as_of: date | None = None, modification_rate: Decimal | None = None,
              hardship_resolved: bool = False, imminent_default: bool = False,
              prior_modifications: int = 0, plan_months: int | None = None,
-             forbearance_months_used: int = 0, last_deferral_on: date | None = None,
-             failed_flex_trial_on: date | None = None) -> Evaluation:
+             forbearance_months_used: int = 0, prior_workouts: Sequence[PriorWorkout] = (),
+             failed_flex_trial_on: date | None = None,
+             quality_contact: bool | None = None) -> Evaluation:
     """Evaluate one case (by loan number or id) as of a date (default today) for the
     workspace's user; see `lossmit_tui.evaluation.evaluate_case`. An unknown loan is its
     CannotEvaluate; a case the user may not act on a PermissionDenied."""
@@ -33,4 +36,5 @@ def evaluate(ws: Workspace, *, loan_number: str | None = None, case_id: int | No
             hardship_resolved=hardship_resolved, imminent_default=imminent_default,
             prior_modifications=prior_modifications, plan_months=plan_months,
             forbearance_months_used=forbearance_months_used,
-            last_deferral_on=last_deferral_on, failed_flex_trial_on=failed_flex_trial_on)
+            prior_workouts=prior_workouts, failed_flex_trial_on=failed_flex_trial_on,
+            quality_contact=quality_contact)
