@@ -48,7 +48,7 @@ from lossmit_tui.domain.regclock import INSTALLMENT_BASIS, LIVE_CONTACT, Clock, 
 from lossmit_tui.domain.values import display_money, display_phone, display_text, milli_to_rate
 from lossmit_tui.queue_rows import relative_day
 from lossmit_tui.services.access import read_case
-from lossmit_tui.services.clock import case_clocks
+from lossmit_tui.services.clock import case_regulatory
 from lossmit_tui.services.documents import decide_document
 from lossmit_tui.services.errors import PermissionDenied, ServiceError
 from screens.base import LossMitScreen
@@ -119,9 +119,13 @@ _STATE_STYLE = {
 }
 
 
-def _clock_section(clocks: list[Clock], today: date) -> Static:
-    """The regulatory clock: each rule, its date, its state and why (docs/RULES.md section 4)."""
+def _clock_section(clocks: list[Clock], today: date, standing: tuple[str, ...] = ()) -> Static:
+    """The regulatory clock: the standing facts it rests on (a bankruptcy, a successor in
+    interest, military service), then each rule, its date, its state and why (docs/RULES.md
+    section 4)."""
     parts: list[Content | tuple[str, str] | str] = [("Regulatory clock", "$primary bold")]
+    for line in standing:  # built from recorded facts; a case number is typed text
+        parts += ["\n", Content.styled(line, "$warning")]
     if not clocks:
         parts += ["\n", ("No clock is running (not delinquent, no application).",
                          "$text-muted")]
@@ -222,6 +226,7 @@ class CaseScreen(LossMitScreen[None]):
         financials: list[FinancialsRow]
         clocks: list[Clock]
         change: int = 0
+        standing: tuple[str, ...] = ()
 
     def __init__(self, case_id: int) -> None:
         super().__init__()
@@ -230,6 +235,7 @@ class CaseScreen(LossMitScreen[None]):
         self.tasks: list[TaskRow] = []
         self.documents: list[DocRow] = []
         self.timeline: list[TimelineItem] = []
+        self.standing: tuple[str, ...] = ()
         self.shown: Any = None  # what the last load showed (an equal load is not redrawn)
         self.following = False
         self.loaded_change = 0  # the newest write the last load had seen
@@ -471,6 +477,9 @@ class CaseScreen(LossMitScreen[None]):
             if case is None:
                 self.post_message(self.Loaded(None, [], [], [], [], [], [], [], change))
                 return
+            clocks, standing = case_regulatory(
+                session, self.case_id, self.today, self.ws.calendar,
+                attempts_needed=self.ws.settings.good_faith_attempts)
             self.post_message(self.Loaded(
                 case, case_tasks(session, self.case_id),
                 recent_calls(session, self.case_id, now - timedelta(days=8)),
@@ -478,7 +487,7 @@ class CaseScreen(LossMitScreen[None]):
                 case_audit(session, self.case_id, case.loan_number),
                 case_documents(session, self.case_id),
                 case_financials(session, self.case_id),
-                case_clocks(session, self.case_id, self.today, self.ws.calendar), change))
+                clocks, change, tuple(standing)))
 
     def _contact_line(self, case: CaseDetail, calls: list[tuple[datetime, str]]
                       ) -> Content:
@@ -506,7 +515,7 @@ class CaseScreen(LossMitScreen[None]):
             self.follow_store(message.change)
         self.loaded_change = max(self.loaded_change, message.change)
         shown = (case, message.tasks, message.calls, message.timeline, message.audit,
-                 message.documents, message.financials, message.clocks)
+                 message.documents, message.financials, message.clocks, message.standing)
         if shown == self.shown:
             return  # nothing on this case changed: no redraw, the cursor stays
         self.shown = shown
@@ -514,6 +523,7 @@ class CaseScreen(LossMitScreen[None]):
             title.update(Content("This case no longer exists. Press Escape to go back."))
             return
         self.case, self.tasks, self.documents = case, message.tasks, message.documents
+        self.standing = message.standing
         self.timeline = message.timeline
         today = self.today
         dpd = days_delinquent(case.next_due_date, today)
@@ -599,7 +609,7 @@ class CaseScreen(LossMitScreen[None]):
                 for t in upcoming
             ] or [("", "Nothing open: add a follow-up with t")]),
         ]
-        sections.append(_clock_section(clocks, today))
+        sections.append(_clock_section(clocks, today, self.standing))
         grid = self.query_one("#case-grid", Grid)
         await grid.remove_children()
         await grid.mount_all(sections)

@@ -23,6 +23,7 @@ from db.queries import CaseDetail, TaskRow, case_detail, list_users
 from lossmit_tui.domain.calendar import resolve_due
 from lossmit_tui.domain.enums import DocType, EventKind, Hardship, Occupancy, Stage
 from lossmit_tui.domain.events import MANUAL_EVENT_KINDS
+from lossmit_tui.domain.regclock import BANKRUPTCY_CHAPTERS
 from lossmit_tui.domain.values import display_phone, display_text, parse_date
 from lossmit_tui.services.cases import NewEvent, record_event, update_case, validate_event
 from lossmit_tui.services.documents import receive_document, request_document
@@ -163,6 +164,12 @@ class EventForm(ServiceForm):
         yield Label("New stage (for a stage change)", id="event-stage-label")
         yield _select([(label(s), s.value) for s in Stage], value=self.stage,
                      allow_blank=False, id="event-stage")
+        yield Label("Chapter and the court's case number", id="event-bankruptcy-label")
+        yield _select([(f"Chapter {c}", str(c)) for c in BANKRUPTCY_CHAPTERS],
+                     prompt="Chapter", id="event-chapter")
+        yield _input(placeholder="case number, e.g. 26-10001", id="event-case-number")
+        yield Checkbox("From a claimed successor in interest, not yet confirmed",
+                       compact=True, id="event-successor")
         yield Label("On (default today; an earlier date needs a reason)")
         yield _input(value="today", id="event-on")
         yield Static(id="event-on-shown", classes="date-shown")
@@ -178,9 +185,15 @@ class EventForm(ServiceForm):
 
     @on(Select.Changed, "#event-kind")
     def _kind_changed(self) -> None:
-        stage_change = self.query_one("#event-kind", Select).value == EventKind.STAGE_CHANGED
+        kind = self.query_one("#event-kind", Select).value
+        stage_change = kind == EventKind.STAGE_CHANGED
         self.query_one("#event-stage", Select).display = stage_change
         self.query_one("#event-stage-label", Label).display = stage_change
+        filed = kind == EventKind.BANKRUPTCY_FILED
+        for widget in ("#event-bankruptcy-label", "#event-chapter", "#event-case-number"):
+            self.query_one(widget).display = filed
+        self.query_one("#event-successor", Checkbox).display = (
+            kind == EventKind.APPLICATION_RECEIVED)
 
     @on(Input.Changed, "#event-on")
     def _on_changed(self) -> date | None:
@@ -191,10 +204,18 @@ class EventForm(ServiceForm):
         if on_day is None:
             return None
         kind = str(self.query_one("#event-kind", Select).value)
+        filed = kind == EventKind.BANKRUPTCY_FILED
+        chapter = self.query_one("#event-chapter", Select).value
         return NewEvent(kind, on_day, self.query_one("#event-reason", Input).value,
                         str(self.query_one("#event-stage", Select).value)
                         if kind == EventKind.STAGE_CHANGED else None,
-                        self.query_one("#event-note", Input).value)
+                        self.query_one("#event-note", Input).value,
+                        chapter=int(str(chapter)) if filed and chapter != Select.NULL
+                        else None,
+                        case_number=self.query_one("#event-case-number", Input).value
+                        if filed else "",
+                        from_successor=kind == EventKind.APPLICATION_RECEIVED
+                        and self.query_one("#event-successor", Checkbox).value)
 
     def collect(self) -> Write | list[str]:
         event = self._event()

@@ -115,7 +115,10 @@ def event(
         help="application_received, application_complete, offer_sent, offer_accepted, "
              "offer_rejected, denied, appeal_received, appeal_decided, live_contact, "
              "written_notice_sent, acknowledgment_sent, complete_notice_sent, spoc_assigned, "
-             "payment_received, trial_started, plan_started, ...")],
+             "payment_received, trial_started, plan_started, no_option_notice_sent, "
+             "bankruptcy_filed (with --chapter and --case-number), bankruptcy_discharged, "
+             "bankruptcy_dismissed, bankruptcy_reaffirmed, active_duty_started, "
+             "active_duty_ended, successor_confirmed, ...")],
     on: Annotated[str | None, typer.Option(
         "--on", help="The day it happened, YYYY-MM-DD (default today; not in the future).")]
     = None,
@@ -125,6 +128,14 @@ def event(
                          "serves when no reason is given).")] = "",
     stage: Annotated[str | None, typer.Option(
         "--stage", help="The new stage, for KIND stage_changed.")] = None,
+    chapter: Annotated[str | None, typer.Option(
+        "--chapter", help="For bankruptcy_filed: the chapter, 7, 11, 12 or 13.")] = None,
+    case_number: Annotated[str, typer.Option(
+        "--case-number", help="For bankruptcy_filed: the court's case number (26-10001).")]
+    = "",
+    from_successor: Annotated[bool, typer.Option(
+        "--from-successor", help="For application_received: sent by a claimed successor in "
+                                 "interest not yet confirmed.")] = False,
     db: DbOpt = None,
     user: UserOpt = None,
     today: TodayOpt = None,
@@ -135,7 +146,7 @@ def event(
     import sqlalchemy as sa
 
     from db.tables import cases
-    from lossmit_tui.services.cases import NewEvent, record_event
+    from lossmit_tui.services.cases import NewEvent, parse_chapter, record_event
     from lossmit_tui.services.errors import NotFound
 
     on_day = parse_day(on, "--on")
@@ -151,7 +162,10 @@ def event(
                 cases.c.loan_number == loan.strip())).scalar()
         if case_id is None:
             raise NotFound(f"no case has loan number {loan.strip()!r}")
-        record_event(ws, case_id, NewEvent(kind.strip(), day, reason or note, stage, note))
+        record_event(ws, case_id, NewEvent(
+            kind.strip(), day, reason or note, stage, note,
+            chapter=None if chapter is None else parse_chapter(chapter) or -1,
+            case_number=case_number, from_successor=from_successor))
     typer.echo(f"Recorded {kind.strip()} on {day.isoformat()} for loan {loan.strip()}.")
 
 

@@ -725,6 +725,25 @@ def _no_sale(facts: CaseFacts, complete: date, today: date) -> Clock:
     return clock
 
 
+def standing(facts: CaseFacts, today: date) -> list[str]:
+    """The recorded facts that change whom the rules protect and how, as lines for the case
+    screen: each bankruptcy case, a confirmed successor in interest, military service."""
+    lines = []
+    for case in facts.bankruptcies:
+        if case.filed_on <= today:
+            state = "a debtor" if case.ended_on is None else "was a debtor"
+            lines.append(f"Bankruptcy: a borrower is {state} in {case.describe} "
+                         "(1024.39(c))")
+    for day in facts.successors_confirmed:
+        lines.append(f"Successor in interest confirmed {day}: a borrower for every rule "
+                     "(1024.30(d))")
+    if facts.active_duty_since is not None:
+        until = facts.active_duty_until
+        lines.append(f"Military service (SCRA): active duty from {facts.active_duty_since}"
+                     + (f" to {until}" if until else ", still serving"))
+    return lines
+
+
 def next_deadline(clocks: Iterable[Clock]) -> Clock | None:
     """The earliest binding clock still to be done (the case's regulatory next action)."""
     open_ = [c for c in clocks if c.is_open and c.due_on is not None]
