@@ -346,3 +346,27 @@ def test_event_from_a_script(seeded: str) -> None:
     ):
         bad = run("event", *args, "--db", seeded, "--user", user, "--today", DAY)
         assert bad.exit_code != 0 and fragment in bad.output, bad.output
+
+
+def test_a_bankruptcy_filing_from_a_script_takes_its_chapter_and_case_number(
+        seeded: str) -> None:
+    """1024.39(c): the filing is recorded with its chapter (7, 11, 12, 13) and case number;
+    a bad or missing one is refused, saying what is wrong, and nothing is written."""
+    user = specialist(seeded)
+    loan = json.loads(run("queue", "--db", seeded, "--user", user, "--today", DAY,
+                          "--format", "json", "--limit", "1").stdout)[0]["loan_number"]
+    common = ("--db", seeded, "--user", user, "--today", DAY)
+    for args, fragment in (
+        (["--chapter", "9", "--case-number", "26-10001"], "one of 7, 11, 12, 13"),
+        (["--chapter", "thirteen", "--case-number", "26-10001"], "one of 7, 11, 12, 13"),
+        (["--chapter", "13"], "needs the court's case number"),
+        (["--chapter", "13", "--case-number", "x"], "is not one"),
+    ):
+        bad = run("event", loan, "bankruptcy_filed", *args, *common)
+        assert bad.exit_code == 1 and fragment in bad.stderr, bad.output
+    wrong = run("event", loan, "live_contact", "--chapter", "7", *common)
+    assert wrong.exit_code == 1 and "only a bankruptcy filing takes a chapter" in wrong.stderr
+    ok = run("event", loan, "bankruptcy_filed", "--chapter", "13", "--case-number",
+             "26-10001", *common)
+    assert ok.exit_code == 0, ok.output
+    assert f"Recorded bankruptcy_filed on {DAY} for loan {loan}" in ok.stdout

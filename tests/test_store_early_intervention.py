@@ -15,6 +15,7 @@ from lossmit_tui.config import load_settings
 from lossmit_tui.services.calls import NewCall, log_call
 from lossmit_tui.services.cases import NewEvent, record_event
 from lossmit_tui.services.clock import case_clocks, case_regulatory, load_facts
+from lossmit_tui.services.documents import receive_document, request_document
 from lossmit_tui.services.errors import InvalidInput
 from lossmit_tui.services.importer import import_extract
 
@@ -184,3 +185,25 @@ def test_military_service_and_a_successor_are_recorded_facts(jan_case) -> None:
     assert any("Successor in interest confirmed 2026-02-02" in line for line in standing)
     assert any("active duty from 2026-01-21" in line for line in standing)
     assert clocks
+
+
+def test_a_document_received_at_23_30_eastern_is_dated_that_day(jan_case) -> None:
+    """docs/RULES.md section 4, Dating: received on the servicer's calendar day
+    (`servicer_timezone`, America/New_York by default), never the UTC date."""
+    engine, case_id = jan_case
+    at = datetime(2026, 1, 23, 4, 30, tzinfo=UTC)  # 23:30 Eastern on Jan 22
+    ws = workspace(engine, "sam", date(2026, 1, 22), clock=lambda: at)
+    doc = request_document(ws, case_id, "pay_stubs")
+    assert receive_document(ws, doc.id, None, None).received_on == date(2026, 1, 22)  # type: ignore[arg-type]
+    pacific = load_settings(servicer_timezone="America/Los_Angeles")
+    later = datetime(2026, 1, 23, 8, 30, tzinfo=UTC)  # 00:30 Pacific on Jan 23
+    ws = workspace(engine, "sam", date(2026, 1, 23), clock=lambda: later, settings=pacific)
+    doc = request_document(ws, case_id, "bank_statements")
+    assert receive_document(ws, doc.id, None, None).received_on == date(2026, 1, 23)  # type: ignore[arg-type]
+
+
+def test_the_servicer_time_zone_must_be_a_zone() -> None:
+    from lossmit_tui.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"servicer_timezone: .*not a time zone name"):
+        load_settings(servicer_timezone="Eastern")

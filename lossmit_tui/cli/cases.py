@@ -16,6 +16,7 @@ from lossmit_tui.cli.shared import (
     choice,
     err,
     parse_day,
+    root_options,
     user_errors,
     workspace,
 )
@@ -107,6 +108,10 @@ def export_case(
         typer.echo(f"Wrote the servicing file of {loan} to {output}.")
 
 
+# The events that are something received: dated on the servicer's calendar day.
+RECEIPTS = frozenset({"application_received", "application_complete", "appeal_received"})
+
+
 @app.command("event")
 def event(
     ctx: typer.Context,
@@ -151,6 +156,10 @@ def event(
 
     on_day = parse_day(on, "--on")
     ws = workspace(ctx, db, user, today)
+    if kind.strip() in RECEIPTS and (today or root_options(ctx).today) is None:
+        # received now: on the servicer's calendar day, not the machine's (a server in UTC
+        # would date a receipt at 23:30 in New York on the next day)
+        ws = ws.on(ws.receipt_day())
     day = on_day or ws.today
     if day < ws.today and not (reason or note).strip():
         err(f"Error: an event dated {day.isoformat()}, before today, needs --reason (why "
