@@ -178,6 +178,12 @@ class Settings(BaseSettings):
     calling_hours_end: int = 21
     # Policy (docs/RULES.md section 5): apply Reg F call frequency to every loan, not only FDCPA.
     call_frequency_all_loans: bool = True
+    # Policy (docs/RULES.md section 4, comment 39(a)-3): outbound call attempts on different
+    # borrower-local days within a live-contact window that are good-faith efforts.
+    good_faith_attempts: int = Field(default=2, ge=1, le=10)
+    # Policy (docs/RULES.md section 4): a document or application is received on the
+    # servicer's calendar day in this time zone.
+    servicer_timezone: str = "America/New_York"
     urgency_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     # Policy: the open cases one specialist is expected to carry (the team board's load bar).
     case_capacity: int = Field(default=250, ge=1)
@@ -210,6 +216,18 @@ class Settings(BaseSettings):
             if repeated:
                 raise ValueError(f"views: {attr} {', '.join(repeated)} is used twice")
         return views
+
+    @field_validator("servicer_timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{zone!r} is not a time zone name (e.g. America/New_York)"
+                             ) from None
+        return zone
 
     @field_validator("urgency_weights")
     @classmethod

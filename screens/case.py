@@ -52,7 +52,7 @@ from lossmit_tui.domain.trial import PaymentState
 from lossmit_tui.domain.values import display_money, display_phone, display_text, milli_to_rate
 from lossmit_tui.queue_rows import relative_day
 from lossmit_tui.services.access import read_case
-from lossmit_tui.services.clock import case_clock_status
+from lossmit_tui.services.clock import case_regulatory
 from lossmit_tui.services.documents import decide_document
 from lossmit_tui.services.errors import PermissionDenied, ServiceError
 from lossmit_tui.services.trials import CaseTrial, case_trial
@@ -124,9 +124,13 @@ _STATE_STYLE = {
 }
 
 
-def _clock_section(clocks: list[Clock], today: date) -> Static:
-    """The regulatory clock: each rule, its date, its state and why (docs/RULES.md section 4)."""
+def _clock_section(clocks: list[Clock], today: date, standing: tuple[str, ...] = ()) -> Static:
+    """The regulatory clock: the standing facts it rests on (a bankruptcy, a successor in
+    interest, military service), then each rule, its date, its state and why (docs/RULES.md
+    section 4)."""
     parts: list[Content | tuple[str, str] | str] = [("Regulatory clock", "$primary bold")]
+    for line in standing:  # built from recorded facts; a case number is typed text
+        parts += ["\n", Content.styled(line, "$warning")]
     if not clocks:
         parts += ["\n", ("No clock is running (not delinquent, no application).",
                          "$text-muted")]
@@ -287,6 +291,7 @@ class CaseScreen(LossMitScreen[None]):
         change: int = 0
         foreclosure: ForeclosureStatus | None = None
         trial: CaseTrial | None = None
+        standing: tuple[str, ...] = ()
 
     def __init__(self, case_id: int) -> None:
         super().__init__()
@@ -295,6 +300,7 @@ class CaseScreen(LossMitScreen[None]):
         self.tasks: list[TaskRow] = []
         self.documents: list[DocRow] = []
         self.timeline: list[TimelineItem] = []
+        self.standing: tuple[str, ...] = ()
         self.shown: Any = None  # what the last load showed (an equal load is not redrawn)
         self.following = False
         self.loaded_change = 0  # the newest write the last load had seen
@@ -536,8 +542,9 @@ class CaseScreen(LossMitScreen[None]):
             if case is None:
                 self.post_message(self.Loaded(None, [], [], [], [], [], [], [], change))
                 return
-            clocks, foreclosure = case_clock_status(session, self.case_id, self.today,
-                                                    self.ws.calendar)
+            clocks, standing, foreclosure = case_regulatory(
+                session, self.case_id, self.today, self.ws.calendar,
+                attempts_needed=self.ws.settings.good_faith_attempts)
             self.post_message(self.Loaded(
                 case, case_tasks(session, self.case_id),
                 recent_calls(session, self.case_id, now - timedelta(days=8)),
@@ -546,7 +553,7 @@ class CaseScreen(LossMitScreen[None]):
                 case_documents(session, self.case_id),
                 case_financials(session, self.case_id), clocks, change, foreclosure,
                 case_trial(session.connection(), self.case_id, self.today,
-                           trial_policy(self.ws.settings))))
+                           trial_policy(self.ws.settings)), tuple(standing)))
 
     def _contact_line(self, case: CaseDetail, calls: list[tuple[datetime, str]]
                       ) -> Content:
@@ -575,7 +582,7 @@ class CaseScreen(LossMitScreen[None]):
         self.loaded_change = max(self.loaded_change, message.change)
         shown = (case, message.tasks, message.calls, message.timeline, message.audit,
                  message.documents, message.financials, message.clocks, message.foreclosure,
-                 message.trial)
+                 message.trial, message.standing)
         if shown == self.shown:
             return  # nothing on this case changed: no redraw, the cursor stays
         self.shown = shown
@@ -583,6 +590,7 @@ class CaseScreen(LossMitScreen[None]):
             title.update(Content("This case no longer exists. Press Escape to go back."))
             return
         self.case, self.tasks, self.documents = case, message.tasks, message.documents
+        self.standing = message.standing
         self.timeline = message.timeline
         today = self.today
         dpd = days_delinquent(case.next_due_date, today)
@@ -670,7 +678,7 @@ class CaseScreen(LossMitScreen[None]):
         ]
         if trial is not None and (trial.status is not None or case.stage == Stage.TRIAL):
             sections.insert(0, _trial_section(trial))
-        sections.append(_clock_section(clocks, today))
+        sections.append(_clock_section(clocks, today, self.standing))
         grid = self.query_one("#case-grid", Grid)
         await grid.remove_children()
         await grid.mount_all(sections)

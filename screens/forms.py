@@ -24,6 +24,7 @@ from lossmit_tui.domain.calendar import resolve_due
 from lossmit_tui.domain.enums import DocType, EventKind, Hardship, Occupancy, Stage
 from lossmit_tui.domain.events import MANUAL_EVENT_KINDS
 from lossmit_tui.domain.foreclosure import REFERRAL_BASES
+from lossmit_tui.domain.regclock import BANKRUPTCY_CHAPTERS
 from lossmit_tui.domain.values import display_phone, display_text, parse_date, parse_money
 from lossmit_tui.services.cases import NewEvent, record_event, update_case, validate_event
 from lossmit_tui.services.documents import receive_document, request_document
@@ -194,6 +195,12 @@ class EventForm(ServiceForm):
         yield _select([("Upheld (the denial stands)", "upheld"), ("Overturned", "overturned")],
                       value="upheld", allow_blank=False, id="event-outcome",
                       classes="event-appeal_decided")
+        yield Label("Chapter and the court's case number", id="event-bankruptcy-label")
+        yield _select([(f"Chapter {c}", str(c)) for c in BANKRUPTCY_CHAPTERS],
+                     prompt="Chapter", id="event-chapter")
+        yield _input(placeholder="case number, e.g. 26-10001", id="event-case-number")
+        yield Checkbox("From a claimed successor in interest, not yet confirmed",
+                       compact=True, id="event-successor")
         yield Label("On (default today; an earlier date needs a reason)")
         yield _input(value="today", id="event-on")
         yield Static(id="event-on-shown", classes="date-shown")
@@ -219,12 +226,17 @@ class EventForm(ServiceForm):
         self.query_one("#event-stage", Select).display = stage_change
         self.query_one("#event-stage-label", Label).display = stage_change
         for kind_of in ("fc_referral", "sale_scheduled", "sale_postponed", "appeal_decided"):
-            for widget in self.query(f".event-{kind_of}"):
-                widget.display = False
-        for widget in self.query(f".event-{kind}"):
-            widget.display = True
+            for hidden in self.query(f".event-{kind_of}"):
+                hidden.display = False
+        for shown in self.query(f".event-{kind}"):
+            shown.display = True
         for name, kinds in _TRIAL_KINDS.items():
             self.query_one(f"#event-{name}-row").display = kind in kinds
+        filed = kind == EventKind.BANKRUPTCY_FILED
+        for widget in ("#event-bankruptcy-label", "#event-chapter", "#event-case-number"):
+            self.query_one(widget).display = filed
+        self.query_one("#event-successor", Checkbox).display = (
+            kind == EventKind.APPLICATION_RECEIVED)
 
     def _trial_fields(self) -> tuple[dict[str, Any], list[str]]:
         """The trial fields shown for this kind, read (and what cannot be read)."""
@@ -266,6 +278,8 @@ class EventForm(ServiceForm):
                 self.bad_sale_date = sale_text
                 return None
         trial, _ = self._trial_fields()
+        filed = kind == EventKind.BANKRUPTCY_FILED
+        chapter = self.query_one("#event-chapter", Select).value
         return NewEvent(kind, on_day, self.query_one("#event-reason", Input).value,
                         str(self.query_one("#event-stage", Select).value)
                         if kind == EventKind.STAGE_CHANGED else None,
@@ -276,7 +290,14 @@ class EventForm(ServiceForm):
                         if kind == EventKind.FC_REFERRAL else "",
                         sale_date=sale_date,
                         outcome=str(self.query_one("#event-outcome", Select).value)
-                        if kind == EventKind.APPEAL_DECIDED else "", **trial)
+                        if kind == EventKind.APPEAL_DECIDED else "",
+                        chapter=int(str(chapter)) if filed and chapter != Select.NULL
+                        else None,
+                        case_number=self.query_one("#event-case-number", Input).value
+                        if filed else "",
+                        from_successor=kind == EventKind.APPLICATION_RECEIVED
+                        and self.query_one("#event-successor", Checkbox).value,
+                        **trial)
 
     def collect(self) -> Write | list[str]:
         self.bad_sale_date = ""

@@ -22,6 +22,8 @@ def run(*args: str):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+
+
 def seeded(sqlite_url: str) -> str:
     result = run("seed", "--cases", "120", "--seed", "11", "--db", sqlite_url, "--today", DAY)
     assert result.exit_code == 0, result.output
@@ -49,6 +51,8 @@ def test_users_add_and_list(sqlite_url: str) -> None:
     (["kim", "--name", "Kim", "--role", "boss"], "role 'boss' must be one of"),
     (["kim", "--name", "  ", "--role", "lead"], "--name must not be empty"),
 ])
+
+
 def test_users_add_validates(sqlite_url: str, args: list[str], message: str) -> None:
     result = run("users", "add", *args, "--db", sqlite_url)
     assert result.exit_code == 1 and message in result.stderr
@@ -124,6 +128,8 @@ def test_unknown_user_is_told_how_to_add_one(seeded: str) -> None:
     (["tasks", "--due", "soon"], "not one of"),
     (["queue", "--format", "xml"], "not a format"),
 ])
+
+
 def test_bad_options_are_usage_errors(seeded: str, args: list[str], fragment: str) -> None:
     result = run(*args, "--db", seeded, "--user", specialist(seeded))
     assert result.exit_code == 2 and fragment in result.output
@@ -270,6 +276,8 @@ def test_refresh_recomputes_for_the_day(seeded: str) -> None:
     ('[[views]]\nkey = "1"\nname = "a"\ntitle = "A"\n[[views]]\nkey = "1"\nname = "b"\n'
      'title = "B"\n', "key 1 is used twice"),
 ])
+
+
 def test_a_bad_settings_file_is_a_clear_error(seeded: str, tmp_path: Path, monkeypatch,
                                               content: str, fragment: str) -> None:
     user = specialist(seeded)
@@ -413,3 +421,27 @@ def test_trial_payments_from_a_script(seeded: str) -> None:
     assert [json.loads(r.payload) if isinstance(r.payload, str) else r.payload
             for r in amounts] == [{"amount_cents": 111_771, "payment": 1,
                                    "trial_started": DAY}]
+
+
+def test_a_bankruptcy_filing_from_a_script_takes_its_chapter_and_case_number(
+        seeded: str) -> None:
+    """1024.39(c): the filing is recorded with its chapter (7, 11, 12, 13) and case number;
+    a bad or missing one is refused, saying what is wrong, and nothing is written."""
+    user = specialist(seeded)
+    loan = json.loads(run("queue", "--db", seeded, "--user", user, "--today", DAY,
+                          "--format", "json", "--limit", "1").stdout)[0]["loan_number"]
+    common = ("--db", seeded, "--user", user, "--today", DAY)
+    for args, fragment in (
+        (["--chapter", "9", "--case-number", "26-10001"], "one of 7, 11, 12, 13"),
+        (["--chapter", "thirteen", "--case-number", "26-10001"], "one of 7, 11, 12, 13"),
+        (["--chapter", "13"], "needs the court's case number"),
+        (["--chapter", "13", "--case-number", "x"], "is not one"),
+    ):
+        bad = run("event", loan, "bankruptcy_filed", *args, *common)
+        assert bad.exit_code == 1 and fragment in bad.stderr, bad.output
+    wrong = run("event", loan, "live_contact", "--chapter", "7", *common)
+    assert wrong.exit_code == 1 and "only a bankruptcy filing takes a chapter" in wrong.stderr
+    ok = run("event", loan, "bankruptcy_filed", "--chapter", "13", "--case-number",
+             "26-10001", *common)
+    assert ok.exit_code == 0, ok.output
+    assert f"Recorded bankruptcy_filed on {DAY} for loan {loan}" in ok.stdout

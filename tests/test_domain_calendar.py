@@ -64,3 +64,18 @@ def test_due_date_shortcuts(text: str, expected: date) -> None:
 def test_due_date_shortcuts_reject_with_the_accepted_forms(text: str) -> None:
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         resolve_due(text, TODAY, STATUTORY)
+
+
+def test_a_receipt_at_23_30_eastern_is_received_that_day_not_the_utc_date() -> None:
+    """docs/RULES.md section 4, Dating (policy): received on the servicer's calendar day."""
+    from datetime import UTC, datetime
+
+    from lossmit_tui.domain.calendar import servicer_day
+
+    eastern = "America/New_York"
+    winter = datetime(2026, 1, 23, 4, 30, tzinfo=UTC)  # 23:30 EST on Jan 22
+    summer = datetime(2026, 7, 23, 3, 30, tzinfo=UTC)  # 23:30 EDT on Jul 22
+    assert servicer_day(winter, eastern) == date(2026, 1, 22)
+    assert servicer_day(summer, eastern) == date(2026, 7, 22)
+    assert servicer_day(datetime(2026, 1, 23, 5, 0, tzinfo=UTC), eastern) == date(2026, 1, 23)
+    assert servicer_day(winter, "America/Los_Angeles") == date(2026, 1, 22)

@@ -12,6 +12,7 @@ from lossmit_tui.domain.regclock import (
     CaseFacts,
     Clock,
     ClockState,
+    TimeChange,
     next_deadline,
     next_time_change,
     open_deadlines,
@@ -386,7 +387,10 @@ def _deadlines_on(facts: CaseFacts, day: date) -> set[tuple[str, date | None]]:
 _kinds = st.sampled_from(["written_notice_sent", "written_notice_sent", "live_contact",
                           "spoc_assigned", "application_received", "application_complete",
                           "offer_sent", "denied", "appeal_received", "appeal_decided",
-                          "offer_accepted", "acknowledgment_sent", "complete_notice_sent"])
+                          "offer_accepted", "acknowledgment_sent", "complete_notice_sent",
+                          "offer_rejected", "no_option_notice_sent", "payment_received",
+                          "bankruptcy_discharged", "bankruptcy_dismissed",
+                          "bankruptcy_reaffirmed", "successor_confirmed"])
 _offset = st.integers(min_value=-20, max_value=560)  # days from the first unpaid due date
 
 
@@ -396,20 +400,33 @@ _offset = st.integers(min_value=-20, max_value=560)  # days from the first unpai
        delinquent=st.booleans(), elapsed=st.integers(min_value=-40, max_value=600),
        owner=st.booleans(), sale=st.one_of(st.none(), _offset),
        contacts=st.lists(_offset, max_size=3),
-       events=st.lists(st.tuples(_kinds, _offset), max_size=4))
+       events=st.lists(st.tuples(_kinds, _offset), max_size=4),
+       attempts=st.lists(_offset, max_size=4), filings=st.lists(_offset, max_size=2),
+       successor=st.lists(_offset, max_size=1))
 def test_next_time_change_is_the_next_day_the_open_deadlines_differ(
         base: date, delinquent: bool, elapsed: int, owner: bool, sale: int | None,
-        contacts: list[int], events: list[tuple[str, int]]) -> None:
+        contacts: list[int], events: list[tuple[str, int]], attempts: list[int],
+        filings: list[int], successor: list[int]) -> None:
     """Day by day for 14 months: nothing changes before `on`; on `on` with `window_only`,
     only that installment's live-contact window is added, and nothing else changes before
-    `then`. (Facts dated after today are left out: they cannot be known yet.)"""
+    `then`. (Facts dated after today are left out: they cannot be known yet.) The facts
+    include good-faith attempts, no-option notices, bankruptcies with their endings and
+    payments, and successors' applications (1024.39(a), (c), 1024.38)."""
     today = base + timedelta(days=elapsed)
     dated = [(k, base + timedelta(days=d)) for k, d in events]
     talks = [base + timedelta(days=c) for c in contacts]
+    def known(days: list[int]) -> tuple[date, ...]:
+        return tuple(d for d in (base + timedelta(days=x) for x in days) if d <= today)
+
     facts = CaseFacts(base if delinquent else None, owner,
                       None if sale is None else base + timedelta(days=sale),
                       tuple((k, d) for k, d in dated if d <= today),
-                      tuple(d for d in talks if d <= today))
+                      tuple(d for d in talks if d <= today), attempts=known(attempts),
+                      bankruptcy_filings=tuple((d, 13, f"26-{n}") for n, d in
+                                               enumerate(known(filings))),
+                      successor_applications=tuple(
+                          d for k, d in dated if k == "application_received" and d <= today
+                          and successor))
     change = next_time_change(facts, today)
     before = _deadlines_on(facts, today)
     end = today + timedelta(days=425)
@@ -431,3 +448,177 @@ def test_next_time_change_is_the_next_day_the_open_deadlines_differ(
         day += timedelta(days=1)
     if change.then is not None and change.then <= end:
         assert _deadlines_on(facts, change.then) != added
+
+
+def _live(facts: CaseFacts, today: date) -> dict[str, Clock]:
+    return {c.basis: c for c in clocks(facts, today) if c.citation == "1024.39(a)"}
+
+
+JAN = "installment due 2026-01-01"
+JAN_1 = D(2026, 1, 1)
+
+
+def test_good_faith_efforts_meet_the_window_with_two_attempts_on_different_days() -> None:
+    """Comment 39(a)-3 (policy: 2 attempts on different days): one attempt, or two on the
+    same day, leave the window open; a second day by day 36 meets it, and an attempt meets
+    every open window it falls within (39(a)-1.i.B)."""
+    one_try = CaseFacts(D(2026, 1, 1), attempts=(D(2026, 1, 5), D(2026, 1, 5)))
+    assert _live(one_try, D(2026, 1, 20))[JAN].met_by == ""
+    both = CaseFacts(D(2026, 1, 1), attempts=(D(2026, 1, 5), D(2026, 2, 6)))
+    clock = _live(both, D(2026, 2, 7))[JAN]
+    assert clock.state is ClockState.MET
+    assert clock.met_by == "good-faith efforts: attempts on 2026-01-05 and 2026-02-06"
+    late = CaseFacts(D(2026, 1, 1), attempts=(D(2026, 1, 5), D(2026, 2, 7)))
+    assert _live(late, D(2026, 2, 8))[JAN].state is ClockState.MISSED
+    three = CaseFacts(D(2026, 1, 1), attempts=(D(2026, 1, 5), D(2026, 2, 2)),
+                      attempts_needed=3)
+    assert _live(three, D(2026, 2, 3))[JAN].met_by == ""
+    # Feb 2 and Feb 3 fall within both the January window (to Feb 6) and February's
+    spanning = CaseFacts(D(2026, 1, 1), attempts=(D(2026, 2, 2), D(2026, 2, 3)))
+    windows = _live(spanning, D(2026, 2, 4))
+    assert all(c.state is ClockState.MET for c in windows.values()) and len(windows) == 2
+    assert "1024.39(a)" not in open_deadlines(clocks(spanning, D(2026, 2, 4)))
+
+
+def test_a_window_met_by_attempts_opens_the_next_one_like_a_conversation() -> None:
+    tried = CaseFacts(D(2026, 1, 1), attempts=(D(2026, 1, 5), D(2026, 1, 9)))
+    change = next_time_change(tried, D(2026, 1, 20))
+    assert (change.on, change.window_only) == (D(2026, 2, 1), True)
+    assert open_deadlines(clocks(tried, D(2026, 2, 1)))["1024.39(a)"].due_on == D(2026, 3, 9)
+
+
+def test_an_active_application_or_a_no_option_notice_meets_live_contact() -> None:
+    """Comment 39(a)-6: while an application or evaluation is active, and after a notice
+    that no option is available, the live-contact windows are met."""
+    active = CaseFacts(D(2026, 1, 1), events=(("application_received", D(2026, 1, 20)),))
+    clock = _live(active, D(2026, 3, 5))
+    assert clock[JAN].met_by == "an active loss-mitigation application (since 2026-01-20)"
+    assert all(c.state is ClockState.MET for c in clock.values())
+    assert next_time_change(active, D(2026, 3, 5)).on is None  # active until decided
+    # denied on Feb 10: February's window is met (active on its first day), March's opens
+    denied = CaseFacts(D(2026, 1, 1), events=(("application_received", D(2026, 1, 20)),
+                                              ("denied", D(2026, 2, 10))))
+    found = _live(denied, D(2026, 3, 5))
+    assert found["installment due 2026-02-01"].state is ClockState.MET
+    assert found["installment due 2026-03-01"].met_by == ""
+    # an offer unanswered for 14 days (Feb 8) is deemed rejected: the application is no
+    # longer active, and the next installment's window after that (Mar 1) opens
+    offered = CaseFacts(D(2026, 1, 1), events=(("application_received", D(2026, 1, 20)),
+                                               ("offer_sent", D(2026, 1, 25))))
+    assert "1024.39(a)" not in open_deadlines(clocks(offered, D(2026, 2, 28)))
+    assert open_deadlines(clocks(offered, D(2026, 3, 1)))["1024.39(a)"].due_on == D(2026, 4, 6)
+    assert next_time_change(offered, D(2026, 1, 26)) == TimeChange(D(2026, 3, 1), True)
+    notice = CaseFacts(D(2026, 1, 1), events=(("no_option_notice_sent", D(2026, 1, 30)),))
+    found = _live(notice, D(2026, 4, 2))
+    assert found[JAN].met_by.startswith("the notice of 2026-01-30 that no loss-mitigation")
+    assert "1024.39(a)" not in open_deadlines(clocks(notice, D(2026, 4, 2)))
+    # a notice after the window's deadline does not rescue it
+    too_late = CaseFacts(D(2026, 1, 1), events=(("no_option_notice_sent", D(2026, 2, 7)),))
+    assert _live(too_late, D(2026, 2, 8))[JAN].state is ClockState.MISSED
+
+
+def _bk(filed: date, *events: tuple[str, date], d0: date = JAN_1,
+        cease: bool = False) -> CaseFacts:
+    return CaseFacts(d0, events=events, fdcpa_cease=cease,
+                     bankruptcy_filings=((filed, 13, "26-10001"),))
+
+
+def _notices(facts: CaseFacts, today: date) -> list[Clock]:
+    return [c for c in clocks(facts, today) if c.citation == "1024.39(b)"]
+
+
+def test_in_bankruptcy_live_contact_is_exempt_and_never_missed() -> None:
+    """1024.39(c)(1)(i): while a borrower is a debtor, live contact is not required."""
+    facts = _bk(D(2026, 1, 20))
+    live = [c for c in clocks(facts, D(2026, 4, 1)) if c.citation == "1024.39(a)"]
+    assert len(live) == 1 and not live[0].applies
+    assert "debtor in bankruptcy" in live[0].why_not and "1024.39(c)(1)(i)" in live[0].why_not
+    assert "1024.39(a)" not in open_deadlines(clocks(facts, D(2026, 4, 1)))
+    # a window whose deadline passed before the petition stays missed
+    before = _live(_bk(D(2026, 2, 10)), D(2026, 4, 1))
+    assert before[JAN].state is ClockState.MISSED and before[JAN].applies
+
+
+def test_in_bankruptcy_the_notice_is_due_45_days_after_the_petition_once_per_case() -> None:
+    """1024.39(c)(1)(iii): delinquent at filing: by the 45th day after the petition, whatever
+    was sent in the 180 days before; delinquent after filing: the 45th day of delinquency."""
+    sent = ("written_notice_sent", D(2026, 2, 10))
+    facts = _bk(D(2026, 3, 2), sent)
+    found = _notices(facts, D(2026, 3, 3))
+    assert [(c.due_on, c.state) for c in found] == [
+        (D(2026, 2, 15), ClockState.MET), (D(2026, 4, 16), ClockState.PENDING)]
+    assert "bankruptcy chapter 13 case 26-10001" in found[1].basis
+    again = _bk(D(2026, 3, 2), sent, ("written_notice_sent", D(2026, 4, 1)))
+    assert _notices(again, D(2026, 12, 1))[-1].state is ClockState.MET
+    assert len(_notices(again, D(2026, 12, 1))) == 2  # once per case: no 180-day repeat
+    after = _bk(D(2025, 12, 1))  # filed while current; delinquent from Jan 1
+    assert [c.due_on for c in _notices(after, D(2026, 1, 10))] == [D(2026, 2, 15)]
+
+
+def test_in_bankruptcy_no_notice_when_no_option_or_a_cease_notice() -> None:
+    """1024.39(c)(1)(ii)."""
+    none = _bk(D(2026, 3, 2), ("no_option_notice_sent", D(2026, 3, 5)))
+    clock = _notices(none, D(2026, 3, 6))[-1]
+    assert not clock.applies and "no loss-mitigation option" in clock.why_not
+    ceased = _notices(_bk(D(2026, 3, 2), cease=True), D(2026, 3, 6))[-1]
+    assert not ceased.applies and "cease-communication" in ceased.why_not
+
+
+def test_after_a_dismissal_compliance_resumes_after_the_next_due_date() -> None:
+    """1024.39(c)(2): filed Feb 1, dismissed Apr 10; the next due date is May 1: live
+    contact by Jun 6 and the notice by Jun 15 (the case's own, due Mar 18, was missed)."""
+    facts = _bk(D(2026, 2, 1), ("bankruptcy_dismissed", D(2026, 4, 10)))
+    assert next_time_change(facts, D(2026, 4, 11)).on == D(2026, 5, 1)
+    deadlines = open_deadlines(clocks(facts, D(2026, 5, 1)))
+    assert deadlines["1024.39(a)"].due_on == D(2026, 6, 6)
+    assert deadlines["1024.39(b)"].due_on == D(2026, 3, 18)
+    owed = [c.due_on for c in _notices(facts, D(2026, 5, 1))]
+    assert D(2026, 6, 15) in owed
+    assert _live(facts, D(2026, 4, 30)).keys() == {JAN}  # still exempt, shown once
+
+
+def test_after_a_discharge_live_contact_never_resumes_and_the_notice_only_after_a_payment(
+        ) -> None:
+    """1024.39(c)(2): after a discharge, no live contact; the notice again only if a payment
+    was received since the case began."""
+    discharged = _bk(D(2026, 2, 1), ("written_notice_sent", D(2026, 3, 10)),
+                     ("bankruptcy_discharged", D(2026, 6, 20)))
+    later = clocks(discharged, D(2026, 12, 1))
+    assert "1024.39(a)" not in open_deadlines(later)
+    live = [c for c in later if c.citation == "1024.39(a)"]
+    assert all(not c.applies for c in live) and "does not resume" in live[-1].why_not
+    assert [c.due_on for c in _notices(discharged, D(2026, 12, 1))][-1] == D(2026, 3, 18)
+    assert "no payment" in _notices(discharged, D(2026, 12, 1))[-1].notes[0]
+    assert next_time_change(discharged, D(2026, 7, 1)).on is None
+    paid = _bk(D(2026, 2, 1), ("written_notice_sent", D(2026, 3, 10)),
+               ("payment_received", D(2026, 5, 5)), ("bankruptcy_discharged", D(2026, 6, 20)))
+    assert next_time_change(paid, D(2026, 6, 21)).on == D(2026, 7, 1)
+    # Jul 1 + 45 = Aug 15, but the notice of Mar 10 holds it to Sep 6 (180 days)
+    assert _notices(paid, D(2026, 7, 1))[-1].due_on == D(2026, 9, 6)
+    assert "1024.39(a)" not in open_deadlines(clocks(paid, D(2026, 7, 1)))
+
+
+def test_bankruptcy_and_military_service_are_facts_the_foreclosure_side_can_read() -> None:
+    facts = CaseFacts(D(2026, 1, 1), events=(
+        ("bankruptcy_reaffirmed", D(2026, 4, 1)), ("active_duty_started", D(2026, 2, 1)),
+        ("active_duty_ended", D(2026, 3, 15))),
+        bankruptcy_filings=((D(2026, 2, 10), 7, "26-555"),))
+    case = facts.bankruptcy
+    assert case is not None and (case.filed_on, case.chapter, case.ended_how,
+                                 case.ended_on) == (D(2026, 2, 10), 7, "reaffirmed",
+                                                    D(2026, 4, 1))
+    assert (facts.active_duty_since, facts.active_duty_until) == (D(2026, 2, 1),
+                                                                  D(2026, 3, 15))
+    assert CaseFacts(None).bankruptcy is None and CaseFacts(None).active_duty_since is None
+
+
+def test_a_successors_application_counts_from_the_confirmation_day() -> None:
+    """1024.38(b)(1)(vi), 1024.30(d): an application from a claimed successor starts no
+    clock until confirmation, then is treated as received that day."""
+    received = ("application_received", D(2026, 3, 2))
+    waiting = CaseFacts(None, events=(received,), successor_applications=(D(2026, 3, 2),))
+    assert not [c for c in clocks(waiting, D(2026, 3, 3)) if c.citation.startswith("1024.41")]
+    confirmed = CaseFacts(None, events=(received, ("successor_confirmed", D(2026, 3, 16))),
+                          successor_applications=(D(2026, 3, 2),))
+    ack = one(clocks(confirmed, D(2026, 3, 16)), "1024.41(b)(2)(i)(B)")
+    assert ack.due_on == D(2026, 3, 23) and ack.basis == "application received 2026-03-16"

@@ -69,8 +69,9 @@ def test_an_application_moves_the_stage_and_starts_and_meets_its_deadlines(one_c
     event(engine, case_id, "application_received", received, reason="found in the mailroom")
     assert case_row(engine).stage == "application"
     assert open_deadlines(engine) == {"1024.41(b)(2)(i)(B)": date(2026, 12, 2)}
-    # The loan is delinquent since Sep 1: its missed day-36 and day-45 clocks come first.
-    assert case_row(engine).reg_due_on == date(2026, 10, 7)
+    # The loan is delinquent since Sep 1: its missed day-45 notice comes first; the missed
+    # day-36 window is met, late, by the active application (comment 39(a)-6).
+    assert case_row(engine).reg_due_on == date(2026, 10, 16)
 
     event(engine, case_id, "acknowledgment_sent")
     event(engine, case_id, "application_complete")
@@ -86,7 +87,7 @@ def test_an_application_moves_the_stage_and_starts_and_meets_its_deadlines(one_c
     with engine.connect() as conn:
         met = conn.execute(sa.select(sa.func.count()).select_from(audit_t).where(
             audit_t.c.entity == "task", audit_t.c.action == "complete")).scalar()
-    assert met == 4
+    assert met == 5  # with the live-contact window the application met late (39(a)-6)
     assert case_row(engine).stage == "offer"
 
 

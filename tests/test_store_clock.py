@@ -206,9 +206,12 @@ def test_the_set_wise_step_leaves_a_case_a_month_late_to_the_sync(engine: Engine
     add_compliance_history(engine, 7, TODAY)
     refresh_clocks(workspace(engine, "admin"), every_case=True)
     with engine.connect() as conn:
+        # the cases whose December installment opens a window (one whose application is
+        # active on Dec 1 has that window met: its next one opens later, 1024.39(a)-6)
         window = conn.execute(sa.select(checks_t.c.case_id, cases_t.c.assignee_id)
                               .join(cases_t, cases_t.c.id == checks_t.c.case_id)
-                              .where(checks_t.c.window_only.is_(True))
+                              .where(checks_t.c.window_only.is_(True),
+                                     checks_t.c.check_on == date(2026, 12, 1))
                               .order_by(checks_t.c.case_id)).all()
     owner = window[0].assignee_id
     theirs = {r.case_id for r in window if r.assignee_id == owner}

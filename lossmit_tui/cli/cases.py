@@ -18,6 +18,7 @@ from lossmit_tui.cli.shared import (
     emit,
     err,
     parse_day,
+    root_options,
     user_errors,
     workspace,
 )
@@ -112,6 +113,10 @@ def export_case(
         typer.echo(f"Wrote the servicing file of {loan} to {output}.")
 
 
+# The events that are something received: dated on the servicer's calendar day.
+RECEIPTS = frozenset({"application_received", "application_complete", "appeal_received"})
+
+
 @app.command("event")
 def event(
     ctx: typer.Context,
@@ -121,7 +126,12 @@ def event(
              "offer_rejected, denied, appeal_received, appeal_decided, live_contact, "
              "written_notice_sent, acknowledgment_sent, complete_notice_sent, spoc_assigned, "
              "payment_received, trial_started, trial_payment, failed_to_perform, "
-             "modification_effective, plan_started, ...")],
+             "modification_effective, plan_started, no_option_notice_sent, "
+             "bankruptcy_filed (with --chapter and --case-number), bankruptcy_discharged, "
+             "bankruptcy_dismissed, bankruptcy_reaffirmed, active_duty_started, "
+             "active_duty_ended, successor_confirmed, fc_referral, fc_first_filing, "
+             "fc_judgment, sale_scheduled, sale_postponed, sale_held, counsel_instructed, "
+             "...")],
     on: Annotated[str | None, typer.Option(
         "--on", help="The day it happened, YYYY-MM-DD (default today; not in the future).")]
     = None,
@@ -154,6 +164,14 @@ def event(
     first_due: Annotated[str | None, typer.Option(
         "--first-due", help="trial_started: the first payment's due date, YYYY-MM-DD "
                             "(default: the first of next month).")] = None,
+    chapter: Annotated[str | None, typer.Option(
+        "--chapter", help="For bankruptcy_filed: the chapter, 7, 11, 12 or 13.")] = None,
+    case_number: Annotated[str, typer.Option(
+        "--case-number", help="For bankruptcy_filed: the court's case number (26-10001).")]
+    = "",
+    from_successor: Annotated[bool, typer.Option(
+        "--from-successor", help="For application_received: sent by a claimed successor in "
+                                 "interest not yet confirmed.")] = False,
     db: DbOpt = None,
     user: UserOpt = None,
     today: TodayOpt = None,
@@ -165,7 +183,7 @@ def event(
 
     from db.tables import cases
     from lossmit_tui.domain.values import parse_money
-    from lossmit_tui.services.cases import NewEvent, record_event
+    from lossmit_tui.services.cases import NewEvent, parse_chapter, record_event
     from lossmit_tui.services.errors import NotFound
 
     on_day = parse_day(on, "--on")
@@ -178,6 +196,10 @@ def event(
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--amount") from None
     ws = workspace(ctx, db, user, today)
+    if kind.strip() in RECEIPTS and (today or root_options(ctx).today) is None:
+        # received now: on the servicer's calendar day, not the machine's (a server in UTC
+        # would date a receipt at 23:30 in New York on the next day)
+        ws = ws.on(ws.receipt_day())
     day = on_day or ws.today
     if day < ws.today and not (reason or note).strip():
         err(f"Error: an event dated {day.isoformat()}, before today, needs --reason (why "
@@ -189,11 +211,12 @@ def event(
                 cases.c.loan_number == loan.strip())).scalar()
         if case_id is None:
             raise NotFound(f"no case has loan number {loan.strip()!r}")
-        record_event(ws, case_id, NewEvent(kind.strip(), day, reason or note, stage, note,
-                                           firm=firm, basis=basis.strip(),
-                                           sale_date=sale_day, outcome=outcome.strip(),
-                                           amount_cents=amount_cents, payment=payment,
-                                           payments=payments, first_due=first_due_day))
+        record_event(ws, case_id, NewEvent(
+            kind.strip(), day, reason or note, stage, note, firm=firm, basis=basis.strip(),
+            sale_date=sale_day, outcome=outcome.strip(), amount_cents=amount_cents,
+            payment=payment, payments=payments, first_due=first_due_day,
+            chapter=None if chapter is None else parse_chapter(chapter) or -1,
+            case_number=case_number, from_successor=from_successor))
     typer.echo(f"Recorded {kind.strip()} on {day.isoformat()} for loan {loan.strip()}.")
 
 

@@ -6,12 +6,21 @@ to excluding the observed day too. Holidays come from the `holidays` package.
 """
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
 
 from lossmit_tui.domain.values import parse_date
+
+
+def servicer_day(moment: datetime, zone: str) -> date:
+    """The servicer's calendar day of a moment (docs/RULES.md section 4, *policy*): a document
+    or an application is received on the day it is in the servicer's time zone, never on
+    the UTC date of its timestamp. A naive moment is taken as UTC."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(zone)).date()
 
 
 @lru_cache(maxsize=4)

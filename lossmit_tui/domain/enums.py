@@ -155,6 +155,14 @@ class EventKind(StrEnum):
     ACKNOWLEDGMENT_SENT = "acknowledgment_sent"
     COMPLETE_NOTICE_SENT = "complete_notice_sent"
     REASSIGNED = "reassigned"  # written by a reassignment batch only
+    NO_OPTION_NOTICE_SENT = "no_option_notice_sent"  # no loss-mitigation option is available
+    BANKRUPTCY_FILED = "bankruptcy_filed"  # payload: chapter, case_number
+    BANKRUPTCY_DISCHARGED = "bankruptcy_discharged"
+    BANKRUPTCY_DISMISSED = "bankruptcy_dismissed"  # dismissed, or closed without discharge
+    BANKRUPTCY_REAFFIRMED = "bankruptcy_reaffirmed"  # personal liability reaffirmed
+    ACTIVE_DUTY_STARTED = "active_duty_started"  # a borrower's military service (SCRA)
+    ACTIVE_DUTY_ENDED = "active_duty_ended"
+    SUCCESSOR_CONFIRMED = "successor_confirmed"  # a successor in interest confirmed
 
 
 class DocType(StrEnum):

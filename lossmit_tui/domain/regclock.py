@@ -14,7 +14,7 @@ States:
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -79,12 +79,44 @@ BY_CITATION = {r.citation: r for r in RULES}
 SALE_FIXED_AT = frozenset({EventKind.APPLICATION_RECEIVED, EventKind.APPLICATION_COMPLETE})
 
 
+GOOD_FAITH_ATTEMPTS = 2  # policy: call attempts on different days meet a live-contact window
+
+# What ends a bankruptcy's exemption (1024.39(c)(2)), and the chapters a petition may be under.
+BANKRUPTCY_ENDS: dict[str, str] = {EventKind.BANKRUPTCY_DISCHARGED: "discharged",
+                   EventKind.BANKRUPTCY_DISMISSED: "dismissed",
+                   EventKind.BANKRUPTCY_REAFFIRMED: "reaffirmed"}
+BANKRUPTCY_CHAPTERS = (7, 11, 12, 13)
+
+
+@dataclass(frozen=True)
+class Bankruptcy:
+    """One bankruptcy case of a borrower, as recorded: filed, and how its exemption from the
+    early-intervention rules ended (None: the borrower is still a debtor)."""
+
+    filed_on: date
+    chapter: int
+    case_number: str
+    ended_on: date | None = None
+    ended_how: str | None = None  # "discharged", "dismissed" (or closed), "reaffirmed"
+
+    @property
+    def describe(self) -> str:
+        """"chapter 13 case 26-10001 filed 2026-02-10" (and how it ended)."""
+        text = f"chapter {self.chapter} case {self.case_number} filed {self.filed_on}"
+        if self.ended_on is not None:
+            text += f", {self.ended_how} {self.ended_on}"
+        return text
+
+
 @dataclass(frozen=True)
 class CaseFacts:
     """What the clocks depend on. `contacts` are the days of live (right-party)
-    conversations; `events` are (kind, day) pairs in any order. `sale_known` gives, for an
-    application event (kind, day), the sale date scheduled when it was recorded (None: no
-    sale); an event without one is judged on `sale_date`, today's."""
+    conversations; `attempts` the days of outbound call attempts (any result); `events`
+    are (kind, day) pairs in any order. `sale_known` gives, for an application event
+    (kind, day), the sale date scheduled when it was recorded (None: no sale); an event
+    without one is judged on `sale_date`, today's. `bankruptcy_filings` are the petitions'
+    (day, chapter, case number); `successor_applications` the days of applications received
+    from a claimed successor in interest before confirmation."""
 
     oldest_unpaid_due: date | None
     principal_residence: bool = True
@@ -96,6 +128,10 @@ class CaseFacts:
     # cease-communication notice (1024.39(d)): no live contact; the written notice at most
     # once in 180 days and again within 190.
     fdcpa_cease: bool = False
+    attempts: tuple[date, ...] = ()
+    attempts_needed: int = GOOD_FAITH_ATTEMPTS  # policy (comment 39(a)-3)
+    bankruptcy_filings: tuple[tuple[date, int, str], ...] = ()
+    successor_applications: tuple[date, ...] = ()
     # Why the 120 days of 1024.41(f)(1) do not apply to the foreclosure counsel was sent
     # ("due-on-sale" or "joining another lienholder's action"; "" for a default foreclosure).
     fc_exempt: str = ""
@@ -109,6 +145,43 @@ class CaseFacts:
         """The scheduled sale date that decides the clocks of the event (kind, day)."""
         return next((sale for k, d, sale in self.sale_known if k == kind and d == day),
                     self.sale_date)
+
+    @property
+    def bankruptcies(self) -> tuple[Bankruptcy, ...]:
+        """Every bankruptcy case, by filing day; an ending event ends the latest case filed
+        by then that had not ended (the first ending of a case counts)."""
+        cases = sorted(self.bankruptcy_filings)
+        ends: list[tuple[date, str] | None] = [None] * len(cases)
+        for kind, day in sorted(((k, d) for k, d in self.events if k in BANKRUPTCY_ENDS),
+                                key=lambda e: e[1]):
+            open_ = [i for i, (filed, _, _) in enumerate(cases)
+                     if filed <= day and ends[i] is None]
+            if open_:
+                ends[open_[-1]] = (day, BANKRUPTCY_ENDS[kind])
+        return tuple(Bankruptcy(filed, chapter, number, *(end or (None, None)))
+                     for (filed, chapter, number), end in zip(cases, ends, strict=True))
+
+    @property
+    def bankruptcy(self) -> Bankruptcy | None:
+        """The latest bankruptcy case (for the automatic stay on the foreclosure side)."""
+        return self.bankruptcies[-1] if self.bankruptcy_filings else None
+
+    @property
+    def active_duty_since(self) -> date | None:
+        """When the latest period of a borrower's military service (SCRA) began."""
+        return _latest(self.events, (EventKind.ACTIVE_DUTY_STARTED,))
+
+    @property
+    def active_duty_until(self) -> date | None:
+        """When that service ended (None: still serving, or never recorded)."""
+        since = self.active_duty_since
+        return None if since is None else _first_on_or_after(
+            [d for k, d in self.events if k == EventKind.ACTIVE_DUTY_ENDED], since)
+
+    @property
+    def successors_confirmed(self) -> tuple[date, ...]:
+        """The days successors in interest were confirmed (each is a borrower since)."""
+        return tuple(sorted(d for k, d in self.events if k == EventKind.SUCCESSOR_CONFIRMED))
 
 
 @dataclass(frozen=True)
@@ -187,6 +260,7 @@ def _installments(first: date, today: date) -> list[date]:
 def regulatory_clocks(facts: CaseFacts, today: date, calendar: BusinessCalendar,
                       horizon: int = DUE_SOON_DAYS) -> list[Clock]:
     """Every clock of docs/RULES.md section 4 that has started for this case, by due date."""
+    facts = _redated(facts)
     clocks: list[Clock] = []
     ev = facts.events
     d0 = facts.oldest_unpaid_due
@@ -205,46 +279,28 @@ def regulatory_clocks(facts: CaseFacts, today: date, calendar: BusinessCalendar,
     return sorted(clocks, key=lambda c: (c.due_on or date.max, c.citation))
 
 
+def _redated(facts: CaseFacts) -> CaseFacts:
+    """The facts as the rules read them: an application received from a claimed successor
+    in interest counts only once the successor is confirmed, as received on that day
+    (1024.38(b)(1)(vi)); until then it is kept but starts no clock."""
+    if not facts.successor_applications:
+        return facts
+    confirmed = facts.successors_confirmed
+    moved: dict[date, date | None] = {
+        day: _first_on_or_after(confirmed, day) for day in facts.successor_applications}
+    events = tuple((k, d if k != EventKind.APPLICATION_RECEIVED or d not in moved
+                    else moved[d] or d) for k, d in facts.events
+                   if not (k == EventKind.APPLICATION_RECEIVED and moved.get(d, d) is None))
+    known = tuple((k, moved.get(d) or d if k == EventKind.APPLICATION_RECEIVED else d, sale)
+                  for k, d, sale in facts.sale_known)
+    return replace(facts, events=events, sale_known=known, successor_applications=())
+
+
 def _delinquency_clocks(facts: CaseFacts, d0: date, today: date, horizon: int) -> list[Clock]:
-    clocks: list[Clock] = []
-    installments = _installments(d0, today)
-    # Live contact: by day 36 for the first missed installment, and 36 days after each
-    # later due date, until contact is made for that installment. Shown: the first
-    # installment, every window not yet due, and every missed window (one missed with no
-    # contact since stays the one to act on until the conversation happens; it is never
-    # moved on to the next installment). Windows met in time are history.
-    contacts = _contact_days(facts)
-    for index, due_date in enumerate(installments):
-        deadline = due_date + timedelta(days=36)
-        clock = _deadline(LIVE_CONTACT, deadline, due_date, facts, today, horizon,
-                          f"{INSTALLMENT_BASIS}{due_date.isoformat()}", extra_met=contacts)
-        if facts.fdcpa_cease:  # exempt, shown once with its rule, never missed
-            clocks.append(_not_applying(clock, CEASE_EXEMPT))
-            break
-        if index == 0 or deadline >= today or clock.state is ClockState.MISSED:
-            clocks.append(clock)
-    # Written notice: by day 45; not required more than once in 180 days, so a notice of
-    # an earlier delinquency less than 180 days before then puts it off to the period's
-    # end. Then again at the end of each 180-day period while delinquent (the borrower is
-    # 45+ days late by then: the notice is due that day).
-    first_due, basis = d0 + timedelta(days=45), f"{INSTALLMENT_BASIS}{d0.isoformat()}"
-    earlier = [d for k, d in facts.events if k == EventKind.WRITTEN_NOTICE_SENT and d < d0]
-    if earlier and max(earlier) + timedelta(days=180) > first_due:
-        first_due = max(earlier) + timedelta(days=180)
-        basis += f", 180 days after the notice of {max(earlier).isoformat()}"
-    clocks.append(_deadline(WRITTEN_NOTICE, first_due, d0, facts, today, horizon, basis))
-    repeat = _next_notice(facts, d0)
-    if repeat is not None:
-        last, later = repeat
-        if later <= today:  # only while that installment is due and still unpaid
-            clocks.append(_deadline(WRITTEN_NOTICE, last + timedelta(
-                days=CEASE_NOTICE_DAYS if facts.fdcpa_cease else 180),
-                                    last + timedelta(days=1), facts, today, horizon,
-                                    f"{INSTALLMENT_BASIS}{later.isoformat()}, 180 days after "
-                                    f"the notice of {last.isoformat()}"))
-    clocks.append(_deadline(SPOC, d0 + timedelta(days=45), d0, facts, today, horizon,
-                            f"{INSTALLMENT_BASIS}{d0.isoformat()}"))
-    return clocks
+    return [*_live_contact_clocks(facts, d0, today, horizon),
+            *_notice_clocks(facts, d0, today, horizon),
+            _deadline(SPOC, d0 + timedelta(days=45), d0, facts, today, horizon,
+                      f"{INSTALLMENT_BASIS}{d0.isoformat()}")]
 
 
 CEASE_EXEMPT = ("exempt: a borrower sent the debt collector a cease-communication notice "
@@ -252,9 +308,251 @@ CEASE_EXEMPT = ("exempt: a borrower sent the debt collector a cease-communicatio
 CEASE_NOTICE_DAYS = 190  # the notice again no later than 190 days after the last (39(d)(3))
 
 
+def _live_contact_clocks(facts: CaseFacts, d0: date, today: date,
+                         horizon: int) -> list[Clock]:
+    """Live contact: by day 36 for the first missed installment, and 36 days after each
+    later due date, until that installment's window is met. Shown: the first installment,
+    every window not yet due, and every missed window (one missed with nothing since stays
+    the one to act on until it is met; it is never moved on to the next installment).
+    Windows met in time are history. An exempt window is shown once, with its rule."""
+    clocks: list[Clock] = []
+    exempt_shown: set[str] = set()
+    periods = active_applications(facts)
+    for index, due_date in enumerate(_installments(d0, today)):
+        deadline = due_date + timedelta(days=36)
+        basis = f"{INSTALLMENT_BASIS}{due_date.isoformat()}"
+        if facts.fdcpa_cease:  # exempt, shown once with its rule, never missed
+            return [_not_applying(Clock(LIVE_CONTACT, deadline, _state(
+                deadline, None, today, horizon), basis=basis), CEASE_EXEMPT)]
+        exempt = _window_exempt(facts, due_date)
+        if exempt:
+            if exempt not in exempt_shown:
+                exempt_shown.add(exempt)
+                clocks.append(_not_applying(Clock(LIVE_CONTACT, deadline, _state(
+                    deadline, None, today, horizon), basis=basis), exempt))
+            continue
+        met_on, met_by = _window_met(facts, d0, due_date, periods)
+        state = _state(deadline, met_on, today, horizon)
+        if met_on is not None and met_on > deadline:
+            met_by += " (late)"
+        clock = Clock(LIVE_CONTACT, deadline, state, met_by=met_by, basis=basis)
+        if index == 0 or deadline >= today or clock.state is ClockState.MISSED:
+            clocks.append(clock)
+    return clocks
+
+
 def _contact_days(facts: CaseFacts) -> list[date]:
     """The days of live conversations: right-party calls and recorded live contacts."""
     return [*facts.contacts, *(d for k, d in facts.events if k == EventKind.LIVE_CONTACT)]
+
+
+def _and(days: list[date]) -> str:
+    text = [d.isoformat() for d in days]
+    return text[0] if len(text) == 1 else f"{', '.join(text[:-1])} and {text[-1]}"
+
+
+# The events that end an application's evaluation (the borrower's answer, a decision with no
+# offer, a failure to perform); an appeal reopens it until the appeal is decided.
+_EVALUATION_ENDS = frozenset({EventKind.OFFER_ACCEPTED, EventKind.OFFER_REJECTED,
+                              EventKind.TRIAL_STARTED, EventKind.PLAN_STARTED,
+                              EventKind.DENIED, EventKind.APPEAL_DECIDED,
+                              EventKind.NO_OPTION_NOTICE_SENT, EventKind.FAILED_TO_PERFORM})
+_EVALUATION_STARTS = frozenset({EventKind.APPLICATION_RECEIVED,
+                                EventKind.APPLICATION_COMPLETE, EventKind.APPEAL_RECEIVED})
+OFFER_ANSWER_DAYS = 14  # an unanswered offer is deemed rejected after this (policy)
+
+
+def active_applications(facts: CaseFacts) -> list[tuple[date, date | None]]:
+    """The periods (first day, last day; None: still active) in which the borrower had an
+    active loss-mitigation application or evaluation (comment 39(a)-6): from an application
+    received (or complete) until the evaluation ends — the borrower accepts (or starts a
+    trial or plan) or rejects an offer, an offer goes unanswered for 14 days (deemed
+    rejected), a denial, a notice that no option is available, or a failure to perform. An
+    appeal makes it active again until its decision."""
+    periods: list[tuple[date, date | None]] = []
+    start: date | None = None
+    deemed: date | None = None
+    # on one day, the end of an evaluation before the start of the next
+    for kind, day in sorted(_redated(facts).events,
+                            key=lambda e: (e[1], e[0] in _EVALUATION_STARTS)):
+        if start is not None and deemed is not None and day > deemed:
+            periods.append((start, deemed))
+            start = deemed = None
+        if start is None:
+            if kind in _EVALUATION_STARTS:
+                start = day
+        elif kind in _EVALUATION_ENDS:
+            periods.append((start, day))
+            start = deemed = None
+        elif kind == EventKind.OFFER_SENT:
+            deemed = day + timedelta(days=OFFER_ANSWER_DAYS)
+    if start is not None:
+        periods.append((start, deemed))
+    return periods
+
+
+def _window_met(facts: CaseFacts, d0: date, due_date: date,
+                periods: list[tuple[date, date | None]]) -> tuple[date | None, str]:
+    """When (and by what) the live-contact window of the installment due `due_date` was met:
+    the first day from its due date of a conversation, of the last of the good-faith
+    attempts (comment 39(a)-3, on different days), within an active application or
+    evaluation, or after a notice that no option is available (comment 39(a)-6). One
+    conversation or attempt meets every open window it falls within (39(a)-1.i.B)."""
+    found: list[tuple[date, str]] = []
+    contact = _first_on_or_after(_contact_days(facts), due_date)
+    if contact is not None:
+        kind = next((k for k, d in facts.events if k == EventKind.LIVE_CONTACT
+                     and d == contact), "live contact")
+        found.append((contact, f"{kind.replace('_', ' ')} on {contact.isoformat()}"))
+    tries = sorted({d for d in facts.attempts if d >= due_date})
+    need = max(1, facts.attempts_needed)
+    if len(tries) >= need:
+        found.append((tries[need - 1], "good-faith efforts: attempts on "
+                                       f"{_and(tries[:need])}"))
+    for start, end in periods:  # active_applications(facts)
+        if end is None or end >= due_date:
+            day = max(start, due_date)
+            found.append((day, f"an active loss-mitigation application (since {start})"))
+            break
+    notice = _first_on_or_after(
+        [d for k, d in facts.events if k == EventKind.NO_OPTION_NOTICE_SENT], d0)
+    if notice is not None:
+        found.append((max(notice, due_date), f"the notice of {notice} that no "
+                                             "loss-mitigation option is available"))
+    if not found:
+        return None, ""
+    return min(found, key=lambda f: f[0])  # the first; on a tie, in the order above
+
+
+def _next_due_after(d0: date, day: date) -> date:
+    """The first due date of the loan's schedule (d0's day of the month) after `day`."""
+    n = (day.year - d0.year) * 12 + day.month - d0.month - 1
+    while (due := add_months(d0, n)) <= day:
+        n += 1
+    return due
+
+
+def _contact_resumes(facts: CaseFacts, case: Bankruptcy) -> date | None:
+    """The first installment whose live-contact window binds again after a bankruptcy: the
+    due date after a dismissal (or closing) or reaffirmation (1024.39(c)(2)); never after a
+    discharge, nor while the borrower is a debtor."""
+    d0 = facts.oldest_unpaid_due
+    if d0 is None or case.ended_on is None or case.ended_how == "discharged":
+        return None
+    return _next_due_after(d0, case.ended_on)
+
+
+def _notice_resumes(facts: CaseFacts, case: Bankruptcy) -> date | None:
+    """The installment whose day 45 the written notice is owed again from after a
+    bankruptcy: as for live contact, and after a discharge only when a payment was received
+    since the case began (1024.39(c)(2)); None: not while the case lasts."""
+    d0 = facts.oldest_unpaid_due
+    if d0 is None or case.ended_on is None:
+        return None
+    if case.ended_how == "discharged" and _first_on_or_after(
+            [d for k, d in facts.events if k == EventKind.PAYMENT_RECEIVED],
+            case.filed_on) is None:
+        return None
+    return _next_due_after(d0, case.ended_on)
+
+
+def _window_exempt(facts: CaseFacts, due_date: date) -> str:
+    """Why the live-contact window of this installment is exempt, or "": a borrower was a
+    debtor in bankruptcy by its deadline, and compliance had not resumed by its due date."""
+    deadline = due_date + timedelta(days=36)
+    for case in reversed(facts.bankruptcies):
+        resumes = _contact_resumes(facts, case)
+        if case.filed_on <= deadline and (resumes is None or due_date < resumes):
+            if case.ended_how == "discharged":
+                return (f"exempt: discharged in bankruptcy ({case.describe}); live contact "
+                        "does not resume (1024.39(c)(2))")
+            return (f"exempt: a borrower is a debtor in bankruptcy ({case.describe}) "
+                    "(1024.39(c)(1)(i))")
+    return ""
+
+
+def _bankruptcy_of(facts: CaseFacts, d0: date, today: date) -> Bankruptcy | None:
+    """The latest bankruptcy that bears on the written notice of this delinquency: filed by
+    today, and the notice not yet owed again before the delinquency began."""
+    for case in reversed(facts.bankruptcies):
+        resumes = _notice_resumes(facts, case)
+        if case.filed_on <= today and (resumes is None or resumes > d0):
+            if case.ended_how == "discharged" and resumes is None \
+                    and case.ended_on is not None and case.ended_on < d0:
+                continue  # discharged before this delinquency with no payment: see below
+            return case
+    return None
+
+
+def _notice_exempt_in_bankruptcy(facts: CaseFacts, d0: date, case: Bankruptcy) -> str:
+    """Why no written notice is owed during this bankruptcy, or "" (1024.39(c)(1)(ii))."""
+    if facts.fdcpa_cease:
+        return ("exempt: a borrower in bankruptcy sent a cease-communication notice "
+                "(1024.39(c)(1)(ii))")
+    notice = _first_on_or_after(
+        [d for k, d in facts.events if k == EventKind.NO_OPTION_NOTICE_SENT],
+        min(d0, case.filed_on))
+    if notice is not None:
+        return (f"exempt: no loss-mitigation option is available (notice of {notice}), "
+                "a borrower being in bankruptcy (1024.39(c)(1)(ii))")
+    return ""
+
+
+def _notice_clocks(facts: CaseFacts, d0: date, today: date, horizon: int) -> list[Clock]:
+    """The written notice (1024.39(b)), and in bankruptcy its own rule (1024.39(c))."""
+    case = _bankruptcy_of(facts, d0, today)
+    if case is None:
+        return _notices_from(facts, d0, today, horizon)
+    clocks = [c for c in _notices_from(facts, d0, today, horizon, repeat=False)
+              if c.due_on is not None and c.due_on < case.filed_on]
+    # Delinquent when the petition was filed: by the 45th day after it; delinquent later:
+    # by the 45th day of delinquency. Once per case, whatever was sent in the 180 days
+    # before (1024.39(c)(1)(iii)).
+    start = case.filed_on if d0 < case.filed_on else d0
+    due = start + timedelta(days=45)
+    resumes = _notice_resumes(facts, case)
+    if resumes is None or due < resumes:
+        clock = _deadline(WRITTEN_NOTICE, due, case.filed_on, facts, today, horizon,
+                          f"bankruptcy {case.describe}")
+        why = _notice_exempt_in_bankruptcy(facts, d0, case)
+        if why:
+            clock = _not_applying(clock, why)
+        elif case.ended_how == "discharged" and resumes is None:
+            clock = Clock(clock.rule, clock.due_on, clock.state, clock.applies,
+                          clock.why_not, clock.met_by, clock.basis, (
+                              "no further notice is owed after the discharge: no payment "
+                              "since the case began (1024.39(c)(2))",))
+        clocks.append(clock)
+    if resumes is not None and resumes <= today:  # owed again after the bankruptcy
+        clocks += [Clock(c.rule, c.due_on, c.state, c.applies, c.why_not, c.met_by,
+                         f"{c.basis}, after the bankruptcy ({case.describe})", c.notes)
+                   for c in _notices_from(facts, resumes, today, horizon)]
+    return clocks
+
+
+def _notices_from(facts: CaseFacts, d0: date, today: date, horizon: int,
+                  repeat: bool = True) -> list[Clock]:
+    """Written notice: by day 45; not required more than once in 180 days, so a notice of
+    an earlier delinquency less than 180 days before then puts it off to the period's end.
+    Then again at the end of each 180-day period while delinquent (the borrower is 45+
+    days late by then: the notice is due that day)."""
+    clocks: list[Clock] = []
+    first_due, basis = d0 + timedelta(days=45), f"{INSTALLMENT_BASIS}{d0.isoformat()}"
+    earlier = [d for k, d in facts.events if k == EventKind.WRITTEN_NOTICE_SENT and d < d0]
+    if earlier and max(earlier) + timedelta(days=180) > first_due:
+        first_due = max(earlier) + timedelta(days=180)
+        basis += f", 180 days after the notice of {max(earlier).isoformat()}"
+    clocks.append(_deadline(WRITTEN_NOTICE, first_due, d0, facts, today, horizon, basis))
+    notice_again = _next_notice(facts, d0) if repeat else None
+    if notice_again is not None:
+        last, later = notice_again
+        if later <= today:  # only while that installment is due and still unpaid
+            clocks.append(_deadline(WRITTEN_NOTICE, last + timedelta(
+                days=CEASE_NOTICE_DAYS if facts.fdcpa_cease else 180),
+                                    last + timedelta(days=1), facts, today, horizon,
+                                    f"{INSTALLMENT_BASIS}{later.isoformat()}, 180 days after "
+                                    f"the notice of {last.isoformat()}"))
+    return clocks
 
 
 def _next_notice(facts: CaseFacts, d0: date) -> tuple[date, date] | None:
@@ -481,6 +779,25 @@ def _no_sale(facts: CaseFacts, complete: date, today: date) -> Clock:
     return clock
 
 
+def standing(facts: CaseFacts, today: date) -> list[str]:
+    """The recorded facts that change whom the rules protect and how, as lines for the case
+    screen: each bankruptcy case, a confirmed successor in interest, military service."""
+    lines = []
+    for case in facts.bankruptcies:
+        if case.filed_on <= today:
+            state = "a debtor" if case.ended_on is None else "was a debtor"
+            lines.append(f"Bankruptcy: a borrower is {state} in {case.describe} "
+                         "(1024.39(c))")
+    for day in facts.successors_confirmed:
+        lines.append(f"Successor in interest confirmed {day}: a borrower for every rule "
+                     "(1024.30(d))")
+    if facts.active_duty_since is not None:
+        until = facts.active_duty_until
+        lines.append(f"Military service (SCRA): active duty from {facts.active_duty_since}"
+                     + (f" to {until}" if until else ", still serving"))
+    return lines
+
+
 def next_deadline(clocks: Iterable[Clock]) -> Clock | None:
     """The earliest binding clock still to be done (the case's regulatory next action)."""
     open_ = [c for c in clocks if c.is_open and c.due_on is not None]
@@ -517,10 +834,12 @@ def next_time_change(facts: CaseFacts, today: date) -> TimeChange:
     """When `open_deadlines(regulatory_clocks(facts, day))` next differs from today's.
 
     With no event, the open deadlines change only when delinquency begins, when an
-    installment falls due while every live-contact window so far is met (that installment's
-    window opens), and when the installment falls due that restarts the written notice 180
-    days after the last one. A loan that is not a principal residence has no binding
-    deadlines, so time changes nothing."""
+    installment falls due while every live-contact window so far is met or exempt and its
+    own window is not met or exempt from its first day (that window opens), when the
+    installment falls due that restarts the written notice 180 days after the last one, and
+    when the installment falls due after which compliance resumes after a bankruptcy. A loan
+    that is not a principal residence has no binding deadlines, so time changes nothing."""
+    facts = _redated(facts)
     d0 = facts.oldest_unpaid_due
     if d0 is None or not facts.principal_residence:
         return TimeChange(None)
@@ -528,16 +847,11 @@ def next_time_change(facts: CaseFacts, today: date) -> TimeChange:
         return TimeChange(d0 + timedelta(days=1))  # the first day of delinquency
     due = _installments(d0, today)
     following = add_months(d0, len(due))
-    contacts = [d for d in _contact_days(facts) if d >= d0]
-    window = None
-    if facts.fdcpa_cease:
-        pass  # no live-contact window binds: only the written notice moves with time
-    elif contacts and max(contacts) >= due[-1]:  # every window so far is met
-        if max(contacts) >= following:  # a conversation dated ahead: let the sync decide
-            return TimeChange(following)
-        window = following
-    repeat = _next_notice(facts, d0)
-    notice = repeat[1] if repeat is not None and repeat[1] > today else None
+    dated = [*_contact_days(facts), *facts.attempts]
+    if any(d >= following for d in dated):  # a call dated ahead: let the sync decide
+        return TimeChange(following)
+    window = None if facts.fdcpa_cease else _next_window(facts, d0, due)
+    notice = _notice_change(facts, d0, today)
     days = [d for d in (window, notice) if d is not None]
     if not days:
         return TimeChange(None)
@@ -545,3 +859,38 @@ def next_time_change(facts: CaseFacts, today: date) -> TimeChange:
     if on == window and on != notice:
         return TimeChange(on, True, notice)
     return TimeChange(on)
+
+
+_WINDOW_LOOKAHEAD = 60  # installments: past it an exemption or a standing fact holds for good
+
+
+def _next_window(facts: CaseFacts, d0: date, due: list[date]) -> date | None:
+    """The due date of the next installment whose live-contact window will open (neither met
+    nor exempt on its first day) while every earlier window is met or exempt; None when an
+    earlier window is still open (it stays the one to act on) or none will open."""
+    periods = active_applications(facts)
+    if any(not _window_exempt(facts, d) and _window_met(facts, d0, d, periods)[0] is None
+           for d in due):
+        return None
+    for n in range(_WINDOW_LOOKAHEAD):
+        day = add_months(d0, len(due) + n)
+        if not _window_exempt(facts, day) and _window_met(facts, d0, day, periods)[0] is None:
+            return day
+    return None
+
+
+def _notice_change(facts: CaseFacts, d0: date, today: date) -> date | None:
+    """The next day time alone changes the written-notice clocks: the installment that
+    restarts the notice 180 days after the last one, or the one after which it is owed again
+    after a bankruptcy."""
+    case = _bankruptcy_of(facts, d0, today)
+    base = d0
+    if case is not None:
+        resumes = _notice_resumes(facts, case)
+        if resumes is None:
+            return None  # owed once during the case, whatever the time
+        if resumes > today:
+            return resumes
+        base = resumes
+    repeat = _next_notice(facts, base)
+    return repeat[1] if repeat is not None and repeat[1] > today else None

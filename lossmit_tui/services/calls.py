@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from db.models import CallNote, Case, Draft, utcnow
 from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.enums import CallDirection, CallResult, Outcome, Party
+from lossmit_tui.domain.regclock import GOOD_FAITH_ATTEMPTS
 from lossmit_tui.domain.values import clean_multiline
 from lossmit_tui.services import audit
 from lossmit_tui.services.access import require_case_access
@@ -88,7 +89,8 @@ def validate_call(call: NewCall, today: date) -> list[str]:
 
 def _log_call(session: Session, actor_name: str, case_id: int, call: NewCall, now: datetime,
              today: date, weights: Mapping[str, float],
-             calendar: BusinessCalendar | None = None) -> CallNote:
+             calendar: BusinessCalendar | None = None,
+             attempts_needed: int = GOOD_FAITH_ATTEMPTS) -> CallNote:
     """Record a call on a case, all or nothing. Outbound calls to the borrower are refused
     on a case under a cease-communication request or with an attorney."""
     problems = validate_call(call, today)
@@ -130,10 +132,11 @@ def _log_call(session: Session, actor_name: str, case_id: int, call: NewCall, no
         changes.update(promise_amount_cents=call.promise_amount_cents,
                        promise_due_on=call.promise_date, promise_kept_on=None)
     conn.execute(cases_t.update().where(cases_t.c.id == case_id).values(**changes))
-    if call.amends_id is None and call.result == CallResult.RPC:
-        session.flush()
+    if call.amends_id is None and (call.result == CallResult.RPC
+                                   or call.direction == CallDirection.OUTBOUND):
+        session.flush()  # a conversation, or a good-faith attempt, meets live contact
         sync_clocks(session, actor, [case_id], today, calendar or BusinessCalendar(),
-                    actor.username)  # a conversation meets the live-contact clock
+                    actor.username, attempts_needed=attempts_needed)
     audit.record(session, actor, "call_note", note.id, "amend" if call.amends_id else "create",
                  after={"case": case["loan_number"], "direction": call.direction,
                         "party": call.party, "result": call.result,
@@ -193,7 +196,7 @@ def log_call(ws: Workspace, case_id: int, call: NewCall) -> CallNote:
     """Record a call on a case, with its follow-up, in one transaction (see `_log_call`)."""
     with ws.write() as session:
         return _log_call(session, ws.username, case_id, call, ws.now(), ws.today, ws.weights,
-                         ws.calendar)
+                         ws.calendar, ws.settings.good_faith_attempts)
 
 
 def save_draft(ws: Workspace, case_id: int, fields: dict[str, Any], body: str) -> None:

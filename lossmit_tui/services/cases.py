@@ -5,6 +5,7 @@ Edits carry the case version the person saw; if someone else saved the case sinc
 is refused with who and when, and nothing is written.
 """
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -29,6 +30,8 @@ from lossmit_tui.domain.enums import (
 from lossmit_tui.domain.events import MANUAL_EVENT_KINDS, STAGE_AFTER
 from lossmit_tui.domain.foreclosure import REFERRAL_BASES
 from lossmit_tui.domain.regclock import (
+    BANKRUPTCY_CHAPTERS,
+    GOOD_FAITH_ATTEMPTS,
     PERFORMING,
     SALE_FIXED_AT,
     appeal_refusal,
@@ -79,9 +82,27 @@ class NewEvent:
     payments: int | None = None
     first_due: date | None = None
 
+    # For bankruptcy_filed: the chapter (7, 11, 12 or 13) and the court's case number.
+    chapter: int | None = None
+    case_number: str = ""
+    # For application_received: sent by a claimed successor in interest not yet confirmed
+    # (it counts from the confirmation day, 1024.38(b)(1)(vi)).
+    from_successor: bool = False
+
+
 
 APPEAL_OUTCOMES = ("upheld", "overturned")
 MAX_FIRM = 100
+
+
+# A bankruptcy court's case number as the notice shows it: "26-10001", "2:26-bk-10001".
+_CASE_NUMBER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z:.\-]{2,39}$")
+
+
+def parse_chapter(text: str) -> int | None:
+    """A chapter as typed ("13", "chapter 13"), or None when it is not a number."""
+    digits = clean_text(text).lower().removeprefix("chapter").strip()
+    return int(digits) if digits.isdigit() else None
 
 
 def _case_row(conn: Connection, case_id: int) -> sa.RowMapping:
@@ -111,6 +132,21 @@ def validate_event(event: NewEvent, today: date) -> list[str]:
             problems.append(f"the new stage must be one of: {', '.join(stages)}")
     elif event.stage is not None:
         problems.append("only a stage change takes a stage")
+    if event.kind == EventKind.BANKRUPTCY_FILED:
+        chapters = ", ".join(str(c) for c in BANKRUPTCY_CHAPTERS)
+        if event.chapter not in BANKRUPTCY_CHAPTERS:
+            problems.append(f"a bankruptcy filing needs its chapter: one of {chapters}")
+        number = clean_text(event.case_number)
+        if not number:
+            problems.append("a bankruptcy filing needs the court's case number "
+                            "(e.g. 26-10001)")
+        elif not _CASE_NUMBER.match(number) or not any(c.isdigit() for c in number):
+            problems.append(f"the bankruptcy case number {number!r} is not one: letters, "
+                            "digits, '-', ':' and '.', 3 to 40 characters (e.g. 26-10001)")
+    elif event.chapter is not None or clean_text(event.case_number):
+        problems.append("only a bankruptcy filing takes a chapter and a case number")
+    if event.from_successor and event.kind != EventKind.APPLICATION_RECEIVED:
+        problems.append("only an application received can come from a successor in interest")
     return problems + _milestone_problems(event) + _trial_field_problems(event)
 
 
@@ -166,7 +202,8 @@ def _trial_field_problems(event: NewEvent) -> list[str]:
 def _record_event(session: Session, actor_name: str, case_id: int, event: NewEvent,
                  today: date, weights: Mapping[str, float],
                  calendar: BusinessCalendar | None = None,
-                 trial: TrialPolicy | None = None) -> CaseEvent:
+                 trial: TrialPolicy | None = None,
+                 attempts_needed: int = GOOD_FAITH_ATTEMPTS) -> CaseEvent:
     """Record an event on a case: the event row, the stage it leads to, the regulatory
     deadlines it starts and meets (through the clock), the case's next action, and the
     audit rows."""
@@ -204,6 +241,11 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
         payload["outcome"] = event.outcome
     if event.kind == EventKind.COUNSEL_INSTRUCTED:  # what counsel was told to hold
         payload["hold"] = case["fc_hold"]
+    if event.kind == EventKind.BANKRUPTCY_FILED:
+        payload["chapter"] = event.chapter
+        payload["case_number"] = clean_text(event.case_number)
+    if event.from_successor:
+        payload["from_successor"] = True
     if event.kind in SALE_FIXED_AT:  # the sale date known then decides its clocks for good
         sale = case["fc_sale_date"]
         payload["sale_date"] = sale.isoformat() if sale else None
@@ -253,7 +295,8 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
                      after={"case": case["loan_number"], "by_event": event.kind}
                      | {k: _plain(changes[k]) for k in shown})
 
-    sync_clocks(session, actor, [case_id], today, calendar, actor.username)
+    sync_clocks(session, actor, [case_id], today, calendar, actor.username,
+                attempts_needed=attempts_needed)
     sync_trial_tasks(conn, actor, [case_id], today, trial, actor.username)
     recompute_case(conn, case_id, today, weights)
     return row
@@ -426,7 +469,8 @@ def last_change(conn: Connection, case_id: int) -> tuple[str, datetime] | None:
 
 def _update_case(session: Session, actor_name: str, case_id: int, expected_version: int,
                 values: Mapping[str, Any], today: date, weights: Mapping[str, float],
-                calendar: BusinessCalendar | None = None) -> int:
+                calendar: BusinessCalendar | None = None,
+                attempts_needed: int = GOOD_FAITH_ATTEMPTS) -> int:
     """Save edits to a case's fields if nobody changed it since `expected_version`.
     Returns the new version. Raises Conflict (saying who and when) or InvalidInput."""
     clean, problems = validate_edit(values)
@@ -454,7 +498,7 @@ def _update_case(session: Session, actor_name: str, case_id: int, expected_versi
     # exempts the live contact
     if {"occupancy", "cease_communication", "fdcpa_covered"} & changed.keys():
         sync_clocks(session, actor, [case_id], today, calendar or BusinessCalendar(),
-                    actor.username)
+                    actor.username, attempts_needed=attempts_needed)
     recompute_case(conn, case_id, today, weights)
     return expected_version + 1
 
@@ -476,7 +520,8 @@ def record_event(ws: Workspace, case_id: int, event: NewEvent) -> CaseEvent:
     """Record an event on a case in one transaction (see `_record_event`)."""
     with ws.write() as session:
         return _record_event(session, ws.username, case_id, event, ws.today, ws.weights,
-                             ws.calendar, trial_policy(ws.settings))
+                             ws.calendar, trial_policy(ws.settings),
+                             ws.settings.good_faith_attempts)
 
 
 def update_case(ws: Workspace, case_id: int, expected_version: int,
@@ -485,4 +530,5 @@ def update_case(ws: Workspace, case_id: int, expected_version: int,
     `_update_case`); returns the new version."""
     with ws.write() as session:
         return _update_case(session, ws.username, case_id, expected_version, values,
-                            ws.today, ws.weights, ws.calendar)
+                            ws.today, ws.weights, ws.calendar,
+                            ws.settings.good_faith_attempts)

@@ -30,7 +30,7 @@ from db.engine import session_scope
 from db.models import AuditEvent, CallNote, Case, CaseClock, CaseEvent, Task, User, utcnow
 from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.contact import borrower_day
-from lossmit_tui.domain.enums import CallResult, EventKind, TaskKind
+from lossmit_tui.domain.enums import CallDirection, CallResult, EventKind, TaskKind
 from lossmit_tui.domain.foreclosure import (
     REFERRAL_BASES,
     ForeclosureStatus,
@@ -41,6 +41,7 @@ from lossmit_tui.domain.foreclosure import (
 )
 from lossmit_tui.domain.regclock import (
     DUE_SOON_DAYS,
+    GOOD_FAITH_ATTEMPTS,
     INSTALLMENT_BASIS,
     LIVE_CONTACT,
     SALE_FIXED_AT,
@@ -50,6 +51,7 @@ from lossmit_tui.domain.regclock import (
     next_time_change,
     open_deadlines,
     regulatory_clocks,
+    standing,
 )
 from lossmit_tui.services import audit
 from lossmit_tui.services.extract import borrower_zones
@@ -61,7 +63,13 @@ events_t, notes_t, checks_t = CaseEvent.__table__, CallNote.__table__, CaseClock
 BATCH = 500
 
 
-def load_facts(conn: Connection, case_ids: Sequence[int]) -> dict[int, CaseFacts]:
+# The events whose payload the clock reads: the sale date known then, a bankruptcy's chapter
+# and case number, whether an application came from a claimed successor in interest.
+_PAYLOAD_KINDS = frozenset({*SALE_FIXED_AT, EventKind.BANKRUPTCY_FILED, EventKind.FC_REFERRAL})
+
+
+def load_facts(conn: Connection, case_ids: Sequence[int], *,
+               attempts_needed: int = GOOD_FAITH_ATTEMPTS) -> dict[int, CaseFacts]:
     """The clock facts of several cases, in four queries."""
     cases = conn.execute(sa.select(
         cases_t.c.id, cases_t.c.next_due_date, cases_t.c.occupancy, cases_t.c.fc_sale_date,
@@ -77,31 +85,51 @@ def load_facts(conn: Connection, case_ids: Sequence[int]) -> dict[int, CaseFacts
         events[r.case_id].append((r.kind, r.occurred_on))
     sale_known: dict[int, list[tuple[str, date, date | None]]] = defaultdict(list)
     referral: dict[int, tuple[date, str]] = {}  # the latest referral's day and basis
+    filings: dict[int, list[tuple[date, int, str]]] = defaultdict(list)
+    successor: dict[int, list[date]] = defaultdict(list)
     for fixed in conn.execute(sa.select(events_t.c.case_id, events_t.c.kind,
                                         events_t.c.occurred_on, events_t.c.payload)
                               .where(events_t.c.case_id.in_(case_ids),
-                                     events_t.c.kind.in_([*SALE_FIXED_AT,
-                                                          EventKind.FC_REFERRAL]))
+                                     events_t.c.kind.in_(_PAYLOAD_KINDS))
                               .order_by(events_t.c.occurred_on, events_t.c.id)):
+        payload = fixed.payload if isinstance(fixed.payload, dict) else {}
         if fixed.kind == EventKind.FC_REFERRAL:
-            basis = (fixed.payload or {}).get("basis") if isinstance(fixed.payload, dict) \
-                else None
-            referral[fixed.case_id] = (fixed.occurred_on, REFERRAL_BASES.get(basis or "", ""))
-        elif isinstance(fixed.payload, dict) and "sale_date" in fixed.payload:
+            referral[fixed.case_id] = (fixed.occurred_on,
+                                       REFERRAL_BASES.get(payload.get("basis") or "", ""))
+            continue
+        if fixed.kind == EventKind.BANKRUPTCY_FILED:
+            filings[fixed.case_id].append((fixed.occurred_on, int(payload.get("chapter") or 0),
+                                           str(payload.get("case_number") or "")))
+            continue
+        if fixed.kind == EventKind.APPLICATION_RECEIVED and payload.get("from_successor"):
+            successor[fixed.case_id].append(fixed.occurred_on)
+        if "sale_date" in payload:
             sale = fixed.payload["sale_date"]
             sale_known[fixed.case_id].append(
                 (fixed.kind, fixed.occurred_on, date.fromisoformat(sale) if sale else None))
+    # Conversations (right-party calls either way) and good-faith attempts (outbound calls
+    # of any result), on the borrower's own day; an amendment is not a call.
     contacts: dict[int, list[date]] = defaultdict(list)
-    for n in conn.execute(sa.select(notes_t.c.case_id, notes_t.c.called_at).where(
-            notes_t.c.case_id.in_(case_ids), notes_t.c.result == CallResult.RPC,
-            notes_t.c.amends_id.is_(None))):
+    attempts: dict[int, list[date]] = defaultdict(list)
+    for n in conn.execute(sa.select(notes_t.c.case_id, notes_t.c.called_at,
+                                    notes_t.c.result, notes_t.c.direction).where(
+            notes_t.c.case_id.in_(case_ids), notes_t.c.amends_id.is_(None),
+            sa.or_(notes_t.c.result == CallResult.RPC,
+                   notes_t.c.direction == CallDirection.OUTBOUND))):
         called: datetime = n.called_at
-        contacts[n.case_id].append(borrower_day(
-            called if called.tzinfo else called.replace(tzinfo=UTC), zones.get(n.case_id, ())))
+        day = borrower_day(called if called.tzinfo else called.replace(tzinfo=UTC),
+                           zones.get(n.case_id, ()))
+        if n.result == CallResult.RPC:
+            contacts[n.case_id].append(day)
+        if n.direction == CallDirection.OUTBOUND:
+            attempts[n.case_id].append(day)
     return {r.id: CaseFacts(r.next_due_date, r.occupancy == "owner", r.fc_sale_date,
                             tuple(events[r.id]), tuple(contacts[r.id]),
                             tuple(sale_known[r.id]),
                             bool(r.fdcpa_covered and r.cease_communication),
+                            attempts=tuple(attempts[r.id]), attempts_needed=attempts_needed,
+                            bankruptcy_filings=tuple(filings[r.id]),
+                            successor_applications=tuple(successor[r.id]),
                             fc_exempt=referral.get(r.id, (None, ""))[1],
                             referred_on=r.fc_referral_date or referral.get(r.id, (None,))[0],
                             fc_hold=r.fc_hold, fc_hold_since=r.fc_hold_since)
@@ -250,7 +278,8 @@ def _apply(conn: Connection, plan: _Plan, actor: User | None, actor_name: str,
 
 
 def sync_clocks(session: Session, actor: User | None, case_ids: Iterable[int], today: date,
-                calendar: BusinessCalendar, actor_name: str = "system") -> SyncResult:
+                calendar: BusinessCalendar, actor_name: str = "system", *,
+                attempts_needed: int = GOOD_FAITH_ATTEMPTS) -> SyncResult:
     """Bring these cases' regulatory tasks in step with their clocks, in the caller's
     transaction, and note when each case's clocks next move with time alone."""
     session.flush()  # rows the caller added (an event, a call) are part of the facts
@@ -260,7 +289,7 @@ def sync_clocks(session: Session, actor: User | None, case_ids: Iterable[int], t
     now = utcnow()
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
-        facts = load_facts(conn, chunk)
+        facts = load_facts(conn, chunk, attempts_needed=attempts_needed)
         cases = {r.id: r for r in conn.execute(sa.select(
             cases_t.c.id, cases_t.c.loan_number, cases_t.c.assignee_id, cases_t.c.closed_at)
             .where(cases_t.c.id.in_(chunk)))}
@@ -349,17 +378,26 @@ def _save_checks(conn: Connection, checks: list[dict[str, Any]]) -> None:
 
 
 def case_clocks(session: Session, case_id: int, today: date,
-                calendar: BusinessCalendar) -> list[Clock]:
+                calendar: BusinessCalendar, *,
+                attempts_needed: int = GOOD_FAITH_ATTEMPTS) -> list[Clock]:
     """A case's clocks as of today (for the case screen)."""
-    facts = load_facts(session.connection(), [case_id]).get(case_id)
-    return [] if facts is None else all_clocks(facts, today, calendar)[0]
+    return case_regulatory(session, case_id, today, calendar,
+                           attempts_needed=attempts_needed)[0]
 
 
-def case_clock_status(session: Session, case_id: int, today: date, calendar: BusinessCalendar
-                      ) -> tuple[list[Clock], ForeclosureStatus | None]:
-    """A case's clocks and its foreclosure status as of today (for the case screen)."""
-    facts = load_facts(session.connection(), [case_id]).get(case_id)
-    return ([], None) if facts is None else all_clocks(facts, today, calendar)
+def case_regulatory(session: Session, case_id: int, today: date,
+                    calendar: BusinessCalendar, *,
+                    attempts_needed: int = GOOD_FAITH_ATTEMPTS
+                    ) -> tuple[list[Clock], list[str], ForeclosureStatus | None]:
+    """A case's clocks as of today, the standing facts they rest on (a bankruptcy, a
+    confirmed successor in interest, military service) and its foreclosure status, for the
+    case screen."""
+    facts = load_facts(session.connection(), [case_id],
+                       attempts_needed=attempts_needed).get(case_id)
+    if facts is None:
+        return [], [], None
+    clocks, status = all_clocks(facts, today, calendar)
+    return clocks, standing(facts, today), status
 
 
 ROLL_BATCH = 250_000
@@ -525,7 +563,7 @@ def refresh_clocks(ws: Workspace, *, every_case: bool = False,
 
     Each batch commits on its own; one audit row records the pass."""
     engine, today, weights, actor_name = ws.engine, ws.today, ws.weights, ws.username
-    calendar = ws.calendar
+    calendar, attempts_needed = ws.calendar, ws.settings.good_faith_attempts
     total, visited = SyncResult(), 0
     with engine.connect() as bulk, _bulk_settings(bulk):
         bulk.execution_options(sqlite_immediate=True)  # write transactions
@@ -538,7 +576,7 @@ def refresh_clocks(ws: Workspace, *, every_case: bool = False,
             total.rolled += rolled.cases
             visited += rolled.cases
         _sync_the_rest(engine, today, weights, actor_name, calendar, total, every_case,
-                       assignees)
+                       assignees, attempts_needed)
         with bulk.begin():  # on the warm connection
             since = _last_pass(bulk) or today - timedelta(days=1)
             # Exactly the partial index's condition, so the counts are one short range of
@@ -567,7 +605,8 @@ def refresh_clocks(ws: Workspace, *, every_case: bool = False,
 
 def _sync_the_rest(engine: Engine, today: date, weights: Mapping[str, float],
                    actor_name: str, calendar: BusinessCalendar, total: SyncResult,
-                   every_case: bool, assignees: tuple[int, ...] | None) -> None:
+                   every_case: bool, assignees: tuple[int, ...] | None,
+                   attempts_needed: int = GOOD_FAITH_ATTEMPTS) -> None:
     """Sync case by case, 500 per transaction: every open case whose check day has come
     (or every open case), adding what it did to `total`."""
     from lossmit_tui.services.tasks import recompute_cases
@@ -589,7 +628,8 @@ def _sync_the_rest(engine: Engine, today: date, weights: Mapping[str, float],
                                    .limit(BATCH)).scalars().all()
             if not ids:
                 break
-            result = sync_clocks(session, None, ids, today, calendar, actor_name)
+            result = sync_clocks(session, None, ids, today, calendar, actor_name,
+                                 attempts_needed=attempts_needed)
             total += result
             total.visited += len(ids)
             recompute_cases(conn, result.changed, today, weights)
@@ -601,5 +641,5 @@ def _last_pass(conn: Connection) -> date | None:
     return date.fromisoformat(day) if day else None
 
 
-__all__ = ["ClockState", "SyncResult", "case_clocks", "load_facts", "refresh_clocks",
-           "roll_windows", "sync_clocks"]
+__all__ = ["ClockState", "SyncResult", "case_clocks", "case_regulatory", "load_facts",
+           "refresh_clocks", "roll_windows", "sync_clocks"]

@@ -144,12 +144,18 @@ def request_document(ws: Workspace, case_id: int, doc_type: str) -> Document:
                                  ws.weights)
 
 
-def receive_document(ws: Workspace, doc_id: int, received_on: date,
+def receive_document(ws: Workspace, doc_id: int, received_on: date | None,
                      document_date: date | None) -> Document:
-    """Mark a document received, in one transaction (see `_receive_document`)."""
+    """Mark a document received, in one transaction (see `_receive_document`). Received
+    now (`received_on` None): on the servicer's calendar day of this moment
+    (`servicer_timezone`), never the UTC date."""
+    today = ws.today
+    if received_on is None:
+        received_on = ws.receipt_day()
+        today = max(today, received_on)  # the servicer's day may be ahead of the user's
     with ws.write() as session:
         return _receive_document(session, ws.username, doc_id, received_on, document_date,
-                                 ws.today, ws.weights)
+                                 today, ws.weights)
 
 
 def decide_document(ws: Workspace, doc_id: int, accept: bool) -> Document:

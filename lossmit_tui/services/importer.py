@@ -313,7 +313,8 @@ def import_extract(ws: Workspace, path: Path, *, dry_run: bool = False) -> Impor
             # Due dates, sale dates, occupancy and the owner move the regulatory clock; a
             # balance or a phone number does not.
             synced = sync_clocks(session, actor, _ids_of(conn, report.clock_moved), today,
-                                 calendar, actor.username)
+                                 calendar, actor.username,
+                                 attempts_needed=ws.settings.good_faith_attempts)
             # next action, deadline and urgency of the cases whose tasks changed ...
             recompute_cases(conn, synced.changed, today, weights)
             # ... and the urgency of the others whose days delinquent or sale date moved

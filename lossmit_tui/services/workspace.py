@@ -90,6 +90,13 @@ class Workspace:
         """The current moment, aware (pinned in tests)."""
         return self.clock()
 
+    def receipt_day(self) -> date:
+        """The servicer's calendar day now (`servicer_timezone`): the day a document or an
+        application received at this moment is received on."""
+        from lossmit_tui.domain.calendar import servicer_day
+
+        return servicer_day(self.now(), self.settings.servicer_timezone)
+
     @contextmanager
     def write(self) -> Iterator[Session]:
         """The one write transaction of a service call (SQLite's write lock taken up front)."""
