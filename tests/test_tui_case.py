@@ -5,7 +5,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -501,3 +501,67 @@ def test_the_clock_section_shows_the_first_missed_window_and_counts_the_later_on
     assert sum(line.startswith("1024.39(a)") and "missed" in line for line in lines) == 1
     assert "+4 later windows missed: 2026-02-01 … 2026-05-01" in text
     assert "2026-07-07  pending (in 17d)  Live contact (day 36)" in text  # June's, still open
+
+
+async def test_quality_contact_fields_in_the_call_editor(store) -> None:
+    """The six QRPC attributes are picked from the keyboard on a right-party call and make
+    the call a QRPC on the timeline; on any other call they are refused, saying why."""
+    from lossmit_tui.domain.qrpc import QRPC_ATTRIBUTES
+
+    engine, _ = store
+    app = app_for(engine)
+    chosen = {"hardship": "income_reduction", "duration": "permanent",
+              "occupancy": "second_home", "ability": "cannot_pay", "options": "explained",
+              "commitment": "sell"}
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_case(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        editor = app.screen
+        assert isinstance(editor, CallEditor)
+        await choose(pilot, editor.query_one("#call-q-hardship", Select), "divorce")
+        await pilot.press("ctrl+s")  # still "no answer": refused, nothing lost
+        await settle(app, pilot)
+        assert app.screen is editor
+        assert "can only be recorded on a right-party contact" in str(
+            editor.query_one("#call-problems").content)
+        await choose(pilot, editor.query_one("#call-party", Select), "borrower")
+        await choose(pilot, editor.query_one("#call-result", Select), "right_party_contact")
+        for key, _, _ in QRPC_ATTRIBUTES:
+            await choose(pilot, editor.query_one(f"#call-q-{key}", Select), chosen[key])
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen), editor.query_one("#call-problems").content
+        await pilot.press("2")
+        await settle(app, pilot)
+        texts = [str(item.query_one("Static").content)
+                 for item in screen.query_one(TimelineList).children]
+    (note,) = rows(engine, "SELECT qrpc, qrpc_complete FROM call_notes")
+    assert note.qrpc_complete
+    assert any(" QRPC · outbound call" in t and "QRPC: income reduction · permanent" in t
+               for t in texts)
+
+
+async def test_the_massachusetts_limit_is_warned_before_the_third_call(store) -> None:
+    """Two calls to a Massachusetts borrower's personal number this week: the editor warns
+    before a third, naming 940 CMR 7.04(1)(f); a call to the work number is not warned."""
+    engine, case_id = store
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE cases SET property_state = 'MA', property_zip = '02108', "
+                             "property_tz = 'America/New_York'"))
+    for hours_ago in (30, 50):
+        log_call(workspace(engine, "sam", TODAY,
+                           clock=lambda h=hours_ago: NOON - timedelta(hours=h)),
+                 case_id, NewCall("outbound", "none", "voicemail_left"))
+    app = app_for(engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_case(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        editor = app.screen
+        assert isinstance(editor, CallEditor)
+        contact = str(editor.query_one("#call-contact").content)
+        assert ("This would be call 3 to the borrower's personal number in 7 days: "
+                "Massachusetts 940 CMR 7.04(1)(f) allows at most 2") in contact
+        await choose(pilot, editor.query_one("#call-number", Select), "work")
+        assert "940 CMR" not in str(editor.query_one("#call-contact").content)
