@@ -161,8 +161,14 @@ class CallNote(_TableModel, table=True):
     promise_amount_cents: int | None = None
     promise_date: date | None = None
     body: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+    # an amendment corrects the note of one call: it points at that call's first note and
+    # keeps its time; it is never a call attempt itself
     amends_id: int | None = Field(default=None, foreign_key="call_notes.id")
     created_at: datetime = Field(default_factory=utcnow)
+    number_kind: str = Field(default="personal", max_length=16)  # NumberKind: state limits
+    # quality right-party contact attributes (domain/qrpc.py), and whether all are there
+    qrpc: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON, nullable=True))
+    qrpc_complete: bool = Field(default=False)
 
 
 class CaseEvent(_TableModel, table=True):

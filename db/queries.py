@@ -508,13 +508,71 @@ def user_context(session: Reader, user_id: int, role: str, team: str | None) -> 
                        latest_change(session))
 
 
-def recent_calls(session: Reader, case_id: int, since: datetime) -> list[tuple[datetime, str]]:
-    """A case's calls since a moment: (when, result), newest first."""
+@dataclass(frozen=True, slots=True)
+class RecentCall:
+    """A call as the contact rules count it: when, which way, how it ended, which number."""
+
+    at: datetime
+    direction: str
+    result: str
+    number: str = "personal"
+
+
+def recent_calls(session: Reader, case_id: int, since: datetime) -> list[RecentCall]:
+    """A case's calls since a moment, newest first: inbound ones too (a conversation counts
+    for Reg F), never an amendment of a note (a correction is not a call)."""
     notes = tables.call_notes
-    query = (sa.select(notes.c.called_at, notes.c.result)
-             .where(notes.c.case_id == case_id, notes.c.called_at >= since)
+    query = (sa.select(notes.c.called_at, notes.c.direction, notes.c.result,
+                       notes.c.number_kind)
+             .where(notes.c.case_id == case_id, notes.c.called_at >= since,
+                    notes.c.amends_id.is_(None))
              .order_by(notes.c.called_at.desc()))
-    return [(r.called_at, r.result) for r in connection_of(session).execute(query)]
+    return [RecentCall(_aware(r.called_at), r.direction, r.result, r.number_kind)
+            for r in connection_of(session).execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class NoteView:
+    """One call note as the amend form shows it and starts from."""
+
+    id: int
+    case_id: int
+    called_at: datetime
+    author: str | None
+    direction: str
+    party: str
+    result: str
+    number: str
+    outcomes: tuple[str, ...]
+    promise_amount_cents: int | None
+    promise_date: date | None
+    body: str
+    amends_id: int | None
+    qrpc: dict[str, str]
+
+
+def call_note(session: Reader, case_id: int, note_id: int) -> NoteView | None:
+    """A note of a case (None when it is not one of this case's)."""
+    notes = tables.call_notes
+    r = connection_of(session).execute(
+        sa.select(notes, users_t.c.username).select_from(
+            notes.outerjoin(users_t, notes.c.author_id == users_t.c.id))
+        .where(notes.c.id == note_id, notes.c.case_id == case_id)).first()
+    if r is None:
+        return None
+    return NoteView(r.id, r.case_id, _aware(r.called_at), r.username, r.direction, r.party,
+                    r.result, r.number_kind, tuple(r.outcome_codes or ()),
+                    r.promise_amount_cents, r.promise_date, r.body, r.amends_id,
+                    {str(k): str(v) for k, v in (r.qrpc or {}).items()})
+
+
+def qrpc_text(values: dict[str, str], complete: bool) -> str:
+    """The quality-contact attributes of a note in one line, for the timeline."""
+    order = ("hardship", "duration", "occupancy", "ability", "options", "commitment")
+    shown = [values[k].replace("_", " ") for k in order if values.get(k)]
+    if values.get("options_reason"):
+        shown.append(f"({values['options_reason']})")
+    return ("QRPC: " if complete else "quality contact (incomplete): ") + " · ".join(shown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -541,9 +599,16 @@ def case_timeline(session: Reader, case_id: int) -> list[TimelineItem]:
             head += " · " + ", ".join(o.replace("_", " ") for o in r.outcome_codes)
         if r.promise_amount_cents:
             head += f" · promise {r.promise_amount_cents / 100:,.2f} by {r.promise_date}"
+        if r.number_kind != "personal":
+            head += f" · {r.number_kind} number"
         if r.amends_id:
             head = f"amends note #{r.amends_id} · " + head
-        text = f"#{r.id} {head}" + (f"\n{r.body}" if r.body else "")
+        if r.qrpc_complete:
+            head = "QRPC · " + head
+        text = f"#{r.id} {head}"
+        if r.qrpc:
+            text += "\n" + qrpc_text(r.qrpc, bool(r.qrpc_complete))
+        text += f"\n{r.body}" if r.body else ""
         items.append(TimelineItem(_aware(r.called_at), "call", text, r.username, r.id))
     for r in conn.execute(
         sa.select(events, users_t.c.username).select_from(
@@ -805,7 +870,9 @@ def team_board(session: Reader, members: list[UserRow], today: date,
         conn, notes.c.author_id, sa.func.count(),
         sa.func.sum(sa.case((notes.c.result == "right_party_contact", one), else_=0)),
         sa.func.sum(sa.case((notes.c.called_at >= day_start, one), else_=0)),
-        where=[notes.c.called_at >= week_start], ids=ids)
+        # attempts only: calls we placed, never an inbound call or an amendment of a note
+        where=[notes.c.called_at >= week_start, notes.c.direction == "outbound",
+               notes.c.amends_id.is_(None)], ids=ids)
     rows = []
     for m in members:
         count, never = open_cases.get(m.user_id, (0, 0))

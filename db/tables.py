@@ -102,7 +102,8 @@ call_notes = sa.Table(
     _at("called_at", False), _text("direction", 16), _text("party", 32), _text("result", 32),
     _json("outcome_codes"), _int("promise_amount_cents", True), _date("promise_date"),
     sa.Column("body", sa.Text, nullable=False), _int("amends_id", True),
-    _at("created_at", False),
+    _at("created_at", False), _text("number_kind", 16), _json("qrpc", True),
+    _flag("qrpc_complete"),
 )
 
 case_events = sa.Table(

@@ -10,7 +10,7 @@ import os
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 import platformdirs
 from pydantic import AliasChoices, BaseModel, Field, field_validator
@@ -21,6 +21,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from lossmit_tui.domain.contact import StateCallLimit
 from lossmit_tui.domain.trial import TrialPolicy
 from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
 
@@ -141,6 +142,33 @@ DEFAULT_RULE_SETS: list[dict[str, Any]] = [
 ]
 
 
+class StateCallLimitSpec(BaseModel):
+    """A state's limit on the calls a creditor initiates, as written under
+    [[state_call_limits.XX]]: at most `max_calls` to a `number` of this kind in any `days`
+    consecutive days, naming the `rule`."""
+
+    number: Literal["personal", "work"]
+    max_calls: int = Field(ge=0)
+    days: int = Field(ge=1, le=366)
+    rule: str = Field(min_length=3, max_length=120)
+
+
+# State law, not a preference (docs/RULES.md section 5): these always apply. The
+# `state_call_limits` setting adds states or stricter limits; it cannot remove or loosen
+# these (every limit is checked, so a looser one added beside them changes nothing).
+STATUTORY_STATE_CALL_LIMITS: dict[str, list[dict[str, Any]]] = {
+    # 940 CMR 7.04(1)(f): two creditor-initiated telephone communications (calls, texts,
+    # recorded messages) in each seven-day period to the residence, cell or other personal
+    # number; two in each 30-day period to any other number (a work number).
+    "MA": [
+        {"number": "personal", "max_calls": 2, "days": 7,
+         "rule": "Massachusetts 940 CMR 7.04(1)(f)"},
+        {"number": "work", "max_calls": 2, "days": 30,
+         "rule": "Massachusetts 940 CMR 7.04(1)(f)"},
+    ],
+}
+
+
 DEFAULT_VIEWS: list[dict[str, Any]] = [
     {"key": "1", "name": "mine", "title": "My queue",
      "empty": "No open cases are assigned to you. Press 7 for unassigned cases."},
@@ -184,6 +212,9 @@ class Settings(BaseSettings):
     # Policy (docs/RULES.md section 4): a document or application is received on the
     # servicer's calendar day in this time zone.
     servicer_timezone: str = "America/New_York"
+    # State calling limits beyond STATUTORY_STATE_CALL_LIMITS, by two-letter state code
+    # (docs/RULES.md section 5); they add to the statutory ones, never replace them.
+    state_call_limits: dict[str, list[StateCallLimitSpec]] = Field(default_factory=dict)
     urgency_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     # Policy: the open cases one specialist is expected to carry (the team board's load bar).
     case_capacity: int = Field(default=250, ge=1)
@@ -228,6 +259,25 @@ class Settings(BaseSettings):
             raise ValueError(f"{zone!r} is not a time zone name (e.g. America/New_York)"
                              ) from None
         return zone
+    @field_validator("state_call_limits")
+    @classmethod
+    def _state_codes(cls, limits: dict[str, list[StateCallLimitSpec]]
+                     ) -> dict[str, list[StateCallLimitSpec]]:
+        bad = sorted(k for k in limits if len(k) != 2 or not k.isalpha() or not k.isupper())
+        if bad:
+            raise ValueError(f"state_call_limits: {', '.join(bad)} is not a two-letter state "
+                             "code in capitals (e.g. MA)")
+        return limits
+
+    def call_limits_for(self, state: str | None) -> tuple[StateCallLimit, ...]:
+        """Every calling limit of the borrower's state: the statutory ones, then the
+        servicer's own additions from the settings file."""
+        if not state:
+            return ()
+        code = state.upper()
+        specs = [StateCallLimitSpec(**d) for d in STATUTORY_STATE_CALL_LIMITS.get(code, [])]
+        specs += self.state_call_limits.get(code, [])
+        return tuple(StateCallLimit(s.number, s.max_calls, s.days, s.rule) for s in specs)
 
     @field_validator("urgency_weights")
     @classmethod

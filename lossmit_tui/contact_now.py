@@ -2,28 +2,35 @@
 editor show them (settings, zones and past calls gathered in one place)."""
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
-from db.queries import CaseDetail
+from db.queries import CaseDetail, RecentCall
 from lossmit_tui.config import Settings
 from lossmit_tui.domain.contact import CallAttempt, ContactCheck, ContactPolicy, check_outbound_call
-from lossmit_tui.domain.enums import CallResult
+from lossmit_tui.domain.enums import NumberKind
 from lossmit_tui.services.extract import borrower_zones
 
+# How far back the calls are read for the check: the longest window a rule counts (a state's
+# 30 days to a work number, Reg F's 7), and a day more for the borrower's zone.
+CALL_HISTORY_DAYS = 31
 
-def case_contact_check(case: CaseDetail, calls: Sequence[tuple[datetime, str]],
-                       now: datetime, settings: Settings) -> ContactCheck:
-    """The check for an outbound call on `case` now, given its recent (time, result) calls."""
+
+def case_contact_check(case: CaseDetail, calls: Sequence[RecentCall], now: datetime,
+                       settings: Settings, number: str = NumberKind.PERSONAL) -> ContactCheck:
+    """The check for an outbound call on `case` now to a `number` of that kind, given its
+    recent calls (amendments of notes are never among them), with the limits of the
+    borrower's state."""
     return check_outbound_call(
         now,
         borrower_zones(case.property_state, case.property_tz),
-        [CallAttempt(at if at.tzinfo else at.replace(tzinfo=UTC), result == CallResult.RPC)
-         for at, result in calls],
+        [CallAttempt.of(c.at, c.direction, c.result, c.number) for c in calls],
         fdcpa_covered=case.fdcpa_covered,
         cease_communication=case.cease_communication,
         attorney_represented=case.attorney_represented,
         policy=ContactPolicy(settings.calling_hours_start, settings.calling_hours_end,
                              settings.call_frequency_all_loans),
+        number=number,
+        state_limits=settings.call_limits_for(case.property_state),
     )
 
 

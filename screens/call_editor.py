@@ -3,10 +3,14 @@
 What is typed is kept as a draft every couple of seconds and offered back the next time the
 editor opens for the case; leaving with unsaved input asks first. Saving goes through the
 call service (one transaction); a refused save keeps everything on screen.
+
+On a right-party call the editor records the quality right-party contact attributes. Amending
+a note shows the note (read-only) and starts from its values; an amendment is a correction,
+not a call, so no calling-hours, frequency or state-limit warning is shown for it.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from textual import on, work
@@ -28,11 +32,19 @@ from textual.widgets import (
 )
 from textual.worker import Worker
 
-from db.queries import CaseDetail, case_detail, recent_calls
-from lossmit_tui.contact_now import case_contact_check, local_times_text
+from db.queries import CaseDetail, NoteView, RecentCall, call_note, case_detail, recent_calls
+from lossmit_tui.contact_now import CALL_HISTORY_DAYS, case_contact_check, local_times_text
 from lossmit_tui.domain.calendar import resolve_due
-from lossmit_tui.domain.enums import CallDirection, CallResult, Outcome, Party, TaskKind
-from lossmit_tui.domain.values import display_text, parse_money
+from lossmit_tui.domain.enums import (
+    CallDirection,
+    CallResult,
+    NumberKind,
+    Outcome,
+    Party,
+    TaskKind,
+)
+from lossmit_tui.domain.qrpc import OPTIONS_REASON, QRPC_ATTRIBUTES
+from lossmit_tui.domain.values import display_money, display_text, parse_money
 from lossmit_tui.services.calls import (
     DraftState,
     NewCall,
@@ -53,6 +65,16 @@ NO_FOLLOW_UP = "none"
 
 def _label(value: str) -> str:
     return value.replace("_", " ").capitalize()
+
+
+def _note_fields(note: NoteView) -> dict[str, Any]:
+    """A stored note as the editor's fields (an amendment starts from them)."""
+    return {"direction": note.direction, "number": note.number, "party": note.party,
+            "result": note.result, "outcomes": list(note.outcomes),
+            "ptp_amount": display_money(note.promise_amount_cents)
+            if note.promise_amount_cents else "",
+            "ptp_date": note.promise_date.isoformat() if note.promise_date else "",
+            "qrpc": dict(note.qrpc)}
 
 
 class Confirm(ModalScreen[bool]):
@@ -87,8 +109,9 @@ class CallEditor(LossMitScreen[bool]):
     @dataclass
     class Opened(Message):
         case: CaseDetail | None
-        calls: list[tuple[datetime, str]]
+        calls: list[RecentCall]
         draft: DraftState | None
+        notes: dict[int, NoteView]  # the note being amended (and a draft's, if another)
 
     @dataclass
     class Saved(Message):
@@ -99,7 +122,9 @@ class CallEditor(LossMitScreen[bool]):
         self.case_id = case_id
         self.amends_id = amends_id  # amending: the new note points at this one
         self.case: CaseDetail | None = None
-        self.calls: list[tuple[datetime, str]] = []
+        self.calls: list[RecentCall] = []
+        self.original: NoteView | None = None  # the note being amended, as stored
+        self.untouched: tuple[dict[str, Any], str] | None = None  # the amend form as opened
         self.dirty = False
         self.saving = False
 
@@ -108,6 +133,9 @@ class CallEditor(LossMitScreen[bool]):
         yield Static(Content("Loading…"), id="call-title")
         yield Static(id="call-contact")
         with VerticalScroll(id="call-form"):
+            original = Static(id="call-original")
+            original.display = False
+            yield original
             with Horizontal(classes="call-row"):
                 with Vertical():
                     yield Label("Direction")
@@ -115,6 +143,11 @@ class CallEditor(LossMitScreen[bool]):
                                  value=CallDirection.OUTBOUND.value, allow_blank=False,
                                  compact=True,
                                  id="call-direction")
+                with Vertical():
+                    yield Label("Number called")
+                    yield Select([(_label(n), n.value) for n in NumberKind],
+                                 value=NumberKind.PERSONAL.value, allow_blank=False,
+                                 compact=True, id="call-number")
                 with Vertical():
                     yield Label("Party reached")
                     yield Select([(_label(p), p.value) for p in Party], value=Party.NONE.value,
@@ -138,7 +171,20 @@ class CallEditor(LossMitScreen[bool]):
                                 id="call-ptp-date")
             yield Label("What was said")
             yield TextArea(id="call-body", soft_wrap=True)
-            with Horizontal(classes="call-row"):
+            yield Label("Quality right-party contact (a right-party call only; all six make "
+                        "a QRPC)")
+            for row in (QRPC_ATTRIBUTES[:3], QRPC_ATTRIBUTES[3:]):
+                with Horizontal(classes="call-row"):
+                    for key, allowed, label in row:
+                        with Vertical():
+                            yield Label(label.capitalize())
+                            yield Select([(_label(v), v.value) for v in allowed],
+                                         prompt="Not recorded", compact=True,
+                                         id=f"call-q-{key}")
+            yield Label("Why options were not appropriate")
+            yield Input(compact=True, placeholder="only when options were not appropriate",
+                        id="call-q-reason")
+            with Horizontal(classes="call-row", id="call-follow-up"):
                 with Vertical():
                     yield Label("Follow-up")
                     yield Select([("No follow-up", NO_FOLLOW_UP),
@@ -169,11 +215,15 @@ class CallEditor(LossMitScreen[bool]):
           description="opening the case for the call")
     def open_case(self) -> None:
         now = self.ws.now()
+        draft = load_draft(self.ws, self.case_id)
+        wanted = {self.amends_id, (draft.fields.get("amends") if draft else None)}
         with self.ws.read() as conn:
             case = case_detail(conn, self.case_id)
-            calls = recent_calls(conn, self.case_id, now - timedelta(days=8)) if case else []
-        draft = load_draft(self.ws, self.case_id)
-        self.post_message(self.Opened(case, calls, draft))
+            calls = (recent_calls(conn, self.case_id, now - timedelta(days=CALL_HISTORY_DAYS))
+                     if case else [])
+            notes = {n: note for n in wanted
+                     if isinstance(n, int) and (note := call_note(conn, self.case_id, n))}
+        self.post_message(self.Opened(case, calls, draft, notes))
 
     @on(Opened)
     def _opened(self, message: Opened) -> None:
@@ -182,26 +232,86 @@ class CallEditor(LossMitScreen[bool]):
         if self.case is None:
             title.update(Content("This case no longer exists. Press Escape to go back."))
             return
-        title.update(Content.assemble(
-            (f"Amend note #{self.amends_id} · " if self.amends_id else "Call · ", "bold"),
-            (display_text(self.case.loan_number), "bold"), "  ",
-            Content(display_text(self.case.borrower_name))))
+        if self.amends_id is not None:
+            original = message.notes.get(self.amends_id)
+            if original is None:
+                title.update(Content(f"Note #{self.amends_id} is not a note of this case. "
+                                     "Press Escape to go back."))
+                return
+            self._amend(original)
+        self._show_title()
         self._show_contact()
         draft = message.draft
         if draft is not None and (draft.body or draft.fields):
             when = draft.updated_at.strftime("%Y-%m-%d %H:%M UTC") if draft.updated_at else ""
+            target = draft.fields.get("amends")
+            what = (f"amendment of note #{target}" if target else "call note")
 
             def answer(restore: bool | None) -> None:
-                if restore:
-                    self._fill(draft)
-                else:
+                if not restore:
                     self.discard()
-            self.app.push_screen(Confirm(f"Restore the unsaved note you left on this case "
+                    return
+                if target != self.amends_id:  # the draft decides what is being written
+                    note = message.notes.get(target) if isinstance(target, int) else None
+                    if target is not None and note is None:
+                        self.query_one("#call-problems", Static).update(Content(
+                            f"Note #{target} of the unsaved amendment is gone; its text is "
+                            "restored as a new call note."))
+                    self._amend(note)
+                    self._show_title()
+                    self._show_contact()
+                self._fill(draft)
+            self.app.push_screen(Confirm(f"Restore the unsaved {what} you left on this case "
                                          f"({when})?"), answer)
+
+    def _show_title(self) -> None:
+        if self.case is None:
+            return
+        self.query_one("#call-title", Static).update(Content.assemble(
+            (f"Amend note #{self.amends_id} · " if self.amends_id else "Call · ", "bold"),
+            (display_text(self.case.loan_number), "bold"), "  ",
+            Content(display_text(self.case.borrower_name))))
+
+    def _amend(self, note: NoteView | None) -> None:
+        """Amend `note` (None: write a new call): show it read-only, start from its values,
+        and leave out what only a new call has (the follow-up)."""
+        self.original = note
+        self.amends_id = note.id if note else None
+        shown = self.query_one("#call-original", Static)
+        self.query_one("#call-follow-up").display = note is None
+        shown.display = note is not None
+        if note is None:
+            return
+        head = (f"Note #{note.id} as recorded · {note.called_at:%Y-%m-%d %H:%M} UTC · "
+                f"{note.author or 'unknown'}\n{_label(note.direction)} call to the "
+                f"{note.number} number, {_label(note.party).lower()}: "
+                f"{_label(note.result).lower()}")
+        if note.outcomes:
+            head += " · " + ", ".join(_label(o).lower() for o in note.outcomes)
+        if note.promise_amount_cents:
+            head += (f" · promise {display_money(note.promise_amount_cents)} by "
+                     f"{note.promise_date}")
+        recorded = [f"{_label(v).lower()}" for k, _, _ in QRPC_ATTRIBUTES
+                    if (v := note.qrpc.get(k))]
+        if recorded:
+            head += "\nQuality contact: " + " · ".join(recorded)
+        # the stored text is the borrower's business, never markup
+        shown.update(Content.assemble((display_text(head), "bold"), "\n",
+                                      display_text(note.body) or "(no text)"))
+        self._fill(DraftState(_note_fields(note), note.body))
+        self.untouched = self._snapshot()
+
+    def _snapshot(self) -> tuple[dict[str, Any], str]:
+        return self._fields(), self.query_one("#call-body", TextArea).text
+
+    def _unchanged_amendment(self) -> bool:
+        """An amend form still as it opened: nothing to keep or to ask about."""
+        return self.original is not None and self._snapshot() == self.untouched
 
     def _fields(self) -> dict[str, Any]:
         return {
             "direction": self.query_one("#call-direction", Select).value,
+            "number": self.query_one("#call-number", Select).value,
             "party": self.query_one("#call-party", Select).value,
             "result": self.query_one("#call-result", Select).value,
             "outcomes": list(self.query_one("#call-outcomes", SelectionList).selected),
@@ -211,24 +321,35 @@ class CallEditor(LossMitScreen[bool]):
             "fu_title": self.query_one("#call-fu-title", Input).value,
             "fu_due": self.query_one("#call-fu-due", Input).value,
             "amends": self.amends_id,
+            "qrpc": self._quality(),
         }
+
+    def _quality(self) -> dict[str, str]:
+        values = {key: self.query_one(f"#call-q-{key}", Select).value
+                  for key, _, _ in QRPC_ATTRIBUTES}
+        chosen = {k: str(v) for k, v in values.items() if v != Select.NULL}
+        reason = self.query_one("#call-q-reason", Input).value
+        if reason.strip():
+            chosen[OPTIONS_REASON] = reason
+        return chosen
 
     def _fill(self, draft: DraftState) -> None:
         f = draft.fields
-        if f.get("amends") and self.amends_id is None:
-            self.amends_id = int(f["amends"])  # the draft was an amendment: it still is
-            title = self.query_one("#call-title", Static)
-            shown = title.content
-            title.update(Content.assemble((f"Amend note #{self.amends_id} · ", "bold"),
-                                          shown if isinstance(shown, Content)
-                                          else Content(str(shown))))
-        for key, widget_id in (("direction", "#call-direction"), ("party", "#call-party"),
-                               ("result", "#call-result"), ("fu_kind", "#call-fu-kind")):
+        for key, widget_id in (("direction", "#call-direction"), ("number", "#call-number"),
+                               ("party", "#call-party"), ("result", "#call-result"),
+                               ("fu_kind", "#call-fu-kind")):
             if f.get(key):
                 self.query_one(widget_id, Select).value = f[key]
         outcomes = self.query_one("#call-outcomes", SelectionList)
+        outcomes.deselect_all()
         for code in f.get("outcomes", []):
             outcomes.select(code)
+        quality = f.get("qrpc") or {}
+        for key, allowed, _ in QRPC_ATTRIBUTES:
+            value = quality.get(key)
+            self.query_one(f"#call-q-{key}", Select).value = (
+                value if value in {m.value for m in allowed} else Select.NULL)
+        self.query_one("#call-q-reason", Input).value = str(quality.get(OPTIONS_REASON, ""))
         for key, widget_id in (("ptp_amount", "#call-ptp-amount"),
                                ("ptp_date", "#call-ptp-date"), ("fu_title", "#call-fu-title"),
                                ("fu_due", "#call-fu-due")):
@@ -245,12 +366,15 @@ class CallEditor(LossMitScreen[bool]):
         self.dirty = True
 
     @on(Select.Changed, "#call-direction")
+    @on(Select.Changed, "#call-number")
     def _direction_changed(self) -> None:
-        self._show_contact()  # the warnings are for outbound calls only
+        self._show_contact()  # the warnings are for outbound calls, and by number called
 
     def autosave(self) -> None:
         if self.dirty and self.case is not None and not self.saving:
             self.dirty = False
+            if self._unchanged_amendment():
+                return
             self.save_draft(self._fields(), self.query_one("#call-body", TextArea).text)
 
     @work(thread=True, group="call-draft", exit_on_error=False,
@@ -263,7 +387,16 @@ class CallEditor(LossMitScreen[bool]):
     def _show_contact(self) -> None:
         if self.case is None:
             return
-        check = case_contact_check(self.case, self.calls, self.ws.now(), self.ws.settings)
+        shown = self.query_one("#call-contact", Static)
+        if self.original is not None:
+            shown.update(Content(f"Correcting the note of a call made "
+                                 f"{self.original.called_at:%Y-%m-%d %H:%M} UTC: an "
+                                 "amendment is not a call, so no calling rule applies and no "
+                                 "call figure moves."))
+            return
+        number = str(self.query_one("#call-number", Select).value)
+        check = case_contact_check(self.case, self.calls, self.ws.now(), self.ws.settings,
+                                   number)
         outbound = self.query_one("#call-direction", Select).value == CallDirection.OUTBOUND
         local = local_times_text(check) or "unknown"
         lines: list[Content] = [Content(f"Borrower's local time {local} · "
@@ -274,7 +407,7 @@ class CallEditor(LossMitScreen[bool]):
             if check.blocked:
                 lines.append(Content.assemble(("✖ ", "$error bold"), (check.blocked,
                                                                       "$error bold")))
-        self.query_one("#call-contact", Static).update(Content("\n").join(lines))
+        shown.update(Content("\n").join(lines))
 
     # --- saving --------------------------------------------------------------------------
 
@@ -294,7 +427,7 @@ class CallEditor(LossMitScreen[bool]):
             except ValueError as exc:
                 problems.append(f"Promise date: {exc}")
         follow_up = None
-        if f["fu_kind"] != NO_FOLLOW_UP:
+        if f["fu_kind"] != NO_FOLLOW_UP and self.original is None:
             try:
                 due = resolve_due(f["fu_due"], self.today, calendar)
                 follow_up = NewTask(str(f["fu_kind"]), f["fu_title"] or _label(str(f["fu_kind"])),
@@ -304,8 +437,10 @@ class CallEditor(LossMitScreen[bool]):
         call = NewCall(str(f["direction"]), str(f["party"]), str(f["result"]),
                        tuple(f["outcomes"]), amount, date_,
                        self.query_one("#call-body", TextArea).text, follow_up,
-                       self.amends_id)
-        problems += validate_call(call, self.today)
+                       self.amends_id, str(f["number"]), f["qrpc"])
+        original = self.original
+        problems += validate_call(call, self.today, amended_promise=None if original is None
+                                  else (original.promise_amount_cents, original.promise_date))
         return (None if problems else call), problems
 
     def action_save(self) -> None:
@@ -337,7 +472,8 @@ class CallEditor(LossMitScreen[bool]):
                 f"Not saved: {display_text(message.error)}"))
             return
         loan = display_text(self.case.loan_number) if self.case else ""
-        self.app.notify(f"Call logged on {loan}.", markup=False)
+        self.app.notify(f"Note #{self.amends_id} amended on {loan}." if self.amends_id
+                        else f"Call logged on {loan}.", markup=False)
         self.dirty = False
         self.dismiss(True)
 
@@ -351,7 +487,7 @@ class CallEditor(LossMitScreen[bool]):
     def action_leave(self) -> None:
         """Leave; with unsaved input, ask first (the draft is kept either way)."""
         typed = self.query_one("#call-body", TextArea).text.strip() or self.dirty
-        if not typed:
+        if not typed or self._unchanged_amendment():
             self.dismiss(False)
             return
 

@@ -2,7 +2,7 @@
 tasks, documents, financials and audit trail, with keys to act on each."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from rich.text import Text
@@ -31,6 +31,7 @@ from db.queries import (
     CaseDetail,
     DocRow,
     FinancialsRow,
+    RecentCall,
     TaskRow,
     TimelineItem,
     case_audit,
@@ -42,7 +43,7 @@ from db.queries import (
     recent_calls,
 )
 from lossmit_tui.config import trial_policy
-from lossmit_tui.contact_now import case_contact_check, local_times_text
+from lossmit_tui.contact_now import CALL_HISTORY_DAYS, case_contact_check, local_times_text
 from lossmit_tui.domain.delinquency import bucket, days_delinquent
 from lossmit_tui.domain.documents import age_state
 from lossmit_tui.domain.enums import Stage
@@ -282,7 +283,7 @@ class CaseScreen(LossMitScreen[None]):
     class Loaded(Message):
         case: CaseDetail | None
         tasks: list[TaskRow]
-        calls: list[tuple[datetime, str]]
+        calls: list[RecentCall]
         timeline: list[TimelineItem]
         audit: list[AuditRow]
         documents: list[DocRow]
@@ -547,7 +548,7 @@ class CaseScreen(LossMitScreen[None]):
                 attempts_needed=self.ws.settings.good_faith_attempts)
             self.post_message(self.Loaded(
                 case, case_tasks(session, self.case_id),
-                recent_calls(session, self.case_id, now - timedelta(days=8)),
+                recent_calls(session, self.case_id, now - timedelta(days=CALL_HISTORY_DAYS)),
                 case_timeline(session, self.case_id),
                 case_audit(session, self.case_id, case.loan_number),
                 case_documents(session, self.case_id),
@@ -555,7 +556,7 @@ class CaseScreen(LossMitScreen[None]):
                 case_trial(session.connection(), self.case_id, self.today,
                            trial_policy(self.ws.settings)), tuple(standing)))
 
-    def _contact_line(self, case: CaseDetail, calls: list[tuple[datetime, str]]
+    def _contact_line(self, case: CaseDetail, calls: list[RecentCall]
                       ) -> Content:
         """The borrower's local time (warning colour outside calling hours), the call
         attempts of the last 7 days, and any block on direct calls."""
@@ -568,8 +569,9 @@ class CaseScreen(LossMitScreen[None]):
         ]
         if check.blocked:
             parts += ["  ·  ", (check.blocked, "$error bold")]
-        elif check.frequency_warnings:
-            parts += ["\n", (check.frequency_warnings[0], "$warning")]
+        elif check.frequency_warnings or check.state_warnings:
+            first = (check.frequency_warnings + check.state_warnings)[0]
+            parts += ["\n", (first, "$warning")]
         return Content.assemble(*parts)
 
     @on(Loaded)

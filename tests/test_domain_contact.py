@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from lossmit_tui.config import ConfigError, load_settings
 from lossmit_tui.domain.contact import CallAttempt, ContactPolicy, check_outbound_call
 
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # Monday 10:00 in New York
@@ -105,3 +106,84 @@ def test_cease_and_attorney_block_direct_calls() -> None:
     assert "attorney" in check(attorney=True).blocked
     with pytest.raises(ValueError):
         check(now=NOW.replace(tzinfo=None))
+
+
+# --- state limits: Massachusetts 940 CMR 7.04(1)(f), from the settings' statutory table ---
+
+MA_LIMITS = load_settings().call_limits_for("MA")
+BOSTON = ("America/New_York",)
+
+
+def ma_check(attempts, number: str = "personal", limits=MA_LIMITS):  # type: ignore[no-untyped-def]
+    return check_outbound_call(NOW, BOSTON, attempts, fdcpa_covered=False,
+                               cease_communication=False, attorney_represented=False,
+                               policy=ContactPolicy(frequency_all_loans=False),
+                               number=number, state_limits=limits)
+
+
+def calls(*days_ago: int, result: str = "no_answer", direction: str = "outbound",
+          number: str = "personal") -> list[CallAttempt]:
+    return [CallAttempt.of(NOW - timedelta(days=d), direction, result, number)
+            for d in days_ago]
+
+
+def test_massachusetts_allows_a_second_call_in_seven_days_and_warns_the_third() -> None:
+    assert ma_check(calls(3)).warnings == ()  # this would be the 2nd: allowed
+    third = ma_check(calls(3, 6))  # 6 days ago is inside the 7 days
+    assert third.state_warnings == (
+        "This would be call 3 to the borrower's personal number in 7 days: Massachusetts "
+        "940 CMR 7.04(1)(f) allows at most 2 (live calls, texts, voicemails and unanswered "
+        "calls all count).",)
+    assert ma_check(calls(3, 7)).warnings == ()  # 7 days ago is outside: the 2nd again
+
+
+def test_massachusetts_counts_voicemails_and_conversations_not_busy_lines() -> None:
+    assert ma_check(calls(1, result="voicemail_left") + calls(2, result="right_party_contact")
+                    ).state_warnings
+    unreachable = (calls(1, result="busy") + calls(2, result="disconnected")
+                   + calls(3, result="wrong_number"))
+    assert ma_check(unreachable).state_warnings == ()
+
+
+def test_massachusetts_work_number_two_in_thirty_days() -> None:
+    work = calls(10, 29, number="work")
+    assert "call 3 to the borrower's work number in 30 days" in ma_check(
+        work, number="work").state_warnings[0]
+    assert ma_check(calls(10, 30, number="work"), number="work").state_warnings == ()
+    # the two numbers are counted apart: personal calls do not use up the work number's
+    assert ma_check(calls(1, 2), number="work").state_warnings == ()
+    assert ma_check(work, number="personal").state_warnings == ()
+
+
+def test_inbound_calls_are_never_attempts() -> None:
+    inbound = calls(0, 1, 2, 3, 4, 5, 6, 6, direction="inbound")
+    assert ma_check(inbound).state_warnings == ()
+    result = check(attempts=inbound)  # Reg F 1006.14(b)(2)(i) counts only calls placed
+    assert result.attempts_last_7_days == 0 and result.warnings == ()
+    # ...but a conversation the borrower started still starts the seven quiet days
+    talked = calls(2, result="right_party_contact", direction="inbound")
+    assert any("1006.14(b)(2)(ii)" in w for w in check(attempts=talked).warnings)
+
+
+def test_the_state_window_is_the_borrowers_calendar_day() -> None:
+    # 7 days ago at 23:30 in Boston is already the next UTC day (6 days ago in UTC): a
+    # UTC count would see it inside the window; on the borrower's day it is outside.
+    late = datetime(2026, 11, 24, 4, 30, tzinfo=UTC)  # Mon Nov 23 23:30 in Boston
+    attempts = [*calls(1), CallAttempt.of(late, "outbound", "no_answer")]
+    assert ma_check(attempts).state_warnings == ()
+    later = datetime(2026, 11, 24, 5, 30, tzinfo=UTC)  # Tue Nov 24 00:30 in Boston: day 7
+    assert ma_check([*calls(1), CallAttempt.of(later, "outbound", "no_answer")]
+                    ).state_warnings
+
+
+def test_the_statutory_limits_cannot_be_switched_off_by_settings() -> None:
+    extra = load_settings(state_call_limits={
+        "MA": [{"number": "personal", "max_calls": 9, "days": 7, "rule": "house rule"}],
+        "NY": [{"number": "personal", "max_calls": 3, "days": 7, "rule": "house NY rule"}]})
+    ma = extra.call_limits_for("MA")
+    assert set(MA_LIMITS) <= set(ma)  # a looser entry is added beside the law, not instead
+    assert ma_check(calls(1, 2), limits=ma).state_warnings  # still warned at the 3rd
+    assert [limit.rule for limit in extra.call_limits_for("NY")] == ["house NY rule"]
+    assert load_settings().call_limits_for("TX") == ()
+    with pytest.raises(ConfigError, match="two-letter state code"):
+        load_settings(state_call_limits={"Mass": []})

@@ -569,8 +569,11 @@ async def test_case_timeline_and_audit_tabs(store) -> None:
         await pilot.press("2")
         await pilot.pause()
         items = [str(s.query_one(Static).content) for s in app.screen.query(".timeline-item")]
-        assert f"amends note #{first}" in items[0] and "Correction" in items[0]
-        assert "[b]No answer[/b] at 12:00" in items[1]  # stored text, never markup
+        # the calls, newest first (the attempt's sync also wrote tasks, stamped now)
+        calls = [str(s.query_one(Static).content) for s in app.screen.query(".timeline-item")
+                 if s.name == "call"]
+        assert f"amends note #{first}" in calls[0] and "Correction" in calls[0]
+        assert "[b]No answer[/b] at 12:00" in calls[1]  # stored text, never markup
         app.screen.query_one("#timeline-kind", Select).value = "call"
         await pilot.pause()
         shown = [s for s in app.screen.query(".timeline-item") if s.display]

@@ -5,7 +5,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -146,18 +146,18 @@ async def test_log_every_kind_of_call_with_the_keyboard_alone(store) -> None:
 
 
 async def test_amend_a_note_from_the_timeline(store) -> None:
+    """Amending shows the note as recorded and starts from its values; no calling rule is
+    warned (it is not a call), and the saved amendment moves no contact field."""
     from textual.widgets import TextArea
 
-    engine, _ = store
+    engine, case_id = store
+    log_call(workspace(engine, "sam", TODAY, clock=lambda: NOON), case_id,
+             NewCall("outbound", "borrower", "right_party_contact", body="Spoke at 9.",
+                     number="work", qrpc={"hardship": "unemployment"}))
+    before = rows(engine, "SELECT last_contact_at, last_rpc_at FROM cases")
     app = app_for(engine)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_case(app, pilot)
-        await pilot.press("c")
-        await settle(app, pilot)
-        app.screen.query_one("#call-body", TextArea).focus()
-        await pilot.press(*"No answer at 9.")
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
         await pilot.press("2")
         await settle(app, pilot)
         timeline = screen.query_one(TimelineList)
@@ -169,17 +169,36 @@ async def test_amend_a_note_from_the_timeline(store) -> None:
         editor = app.screen
         assert isinstance(editor, CallEditor) and editor.amends_id is not None
         assert str(editor.query_one("#call-title").content).startswith("Amend note #")
-        editor.query_one("#call-body", TextArea).focus()
-        await pilot.press(*"Correction: it was 10.")
+        original = str(editor.query_one("#call-original").content)
+        assert "as recorded" in original and "Spoke at 9." in original
+        assert "work number" in original and "unemployment" in original.lower()
+        # the form starts from the note, not from a blank call
+        assert editor.query_one("#call-result", Select).value == "right_party_contact"
+        assert editor.query_one("#call-party", Select).value == "borrower"
+        assert editor.query_one("#call-number", Select).value == "work"
+        assert editor.query_one("#call-q-hardship", Select).value == "unemployment"
+        body = editor.query_one("#call-body", TextArea)
+        assert body.text == "Spoke at 9."
+        contact = str(editor.query_one("#call-contact").content)
+        assert "not a call" in contact and "⚠" not in contact and "attempt" not in contact
+        assert not editor.query_one("#call-follow-up").display
+        body.text = ""
+        body.focus()
+        await pilot.press(*"Correction: spoke at 10.")
+        await choose(pilot, editor.query_one("#call-q-duration", Select), "temporary")
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        assert isinstance(app.screen, CaseScreen)
+        assert isinstance(app.screen, CaseScreen), editor.query_one("#call-problems").content
         texts = [str(item.query_one("Static").content) for item in timeline.children]
-    notes = rows(engine, "SELECT id, amends_id, body FROM call_notes ORDER BY id")
-    assert [n.body for n in notes] == ["No answer at 9.", "Correction: it was 10."]
+    notes = rows(engine, "SELECT id, amends_id, body, called_at, result, number_kind, qrpc "
+                         "FROM call_notes ORDER BY id")
+    assert [n.body for n in notes] == ["Spoke at 9.", "Correction: spoke at 10."]
     assert notes[1].amends_id == notes[0].id
+    assert notes[1].called_at == notes[0].called_at  # the call's own time, not the amend's
+    assert (notes[1].result, notes[1].number_kind) == ("right_party_contact", "work")
+    assert rows(engine, "SELECT last_contact_at, last_rpc_at FROM cases") == before
     assert any(f"amends note #{notes[0].id}" in t for t in texts)
-    assert any("No answer at 9." in t for t in texts)  # the original is still there
+    assert any("Spoke at 9." in t for t in texts)  # the original is still there
 
 
 async def test_every_tab_has_a_key(store) -> None:
@@ -583,3 +602,65 @@ async def test_a_sale_scheduled_while_barred_shows_the_hold_on_the_case(tmp_path
     assert [tuple(r) for r in rows(engine, "SELECT source, due_on, status FROM tasks "
                                            "WHERE source = '1024.41(g)'")] == [
         ("1024.41(g)", TODAY.isoformat(), "open")]
+async def test_quality_contact_fields_in_the_call_editor(store) -> None:
+    """The six QRPC attributes are picked from the keyboard on a right-party call and make
+    the call a QRPC on the timeline; on any other call they are refused, saying why."""
+    from lossmit_tui.domain.qrpc import QRPC_ATTRIBUTES
+
+    engine, _ = store
+    app = app_for(engine)
+    chosen = {"hardship": "income_reduction", "duration": "permanent",
+              "occupancy": "second_home", "ability": "cannot_pay", "options": "explained",
+              "commitment": "sell"}
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_case(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        editor = app.screen
+        assert isinstance(editor, CallEditor)
+        await choose(pilot, editor.query_one("#call-q-hardship", Select), "divorce")
+        await pilot.press("ctrl+s")  # still "no answer": refused, nothing lost
+        await settle(app, pilot)
+        assert app.screen is editor
+        assert "can only be recorded on a right-party contact" in str(
+            editor.query_one("#call-problems").content)
+        await choose(pilot, editor.query_one("#call-party", Select), "borrower")
+        await choose(pilot, editor.query_one("#call-result", Select), "right_party_contact")
+        for key, _, _ in QRPC_ATTRIBUTES:
+            await choose(pilot, editor.query_one(f"#call-q-{key}", Select), chosen[key])
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen), editor.query_one("#call-problems").content
+        await pilot.press("2")
+        await settle(app, pilot)
+        texts = [str(item.query_one("Static").content)
+                 for item in screen.query_one(TimelineList).children]
+    (note,) = rows(engine, "SELECT qrpc, qrpc_complete FROM call_notes")
+    assert note.qrpc_complete
+    assert any(" QRPC · outbound call" in t and "QRPC: income reduction · permanent" in t
+               for t in texts)
+
+
+async def test_the_massachusetts_limit_is_warned_before_the_third_call(store) -> None:
+    """Two calls to a Massachusetts borrower's personal number this week: the editor warns
+    before a third, naming 940 CMR 7.04(1)(f); a call to the work number is not warned."""
+    engine, case_id = store
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE cases SET property_state = 'MA', property_zip = '02108', "
+                             "property_tz = 'America/New_York'"))
+    for hours_ago in (30, 50):
+        log_call(workspace(engine, "sam", TODAY,
+                           clock=lambda h=hours_ago: NOON - timedelta(hours=h)),
+                 case_id, NewCall("outbound", "none", "voicemail_left"))
+    app = app_for(engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_case(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        editor = app.screen
+        assert isinstance(editor, CallEditor)
+        contact = str(editor.query_one("#call-contact").content)
+        assert ("This would be call 3 to the borrower's personal number in 7 days: "
+                "Massachusetts 940 CMR 7.04(1)(f) allows at most 2") in contact
+        await choose(pilot, editor.query_one("#call-number", Select), "work")
+        assert "940 CMR" not in str(editor.query_one("#call-contact").content)

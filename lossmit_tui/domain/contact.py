@@ -2,8 +2,11 @@
 
 Calling hours are checked in every time zone the borrower may be in (a state with two zones
 and no ZIP gives two), and the call-frequency presumptions of Regulation F 1006.14(b)(2) are
-counted in the borrower's own calendar days. Cease-communication and attorney representation
-block direct calls. Pure: the caller passes the time, the zones and the prior attempts.
+counted in the borrower's own calendar days, as are the state limits on top of them (a
+table by state: Massachusetts 940 CMR 7.04(1)(f) by default). Only outbound calls are
+attempts; an inbound conversation still starts Reg F's seven quiet days. Cease-communication
+and attorney representation block direct calls. Pure: the caller passes the time, the zones
+and the prior calls (never amendments of a note: those are not calls).
 """
 
 from collections.abc import Sequence
@@ -11,13 +14,43 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from lossmit_tui.domain.enums import CallDirection, CallResult, NumberKind
+
+# Results after which a message could have been left (or a conversation was had): the calls
+# a state limit counts. A busy line, a disconnected number or a wrong number left no way to
+# reach the borrower (940 CMR 7.04(1)(f) and the Attorney General's guidance).
+MESSAGE_POSSIBLE = frozenset({CallResult.RPC, CallResult.VOICEMAIL, CallResult.NO_ANSWER})
+
 
 @dataclass(frozen=True)
 class CallAttempt:
-    """A call already made: when (aware), and whether it reached a conversation."""
+    """A call already made: when (aware), whether it reached a conversation, whether we
+    placed it (inbound calls are never attempts), which number it went to, and whether a
+    message could have been left."""
 
     at: datetime
     conversation: bool
+    outbound: bool = True
+    number: str = NumberKind.PERSONAL
+    message_possible: bool = True
+
+    @classmethod
+    def of(cls, at: datetime, direction: str, result: str,
+           number: str = NumberKind.PERSONAL) -> "CallAttempt":
+        """A stored call as the contact rules see it (from its direction, result, number)."""
+        return cls(at, result == CallResult.RPC, direction == CallDirection.OUTBOUND, number,
+                   result in MESSAGE_POSSIBLE)
+
+
+@dataclass(frozen=True)
+class StateCallLimit:
+    """A state's cap on creditor-initiated calls: at most `max_calls` to a number of this
+    kind in any `days` consecutive days (the borrower's calendar days), under `rule`."""
+
+    number: str
+    max_calls: int
+    days: int
+    rule: str
 
 
 @dataclass(frozen=True)
@@ -38,11 +71,12 @@ class ContactCheck:
     hours_warnings: tuple[str, ...]
     frequency_warnings: tuple[str, ...]
     blocked: str | None
+    state_warnings: tuple[str, ...] = ()
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        """Every warning: calling hours first, then call frequency."""
-        return self.hours_warnings + self.frequency_warnings
+        """Every warning: calling hours first, then Reg F frequency, then state limits."""
+        return self.hours_warnings + self.frequency_warnings + self.state_warnings
 
 
 def _local_day(moment: datetime, zone: ZoneInfo | None) -> date:
@@ -67,9 +101,13 @@ def check_outbound_call(
     cease_communication: bool,
     attorney_represented: bool,
     policy: ContactPolicy = ContactPolicy(),
+    number: str = NumberKind.PERSONAL,
+    state_limits: Sequence[StateCallLimit] = (),
 ) -> ContactCheck:
-    """Warnings (never a refusal) for hours and frequency; a block for cease-communication
-    or attorney representation. `now` must be aware; `zones` are IANA names."""
+    """Warnings (never a refusal) for hours, Reg F frequency and the borrower's state's
+    limits (`state_limits`, for a call to a `number` of that kind); a block for
+    cease-communication or attorney representation. `now` must be aware; `zones` are IANA
+    names; `attempts` are the case's prior calls, inbound ones included."""
     if now.tzinfo is None:
         raise ValueError("now must carry its time zone")
     hours: list[str] = []
@@ -101,7 +139,8 @@ def check_outbound_call(
     home = ZoneInfo(zones[0]) if zones else None
     today = _local_day(now, home)
     week_start = today - timedelta(days=6)  # seven consecutive days, today included
-    recent = [a for a in attempts if week_start <= _local_day(a.at, home) <= today]
+    recent = [a for a in attempts
+              if a.outbound and week_start <= _local_day(a.at, home) <= today]
     if fdcpa_covered or policy.frequency_all_loans:
         if len(recent) >= 7:
             frequency.append(
@@ -116,4 +155,27 @@ def check_outbound_call(
                 f"{(last_talk + timedelta(days=7)).isoformat()} is presumed to violate Reg F "
                 "1006.14(b)(2)(ii)."
             )
-    return ContactCheck(local_times, len(recent), tuple(hours), tuple(frequency), blocked)
+    state = tuple(_state_warnings(today, home, attempts, number, state_limits))
+    return ContactCheck(local_times, len(recent), tuple(hours), tuple(frequency), blocked,
+                        state)
+
+
+def _state_warnings(today: date, home: ZoneInfo | None, attempts: Sequence[CallAttempt],
+                    number: str, limits: Sequence[StateCallLimit]) -> list[str]:
+    """One warning per state limit this call would exceed: the prior outbound calls to the
+    same kind of number on which a message could have been left, counted over the borrower's
+    calendar days of the window (today included)."""
+    warned = []
+    for limit in limits:
+        if limit.number != number:
+            continue
+        start = today - timedelta(days=limit.days - 1)
+        counted = sum(1 for a in attempts
+                      if a.outbound and a.message_possible and a.number == number
+                      and start <= _local_day(a.at, home) <= today)
+        if counted >= limit.max_calls:
+            warned.append(
+                f"This would be call {counted + 1} to the borrower's {number} number in "
+                f"{limit.days} days: {limit.rule} allows at most {limit.max_calls} "
+                "(live calls, texts, voicemails and unanswered calls all count).")
+    return warned

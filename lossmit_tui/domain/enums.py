@@ -105,6 +105,13 @@ class Party(StrEnum):
     NONE = "none"
 
 
+class NumberKind(StrEnum):
+    """Which of the borrower's numbers a call went to (state limits count them apart)."""
+
+    PERSONAL = "personal"  # residence, cell or another number given as personal
+    WORK = "work"
+
+
 class CallResult(StrEnum):
     RPC = "right_party_contact"
     NO_ANSWER = "no_answer"
@@ -123,6 +130,47 @@ class Outcome(StrEnum):
     DISPUTE = "dispute"
     ESCALATION = "escalation"
     CALLBACK_REQUESTED = "callback_requested"
+
+
+class HardshipDuration(StrEnum):
+    """Quality right-party contact: whether the reason for the delinquency will pass."""
+
+    TEMPORARY = "temporary"
+    PERMANENT = "permanent"
+
+
+class ReportedOccupancy(StrEnum):
+    """Quality right-party contact: who lives in the property, as the borrower says."""
+
+    OWNER = "owner"
+    SECOND_HOME = "second_home"
+    INVESTMENT = "investment"
+    UNKNOWN = "unknown"
+
+
+class AbilityToPay(StrEnum):
+    """Quality right-party contact: the borrower's ability to pay."""
+
+    CAN_PAY_NOW = "can_pay_now"
+    CAN_PAY_LATER = "can_pay_later"
+    CANNOT_PAY = "cannot_pay"
+
+
+class OptionsDiscussed(StrEnum):
+    """Quality right-party contact: whether workout options were explained (1024.39(a))."""
+
+    EXPLAINED = "explained"
+    NOT_APPROPRIATE = "not_appropriate"  # with the reason why
+
+
+class Commitment(StrEnum):
+    """Quality right-party contact: what the borrower committed to do."""
+
+    APPLY = "apply"
+    PAY = "pay"
+    PROMISE = "promise"
+    SELL = "sell"
+    NONE = "none"
 
 
 class EventKind(StrEnum):

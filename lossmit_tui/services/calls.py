@@ -1,6 +1,11 @@
 """Log a call: the note, any promise to pay, the case's contact fields, an optional follow-up
 and the audit rows, in one transaction. Notes are never edited or deleted.
 
+An amendment corrects a note: it is a new note pointing at the call it corrects (the first
+note of that call, even when a later amendment was the one chosen), keeping that call's
+time. It is not a call: it moves no contact field, no clock and no call figure, and a
+promise it leaves as it was is not promised again.
+
 Drafts hold what a person has typed but not saved (one per user and case); saving the call
 removes the draft. Drafts are private scratch space, not part of the record, so they are not
 audited.
@@ -17,7 +22,8 @@ from sqlmodel import Session, select
 
 from db.models import CallNote, Case, Draft, utcnow
 from lossmit_tui.domain.calendar import BusinessCalendar
-from lossmit_tui.domain.enums import CallDirection, CallResult, Outcome, Party
+from lossmit_tui.domain.enums import CallDirection, CallResult, NumberKind, Outcome, Party
+from lossmit_tui.domain.qrpc import is_qrpc, qrpc_problems
 from lossmit_tui.domain.regclock import GOOD_FAITH_ATTEMPTS
 from lossmit_tui.domain.values import clean_multiline
 from lossmit_tui.services import audit
@@ -45,6 +51,13 @@ class NewCall:
     body: str = ""
     follow_up: NewTask | None = None
     amends_id: int | None = None
+    number: str = NumberKind.PERSONAL
+    qrpc: dict[str, str] = field(default_factory=dict)  # QRPC attributes recorded (blank: not)
+
+    @property
+    def quality(self) -> dict[str, str]:
+        """The QRPC attributes actually recorded (blank ones left out)."""
+        return {k: v for k, v in self.qrpc.items() if v}
 
 
 def _choice(value: str, allowed: type[StrEnum], what: str) -> str:
@@ -54,12 +67,16 @@ def _choice(value: str, allowed: type[StrEnum], what: str) -> str:
     return value
 
 
-def validate_call(call: NewCall, today: date) -> list[str]:
-    """Every problem with a call, as messages for the editor (empty when it can be saved)."""
+def validate_call(call: NewCall, today: date, *,
+                  amended_promise: tuple[int | None, date | None] | None = None) -> list[str]:
+    """Every problem with a call, as messages for the editor (empty when it can be saved).
+    For an amendment, `amended_promise` is the promise of the note it corrects: kept as it
+    was, its date may since have passed."""
     problems: list[str] = []
     for value, allowed, what in ((call.direction, CallDirection, "direction"),
                                  (call.party, Party, "party"),
-                                 (call.result, CallResult, "result")):
+                                 (call.result, CallResult, "result"),
+                                 (call.number, NumberKind, "number called")):
         try:
             _choice(value, allowed, what)
         except InvalidInput as exc:
@@ -76,7 +93,8 @@ def validate_call(call: NewCall, today: date) -> list[str]:
             problems.append("a promise to pay needs an amount above zero")
         if call.promise_date is None:
             problems.append("a promise to pay needs the date it will be paid by")
-        elif call.promise_date < today:
+        elif call.promise_date < today and amended_promise != (call.promise_amount_cents,
+                                                                call.promise_date):
             problems.append(f"the promised date {call.promise_date.isoformat()} is in the past")
         if call.result != CallResult.RPC:
             problems.append("a promise to pay can only come from a right-party contact")
@@ -84,6 +102,9 @@ def validate_call(call: NewCall, today: date) -> list[str]:
         problems.append("an amount or date was given but 'promise to pay' is not an outcome")
     if len(call.body) > MAX_BODY:
         problems.append(f"the note is longer than {MAX_BODY:,} characters")
+    problems += qrpc_problems(call.qrpc, right_party=call.result == CallResult.RPC)
+    if call.amends_id is not None and call.follow_up is not None:
+        problems.append("an amendment corrects a note: add the follow-up as a task instead")
     return problems
 
 
@@ -92,55 +113,73 @@ def _log_call(session: Session, actor_name: str, case_id: int, call: NewCall, no
              calendar: BusinessCalendar | None = None,
              attempts_needed: int = GOOD_FAITH_ATTEMPTS) -> CallNote:
     """Record a call on a case, all or nothing. Outbound calls to the borrower are refused
-    on a case under a cease-communication request or with an attorney."""
-    problems = validate_call(call, today)
-    if problems:
-        raise InvalidInput("; ".join(problems))
+    on a case under a cease-communication request or with an attorney. An amendment
+    (`call.amends_id`) is recorded as a correction, not a call (see the module's note)."""
     actor = require_user(session, actor_name)
     require_case_access(session, actor, case_id, "logging a call")
+    amended = None
+    if call.amends_id is not None:
+        amended = session.get(CallNote, call.amends_id)
+        if amended is None or amended.case_id != case_id:
+            raise InvalidInput("the note being amended is not a note of this case")
+    problems = validate_call(call, today, amended_promise=None if amended is None else (
+        amended.promise_amount_cents, amended.promise_date))
+    if problems:
+        raise InvalidInput("; ".join(problems))
     conn = session.connection()
     case = conn.execute(sa.select(cases_t).where(cases_t.c.id == case_id)).mappings().first()
     if case is None:
         raise NotFound("this case no longer exists")
     direct = call.direction == CallDirection.OUTBOUND and call.party not in (
         Party.ATTORNEY, Party.COUNSELOR)
-    if direct and case["cease_communication"]:
+    if amended is None and direct and case["cease_communication"]:
         raise InvalidInput("the borrower asked us to cease communication: an outbound call "
                            "can only be to their attorney or a housing counselor")
-    if direct and case["attorney_represented"]:
+    if amended is None and direct and case["attorney_represented"]:
         raise InvalidInput("the borrower is represented by an attorney: an outbound call can "
                            "only be to the attorney (log it with party 'attorney')")
-    if call.amends_id is not None:
-        amended = session.get(CallNote, call.amends_id)
-        if amended is None or amended.case_id != case_id:
-            raise InvalidInput("the note being amended is not a note of this case")
+    call_id = called_at = None
+    if amended is not None:  # the call it corrects: its first note, and that call's time
+        call_id = amended.amends_id or amended.id
+        first = amended if call_id == amended.id else session.get(CallNote, call_id)
+        called_at = first.called_at if first is not None else amended.called_at
 
+    quality = call.quality
     note = CallNote(case_id=case_id, author_id=actor.id,  # type: ignore[arg-type]  # a stored user has an id
-                    called_at=now, direction=call.direction, party=call.party, result=call.result,
-                    outcome_codes=list(call.outcomes),
+                    called_at=called_at or now, direction=call.direction, party=call.party,
+                    result=call.result, outcome_codes=list(call.outcomes),
                     promise_amount_cents=call.promise_amount_cents,
                     promise_date=call.promise_date, body=clean_multiline(call.body),
-                    amends_id=call.amends_id)
+                    amends_id=call_id, number_kind=call.number,
+                    qrpc={k: clean_multiline(v) for k, v in quality.items()} or None,
+                    qrpc_complete=is_qrpc(quality))
     session.add(note)
     session.flush()
-    changes: dict[str, Any] = {"updated_at": utcnow()}
-    if call.amends_id is None:
-        changes["last_contact_at"] = now
+    changes: dict[str, Any] = {}
+    if amended is None:
+        # An inbound call that reached nobody is not contact; every attempt we place is.
+        if call.direction == CallDirection.OUTBOUND or call.result == CallResult.RPC:
+            changes["last_contact_at"] = now
         if call.result == CallResult.RPC:
             changes["last_rpc_at"] = now
-    if Outcome.PROMISE_TO_PAY in call.outcomes:
+    promise = (call.promise_amount_cents, call.promise_date)
+    if Outcome.PROMISE_TO_PAY in call.outcomes and (
+            amended is None or promise != (amended.promise_amount_cents, amended.promise_date)):
         changes.update(promise_amount_cents=call.promise_amount_cents,
                        promise_due_on=call.promise_date, promise_kept_on=None)
-    conn.execute(cases_t.update().where(cases_t.c.id == case_id).values(**changes))
-    if call.amends_id is None and (call.result == CallResult.RPC
-                                   or call.direction == CallDirection.OUTBOUND):
+    if changes:
+        changes["updated_at"] = utcnow()
+        conn.execute(cases_t.update().where(cases_t.c.id == case_id).values(**changes))
+    if amended is None and (call.result == CallResult.RPC
+                            or call.direction == CallDirection.OUTBOUND):
         session.flush()  # a conversation, or a good-faith attempt, meets live contact
         sync_clocks(session, actor, [case_id], today, calendar or BusinessCalendar(),
                     actor.username, attempts_needed=attempts_needed)
-    audit.record(session, actor, "call_note", note.id, "amend" if call.amends_id else "create",
+    audit.record(session, actor, "call_note", note.id, "amend" if call_id else "create",
                  after={"case": case["loan_number"], "direction": call.direction,
-                        "party": call.party, "result": call.result,
-                        "outcomes": list(call.outcomes), "amends": call.amends_id})
+                        "party": call.party, "result": call.result, "number": call.number,
+                        "outcomes": list(call.outcomes), "amends": call_id,
+                        "qrpc": note.qrpc, "qrpc_complete": note.qrpc_complete})
     if call.follow_up is not None:
         add_task_in(session, actor_name, case_id, call.follow_up, today, weights)
     else:

@@ -507,12 +507,13 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
             rpc = result == CallResult.RPC
             called = last_rpc if rpc and last_rpc else called_at[(between(1, 40), between(13, 23))]
             body = pick(_NOTE_TEXT[result]).format(h=(hardship or "other").replace("_", " "))
+            direction = CallDirection.OUTBOUND if rand() < 0.8 else CallDirection.INBOUND
             notes.append((
-                note_id, case_id, assignee or spec_ids[0], called,
-                CallDirection.OUTBOUND if rand() < 0.8 else CallDirection.INBOUND,
+                note_id, case_id, assignee or spec_ids[0], called, direction,
                 Party.BORROWER if rpc else Party.NONE, result,
                 rpc_outcomes if rpc else no_outcomes, None, None, body, None, called))
-            last_contact = last_contact or called
+            if direction == CallDirection.OUTBOUND or rpc:  # an inbound miss is no contact
+                last_contact = last_contact or called
 
         missing = 0
         if worked:
