@@ -96,3 +96,32 @@ def test_the_daily_pass_looks_again_when_time_may_lift_a_bar() -> None:
     assert next_hold_change(referred, date(2026, 3, 2)) == date(2026, 5, 2)
     assert next_hold_change(referred, date(2026, 5, 2)) == date(2026, 6, 4)
     assert next_hold_change(CaseFacts(D0), date(2026, 3, 2)) is None  # not with counsel
+
+
+def test_a_pending_bankruptcy_stays_filing_and_sale() -> None:
+    """11 U.S.C. 362(a): while a borrower is a debtor, no filing and no sale, past day 121
+    too; the discharge ends the stay."""
+    events = (("fc_referral", date(2026, 5, 10)), ("bankruptcy_filed", date(2026, 6, 1)))
+    facts = CaseFacts(D0, events=events, bankruptcy_filings=((date(2026, 6, 1), 13,
+                                                              "26-10001"),))
+    stayed = status(facts, date(2026, 7, 1))
+    assert not stayed.filing.allowed and stayed.filing.rule == "11 U.S.C. 362(a)"
+    assert "chapter 13 case 26-10001" in stayed.filing.why
+    assert stayed.hold.startswith("do not make the first notice or filing: automatic stay")
+    discharged = CaseFacts(D0, events=(*events, ("bankruptcy_discharged", date(2026, 9, 1))),
+                           bankruptcy_filings=facts.bankruptcy_filings)
+    assert status(discharged, date(2026, 9, 1)).filing.allowed
+
+
+def test_military_service_bars_a_sale_for_a_year_after() -> None:
+    """50 U.S.C. 3953(c): no sale without a court order during service and for a year after;
+    the daily pass looks again the day the year ends."""
+    events = (("fc_referral", date(2026, 5, 10)), ("fc_first_filing", date(2026, 5, 15)),
+              ("active_duty_started", date(2026, 6, 1)), ("active_duty_ended", date(2026, 8, 1)))
+    facts = CaseFacts(D0, sale_date=date(2027, 9, 1), events=events)
+    serving = status(facts, date(2027, 8, 1))  # 365 days after the service ended
+    assert not serving.sale.allowed and serving.sale.rule == "50 U.S.C. 3953(c)"
+    assert serving.hold.startswith("postpone the sale of 2027-09-01: a borrower in military "
+                                   "service until 2026-08-01")
+    assert status(facts, date(2027, 8, 2)).sale.allowed
+    assert next_hold_change(facts, date(2027, 7, 1)) == date(2027, 8, 2)

@@ -131,8 +131,45 @@ def foreclosure_status(facts: CaseFacts, clocks: Sequence[Clock],
                     "1024.41(g)")
     else:
         sale = Step("Judgment or sale", True, "no complete application bars it", "1024.41(g)")
+    for why, rule, steps in _other_protections(facts, today):
+        if filed is None and "filing" in steps:
+            filing = _barred(filing, why, rule)
+        if held is None and "sale" in steps:
+            sale = _barred(sale, why, rule)
     status = ForeclosureStatus(milestones, referral, filing, sale, "")
     return ForeclosureStatus(milestones, referral, filing, sale, _hold(status, facts))
+
+
+SCRA_YEAR = 365  # a sale without a court order is not valid within a year after service
+
+
+def _other_protections(facts: CaseFacts, today: date) -> list[tuple[str, str, tuple[str, ...]]]:
+    """The protections beyond Regulation X that bar foreclosure steps today: a pending
+    bankruptcy's automatic stay bars filing and sale; a borrower's military service bars a
+    sale (without a court order) during the service and a year after it."""
+    found: list[tuple[str, str, tuple[str, ...]]] = []
+    case = facts.bankruptcy
+    if case is not None and case.filed_on <= today and (case.ended_on is None
+                                                        or case.ended_on > today):
+        found.append((f"automatic stay of the bankruptcy ({case.describe}): no foreclosure "
+                      "step without relief from the stay", "11 U.S.C. 362(a)",
+                      ("filing", "sale")))
+    since, until = facts.active_duty_since, facts.active_duty_until
+    if since is not None and since <= today and (
+            until is None or today <= until + timedelta(days=SCRA_YEAR)):
+        when = (f"in military service since {since.isoformat()}" if until is None else
+                f"in military service until {until.isoformat()}, protected to "
+                f"{(until + timedelta(days=SCRA_YEAR)).isoformat()}")
+        found.append((f"a borrower {when}: no sale without a court order (for a loan taken "
+                      "out before the service)", "50 U.S.C. 3953(c)", ("sale",)))
+    return found
+
+
+def _barred(step: Step, why: str, rule: str) -> Step:
+    """The step barred (also) for `why` under `rule`."""
+    if step.allowed:
+        return Step(step.name, False, why, rule)
+    return Step(step.name, False, f"{step.why}; {why}", f"{step.rule}; {rule}")
 
 
 def _hold(status: ForeclosureStatus, facts: CaseFacts) -> str:
@@ -205,5 +242,7 @@ def next_hold_change(facts: CaseFacts, today: date) -> date | None:
             days.append(day + timedelta(days=15))
         elif kind == EventKind.APPEAL_RECEIVED:
             days.append(day + timedelta(days=45))
+    if facts.active_duty_until is not None:
+        days.append(facts.active_duty_until + timedelta(days=SCRA_YEAR + 1))
     later = [d for d in days if d > today]
     return min(later) if later else None
