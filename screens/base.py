@@ -13,10 +13,14 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Protocol, TypeVar, runtime_checkable
 
-from textual.app import SystemCommand
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.signal import Signal
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from lossmit_tui.domain.values import display_text
@@ -157,3 +161,19 @@ def log_failure(worker: Worker[object], error: BaseException) -> None:
     """Log a worker's failure with its traceback (the Python log: a file when the CLI set
     one up)."""
     log.error("%s failed", worker.description or worker.name, exc_info=error)
+
+
+class Confirm(ModalScreen[bool]):
+    """A yes/no question (y / n, Enter for yes, Escape for no)."""
+
+    BINDINGS = [Binding("y,enter", "dismiss(True)", "Yes", id="confirm.yes"),
+                Binding("n,escape", "dismiss(False)", "No", id="confirm.no")]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box"):
+            yield Static(Content(self.question))
+            yield Static(Content("y yes · n no"), classes="modal-hint")

@@ -19,7 +19,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import (
     Footer,
     Header,
@@ -56,7 +55,7 @@ from lossmit_tui.services.calls import (
 )
 from lossmit_tui.services.errors import PermissionDenied, ServiceError
 from lossmit_tui.services.tasks import NewTask
-from screens.base import LossMitScreen
+from screens.base import Confirm, LossMitScreen
 
 CONTACT_REFRESH_SECONDS = 20
 AUTOSAVE_SECONDS = 2.0
@@ -75,22 +74,6 @@ def _note_fields(note: NoteView) -> dict[str, Any]:
             if note.promise_amount_cents else "",
             "ptp_date": note.promise_date.isoformat() if note.promise_date else "",
             "qrpc": dict(note.qrpc)}
-
-
-class Confirm(ModalScreen[bool]):
-    """A yes/no question (y / n, Enter for yes, Escape for no)."""
-
-    BINDINGS = [Binding("y,enter", "dismiss(True)", "Yes", id="confirm.yes"),
-                Binding("n,escape", "dismiss(False)", "No", id="confirm.no")]
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-box"):
-            yield Static(Content(self.question))
-            yield Static(Content("y yes · n no"), classes="modal-hint")
 
 
 class CallEditor(LossMitScreen[bool]):

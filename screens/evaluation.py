@@ -31,7 +31,7 @@ from lossmit_tui.evaluation import (
 from lossmit_tui.services.cases import NewEvent, record_event
 from lossmit_tui.services.errors import PermissionDenied, ServiceError
 from lossmit_tui.services.workout import evaluate
-from screens.base import LossMitScreen
+from screens.base import Confirm, LossMitScreen
 
 
 def _title(name: str) -> str:
@@ -176,15 +176,40 @@ class EvaluationScreen(LossMitScreen[bool]):
             self.notify(f"{_title(option.name)} is not available: " + "; ".join(option.reasons),
                         severity="warning", timeout=8, markup=False)
             return
-        self.record("offer_sent", offer_summary(self.evaluation, option),
-                    {"name": option.name, **{k: v for k, v in option.terms.items()
-                                             if isinstance(v, int | str | bool)}})
+        evaluation = self.evaluation
+        offer = {"name": option.name, **{k: v for k, v in option.terms.items()
+                                        if isinstance(v, int | str | bool)}}
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.record("offer_sent", offer_summary(evaluation, option), offer)
+            else:
+                self.notify("Not offered: nothing was recorded.", markup=False)
+
+        # An offer is a regulatory act: it starts the borrower's acceptance window
+        # (1024.41(e)) and moves the case to the offer stage, so it is asked for first.
+        self.app.push_screen(Confirm(
+            f"Offer the {_title(option.name).lower()} on {self.today.isoformat()}? This "
+            "records the offer: the borrower's window to accept or reject it starts "
+            "(1024.41(e)), the case moves to the offer stage, and the same option cannot "
+            "be offered again until the borrower answers."), confirmed)
 
     def action_deny(self) -> None:
         """Record a denial with every option's reasons (when none is to be offered)."""
         if self.evaluation is None:
             return
-        self.record("denied", denial_reasons(self.evaluation))
+        evaluation = self.evaluation
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.record("denied", denial_reasons(evaluation))
+            else:
+                self.notify("No denial recorded.", markup=False)
+
+        self.app.push_screen(Confirm(
+            f"Record the denial on {self.today.isoformat()}, with every option's reasons? "
+            "The borrower's 14 days to appeal start (1024.41(h)), and the case moves to the "
+            "denied stage."), confirmed)
 
     @work(thread=True, exclusive=True, group="evaluation-record", exit_on_error=False,
           description="recording the offer or denial")

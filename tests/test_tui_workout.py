@@ -144,7 +144,14 @@ async def test_every_option_shown_and_an_offer_recorded_with_its_summary(store) 
         await settle(app, pilot)
         longer = screen.evaluation.options[0]  # type: ignore[union-attr]
         assert longer.eligible and longer.terms["months"] == first.terms["months"] + 1
-        await pilot.press("o")
+        await pilot.press("o")  # asked first: "n" records nothing
+        await settle(app, pilot)
+        assert "the borrower's window to accept or reject it starts" in str(
+            app.screen.query_one(Static).content)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert app.screen is screen and events_of(engine, "offer_sent") == []
+        await pilot.press("o", "y")
         await settle(app, pilot)
         letter = screen.query_one("#evaluation-letter", TextArea).text
         assert "repayment plan offered" in letter and "plan payment:" in letter
@@ -164,7 +171,10 @@ async def test_a_denial_records_every_options_reasons(store) -> None:
         await open_case(app, pilot)
         await pilot.press("w")
         await settle(app, pilot)
-        await pilot.press("n")
+        await pilot.press("n")  # asked first
+        await settle(app, pilot)
+        assert events_of(engine, "denied") == []
+        await pilot.press("y")
         await settle(app, pilot)
     denied = events_of(engine, "denied")
     assert len(denied) == 1
