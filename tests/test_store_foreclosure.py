@@ -217,3 +217,65 @@ def test_an_appeal_needs_a_denial_the_right_and_the_14_days(one_case) -> None:
         record(engine, case_id, "appeal_received")
     record_event(workspace(engine, "sam"), case_id, NewEvent(
         "appeal_received", TODAY - timedelta(days=1), "scanned late"))  # day 14: in time
+
+
+def test_an_unanswered_offer_is_deemed_rejected_and_lifts_the_bar(one_case) -> None:
+    """1024.41(e): no answer by the end of the acceptance window: the daily pass records
+    the offer as deemed rejected on the day after (policy), with its audit row; the bar the
+    offer kept lifts, the window's deadline is met, and the option may be offered again."""
+    from lossmit_tui.services.clock import refresh_clocks
+
+    engine, case_id = one_case
+    ws = workspace(engine, "sam")
+    record(engine, case_id, "fc_referral", basis="due_on_sale")  # no 120 days to wait
+    record_event(ws, case_id, NewEvent("application_complete", TODAY - timedelta(days=12),
+                                       "entered from the file"))
+    record_event(ws, case_id, NewEvent("offer_sent", TODAY - timedelta(days=10),
+                                       "entered from the file", offer={"name": "forbearance"}))
+    assert "within its acceptance window" in case_row(engine).fc_hold  # it keeps the bar
+    day_after = TODAY + timedelta(days=5)  # the window ran to TODAY + 4
+    refresh_clocks(workspace(engine, "lee", TODAY + timedelta(days=4)))
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM case_events WHERE kind = "
+                                    "'offer_deemed_rejected'")).scalar() == 0
+    refresh_clocks(workspace(engine, "lee", day_after))
+    with engine.connect() as conn:
+        deemed = conn.execute(sa.text(
+            "SELECT occurred_on, reason FROM case_events WHERE kind = 'offer_deemed_rejected'"
+        )).all()
+        event_id = conn.execute(sa.text("SELECT id FROM case_events WHERE kind = "
+                                        "'offer_deemed_rejected'")).scalar()
+        audited = conn.execute(sa.select(sa.func.count()).select_from(audit_t).where(
+            audit_t.c.entity == "case_event", audit_t.c.action == "create",
+            audit_t.c.entity_id == str(event_id))).scalar()
+        window = conn.execute(sa.select(tasks_t.c.status, tasks_t.c.completion_note).where(
+            tasks_t.c.source == "1024.41(e)")).one()
+    assert [(str(d), r.split(":")[0]) for d, r in deemed] == [
+        (str(day_after), "no answer by the end of the acceptance window")]
+    assert audited == 1
+    assert window.status == "done" and "deemed rejected on" in window.completion_note
+    assert case_row(engine).fc_hold is None  # the bar lifted
+    refresh_clocks(workspace(engine, "lee", day_after))  # once only
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM case_events WHERE kind = "
+                                    "'offer_deemed_rejected'")).scalar() == 1
+    record(engine, case_id, "offer_sent", offer={"name": "forbearance"})  # may be offered again
+
+
+def test_a_trial_started_in_the_window_is_not_a_deemed_rejection(one_case) -> None:
+    """A trial begun within the window is an answer (1024.41(e)(2)(ii)): nothing deemed."""
+    from lossmit_tui.services.clock import refresh_clocks
+
+    engine, case_id = one_case
+    ws = workspace(engine, "sam")
+    record_event(ws, case_id, NewEvent("application_complete", TODAY - timedelta(days=12),
+                                       "from the file"))
+    record_event(ws, case_id, NewEvent("offer_sent", TODAY - timedelta(days=10),
+                                       "from the file", offer={"name": "forbearance"}))
+    record_event(ws, case_id, NewEvent("trial_started", TODAY - timedelta(days=5),
+                                       "from the file", amount_cents=100_000, payments=3,
+                                       first_due=TODAY + timedelta(days=2)))
+    refresh_clocks(workspace(engine, "lee", TODAY + timedelta(days=20)))
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM case_events WHERE kind = "
+                                    "'offer_deemed_rejected'")).scalar() == 0

@@ -179,6 +179,8 @@ class EventKind(StrEnum):
     OFFER_SENT = "offer_sent"
     OFFER_ACCEPTED = "offer_accepted"
     OFFER_REJECTED = "offer_rejected"
+    # no answer by the end of the acceptance window (written by the clock sync, policy)
+    OFFER_DEEMED_REJECTED = "offer_deemed_rejected"
     DENIED = "denied"
     APPEAL_RECEIVED = "appeal_received"
     APPEAL_DECIDED = "appeal_decided"

@@ -19,7 +19,8 @@ STAGE_AFTER: dict[str, Stage] = {
 }
 
 # Events a service writes as part of another action; a person cannot record them by hand.
-RECORDED_BY_SERVICES: frozenset[str] = frozenset({EventKind.REASSIGNED})
+RECORDED_BY_SERVICES: frozenset[str] = frozenset({EventKind.REASSIGNED,
+                                                  EventKind.OFFER_DEEMED_REJECTED})
 
 # The kinds a person (the event form, `lossmit event`) may record.
 MANUAL_EVENT_KINDS: tuple[EventKind, ...] = tuple(

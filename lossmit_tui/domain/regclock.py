@@ -354,6 +354,7 @@ def _and(days: list[date]) -> str:
 # The events that end an application's evaluation (the borrower's answer, a decision with no
 # offer, a failure to perform); an appeal reopens it until the appeal is decided.
 _EVALUATION_ENDS = frozenset({EventKind.OFFER_ACCEPTED, EventKind.OFFER_REJECTED,
+                              EventKind.OFFER_DEEMED_REJECTED,
                               EventKind.TRIAL_STARTED, EventKind.PLAN_STARTED,
                               EventKind.DENIED, EventKind.APPEAL_DECIDED,
                               EventKind.NO_OPTION_NOTICE_SENT, EventKind.FAILED_TO_PERFORM})
@@ -619,6 +620,11 @@ def _application_clocks(facts: CaseFacts, today: date, calendar: BusinessCalenda
             due = decided + timedelta(days=14)
             basis += ", extended to 14 days after the appeal decision"
         clock = _deadline(ACCEPT_WINDOW, due, offer, facts, today, horizon, basis)
+        deemed = _first_event(facts, (EventKind.OFFER_DEEMED_REJECTED,), offer)
+        if deemed is not None and not clock.met_by:  # the window closed unanswered
+            clock = Clock(ACCEPT_WINDOW, due, ClockState.MET, basis=basis,
+                          met_by=f"no answer by {due.isoformat()}: deemed rejected on "
+                                 f"{deemed.isoformat()}")
         if complete_before is not None and complete_before <= 37:
             clock = _not_applying(clock, f"complete {complete_before} days before the sale "
                                          "(37 or fewer): no minimum window")
@@ -647,6 +653,24 @@ def _not_applying(clock: Clock, why: str) -> Clock:
 # trial payment made (a trial payment by the deadline is never a deemed rejection).
 PERFORMING = (EventKind.OFFER_ACCEPTED, EventKind.TRIAL_STARTED, EventKind.PLAN_STARTED,
                EventKind.TRIAL_PAYMENT)
+
+
+# The borrower turning an offer down, or its window closing with no answer (policy: deemed
+# rejected, as 1024.41(e)(2)(i) allows).
+REJECTIONS = (EventKind.OFFER_REJECTED, EventKind.OFFER_DEEMED_REJECTED)
+
+
+def deemed_rejection_day(facts: CaseFacts, clocks: Iterable[Clock]) -> date | None:
+    """The day an unanswered offer is deemed rejected: the day after its acceptance window
+    (1024.41(e)), when that window binds and no answer came; else None. Taking the option
+    up in any way (a trial payment included, 1024.41(e)(2)(ii)) is an answer."""
+    window = next((c for c in clocks if c.rule is ACCEPT_WINDOW), None)
+    offer = _latest(facts.events, (EventKind.OFFER_SENT,))
+    if (window is None or not window.applies or window.met_by or window.due_on is None
+            or offer is None or _first_event(facts, (*PERFORMING, *REJECTIONS), offer)):
+        return None
+    return window.due_on + timedelta(days=1)
+
 
 
 def _first_event(facts: CaseFacts, kinds: Iterable[str], start: date) -> date | None:
@@ -733,7 +757,7 @@ def _pending_application(facts: CaseFacts, complete: date, today: date) -> str:
             reasons.append(f"denial of {denied} within its appeal window")
     if offer is not None:
         performing = _first_event(facts, PERFORMING, offer)
-        rejected = _first_event(facts, (EventKind.OFFER_REJECTED,), offer)
+        rejected = _first_event(facts, REJECTIONS, offer)
         if performing is not None and (rejected is None or performing > rejected):
             if _first_event(facts, (EventKind.FAILED_TO_PERFORM,), performing) is None:
                 reasons.append(f"option accepted on {performing} being performed")

@@ -33,6 +33,7 @@ from lossmit_tui.domain.regclock import (
     BANKRUPTCY_CHAPTERS,
     GOOD_FAITH_ATTEMPTS,
     PERFORMING,
+    REJECTIONS,
     SALE_FIXED_AT,
     appeal_refusal,
     pending_appeal,
@@ -342,7 +343,7 @@ def _appeal_refused(session: Session, actor: Any, case_id: int, event: NewEvent)
 _NO_OFFER = object()
 # The borrower's answers to an offer (each answers the latest offer before it): taking it
 # up (the clock's PERFORMING), or turning it down.
-_ANSWERS = (*PERFORMING, EventKind.OFFER_REJECTED, EventKind.FAILED_TO_PERFORM)
+_ANSWERS = (*PERFORMING, *REJECTIONS, EventKind.FAILED_TO_PERFORM)
 
 
 def _same_offer_held(conn: Connection, case_id: int, name: Any, today: date) -> str:

@@ -17,7 +17,7 @@ Every change has its audit row. Nothing else completes or snoozes a regulatory d
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -48,6 +48,7 @@ from lossmit_tui.domain.regclock import (
     CaseFacts,
     Clock,
     ClockState,
+    deemed_rejection_day,
     next_time_change,
     open_deadlines,
     regulatory_clocks,
@@ -309,6 +310,13 @@ def sync_clocks(session: Session, actor: User | None, case_ids: Iterable[int], t
             clocks: list[Clock] = []
             if is_open:
                 clocks, status = all_clocks(case_facts, today, calendar)
+                deemed = deemed_rejection_day(case_facts, clocks)
+                if deemed is not None and deemed <= today:  # the window closed unanswered
+                    _deem_rejected(conn, case, deemed, actor, actor_name, now)
+                    case_facts = replace(case_facts, events=(
+                        *case_facts.events, (EventKind.OFFER_DEEMED_REJECTED.value, deemed)))
+                    clocks, status = all_clocks(case_facts, today, calendar)
+                    total.changed.add(case_id)
                 hold, since = status.hold or None, hold_since(status, case_facts, today)
             else:
                 hold, since = None, None
@@ -318,7 +326,9 @@ def sync_clocks(session: Session, actor: User | None, case_ids: Iterable[int], t
                 holds.append({"cid": case_id, "loan": case.loan_number, "hold": hold,
                               "since": since, "was": case_facts.fc_hold})
                 total.changed.add(case_id)
-            checks.append(_check(case_id, case_facts, today) if is_open else
+            checks.append(_check(case_id, case_facts, today,
+                                 deemed_rejection_day(case_facts, clocks))
+                          if is_open else
                           {"case_id": case_id, "check_on": None, "window_only": False,
                            "check_then": None})
         _apply(conn, plan, actor, actor_name, now)
@@ -327,12 +337,32 @@ def sync_clocks(session: Session, actor: User | None, case_ids: Iterable[int], t
     return total
 
 
-def _check(case_id: int, facts: CaseFacts, today: date) -> dict[str, Any]:
-    """A case's clock check: the next day time alone changes its deadlines or may lift a
-    foreclosure bar (the earlier of the two; a window-only change stays one only when it
-    comes first)."""
+def _deem_rejected(conn: Connection, case: sa.Row, day: date, actor: User | None,
+                   actor_name: str, now: datetime) -> None:
+    """Record that the case's offer was not answered by the end of its acceptance window:
+    an offer_deemed_rejected event on the day after it, with its audit row."""
+    reason = "no answer by the end of the acceptance window: deemed rejected (1024.41(e))"
+    event_id = conn.execute(events_t.insert().values(
+        case_id=case.id, kind=EventKind.OFFER_DEEMED_REJECTED.value, occurred_on=day,
+        author_id=actor.id if actor else None, reason=reason, payload={}, created_at=now)
+        .returning(events_t.c.id)).scalar_one()
+    conn.execute(audit_t.insert().values(
+        at=now, user_id=actor.id if actor else None,
+        username=actor.username if actor else actor_name, entity="case_event",
+        entity_id=str(event_id), action="create", before=None,
+        after={"case": case.loan_number, "kind": EventKind.OFFER_DEEMED_REJECTED.value,
+               "occurred_on": day.isoformat(), "reason": reason}))
+
+
+def _check(case_id: int, facts: CaseFacts, today: date,
+           deemed: date | None = None) -> dict[str, Any]:
+    """A case's clock check: the next day time alone changes its deadlines, may lift a
+    foreclosure bar, or deems an unanswered offer rejected (`deemed`) — the earliest; a
+    window-only change stays one only when it comes first."""
     change = next_time_change(facts, today)
     hold = next_hold_change(facts, today)
+    if deemed is not None and deemed > today and (hold is None or deemed < hold):
+        hold = deemed
     on, window_only, then = change.on, change.window_only, change.then
     if hold is not None and (on is None or hold <= on):
         on, window_only, then = hold, False, None
