@@ -125,3 +125,14 @@ def test_military_service_bars_a_sale_for_a_year_after() -> None:
                                    "service until 2026-08-01")
     assert status(facts, date(2027, 8, 2)).sale.allowed
     assert next_hold_change(facts, date(2027, 7, 1)) == date(2027, 8, 2)
+
+
+def test_a_sale_date_from_the_extract_puts_the_case_with_counsel() -> None:
+    """A sale scheduled on record (the servicing extract) needs a first filing before it: a
+    complete application more than 37 days before that sale makes counsel postpone it, with
+    no milestone events recorded."""
+    sale = date(2026, 12, 30)
+    facts = CaseFacts(D0, sale_date=sale, events=(("application_complete", date(2026, 11, 1)),))
+    now = status(facts, date(2026, 11, 2))
+    assert now.with_counsel and now.filed and now.filing.why == "made (a sale is scheduled)"
+    assert now.hold.startswith("postpone the sale of 2026-12-30: ")

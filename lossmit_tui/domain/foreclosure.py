@@ -54,12 +54,11 @@ class ForeclosureStatus:
     filing: Step
     sale: Step
     hold: str  # what counsel must hold, why, and the rule; "" when nothing
-
-    @property
-    def with_counsel(self) -> bool:
-        """Referred to counsel (or further on) and no sale held since."""
-        kinds = [k for k, _ in self.milestones]
-        return bool(kinds) and EventKind.SALE_HELD not in kinds
+    # Referred to counsel, or further on (a milestone, or a sale date on record), and no
+    # sale held since.
+    with_counsel: bool = False
+    # The first notice or filing was made: its event, or a sale scheduled (which needs one).
+    filed: bool = False
 
     @property
     def instruction(self) -> str:
@@ -101,10 +100,16 @@ def foreclosure_status(facts: CaseFacts, clocks: Sequence[Clock],
     milestones = _milestones(facts)
     filed = _latest(milestones, EventKind.FC_FIRST_FILING)
     held = _latest(milestones, EventKind.SALE_HELD)
+    sale_on_record = facts.sale_date is not None or any(
+        k == EventKind.SALE_SCHEDULED for k, _ in milestones)
+    with_counsel = (bool(milestones) or sale_on_record) and held is None
     referral = Step("Referral to counsel", True, "a referral is not a filing", "1024.41(f)")
     filing_clock = _clock(clocks, FIRST_FILING)
     if filed is not None:
         filing = Step("First notice or filing", True, f"made on {filed.isoformat()}",
+                      "1024.41(f)")
+    elif sale_on_record:
+        filing = Step("First notice or filing", True, "made (a sale is scheduled)",
                       "1024.41(f)")
     elif filing_clock is None:
         filing = Step("First notice or filing", False, "the loan is not delinquent",
@@ -124,7 +129,7 @@ def foreclosure_status(facts: CaseFacts, clocks: Sequence[Clock],
             and sale_clock.state is ClockState.BARRED:
         sale = Step("Judgment or sale", False,
                     "; ".join(sale_clock.notes) or "barred", "1024.41(g)")
-    elif filed is None and not filing.allowed:
+    elif filed is None and not sale_on_record and not filing.allowed:
         sale = Step("Judgment or sale", False, "no first filing yet", "1024.41(f)")
     elif sale_clock is not None and not sale_clock.applies:
         sale = Step("Judgment or sale", True, f"not barred: {sale_clock.why_not}",
@@ -132,12 +137,14 @@ def foreclosure_status(facts: CaseFacts, clocks: Sequence[Clock],
     else:
         sale = Step("Judgment or sale", True, "no complete application bars it", "1024.41(g)")
     for why, rule, steps in _other_protections(facts, today):
-        if filed is None and "filing" in steps:
+        if filed is None and not sale_on_record and "filing" in steps:
             filing = _barred(filing, why, rule)
         if held is None and "sale" in steps:
             sale = _barred(sale, why, rule)
-    status = ForeclosureStatus(milestones, referral, filing, sale, "")
-    return ForeclosureStatus(milestones, referral, filing, sale, _hold(status, facts))
+    status = ForeclosureStatus(milestones, referral, filing, sale, "", with_counsel,
+                               filed is not None or sale_on_record)
+    return ForeclosureStatus(milestones, referral, filing, sale, _hold(status, facts),
+                             with_counsel, status.filed)
 
 
 SCRA_YEAR = 365  # a sale without a court order is not valid within a year after service
@@ -177,7 +184,7 @@ def _hold(status: ForeclosureStatus, facts: CaseFacts) -> str:
     nothing is barred)."""
     if not status.with_counsel:
         return ""
-    filed = _latest(status.milestones, EventKind.FC_FIRST_FILING) is not None
+    filed = status.filed
     if not status.sale.allowed and facts.sale_date is not None and filed:
         return (f"{SALE_HOLD}{facts.sale_date.isoformat()}: {status.sale.why} "
                 f"({status.sale.rule})")
@@ -232,7 +239,8 @@ def next_hold_change(facts: CaseFacts, today: date) -> date | None:
     pass looks at its hold again): the 121st day of delinquency, and the day after each
     acceptance, appeal or extended window that keeps the bar. Generous: a day on which
     nothing changes costs one sync."""
-    if facts.referred_on is None and not any(k in MILESTONES for k, _ in facts.events):
+    if facts.referred_on is None and facts.sale_date is None and not any(
+            k in MILESTONES for k, _ in facts.events):
         return None
     days: list[date] = []
     if facts.oldest_unpaid_due is not None:

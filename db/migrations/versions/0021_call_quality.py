@@ -18,16 +18,16 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("call_notes") as batch:
-        batch.add_column(sa.Column("number_kind", sa.String(16), nullable=False,
-                                   server_default="personal"))
-        batch.add_column(sa.Column("qrpc", sa.JSON(), nullable=True))
-        batch.add_column(sa.Column("qrpc_complete", sa.Boolean(), nullable=False,
-                                   server_default=sa.false()))
+    # Plain ALTER TABLE (SQLite 3.35 and later), as the other migrations: batch mode reflects
+    # the related tables, whose expression indexes it cannot read.
+    op.add_column("call_notes", sa.Column("number_kind", sa.String(16), nullable=False,
+                                          server_default="personal"))
+    op.add_column("call_notes", sa.Column("qrpc", sa.JSON(), nullable=True))
+    op.add_column("call_notes", sa.Column("qrpc_complete", sa.Boolean(), nullable=False,
+                                          server_default=sa.false()))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("call_notes") as batch:
-        batch.drop_column("qrpc_complete")
-        batch.drop_column("qrpc")
-        batch.drop_column("number_kind")
+    op.drop_column("call_notes", "qrpc_complete")
+    op.drop_column("call_notes", "qrpc")
+    op.drop_column("call_notes", "number_kind")
