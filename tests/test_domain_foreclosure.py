@@ -136,3 +136,26 @@ def test_a_sale_date_from_the_extract_puts_the_case_with_counsel() -> None:
     now = status(facts, date(2026, 11, 2))
     assert now.with_counsel and now.filed and now.filing.why == "made (a sale is scheduled)"
     assert now.hold.startswith("postpone the sale of 2026-12-30: ")
+
+
+def test_the_return_by_date_of_an_incomplete_application() -> None:
+    """1024.41(b)(2)(i)(B), comments 41(b)(2)(ii)-1 to -3: 30 days after the notice, moved
+    to the earliest milestone ahead, never fewer than 7 days after the notice."""
+    from lossmit_tui.domain.documents import return_by
+
+    notice = date(2026, 3, 2)
+    thirty = (date(2026, 4, 1), "30 days after the notice")
+    assert return_by(notice, oldest_unpaid_due=None, sale_date=None) == thirty
+    # day 120 of a delinquency from 2026-01-01 is 2026-05-01: after the 30 days
+    assert return_by(notice, oldest_unpaid_due=D0, sale_date=None) == thirty
+    # from 2025-12-01 it is 2026-03-31: before them
+    assert return_by(notice, oldest_unpaid_due=date(2025, 12, 1), sale_date=None) == (
+        date(2026, 3, 31), "the 120th day of delinquency (the earliest milestone ahead)")
+    # pay stubs dated 2025-12-10 go stale on 2026-03-10
+    assert return_by(notice, oldest_unpaid_due=None, sale_date=None,
+                     current_documents=(("pay_stubs", date(2025, 12, 10)),)) == (
+        date(2026, 3, 10), "the pay stubs go stale (the earliest milestone ahead)")
+    # 38 days before a sale on 2026-04-10 is 2026-03-03 (90 days before it has passed):
+    # sooner than 7 days after the notice, so 7 days
+    assert return_by(notice, oldest_unpaid_due=None, sale_date=date(2026, 4, 10)) == (
+        date(2026, 3, 9), "never fewer than 7 days after the notice")

@@ -3,7 +3,8 @@ move the case's referral and sale dates, a barred sale on the calendar raises th
 instruction to counsel and leads the Regulatory view, the daily hand-off lists every hold, and
 an appeal is taken and decided only as 1024.41(h) allows."""
 
-from datetime import timedelta
+import json
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -279,3 +280,35 @@ def test_a_trial_started_in_the_window_is_not_a_deemed_rejection(one_case) -> No
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM case_events WHERE kind = "
                                     "'offer_deemed_rejected'")).scalar() == 0
+
+
+def test_an_acknowledgment_lists_what_is_missing_and_the_return_by_date(one_case) -> None:
+    """1024.41(b)(2)(i)(B): the acknowledgment records the documents still requested and the
+    date to return them by, and a task chases them; with nothing outstanding it says the
+    application is complete."""
+    from lossmit_tui.services.documents import receive_document, request_document
+
+    engine, case_id = one_case
+    ws = workspace(engine, "sam")
+    record(engine, case_id, "application_received")
+    asked = [request_document(ws, case_id, doc).id for doc in ("pay_stubs", "form_4506c")]
+    record(engine, case_id, "acknowledgment_sent")
+    with engine.connect() as conn:
+        payload = conn.execute(sa.text("SELECT payload FROM case_events WHERE kind = "
+                                       "'acknowledgment_sent'")).scalar()
+        task = conn.execute(sa.select(tasks_t.c.title, tasks_t.c.due_on).where(
+            tasks_t.c.kind == "documents_due", tasks_t.c.source == "acknowledgment")).one()
+    said = payload if isinstance(payload, dict) else json.loads(payload)
+    # 30 days after the notice (2026-12-29) comes before the 120th day (2026-12-30)
+    assert said == {"missing": ["form_4506c", "pay_stubs"], "return_by": "2026-12-29",
+                    "return_by_why": "30 days after the notice"}
+    assert task.due_on == date(2026, 12, 29)
+    assert task.title == "Missing documents due 2026-12-29: form 4506c, pay stubs"
+    for doc_id in asked:  # everything arrives; a later acknowledgment says complete
+        receive_document(ws, doc_id, TODAY, TODAY)
+    record(engine, case_id, "acknowledgment_sent")
+    with engine.connect() as conn:
+        said = conn.execute(sa.text("SELECT payload FROM case_events WHERE kind = "
+                                    "'acknowledgment_sent' ORDER BY id DESC")).scalar()
+    assert (said if isinstance(said, dict) else json.loads(said)) == {
+        "complete": True}

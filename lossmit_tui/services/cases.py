@@ -16,9 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from db.models import AuditEvent, Case, CaseEvent, Task, User, utcnow
+from db.models import AuditEvent, Case, CaseEvent, Document, Task, User, utcnow
 from lossmit_tui.config import trial_policy
 from lossmit_tui.domain.calendar import BusinessCalendar
+from lossmit_tui.domain.documents import return_by
 from lossmit_tui.domain.enums import (
     CLOSED_STAGES,
     EventKind,
@@ -26,6 +27,7 @@ from lossmit_tui.domain.enums import (
     Occupancy,
     Role,
     Stage,
+    TaskKind,
 )
 from lossmit_tui.domain.events import MANUAL_EVENT_KINDS, STAGE_AFTER
 from lossmit_tui.domain.foreclosure import REFERRAL_BASES
@@ -242,6 +244,8 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
         payload["outcome"] = event.outcome
     if event.kind == EventKind.COUNSEL_INSTRUCTED:  # what counsel was told to hold
         payload["hold"] = case["fc_hold"]
+    if event.kind == EventKind.ACKNOWLEDGMENT_SENT:  # what it said was missing, and by when
+        payload.update(_acknowledgment(conn, case, event.occurred_on))
     if event.kind == EventKind.BANKRUPTCY_FILED:
         payload["chapter"] = event.chapter
         payload["case_number"] = clean_text(event.case_number)
@@ -261,6 +265,18 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
                  after={"case": case["loan_number"], "kind": event.kind,
                         "occurred_on": event.occurred_on.isoformat(), "reason": reason,
                         **payload})
+    if payload.get("missing"):  # chase what the acknowledgment asked for
+        due = date.fromisoformat(payload["return_by"])
+        title = (f"Missing documents due {due.isoformat()}: "
+                 + ", ".join(m.replace("_", " ") for m in payload["missing"]))[:200]
+        task = Task(case_id=case_id, kind=TaskKind.DOCUMENTS_DUE, title=title, due_on=due,
+                    assignee_id=case["assignee_id"] or actor.id, status="open",
+                    source="acknowledgment")
+        session.add(task)
+        session.flush()
+        audit.record(session, actor, "task", task.id, "create",
+                     after={"case": case["loan_number"], "kind": TaskKind.DOCUMENTS_DUE.value,
+                            "title": title, "due_on": due.isoformat()})
     if trial_change.start is not None:  # an acceptance that starts its offer's trial
         write_trial_start(session, actor, case, trial_change.start, event.occurred_on,
                           event.kind)
@@ -301,6 +317,25 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
     sync_trial_tasks(conn, actor, [case_id], today, trial, actor.username)
     recompute_case(conn, case_id, today, weights)
     return row
+
+
+def _acknowledgment(conn: Connection, case: sa.RowMapping, day: date) -> dict[str, Any]:
+    """What an acknowledgment sent on `day` says (1024.41(b)(2)(i)(B)): the application is
+    complete (nothing requested is outstanding), or the documents still missing and the
+    date to return them by (`return_by`), with why that date."""
+    docs = Document.__table__.c
+    rows = conn.execute(sa.select(docs.doc_type, docs.status, docs.document_date,
+                                  docs.received_on)
+                        .where(docs.case_id == case["id"]).order_by(docs.id)).all()
+    missing = sorted({r.doc_type for r in rows if r.status == "requested"})
+    if not missing:
+        return {"complete": True}
+    current = tuple((r.doc_type, r.document_date or r.received_on) for r in rows
+                    if r.status in ("received", "accepted")
+                    and (r.document_date or r.received_on) is not None)
+    due, why = return_by(day, oldest_unpaid_due=case["next_due_date"],
+                         sale_date=case["fc_sale_date"], current_documents=current)
+    return {"missing": missing, "return_by": due.isoformat(), "return_by_why": why}
 
 
 def _appeal_refused(session: Session, actor: Any, case_id: int, event: NewEvent) -> str:
