@@ -46,13 +46,18 @@ def foreclosure_holds(ws: Workspace) -> list[HoldRow]:
     with session_scope(ws.engine, write=True) as session:
         actor = require_user(session, ws.username)
         require_active(actor, "listing foreclosure holds")
-        rows = session.connection().execute(
+        # The held cases through their partial index (ordered by it, as SQLite then reads
+        # it rather than walking every open case); a closed case has its hold cleared by the
+        # sync that closes it, and is left out here all the same.
+        rows = [r for r in session.connection().execute(
             sa.select(cases_t.c.loan_number, cases_t.c.borrower_name,
                       users_t.c.username.label("assignee"), firm.label("referral"),
-                      cases_t.c.fc_sale_date, cases_t.c.fc_hold, cases_t.c.fc_hold_since)
+                      cases_t.c.fc_sale_date, cases_t.c.fc_hold, cases_t.c.fc_hold_since,
+                      cases_t.c.closed_at)
             .select_from(cases_t.outerjoin(users_t, users_t.c.id == cases_t.c.assignee_id))
-            .where(sa.text("fc_hold IS NOT NULL"), cases_t.c.closed_at.is_(None),
-                   case_scope(actor, cases_t))).all()
+            .where(sa.text("fc_hold IS NOT NULL"), cases_t.c.fc_hold_since.is_not(None),
+                   case_scope(actor, cases_t))
+            .order_by(cases_t.c.fc_hold_since)) if r.closed_at is None]
         holds = [HoldRow(r.loan_number, r.borrower_name, r.assignee,
                          (r.referral or {}).get("firm") if isinstance(r.referral, dict)
                          else None, r.fc_sale_date, instruction_of(r.fc_hold),
