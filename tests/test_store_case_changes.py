@@ -128,7 +128,7 @@ def test_an_accepted_option_bars_foreclosure_until_a_failure_to_perform(one_case
 
 def test_a_sale_scheduled_after_completion_leaves_the_evaluation_clock(one_case) -> None:
     """No sale when the application became complete: it counts as 90+ days before a sale
-    for good, so a sale set later (even 20 days out) cancels nothing."""
+    for good, so a sale set later (even 20 days out) cancels nothing, and is barred."""
     engine, case_id = one_case
     event(engine, case_id, "application_complete")
     before = open_deadlines(engine)
@@ -136,7 +136,10 @@ def test_a_sale_scheduled_after_completion_leaves_the_evaluation_clock(one_case)
     with engine.begin() as conn:
         conn.execute(cases_t.update().values(fc_sale_date=TODAY + timedelta(days=20)))
     event(engine, case_id, "complete_notice_sent")  # any change syncs the clocks again
-    assert open_deadlines(engine) == {"1024.41(c)(1)": before["1024.41(c)(1)"]}
+    # the evaluation clock stays; the sale, barred by the pending application, is to be
+    # postponed (1024.41(g)), from today
+    assert open_deadlines(engine) == {"1024.41(c)(1)": before["1024.41(c)(1)"],
+                                      "1024.41(g)": TODAY}
     with engine.connect() as conn:
         kept = conn.execute(sa.select(audit_t.c.after).where(
             audit_t.c.entity == "case_event").order_by(audit_t.c.id)).scalars().first()
