@@ -22,7 +22,7 @@ from textual.worker import Worker
 from db.queries import CaseDetail, TaskRow, case_detail, list_users
 from lossmit_tui.domain.calendar import resolve_due
 from lossmit_tui.domain.enums import DocType, EventKind, Hardship, Occupancy, Stage
-from lossmit_tui.domain.events import MANUAL_EVENT_KINDS
+from lossmit_tui.domain.events import MANUAL_EVENT_KINDS, RECEIPT_KINDS
 from lossmit_tui.domain.foreclosure import REFERRAL_BASES
 from lossmit_tui.domain.regclock import BANKRUPTCY_CHAPTERS
 from lossmit_tui.domain.values import display_phone, display_text, parse_date, parse_money
@@ -201,6 +201,13 @@ class EventForm(ServiceForm):
         yield _input(placeholder="case number, e.g. 26-10001", id="event-case-number")
         yield Checkbox("From a claimed successor in interest, not yet confirmed",
                        compact=True, id="event-successor")
+        yield Label("Short-term option (incomplete application): months; a plan's arrears",
+                    classes="event-short_term_offered")
+        with Horizontal(classes="form-row event-short_term_offered"):
+            yield _select([("Repayment plan", "repayment_plan"), ("Forbearance", "forbearance")],
+                          value="repayment_plan", allow_blank=False, id="event-option")
+            yield _input(placeholder="months (≤ 6)", id="event-months")
+            yield _input(placeholder="arrears months (≤ 3)", id="event-arrears")
         yield Label("On (default today; an earlier date needs a reason)")
         yield _input(value="today", id="event-on")
         yield Static(id="event-on-shown", classes="date-shown")
@@ -225,7 +232,8 @@ class EventForm(ServiceForm):
         stage_change = kind == EventKind.STAGE_CHANGED
         self.query_one("#event-stage", Select).display = stage_change
         self.query_one("#event-stage-label", Label).display = stage_change
-        for kind_of in ("fc_referral", "sale_scheduled", "sale_postponed", "appeal_decided"):
+        for kind_of in ("fc_referral", "sale_scheduled", "sale_postponed", "appeal_decided",
+                        "short_term_offered"):
             for hidden in self.query(f".event-{kind_of}"):
                 hidden.display = False
         for shown in self.query(f".event-{kind}"):
@@ -264,10 +272,35 @@ class EventForm(ServiceForm):
     def _on_changed(self) -> date | None:
         return _date_field(self, "event-on", "event-on-shown")
 
+    def _short_term(self) -> tuple[dict[str, Any], list[str]]:
+        """The short-term option's fields, read (and what cannot be read)."""
+        if self.query_one("#event-kind", Select).value != EventKind.SHORT_TERM_OFFERED:
+            return {}, []
+        values: dict[str, Any] = {"option": str(self.query_one("#event-option", Select).value)}
+        problems = []
+        for name, widget, title in (("months", "#event-months", "Months"),
+                                    ("arrears_months", "#event-arrears", "Arrears months")):
+            text = self.query_one(widget, Input).value.strip()
+            if not text:
+                continue
+            if text.isascii() and text.isdigit():
+                values[name] = int(text)
+            else:
+                problems.append(f"{title}: {text!r} is not a whole number")
+        return values, problems
+
+    def _receipt_today(self) -> bool:
+        """A receipt dated "today": the servicer's calendar day (docs/RULES.md, dating)."""
+        kind = self.query_one("#event-kind", Select).value
+        text = self.query_one("#event-on", Input).value.strip().lower()
+        return kind in RECEIPT_KINDS and text in ("", "today")
+
     def _event(self) -> NewEvent | None:
         on_day = self._on_changed()
         if on_day is None:
             return None
+        if self._receipt_today():
+            on_day = self.ws.receipt_day()
         kind = str(self.query_one("#event-kind", Select).value)
         sale_text = self.query_one("#event-sale-date", Input).value.strip()
         sale_date = None
@@ -297,11 +330,11 @@ class EventForm(ServiceForm):
                         if filed else "",
                         from_successor=kind == EventKind.APPLICATION_RECEIVED
                         and self.query_one("#event-successor", Checkbox).value,
-                        **trial)
+                        **trial, **self._short_term()[0])
 
     def collect(self) -> Write | list[str]:
         self.bad_sale_date = ""
-        _, unreadable = self._trial_fields()
+        unreadable = self._trial_fields()[1] + self._short_term()[1]
         if unreadable:
             return unreadable
         event = self._event()
@@ -309,10 +342,11 @@ class EventForm(ServiceForm):
             return [f"the sale date {self.bad_sale_date!r} is not a date (YYYY-MM-DD)"]
         if event is None:
             return ["the date is not one I can read"]
-        problems = validate_event(event, self.today)
+        today = max(self.today, event.occurred_on) if self._receipt_today() else self.today
+        problems = validate_event(event, today)
         if problems:
             return problems
-        return lambda ws: record_event(ws, self.case_id, event)
+        return lambda ws: record_event(ws.on(max(ws.today, today)), self.case_id, event)
 
 
 # The fields EditDetails edits (each widget's id is `edit-<name>`), read from the case as the

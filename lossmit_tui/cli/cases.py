@@ -23,6 +23,7 @@ from lossmit_tui.cli.shared import (
     workspace,
 )
 from lossmit_tui.config import ConfigError, open_private
+from lossmit_tui.domain.events import RECEIPT_KINDS
 from lossmit_tui.domain.values import display_text
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ def export_case(
 
 
 # The events that are something received: dated on the servicer's calendar day.
-RECEIPTS = frozenset({"application_received", "application_complete", "appeal_received"})
+RECEIPTS = RECEIPT_KINDS
 
 
 @app.command("event")
@@ -131,6 +132,8 @@ def event(
              "bankruptcy_dismissed, bankruptcy_reaffirmed, active_duty_started, "
              "active_duty_ended, successor_confirmed, fc_referral, fc_first_filing, "
              "fc_judgment, sale_scheduled, sale_postponed, sale_held, counsel_instructed, "
+             "short_term_offered (with --option, --months, --arrears-months), "
+             "short_term_notice_sent, third_party_delay_sent, third_party_received, "
              "...")],
     on: Annotated[str | None, typer.Option(
         "--on", help="The day it happened, YYYY-MM-DD (default today; not in the future).")]
@@ -172,6 +175,13 @@ def event(
     from_successor: Annotated[bool, typer.Option(
         "--from-successor", help="For application_received: sent by a claimed successor in "
                                  "interest not yet confirmed.")] = False,
+    option: Annotated[str, typer.Option(
+        "--option", help="For short_term_offered: repayment_plan or forbearance.")] = "",
+    months: Annotated[int | None, typer.Option(
+        "--months", help="For short_term_offered: the months it runs (at most 6).")] = None,
+    arrears_months: Annotated[int | None, typer.Option(
+        "--arrears-months", help="For a short-term repayment plan: the months of arrears "
+                                 "it repays (at most 3).")] = None,
     db: DbOpt = None,
     user: UserOpt = None,
     today: TodayOpt = None,
@@ -216,7 +226,8 @@ def event(
             sale_date=sale_day, outcome=outcome.strip(), amount_cents=amount_cents,
             payment=payment, payments=payments, first_due=first_due_day,
             chapter=None if chapter is None else parse_chapter(chapter) or -1,
-            case_number=case_number, from_successor=from_successor))
+            case_number=case_number, from_successor=from_successor, option=option.strip(),
+            months=months, arrears_months=arrears_months))
     typer.echo(f"Recorded {kind.strip()} on {day.isoformat()} for loan {loan.strip()}.")
 
 

@@ -213,6 +213,14 @@ class EventKind(StrEnum):
     ACTIVE_DUTY_STARTED = "active_duty_started"  # a borrower's military service (SCRA)
     ACTIVE_DUTY_ENDED = "active_duty_ended"
     SUCCESSOR_CONFIRMED = "successor_confirmed"  # a successor in interest confirmed
+    # A short-term option offered on an incomplete application (1024.41(c)(2)(iii)); payload:
+    # option (repayment_plan or forbearance), months, and a plan's months of arrears.
+    SHORT_TERM_OFFERED = "short_term_offered"
+    SHORT_TERM_NOTICE_SENT = "short_term_notice_sent"  # its written notice
+    # Documents from a third party block the decision (1024.41(c)(4)): the delay notice to
+    # the borrower, and their arrival.
+    THIRD_PARTY_DELAY_SENT = "third_party_delay_sent"
+    THIRD_PARTY_RECEIVED = "third_party_received"
 
 
 class DocType(StrEnum):

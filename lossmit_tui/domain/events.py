@@ -8,6 +8,7 @@ STAGE_AFTER: dict[str, Stage] = {
     EventKind.APPLICATION_RECEIVED: Stage.APPLICATION,
     EventKind.APPLICATION_COMPLETE: Stage.EVALUATION,
     EventKind.OFFER_SENT: Stage.OFFER,
+    EventKind.SHORT_TERM_OFFERED: Stage.OFFER,
     EventKind.DENIED: Stage.DENIED,
     EventKind.APPEAL_RECEIVED: Stage.APPEAL,
     EventKind.TRIAL_STARTED: Stage.TRIAL,
@@ -25,3 +26,10 @@ RECORDED_BY_SERVICES: frozenset[str] = frozenset({EventKind.REASSIGNED,
 # The kinds a person (the event form, `lossmit event`) may record.
 MANUAL_EVENT_KINDS: tuple[EventKind, ...] = tuple(
     k for k in EventKind if k not in RECORDED_BY_SERVICES)
+
+# Receipts: dated on the servicer's calendar day when recorded as received "today" (docs/RULES.md,
+# dating), never the machine's or the UTC date.
+RECEIPT_KINDS: frozenset[str] = frozenset({EventKind.APPLICATION_RECEIVED,
+                                           EventKind.APPLICATION_COMPLETE,
+                                           EventKind.APPEAL_RECEIVED,
+                                           EventKind.THIRD_PARTY_RECEIVED})

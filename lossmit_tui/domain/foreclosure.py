@@ -11,9 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from lossmit_tui.domain.delinquency import add_months
 from lossmit_tui.domain.enums import EventKind
 from lossmit_tui.domain.regclock import (
     COUNSEL_HOLD,
+    FACIAL_GRACE_DAYS,
     FIRST_FILING,
     NO_SALE,
     CaseFacts,
@@ -252,5 +254,12 @@ def next_hold_change(facts: CaseFacts, today: date) -> date | None:
             days.append(day + timedelta(days=45))
     if facts.active_duty_until is not None:
         days.append(facts.active_duty_until + timedelta(days=SCRA_YEAR + 1))
+    # a facially complete application's protections end when what was asked for since is
+    # not supplied in time; a short-term option's when it has run its months
+    days += [asked + timedelta(days=FACIAL_GRACE_DAYS + 1)
+             for _, asked, received in facts.documents if asked and not received]
+    for offered, _, months in facts.short_term:
+        days += [add_months(d, months) + timedelta(days=1) for k, d in facts.events
+                 if k in (EventKind.OFFER_ACCEPTED, EventKind.PLAN_STARTED) and d >= offered]
     later = [d for d in days if d > today]
     return min(later) if later else None

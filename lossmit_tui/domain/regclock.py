@@ -57,7 +57,8 @@ COMPLETE_NOTICE = Rule("1024.41(c)(3)", "Notice of complete application (5 BD)",
 DECIDE = Rule("1024.41(c)(1)", "Evaluate and decide (30 days)",
               (EventKind.OFFER_SENT, EventKind.DENIED))
 ACCEPT_WINDOW = Rule("1024.41(e)", "Borrower accepts or rejects the offer",
-                     (EventKind.OFFER_ACCEPTED, EventKind.OFFER_REJECTED))
+                     (EventKind.OFFER_ACCEPTED, EventKind.OFFER_REJECTED,
+                      EventKind.TRIAL_STARTED, EventKind.PLAN_STARTED))
 APPEAL_WINDOW = Rule("1024.41(h)", "Borrower may appeal the denial (14 days)",
                      (EventKind.APPEAL_RECEIVED,))
 DECIDE_APPEAL = Rule("1024.41(h)(4)", "Decide the appeal (30 days)",
@@ -69,8 +70,14 @@ NO_SALE = Rule("1024.41(g)", "No foreclosure judgment or sale", ())
 COUNSEL_HOLD = Rule("1024.41(g)", "Instruct counsel to postpone the sale",
                     (EventKind.COUNSEL_INSTRUCTED,))
 
+# The written notice of a short-term option offered on an incomplete application (policy:
+# 5 BD; the rule says promptly), unless the borrower turned it down first.
+SHORT_TERM_NOTICE = Rule("1024.41(c)(2)(iii)", "Written notice of the short-term option (5 BD)",
+                         (EventKind.SHORT_TERM_NOTICE_SENT,))
+
 RULES = (LIVE_CONTACT, WRITTEN_NOTICE, SPOC, ACKNOWLEDGE, COMPLETE_NOTICE, DECIDE,
-         ACCEPT_WINDOW, APPEAL_WINDOW, DECIDE_APPEAL, FIRST_FILING, NO_SALE, COUNSEL_HOLD)
+         ACCEPT_WINDOW, APPEAL_WINDOW, DECIDE_APPEAL, FIRST_FILING, NO_SALE, COUNSEL_HOLD,
+         SHORT_TERM_NOTICE)
 BY_CITATION = {r.citation: r for r in RULES}
 
 
@@ -80,6 +87,23 @@ SALE_FIXED_AT = frozenset({EventKind.APPLICATION_RECEIVED, EventKind.APPLICATION
 
 
 GOOD_FAITH_ATTEMPTS = 2  # policy: call attempts on different days meet a live-contact window
+
+# Policy where the rule says "reasonable" or "promptly" (docs/RULES.md section 4):
+# - a facially complete application keeps its protections this many days after the servicer
+#   asks for more (1024.41(c)(2)(iv));
+# - the decision is due this many business days after third-party documents that held it
+#   arrive (1024.41(c)(4)(ii));
+# - trial payments made by the acceptance deadline while other requirements are missing get
+#   this many more days before the offer is deemed rejected (1024.41(e)(2)(ii));
+# - a short-term option's written notice is due this many business days after the offer.
+FACIAL_GRACE_DAYS = 30
+PROMPT_DECISION_BD = 5
+ACCEPTANCE_EXTRA_DAYS = 14
+SHORT_TERM_NOTICE_BD = 5
+# The limits of a short-term option on an incomplete application (1024.41(c)(2)(iii)).
+SHORT_TERM_OPTIONS = ("repayment_plan", "forbearance")
+SHORT_TERM_MAX_MONTHS = 6
+SHORT_TERM_MAX_ARREARS_MONTHS = 3
 
 # What ends a bankruptcy's exemption (1024.39(c)(2)), and the chapters a petition may be under.
 BANKRUPTCY_ENDS: dict[str, str] = {EventKind.BANKRUPTCY_DISCHARGED: "discharged",
@@ -140,6 +164,17 @@ class CaseFacts:
     # new one with it.
     fc_hold: str | None = None
     fc_hold_since: date | None = None
+    # What each acknowledgment said was still missing (empty: the application was complete),
+    # by the day it was sent; and the documents asked for and received: (type, requested on,
+    # received on).
+    acknowledgments: tuple[tuple[date, tuple[str, ...]], ...] = ()
+    documents: tuple[tuple[str, date | None, date | None], ...] = ()
+    # Short-term options offered on an incomplete application: (day, option, months).
+    short_term: tuple[tuple[date, str, int], ...] = ()
+    # The days the loan was brought current (a cure, a permanent modification).
+    cures: tuple[date, ...] = ()
+    # The sale as scheduled and postponed: (day recorded, the sale date then; None: none).
+    sales: tuple[tuple[date, date | None], ...] = ()
 
     def sale_then(self, kind: str, day: date) -> date | None:
         """The scheduled sale date that decides the clocks of the event (kind, day)."""
@@ -262,21 +297,39 @@ def regulatory_clocks(facts: CaseFacts, today: date, calendar: BusinessCalendar,
     """Every clock of docs/RULES.md section 4 that has started for this case, by due date."""
     facts = _redated(facts)
     clocks: list[Clock] = []
-    ev = facts.events
     d0 = facts.oldest_unpaid_due
     if d0 is not None and d0 < today:
         clocks += _delinquency_clocks(facts, d0, today, horizon)
-    clocks += _application_clocks(facts, today, calendar, horizon)
+    own = _without_duplicates(facts)
+    clocks += _application_clocks(own, today, calendar, horizon)
+    clocks += _duplicative_clocks(facts, own, calendar)
     if d0 is not None and d0 < today:
-        clocks.append(_first_filing(facts, d0, today))
-    complete = _latest(ev, (EventKind.APPLICATION_COMPLETE,))
-    if complete is not None:
-        clocks.append(_no_sale(facts, complete, today))
+        clocks.append(_first_filing(own, d0, today))
+    protection = application_protection(own, today)
+    if protection is not None or short_term_performing(own, today):
+        clocks.append(_no_sale(own, protection, today))
     if not facts.principal_residence:
         clocks = [Clock(c.rule, c.due_on, c.state, False,
                         "not a principal residence: shown for information", c.met_by, c.basis,
                         c.notes) for c in clocks]
     return sorted(clocks, key=lambda c: (c.due_on or date.max, c.citation))
+
+
+def _duplicative_clocks(facts: CaseFacts, own: CaseFacts,
+                        calendar: BusinessCalendar) -> list[Clock]:
+    """The latest application, when duplicative (1024.41(i)): its acknowledgment shown as not
+    owed, with why (the servicer may still evaluate it)."""
+    if own is facts:
+        return []
+    received = _latest(facts.events, (EventKind.APPLICATION_RECEIVED,))
+    dup = next((c for r, c in duplicative_applications(facts) if r == received), None)
+    if received is None or dup is None:
+        return []
+    clock = Clock(ACKNOWLEDGE, calendar.add_business_days(received, 5), ClockState.PENDING,
+                  basis=f"application received {received}")
+    return [_not_applying(clock, f"duplicative (1024.41(i)): the complete application of "
+                                 f"{dup} was evaluated and the borrower has been delinquent "
+                                 "since; no new 1024.41 clocks or foreclosure protection")]
 
 
 def _redated(facts: CaseFacts) -> CaseFacts:
@@ -573,6 +626,170 @@ def _days_before_sale(day: date, sale: date | None) -> int | None:
     return None if sale is None else (sale - day).days
 
 
+def sale_on(facts: CaseFacts, day: date) -> date | None:
+    """The sale date scheduled as of `day`: from the sale's history when it has one (the
+    last scheduling or postponement recorded by then), else today's."""
+    if not facts.sales:
+        return facts.sale_date
+    known = [(d, sale) for d, sale in facts.sales if d <= day]
+    return max(known, key=lambda k: k[0])[1] if known else None
+
+
+def facially_complete_on(facts: CaseFacts, today: date = date.max) -> date | None:
+    """The day the latest application became facially complete (1024.41(c)(2)(iv)): its
+    acknowledgment asked for nothing (the day it was received), or the last of the
+    documents it listed arrived. None: not (yet), or no acknowledgment says what it asked."""
+    received = _latest(facts.events, (EventKind.APPLICATION_RECEIVED,))
+    if received is None:
+        return None
+    acks = sorted((d, missing) for d, missing in facts.acknowledgments if d >= received)
+    if not acks:
+        return None
+    sent, missing = acks[0]
+    if not missing:
+        return received
+    arrivals = []
+    for doc in missing:
+        got = _first_on_or_after([r for t, _, r in facts.documents if t == doc and r], sent)
+        if got is None or got > today:
+            return None
+        arrivals.append(got)
+    return max(arrivals)
+
+
+@dataclass(frozen=True)
+class Protection:
+    """What protects the borrower from foreclosure under 1024.41(f)(2) and (g): a complete
+    application, or a facially complete one treated as complete, from `since`. `complete`
+    is the actual completion (the 30-day decision runs from it); `sale` the sale date known
+    on `since` (1024.41(b)(3): the sale-date tests are judged then)."""
+
+    since: date
+    what: str
+    complete: date | None
+    sale: date | None
+
+    @property
+    def before_sale(self) -> int | None:
+        """Days before the sale on `since` (None: no sale scheduled, 90 or more)."""
+        return _days_before_sale(self.since, self.sale)
+
+
+def _asked_since(facts: CaseFacts, day: date, today: date) -> list[tuple[str, date, date | None]]:
+    """The documents asked for after `day` (up to today): (type, asked on, received on)."""
+    return [(t, q, r) for t, q, r in facts.documents if q is not None and day < q <= today]
+
+
+def _facial_lapsed(facts: CaseFacts, facial: date, today: date) -> date | None:
+    """The day a facially complete application stopped protecting the borrower: the end of
+    the reasonable period to supply what was asked for since, when it is still missing."""
+    ends = [q + timedelta(days=FACIAL_GRACE_DAYS) for _, q, r in
+            _asked_since(facts, facial, today) if r is None]
+    over = [e for e in ends if e < today]
+    return min(over) if over else None
+
+
+def application_protection(facts: CaseFacts, today: date) -> Protection | None:
+    """The application that protects the borrower today, or None (see `Protection`)."""
+    complete = _latest(facts.events, (EventKind.APPLICATION_COMPLETE,))
+    received = _latest(facts.events, (EventKind.APPLICATION_RECEIVED,))
+    facial = facially_complete_on(facts, today)
+    if (facial is not None and received is not None
+            and (complete is None or complete < received)
+            and _facial_lapsed(facts, facial, today) is None):
+        return Protection(facial, f"facially complete application of {facial} "
+                                  "(1024.41(c)(2)(iv))", None,
+                          sale_on(facts, facial) if facts.sales
+                          else facts.sale_then(EventKind.APPLICATION_RECEIVED, received))
+    if complete is None:
+        return None
+    if facial is not None and received is not None and received <= facial < complete:
+        return Protection(facial, f"application facially complete {facial}, complete "
+                                  f"{complete} (1024.41(c)(2)(iv))", complete,
+                          sale_on(facts, facial) if facts.sales
+                          else facts.sale_then(EventKind.APPLICATION_COMPLETE, complete))
+    return Protection(complete, f"complete application of {complete}", complete,
+                      facts.sale_then(EventKind.APPLICATION_COMPLETE, complete))
+
+
+def _complete_before(facts: CaseFacts, complete: date | None,
+                     protection: Protection | None) -> int | None:
+    """Days before the sale that decide the clocks of the complete application `complete`:
+    judged on the day the protections began when they are that application's."""
+    if complete is None:
+        return None
+    if protection is not None and protection.complete == complete:
+        return protection.before_sale
+    return _days_before_sale(complete, facts.sale_then(EventKind.APPLICATION_COMPLETE,
+                                                       complete))
+
+
+def duplicative_applications(facts: CaseFacts) -> list[tuple[date, date]]:
+    """The applications that get no 1024.41 clocks (1024.41(i)): received after this
+    servicer evaluated a complete application (decided it: an offer or a denial) while the
+    borrower has been delinquent at all times since — the same delinquency still unpaid and
+    no cure recorded between. As (received, the complete application evaluated)."""
+    d0 = facts.oldest_unpaid_due
+    if d0 is None:
+        return []
+    ev = sorted(facts.events, key=lambda e: e[1])
+    decisions = [d for k, d in ev if k in (EventKind.OFFER_SENT, EventKind.DENIED)]
+    found: list[tuple[date, date]] = []
+    completes: list[date] = []
+    current_dup = False
+    for kind, day in ev:
+        if kind == EventKind.APPLICATION_RECEIVED:
+            handled = [c for c in completes if c <= day and d0 <= c
+                       and any(c <= d <= day for d in decisions)]
+            handled = [c for c in handled
+                       if not any(c < cure <= day for cure in facts.cures)]
+            current_dup = bool(handled)
+            if current_dup:
+                found.append((day, max(handled)))
+        elif kind == EventKind.APPLICATION_COMPLETE and not current_dup:
+            completes.append(day)
+    return found
+
+
+def _without_duplicates(facts: CaseFacts) -> CaseFacts:
+    """The facts without the application events of duplicative applications."""
+    dups = duplicative_applications(facts)
+    if not dups:
+        return facts
+    starts = sorted(d for d, _ in dups)
+    receipts = sorted(d for k, d in facts.events if k == EventKind.APPLICATION_RECEIVED)
+
+    def duplicative(day: date) -> bool:  # the application this event belongs to
+        own = [r for r in receipts if r <= day]
+        return bool(own) and own[-1] in starts
+
+    events = tuple((k, d) for k, d in facts.events
+                   if not (k in (EventKind.APPLICATION_RECEIVED,
+                                 EventKind.APPLICATION_COMPLETE) and duplicative(d)))
+    return replace(facts, events=events)
+
+
+def short_term_performing(facts: CaseFacts, today: date) -> str:
+    """Why a short-term option offered on an incomplete application protects the borrower
+    today (1024.41(c)(2)(iii): accepted and being performed), or ""."""
+    if not facts.short_term:
+        return ""
+    offered, option, months = max(facts.short_term)
+    accepted = _first_event(facts, (EventKind.OFFER_ACCEPTED, EventKind.PLAN_STARTED), offered)
+    if accepted is None or accepted > today:
+        return ""
+    ended = _first_event(facts, (EventKind.FAILED_TO_PERFORM, EventKind.OFFER_REJECTED),
+                         accepted)
+    if ended is not None and ended <= today:
+        return ""
+    ends = add_months(accepted, months)
+    if today > ends:
+        return ""
+    return (f"short-term {option.replace('_', ' ')} offered {offered} on an incomplete "
+            f"application, accepted {accepted}, being performed to {ends} "
+            "(1024.41(c)(2)(iii))")
+
+
 def _application_clocks(facts: CaseFacts, today: date, calendar: BusinessCalendar,
                         horizon: int) -> list[Clock]:
     ev = facts.events
@@ -586,9 +803,9 @@ def _application_clocks(facts: CaseFacts, today: date, calendar: BusinessCalenda
         if before is not None and before < 45:
             clock = _not_applying(clock, f"received {before} days before the sale (< 45)")
         clocks.append(clock)
+    protection = application_protection(facts, today)
     complete = _latest(ev, (EventKind.APPLICATION_COMPLETE,))
-    complete_before = None if complete is None else _days_before_sale(
-        complete, facts.sale_then(EventKind.APPLICATION_COMPLETE, complete))
+    complete_before = _complete_before(facts, complete, protection)
     if complete is not None:
         basis = f"application complete {complete}"
         notice = _deadline(COMPLETE_NOTICE, calendar.add_business_days(complete, 5), complete,
@@ -599,10 +816,17 @@ def _application_clocks(facts: CaseFacts, today: date, calendar: BusinessCalenda
             why = f"complete {complete_before} days before the sale (37 or fewer)"
             notice, decide = _not_applying(notice, why), _not_applying(decide, why)
         decided = _first_on_or_after([d for k, d in ev if k in DECIDE.met_by], complete)
+        said_complete = _acknowledged_complete(facts, complete)
         if (notice.applies and not notice.met_by and decided is not None
                 and notice.due_on is not None and decided <= notice.due_on):
             notice = _not_applying(notice, f"the decision went out on {decided} "
                                            "(1024.41(c)(3)(ii))")
+        elif notice.applies and not notice.met_by and said_complete is not None:
+            notice = _not_applying(notice, f"the acknowledgment of {said_complete} said the "
+                                           "application was complete and nothing was asked "
+                                           "for since (1024.41(c)(3)(ii))")
+        if decide.applies:
+            decide = _third_party_hold(facts, decide, complete, today, calendar, horizon)
         clocks += [notice, decide]
     offer = _latest(ev, (EventKind.OFFER_SENT,))
     if offer is not None:
@@ -620,10 +844,17 @@ def _application_clocks(facts: CaseFacts, today: date, calendar: BusinessCalenda
             due = decided + timedelta(days=14)
             basis += ", extended to 14 days after the appeal decision"
         clock = _deadline(ACCEPT_WINDOW, due, offer, facts, today, horizon, basis)
+        paid = _first_event(facts, (EventKind.TRIAL_PAYMENT,), offer)
+        if not clock.met_by and paid is not None and paid <= due:
+            extra = due + timedelta(days=ACCEPTANCE_EXTRA_DAYS)
+            clock = _deadline(ACCEPT_WINDOW, extra, offer, facts, today, horizon,
+                              f"{basis}; trial payment {paid} by the deadline {due}: a "
+                              f"reasonable extra period to {extra} to complete the "
+                              "acceptance (1024.41(e)(2)(ii))")
         deemed = _first_event(facts, (EventKind.OFFER_DEEMED_REJECTED,), offer)
         if deemed is not None and not clock.met_by:  # the window closed unanswered
-            clock = Clock(ACCEPT_WINDOW, due, ClockState.MET, basis=basis,
-                          met_by=f"no answer by {due.isoformat()}: deemed rejected on "
+            clock = Clock(ACCEPT_WINDOW, clock.due_on, ClockState.MET, basis=clock.basis,
+                          met_by=f"no answer by {clock.due_on}: deemed rejected on "
                                  f"{deemed.isoformat()}")
         if complete_before is not None and complete_before <= 37:
             clock = _not_applying(clock, f"complete {complete_before} days before the sale "
@@ -641,7 +872,62 @@ def _application_clocks(facts: CaseFacts, today: date, calendar: BusinessCalenda
     if appeal is not None:
         clocks.append(_deadline(DECIDE_APPEAL, appeal + timedelta(days=30), appeal, facts,
                                 today, horizon, f"appeal received {appeal}"))
+    if facts.short_term:
+        clocks.append(_short_term_notice(facts, today, calendar, horizon))
     return clocks
+
+
+def _acknowledged_complete(facts: CaseFacts, complete: date) -> date | None:
+    """The day the acknowledgment of the application completed on `complete` said it was
+    complete, when nothing was asked for between it and completion; else None."""
+    received = _latest([(k, d) for k, d in facts.events if d <= complete],
+                       (EventKind.APPLICATION_RECEIVED,))
+    if received is None:
+        return None
+    acks = sorted((d, m) for d, m in facts.acknowledgments if received <= d <= complete)
+    if not acks or acks[0][1]:
+        return None
+    said = acks[0][0]
+    if any(q is not None and said < q <= complete for _, q, _ in facts.documents):
+        return None
+    return said
+
+
+def _third_party_hold(facts: CaseFacts, decide: Clock, complete: date, today: date,
+                      calendar: BusinessCalendar, horizon: int) -> Clock:
+    """The decision held for documents from a third party (1024.41(c)(4)(ii)): with the
+    delay notice sent by the 30th day, it waits for them and is due promptly after they
+    arrive; a delay notice after the 30th day changes nothing (the deadline was missed)."""
+    delay = _first_event(facts, (EventKind.THIRD_PARTY_DELAY_SENT,), complete)
+    if delay is None or decide.due_on is None or delay > decide.due_on:
+        return decide
+    decided = _first_event(facts, DECIDE.met_by, complete)
+    arrived = _first_event(facts, (EventKind.THIRD_PARTY_RECEIVED,), delay)
+    if arrived is None:
+        if decided is not None:
+            return decide
+        return Clock(DECIDE, None, ClockState.PENDING, basis=decide.basis,
+                     notes=(f"held for documents from a third party: delay notice sent "
+                            f"{delay} (1024.41(c)(4)(ii)); decide promptly once they arrive",))
+    due = max(decide.due_on, calendar.add_business_days(arrived, PROMPT_DECISION_BD))
+    return _deadline(DECIDE, due, complete, facts, today, horizon,
+                     f"{decide.basis}; held for third-party documents (delay notice "
+                     f"{delay}), which arrived {arrived} (1024.41(c)(4)(ii))")
+
+
+def _short_term_notice(facts: CaseFacts, today: date, calendar: BusinessCalendar,
+                       horizon: int) -> Clock:
+    offered, option, months = max(facts.short_term)
+    clock = _deadline(SHORT_TERM_NOTICE,
+                      calendar.add_business_days(offered, SHORT_TERM_NOTICE_BD), offered,
+                      facts, today, horizon,
+                      f"short-term {option.replace('_', ' ')} ({months} months) offered "
+                      f"{offered}")
+    rejected = _first_event(facts, (EventKind.OFFER_REJECTED,), offered)
+    if not clock.met_by and rejected is not None and clock.due_on is not None \
+            and rejected <= clock.due_on:
+        return _not_applying(clock, f"the borrower turned it down on {rejected}")
+    return clock
 
 
 def _not_applying(clock: Clock, why: str) -> Clock:
@@ -662,12 +948,14 @@ REJECTIONS = (EventKind.OFFER_REJECTED, EventKind.OFFER_DEEMED_REJECTED)
 
 def deemed_rejection_day(facts: CaseFacts, clocks: Iterable[Clock]) -> date | None:
     """The day an unanswered offer is deemed rejected: the day after its acceptance window
-    (1024.41(e)), when that window binds and no answer came; else None. Taking the option
-    up in any way (a trial payment included, 1024.41(e)(2)(ii)) is an answer."""
+    (1024.41(e)), when that window binds and no answer came; else None. Trial payments by
+    the deadline extend the window (1024.41(e)(2)(ii)): the clock's due date says to when."""
     window = next((c for c in clocks if c.rule is ACCEPT_WINDOW), None)
     offer = _latest(facts.events, (EventKind.OFFER_SENT,))
+    answers = (EventKind.OFFER_ACCEPTED, EventKind.TRIAL_STARTED, EventKind.PLAN_STARTED,
+               *REJECTIONS)
     if (window is None or not window.applies or window.met_by or window.due_on is None
-            or offer is None or _first_event(facts, (*PERFORMING, *REJECTIONS), offer)):
+            or offer is None or _first_event(facts, answers, offer)):
         return None
     return window.due_on + timedelta(days=1)
 
@@ -701,12 +989,12 @@ def appeal_refusal(facts: CaseFacts, day: date) -> str:
     denial of a complete application, the right to appeal (complete 90 or more days before a
     sale, or no sale), the 14 days not over, and no earlier appeal of the same denial (the
     appeal decision is final)."""
+    facts = _without_duplicates(_redated(facts))
     complete = _latest(facts.events, (EventKind.APPLICATION_COMPLETE,))
     denied = _denial_after(facts, complete)
     if denied is None or complete is None or denied > day:
         return "there is no denial of a complete application to appeal"
-    before = _days_before_sale(
-        complete, facts.sale_then(EventKind.APPLICATION_COMPLETE, complete))
+    before = _complete_before(facts, complete, application_protection(facts, day))
     if before is not None and before < 90:
         return (f"the application was complete {before} days before the sale (fewer than "
                 "90): there is no appeal right (1024.41(h)(1))")
@@ -725,6 +1013,7 @@ def appeal_refusal(facts: CaseFacts, day: date) -> str:
 
 def pending_appeal(facts: CaseFacts) -> tuple[date, date] | None:
     """The appeal awaiting its decision and the denial it appeals, or None."""
+    facts = _without_duplicates(_redated(facts))
     complete = _latest(facts.events, (EventKind.APPLICATION_COMPLETE,))
     denied = _denial_after(facts, complete)
     appeal, decided = _appeal_of(facts, denied)
@@ -732,7 +1021,7 @@ def pending_appeal(facts: CaseFacts) -> tuple[date, date] | None:
         and decided is None else None
 
 
-def _pending_application(facts: CaseFacts, complete: date, today: date) -> str:
+def _pending_application(facts: CaseFacts, protection: Protection, today: date) -> str:
     """Why a complete application still protects the borrower, or "" when it no longer does.
 
     The bar lifts only when every ground below is gone (1024.41(f)(2), (g)): no decision
@@ -740,19 +1029,21 @@ def _pending_application(facts: CaseFacts, complete: date, today: date) -> str:
     and being performed, until a failure to perform is recorded; a denial inside its appeal
     window (when the borrower has the right: completed 90 or more days before a sale) or
     with its appeal undecided. A modification denied while another option is offered keeps
-    the bar through the appeal, whatever became of the offer."""
+    the bar through the appeal, whatever became of the offer. A facially complete
+    application protects from the day it became so (1024.41(c)(2)(iv))."""
+    start = protection.since
     offer = _latest(facts.events, (EventKind.OFFER_SENT,))
-    offer = offer if offer is not None and offer >= complete else None
-    denied = _denial_after(facts, complete)
+    offer = offer if offer is not None and offer >= start else None
+    denied = _latest(facts.events, (EventKind.DENIED,))
+    denied = denied if denied is not None and denied >= start else None
     if offer is None and denied is None:
-        return f"complete application of {complete} awaiting a decision"
+        return f"{protection.what} awaiting a decision"
     reasons: list[str] = []
     appeal, decided = _appeal_of(facts, denied)
     if appeal is not None and decided is None:
         reasons.append(f"appeal of {appeal} not yet decided")
     elif denied is not None and appeal is None:
-        before = _days_before_sale(
-            complete, facts.sale_then(EventKind.APPLICATION_COMPLETE, complete))
+        before = protection.before_sale
         if (before is None or before >= 90) and today <= denied + timedelta(days=14):
             reasons.append(f"denial of {denied} within its appeal window")
     if offer is not None:
@@ -773,34 +1064,49 @@ def _pending_application(facts: CaseFacts, complete: date, today: date) -> str:
 def _first_filing(facts: CaseFacts, d0: date, today: date) -> Clock:
     allowed_from = d0 + timedelta(days=121)
     basis = f"{INSTALLMENT_BASIS}{d0.isoformat()}"
-    complete = _latest(facts.events, (EventKind.APPLICATION_COMPLETE,))
-    pending = _pending_application(facts, complete, today) if complete else ""
+    protection = application_protection(facts, today)
+    pending = _pending_application(facts, protection, today) if protection else ""
+    short = short_term_performing(facts, today)
+    bars = [f"barred while the {pending} (1024.41(f)(2))"] if pending else []
+    if short:
+        bars.append(f"barred while the {short}")
     if today < allowed_from and facts.fc_exempt:
         return Clock(FIRST_FILING, allowed_from,
-                     ClockState.BARRED if pending else ClockState.ALLOWED, basis=basis,
-                     notes=(f"the 120 days do not apply to {facts.fc_exempt}",
-                            *((f"barred while the {pending} (1024.41(f)(2))",)
-                              if pending else ())))
+                     ClockState.BARRED if bars else ClockState.ALLOWED, basis=basis,
+                     notes=(f"the 120 days do not apply to {facts.fc_exempt}", *bars))
     if today < allowed_from:
         return Clock(FIRST_FILING, allowed_from, ClockState.BARRED, basis=basis,
                      notes=(f"not before {allowed_from.isoformat()} (day 121)",))
-    if pending:
+    if bars:
         return Clock(FIRST_FILING, allowed_from, ClockState.BARRED, basis=basis,
-                     notes=(f"barred while the {pending} (1024.41(f)(2))",))
+                     notes=tuple(bars))
     return Clock(FIRST_FILING, allowed_from, ClockState.ALLOWED, basis=basis)
 
 
-def _no_sale(facts: CaseFacts, complete: date, today: date) -> Clock:
-    basis = f"application complete {complete}"
-    before = _days_before_sale(
-        complete, facts.sale_then(EventKind.APPLICATION_COMPLETE, complete))
-    pending = _pending_application(facts, complete, today)
-    state = ClockState.BARRED if pending else ClockState.ALLOWED
-    clock = Clock(NO_SALE, facts.sale_date, state, basis=basis,
-                  notes=(f"barred while the {pending}",) if pending else ())
+def _no_sale(facts: CaseFacts, protection: Protection | None, today: date) -> Clock:
+    """The sale bar of 1024.41(g) (a complete application more than 37 days before the
+    sale), and of a short-term option being performed (1024.41(c)(2)(iii))."""
+    short = short_term_performing(facts, today)
+    if protection is None:
+        return Clock(NO_SALE, facts.sale_date, ClockState.BARRED if short else
+                     ClockState.ALLOWED, basis="short-term option on an incomplete application",
+                     notes=(f"barred while the {short}",) if short else ())
+    basis = f"application complete {protection.complete}" if protection.complete \
+        else protection.what
+    before = protection.before_sale
+    pending = _pending_application(facts, protection, today)
+    notes = [f"barred while the {pending}"] if pending else []
+    if short:
+        notes.append(f"barred while the {short}")
+    state = ClockState.BARRED if notes else ClockState.ALLOWED
+    clock = Clock(NO_SALE, facts.sale_date, state, basis=basis, notes=tuple(notes))
     if before is not None and before <= 37:
+        if short:
+            return Clock(NO_SALE, facts.sale_date, ClockState.BARRED, basis=basis,
+                         notes=(f"barred while the {short}",))
         return _not_applying(clock, f"complete {before} days before the sale (37 or fewer)")
     return clock
+
 
 
 def standing(facts: CaseFacts, today: date) -> list[str]:

@@ -3,8 +3,10 @@ and the audit rows, in one transaction. Notes are never edited or deleted.
 
 An amendment corrects a note: it is a new note pointing at the call it corrects (the first
 note of that call, even when a later amendment was the one chosen), keeping that call's
-time. It is not a call: it moves no contact field, no clock and no call figure, and a
-promise it leaves as it was is not promised again.
+time. It is not a call: it moves no contact field and no call figure, and a promise it
+leaves as it was is not promised again. The clock reads a call as its latest note says, so
+correcting a call's result or direction (a "no answer" that was a conversation) moves the
+clock as the call would have.
 
 Drafts hold what a person has typed but not saved (one per user and case); saving the call
 removes the draft. Drafts are private scratch space, not part of the record, so they are not
@@ -170,9 +172,13 @@ def _log_call(session: Session, actor_name: str, case_id: int, call: NewCall, no
     if changes:
         changes["updated_at"] = utcnow()
         conn.execute(cases_t.update().where(cases_t.c.id == case_id).values(**changes))
-    if amended is None and (call.result == CallResult.RPC
-                            or call.direction == CallDirection.OUTBOUND):
-        session.flush()  # a conversation, or a good-faith attempt, meets live contact
+    corrected = amended is not None and (call.result, call.direction) != (
+        amended.result, amended.direction)
+    if corrected or (amended is None and (call.result == CallResult.RPC
+                                          or call.direction == CallDirection.OUTBOUND)):
+        # A conversation, or a good-faith attempt, meets live contact; a correction of
+        # what the call was is read by the clock as the call (not as a new one).
+        session.flush()
         sync_clocks(session, actor, [case_id], today, calendar or BusinessCalendar(),
                     actor.username, attempts_needed=attempts_needed)
     audit.record(session, actor, "call_note", note.id, "amend" if call_id else "create",

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from db.models import AuditEvent, Case, CaseEvent, Document, Task, User, utcnow
 from lossmit_tui.config import trial_policy
 from lossmit_tui.domain.calendar import BusinessCalendar
+from lossmit_tui.domain.delinquency import add_months
 from lossmit_tui.domain.documents import return_by
 from lossmit_tui.domain.enums import (
     CLOSED_STAGES,
@@ -37,7 +38,11 @@ from lossmit_tui.domain.regclock import (
     PERFORMING,
     REJECTIONS,
     SALE_FIXED_AT,
+    SHORT_TERM_MAX_ARREARS_MONTHS,
+    SHORT_TERM_MAX_MONTHS,
+    SHORT_TERM_OPTIONS,
     appeal_refusal,
+    application_protection,
     pending_appeal,
 )
 from lossmit_tui.domain.trial import MAX_PAYMENT_CENTS, MAX_PAYMENTS, TrialPolicy
@@ -91,6 +96,11 @@ class NewEvent:
     # For application_received: sent by a claimed successor in interest not yet confirmed
     # (it counts from the confirmation day, 1024.38(b)(1)(vi)).
     from_successor: bool = False
+    # For short_term_offered (1024.41(c)(2)(iii)): "repayment_plan" or "forbearance", the
+    # months it runs, and the months of arrears a repayment plan repays.
+    option: str = ""
+    months: int | None = None
+    arrears_months: int | None = None
 
 
 
@@ -150,7 +160,33 @@ def validate_event(event: NewEvent, today: date) -> list[str]:
         problems.append("only a bankruptcy filing takes a chapter and a case number")
     if event.from_successor and event.kind != EventKind.APPLICATION_RECEIVED:
         problems.append("only an application received can come from a successor in interest")
-    return problems + _milestone_problems(event) + _trial_field_problems(event)
+    return (problems + _milestone_problems(event) + _trial_field_problems(event)
+            + _short_term_problems(event))
+
+
+def _short_term_problems(event: NewEvent) -> list[str]:
+    """A short-term option on an incomplete application must be one (1024.41(c)(2)(iii)):
+    a repayment plan of at most 3 months of arrears over at most 6 months, or a forbearance
+    of the payments due over at most 6 months."""
+    if event.kind != EventKind.SHORT_TERM_OFFERED:
+        if event.option or event.months is not None or event.arrears_months is not None:
+            return ["only a short-term option offered takes an option, months and arrears"]
+        return []
+    problems = []
+    if event.option not in SHORT_TERM_OPTIONS:
+        problems.append("a short-term option is a repayment_plan or a forbearance")
+    if event.months is None or not 1 <= event.months <= SHORT_TERM_MAX_MONTHS:
+        problems.append(f"a short-term option runs 1 to {SHORT_TERM_MAX_MONTHS} months "
+                        "(1024.41(c)(2)(iii)); a longer one needs a complete application")
+    if event.option == "repayment_plan":
+        if event.arrears_months is None or not 1 <= event.arrears_months \
+                <= SHORT_TERM_MAX_ARREARS_MONTHS:
+            problems.append(f"a short-term repayment plan repays 1 to "
+                            f"{SHORT_TERM_MAX_ARREARS_MONTHS} months of arrears "
+                            "(1024.41(c)(2)(iii)); more needs a complete application")
+    elif event.arrears_months is not None:
+        problems.append("only a repayment plan repays months of arrears")
+    return problems
 
 
 def _milestone_problems(event: NewEvent) -> list[str]:
@@ -227,6 +263,11 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
         refused = _appeal_refused(session, actor, case_id, event)
         if refused:
             raise InvalidInput(refused)
+    if event.kind in (EventKind.SHORT_TERM_OFFERED, EventKind.DENIED,
+                      EventKind.THIRD_PARTY_RECEIVED):
+        refused = _application_refusal(conn, case_id, event, today)
+        if refused:
+            raise InvalidInput(refused)
     reason = clean_text(event.reason) or None
     payload: dict[str, Any] = {}
     if event.stage:
@@ -251,6 +292,10 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
         payload["case_number"] = clean_text(event.case_number)
     if event.from_successor:
         payload["from_successor"] = True
+    if event.kind == EventKind.SHORT_TERM_OFFERED:
+        payload.update(option=event.option, months=event.months)
+        if event.arrears_months is not None:
+            payload["arrears_months"] = event.arrears_months
     if event.kind in SALE_FIXED_AT:  # the sale date known then decides its clocks for good
         sale = case["fc_sale_date"]
         payload["sale_date"] = sale.isoformat() if sale else None
@@ -277,6 +322,8 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
         audit.record(session, actor, "task", task.id, "create",
                      after={"case": case["loan_number"], "kind": TaskKind.DOCUMENTS_DUE.value,
                             "title": title, "due_on": due.isoformat()})
+    if event.kind == EventKind.SHORT_TERM_OFFERED and event.option == "forbearance":
+        _forbearance_end_task(session, actor, case, event)
     if trial_change.start is not None:  # an acceptance that starts its offer's trial
         write_trial_start(session, actor, case, trial_change.start, event.occurred_on,
                           event.kind)
@@ -317,6 +364,58 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
     sync_trial_tasks(conn, actor, [case_id], today, trial, actor.username)
     recompute_case(conn, case_id, today, weights)
     return row
+
+
+def _application_refusal(conn: Connection, case_id: int, event: NewEvent, today: date) -> str:
+    """Why a short-term offer, a denial or third-party documents cannot be recorded, or "".
+
+    A short-term option is offered on an incomplete application (1024.41(c)(2)(iii)): one
+    must be received and not complete. A denial cannot be recorded while the decision waits
+    for documents from a third party (1024.41(c)(4)(ii): never deny for their absence):
+    record their arrival first. Their arrival needs a delay notice sent."""
+    facts = load_facts(conn, [case_id])[case_id]
+    kinds = [k for k, _ in facts.events]
+    if event.kind == EventKind.SHORT_TERM_OFFERED:
+        if EventKind.APPLICATION_RECEIVED not in kinds:
+            return ("a short-term option is offered on an application received: record the "
+                    "application first")
+        protection = application_protection(facts, event.occurred_on)
+        if protection is not None and protection.complete is not None:
+            return (f"the application is complete ({protection.complete}): evaluate it and "
+                    "record the offer (offer_sent), not a short-term option on an "
+                    "incomplete application")
+        return ""
+    delays = sorted(d for k, d in facts.events if k == EventKind.THIRD_PARTY_DELAY_SENT)
+    arrivals = sorted(d for k, d in facts.events if k == EventKind.THIRD_PARTY_RECEIVED)
+    if event.kind == EventKind.THIRD_PARTY_RECEIVED:
+        if not delays or delays[-1] > event.occurred_on:
+            return ("no third-party documents are awaited: record the delay notice sent "
+                    "(third_party_delay_sent) first")
+        return ""
+    waiting = delays and not any(a >= delays[-1] for a in arrivals)
+    if waiting:
+        return (f"the decision waits for documents from a third party (delay notice of "
+                f"{delays[-1]}): an application is never denied for their absence "
+                "(1024.41(c)(4)(ii)); record their arrival (third_party_received) first")
+    return ""
+
+
+def _forbearance_end_task(session: Session, actor: Any, case: sa.RowMapping,
+                          event: NewEvent) -> None:
+    """A short-term forbearance on an incomplete application: a task to reach the borrower
+    two weeks before it ends, to complete the application (docs/RULES.md section 4)."""
+    ends = add_months(event.occurred_on, event.months or 0)
+    due = max(ends - timedelta(days=14), event.occurred_on + timedelta(days=1))
+    title = (f"Contact before the forbearance offered {event.occurred_on} ends on {ends}: "
+             "complete the application (1024.41(c)(2)(iii))")
+    task = Task(case_id=case["id"], kind=TaskKind.CALLBACK, title=title, due_on=due,
+                assignee_id=case["assignee_id"] or actor.id, status="open",
+                source="short_term")
+    session.add(task)
+    session.flush()
+    audit.record(session, actor, "task", task.id, "create",
+                 after={"case": case["loan_number"], "kind": TaskKind.CALLBACK.value,
+                        "title": title, "due_on": due.isoformat()})
 
 
 def _acknowledgment(conn: Connection, case: sa.RowMapping, day: date) -> dict[str, Any]:

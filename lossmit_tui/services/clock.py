@@ -27,10 +27,20 @@ from sqlmodel import Session
 
 from db.bulk import insert_with_ids
 from db.engine import session_scope
-from db.models import AuditEvent, CallNote, Case, CaseClock, CaseEvent, Task, User, utcnow
+from db.models import (
+    AuditEvent,
+    CallNote,
+    Case,
+    CaseClock,
+    CaseEvent,
+    Document,
+    Task,
+    User,
+    utcnow,
+)
 from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.contact import borrower_day
-from lossmit_tui.domain.enums import CallDirection, CallResult, EventKind, TaskKind
+from lossmit_tui.domain.enums import CallDirection, CallResult, EventKind, Stage, TaskKind
 from lossmit_tui.domain.foreclosure import (
     REFERRAL_BASES,
     ForeclosureStatus,
@@ -66,7 +76,10 @@ BATCH = 500
 
 # The events whose payload the clock reads: the sale date known then, a bankruptcy's chapter
 # and case number, whether an application came from a claimed successor in interest.
-_PAYLOAD_KINDS = frozenset({*SALE_FIXED_AT, EventKind.BANKRUPTCY_FILED, EventKind.FC_REFERRAL})
+_PAYLOAD_KINDS = frozenset({*SALE_FIXED_AT, EventKind.BANKRUPTCY_FILED, EventKind.FC_REFERRAL,
+                            EventKind.ACKNOWLEDGMENT_SENT, EventKind.SHORT_TERM_OFFERED,
+                            EventKind.SALE_SCHEDULED, EventKind.SALE_POSTPONED,
+                            EventKind.STAGE_CHANGED})
 
 
 def load_facts(conn: Connection, case_ids: Sequence[int], *,
@@ -88,6 +101,10 @@ def load_facts(conn: Connection, case_ids: Sequence[int], *,
     referral: dict[int, tuple[date, str]] = {}  # the latest referral's day and basis
     filings: dict[int, list[tuple[date, int, str]]] = defaultdict(list)
     successor: dict[int, list[date]] = defaultdict(list)
+    acks: dict[int, list[tuple[date, tuple[str, ...]]]] = defaultdict(list)
+    short_term: dict[int, list[tuple[date, str, int]]] = defaultdict(list)
+    cures: dict[int, list[date]] = defaultdict(list)
+    sales: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
     for fixed in conn.execute(sa.select(events_t.c.case_id, events_t.c.kind,
                                         events_t.c.occurred_on, events_t.c.payload)
                               .where(events_t.c.case_id.in_(case_ids),
@@ -102,21 +119,58 @@ def load_facts(conn: Connection, case_ids: Sequence[int], *,
             filings[fixed.case_id].append((fixed.occurred_on, int(payload.get("chapter") or 0),
                                            str(payload.get("case_number") or "")))
             continue
+        if fixed.kind == EventKind.ACKNOWLEDGMENT_SENT:
+            if payload.get("complete") or payload.get("missing"):  # what it said
+                acks[fixed.case_id].append(
+                    (fixed.occurred_on, tuple(payload.get("missing") or ())))
+            continue
+        if fixed.kind == EventKind.SHORT_TERM_OFFERED:
+            short_term[fixed.case_id].append((fixed.occurred_on, str(payload.get("option")),
+                                              int(payload.get("months") or 0)))
+            continue
+        if fixed.kind == EventKind.STAGE_CHANGED:
+            if payload.get("stage") == Stage.CURED:
+                cures[fixed.case_id].append(fixed.occurred_on)
+            continue
+        if fixed.kind in (EventKind.SALE_SCHEDULED, EventKind.SALE_POSTPONED):
+            sale = payload.get("sale_date")
+            sales[fixed.case_id].append(
+                (fixed.occurred_on, date.fromisoformat(sale) if sale else None))
+            continue
         if fixed.kind == EventKind.APPLICATION_RECEIVED and payload.get("from_successor"):
             successor[fixed.case_id].append(fixed.occurred_on)
         if "sale_date" in payload:
             sale = fixed.payload["sale_date"]
             sale_known[fixed.case_id].append(
                 (fixed.kind, fixed.occurred_on, date.fromisoformat(sale) if sale else None))
+    for case_id, kind, day in ((c, k, d) for c, evs in events.items() for k, d in evs):
+        if kind == EventKind.MODIFICATION_EFFECTIVE:  # a permanent workout brings it current
+            cures[case_id].append(day)
+    # The documents of the cases whose acknowledgment said what it asked for (what makes an
+    # application facially complete, and what was asked for since).
+    documents: dict[int, list[tuple[str, date | None, date | None]]] = defaultdict(list)
+    if acks:
+        docs_t = Document.__table__
+        for d in conn.execute(sa.select(docs_t.c.case_id, docs_t.c.doc_type,
+                                        docs_t.c.requested_on, docs_t.c.received_on)
+                              .where(docs_t.c.case_id.in_(list(acks)))):
+            documents[d.case_id].append((d.doc_type, d.requested_on, d.received_on))
     # Conversations (right-party calls either way) and good-faith attempts (outbound calls
-    # of any result), on the borrower's own day; an amendment is not a call.
+    # of any result), on the borrower's own day. An amendment is not a call, but it corrects
+    # one: the call counts as its latest note says (a "no answer" corrected to a
+    # conversation is a conversation on the call's day).
+    calls: dict[int, Any] = {}
+    for n in conn.execute(sa.select(notes_t.c.id, notes_t.c.case_id, notes_t.c.called_at,
+                                    notes_t.c.result, notes_t.c.direction,
+                                    notes_t.c.amends_id).where(
+            notes_t.c.case_id.in_(case_ids),
+            sa.or_(notes_t.c.amends_id.is_not(None), notes_t.c.result == CallResult.RPC,
+                   notes_t.c.direction == CallDirection.OUTBOUND))
+            .order_by(notes_t.c.id)):
+        calls[n.amends_id or n.id] = n
     contacts: dict[int, list[date]] = defaultdict(list)
     attempts: dict[int, list[date]] = defaultdict(list)
-    for n in conn.execute(sa.select(notes_t.c.case_id, notes_t.c.called_at,
-                                    notes_t.c.result, notes_t.c.direction).where(
-            notes_t.c.case_id.in_(case_ids), notes_t.c.amends_id.is_(None),
-            sa.or_(notes_t.c.result == CallResult.RPC,
-                   notes_t.c.direction == CallDirection.OUTBOUND))):
+    for n in calls.values():
         called: datetime = n.called_at
         day = borrower_day(called if called.tzinfo else called.replace(tzinfo=UTC),
                            zones.get(n.case_id, ()))
@@ -133,7 +187,11 @@ def load_facts(conn: Connection, case_ids: Sequence[int], *,
                             successor_applications=tuple(successor[r.id]),
                             fc_exempt=referral.get(r.id, (None, ""))[1],
                             referred_on=r.fc_referral_date or referral.get(r.id, (None,))[0],
-                            fc_hold=r.fc_hold, fc_hold_since=r.fc_hold_since)
+                            fc_hold=r.fc_hold, fc_hold_since=r.fc_hold_since,
+                            acknowledgments=tuple(acks[r.id]),
+                            documents=tuple(documents[r.id]),
+                            short_term=tuple(short_term[r.id]), cures=tuple(cures[r.id]),
+                            sales=tuple(sales[r.id]))
             for r in cases}
 
 
