@@ -296,6 +296,9 @@ def _plan_one(plan: _Plan, result: SyncResult, case: sa.Row,
         met = next((c for c in rule_clocks if c.met_by and c.due_on == task.due_on),
                    next((c for c in rule_clocks if c.met_by), None))
         not_applying = next((c for c in rule_clocks if not c.applies), None)
+        # a deadline that waits with no date (a decision held for third-party documents)
+        held = next((c for c in clocks if c.citation == task.source and c.due_on is None
+                     and c.applies and not c.met_by and c.notes), None)
 
         def close(status: str, action: str, note: str, said: dict[str, str],
                   task: sa.Row = task) -> None:
@@ -311,6 +314,9 @@ def _plan_one(plan: _Plan, result: SyncResult, case: sa.Row,
         elif not_applying is not None:
             close("cancelled", "cancel", f"Does not apply: {not_applying.why_not}",
                   {"why": not_applying.why_not})
+            result.cancelled += 1
+        elif held is not None:
+            close("cancelled", "cancel", f"Held: {held.notes[0]}", {"why": held.notes[0]})
             result.cancelled += 1
     if len(plan.updates) + len(plan.inserts) > before_count:
         result.changed.add(case.id)
