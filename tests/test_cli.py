@@ -445,3 +445,44 @@ def test_a_bankruptcy_filing_from_a_script_takes_its_chapter_and_case_number(
              "26-10001", *common)
     assert ok.exit_code == 0, ok.output
     assert f"Recorded bankruptcy_filed on {DAY} for loan {loan}" in ok.stdout
+
+
+def test_calls_quality_lists_and_counts_quality_contacts(seeded: str) -> None:
+    """A right-party call with every QRPC attribute is listed by `lossmit calls quality`
+    for the person who made it, counted once; a specialist cannot count a team."""
+    from datetime import UTC, datetime
+
+    from db.engine import make_engine
+    from lossmit_tui.services.calls import NewCall, log_call
+
+    from .workspace import workspace
+
+    me = specialist(seeded)
+    loan = json.loads(run("queue", "--format", "json", "--db", seeded, "--user", me,
+                          "--today", DAY).stdout)[0]["loan_number"]
+    engine = make_engine(seeded)
+    try:
+        with engine.connect() as conn:
+            case_id = conn.exec_driver_sql(
+                "select id from cases where loan_number = ?", (loan,)).scalar_one()
+        quality = {"hardship": "unemployment", "duration": "temporary",
+                   "occupancy": "owner", "ability": "can_pay_later",
+                   "options": "explained", "commitment": "apply"}
+        moment = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
+        log_call(workspace(engine, me, clock=lambda: moment), case_id,
+                 NewCall("inbound", "borrower", "right_party_contact", body="Spoke.",
+                         qrpc=quality))
+    finally:
+        engine.dispose()
+    listed = json.loads(run("calls", "quality", "--format", "json", "--db", seeded,
+                            "--user", me, "--today", DAY).stdout)
+    assert [(r["day"], r["loan_number"], r["made_by"], r["hardship"]) for r in listed] == [
+        ("2026-11-27", loan, me, "unemployment")]
+    table = run("calls", "quality", "--db", seeded, "--user", me, "--today", DAY).stdout
+    assert "1 quality right-party contact from 2026-11-23 to 2026-11-29." in table
+    before = run("calls", "quality", "--to", "2026-11-26", "--db", seeded, "--user", me,
+                 "--today", DAY).stdout
+    assert "No quality right-party contact" in before
+    refused = run("calls", "quality", "--team", "north", "--db", seeded, "--user", me,
+                  "--today", DAY)
+    assert refused.exit_code == 1 and "for its lead or an admin" in refused.output

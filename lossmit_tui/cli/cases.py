@@ -24,6 +24,7 @@ from lossmit_tui.cli.shared import (
 )
 from lossmit_tui.config import ConfigError, open_private
 from lossmit_tui.domain.events import RECEIPT_KINDS
+from lossmit_tui.domain.qrpc import QRPC_ATTRIBUTES
 from lossmit_tui.domain.values import display_text
 
 if TYPE_CHECKING:
@@ -355,6 +356,8 @@ def evaluate(
             typer.echo(f"    {key.replace('_', ' ')}: {value}")
 
 
+QRPC_COLUMNS = [key for key, _, _ in QRPC_ATTRIBUTES]
+
 foreclosure_app = typer.Typer(help="Foreclosure coordination with counsel.",
                               no_args_is_help=True)
 app.add_typer(foreclosure_app, name="foreclosure")
@@ -388,3 +391,50 @@ def foreclosure_holds_command(
     if fmt != "table":
         columns.insert(2, "assignee")
     emit(records, columns, fmt, empty="No case needs counsel to hold.")
+
+
+calls_app = typer.Typer(help="Call figures.", no_args_is_help=True)
+app.add_typer(calls_app, name="calls")
+
+
+@calls_app.command("quality")
+def calls_quality_command(
+    ctx: typer.Context,
+    start: Annotated[str | None, typer.Option(
+        "--from", help="The first day, YYYY-MM-DD (default: 6 days before today).")] = None,
+    end: Annotated[str | None, typer.Option(
+        "--to", help="The last day, YYYY-MM-DD (default: today).")] = None,
+    of: Annotated[str | None, typer.Option(
+        "--of", help="Whose calls (default: yours; a lead their team members', an admin "
+                     "anyone's).")] = None,
+    team: Annotated[str | None, typer.Option(
+        "--team", help="Every member of this team (its lead or an admin).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """List the quality right-party contacts (QRPC: a right-party call that recorded the
+    reason for the delinquency and whether it is temporary or permanent, occupancy, ability
+    to pay, the options explained and the borrower's commitment) made in a range of days,
+    on the borrower's calendar, with the count. A call corrected by an amendment counts as
+    corrected, once, for the person who made it."""
+    from datetime import timedelta
+
+    from lossmit_tui.services.quality import qrpc_report
+
+    choice(fmt, ["table", "csv", "json"], "--format")
+    if of is not None and team is not None:
+        raise typer.BadParameter("give --of or --team, not both", param_hint="--team")
+    ws = workspace(ctx, db, user, today)
+    last = parse_day(end, "--to") or ws.today
+    first = parse_day(start, "--from") or last - timedelta(days=6)
+    with user_errors():
+        rows = qrpc_report(ws, first, last, username=of, team=team)
+    records = [{"day": r.day.isoformat(), "loan_number": r.loan_number, "made_by": r.made_by,
+                **{k: r.attributes.get(k, "") for k in QRPC_COLUMNS}} for r in rows]
+    emit(records, ["day", "loan_number", "made_by", *QRPC_COLUMNS], fmt,
+         empty=f"No quality right-party contact from {first} to {last}.")
+    if fmt == "table" and rows:
+        typer.echo(f"{len(rows)} quality right-party contact{'s' if len(rows) != 1 else ''} "
+                   f"from {first} to {last}.")

@@ -149,3 +149,30 @@ def qrpc_count(ws: Workspace, start: date, end: date, *, username: str | None = 
     """How many quality right-party contacts `username` (default: the user) or `team` made
     from `start` to `end`, the borrower's days, both included."""
     return len(qrpcs_between(ws, start, end, username=username, team=team))
+
+
+@dataclass(frozen=True, slots=True)
+class QrpcRow:
+    """A quality right-party contact as a report shows it."""
+
+    day: date
+    loan_number: str
+    made_by: str
+    attributes: dict[str, Any]
+
+
+def qrpc_report(ws: Workspace, start: date, end: date, *, username: str | None = None,
+                team: str | None = None) -> list[QrpcRow]:
+    """The quality right-party contacts of `qrpcs_between`, with the loan and who made the
+    call, by the borrower's day."""
+    found = qrpcs_between(ws, start, end, username=username, team=team)
+    if not found:
+        return []
+    with ws.session() as session:
+        conn = connection_of(session)
+        loans = dict(conn.execute(sa.select(cases.c.id, cases.c.loan_number).where(
+            cases.c.id.in_({r.case_id for r in found}))).tuples().all())
+        names = dict(conn.execute(sa.select(users.c.id, users.c.username).where(
+            users.c.id.in_({r.author_id for r in found}))).tuples().all())
+    return [QrpcRow(r.day, loans.get(r.case_id, "?"), names.get(r.author_id, "?"),
+                    r.attributes) for r in found]
