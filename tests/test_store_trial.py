@@ -222,3 +222,39 @@ def test_the_daily_pass_reads_only_the_trial_cases_of_the_users_own(accepted) ->
     assert report.trials == 1
     # Dec 1's payment is past its grace, Jan 1's in it
     assert [k for k, *_ in trial_tasks(engine)] == ["failed_to_perform", "trial_payment"]
+
+
+def test_trial_payments_from_a_file_all_or_nothing(accepted) -> None:
+    """The payment system's file records each payment as one entered on the case; a file
+    with any refused row records nothing and names every refused line."""
+    from lossmit_tui.services.trial_payments import import_trial_payments
+
+    engine, case_id = accepted
+    later = date(2026, 12, 3)
+    ws = workspace(engine, "sam", later)
+    with engine.connect() as conn:
+        before = conn.execute(sa.select(sa.func.count()).select_from(events_t)).scalar_one()
+    bad = ("loan_number,paid_on,amount\n"
+           "A1,2026-12-01,1117.71\n"
+           "A1,2026-12-02,50.00\n"  # short of the scheduled payment
+           "ZZ9,2026-12-02,1117.71\n")
+    with pytest.raises(InvalidInput) as refused:
+        import_trial_payments(ws, bad, "payments.csv")
+    text = str(refused.value)
+    assert text.startswith("nothing was recorded")
+    assert "line 3 (loan A1)" in text and "line 4: no case has loan number 'ZZ9'" in text
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(events_t)
+                            ).scalar_one() == before
+    for broken, message in [("loan,paid_on,amount\n", "missing: loan_number"),
+                            ("loan_number,paid_on,amount\nA1,12/01/2026,1117.71\n",
+                             "line 2: paid_on '12/01/2026' is not a date"),
+                            ("loan_number,paid_on,amount\nA1,2026-12-01,lots\n",
+                             "line 2: amount")]:
+        with pytest.raises(InvalidInput, match=message):
+            import_trial_payments(ws, broken, "payments.csv")
+    good = "loan_number,paid_on,amount,payment\nA1,2026-12-01,1117.71,1\n"
+    assert import_trial_payments(ws, good, "payments.csv") == 1
+    status = status_on(engine, case_id, later)
+    assert status.payments[0].state is PaymentState.PAID
+    assert status.payments[0].paid_on == date(2026, 12, 1)

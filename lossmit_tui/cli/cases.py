@@ -438,3 +438,35 @@ def calls_quality_command(
     if fmt == "table" and rows:
         typer.echo(f"{len(rows)} quality right-party contact{'s' if len(rows) != 1 else ''} "
                    f"from {first} to {last}.")
+
+
+trials_app = typer.Typer(help="Trial period plans.", no_args_is_help=True)
+app.add_typer(trials_app, name="trials")
+
+
+@trials_app.command("payments")
+def trials_payments_command(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(
+        help="A CSV file with a header: loan_number, paid_on (YYYY-MM-DD), amount (1117.71) "
+             "and optionally payment (which scheduled trial payment it pays).")],
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Record the trial payments of the payment system's file, each as a trial payment
+    entered on the case would be (its schedule checked, its tasks and audit rows written).
+    All or nothing: if any row is refused, nothing is recorded and every refusal is listed
+    with its line."""
+    from lossmit_tui.services.trial_payments import import_trial_payments
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        err(f"Error: cannot read {display_text(str(path))}: {display_text(str(exc))}")
+        raise typer.Exit(1) from None
+    ws = workspace(ctx, db, user, today)
+    with user_errors():
+        count = import_trial_payments(ws, text, path.name)
+    typer.echo(f"Recorded {count} trial payment{'s' if count != 1 else ''} from "
+               f"{display_text(path.name)}.")
