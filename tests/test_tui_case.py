@@ -664,3 +664,40 @@ async def test_the_massachusetts_limit_is_warned_before_the_third_call(store) ->
                 "Massachusetts 940 CMR 7.04(1)(f) allows at most 2") in contact
         await choose(pilot, editor.query_one("#call-number", Select), "work")
         assert "940 CMR" not in str(editor.query_one("#call-contact").content)
+
+
+async def test_a_short_term_option_and_a_receipt_from_the_event_form(store) -> None:
+    """The event form shows a short-term option's fields only for that kind and refuses one
+    too long to be short-term, keeping the input; an application received "today" is dated
+    on the servicer's calendar day (docs/RULES.md section 4, dating), not the user's."""
+    engine, _ = store
+    late = datetime(2026, 11, 30, 5, 30, tzinfo=UTC)  # 00:30 on Nov 30 in New York
+    app = make_app(workspace(engine, "sam", TODAY, settings=load_settings(),
+                             clock=lambda: late), "mine")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_case(app, pilot)
+        for kind, fill in (("application_received", None), ("short_term_offered", "9"),
+                           ("short_term_offered", "3")):
+            if fill != "3":
+                await pilot.press("e")
+                await settle(app, pilot)
+            form = app.screen
+            assert isinstance(form, EventForm)
+            months = form.query_one("#event-months", Input)
+            await choose(pilot, form.query_one("#event-kind", Select), kind)
+            row = form.query_one("Horizontal.event-short_term_offered")
+            assert row.display is (kind == "short_term_offered")
+            if fill is not None:
+                await choose(pilot, form.query_one("#event-option", Select), "forbearance")
+                months.value = fill
+            await pilot.press("ctrl+s")
+            await settle(app, pilot)
+            if fill == "9":
+                assert "runs 1 to 6 months" in form_error(app)
+                assert app.screen is form and months.value == "9"
+            else:
+                assert isinstance(app.screen, CaseScreen), form_error(app)
+    found = rows(engine, "SELECT kind, occurred_on, payload FROM case_events ORDER BY id")
+    assert [(r.kind, r.occurred_on) for r in found] == [
+        ("application_received", "2026-11-30"), ("short_term_offered", "2026-11-29")]
+    assert '"option": "forbearance"' in found[1].payload and '"months": 3' in found[1].payload
