@@ -13,10 +13,13 @@ States:
   barred / allowed - for the two "not before" rules: foreclosure filing and sale.
 """
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import cached_property
+from typing import Any
 
 from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.delinquency import add_months
@@ -181,7 +184,7 @@ class CaseFacts:
         return next((sale for k, d, sale in self.sale_known if k == kind and d == day),
                     self.sale_date)
 
-    @property
+    @cached_property
     def bankruptcies(self) -> tuple[Bankruptcy, ...]:
         """Every bankruptcy case, by filing day; an ending event ends the latest case filed
         by then that had not ended (the first ending of a case counts)."""
@@ -193,8 +196,24 @@ class CaseFacts:
                      if filed <= day and ends[i] is None]
             if open_:
                 ends[open_[-1]] = (day, BANKRUPTCY_ENDS[kind])
+        if not cases:
+            return ()
         return tuple(Bankruptcy(filed, chapter, number, *(end or (None, None)))
                      for (filed, chapter, number), end in zip(cases, ends, strict=True))
+
+    # What the live-contact windows read, sorted once per case (a case reads them for each
+    # of its installments).
+    @cached_property
+    def contact_days_sorted(self) -> list[date]:
+        return sorted(_contact_days(self))
+
+    @cached_property
+    def attempt_days_sorted(self) -> list[date]:
+        return sorted(set(self.attempts))
+
+    @cached_property
+    def no_option_days(self) -> list[date]:
+        return sorted(d for k, d in self.events if k == EventKind.NO_OPTION_NOTICE_SENT)
 
     @property
     def bankruptcy(self) -> Bankruptcy | None:
@@ -373,7 +392,7 @@ def _live_contact_clocks(facts: CaseFacts, d0: date, today: date,
     periods = active_applications(facts)
     for index, due_date in enumerate(_installments(d0, today)):
         deadline = due_date + timedelta(days=36)
-        basis = f"{INSTALLMENT_BASIS}{due_date.isoformat()}"
+        basis = f"{INSTALLMENT_BASIS}{due_date}"
         if facts.fdcpa_cease:  # exempt, shown once with its rule, never missed
             return [_not_applying(Clock(LIVE_CONTACT, deadline, _state(
                 deadline, None, today, horizon), basis=basis), CEASE_EXEMPT)]
@@ -386,11 +405,11 @@ def _live_contact_clocks(facts: CaseFacts, d0: date, today: date,
             continue
         met_on, met_by = _window_met(facts, d0, due_date, periods)
         state = _state(deadline, met_on, today, horizon)
+        if not (index == 0 or deadline >= today or state is ClockState.MISSED):
+            continue  # met in time: history
         if met_on is not None and met_on > deadline:
             met_by += " (late)"
-        clock = Clock(LIVE_CONTACT, deadline, state, met_by=met_by, basis=basis)
-        if index == 0 or deadline >= today or clock.state is ClockState.MISSED:
-            clocks.append(clock)
+        clocks.append(Clock(LIVE_CONTACT, deadline, state, met_by=met_by, basis=basis))
     return clocks
 
 
@@ -452,30 +471,38 @@ def _window_met(facts: CaseFacts, d0: date, due_date: date,
     attempts (comment 39(a)-3, on different days), within an active application or
     evaluation, or after a notice that no option is available (comment 39(a)-6). One
     conversation or attempt meets every open window it falls within (39(a)-1.i.B)."""
-    found: list[tuple[date, str]] = []
-    contact = _first_on_or_after(_contact_days(facts), due_date)
-    if contact is not None:
-        kind = next((k for k, d in facts.events if k == EventKind.LIVE_CONTACT
-                     and d == contact), "live contact")
-        found.append((contact, f"{kind.replace('_', ' ')} on {contact.isoformat()}"))
-    tries = sorted({d for d in facts.attempts if d >= due_date})
+    # (day, rank, what): the earliest wins, on a tie the first in the order above; the
+    # words are written only for the one that wins
+    found: list[tuple[date, int, Any]] = []
+    contacts = facts.contact_days_sorted
+    at = bisect_left(contacts, due_date)
+    if at < len(contacts):
+        found.append((contacts[at], 0, contacts[at]))
+    attempts = facts.attempt_days_sorted
     need = max(1, facts.attempts_needed)
-    if len(tries) >= need:
-        found.append((tries[need - 1], "good-faith efforts: attempts on "
-                                       f"{_and(tries[:need])}"))
+    at = bisect_left(attempts, due_date)
+    if len(attempts) - at >= need:
+        found.append((attempts[at + need - 1], 1, attempts[at:at + need]))
     for start, end in periods:  # active_applications(facts)
         if end is None or end >= due_date:
-            day = max(start, due_date)
-            found.append((day, f"an active loss-mitigation application (since {start})"))
+            found.append((max(start, due_date), 2, start))
             break
-    notice = _first_on_or_after(
-        [d for k, d in facts.events if k == EventKind.NO_OPTION_NOTICE_SENT], d0)
-    if notice is not None:
-        found.append((max(notice, due_date), f"the notice of {notice} that no "
-                                             "loss-mitigation option is available"))
+    notices = facts.no_option_days
+    at = bisect_left(notices, d0)
+    if at < len(notices):
+        found.append((max(notices[at], due_date), 3, notices[at]))
     if not found:
         return None, ""
-    return min(found, key=lambda f: f[0])  # the first; on a tie, in the order above
+    day, rank, what = min(found, key=lambda f: (f[0], f[1]))
+    if rank == 0:
+        kind = next((k for k, d in facts.events if k == EventKind.LIVE_CONTACT
+                     and d == what), "live contact")
+        return day, f"{kind.replace('_', ' ')} on {what.isoformat()}"
+    if rank == 1:
+        return day, f"good-faith efforts: attempts on {_and(what)}"
+    if rank == 2:
+        return day, f"an active loss-mitigation application (since {what})"
+    return day, f"the notice of {what} that no loss-mitigation option is available"
 
 
 def _next_due_after(d0: date, day: date) -> date:
@@ -1202,8 +1229,17 @@ def _next_window(facts: CaseFacts, d0: date, due: list[date]) -> date | None:
     if any(not _window_exempt(facts, d) and _window_met(facts, d0, d, periods)[0] is None
            for d in due):
         return None
+    # Past the last day anything recorded can meet or exempt a window, the next installment's
+    # window opens: no need to look further (most loans: the very next installment).
+    quiet_after: date | None = None
+    if not facts.bankruptcy_filings and not facts.no_option_days \
+            and all(end is not None for _, end in periods):
+        quiet_after = max([d0, *facts.contact_days_sorted[-1:], *facts.attempt_days_sorted[-1:],
+                           *(end for _, end in periods if end is not None)])
     for n in range(_WINDOW_LOOKAHEAD):
         day = add_months(d0, len(due) + n)
+        if quiet_after is not None and day > quiet_after:
+            return day
         if not _window_exempt(facts, day) and _window_met(facts, d0, day, periods)[0] is None:
             return day
     return None

@@ -42,6 +42,7 @@ from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.contact import borrower_day
 from lossmit_tui.domain.enums import CallDirection, CallResult, EventKind, Stage, TaskKind
 from lossmit_tui.domain.foreclosure import (
+    MILESTONES,
     REFERRAL_BASES,
     ForeclosureStatus,
     foreclosure_status,
@@ -200,6 +201,18 @@ def all_clocks(facts: CaseFacts, today: date, calendar: BusinessCalendar
     """A case's regulatory clocks with the deadline a barred sale raises, and its
     foreclosure status."""
     clocks = regulatory_clocks(facts, today, calendar)
+    return _with_hold(facts, clocks, today)
+
+
+def _with_counsel(facts: CaseFacts) -> bool:
+    """Whether the case may have a hold for counsel (referred, a sale or a milestone on
+    record, or a hold kept): else it has none, and the sync need not work out its status."""
+    return bool(facts.referred_on or facts.sale_date or facts.fc_hold
+                or any(k in MILESTONES for k, _ in facts.events))
+
+
+def _with_hold(facts: CaseFacts, clocks: list[Clock], today: date
+               ) -> tuple[list[Clock], ForeclosureStatus]:
     status = foreclosure_status(facts, clocks, today)
     hold = hold_clock(status, facts, today)
     if hold is not None:
@@ -373,15 +386,18 @@ def sync_clocks(session: Session, actor: User | None, case_ids: Iterable[int], t
             case_facts = facts[case_id]
             clocks: list[Clock] = []
             if is_open:
-                clocks, status = all_clocks(case_facts, today, calendar)
+                clocks = regulatory_clocks(case_facts, today, calendar)
                 deemed = deemed_rejection_day(case_facts, clocks)
                 if deemed is not None and deemed <= today:  # the window closed unanswered
                     _deem_rejected(conn, case, deemed, actor, actor_name, now)
                     case_facts = replace(case_facts, events=(
                         *case_facts.events, (EventKind.OFFER_DEEMED_REJECTED.value, deemed)))
-                    clocks, status = all_clocks(case_facts, today, calendar)
+                    clocks = regulatory_clocks(case_facts, today, calendar)
                     total.changed.add(case_id)
-                hold, since = status.hold or None, hold_since(status, case_facts, today)
+                hold, since = None, None
+                if _with_counsel(case_facts):
+                    clocks, status = _with_hold(case_facts, clocks, today)
+                    hold, since = status.hold or None, hold_since(status, case_facts, today)
             else:
                 hold, since = None, None
             _plan_one(plan, total, case, clocks, tasks[case_id],
