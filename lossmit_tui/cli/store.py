@@ -15,7 +15,9 @@ from lossmit_tui.cli.shared import (
     configure,
     connect,
     err,
+    first_contact,
     root_options,
+    store_engine,
     user_errors,
     workspace,
 )
@@ -33,7 +35,7 @@ def db_upgrade(
     """Bring the database schema up to date (a SQLite file is backed up first)."""
     from db import migrate
 
-    ws = workspace(ctx, db, user, today)  # opening the store upgrades it
+    ws = workspace(ctx, db, user, today, create=True)  # opening the store upgrades it
     with user_errors():
         typer.echo(f"Database schema is at {migrate.current_revision(ws.engine)} (current).")
 
@@ -44,11 +46,12 @@ def db_current(
 ) -> None:
     """Show the database's schema revision without changing anything."""
     from db import migrate
-    from db.engine import make_engine
 
     settings, _ = configure(ctx, db, user, today)  # not `workspace`: that would upgrade it
     with user_errors():
-        revision = migrate.current_revision(make_engine(settings.db_url))
+        engine = store_engine(settings.db_url)
+        with first_contact(engine):
+            revision = migrate.current_revision(engine)
     if revision is None:
         typer.echo(f"empty database (no schema yet); head is {migrate.HEAD}")
     else:
@@ -71,7 +74,7 @@ def seed_command(
 
     from lossmit_tui.services.seed import seed
 
-    ws = workspace(ctx, db, user, today)
+    ws = workspace(ctx, db, user, today, create=True)
     started = time.perf_counter()
     with user_errors():
         report = seed(ws.engine, cases, seed_value, ws.today, actor_name=ws.username,
@@ -111,16 +114,16 @@ def demo(
     url = db or root.db or demo_db_url()
     settings, day = configure(ctx, url, user, today)
     if reset:
-        from db.engine import make_engine, sqlite_path
+        from db.engine import sqlite_file
 
-        path = sqlite_path(make_engine(url))
+        path = sqlite_file(url)
         if path is None:
             err("Error: --reset only removes a SQLite demo file; drop the database yourself.")
             raise typer.Exit(1)
         for stale in (path, path.with_name(path.name + "-wal"),
                       path.with_name(path.name + "-shm")):
             stale.unlink(missing_ok=True)
-    ws = connect(settings, day)
+    ws = connect(settings, day, create=True)
     with ws.read() as conn:
         existing = conn.execute(sa.select(sa.func.count()).select_from(cases_t)).scalar_one()
     with user_errors():

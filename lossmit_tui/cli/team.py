@@ -225,7 +225,7 @@ def users_add(
 
     if password_stdin and not login:
         raise typer.BadParameter("goes with --login", param_hint="--password-stdin")
-    ws = workspace(ctx, db, user, today)
+    ws = workspace(ctx, db, user, today, create=True)  # the first user of a new store
     password = _password("Password for the new login", password_stdin) if login else None
     with user_errors():
         added = add_user(ws, username, name, role, team, login=login, password=password)
