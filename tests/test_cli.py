@@ -449,3 +449,33 @@ def test_a_bankruptcy_filing_from_a_script_takes_its_chapter_and_case_number(
              "26-10001", *common)
     assert ok.exit_code == 0, ok.output
     assert f"Recorded bankruptcy_filed on {DAY} for loan {loan}" in ok.stdout
+
+
+def test_demo_help_does_not_claim_it_reads_lossmit_db() -> None:
+    shown = " ".join(run("demo", "--help").stdout.split())
+    assert "default: $LOSSMIT_DB" not in shown
+    assert "$LOSSMIT_DB and the config file are not used" in shown
+
+
+def test_demo_prints_the_command_line_for_the_other_commands_on_leaving(
+        tmp_path: Path, monkeypatch) -> None:
+    from lossmit_tui.cli import store
+
+    opened: list[str] = []
+    monkeypatch.setattr(store, "open_tui", lambda ws, view: opened.append(ws.username))
+    target = tmp_path / "my demo.db"
+    result = run("demo", "--cases", "30", "--db", str(target), "--today", DAY)
+    assert result.exit_code == 0, result.output
+    assert opened == ["ejones"]  # the app ran first; the guide is what is left on exit
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"Demo ready: lossmit --db '{target}' --user ejones"
+    assert "leads mhernandez (Team 1)" in lines[1] and "admins admin" in lines[1]
+    lead_line = next(line for line in lines if line.startswith("As a lead"))
+    command = lead_line.split(": ", 1)[1]
+    assert command == f"lossmit --db '{target}' --user mhernandez"
+    import shlex
+
+    argv = shlex.split(command)[1:]
+    team = run(*argv, "queue", "--view", "team", "--format", "json", "--today", DAY)
+    assert team.exit_code == 0, team.output
+    assert {r["assignee"] for r in json.loads(team.stdout)} >= {"ejones", "bdiaz"}

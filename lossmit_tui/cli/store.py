@@ -23,6 +23,12 @@ from lossmit_tui.cli.shared import (
 )
 from lossmit_tui.config import demo_db_url
 
+# The demo's own --db: not the real database's (its default is the demo file, and neither
+# $LOSSMIT_DB nor the config file is read for it).
+DemoDbOpt = Annotated[str | None, typer.Option(
+    "--db", help="The demo database: a SQLite file or a database URL (default: demo.db in "
+                 "the user data directory; $LOSSMIT_DB and the config file are not used).")]
+
 db_app = typer.Typer(help="Database schema: upgrade it, show its revision.",
                      no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -95,14 +101,16 @@ def demo(
     seed_value: Annotated[int, typer.Option("--seed", help="Random seed.")] = 7,
     open_tui_now: Annotated[bool, typer.Option("--open/--no-open",
                                                help="Open the TUI when ready.")] = True,
-    db: DbOpt = None,
-    user: UserOpt = None,
+    db: DemoDbOpt = None,
+    user: Annotated[str | None, typer.Option(
+        "--user", help="Open as this demo user (default: the first specialist).")] = None,
     today: TodayOpt = None,
 ) -> None:
     """Create (or reuse) a demo database of synthetic cases and open it as a specialist.
 
-    The demo has its own file, never the real database (LOSSMIT_DB and the config file are
-    ignored); --db chooses another demo file."""
+    The demo has its own file, never the real database: $LOSSMIT_DB and the config file's
+    database are not used. --db chooses another demo file. On leaving, it prints the
+    demo's users and the --db to give the other commands."""
     import sqlalchemy as sa
 
     from db.tables import cases as cases_t
@@ -136,15 +144,38 @@ def demo(
             # The demo shows every case's regulatory deadlines as the clock computes them.
             refresh_clocks(ws.as_user("demo"), every_case=True)
     with ws.read() as conn:
-        first = conn.execute(
-            sa.select(users_t.c.username).where(users_t.c.role == "specialist")
-            .order_by(users_t.c.id).limit(1)).scalar_one()
+        people = [(r.username, r.role, r.team) for r in conn.execute(
+            sa.select(users_t.c.username, users_t.c.role, users_t.c.team)
+            .where(users_t.c.active).order_by(users_t.c.id))]
+    first = next((name for name, role, _ in people if role == "specialist"), people[0][0])
     username = user or root.user or first
-    if not open_tui_now:
-        typer.echo(f"Demo ready: lossmit --db {url} --user {username}")
-        return
-    settings = ws.settings.model_copy(update={"db": url, "user": username})
-    open_tui(replace(ws.as_user(username), settings=settings), "mine")
+    if open_tui_now:
+        settings = ws.settings.model_copy(update={"db": url, "user": username})
+        open_tui(replace(ws.as_user(username), settings=settings), "mine")
+    typer.echo(demo_guide(url, people, username))
+
+
+def demo_guide(url: str, people: list[tuple[str, str, str | None]], opened_as: str) -> str:
+    """What the demo prints when it is ready (or closed): its users by role, and the command
+    line that runs the other commands on the demo data (as a lead, and as who opened it)."""
+    import shlex
+
+    from db.engine import sqlite_file
+
+    path = sqlite_file(url)
+    where = shlex.quote(str(path)) if path is not None else shlex.quote(url)
+    by_role: dict[str, list[str]] = {}
+    for name, role, team in people:
+        by_role.setdefault(role, []).append(f"{name} ({team})" if team else name)
+    lead = next((name for name, role, _ in people if role == "lead"), opened_as)
+    lines = [f"Demo ready: lossmit --db {where} --user {opened_as}",
+             "Demo users: " + "; ".join(
+                 f"{role}s {', '.join(names)}" for role in ("specialist", "lead", "admin")
+                 if (names := by_role.get(role))) + ".",
+             f"As a lead (team board, reassignment, audit): lossmit --db {where} --user {lead}",
+             f"Other commands on the demo data take the same options, e.g. "
+             f"lossmit --db {where} --user {lead} queue --view team"]
+    return "\n".join(lines)
 
 
 @app.command("refresh")
