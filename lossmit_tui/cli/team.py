@@ -47,6 +47,9 @@ def reassign(
         "--keep-tasks", help="Leave open tasks with their current assignee.")] = False,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Show the preview and change nothing.")] = False,
+    yes: Annotated[bool, typer.Option(
+        "--yes", "-y", help="Move without asking, however many cases (by default more than "
+                            "reassign_confirm_above, 25, asks first).")] = False,
     undo: Annotated[bool, typer.Option(
         "--undo", help="Undo your last reassignment batch instead.")] = False,
     acting: Annotated[str | None, typer.Option(
@@ -99,12 +102,28 @@ def reassign(
         if dry_run:
             typer.echo("Dry run: nothing changed.")
             return
+        if not confirmed(len(plan.moves), ws.settings.reassign_confirm_above, yes):
+            err(f"Nothing moved: the {len(plan.moves)} case(s) stay with their owners "
+                "(answer y, or give --yes, to move them).")
+            raise typer.Exit(1)
         done = service.apply(ws, plan, why, move_tasks=not keep_tasks)
     typer.echo(f"Moved {done.moved} case(s) (batch {done.batch}; undo with lossmit reassign "
                "--undo).")
     if done.conflicts:
         err(f"Left out {len(done.conflicts)} case(s) changed since the preview: "
             + "; ".join(done.conflicts[:10]))
+
+
+def confirmed(moving: int, above: int, yes: bool) -> bool:
+    """Whether a reassignment of `moving` cases may go ahead: at most `above` cases, or
+    --yes, or the user answers yes (no answer, as from a script without input, is no)."""
+    if yes or moving <= above:
+        return True
+    try:
+        return bool(typer.confirm(f"Move {moving} case(s)? This reassigns more than {above} "
+                                  "at once", default=False, err=True))
+    except typer.Abort:
+        return False
 
 
 def _parse_head(text: str | None) -> tuple[int, str] | None:
