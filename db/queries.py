@@ -317,12 +317,15 @@ def end_of_week(today: date) -> date:
 
 
 def open_tasks(session: Reader, user_id: int | tuple[int, ...] | None, due: Due, today: date,
-               limit: int | None = None) -> list[TaskRow]:
+               limit: int | None = None,
+               between: tuple[date, date | None] | None = None) -> list[TaskRow]:
     """Open tasks (of one assignee, several, or everyone's when `user_id` is None) by due
     date.
 
     overdue: due before today; today: due today or earlier; week: due by Sunday;
-    all: every open task."""
+    all: every open task. `between` (first, last day; no last: no end) narrows them to
+    those due in that range, and the overdue ones when it takes in today: what a calendar of
+    those days shows, an overdue item standing on today."""
     query = (
         _task_select()
         .where(tasks_t.c.status == "open")
@@ -338,6 +341,14 @@ def open_tasks(session: Reader, user_id: int | tuple[int, ...] | None, due: Due,
         query = query.where(tasks_t.c.due_on <= today)
     elif due is Due.WEEK:
         query = query.where(tasks_t.c.due_on <= end_of_week(today))
+    if between is not None:
+        first, last = between
+        if last is not None:
+            query = query.where(tasks_t.c.due_on <= last)
+        if not (first <= today and (last is None or today <= last)):
+            # Not taking in today: no overdue item (they stand on today), only those due
+            # in the range itself (none when it is all in the past).
+            query = query.where(tasks_t.c.due_on >= max(first, today))
     if limit is not None:
         query = query.limit(limit)
     return [TaskRow(**m) for m in connection_of(session).execute(query).mappings()]
