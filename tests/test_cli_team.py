@@ -3,6 +3,8 @@
 import csv
 import io
 import json
+import re
+from collections.abc import Iterator
 
 import pytest
 
@@ -207,3 +209,37 @@ def test_a_small_reassignment_does_not_ask(book: str) -> None:
                  "--db", book, "--today", DAY)
     assert result.exit_code == 0 and "Move " not in result.stderr
     assert loan in queue_of(book, s1)
+
+
+MONEY = re.compile(r"^\d+\.\d{2}$")
+
+
+def keys_and_values(value: object, path: str = "") -> Iterator[tuple[str, object]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield f"{path}.{key}", item
+            yield from keys_and_values(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for item in value:
+            yield from keys_and_values(item, path)
+
+
+def test_money_in_export_case_and_audit_json_is_a_decimal_string(book: str) -> None:
+    who = people(book)
+    s0, lead = who["specialist"][0], who["lead"][0]
+    loan = queue_of(book, s0)[0]
+    assert run("event", loan, "trial_started", "--amount", "1117.71", "--payments", "3",
+               "--db", book, "--user", s0, "--today", DAY).exit_code == 0
+    record = json.loads(run("export-case", loan, "--db", book, "--user", lead).stdout)
+    found = list(keys_and_values(record))
+    assert not [k for k, _ in found if k.endswith("_cents")]
+    case = record["case"]
+    assert MONEY.match(case["upb"]) and MONEY.match(case["pi"]) and MONEY.match(case["escrow"])
+    trial = next(e for e in record["events"] if e["kind"] == "trial_started")
+    assert trial["payload"]["trial"]["amount"] == "1117.71"
+    assert trial["payload"]["trial"]["payments"] == 3  # a count stays a number
+    trail = json.loads(run("audit", "--case", loan, "--as", lead, "--format", "json",
+                           "--db", book).stdout)
+    logged = [a for a in trail if a["entity"] == "case_event" and a["after"].get("trial")]
+    assert logged and logged[0]["after"]["trial"]["amount"] == "1117.71"
+    assert not [k for k, _ in keys_and_values(trail) if k.endswith("_cents")]

@@ -185,6 +185,7 @@ def audit_command(
     admins). Here --user filters by who acted; who is asking is --as."""
     from db.queries import AuditFilter, audit_trail
     from lossmit_tui.services.audit import readable_filter
+    from lossmit_tui.services.servicing_file import money_as_text
 
     since_day = parse_day(since)
     choice(fmt, ["table", "csv", "json"], "--format")
@@ -201,9 +202,11 @@ def audit_command(
         f = readable_filter(session, ws.username, AuditFilter(
             loan_number=case, username=who, since=since_day, action=action))
         rows = audit_trail(session, f, limit=limit)
+    # Amounts as decimal strings ("1117.71"), as every JSON the app writes gives money.
     records = [{"at": r.at.isoformat(timespec="seconds"), "user": r.username,
                 "entity": r.entity, "entity_id": r.entity_id, "action": r.action,
-                "before": r.before, "after": r.after} for r in rows]
+                "before": money_as_text(r.before), "after": money_as_text(r.after)}
+               for r in rows]
     if fmt in ("table", "csv"):
         def text(value: object) -> str:
             shown = "" if value is None else json.dumps(value)
