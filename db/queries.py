@@ -7,7 +7,7 @@ queue's order, using the partial indexes on open cases, never the whole caseload
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -636,8 +636,8 @@ def case_timeline(session: Reader, case_id: int) -> list[TimelineItem]:
             text += f" (back-dated: {r.reason})"
         if r.payload.get("note"):
             text += f"\n{r.payload['note']}"
-        items.append(TimelineItem(datetime.combine(r.occurred_on, datetime.min.time(), UTC),
-                                  "event", text, r.username, r.id))
+        items.append(TimelineItem(_event_moment(r.occurred_on, r.created_at), "event", text,
+                                  r.username, r.id))
     for r in conn.execute(sa.select(tasks_t).where(tasks_t.c.case_id == case_id)):
         label = f"{r.kind.replace('_', ' ')}: {r.title} (due {r.due_on})"
         items.append(TimelineItem(_aware(r.created_at), "task", f"task added · {label}", None,
@@ -648,6 +648,15 @@ def case_timeline(session: Reader, case_id: int) -> list[TimelineItem]:
                 done += f"\n{r.completion_note}"
             items.append(TimelineItem(_aware(r.completed_at), "task", done, None, r.id))
     return sorted(items, key=lambda i: (i.at, i.seq), reverse=True)
+
+
+def _event_moment(occurred_on: date, created_at: datetime | None) -> datetime:
+    """Where an event (a day, no time of day) stands among the timed entries: when it was
+    recorded, if that was on its day; else noon UTC of its day (not midnight, which sorted
+    it below everything else that happened that day)."""
+    if created_at is not None and _aware(created_at).date() == occurred_on:
+        return _aware(created_at)
+    return datetime.combine(occurred_on, time(12, 0), UTC)
 
 
 def _aware(moment: datetime) -> datetime:

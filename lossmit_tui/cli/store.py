@@ -84,7 +84,7 @@ def seed_command(
     started = time.perf_counter()
     with user_errors():
         report = seed(ws.engine, cases, seed_value, ws.today, actor_name=ws.username,
-                      weights=ws.weights)
+                      weights=ws.weights, clock=ws.clock())
     elapsed = time.perf_counter() - started
     typer.echo(
         f"Seeded {report.cases} cases, {report.tasks} tasks, {report.notes} call notes, "
@@ -139,8 +139,8 @@ def demo(
             err(f"Reusing the demo database {url} ({existing} cases; --reset rebuilds it).")
         else:
             err(f"Creating a demo database with {cases} synthetic cases at {url} ...")
-            seed(ws.engine, cases, seed_value, ws.today, actor_name="demo")
-            add_compliance_history(ws.engine, seed_value, ws.today)
+            seed(ws.engine, cases, seed_value, ws.today, actor_name="demo", clock=ws.clock())
+            add_compliance_history(ws.engine, seed_value, ws.today, clock=ws.clock())
             # The demo shows every case's regulatory deadlines as the clock computes them.
             refresh_clocks(ws.as_user("demo"), every_case=True)
     with ws.read() as conn:
