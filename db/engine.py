@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     Reader: TypeAlias = Session | Connection
 
 BUSY_TIMEOUT_MS = 10_000
+CONNECT_TIMEOUT_S = 10
 
 
 def normalise_url(url: str) -> str:
@@ -46,6 +47,15 @@ def _database_file(url: sa.URL) -> Path | None:
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
     return Path(database)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a database URL (or a bare path) names when it is a plain SQLite file, without
+    creating anything; None for PostgreSQL and in-memory databases."""
+    url = normalise_url(url)
+    if not url.startswith("sqlite"):
+        return None
+    return _database_file(sa.engine.make_url(url))
 
 
 def sqlite_path(engine: Engine) -> Path | None:
@@ -112,7 +122,9 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    # A server that drops packets must not leave the command waiting with no word.
+    wait = {} if "connect_timeout" in url else {"connect_timeout": CONNECT_TIMEOUT_S}
+    return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=wait)
 
 
 def connection_of(source: "Session | Connection") -> Connection:

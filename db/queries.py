@@ -7,7 +7,7 @@ queue's order, using the partial indexes on open cases, never the whole caseload
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -317,12 +317,15 @@ def end_of_week(today: date) -> date:
 
 
 def open_tasks(session: Reader, user_id: int | tuple[int, ...] | None, due: Due, today: date,
-               limit: int | None = None) -> list[TaskRow]:
+               limit: int | None = None,
+               between: tuple[date, date | None] | None = None) -> list[TaskRow]:
     """Open tasks (of one assignee, several, or everyone's when `user_id` is None) by due
     date.
 
     overdue: due before today; today: due today or earlier; week: due by Sunday;
-    all: every open task."""
+    all: every open task. `between` (first, last day; no last: no end) narrows them to
+    those due in that range, and the overdue ones when it takes in today: what a calendar of
+    those days shows, an overdue item standing on today."""
     query = (
         _task_select()
         .where(tasks_t.c.status == "open")
@@ -338,6 +341,14 @@ def open_tasks(session: Reader, user_id: int | tuple[int, ...] | None, due: Due,
         query = query.where(tasks_t.c.due_on <= today)
     elif due is Due.WEEK:
         query = query.where(tasks_t.c.due_on <= end_of_week(today))
+    if between is not None:
+        first, last = between
+        if last is not None:
+            query = query.where(tasks_t.c.due_on <= last)
+        if not (first <= today and (last is None or today <= last)):
+            # Not taking in today: no overdue item (they stand on today), only those due
+            # in the range itself (none when it is all in the past).
+            query = query.where(tasks_t.c.due_on >= max(first, today))
     if limit is not None:
         query = query.limit(limit)
     return [TaskRow(**m) for m in connection_of(session).execute(query).mappings()]
@@ -625,8 +636,8 @@ def case_timeline(session: Reader, case_id: int) -> list[TimelineItem]:
             text += f" (back-dated: {r.reason})"
         if r.payload.get("note"):
             text += f"\n{r.payload['note']}"
-        items.append(TimelineItem(datetime.combine(r.occurred_on, datetime.min.time(), UTC),
-                                  "event", text, r.username, r.id))
+        items.append(TimelineItem(_event_moment(r.occurred_on, r.created_at), "event", text,
+                                  r.username, r.id))
     for r in conn.execute(sa.select(tasks_t).where(tasks_t.c.case_id == case_id)):
         label = f"{r.kind.replace('_', ' ')}: {r.title} (due {r.due_on})"
         items.append(TimelineItem(_aware(r.created_at), "task", f"task added · {label}", None,
@@ -637,6 +648,15 @@ def case_timeline(session: Reader, case_id: int) -> list[TimelineItem]:
                 done += f"\n{r.completion_note}"
             items.append(TimelineItem(_aware(r.completed_at), "task", done, None, r.id))
     return sorted(items, key=lambda i: (i.at, i.seq), reverse=True)
+
+
+def _event_moment(occurred_on: date, created_at: datetime | None) -> datetime:
+    """Where an event (a day, no time of day) stands among the timed entries: when it was
+    recorded, if that was on its day; else noon UTC of its day (not midnight, which sorted
+    it below everything else that happened that day)."""
+    if created_at is not None and _aware(created_at).date() == occurred_on:
+        return _aware(created_at)
+    return datetime.combine(occurred_on, time(12, 0), UTC)
 
 
 def _aware(moment: datetime) -> datetime:

@@ -222,6 +222,9 @@ class Settings(BaseSettings):
     # owner to introduce themselves to the borrower, due this many business days later.
     reassign_contact_task: bool = True
     reassign_contact_business_days: int = Field(default=2, ge=0, le=30)
+    # Policy: `lossmit reassign` asks before moving more cases than this at once (--yes
+    # skips the question; --dry-run never asks).
+    reassign_confirm_above: int = Field(default=25, ge=0)
     # Policy (docs/RULES.md section 6, trial period plans): the days after a trial payment's
     # due date it may still arrive (unset: until the last day of the month it was due, as
     # Fannie Mae allows); whether a first trial payment alone accepts the offer; and how

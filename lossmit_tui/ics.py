@@ -1,11 +1,12 @@
 """Due items as an iCalendar file (RFC 5545) that calendar applications import: one all-day
-event per task or regulatory deadline, on its due date.
+event per task or regulatory deadline, on its due date, or on today when it is overdue (a
+calendar shows what is still to do on the day it can be done, not on a day gone by).
 
 Calendars are often synced to outside services, so an event carries the loan number, the kind
 and the title, never the borrower's name or contact details (docs/RULES.md section 8).
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar, Event
 
@@ -13,9 +14,11 @@ from db.queries import TaskRow
 from lossmit_tui.domain.values import display_text
 
 
-def due_items_calendar(rows: list[TaskRow], owner: str, now: datetime) -> bytes:
-    """The rows as a VCALENDAR of all-day VEVENTs; UIDs are stable per task, so importing a
-    newer file updates the events instead of duplicating them."""
+def due_items_calendar(rows: list[TaskRow], owner: str, now: datetime, today: date) -> bytes:
+    """The rows as a VCALENDAR of all-day VEVENTs, an overdue one on `today` with "overdue
+    since" its due date in its summary and description; UIDs are stable per task, so
+    importing a newer file updates the events (an overdue one moves to the new today)
+    instead of duplicating them."""
     cal = Calendar()
     cal.add("prodid", "-//lossmit-tui//due items//EN")
     cal.add("version", "2.0")
@@ -26,12 +29,18 @@ def due_items_calendar(rows: list[TaskRow], owner: str, now: datetime) -> bytes:
         event = Event()
         event.add("uid", f"task-{row.task_id}@lossmit-tui")
         event.add("dtstamp", stamp)
-        event.add("dtstart", row.due)
-        event.add("dtend", row.due + timedelta(days=1))
+        overdue = row.due < today
+        day = today if overdue else row.due
+        event.add("dtstart", day)
+        event.add("dtend", day + timedelta(days=1))
         kind = display_text(row.kind).replace("_", " ")
         loan = display_text(row.loan_number)  # the file is printed: stored text as shown
-        event.add("summary", f"{loan} · {kind}: {display_text(row.title)}")
+        late = f"overdue since {row.due.isoformat()} · " if overdue else ""
+        event.add("summary", f"{late}{loan} · {kind}: {display_text(row.title)}")
         details = [f"Loan {loan}", f"Kind: {kind}"]
+        if overdue:
+            details.append(f"Overdue since {row.due.isoformat()}, its due date: shown on "
+                           "today until it is done")
         if row.rule:
             details.append(f"Rule: {display_text(row.rule)}")
         if row.assignee:

@@ -74,7 +74,7 @@ def test_a_database_an_older_version_left_world_readable_is_closed_to_others(
 
 
 def test_the_data_folder_and_the_default_database_are_private() -> None:
-    result = CliRunner().invoke(app, ["users", "list"])  # the default database, created
+    result = CliRunner().invoke(app, ["db", "upgrade"])  # the default database, created
     assert result.exit_code == 0, result.output
     folder = data_dir()
     assert mode(folder) == 0o700 and mode(folder / "lossmit.db") == 0o600

@@ -173,6 +173,10 @@ def test_import_and_export_commands(tmp_path: Path, seeded: str, monkeypatch) ->
 
 def test_db_commands(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    missing = run("db", "current", "--db", url)
+    assert missing.exit_code == 1 and "there is no database at" in missing.stderr
+    assert not (tmp_path / "fresh.db").exists()
+    (tmp_path / "fresh.db").touch()
     assert "empty database" in run("db", "current", "--db", url).stdout
     upgraded = run("db", "upgrade", "--db", url)
     assert upgraded.exit_code == 0 and "(current)" in upgraded.stdout
@@ -184,10 +188,10 @@ def test_printing_commands_never_import_textual(seeded: str) -> None:
     code = (
         "import sys\n"
         "from lossmit_tui.cli import main\n"
-        "for argv in (['queue', '--limit', '3'], ['tasks'], ['users', 'list']):\n"
+        "who = ['--user', sys.argv[2]]\n"
+        "for argv in (['queue', '--limit', '3'] + who, ['tasks'] + who, ['users', 'list']):\n"
         "    try:\n"
-        "        main(argv + ['--db', sys.argv[1], '--user', sys.argv[2], '--today', sys.argv[3]]"
-        " * (argv[0] != 'users') or argv + ['--db', sys.argv[1], '--today', sys.argv[3]])\n"
+        "        main(argv + ['--db', sys.argv[1], '--today', sys.argv[3]])\n"
         "    except SystemExit as exit:\n"
         "        assert not exit.code, exit.code\n"
         "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
@@ -308,7 +312,7 @@ def test_tasks_ics_parses_with_an_icalendar_reader(seeded: str) -> None:
     events = list(cal.walk("VEVENT"))
     assert len(events) == len(items) > 0
     assert sorted(e.decoded("dtstart").isoformat() for e in events) == sorted(
-        i["due"] for i in items)
+        max(i["due"], DAY) for i in items)  # an overdue item stands on today
     assert len({str(e["uid"]) for e in events}) == len(events)  # stable, unique per task
     regulatory = [e for e in events if "Rule: 1024." in str(e["description"])]
     assert regulatory and all("regulatory deadline" in str(e["summary"]) for e in regulatory)
@@ -486,3 +490,88 @@ def test_calls_quality_lists_and_counts_quality_contacts(seeded: str) -> None:
     refused = run("calls", "quality", "--team", "north", "--db", seeded, "--user", me,
                   "--today", DAY)
     assert refused.exit_code == 1 and "for its lead or an admin" in refused.output
+
+def test_demo_help_does_not_claim_it_reads_lossmit_db() -> None:
+    shown = " ".join(run("demo", "--help").stdout.split())
+    assert "default: $LOSSMIT_DB" not in shown
+    assert "$LOSSMIT_DB and the config file are not used" in shown
+
+
+def test_demo_prints_the_command_line_for_the_other_commands_on_leaving(
+        tmp_path: Path, monkeypatch) -> None:
+    from lossmit_tui.cli import store
+
+    opened: list[str] = []
+    monkeypatch.setattr(store, "open_tui", lambda ws, view: opened.append(ws.username))
+    target = tmp_path / "my demo.db"
+    result = run("demo", "--cases", "30", "--db", str(target), "--today", DAY)
+    assert result.exit_code == 0, result.output
+    assert opened == ["ejones"]  # the app ran first; the guide is what is left on exit
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"Demo ready: lossmit --db '{target}' --user ejones"
+    assert "leads mhernandez (Team 1)" in lines[1] and "admins admin" in lines[1]
+    lead_line = next(line for line in lines if line.startswith("As a lead"))
+    command = lead_line.split(": ", 1)[1]
+    assert command == f"lossmit --db '{target}' --user mhernandez"
+    import shlex
+
+    argv = shlex.split(command)[1:]
+    team = run(*argv, "queue", "--view", "team", "--format", "json", "--today", DAY)
+    assert team.exit_code == 0, team.output
+    assert {r["assignee"] for r in json.loads(team.stdout)} >= {"ejones", "bdiaz"}
+
+
+def ics_events(url: str, *args: str) -> list:  # type: ignore[type-arg]
+    from icalendar import Calendar
+
+    result = runner.invoke(app, ["tasks", "--db", url, "--user", specialist(url), "--today",
+                                 DAY, "--format", "ics", *args])
+    assert result.exit_code == 0, result.output
+    return list(Calendar.from_ical(result.stdout_bytes).walk("VEVENT"))
+
+
+def test_tasks_ics_puts_overdue_items_on_today_saying_since_when(seeded: str) -> None:
+    from datetime import date
+
+    overdue = json.loads(run("tasks", "--db", seeded, "--user", specialist(seeded), "--today",
+                             DAY, "--due", "overdue", "--format", "json").stdout)
+    assert overdue
+    events = ics_events(seeded, "--due", "week")
+    late = [e for e in events if str(e["summary"]).startswith("overdue since ")]
+    assert len(late) == len(overdue)
+    assert all(e.decoded("dtstart") == date.fromisoformat(DAY) for e in late)
+    assert all(e.decoded("dtstart") >= date.fromisoformat(DAY) for e in events)
+    dues = sorted(str(e["summary"]).split(" ")[2] for e in late)
+    assert dues == sorted(i["due"] for i in overdue)
+    assert all(f"Overdue since {str(e['summary']).split(' ')[2]}" in str(e["description"])
+               for e in late)
+
+
+def test_tasks_cover_the_days_the_user_chooses(seeded: str) -> None:
+    from datetime import date, timedelta
+
+    user = specialist(seeded)
+    every = json.loads(run("tasks", "--db", seeded, "--user", user, "--today", DAY, "--due",
+                           "all", "--format", "json").stdout)
+    today = date.fromisoformat(DAY)
+    overdue = [i for i in every if i["due"] < DAY]
+
+    def placed(events: list) -> list[str]:  # type: ignore[type-arg]
+        return sorted(e.decoded("dtstart").isoformat() for e in events)
+
+    # --days 30: the overdue items (on today) and those due in the next 30 days.
+    month = [i for i in every if DAY <= i["due"] <= str(today + timedelta(days=29))]
+    assert placed(ics_events(seeded, "--days", "30")) == sorted(
+        [DAY] * len(overdue) + [i["due"] for i in month])
+    # A range in the future: only what is due in it, no overdue item.
+    start, end = today + timedelta(days=7), today + timedelta(days=20)
+    later = [i["due"] for i in every if start.isoformat() <= i["due"] <= end.isoformat()]
+    assert later and overdue
+    assert placed(ics_events(seeded, "--from", start.isoformat(), "--to",
+                             end.isoformat())) == sorted(later)
+    listed = json.loads(run("tasks", "--db", seeded, "--user", user, "--today", DAY,
+                            "--from", start.isoformat(), "--days", "14", "--format",
+                            "json").stdout)
+    assert sorted(i["due"] for i in listed) == sorted(later)
+    both = run("tasks", "--db", seeded, "--user", user, "--due", "week", "--days", "3")
+    assert both.exit_code == 2 and "not both" in both.output

@@ -3,10 +3,14 @@
 import csv
 import io
 import json
+import re
+from collections.abc import Iterator
 
 import pytest
 
-from tests.test_cli import DAY, run
+from lossmit_tui.cli import app
+from lossmit_tui.config import Settings
+from tests.test_cli import DAY, run, runner
 
 
 @pytest.fixture
@@ -170,3 +174,72 @@ def test_export_case_is_the_whole_servicing_file(book: str) -> None:
     denied = run("export-case", loan, "--db", book, "--user", s0)
     assert denied.exit_code == 1 and "Exporting a case file is refused" in denied.stderr
     assert f"{s0} may not act on loan {loan}, {s1}'s case" in denied.stderr
+
+
+def test_a_large_reassignment_asks_first_and_no_moves_nothing(book: str, monkeypatch) -> None:
+
+    assert Settings().reassign_confirm_above == 25
+    monkeypatch.setenv("LOSSMIT_REASSIGN_CONFIRM_ABOVE", "5")
+    who = people(book)
+    lead, s0, s1 = who["lead"][0], who["specialist"][0], who["specialist"][1]
+    theirs = queue_of(book, s0)
+    assert len(theirs) > 5
+    args = ["reassign", "--from", s0, "--to", s1, "--reason", "balancing", "--as", lead,
+            "--db", book, "--today", DAY]
+    for answer in ("n\n", ""):  # a no, and a script with nothing on standard input
+        declined = runner.invoke(app, args, input=answer)
+        assert declined.exit_code == 1, declined.output
+        assert f"Move {len(theirs)} case(s)?" in declined.stderr
+        assert "Nothing moved" in declined.stderr and "Moved" not in declined.stdout
+        assert queue_of(book, s0) == theirs
+    agreed = runner.invoke(app, args, input="y\n")
+    assert agreed.exit_code == 0 and f"Moved {len(theirs)} case(s)" in agreed.stdout
+    assert queue_of(book, s0) == []
+    back = run("reassign", "--from", s1, "--to", s0, "--reason", "balancing", "--as", lead,
+               "--db", book, "--today", DAY, "--yes")
+    assert back.exit_code == 0 and "Move " not in back.stderr
+    assert set(theirs) <= set(queue_of(book, s0))
+
+
+def test_a_small_reassignment_does_not_ask(book: str) -> None:
+    who = people(book)
+    lead, s0, s1 = who["lead"][0], who["specialist"][0], who["specialist"][1]
+    loan = queue_of(book, s0)[0]
+    result = run("reassign", loan, "--to", s1, "--reason", "balancing", "--as", lead,
+                 "--db", book, "--today", DAY)
+    assert result.exit_code == 0 and "Move " not in result.stderr
+    assert loan in queue_of(book, s1)
+
+
+MONEY = re.compile(r"^\d+\.\d{2}$")
+
+
+def keys_and_values(value: object, path: str = "") -> Iterator[tuple[str, object]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield f"{path}.{key}", item
+            yield from keys_and_values(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for item in value:
+            yield from keys_and_values(item, path)
+
+
+def test_money_in_export_case_and_audit_json_is_a_decimal_string(book: str) -> None:
+    who = people(book)
+    s0, lead = who["specialist"][0], who["lead"][0]
+    loan = queue_of(book, s0)[0]
+    assert run("event", loan, "trial_started", "--amount", "1117.71", "--payments", "3",
+               "--db", book, "--user", s0, "--today", DAY).exit_code == 0
+    record = json.loads(run("export-case", loan, "--db", book, "--user", lead).stdout)
+    found = list(keys_and_values(record))
+    assert not [k for k, _ in found if k.endswith("_cents")]
+    case = record["case"]
+    assert MONEY.match(case["upb"]) and MONEY.match(case["pi"]) and MONEY.match(case["escrow"])
+    trial = next(e for e in record["events"] if e["kind"] == "trial_started")
+    assert trial["payload"]["trial"]["amount"] == "1117.71"
+    assert trial["payload"]["trial"]["payments"] == 3  # a count stays a number
+    trail = json.loads(run("audit", "--case", loan, "--as", lead, "--format", "json",
+                           "--db", book).stdout)
+    logged = [a for a in trail if a["entity"] == "case_event" and a["after"].get("trial")]
+    assert logged and logged[0]["after"]["trial"]["amount"] == "1117.71"
+    assert not [k for k, _ in keys_and_values(trail) if k.endswith("_cents")]

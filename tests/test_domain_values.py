@@ -93,3 +93,29 @@ def test_digits_of_other_scripts_are_not_numbers(parse: object, text: str) -> No
     them is refused, never stored as a number."""
     with pytest.raises(ValueError, match="is not"):
         parse(text)  # type: ignore[operator]
+
+
+def test_money_json_shows_every_amount_as_a_decimal_string() -> None:
+    from lossmit_tui.domain.values import money_json
+    from lossmit_tui.domain.workout import COUNT_TERMS
+
+    record = {
+        "upb_cents": 25012345, "promise_amount_cents": None, "version": 3,
+        "incomes": {"wages": {"gross": 612500, "net": 480005}},
+        "expenses": {"food": 90000, "utilities": 7},
+        "liquid_assets_cents": -150,
+        "payload": {"offer": {"name": "payment_deferral", "months_deferred": 4,
+                              "payment_after": 111771, "eligible": True},
+                    "trial": {"payments": 3, "amount_cents": 111771}},
+        "rows": [{"escrow_cents": 0}],
+    }
+    assert money_json(record, COUNT_TERMS) == {
+        "upb": "250123.45", "promise_amount": None, "version": 3,
+        "incomes": {"wages": {"gross": "6125.00", "net": "4800.05"}},
+        "expenses": {"food": "900.00", "utilities": "0.07"},
+        "liquid_assets": "-1.50",
+        "payload": {"offer": {"name": "payment_deferral", "months_deferred": 4,
+                              "payment_after": "1117.71", "eligible": True},
+                    "trial": {"payments": 3, "amount": "1117.71"}},
+        "rows": [{"escrow": "0.00"}],
+    }

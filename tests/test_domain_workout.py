@@ -388,3 +388,24 @@ def test_a_repayment_plan_term_can_be_chosen_within_the_rules() -> None:
     # Seven months or more, or more than 90 days late, needs a full application.
     assert option(evaluate(loan, AS_OF, plan_months=7), "repayment_plan").terms[
         "needs_full_application"] is True
+
+
+def test_dti_is_debt_payments_over_gross_income_not_living_expenses() -> None:
+    from decimal import Decimal
+
+    from lossmit_tui.domain.workout import derived, summarise
+
+    incomes = {"wages": {"gross": 600_000, "net": 450_000}}
+    debts = {"first_mortgage_piti": 150_000, "hoa": 10_000, "other_mortgages": 20_000,
+             "auto": 30_000, "credit_cards": 15_000, "student_loans": 12_000,
+             "child_support": 8_000, "other": 5_000}
+    living = {"food": 80_000, "utilities": 25_000}
+    totals = summarise(incomes, debts | living)
+    figures = derived(totals, arrears=0)
+    assert figures.hti_pct == Decimal("26.67")  # 1,600.00 of 6,000.00
+    assert figures.dti_pct == Decimal("41.67")  # 2,500.00 of debt payments, not 3,550.00
+    assert figures.surplus_cents == 450_000 - 355_000  # food and utilities are spent
+    # More food or utilities lowers the surplus and leaves the DTI alone.
+    hungrier = derived(summarise(incomes, debts | {"food": 120_000, "utilities": 40_000}), 0)
+    assert hungrier.dti_pct == figures.dti_pct
+    assert hungrier.surplus_cents == figures.surplus_cents - 55_000

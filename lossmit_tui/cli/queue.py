@@ -17,6 +17,7 @@ from lossmit_tui.cli.shared import (
     app,
     emit,
     err,
+    parse_day,
     user_errors,
     workspace,
 )
@@ -122,9 +123,17 @@ def queue(
 @app.command("tasks")
 def tasks(
     ctx: typer.Context,
-    due: Annotated[str, typer.Option(
+    due: Annotated[str | None, typer.Option(
         "--due", help="overdue, today (overdue included), week (due by Sunday, overdue "
-                      "included) or all.")] = "week",
+                      "included) or all (default: week).")] = None,
+    since: Annotated[str | None, typer.Option(
+        "--from", help="Only items due from this day (YYYY-MM-DD; default today), and the "
+                       "overdue ones when the range takes in today.")] = None,
+    until: Annotated[str | None, typer.Option(
+        "--to", help="Only items due up to this day (YYYY-MM-DD).")] = None,
+    days: Annotated[int | None, typer.Option(
+        "--days", min=1, help="Only items due in this many days from --from (1: that day "
+                              "only), and the overdue ones.")] = None,
     scope: Annotated[str, typer.Option(
         "--scope", help="mine, team (leads) or all (leads).")] = "mine",
     fmt: Annotated[str, typer.Option(
@@ -134,12 +143,24 @@ def tasks(
     today: TodayOpt = None,
 ) -> None:
     """Print open tasks and regulatory deadlines by due date, in the tracker's buckets
-    (overdue, today, tomorrow, this week, later)."""
+    (overdue, today, tomorrow, this week, later). --from/--to or --days choose the days
+    instead of --due; the ics format puts an overdue item on today."""
+    from datetime import timedelta
+
     from db.queries import Due, open_tasks, team_member_ids, user_row
     from lossmit_tui.queue_rows import task_record
 
+    ranged = since is not None or until is not None or days is not None
+    if ranged and due is not None:
+        raise typer.BadParameter("choose the days with --due or with --from/--to/--days, "
+                                 "not both", param_hint="--due")
+    if days is not None and until is not None:
+        raise typer.BadParameter("give --to or --days, not both", param_hint="--days")
+    first_day, last_day = parse_day(since, "--from"), parse_day(until, "--to")
+    if first_day and last_day and last_day < first_day:
+        raise typer.BadParameter(f"{until} is before --from {since}", param_hint="--to")
     try:
-        window = Due(due)
+        window = Due.ALL if ranged else Due(due or "week")
     except ValueError:
         raise typer.BadParameter(f"{due!r} is not one of: overdue, today, week, all",
                                  param_hint="--due") from None
@@ -150,6 +171,10 @@ def tasks(
         raise typer.BadParameter(f"{fmt!r} is not a format; use table, csv, json or ics",
                                  param_hint="--format")
     ws = workspace(ctx, db, user, today)
+    between = None
+    if ranged:
+        start = first_day or ws.today
+        between = (start, start + timedelta(days=days - 1) if days is not None else last_day)
     with user_errors(), ws.read() as conn:
         me = user_row(conn, ws.username)
         if scope != "mine" and me.role == "specialist":
@@ -159,13 +184,14 @@ def tasks(
         who: int | tuple[int, ...] | None = (
             me.user_id if scope == "mine" else None if scope == "all"
             else team_member_ids(conn, me.team) or (me.user_id,))
-        rows = open_tasks(conn, who, window, ws.today)
+        rows = open_tasks(conn, who, window, ws.today, between=between)
     if fmt == "ics":
         from datetime import UTC, datetime
 
         from lossmit_tui.ics import due_items_calendar
 
-        sys.stdout.buffer.write(due_items_calendar(rows, me.username, datetime.now(UTC)))
+        sys.stdout.buffer.write(due_items_calendar(rows, me.username, datetime.now(UTC),
+                                                   ws.today))
         sys.stdout.buffer.flush()
         return
     records = [task_record(r, ws.today) for r in rows]
@@ -174,7 +200,8 @@ def tasks(
         columns.append("assignee")
     if fmt != "table":
         columns += ["status"] + ([] if scope != "mine" else ["assignee"])
-    emit(records, columns, fmt, empty=f"No open tasks due ({window.value}).")
+    shown = "in those days" if ranged else f"({window.value})"
+    emit(records, columns, fmt, empty=f"No open tasks due {shown}.")
     if fmt == "table" and records:
         counts = Counter(r["bucket"] for r in records)
         typer.echo("\n" + " · ".join(f"{name.replace('_', ' ')} {counts[name]}"

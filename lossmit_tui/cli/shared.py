@@ -132,13 +132,62 @@ def configure(ctx: typer.Context, db: str | None, user: str | None,
     return settings, parse_day(today or root.today) or local_today()
 
 
-def open_store(url: str) -> Engine:
-    """An engine on a database at the current schema (upgraded, with a backup, if older)."""
-    from db import migrate
-    from db.engine import make_engine
+def store_engine(url: str, *, create: bool = False) -> Engine:
+    """An engine on the database `url` names, checked before anything is made: a SQLite path
+    that is a directory is refused, and so is one that does not exist unless `create` (only
+    `demo`, `seed`, `db upgrade` and `users add` make a new store; a mistyped --db anywhere
+    else must not leave an empty database behind). Refusals are one line, exit status 1."""
+    from db.engine import make_engine, sqlite_file
 
-    engine = make_engine(url)
-    previous = migrate.current_revision(engine)
+    path = sqlite_file(url)
+    if path is not None:
+        if path.is_dir():
+            err(f"Error: {path} is a directory, not a database file: give --db the path of "
+                f"a database file (for example {path / 'lossmit.db'}).")
+            raise typer.Exit(1)
+        if not create and not path.exists():
+            err(f"Error: there is no database at {path}. Check --db (and $LOSSMIT_DB); to "
+                f"start a new one run `lossmit db upgrade --db {path}` (or `lossmit demo` "
+                "for the demo).")
+            raise typer.Exit(1)
+    return make_engine(url)
+
+
+@contextmanager
+def first_contact(engine: Engine) -> Iterator[None]:
+    """The first read of a store: a file that is not a database, or a PostgreSQL server that
+    cannot be reached, becomes one line saying what is wrong and what to do (exit status 1)."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    from db.engine import sqlite_path
+
+    try:
+        yield
+    except DBAPIError as exc:
+        said = str(exc.orig).strip().splitlines() or [type(exc.orig).__name__]
+        first = said[0].rstrip(".")
+        path = sqlite_path(engine)
+        if path is not None and "not a database" in first:
+            err(f"Error: {path} is not a lossmit database (SQLite cannot read it: {first}). "
+                "Check --db: it must name a lossmit database file.")
+        elif engine.dialect.name == "postgresql" and isinstance(exc, OperationalError):
+            where = engine.url.set(drivername="postgresql").render_as_string(hide_password=True)
+            err(f"Error: cannot connect to the PostgreSQL database {where}: {first}. Check "
+                "that the server is running and that --db names the right host, port, "
+                "database and login.")
+        else:
+            raise
+        raise typer.Exit(1) from None
+
+
+def open_store(url: str, *, create: bool = False) -> Engine:
+    """An engine on a database at the current schema (upgraded, with a backup, if older);
+    a missing SQLite file only with `create` (see `store_engine`)."""
+    from db import migrate
+
+    engine = store_engine(url, create=create)
+    with first_contact(engine):
+        previous = migrate.current_revision(engine)
     backup = migrate.ensure_current(engine)
     if previous is not None and previous != migrate.HEAD:
         note = f"; the old file was copied to {backup}" if backup else ""
@@ -151,22 +200,22 @@ def open_store(url: str) -> Engine:
     return engine
 
 
-def connect(settings: Settings, today: date) -> Workspace:
+def connect(settings: Settings, today: date, *, create: bool = False) -> Workspace:
     """The workspace on the store the settings name, opened at the current schema, for the
-    settings' user on `today`."""
+    settings' user on `today`; a store that does not exist yet is made only with `create`."""
     from lossmit_tui.services.workspace import identify, open_workspace
 
     with user_errors():
-        engine = open_store(settings.db_url)
+        engine = open_store(settings.db_url, create=create)
         return open_workspace(engine, settings,
                               identify(engine, settings.user, settings.username), today)
 
 
 def workspace(ctx: typer.Context, db: str | None, user: str | None,
-              today: str | None) -> Workspace:
+              today: str | None, *, create: bool = False) -> Workspace:
     """What a command runs in, set up once: the settings loaded, today parsed, the store
-    opened and upgraded, the user read from it."""
-    return connect(*configure(ctx, db, user, today))
+    opened and upgraded (made only with `create`), the user read from it."""
+    return connect(*configure(ctx, db, user, today), create=create)
 
 
 def _display(value: Any) -> Any:

@@ -15,11 +15,19 @@ from lossmit_tui.cli.shared import (
     configure,
     connect,
     err,
+    first_contact,
     root_options,
+    store_engine,
     user_errors,
     workspace,
 )
 from lossmit_tui.config import demo_db_url
+
+# The demo's own --db: not the real database's (its default is the demo file, and neither
+# $LOSSMIT_DB nor the config file is read for it).
+DemoDbOpt = Annotated[str | None, typer.Option(
+    "--db", help="The demo database: a SQLite file or a database URL (default: demo.db in "
+                 "the user data directory; $LOSSMIT_DB and the config file are not used).")]
 
 db_app = typer.Typer(help="Database schema: upgrade it, show its revision.",
                      no_args_is_help=True)
@@ -33,7 +41,7 @@ def db_upgrade(
     """Bring the database schema up to date (a SQLite file is backed up first)."""
     from db import migrate
 
-    ws = workspace(ctx, db, user, today)  # opening the store upgrades it
+    ws = workspace(ctx, db, user, today, create=True)  # opening the store upgrades it
     with user_errors():
         typer.echo(f"Database schema is at {migrate.current_revision(ws.engine)} (current).")
 
@@ -44,11 +52,12 @@ def db_current(
 ) -> None:
     """Show the database's schema revision without changing anything."""
     from db import migrate
-    from db.engine import make_engine
 
     settings, _ = configure(ctx, db, user, today)  # not `workspace`: that would upgrade it
     with user_errors():
-        revision = migrate.current_revision(make_engine(settings.db_url))
+        engine = store_engine(settings.db_url)
+        with first_contact(engine):
+            revision = migrate.current_revision(engine)
     if revision is None:
         typer.echo(f"empty database (no schema yet); head is {migrate.HEAD}")
     else:
@@ -71,11 +80,11 @@ def seed_command(
 
     from lossmit_tui.services.seed import seed
 
-    ws = workspace(ctx, db, user, today)
+    ws = workspace(ctx, db, user, today, create=True)
     started = time.perf_counter()
     with user_errors():
         report = seed(ws.engine, cases, seed_value, ws.today, actor_name=ws.username,
-                      weights=ws.weights)
+                      weights=ws.weights, clock=ws.clock())
     elapsed = time.perf_counter() - started
     typer.echo(
         f"Seeded {report.cases} cases, {report.tasks} tasks, {report.notes} call notes, "
@@ -92,14 +101,16 @@ def demo(
     seed_value: Annotated[int, typer.Option("--seed", help="Random seed.")] = 7,
     open_tui_now: Annotated[bool, typer.Option("--open/--no-open",
                                                help="Open the TUI when ready.")] = True,
-    db: DbOpt = None,
-    user: UserOpt = None,
+    db: DemoDbOpt = None,
+    user: Annotated[str | None, typer.Option(
+        "--user", help="Open as this demo user (default: the first specialist).")] = None,
     today: TodayOpt = None,
 ) -> None:
     """Create (or reuse) a demo database of synthetic cases and open it as a specialist.
 
-    The demo has its own file, never the real database (LOSSMIT_DB and the config file are
-    ignored); --db chooses another demo file."""
+    The demo has its own file, never the real database: $LOSSMIT_DB and the config file's
+    database are not used. --db chooses another demo file. On leaving, it prints the
+    demo's users and the --db to give the other commands."""
     import sqlalchemy as sa
 
     from db.tables import cases as cases_t
@@ -111,16 +122,16 @@ def demo(
     url = db or root.db or demo_db_url()
     settings, day = configure(ctx, url, user, today)
     if reset:
-        from db.engine import make_engine, sqlite_path
+        from db.engine import sqlite_file
 
-        path = sqlite_path(make_engine(url))
+        path = sqlite_file(url)
         if path is None:
             err("Error: --reset only removes a SQLite demo file; drop the database yourself.")
             raise typer.Exit(1)
         for stale in (path, path.with_name(path.name + "-wal"),
                       path.with_name(path.name + "-shm")):
             stale.unlink(missing_ok=True)
-    ws = connect(settings, day)
+    ws = connect(settings, day, create=True)
     with ws.read() as conn:
         existing = conn.execute(sa.select(sa.func.count()).select_from(cases_t)).scalar_one()
     with user_errors():
@@ -128,20 +139,43 @@ def demo(
             err(f"Reusing the demo database {url} ({existing} cases; --reset rebuilds it).")
         else:
             err(f"Creating a demo database with {cases} synthetic cases at {url} ...")
-            seed(ws.engine, cases, seed_value, ws.today, actor_name="demo")
-            add_compliance_history(ws.engine, seed_value, ws.today)
+            seed(ws.engine, cases, seed_value, ws.today, actor_name="demo", clock=ws.clock())
+            add_compliance_history(ws.engine, seed_value, ws.today, clock=ws.clock())
             # The demo shows every case's regulatory deadlines as the clock computes them.
             refresh_clocks(ws.as_user("demo"), every_case=True)
     with ws.read() as conn:
-        first = conn.execute(
-            sa.select(users_t.c.username).where(users_t.c.role == "specialist")
-            .order_by(users_t.c.id).limit(1)).scalar_one()
+        people = [(r.username, r.role, r.team) for r in conn.execute(
+            sa.select(users_t.c.username, users_t.c.role, users_t.c.team)
+            .where(users_t.c.active).order_by(users_t.c.id))]
+    first = next((name for name, role, _ in people if role == "specialist"), people[0][0])
     username = user or root.user or first
-    if not open_tui_now:
-        typer.echo(f"Demo ready: lossmit --db {url} --user {username}")
-        return
-    settings = ws.settings.model_copy(update={"db": url, "user": username})
-    open_tui(replace(ws.as_user(username), settings=settings), "mine")
+    if open_tui_now:
+        settings = ws.settings.model_copy(update={"db": url, "user": username})
+        open_tui(replace(ws.as_user(username), settings=settings), "mine")
+    typer.echo(demo_guide(url, people, username))
+
+
+def demo_guide(url: str, people: list[tuple[str, str, str | None]], opened_as: str) -> str:
+    """What the demo prints when it is ready (or closed): its users by role, and the command
+    line that runs the other commands on the demo data (as a lead, and as who opened it)."""
+    import shlex
+
+    from db.engine import sqlite_file
+
+    path = sqlite_file(url)
+    where = shlex.quote(str(path)) if path is not None else shlex.quote(url)
+    by_role: dict[str, list[str]] = {}
+    for name, role, team in people:
+        by_role.setdefault(role, []).append(f"{name} ({team})" if team else name)
+    lead = next((name for name, role, _ in people if role == "lead"), opened_as)
+    lines = [f"Demo ready: lossmit --db {where} --user {opened_as}",
+             "Demo users: " + "; ".join(
+                 f"{role}s {', '.join(names)}" for role in ("specialist", "lead", "admin")
+                 if (names := by_role.get(role))) + ".",
+             f"As a lead (team board, reassignment, audit): lossmit --db {where} --user {lead}",
+             f"Other commands on the demo data take the same options, e.g. "
+             f"lossmit --db {where} --user {lead} queue --view team"]
+    return "\n".join(lines)
 
 
 @app.command("refresh")

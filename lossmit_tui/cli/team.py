@@ -47,6 +47,9 @@ def reassign(
         "--keep-tasks", help="Leave open tasks with their current assignee.")] = False,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Show the preview and change nothing.")] = False,
+    yes: Annotated[bool, typer.Option(
+        "--yes", "-y", help="Move without asking, however many cases (by default more than "
+                            "reassign_confirm_above, 25, asks first).")] = False,
     undo: Annotated[bool, typer.Option(
         "--undo", help="Undo your last reassignment batch instead.")] = False,
     acting: Annotated[str | None, typer.Option(
@@ -99,12 +102,28 @@ def reassign(
         if dry_run:
             typer.echo("Dry run: nothing changed.")
             return
+        if not confirmed(len(plan.moves), ws.settings.reassign_confirm_above, yes):
+            err(f"Nothing moved: the {len(plan.moves)} case(s) stay with their owners "
+                "(answer y, or give --yes, to move them).")
+            raise typer.Exit(1)
         done = service.apply(ws, plan, why, move_tasks=not keep_tasks)
     typer.echo(f"Moved {done.moved} case(s) (batch {done.batch}; undo with lossmit reassign "
                "--undo).")
     if done.conflicts:
         err(f"Left out {len(done.conflicts)} case(s) changed since the preview: "
             + "; ".join(done.conflicts[:10]))
+
+
+def confirmed(moving: int, above: int, yes: bool) -> bool:
+    """Whether a reassignment of `moving` cases may go ahead: at most `above` cases, or
+    --yes, or the user answers yes (no answer, as from a script without input, is no)."""
+    if yes or moving <= above:
+        return True
+    try:
+        return bool(typer.confirm(f"Move {moving} case(s)? This reassigns more than {above} "
+                                  "at once", default=False, err=True))
+    except typer.Abort:
+        return False
 
 
 def _parse_head(text: str | None) -> tuple[int, str] | None:
@@ -166,6 +185,7 @@ def audit_command(
     admins). Here --user filters by who acted; who is asking is --as."""
     from db.queries import AuditFilter, audit_trail
     from lossmit_tui.services.audit import readable_filter
+    from lossmit_tui.services.servicing_file import money_as_text
 
     since_day = parse_day(since)
     choice(fmt, ["table", "csv", "json"], "--format")
@@ -182,9 +202,11 @@ def audit_command(
         f = readable_filter(session, ws.username, AuditFilter(
             loan_number=case, username=who, since=since_day, action=action))
         rows = audit_trail(session, f, limit=limit)
+    # Amounts as decimal strings ("1117.71"), as every JSON the app writes gives money.
     records = [{"at": r.at.isoformat(timespec="seconds"), "user": r.username,
                 "entity": r.entity, "entity_id": r.entity_id, "action": r.action,
-                "before": r.before, "after": r.after} for r in rows]
+                "before": money_as_text(r.before), "after": money_as_text(r.after)}
+               for r in rows]
     if fmt in ("table", "csv"):
         def text(value: object) -> str:
             shown = "" if value is None else json.dumps(value)
@@ -225,7 +247,7 @@ def users_add(
 
     if password_stdin and not login:
         raise typer.BadParameter("goes with --login", param_hint="--password-stdin")
-    ws = workspace(ctx, db, user, today)
+    ws = workspace(ctx, db, user, today, create=True)  # the first user of a new store
     password = _password("Password for the new login", password_stdin) if login else None
     with user_errors():
         added = add_user(ws, username, name, role, team, login=login, password=password)

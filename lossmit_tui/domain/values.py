@@ -8,6 +8,7 @@ import re
 import unicodedata
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 # ASCII digits only: `\d` alone also matches other scripts' digits, which int() accepts.
 _MONEY = re.compile(r"^\$?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$", re.ASCII)
@@ -45,6 +46,43 @@ def format_money(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     whole, part = divmod(abs(cents), 100)
     return f"{sign}{whole}.{part:02d}"
+
+
+# Objects whose every whole number is an amount in cents (a snapshot's lines by name).
+AMOUNT_MAPS = frozenset({"incomes", "expenses"})
+# Objects of workout terms: whole numbers are cents, except the counts the caller names.
+TERMS_OBJECTS = frozenset({"offer", "terms"})
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def money_json(value: Any, counts: frozenset[str] = frozenset(), *,
+               amounts: bool = False) -> Any:
+    """A record as the app's JSON shows money: every `<name>_cents` key becomes `<name>` with
+    the amount as a decimal string (`"1117.71"`, as `lossmit evaluate` prints terms; None
+    stays None); inside `incomes`/`expenses` every whole number is an amount, and inside an
+    `offer`/`terms` object every whole number but the `counts` (months, payments). Nested
+    objects and lists too; nothing else changes."""
+    if isinstance(value, dict):
+        shown: dict[Any, Any] = {}
+        for key, item in value.items():
+            if isinstance(key, str) and key.endswith("_cents") and (
+                    item is None or _is_whole(item)):
+                shown[key.removesuffix("_cents")] = None if item is None else format_money(item)
+            elif amounts and _is_whole(item) and key not in counts:
+                shown[key] = format_money(item)
+            elif key in AMOUNT_MAPS and isinstance(item, dict):
+                shown[key] = money_json(item, counts=frozenset(), amounts=True)
+            elif key in TERMS_OBJECTS and isinstance(item, dict):
+                shown[key] = money_json(item, counts, amounts=True)
+            else:
+                shown[key] = money_json(item, counts, amounts=amounts and isinstance(item, dict))
+        return shown
+    if isinstance(value, list | tuple):
+        return [money_json(item, counts, amounts=amounts) for item in value]
+    return value
 
 
 def display_money(cents: int | None) -> str:

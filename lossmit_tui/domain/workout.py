@@ -62,6 +62,9 @@ class Finances:
     expenses_cents: int  # every line, the first mortgage's PITI included
     housing_cents: int  # the first mortgage's PITI (and HOA)
     liquid_assets_cents: int | None = None  # None: not recorded
+    # The monthly debt payments (DEBT_LINES): housing and every other debt, not living
+    # expenses such as food and utilities. None: not broken down (no DTI).
+    debt_cents: int | None = None
 
     @property
     def surplus_cents(self) -> int:
@@ -78,14 +81,16 @@ def _line(value: object, part: str) -> int:
 def summarise(incomes: Mapping[str, object], expenses: Mapping[str, object],
               liquid_assets_cents: int | None = None) -> Finances:
     """A stored snapshot's monthly totals. The housing expense is the first mortgage's PITI
-    line plus HOA dues."""
+    line plus HOA dues; the debt payments are the DEBT_LINES (living expenses, food and
+    utilities, count in the surplus only)."""
     return Finances(
         gross_income_cents=sum(_line(v, "gross") for v in incomes.values()),
         net_income_cents=sum(_line(v, "net") for v in incomes.values()),
         expenses_cents=sum(_line(v, "gross") for v in expenses.values()),
         housing_cents=sum(_line(expenses.get(k), "gross") for k in ("first_mortgage_piti",
                                                                     "hoa")),
-        liquid_assets_cents=liquid_assets_cents)
+        liquid_assets_cents=liquid_assets_cents,
+        debt_cents=sum(_line(expenses.get(k), "gross") for k in DEBT_LINES))
 
 
 DEFERRAL, MODIFICATION, FAILED_TRIAL = "payment_deferral", "modification", "failed_trial"
@@ -503,6 +508,12 @@ INCOME_SOURCES = ("wages", "self_employment", "benefits", "rental", "other",
                   "non_borrower_household")
 EXPENSE_LINES = ("first_mortgage_piti", "other_mortgages", "hoa", "auto", "credit_cards",
                  "student_loans", "child_support", "utilities", "food", "other")
+# The lines that are debt payments, for the debt-to-income ratio: housing (the first
+# mortgage's PITI and HOA dues), other mortgages, auto, credit cards, student loans, child
+# support and other debts (the "other" line). Utilities and food are living expenses: they
+# reduce the surplus, not the DTI.
+DEBT_LINES = ("first_mortgage_piti", "hoa", "other_mortgages", "auto", "credit_cards",
+              "student_loans", "child_support", "other")
 
 
 @dataclass(frozen=True)
@@ -510,13 +521,16 @@ class Derived:
     """What a specialist reads off a budget: ratios in percent (None without income)."""
 
     hti_pct: Decimal | None  # housing expense to gross income
-    dti_pct: Decimal | None  # every expense to gross income
+    dti_pct: Decimal | None  # monthly debt payments (DEBT_LINES) to gross income
     surplus_cents: int  # net income less every expense (negative: a deficit)
     arrears_cents: int
     months_to_cure: int | None  # arrears / surplus, rounded up; None without a surplus
 
 
 def derived(finances: Finances, arrears: int) -> Derived:
+    """The ratios, surplus and months to cure of a snapshot's totals: HTI is housing over
+    gross income, DTI the debt payments over gross income, the surplus net income less every
+    expense (living expenses included)."""
     def pct(part: int) -> Decimal | None:
         if finances.gross_income_cents <= 0:
             return None
@@ -525,5 +539,5 @@ def derived(finances: Finances, arrears: int) -> Derived:
 
     surplus = finances.surplus_cents
     cure = None if surplus <= 0 else (0 if arrears <= 0 else -(-arrears // surplus))
-    return Derived(pct(finances.housing_cents), pct(finances.expenses_cents), surplus,
-                   arrears, cure)
+    dti = None if finances.debt_cents is None else pct(finances.debt_cents)
+    return Derived(pct(finances.housing_cents), dti, surplus, arrears, cure)

@@ -49,8 +49,10 @@ from lossmit_tui.domain.enums import (
     Stage,
     TaskKind,
 )
+from lossmit_tui.domain.trial import TRIAL_OPTIONS, Schedule, default_first_due
 from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS, UrgencyInput
 from lossmit_tui.domain.urgency import score_tenths as urgency_score
+from lossmit_tui.domain.values import display_money
 from lossmit_tui.services.access import require_active
 from lossmit_tui.services.errors import InvalidInput
 from lossmit_tui.services.promises import SOURCE as MISSED_SOURCE
@@ -155,20 +157,32 @@ _SECOND_TASK = [(TaskKind.CALLBACK, "Call back as agreed", None),
                 (TaskKind.REVIEW, "Review file before call", None),
                 (TaskKind.OTHER, "Update hardship details", None)]
 
+# What a call's note says, by its result and direction: an outbound call's note never says
+# the borrower called in. Only a right-party contact is seeded inbound (a borrower calling in
+# reaches someone); the misses are attempts we placed.
 _NOTE_TEXT = {
-    CallResult.RPC: [
+    (CallResult.RPC, CallDirection.OUTBOUND): [
         "Spoke with borrower. Hardship: {h}. Explained repayment plan, forbearance and "
         "modification. Borrower will send Form 710 and two recent pay stubs.",
-        "Borrower called in about the notice. Verified identity (last 4 of SSN). Reviewed "
+        "Reached borrower on the number on file. Verified identity (last 4 of SSN). Reviewed "
         "missing documents; borrower will upload bank statements this week.",
-        "Discussed options. Borrower intends to keep the home. Promised a payment; "
-        "follow-up call scheduled.",
+        "Discussed options. Borrower intends to keep the home. Follow-up call scheduled.",
     ],
-    CallResult.NO_ANSWER: ["Outbound call, no answer. No voicemail set up."],
-    CallResult.VOICEMAIL: ["Left voicemail with callback number and SPOC name."],
-    CallResult.WRONG_NUMBER: ["Number reached someone else; they do not know the borrower."],
-    CallResult.BUSY: ["Line busy; will retry later today."],
+    (CallResult.RPC, CallDirection.INBOUND): [
+        "Borrower called in about the notice. Verified identity (last 4 of SSN). Hardship: "
+        "{h}. Reviewed missing documents; borrower will upload bank statements this week.",
+        "Borrower returned our call. Hardship: {h}. Explained repayment plan, forbearance and "
+        "modification; Form 710 to follow.",
+    ],
+    (CallResult.NO_ANSWER, CallDirection.OUTBOUND): [
+        "Outbound call, no answer. No voicemail set up."],
+    (CallResult.VOICEMAIL, CallDirection.OUTBOUND): [
+        "Left voicemail with callback number and SPOC name."],
+    (CallResult.WRONG_NUMBER, CallDirection.OUTBOUND): [
+        "Number reached someone else; they do not know the borrower."],
+    (CallResult.BUSY, CallDirection.OUTBOUND): ["Line busy; will retry later today."],
 }
+_PROMISE_TEXT = " Borrower promised a payment of {amount} by {due}."
 _RESULTS = _weighted([(CallResult.RPC, 35), (CallResult.NO_ANSWER, 30),
                       (CallResult.VOICEMAIL, 28), (CallResult.WRONG_NUMBER, 3),
                       (CallResult.BUSY, 4)])
@@ -240,13 +254,26 @@ def _usernames(rng: random.Random, count: int) -> Iterator[tuple[str, str]]:
             return
 
 
+def seed_moment(today: date, clock: datetime | None = None) -> datetime:
+    """The moment a seeded history is written at: noon UTC on `today` (the same seed and
+    `today` give the same rows), or the real time `clock` when that is earlier, so that
+    nothing in the history is stamped later than the moment it is looked at."""
+    noon = datetime.combine(today, time(12, 0), tzinfo=UTC)
+    return noon if clock is None else min(noon, clock.astimezone(UTC))
+
+
 def seed(engine: Engine, cases: int, seed_value: int, today: date,
-         actor_name: str = "seed", weights: Mapping[str, float] | None = None) -> SeedReport:
-    """Fill an empty database with `cases` synthetic cases, their team and their history."""
+         actor_name: str = "seed", weights: Mapping[str, float] | None = None,
+         clock: datetime | None = None) -> SeedReport:
+    """Fill an empty database with `cases` synthetic cases, their team and their history.
+    Every summary the case row keeps (last contact, last right-party contact, the promise to
+    pay and whether it was kept, the next action, the regulatory deadline, the documents
+    missing) is what its calls, events, tasks and documents say; nothing is stamped after
+    `seed_moment(today, clock)`."""
     if cases < 1:
         raise InvalidInput("--cases must be at least 1")
     rng = random.Random(seed_value)
-    now = datetime.combine(today, time(12, 0), tzinfo=UTC)  # fixed: same seed, same rows
+    now = seed_moment(today, clock)
     report = SeedReport()
     with _rollback_journal(engine):
         _seed(engine, cases, seed_value, today, actor_name, weights, rng, now, report)
@@ -407,10 +434,17 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
     # `lossmit refresh --all-clocks`.
     clock_check_v = {k: d(_next_installment(v, today)) for k, v in month_back.items()}
     late_by_missed = {k: (today - v).days for k, v in month_back.items()}
-    called_at = {(k, h): ts(datetime.combine(today - timedelta(days=k), time(h, 0), tzinfo=UTC))
+    # No moment of the history is later than `now` (the seed's moment, never after the real
+    # one): a call at 15:00 UTC yesterday, an event at 14:00 UTC on its day.
+    called_at = {(k, h): ts(min(now, datetime.combine(today - timedelta(days=k), time(h, 0),
+                                                      tzinfo=UTC)))
                  for k in range(0, 61) for h in range(12, 24)}
+    event_at = {k: ts(min(now, datetime.combine(v, time(14, 0), tzinfo=UTC)))
+                for k, v in date_of.items()}
     now_v = ts(now)
     rpc_outcomes = json.dumps([Outcome.HARDSHIP_DISCUSSED, Outcome.OPTIONS_EXPLAINED])
+    promise_outcomes = json.dumps([Outcome.HARDSHIP_DISCUSSED, Outcome.OPTIONS_EXPLAINED,
+                                   Outcome.PROMISE_TO_PAY])
     no_outcomes, empty_json = "[]", "{}"
     follow = {Stage.OFFER: EventKind.OFFER_SENT, Stage.DENIED: EventKind.DENIED,
               Stage.APPEAL: EventKind.APPEAL_RECEIVED, Stage.TRIAL: EventKind.TRIAL_STARTED,
@@ -457,10 +491,8 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
         worked = stage in _WORKED
         hardship = pick(_HARDSHIPS) if worked or rand() < 0.3 else None
         assignee = None if rand() < 0.03 else spec_ids[int(rand() * n_specs)]
-        rpc_days = between(1, 30)
-        last_rpc = (called_at[(rpc_days, 15)]
-                    if worked or (stage == Stage.OUTREACH and rand() < 0.5) else None)
-        last_contact = last_rpc
+        # The call on record, if any, and every summary of it on the case row follows from
+        # it: last contact, last right-party contact and the promise to pay.
         promise_amount = promise_due = promise_kept = promise_offset = None
         if not closed and rand() < 0.08:
             promise_amount = pi + escrow
@@ -468,6 +500,14 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
             promise_due = day_of[promise_offset]
             if promise_offset < 0 and rand() < 0.5:
                 promise_kept = promise_due
+        called_on_record = (worked or promise_amount is not None
+                            or (stage == Stage.OUTREACH and rand() < 0.5))
+        rpc = called_on_record and (worked or promise_amount is not None
+                                    or result_of() == CallResult.RPC)
+        # A promise is made on the call, on or before the day it is due.
+        rpc_days = between(max(1, -(promise_offset or 0)), 30)
+        last_rpc = called_at[(rpc_days, 15)] if rpc else None
+        last_contact = last_rpc
 
         # Tasks: every case has at least one; the earliest open one is its next action.
         next_offset: int | None = None
@@ -501,20 +541,28 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
             if not closed and (next_offset is None or raised < next_offset):
                 next_offset, next_kind = raised, TaskKind.CALLBACK
 
-        if worked or (stage == Stage.OUTREACH and rand() < 0.4):
+        if called_on_record:
             note_id += 1
-            result = CallResult.RPC if last_rpc else result_of()
-            rpc = result == CallResult.RPC
-            called = last_rpc if rpc and last_rpc else called_at[(between(1, 40), between(13, 23))]
-            body = pick(_NOTE_TEXT[result]).format(h=(hardship or "other").replace("_", " "))
-            direction = CallDirection.OUTBOUND if rand() < 0.8 else CallDirection.INBOUND
+            result = CallResult.RPC if rpc else result_of()
+            if result == CallResult.RPC and not rpc:  # the miss drawn was a contact: a miss
+                result = CallResult.NO_ANSWER
+            called = (last_rpc if rpc else
+                      called_at[(between(1, 40), between(13, 23))])
+            direction = (CallDirection.INBOUND if rpc and rand() < 0.2
+                         else CallDirection.OUTBOUND)
+            body = pick(_NOTE_TEXT[(result, direction)]).format(
+                h=(hardship or "other").replace("_", " "))
+            outcomes = no_outcomes
+            if rpc:
+                outcomes = rpc_outcomes if promise_amount is None else promise_outcomes
+            if promise_amount is not None:
+                body += _PROMISE_TEXT.format(amount=display_money(promise_amount),
+                                             due=date_of[promise_offset or 0].isoformat())
             notes.append((
                 note_id, case_id, assignee or spec_ids[0], called, direction,
-                Party.BORROWER if rpc else Party.NONE, result,
-                rpc_outcomes if rpc else no_outcomes, None, None, body, None, called))
-            if direction == CallDirection.OUTBOUND or rpc:  # an inbound miss is no contact
-                last_contact = last_contact or called
-
+                Party.BORROWER if rpc else Party.NONE, result, outcomes, promise_amount,
+                promise_due, body, None, called))
+            last_contact = called  # an attempt we placed, or the borrower reached
         missing = 0
         if worked:
             received = -between(10, 60)
@@ -526,8 +574,31 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
                 history.append((follow[stage], min(0, received + 20)))
             for kind, on in history:
                 event_id += 1
-                events.append((event_id, case_id, kind, day_of[on], assignee, None,
-                                      empty_json, now_v))
+                this_id, payload = event_id, empty_json
+                if kind == EventKind.TRIAL_STARTED:
+                    # The schedule the trial screens and tasks read (services/trials.py).
+                    schedule = Schedule(date_of[on], TRIAL_OPTIONS["flex_modification"],
+                                        pi + escrow, default_first_due(date_of[on]),
+                                        "flex_modification")
+                    payload = json.dumps({"trial": schedule.as_payload()})
+                    for number, due in enumerate(schedule.due_dates, start=1):
+                        if due >= today:
+                            break
+                        event_id += 1  # paid on its due date: the trial is kept
+                        paid = (due - today).days
+                        events.append((event_id, case_id, EventKind.TRIAL_PAYMENT,
+                                       day_of[paid], assignee, None, json.dumps({
+                                           "amount_cents": schedule.amount_cents,
+                                           "payment": number,
+                                           "trial_started": date_of[on].isoformat()}),
+                                       event_at[paid]))
+                events.append((this_id, case_id, kind, day_of[on], assignee, None,
+                               payload, event_at[on]))
+        if promise_kept is not None and promise_offset is not None:
+            event_id += 1  # the payment that kept the promise
+            events.append((event_id, case_id, EventKind.PAYMENT_RECEIVED,
+                           day_of[promise_offset], assignee, None, empty_json,
+                           event_at[promise_offset]))
             if stage in (Stage.APPLICATION, Stage.EVALUATION):
                 for doc in checklist:
                     doc_id += 1
@@ -664,7 +735,7 @@ def _next_installment(oldest_unpaid: date, today: date) -> date:
 
 
 def add_compliance_history(engine: Engine, seed_value: int, today: date,
-                           kept: float = 0.92) -> int:
+                           kept: float = 0.92, clock: datetime | None = None) -> int:
     """Give the seeded open delinquent cases the early-intervention history a working
     servicer has (docs/RULES.md section 4): a single point of contact assigned and the written
     notice sent within their 45 days, and for applications the acknowledgment within 5
@@ -675,6 +746,7 @@ def add_compliance_history(engine: Engine, seed_value: int, today: date,
 
     rng = random.Random(seed_value * 7919 + 1)
     calendar = BusinessCalendar()
+    now = seed_moment(today, clock)
     cases_t, events_t = Case.__table__, CaseEvent.__table__
     with session_scope(engine, write=True) as session:
         conn = session.connection()
@@ -710,8 +782,8 @@ def add_compliance_history(engine: Engine, seed_value: int, today: date,
                 if on <= today and rng.random() < kept:
                     rows.append({"case_id": case.id, "kind": kind, "occurred_on": on,
                                  "author_id": case.assignee_id, "reason": None,
-                                 "payload": {}, "created_at": datetime.combine(
-                                     on, time(15, 0), tzinfo=UTC)})
+                                 "payload": {}, "created_at": min(now, datetime.combine(
+                                     on, time(15, 0), tzinfo=UTC))})
         if rows:
             conn.execute(events_t.insert(), rows)
     return len(rows)

@@ -17,7 +17,8 @@ from db.engine import session_scope
 from db.models import Case
 from db.queries import AuditFilter, audit_trail
 from db.tables import call_notes, case_events, documents, financials, tasks, users
-from lossmit_tui.domain.values import csv_cell, display_text
+from lossmit_tui.domain.values import csv_cell, display_text, money_json
+from lossmit_tui.domain.workout import COUNT_TERMS
 from lossmit_tui.services import audit
 from lossmit_tui.services.access import require_active, require_case_access
 from lossmit_tui.services.errors import NotFound
@@ -82,7 +83,14 @@ def case_file(ws: Workspace, loan_number: str) -> dict[str, Any]:
         found["audit"] = trail
         audit.record(session, actor, "case", cid, "export_file",
                      after={"case": case["loan_number"]})
-    return found
+    return {section: money_as_text(rows) for section, rows in found.items()}
+
+
+def money_as_text(record: Any) -> Any:
+    """Every amount in a record as a decimal string ("1117.71"), the one form the JSON the
+    app writes gives money (`*_cents` fields lose the suffix; snapshot lines and offer terms
+    are converted where they stand)."""
+    return money_json(record, COUNT_TERMS)
 
 
 def as_json(record: dict[str, Any]) -> str:
@@ -117,8 +125,7 @@ def as_csv(record: dict[str, Any]) -> str:
         "financials": ("taken_on", "author", lambda r: "financial snapshot",
                        lambda r: json.dumps({"incomes": r["incomes"],
                                              "expenses": r["expenses"],
-                                             "liquid_assets_cents":
-                                                 r["liquid_assets_cents"]})),
+                                             "liquid_assets": r["liquid_assets"]})),
         "audit": ("at", "user", lambda r: f"{r['entity']} {r['action']}",
                   lambda r: json.dumps({"before": r["before"], "after": r["after"]},
                                        default=str)),
