@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Grid, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
@@ -125,16 +125,21 @@ _STATE_STYLE = {
 }
 
 
-def _clock_section(clocks: list[Clock], today: date, standing: tuple[str, ...] = ()) -> Static:
-    """The regulatory clock: the standing facts it rests on (a bankruptcy, a successor in
-    interest, military service), then each rule, its date, its state and why (docs/RULES.md
-    section 4)."""
-    parts: list[Content | tuple[str, str] | str] = [("Regulatory clock", "$primary bold")]
+ClockLine = tuple[str, Content]
+
+
+def _clock_lines(clocks: list[Clock], today: date, standing: tuple[str, ...] = ()
+                 ) -> list[ClockLine]:
+    """The regulatory clock as (citation, text) rows: the standing facts it rests on (a
+    bankruptcy, a successor in interest, military service), then each rule, its date, its
+    state and why (docs/RULES.md section 4). The text wraps under itself, beside its
+    citation."""
+    rows: list[ClockLine] = []
     for line in standing:  # built from recorded facts; a case number is typed text
-        parts += ["\n", Content.styled(line, "$warning")]
+        rows.append(("", Content.styled(line, "$warning")))
     if not clocks:
-        parts += ["\n", ("No clock is running (not delinquent, no application).",
-                         "$text-muted")]
+        rows.append(("", Content.styled("No clock is running (not delinquent, no "
+                                        "application).", "$text-muted")))
     # A loan never reached misses a live-contact window every month: the first is shown in
     # full, the later ones (missed, no conversation since) as one line under it.
     unmet = [c for c in clocks if c.rule is LIVE_CONTACT and c.state is ClockState.MISSED
@@ -147,23 +152,35 @@ def _clock_section(clocks: list[Clock], today: date, standing: tuple[str, ...] =
         if clock.due_on and clock.state in (ClockState.PENDING, ClockState.DUE_SOON,
                                             ClockState.MISSED) and not clock.met_by:
             state += f" ({relative_day(clock.due_on, today)})"
-        parts += ["\n", (f"{clock.citation:<20}", "$text-muted"), f"{when}  ",
-                  (state, _STATE_STYLE[clock.state] if clock.applies else "$text-muted"),
-                  f"  {clock.rule.title}"]
         detail = [clock.basis] + ([clock.met_by] if clock.met_by else []) + list(clock.notes)
         if not clock.applies:
             detail.append(f"does not apply: {clock.why_not}")
-        parts += ["\n", (f"{'':<20}" + " · ".join(d for d in detail if d), "$text-muted")]
+        parts: list[Content | tuple[str, str] | str] = [
+            f"{when}  ", (state, _STATE_STYLE[clock.state] if clock.applies
+                          else "$text-muted"), f"  {clock.rule.title}",
+            "\n", (" · ".join(d for d in detail if d), "$text-muted")]
         if unmet[1:] and clock is unmet[0]:
             later = unmet[1:]
             first, last = (c.basis.removeprefix(INSTALLMENT_BASIS) for c in
                            (later[0], later[-1]))
             span = first if first == last else f"{first} … {last}"
             windows = "window" if len(later) == 1 else "windows"
-            parts += ["\n", (f"{'':<20}+{len(later)} later {windows} missed: {span}",
+            parts += ["\n", (f"+{len(later)} later {windows} missed: {span}",
                               "$text-muted")]
-    static = Static(Content.assemble(*parts), classes="case-section", id="case-clocks")
-    return static
+        rows.append((clock.citation, Content.assemble(*parts)))
+    return rows
+
+
+def _clock_section(clocks: list[Clock], today: date, standing: tuple[str, ...] = ()
+                   ) -> Vertical:
+    """The regulatory clock section: a title, then one row per line of `_clock_lines`, the
+    citation in its own column so a wrapped line keeps its indent."""
+    rows: list[Widget] = [Static(Content.styled("Regulatory clock", "$primary bold"))]
+    for citation, text in _clock_lines(clocks, today, standing):
+        rows.append(Horizontal(Static(Content.styled(citation, "$text-muted"),
+                                      classes="clock-cite"),
+                               Static(text, classes="clock-text"), classes="clock-row"))
+    return Vertical(*rows, classes="case-section", id="case-clocks")
 
 
 def _foreclosure_section(case: CaseDetail, status: ForeclosureStatus | None) -> Static:
@@ -254,8 +271,12 @@ class TimelineList(ListView):
     BINDINGS = [Binding("m", "screen.amend", "Amend note", id="case.amend")]
 
 
-FOCUS_ON: dict[str, type[Widget]] = {"timeline": TimelineList, "tasks": TasksTable,
-                                     "documents": DocumentsTable}
+# What takes the keyboard when a tab is shown: its list, or its scrolling body, so the
+# arrows, PageDown and End act on what is shown and no hidden list keeps the focus (a focused
+# widget in a hidden pane pulls its tab back to the front).
+FOCUS_ON: dict[str, str] = {"summary": "#case-body", "timeline": "#timeline-list",
+                            "tasks": "#tasks-table", "documents": "#docs-table",
+                            "financials": "#financials-list", "audit": "#audit-list"}
 
 
 class CaseScreen(LossMitScreen[None]):
@@ -336,6 +357,9 @@ class CaseScreen(LossMitScreen[None]):
         docs = self.query_one(DocumentsTable)
         docs.add_columns("Document", "Status", "Requested", "Received", "Decided", "Dated",
                          "Age")
+        # The summary is shown first: its body takes the keyboard, so the arrows, PageDown
+        # and End scroll it at once (not only after Tab).
+        self.query_one("#case-body", VerticalScroll).focus()
         self.load()
 
     # --- opening the editors -------------------------------------------------------------
@@ -516,13 +540,13 @@ class CaseScreen(LossMitScreen[None]):
         self.query_one(TabbedContent).active = name
         target = FOCUS_ON.get(name)
         if target is not None:
-            self.query_one(target).focus()
+            self.query_one(target, Widget).focus()
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         target = FOCUS_ON.get(event.pane.id or "")
         if target is not None:
-            self.query_one(target).focus()
+            self.query_one(target, Widget).focus()
 
     @on(Select.Changed, "#timeline-kind")
     def _filter_timeline(self, event: Select.Changed) -> None:
