@@ -32,8 +32,14 @@ from textual.widgets import (
 from textual.worker import Worker
 
 from db.queries import CaseDetail, NoteView, RecentCall, call_note, case_detail, recent_calls
-from lossmit_tui.contact_now import CALL_HISTORY_DAYS, case_contact_check, local_times_text
+from lossmit_tui.contact_now import (
+    CALL_HISTORY_DAYS,
+    case_call_wait,
+    case_contact_check,
+    local_times_text,
+)
 from lossmit_tui.domain.calendar import resolve_due
+from lossmit_tui.domain.contact import CONSENT_NOTE, CallWait
 from lossmit_tui.domain.enums import (
     CallDirection,
     CallResult,
@@ -60,6 +66,7 @@ from screens.base import Confirm, LossMitScreen
 CONTACT_REFRESH_SECONDS = 20
 AUTOSAVE_SECONDS = 2.0
 NO_FOLLOW_UP = "none"
+USUAL_DUE = "+2bd"  # the follow-up's date when no Reg F wait pushes it later
 
 
 def _label(value: str) -> str:
@@ -110,6 +117,7 @@ class CallEditor(LossMitScreen[bool]):
         self.untouched: tuple[dict[str, Any], str] | None = None  # the amend form as opened
         self.dirty = False
         self.saving = False
+        self.suggested_due = USUAL_DUE  # the follow-up date offered, until one is typed
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -180,8 +188,9 @@ class CallEditor(LossMitScreen[bool]):
                                 id="call-fu-title")
                 with Vertical():
                     yield Label("Follow-up: due")
-                    yield Input(compact=True, value="+2bd", placeholder="tomorrow, +2bd, mon",
-                                id="call-fu-due")
+                    yield Input(compact=True, value=USUAL_DUE,
+                                placeholder="tomorrow, +2bd, mon", id="call-fu-due")
+            yield Static(id="call-fu-shown")
             yield Static(id="call-problems")
         yield Footer()
 
@@ -224,6 +233,7 @@ class CallEditor(LossMitScreen[bool]):
             self._amend(original)
         self._show_title()
         self._show_contact()
+        self._suggest_due()
         draft = message.draft
         if draft is not None and (draft.body or draft.fields):
             when = draft.updated_at.strftime("%Y-%m-%d %H:%M UTC") if draft.updated_at else ""
@@ -262,6 +272,7 @@ class CallEditor(LossMitScreen[bool]):
         self.amends_id = note.id if note else None
         shown = self.query_one("#call-original", Static)
         self.query_one("#call-follow-up").display = note is None
+        self.query_one("#call-fu-shown").display = note is None
         shown.display = note is not None
         if note is None:
             return
@@ -352,6 +363,77 @@ class CallEditor(LossMitScreen[bool]):
     @on(Select.Changed, "#call-number")
     def _direction_changed(self) -> None:
         self._show_contact()  # the warnings are for outbound calls, and by number called
+
+    # --- the follow-up and Reg F's wait --------------------------------------------------
+
+    def _wait(self) -> CallWait | None:
+        """After this call, the first day the next call is not presumed to harass."""
+        if self.case is None or self.original is not None:
+            return None
+        return case_call_wait(
+            self.case, self.calls, self.ws.now(), self.ws.settings,
+            direction=str(self.query_one("#call-direction", Select).value),
+            result=str(self.query_one("#call-result", Select).value),
+            number=str(self.query_one("#call-number", Select).value))
+
+    def _suggestion(self, wait: CallWait | None) -> str:
+        """The callback's date to offer: the usual two business days, or the first business
+        day Reg F allows when that is later (a conversation today: a week)."""
+        calendar = self.ws.calendar
+        usual = resolve_due(USUAL_DUE, self.today, calendar)
+        if (self.query_one("#call-fu-kind", Select).value != TaskKind.CALLBACK
+                or wait is None or wait.day <= usual):
+            return USUAL_DUE
+        day = wait.day
+        while not calendar.is_business_day(day):
+            day += timedelta(days=1)
+        return day.isoformat()
+
+    @on(Select.Changed, "#call-direction")
+    @on(Select.Changed, "#call-number")
+    @on(Select.Changed, "#call-result")
+    @on(Select.Changed, "#call-fu-kind")
+    def _suggest_due(self) -> None:
+        """Offer the follow-up date the call allows; a date the user typed stays."""
+        if self.case is None:
+            return
+        wait = self._wait()
+        suggestion = self._suggestion(wait)
+        due = self.query_one("#call-fu-due", Input)
+        if due.value == self.suggested_due and suggestion != due.value:
+            with due.prevent(Input.Changed):
+                due.value = suggestion
+        self.suggested_due = suggestion
+        self._show_follow_up(wait)
+
+    @on(Input.Changed, "#call-fu-due")
+    def _due_typed(self) -> None:
+        if self.case is not None:
+            self._show_follow_up(self._wait())
+
+    def _show_follow_up(self, wait: CallWait | None) -> None:
+        """The follow-up's date as read, and a warning (never a refusal) for a callback
+        before the day Reg F allows: the borrower may have asked for it."""
+        shown = self.query_one("#call-fu-shown", Static)
+        if self.query_one("#call-fu-kind", Select).value == NO_FOLLOW_UP:
+            shown.update("")
+            return
+        try:
+            due = resolve_due(self.query_one("#call-fu-due", Input).value, self.today,
+                              self.ws.calendar)
+        except ValueError as exc:
+            shown.update(Content.styled(f"Follow-up due: {exc}", "$error"))
+            return
+        line = Content(f"Follow-up due {due:%a %Y-%m-%d}")
+        if (self.query_one("#call-fu-kind", Select).value == TaskKind.CALLBACK
+                and wait is not None and due < wait.day):
+            line = Content.assemble(line, "\n", Content.styled(
+                f"⚠ Too early for a callback: {wait.why}; {CONSENT_NOTE}.",
+                "$warning"))
+        elif wait is not None and wait.why:
+            line = Content.assemble(line, Content.styled(
+                f" · calls allowed again from {wait.day:%a %Y-%m-%d} (Reg F)", "$text-muted"))
+        shown.update(line)
 
     def autosave(self) -> None:
         if self.dirty and self.case is not None and not self.saving:

@@ -446,9 +446,12 @@ class SnoozeTask(ServiceForm):
         self.row = task
 
     def fields(self) -> ComposeResult:
-        yield Label("New due date")
-        yield _input(value="+1bd", placeholder="+1bd, mon, +7d or 2026-12-04",
-                    id="snooze-due")
+        yield Label("New due date (later than it is due)")
+        # a task due ahead moves a business day past its date; an overdue one, from today
+        start = (self.ws.calendar.add_business_days(self.row.due, 1).isoformat()
+                 if self.row.due >= self.today else "+1bd")
+        yield _input(value=start, placeholder="+1bd, mon, +7d or 2026-12-04",
+                     id="snooze-due")
         yield Static(id="snooze-due-shown", classes="date-shown")
 
     def on_mount(self) -> None:
@@ -457,12 +460,21 @@ class SnoozeTask(ServiceForm):
 
     @on(Input.Changed, "#snooze-due")
     def _due(self) -> date | None:
-        return _date_field(self, "snooze-due", "snooze-due-shown")
+        due = _date_field(self, "snooze-due", "snooze-due-shown")
+        if due is not None and due <= self.row.due:
+            shown = self.query_one("#snooze-due-shown", Static)
+            shown.update(Content(f"→ {due:%a %Y-%m-%d}: not after the task's due date "
+                                 f"{self.row.due.isoformat()}; a snooze only moves it later"))
+            shown.set_class(True, "-error")
+        return due
 
     def collect(self) -> Write | list[str]:
         due = self._due()
         if due is None:
             return ["the new date is not one I can read"]
+        if due < self.row.due:
+            return [f"the new date {due.isoformat()} is before the task's due date "
+                    f"{self.row.due.isoformat()}: a snooze only moves a task later"]
         return lambda ws: snooze_task(ws, self.row.task_id, due)
 
 

@@ -402,6 +402,24 @@ def test_task_complete_snooze_and_reassign(current_case) -> None:
             call()
 
 
+def test_a_snooze_never_moves_a_task_earlier(current_case) -> None:
+    """A task due in ten days snoozed to the day after tomorrow is refused with both dates
+    named, and nothing changes: not its date, not the case's next action, no audit row."""
+    engine, case_id = current_case
+    sam = workspace(engine, "sam")
+    task = add_task(sam, case_id, NewTask("review", "Review", TODAY + timedelta(days=10))).id
+    with pytest.raises(InvalidInput, match=(
+            r"2026-12-01 is before the task's due date 2026-12-09.*never earlier")):
+        snooze_task(sam, task, TODAY + timedelta(days=2))
+    with engine.connect() as conn:
+        due = conn.execute(sa.select(tasks_t.c.due_on).where(tasks_t.c.id == task)).scalar()
+        snoozes = conn.execute(sa.select(sa.func.count()).select_from(audit_t).where(
+            audit_t.c.action == "snooze")).scalar()
+    assert due == TODAY + timedelta(days=10) and snoozes == 0
+    assert case_row(engine).next_action_on == TODAY + timedelta(days=10)
+    snooze_task(sam, task, TODAY + timedelta(days=11))  # later is still fine
+
+
 def test_a_regulatory_deadline_is_met_by_its_event_only(one_case) -> None:
     engine, case_id = one_case
     event(engine, case_id, "application_complete")

@@ -1,6 +1,7 @@
 """The case screen and its editors as a specialist uses them through a working day: tab keys
 from every list, the Reg F wait in follow-ups, scrolling, ages, order and wording."""
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from db.engine import make_engine
 from db.migrate import ensure_current
 from lossmit_tui.services.importer import import_extract
 from lossmit_tui.services.users import add_user
+from screens.case import TasksTable
 
 from .pilot import settle
 from .test_tui_case import app_for, open_case, store  # noqa: F401  (the fixture)
@@ -76,3 +78,79 @@ async def test_the_summary_scrolls_from_the_keyboard_at_once(late) -> None:
         assert texts and any(t.region.height > 2 for t in texts)  # wrapped
         for cite, text in zip(cites, texts, strict=True):
             assert text.region.x >= cite.region.x + 20  # every line under the first
+
+
+async def test_a_callback_after_a_conversation_waits_for_reg_f(late) -> None:
+    """A right-party call today starts Reg F's seven quiet days: the callback is offered on
+    the first business day after them (Sunday the 29th: Monday 7 December), an earlier date
+    is warned about, naming the rule and the borrower's own request, and still saved."""
+    from textual.widgets import Input, Select
+
+    from screens.call_editor import CallEditor
+
+    from .test_tui_case import choose, rows
+
+    engine, case_id = late
+    app = app_for(engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_case(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        editor = app.screen
+        assert isinstance(editor, CallEditor)
+        due = editor.query_one("#call-fu-due", Input)
+        await choose(pilot, editor.query_one("#call-fu-kind", Select), "callback")
+        assert due.value == "+2bd"  # no conversation yet: the usual two business days
+        await choose(pilot, editor.query_one("#call-party", Select), "borrower")
+        await choose(pilot, editor.query_one("#call-result", Select), "right_party_contact")
+        assert due.value == "2026-12-07"
+        shown = str(editor.query_one("#call-fu-shown").content)
+        assert "Mon 2026-12-07" in shown and "⚠" not in shown
+        due.value = "+2bd"
+        await pilot.pause()
+        shown = str(editor.query_one("#call-fu-shown").content)
+        assert "⚠ Too early for a callback" in shown and "before 2026-12-06" in shown
+        assert "1006.14(b)(2)(ii)" in shown and "asked to be called" in shown
+        editor.query_one("#call-body").focus()
+        await pilot.press(*"Borrower asked for a call on Tuesday.")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, CallEditor)  # a warning, not a refusal
+    assert [str(r.due_on) for r in rows(engine, "SELECT due_on FROM tasks WHERE case_id = :c "
+                                        "AND kind = 'callback'", c=case_id)] == ["2026-12-01"]
+
+
+async def test_snooze_offers_a_later_day_and_refuses_an_earlier_one(late) -> None:
+    from textual.widgets import Input
+
+    from lossmit_tui.services.tasks import NewTask, add_task
+    from screens.forms import SnoozeTask
+
+    from .test_tui_case import form_error, rows
+
+    engine, case_id = late
+    add_task(workspace(engine, "sam"), case_id, NewTask("review", "Review the file",
+                                                        date(2026, 12, 9)))
+    app = app_for(engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_case(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        table = screen.query_one(TasksTable)
+        table.move_cursor(row=next(i for i, t in enumerate(screen.tasks)
+                                   if t.title == "Review the file"))
+        await pilot.press("z")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SnoozeTask)
+        due = app.screen.query_one("#snooze-due", Input)
+        assert due.value == "2026-12-10"  # a business day past its date, not +1bd
+        due.value = "+2d"
+        await pilot.pause()
+        assert "not after the task's due date 2026-12-09" in str(
+            app.screen.query_one("#snooze-due-shown").content)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SnoozeTask)
+        assert "before the task's due date 2026-12-09" in form_error(app)
+    assert [str(r.due_on) for r in rows(engine, "SELECT due_on FROM tasks WHERE title = "
+                                        "'Review the file'")] == ["2026-12-09"]
