@@ -151,7 +151,7 @@ class CallEditor(LossMitScreen[bool]):
                                  id="call-result")
             yield Label("Outcomes (space toggles)")
             yield SelectionList[str](*[(_label(o), o.value) for o in Outcome],
-                                     id="call-outcomes")
+                                     compact=True, id="call-outcomes")
             with Horizontal(classes="call-row"):
                 with Vertical():
                     yield Label("Promise to pay: amount")
@@ -193,6 +193,11 @@ class CallEditor(LossMitScreen[bool]):
             yield Static(id="call-fu-shown")
             yield Static(id="call-problems")
         yield Footer()
+
+    def on_resize(self) -> None:
+        # On a short terminal (24 rows) the outcomes list scrolls in four rows, so the note
+        # box is on screen without scrolling the form.
+        self.set_class(self.size.height < 32, "-short")
 
     def on_mount(self) -> None:
         self.open_case()
@@ -407,6 +412,7 @@ class CallEditor(LossMitScreen[bool]):
         self._show_follow_up(wait)
 
     @on(Input.Changed, "#call-fu-due")
+    @on(SelectionList.SelectedChanged, "#call-outcomes")
     def _due_typed(self) -> None:
         if self.case is not None:
             self._show_follow_up(self._wait())
@@ -425,7 +431,16 @@ class CallEditor(LossMitScreen[bool]):
             shown.update(Content.styled(f"Follow-up due: {exc}", "$error"))
             return
         line = Content(f"Follow-up due {due:%a %Y-%m-%d}")
+        asked = Outcome.CALLBACK_REQUESTED in self.query_one("#call-outcomes",
+                                                             SelectionList).selected
         if (self.query_one("#call-fu-kind", Select).value == TaskKind.CALLBACK
+                and wait is not None and due < wait.day and asked):
+            line = Content.assemble(line, "\n", Content.styled(
+                f"Before Reg F's wait ({wait.day:%a %Y-%m-%d}), but the borrower asked for "
+                "this callback: a call with consent given directly in the past 7 days is not "
+                "counted (Reg F 1006.14(b)(3)(i)); say when they asked in the note.",
+                "$text-muted"))
+        elif (self.query_one("#call-fu-kind", Select).value == TaskKind.CALLBACK
                 and wait is not None and due < wait.day):
             line = Content.assemble(line, "\n", Content.styled(
                 f"⚠ Too early for a callback: {wait.why}; {CONSENT_NOTE}.",

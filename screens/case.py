@@ -582,20 +582,31 @@ class CaseScreen(LossMitScreen[None]):
 
     def _contact_line(self, case: CaseDetail, calls: list[RecentCall]
                       ) -> Content:
-        """The borrower's local time (warning colour outside calling hours), the call
-        attempts of the last 7 days, and any block on direct calls."""
+        """One line: the borrower's local time (warning colour outside calling hours), the
+        call attempts of the last 7 days and how many are left before Reg F's presumption
+        (or the day calls may resume after a conversation), then any block on direct calls
+        or the first state-limit warning."""
         check = case_contact_check(case, calls, self.ws.now(), self.ws.settings)
         hours_warned = bool(check.local_times) and bool(check.hours_warnings)
         shown = local_times_text(check) or "unknown (no ZIP)"
         parts: list[Content | tuple[str, str] | str] = [
-            "Local time ", (shown, "$error bold" if hours_warned else "$success"),
-            f"  ·  {check.attempts_last_7_days} call attempt(s) in 7 days",
-        ]
-        if check.blocked:
-            parts += ["  ·  ", (check.blocked, "$error bold")]
-        elif check.frequency_warnings or check.state_warnings:
-            first = (check.frequency_warnings + check.state_warnings)[0]
-            parts += ["\n", (first, "$warning")]
+            "Local time ", (shown, "$error bold" if hours_warned else "$success")]
+        # a block comes first: with no direct call allowed, the counts do not matter
+        if case.cease_communication:
+            parts += [" · ", ("✖ cease communication: no direct calls", "$error bold")]
+        elif case.attorney_represented:
+            parts += [" · ", ("✖ attorney represented: call the attorney", "$error bold")]
+        parts.append(f" · {check.attempts_last_7_days} call attempt(s) in 7 days")
+        wait, left = check.wait, check.attempts_left
+        if wait is not None and wait.day > self.today:
+            parts += [", ", (f"none before {wait.day.isoformat()} (Reg F)", "$warning bold")]
+        elif left is not None:
+            parts += [", ", (f"{left} left (Reg F)", "$warning bold" if left <= 1 else "")]
+        else:
+            parts.append(" (Reg F limits not applied to this loan)")
+        if check.blocked is None and (check.frequency_warnings or check.state_warnings):
+            parts += [" · ", ((check.frequency_warnings + check.state_warnings)[0],
+                              "$warning")]
         return Content.assemble(*parts)
 
     @on(Loaded)
@@ -628,17 +639,19 @@ class CaseScreen(LossMitScreen[None]):
         ) if on_]
         borrowers = display_text(case.borrower_name) + (
             f" & {display_text(case.co_borrower_name)}" if case.co_borrower_name else "")
+        # Four lines, each cut (…) rather than wrapped, so the header keeps to four rows at
+        # 80 columns: who and where, the money, the sale and who works it, the phone.
         title.update(Content.assemble(
             (display_text(case.loan_number), "bold"), "  ", Content(borrowers),
             "  ·  ", (display_text(case.stage).replace("_", " "), "$accent"),
             f"  ·  {display_text(case.investor)}",
-            f"  ·  {dpd} days delinquent ({bucket(case.next_due_date, today).value})",
-            "\n", (f"UPB {display_money(case.upb_cents)}  ·  P&I/escrow "
+            "\n", (f"{dpd} days delinquent ({bucket(case.next_due_date, today).value})"
+                   f" · UPB {display_money(case.upb_cents)} · P&I/escrow "
                    f"{display_money(case.pi_cents) or '—'}/"
-                   f"{display_money(case.escrow_cents) or '—'}  ·  sale "
-                   f"{_text(case.fc_sale_date)}  ·  ", "not bold"),
+                   f"{display_money(case.escrow_cents) or '—'}", "not bold"),
+            "\n", (f"sale {_text(case.fc_sale_date)} · ", "not bold"),
             Content(display_text(case.assignee or "unassigned")),
-            ("  ·  " + (", ".join(flags) or "no flags"),
+            (" · " + (", ".join(flags) or "no flags"),
              "$warning" if case.cease_communication or case.attorney_represented
              else "not bold"),
             "\n", self._contact_line(case, message.calls),

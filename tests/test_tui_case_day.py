@@ -84,7 +84,7 @@ async def test_a_callback_after_a_conversation_waits_for_reg_f(late) -> None:
     """A right-party call today starts Reg F's seven quiet days: the callback is offered on
     the first business day after them (Sunday the 29th: Monday 7 December), an earlier date
     is warned about, naming the rule and the borrower's own request, and still saved."""
-    from textual.widgets import Input, Select
+    from textual.widgets import Input, Select, SelectionList
 
     from screens.call_editor import CallEditor
 
@@ -111,6 +111,12 @@ async def test_a_callback_after_a_conversation_waits_for_reg_f(late) -> None:
         shown = str(editor.query_one("#call-fu-shown").content)
         assert "⚠ Too early for a callback" in shown and "before 2026-12-06" in shown
         assert "1006.14(b)(2)(ii)" in shown and "asked to be called" in shown
+        # the borrower asked for it: no warning, the consent rule and what to write
+        editor.query_one("#call-outcomes", SelectionList).select("callback_requested")
+        await pilot.pause()
+        shown = str(editor.query_one("#call-fu-shown").content)
+        assert "⚠" not in shown and "the borrower asked for this callback" in shown
+        assert "1006.14(b)(3)(i)" in shown
         editor.query_one("#call-body").focus()
         await pilot.press(*"Borrower asked for a call on Tuesday.")
         await pilot.press("ctrl+s")
@@ -154,3 +160,50 @@ async def test_snooze_offers_a_later_day_and_refuses_an_earlier_one(late) -> Non
         assert "before the task's due date 2026-12-09" in form_error(app)
     assert [str(r.due_on) for r in rows(engine, "SELECT due_on FROM tasks WHERE title = "
                                         "'Review the file'")] == ["2026-12-09"]
+
+
+async def test_the_header_keeps_to_four_lines_and_counts_the_attempts_left(late) -> None:
+    """At 80 columns the header is four rows, and says how many call attempts are left before
+    Reg F's presumption; after a conversation it says when calls may resume instead."""
+    from textual.widgets import Static
+
+    from lossmit_tui.services.calls import NewCall, log_call
+
+    from .test_tui_case import NOON
+
+    engine, case_id = late
+    sam = workspace(engine, "sam", clock=lambda: NOON)
+    for _ in range(2):
+        log_call(sam, case_id, NewCall("outbound", "none", "no_answer", (), None, None, ""))
+    app = app_for(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_case(app, pilot)
+        title = screen.query_one("#case-title", Static)
+        assert title.region.height == 4
+        assert "2 call attempt(s) in 7 days, 5 left (Reg F)" in str(title.content)
+        log_call(sam, case_id, NewCall("outbound", "borrower", "right_party_contact", (),
+                                       None, None, "Talked."))
+        screen.reload()
+        await settle(app, pilot)
+        assert "3 call attempt(s) in 7 days, none before 2026-12-06 (Reg F)" in str(
+            title.content)
+        assert title.region.height == 4
+
+
+async def test_the_call_note_box_is_on_screen_at_80_by_24(late) -> None:
+    from textual.widgets import TextArea
+
+    from screens.call_editor import CallEditor
+
+    engine, _ = late
+    app = app_for(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_case(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        editor = app.screen
+        assert isinstance(editor, CallEditor)
+        form = editor.query_one("#call-form", VerticalScroll)
+        body = editor.query_one("#call-body", TextArea)
+        assert form.scroll_y == 0
+        assert form.region.y <= body.region.y and body.region.bottom <= form.region.bottom

@@ -66,7 +66,8 @@ class ContactPolicy:
 # presumed to harass; so is any call within seven days after a telephone conversation.
 REG_F_ATTEMPTS = 7
 REG_F_QUIET_DAYS = 7
-CONSENT_NOTE = ("if the borrower asked to be called then, say so in the note: a call made "
+CONSENT_NOTE = ("if the borrower asked to be called then, tick Callback requested and say so "
+                "in the note: a call made "
                 "with the borrower's consent given directly within the past 7 days is not "
                 "counted (Reg F 1006.14(b)(3)(i))")
 
