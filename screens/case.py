@@ -45,7 +45,7 @@ from db.queries import (
 from lossmit_tui.config import trial_policy
 from lossmit_tui.contact_now import CALL_HISTORY_DAYS, case_contact_check, local_times_text
 from lossmit_tui.domain.delinquency import bucket, days_delinquent
-from lossmit_tui.domain.documents import age_state
+from lossmit_tui.domain.documents import document_age
 from lossmit_tui.domain.enums import Stage
 from lossmit_tui.domain.foreclosure import ForeclosureStatus
 from lossmit_tui.domain.regclock import INSTALLMENT_BASIS, LIVE_CONTACT, Clock, ClockState
@@ -763,18 +763,18 @@ class CaseScreen(LossMitScreen[None]):
         row = table.cursor_row
         table.clear()
         for d in documents:
-            state = age_state(d.doc_type, d.document_date or d.received_on, today) if (
-                d.status in ("received", "accepted")) else None
-            age = Text(state.text if state else "",
-                       style="bold red" if state and state.expired else (
-                           "yellow" if state and state.expiring else ""))
+            state = document_age(d.doc_type, d.status, d.requested_on, d.received_on,
+                                 d.document_date, today)
+            age = Text(state.text, style="bold red" if state.expired else (
+                "yellow" if state.expiring else ""))
             table.add_row(_cell(d.doc_type), _cell(d.status), _cell(d.requested_on),
                           _cell(d.received_on), _cell(d.decided_on), _cell(d.document_date),
                           age)
         if documents:
             table.move_cursor(row=min(max(row, 0), len(documents) - 1))
         self.query_one("#docs-hint", Static).update(Content(
-            "n request · v received · y accept · x reject" if documents
+            "n request · v received · y accept · x reject · Age: since dated, or requested"
+            if documents
             else "No documents requested on this case · n requests one"))
 
     async def _show_financials(self, snapshots: list[FinancialsRow]) -> None:

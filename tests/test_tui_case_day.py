@@ -14,7 +14,7 @@ from db.engine import make_engine
 from db.migrate import ensure_current
 from lossmit_tui.services.importer import import_extract
 from lossmit_tui.services.users import add_user
-from screens.case import TasksTable
+from screens.case import DocumentsTable, TasksTable
 
 from .pilot import settle
 from .test_tui_case import app_for, open_case, store  # noqa: F401  (the fixture)
@@ -207,3 +207,33 @@ async def test_the_call_note_box_is_on_screen_at_80_by_24(late) -> None:
         body = editor.query_one("#call-body", TextArea)
         assert form.scroll_y == 0
         assert form.region.y <= body.region.y and body.region.bottom <= form.region.bottom
+
+
+async def test_the_documents_age_column_says_how_old_or_how_long_waiting(late) -> None:
+    """Pay stubs dated 71 days ago are 71 days old with 19 left of their 90; a bank statement
+    requested 12 days ago has been waiting 12 days; a stale one says to request a fresh one."""
+    from datetime import timedelta
+
+    from lossmit_tui.services.documents import receive_document, request_document
+
+    from .conftest import TODAY
+
+    engine, case_id = late
+    earlier = workspace(engine, "sam", TODAY - timedelta(days=12))
+    stubs = request_document(earlier, case_id, "pay_stubs").id
+    request_document(earlier, case_id, "bank_statements")
+    letter = request_document(earlier, case_id, "benefit_letter").id
+    sam = workspace(engine, "sam")
+    receive_document(sam, stubs, TODAY, TODAY - timedelta(days=71))
+    receive_document(sam, letter, TODAY, TODAY - timedelta(days=95))
+    app = app_for(engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_case(app, pilot)
+        await pilot.press("4")
+        await settle(app, pilot)
+        table = screen.query_one(DocumentsTable)
+        ages = {str(table.get_row_at(r)[0]): str(table.get_row_at(r)[-1])
+                for r in range(table.row_count)}
+    assert ages["pay stubs"] == "71 days old, 19 days left"
+    assert ages["bank statements"] == "waiting 12 days"
+    assert ages["benefit letter"] == "expired: 95 days old, request a fresh one"
