@@ -2,7 +2,7 @@
 tasks, documents, financials and audit trail, with keys to act on each."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from rich.text import Text
@@ -68,6 +68,11 @@ from screens.forms import (
 
 TABS = {"summary": "Summary", "timeline": "Timeline", "tasks": "Tasks",
         "documents": "Documents", "financials": "Financials", "audit": "Audit"}
+
+
+def local_zone() -> tzinfo:
+    """The zone of the computer the app runs on: times are shown in the user's own time."""
+    return datetime.now().astimezone().tzinfo or UTC
 
 
 def _text(value: Any) -> str:
@@ -573,7 +578,7 @@ class CaseScreen(LossMitScreen[None]):
             self.post_message(self.Loaded(
                 case, case_tasks(session, self.case_id),
                 recent_calls(session, self.case_id, now - timedelta(days=CALL_HISTORY_DAYS)),
-                case_timeline(session, self.case_id),
+                case_timeline(session, self.case_id, local_zone()),
                 case_audit(session, self.case_id, case.loan_number),
                 case_documents(session, self.case_id),
                 case_financials(session, self.case_id), clocks, change, foreclosure,
@@ -727,9 +732,10 @@ class CaseScreen(LossMitScreen[None]):
         index = view.index
         kind = self.query_one("#timeline-kind", Select).value
         await view.clear()
+        zone = local_zone()
         items = [ListItem(Static(Content.assemble(
-            (item.at.strftime("%Y-%m-%d      " if item.kind == "event" else "%Y-%m-%d %H:%M"),
-             "$text-muted"), "  ",
+            (item.at.astimezone(zone).strftime("%Y-%m-%d %H:%M" if item.timed
+                                               else "%Y-%m-%d      "), "$text-muted"), "  ",
             (item.kind, "$accent bold"), "  ", Content(display_text(item.author or "")), "\n",
             Content(display_text(item.text, lines=True)))), classes="timeline-item", name=item.kind,
             id=f"timeline-{item.kind}-{n}-{item.seq}")

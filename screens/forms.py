@@ -22,7 +22,7 @@ from textual.worker import Worker
 from db.queries import CaseDetail, TaskRow, case_detail, list_users
 from lossmit_tui.domain.calendar import resolve_due
 from lossmit_tui.domain.enums import DocType, EventKind, Hardship, Occupancy, Stage
-from lossmit_tui.domain.events import MANUAL_EVENT_KINDS
+from lossmit_tui.domain.events import MANUAL_EVENT_KINDS, event_label
 from lossmit_tui.domain.foreclosure import REFERRAL_BASES
 from lossmit_tui.domain.regclock import BANKRUPTCY_CHAPTERS
 from lossmit_tui.domain.values import display_phone, display_text, parse_date, parse_money
@@ -174,7 +174,7 @@ class EventForm(ServiceForm):
 
     def fields(self) -> ComposeResult:
         yield Label("Event")
-        yield _select([(label(k), k.value) for k in EVENT_CHOICES],
+        yield _select([(event_label(k), k.value) for k in EVENT_CHOICES],
                      value=EventKind.APPLICATION_RECEIVED.value, allow_blank=False,
                      id="event-kind")
         yield Label("New stage (for a stage change)", id="event-stage-label")

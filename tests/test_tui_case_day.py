@@ -237,3 +237,81 @@ async def test_the_documents_age_column_says_how_old_or_how_long_waiting(late) -
     assert ages["pay stubs"] == "71 days old, 19 days left"
     assert ages["bank statements"] == "waiting 12 days"
     assert ages["benefit letter"] == "expired: 95 days old, request a fresh one"
+
+
+def test_the_timeline_orders_by_when_things_happened(late) -> None:
+    """An event recorded on its day sits at the time it was recorded (above the morning's
+    task, below the evening's call); one recorded on a later day (back-dated, its time
+    unknown) sits at the start of its day, below everything else of that day, shown without
+    a time; the day is the zone the list is shown in."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from db.queries import case_timeline
+
+    engine, case_id = late
+
+    def at(hour: int, day: int = 29) -> datetime:
+        return datetime(2026, 11, day, hour, 0)
+
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM tasks"))
+        conn.execute(sa.text("DELETE FROM case_events"))
+        for kind, created in (("hardship_reported", at(15)), ("application_received", at(9, 30))):
+            conn.execute(sa.text(
+                "INSERT INTO case_events (case_id, kind, occurred_on, payload, created_at) "
+                "VALUES (:c, :k, '2026-11-29', '{}', :at)"), {"c": case_id, "k": kind,
+                                                               "at": created})
+        conn.execute(sa.text(
+            "INSERT INTO tasks (case_id, kind, title, due_on, status, source, created_at) "
+            "VALUES (:c, 'review', 'Morning review', '2026-12-01', 'open', 'manual', :at)"),
+            {"c": case_id, "at": at(14)})
+        conn.execute(sa.text(
+            "INSERT INTO call_notes (case_id, author_id, called_at, direction, party, result, "
+            "outcome_codes, body, created_at) VALUES (:c, 1, :at, 'outbound', 'none', "
+            "'no_answer', '[]', '', :at)"), {"c": case_id, "at": at(16)})
+    for zone in (UTC, ZoneInfo("America/Chicago")):
+        with engine.connect() as conn:
+            items = [i for i in case_timeline(conn, case_id, zone)
+                     if i.at.astimezone(zone).date() == date(2026, 11, 29)]
+        assert [(i.kind, i.text.split("\n")[0][:20], i.timed) for i in items] == [
+            ("call", items[0].text.split("\n")[0][:20], True),
+            ("event", "hardship reported", True),
+            ("task", "task added · review:", True),
+            ("event", "application received", False),
+        ], zone
+
+
+def test_counts_articles_and_event_labels_read_as_english() -> None:
+    from lossmit_tui.domain.events import event_label, event_words
+    from lossmit_tui.domain.values import article, plural
+
+    assert [f"{article(n)} {n}-month plan" for n in (1, 8, 11, 12, 18, 80)] == [
+        "a 1-month plan", "an 8-month plan", "an 11-month plan", "a 12-month plan",
+        "an 18-month plan", "an 80-month plan"]
+    assert (plural(1, "month"), plural(2, "month")) == ("1 month", "2 months")
+    assert event_label("fc_referral") == "Foreclosure referral"
+    assert event_label("spoc_assigned") == "SPOC assigned"
+    assert event_label("offer_sent") == "Offer sent"
+    assert event_words("fc_referral") == "foreclosure referral"
+
+
+async def test_the_event_form_and_timeline_use_proper_labels(late) -> None:
+    from textual.widgets import Select
+
+    from lossmit_tui.services.cases import NewEvent, record_event
+    from screens.forms import EventForm
+
+    engine, case_id = late
+    record_event(workspace(engine, "sam"), case_id, NewEvent("spoc_assigned", date(2026, 11, 29),
+                                                             "", None))
+    app = app_for(engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_case(app, pilot)
+        assert any("SPOC assigned" in item.text for item in screen.timeline)
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert isinstance(app.screen, EventForm)
+        prompts = [str(p) for p, _ in app.screen.query_one("#event-kind", Select)._options]
+        assert "Foreclosure referral" in prompts and "SPOC assigned" in prompts
+        assert not any(p.startswith(("Fc ", "Spoc")) for p in prompts)
