@@ -10,7 +10,7 @@ not a call, so no calling-hours, frequency or state-limit warning is shown for i
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from textual import on, work
@@ -66,7 +66,8 @@ from screens.base import Confirm, LossMitScreen
 CONTACT_REFRESH_SECONDS = 20
 AUTOSAVE_SECONDS = 2.0
 NO_FOLLOW_UP = "none"
-USUAL_DUE = "+2bd"  # the follow-up's date when no Reg F wait pushes it later
+USUAL_DUE = "+2bd"
+DRAFT_LINES = 8  # lines of a draft shown when it is offered back  # the follow-up's date when no Reg F wait pushes it later
 
 
 def _label(value: str) -> str:
@@ -81,6 +82,43 @@ def _note_fields(note: NoteView) -> dict[str, Any]:
             if note.promise_amount_cents else "",
             "ptp_date": note.promise_date.isoformat() if note.promise_date else "",
             "qrpc": dict(note.qrpc)}
+
+
+def local_time(moment: datetime) -> str:
+    """A stored UTC moment in the user's own time (the computer's zone), with its zone."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone().strftime("%Y-%m-%d %H:%M %Z").rstrip()
+
+
+class RestoreDraft(Confirm):
+    """Offer a draft back, showing what it says (as plain text: it is the borrower's business,
+    never markup) and when it was kept, in the user's own time: r restores it, d discards
+    it. Escape restores (nothing typed is lost by a stray key)."""
+
+    BINDINGS = [
+        Binding("r", "dismiss(True)", "Restore", id="draft.restore"),
+        Binding("d", "dismiss(False)", "Discard", id="draft.discard"),
+        Binding("escape", "dismiss(True)", "Restore", show=False, id="draft.escape"),
+    ]
+
+    def __init__(self, draft: DraftState, what: str) -> None:
+        when = f" at {local_time(draft.updated_at)}" if draft.updated_at else ""
+        super().__init__(f"You left an unsaved {what} on this case{when}. Restore it?")
+        self.draft = draft
+
+    def compose(self) -> ComposeResult:
+        f = self.draft.fields
+        head = " · ".join(_label(str(f[k])) for k in ("direction", "party", "result")
+                          if f.get(k))
+        lines = display_text(self.draft.body, lines=True).splitlines()
+        shown = "\n".join(lines[:DRAFT_LINES]) + (
+            f"\n… ({len(lines) - DRAFT_LINES} more lines)" if len(lines) > DRAFT_LINES else "")
+        with Vertical(id="confirm-box"):
+            yield Static(Content(self.question))
+            yield Static(Content.assemble((head, "bold"), "\n" if head else "",
+                                          Content(shown or "(no text typed)")),
+                         id="draft-text")
+            yield Static(Content("r restore · d discard"), classes="modal-hint")
 
 
 class CallEditor(LossMitScreen[bool]):
@@ -241,7 +279,6 @@ class CallEditor(LossMitScreen[bool]):
         self._suggest_due()
         draft = message.draft
         if draft is not None and (draft.body or draft.fields):
-            when = draft.updated_at.strftime("%Y-%m-%d %H:%M UTC") if draft.updated_at else ""
             target = draft.fields.get("amends")
             what = (f"amendment of note #{target}" if target else "call note")
 
@@ -259,8 +296,7 @@ class CallEditor(LossMitScreen[bool]):
                     self._show_title()
                     self._show_contact()
                 self._fill(draft)
-            self.app.push_screen(Confirm(f"Restore the unsaved {what} you left on this case "
-                                         f"({when})?"), answer)
+            self.app.push_screen(RestoreDraft(draft, what), answer)
 
     def _show_title(self) -> None:
         if self.case is None:

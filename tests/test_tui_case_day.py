@@ -315,3 +315,46 @@ async def test_the_event_form_and_timeline_use_proper_labels(late) -> None:
         prompts = [str(p) for p, _ in app.screen.query_one("#event-kind", Select)._options]
         assert "Foreclosure referral" in prompts and "SPOC assigned" in prompts
         assert not any(p.startswith(("Fc ", "Spoc")) for p in prompts)
+
+
+async def test_a_draft_is_offered_back_with_its_text_and_local_time(late, monkeypatch) -> None:
+    """The prompt shows the draft's own text (markup-looking text as typed), the time it was
+    kept in the user's zone (not UTC), and d discards it."""
+    import time
+
+    from textual.widgets import Static, TextArea
+
+    from lossmit_tui.services.calls import load_draft, save_draft
+    from screens.call_editor import CallEditor, RestoreDraft
+
+    engine, case_id = late
+    sam = workspace(engine, "sam")
+    text = "Borrower said [b]call after 5[/b] [@click=app.quit]x[/]"
+    save_draft(sam, case_id, {"direction": "outbound", "party": "borrower",
+                              "result": "right_party_contact"}, text)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE drafts SET updated_at = '2026-11-29 18:05:00'"))
+    monkeypatch.setenv("TZ", "America/Chicago")
+    time.tzset()
+    try:
+        app = app_for(engine)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_case(app, pilot)
+            await pilot.press("c")
+            await settle(app, pilot)
+            prompt = app.screen
+            assert isinstance(prompt, RestoreDraft)
+            question = str(prompt.query_one(Static).content)
+            assert "2026-11-29 12:05 CST" in question and "UTC" not in question
+            shown = prompt.query_one("#draft-text", Static).content
+            assert text in str(shown) and "Outbound · Borrower · Right party contact" in str(
+                shown)
+            assert all("click" not in str(span.style) for span in shown.spans)
+            await pilot.press("d")
+            await settle(app, pilot)
+            assert isinstance(app.screen, CallEditor)
+            assert app.screen.query_one("#call-body", TextArea).text == ""
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    assert load_draft(sam, case_id) is None
