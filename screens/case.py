@@ -51,6 +51,7 @@ from lossmit_tui.domain.foreclosure import ForeclosureStatus
 from lossmit_tui.domain.regclock import INSTALLMENT_BASIS, LIVE_CONTACT, Clock, ClockState
 from lossmit_tui.domain.trial import PaymentState
 from lossmit_tui.domain.values import display_money, display_phone, display_text, milli_to_rate
+from lossmit_tui.domain.workout import derived, summarise
 from lossmit_tui.queue_rows import relative_day
 from lossmit_tui.services.access import read_case
 from lossmit_tui.services.clock import case_regulatory
@@ -116,6 +117,20 @@ def _income(value: Any) -> str:
         return (f"{display_money(value.get('gross', 0))} gross, "
                 f"{display_money(value.get('net', 0))} net")
     return display_money(value) if isinstance(value, int) else display_text(str(value))
+
+
+def _ratios(snapshot: FinancialsRow) -> str:
+    """A saved snapshot's housing expense-to-income, debt-to-income and surplus (or
+    deficit), as the snapshot form showed them (the domain's figures)."""
+    figures = derived(summarise(snapshot.incomes, snapshot.expenses,
+                                snapshot.liquid_assets_cents), 0)
+
+    def pct(value: Any) -> str:
+        return "—" if value is None else f"{value}%"
+
+    surplus = figures.surplus_cents
+    return (f"HTI {pct(figures.hti_pct)} · DTI {pct(figures.dti_pct)} · "
+            f"{'surplus' if surplus >= 0 else 'deficit'} {display_money(abs(surplus))}")
 
 
 def _cell(value: Any) -> Text:
@@ -792,7 +807,8 @@ class CaseScreen(LossMitScreen[None]):
             return
         await box.mount_all([_section(
             f"Taken {s.taken_on.isoformat()} by {display_text(s.author or 'unknown')}",
-            [(f"income: {_text(k)}", _income(v)) for k, v in s.incomes.items()]
+            [("ratios", _ratios(s))]
+            + [(f"income: {_text(k)}", _income(v)) for k, v in s.incomes.items()]
             + [(f"expense: {_text(k)}", display_money(v) if isinstance(v, int)
                 else display_text(str(v)))
                for k, v in s.expenses.items()]

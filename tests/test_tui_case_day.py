@@ -358,3 +358,31 @@ async def test_a_draft_is_offered_back_with_its_text_and_local_time(late, monkey
         monkeypatch.delenv("TZ")
         time.tzset()
     assert load_draft(sam, case_id) is None
+
+
+async def test_the_snapshot_starts_from_the_loans_payment_and_shows_its_ratios(late) -> None:
+    """The first mortgage's payment is prefilled from the loan's P&I ($1,100) and escrow
+    ($400); the saved snapshot on the Financials tab shows its HTI, DTI and surplus."""
+    from textual.widgets import Input
+
+    from screens.financials import FinancialsForm
+
+    engine, _ = late
+    app = app_for(engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_case(app, pilot)
+        await pilot.press("f")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, FinancialsForm)
+        assert form.query_one("#expense--first_mortgage_piti", Input).value == "1500.00"
+        assert "P&I $1,100.00 + escrow $400.00" in str(
+            form.query_one("#fin-expenses-head").content)
+        await pilot.press(*"5000", "tab", *"4000")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, FinancialsForm)
+        await pilot.press("5")
+        await settle(app, pilot)
+        text = "\n".join(str(s.content) for s in screen.query("#financials-list Static"))
+    assert "HTI 30.00% · DTI 30.00% · surplus $2,500.00" in text
