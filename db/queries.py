@@ -438,6 +438,14 @@ class CaseDetail:
     closed_at: datetime | None
     fc_hold: str | None  # what foreclosure counsel must hold, why, and the rule
     fc_hold_since: date | None
+    mailing_address: str | None
+    mailing_city: str | None
+    mailing_state: str | None
+    mailing_zip: str | None
+    mailing_tz: str | None  # resolved from the mailing state and ZIP when they are edited
+    phone2: str | None
+    best_time: str | None
+    language: str | None
     assignee: str | None  # the assignee's username
     assignee_name: str | None  # and display name
 

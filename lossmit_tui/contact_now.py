@@ -22,6 +22,14 @@ from lossmit_tui.services.extract import borrower_zones
 CALL_HISTORY_DAYS = 31
 
 
+def contact_zones(case: CaseDetail) -> tuple[str, ...]:
+    """The zones the borrower may be in for the calling rules: the mailing address's when
+    one is on file (where the borrower lives), else the property's (docs/RULES.md 5)."""
+    if case.mailing_state:
+        return borrower_zones(case.mailing_state, case.mailing_tz)
+    return borrower_zones(case.property_state, case.property_tz)
+
+
 def case_contact_check(case: CaseDetail, calls: Sequence[RecentCall], now: datetime,
                        settings: Settings, number: str = NumberKind.PERSONAL) -> ContactCheck:
     """The check for an outbound call on `case` now to a `number` of that kind, given its
@@ -29,7 +37,7 @@ def case_contact_check(case: CaseDetail, calls: Sequence[RecentCall], now: datet
     borrower's state."""
     return check_outbound_call(
         now,
-        borrower_zones(case.property_state, case.property_tz),
+        contact_zones(case),
         [CallAttempt.of(c.at, c.direction, c.result, c.number) for c in calls],
         fdcpa_covered=case.fdcpa_covered,
         cease_communication=case.cease_communication,
@@ -48,7 +56,7 @@ def case_call_wait(case: CaseDetail, calls: Sequence[RecentCall], now: datetime,
     on which the next call is not presumed to harass under Reg F (None when the presumptions
     do not apply to the loan)."""
     return wait_after_call(
-        now, borrower_zones(case.property_state, case.property_tz),
+        now, contact_zones(case),
         [CallAttempt.of(c.at, c.direction, c.result, c.number) for c in calls],
         CallAttempt.of(now, direction, result, number), fdcpa_covered=case.fdcpa_covered,
         policy=ContactPolicy(settings.calling_hours_start, settings.calling_hours_end,

@@ -66,8 +66,8 @@ from screens.base import Confirm, LossMitScreen
 CONTACT_REFRESH_SECONDS = 20
 AUTOSAVE_SECONDS = 2.0
 NO_FOLLOW_UP = "none"
-USUAL_DUE = "+2bd"
-DRAFT_LINES = 8  # lines of a draft shown when it is offered back  # the follow-up's date when no Reg F wait pushes it later
+USUAL_DUE = "+2bd"  # the follow-up's date when no Reg F wait pushes it later
+DRAFT_LINES = 8  # lines of a draft shown when it is offered back
 
 
 def _label(value: str) -> str:

@@ -43,7 +43,12 @@ from db.queries import (
     recent_calls,
 )
 from lossmit_tui.config import trial_policy
-from lossmit_tui.contact_now import CALL_HISTORY_DAYS, case_contact_check, local_times_text
+from lossmit_tui.contact_now import (
+    CALL_HISTORY_DAYS,
+    case_contact_check,
+    contact_zones,
+    local_times_text,
+)
 from lossmit_tui.domain.delinquency import bucket, days_delinquent
 from lossmit_tui.domain.documents import document_age
 from lossmit_tui.domain.enums import Stage
@@ -690,12 +695,19 @@ class CaseScreen(LossMitScreen[None]):
                             trial: CaseTrial | None = None) -> None:
         rate = case.note_rate_milli
         upcoming = [t for t in tasks if t.status == "open"][:3]
-        sections = [
+        sections: list[Widget] = [
             _section("Borrower", [
                 ("Borrower", _text(case.borrower_name)),
                 ("Co-borrower", _text(case.co_borrower_name)),
                 ("Phone", _text(display_phone(case.phone))),
+                ("Second phone", _text(display_phone(case.phone2))),
+                ("Best time", _text(case.best_time)),
+                ("Language", _text(case.language)),
                 ("E-mail", _text(case.email)),
+                ("Mailing", " ".join(display_text(part) for part in (
+                    case.mailing_address, case.mailing_city, case.mailing_state,
+                    case.mailing_zip) if part) or "— (the property)"),
+                ("Calls in", _text(", ".join(contact_zones(case)) or None)),
                 ("SSN (last 4)", _text(case.ssn_last4)),
                 ("Hardship", _text(case.hardship_reason)),
             ]),

@@ -386,3 +386,41 @@ async def test_the_snapshot_starts_from_the_loans_payment_and_shows_its_ratios(l
         await settle(app, pilot)
         text = "\n".join(str(s.content) for s in screen.query("#financials-list Static"))
     assert "HTI 30.00% · DTI 30.00% · surplus $2,500.00" in text
+
+
+async def test_edit_details_moves_the_borrowers_time_zone_with_the_mailing_address(
+        late) -> None:
+    """At 80x24 the edit form has every detail; a mailing ZIP in California moves the
+    calling hours to Los Angeles time, and the corrected name heads the case."""
+    from textual.widgets import Checkbox, Input, Static
+
+    from screens.forms import EditDetails
+
+    engine, _ = late
+    app = app_for(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_case(app, pilot)
+        title = screen.query_one("#case-title", Static)
+        assert "Local time Sun 12:00 Chicago" in str(title.content)
+        await pilot.press("i")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, EditDetails)
+        assert form.query_one("#edit-borrower_name", Input).value == "Bea Ray"
+        form.query_one("#edit-borrower_name", Input).value = "Beatrice Ray"
+        form.query_one("#edit-phone2", Input).value = "3105550199"
+        form.query_one("#edit-mailing_address", Input).value = "9 Palm Dr"
+        form.query_one("#edit-mailing_zip", Input).value = "90210"
+        form.query_one("#edit-best_time", Input).value = "mornings"
+        form.query_one("#edit-language", Input).value = "Spanish"
+        form.query_one("#edit-fdcpa_covered", Checkbox).value = True
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, EditDetails)
+        await settle(app, pilot)
+        header = str(title.content)
+        assert header.startswith("A2  Beatrice Ray")
+        assert "Local time Sun 10:00 Los_Angeles" in header and "FDCPA" in header
+        summary = "\n".join(str(s.content) for s in screen.query("#case-grid Static"))
+        assert "(310) 555-0199" in summary and "9 Palm Dr CA 90210" in summary
+        assert "America/Los_Angeles" in summary and "Spanish" in summary
