@@ -515,8 +515,12 @@ class CallEditor(LossMitScreen[bool]):
                                    number)
         outbound = self.query_one("#call-direction", Select).value == CallDirection.OUTBOUND
         local = local_times_text(check) or "unknown"
+        left = ("" if check.wait is None else
+                f", none before {check.wait.day.isoformat()} (Reg F)"
+                if check.wait.day > self.today else f", {check.attempts_left} left (Reg F)")
         lines: list[Content] = [Content(f"Borrower's local time {local} · "
-                                        f"{check.attempts_last_7_days} attempt(s) in 7 days")]
+                                        f"{check.attempts_last_7_days} attempt(s) in 7 days"
+                                        f"{left}")]
         if outbound:
             lines += [Content.assemble(("⚠ ", "$warning"), (w, "$warning"))
                       for w in check.warnings]

@@ -424,3 +424,32 @@ async def test_edit_details_moves_the_borrowers_time_zone_with_the_mailing_addre
         summary = "\n".join(str(s.content) for s in screen.query("#case-grid Static"))
         assert "(310) 555-0199" in summary and "9 Palm Dr CA 90210" in summary
         assert "America/Los_Angeles" in summary and "Spanish" in summary
+
+
+async def test_a_callback_task_after_a_conversation_waits_for_reg_f_too(late) -> None:
+    """The follow-up form (t) offers a callback on the first business day after Reg F's
+    seven days, and warns on an earlier date."""
+    from textual.widgets import Input
+
+    from lossmit_tui.services.calls import NewCall, log_call
+    from screens.task_editor import TaskEditor
+
+    from .test_tui_case import NOON
+
+    engine, case_id = late
+    log_call(workspace(engine, "sam", clock=lambda: NOON), case_id,
+             NewCall("outbound", "borrower", "right_party_contact", (), None, None, "Talked."))
+    app = app_for(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_case(app, pilot)
+        await pilot.press("t")
+        await settle(app, pilot)
+        editor = app.screen
+        assert isinstance(editor, TaskEditor)
+        due = editor.query_one("#task-due", Input)
+        assert due.value == "2026-12-07"
+        assert "⚠" not in str(editor.query_one("#task-due-shown").content)
+        due.value = "tomorrow"
+        await pilot.pause()
+        shown = str(editor.query_one("#task-due-shown").content)
+        assert "⚠ Too early for a callback" in shown and "1006.14(b)(2)(ii)" in shown
