@@ -518,7 +518,7 @@ class CallEditor(LossMitScreen[bool]):
         left = ("" if check.wait is None else
                 f", none before {check.wait.day.isoformat()} (Reg F)"
                 if check.wait.day > self.today else f", {check.attempts_left} left (Reg F)")
-        lines: list[Content] = [Content(f"Borrower's local time {local} · "
+        lines: list[Content] = [Content(f"Borrower's time {local} · "
                                         f"{check.attempts_last_7_days} attempt(s) in 7 days"
                                         f"{left}")]
         if outbound:

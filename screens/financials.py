@@ -79,7 +79,7 @@ class FinancialsForm(ServiceForm):
             field.value = format_money(pi_cents + escrow_cents)
         self.query_one("#fin-expenses-head", Static).update(Content.assemble(
             ("Monthly expenses", "bold"),
-            f"  first mortgage: the loan's P&I {display_money(pi_cents)} + escrow "
+            f"  1st mortgage: P&I {display_money(pi_cents)} + escrow "
             f"{display_money(escrow_cents)}"))
 
     def _raw(self) -> dict[str, str]:
