@@ -108,6 +108,16 @@ class Case(_TableModel, table=True):
     # clock sync; None: no hold).
     fc_hold: str | None = Field(default=None, max_length=500)
     fc_hold_since: date | None = None
+    # the borrower's own contact details (the calling rules use the mailing address's zone
+    # when one is on file: the borrower lives there, not necessarily at the property)
+    mailing_address: str | None = Field(default=None, max_length=200)
+    mailing_city: str | None = Field(default=None, max_length=100)
+    mailing_state: str | None = Field(default=None, max_length=2)
+    mailing_zip: str | None = Field(default=None, max_length=10)
+    mailing_tz: str | None = Field(default=None, max_length=64)
+    phone2: str | None = Field(default=None, max_length=10)
+    best_time: str | None = Field(default=None, max_length=100)
+    language: str | None = Field(default=None, max_length=32)
 
 
 class Task(_TableModel, table=True):

@@ -7,7 +7,7 @@ queue's order, using the partial indexes on open cases, never the whole caseload
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ from db.engine import connection_of
 from db.tables import cases as cases_t
 from db.tables import tasks as tasks_t
 from db.tables import users as users_t
+from lossmit_tui.domain.events import event_words
 
 if TYPE_CHECKING:
     from db.engine import Reader
@@ -448,6 +449,14 @@ class CaseDetail:
     closed_at: datetime | None
     fc_hold: str | None  # what foreclosure counsel must hold, why, and the rule
     fc_hold_since: date | None
+    mailing_address: str | None
+    mailing_city: str | None
+    mailing_state: str | None
+    mailing_zip: str | None
+    mailing_tz: str | None  # resolved from the mailing state and ZIP when they are edited
+    phone2: str | None
+    best_time: str | None
+    language: str | None
     assignee: str | None  # the assignee's username
     assignee_name: str | None  # and display name
 
@@ -593,10 +602,29 @@ class TimelineItem:
     text: str
     author: str | None
     seq: int = 0  # the row's id: among equal times, the later record first
+    timed: bool = True  # False: an event known by its day only (back-dated)
 
 
-def case_timeline(session: Reader, case_id: int) -> list[TimelineItem]:
-    """Calls, events and task changes of a case in one list, newest first."""
+# Among records of the same moment (one transaction), what caused the others comes first:
+# the event, then the tasks it raised (the list is newest first, so they show above it).
+_KIND_ORDER = {"event": 0, "call": 1, "task": 2}
+
+
+def _event_moment(occurred_on: date, created_at: datetime, zone: tzinfo) -> tuple[datetime,
+                                                                                   bool]:
+    """When an event happened, as best known: the moment it was recorded when that was on
+    its day (in `zone`), else the start of its day (a back-dated event has no time)."""
+    recorded = _aware(created_at)
+    if recorded.astimezone(zone).date() == occurred_on:
+        return recorded, True
+    return datetime.combine(occurred_on, time.min, zone).astimezone(UTC), False
+
+
+def case_timeline(session: Reader, case_id: int, zone: tzinfo = UTC) -> list[TimelineItem]:
+    """Calls, events and task changes of a case in one list, newest first, by the moment
+    each happened. An event recorded on its own day sits at the time it was recorded; a
+    back-dated one, known by its day only, at the start of that day in `zone` (the zone
+    the list is shown in), below everything else of that day."""
     notes, events = tables.call_notes, tables.case_events
     conn = connection_of(session)
     items: list[TimelineItem] = []
@@ -626,7 +654,7 @@ def case_timeline(session: Reader, case_id: int) -> list[TimelineItem]:
             events.outerjoin(users_t, events.c.author_id == users_t.c.id))
         .where(events.c.case_id == case_id)
     ):
-        text = r.kind.replace("_", " ")
+        text = event_words(r.kind)
         if r.kind == "reassigned":
             text += (f" {r.payload.get('from') or 'unassigned'} → {r.payload.get('to')}"
                      f" · {r.payload.get('reason')}")
@@ -636,8 +664,8 @@ def case_timeline(session: Reader, case_id: int) -> list[TimelineItem]:
             text += f" (back-dated: {r.reason})"
         if r.payload.get("note"):
             text += f"\n{r.payload['note']}"
-        items.append(TimelineItem(_event_moment(r.occurred_on, r.created_at), "event", text,
-                                  r.username, r.id))
+        at, timed = _event_moment(r.occurred_on, r.created_at, zone)
+        items.append(TimelineItem(at, "event", text, r.username, r.id, timed))
     for r in conn.execute(sa.select(tasks_t).where(tasks_t.c.case_id == case_id)):
         label = f"{r.kind.replace('_', ' ')}: {r.title} (due {r.due_on})"
         items.append(TimelineItem(_aware(r.created_at), "task", f"task added · {label}", None,
@@ -647,16 +675,7 @@ def case_timeline(session: Reader, case_id: int) -> list[TimelineItem]:
             if r.completion_note:
                 done += f"\n{r.completion_note}"
             items.append(TimelineItem(_aware(r.completed_at), "task", done, None, r.id))
-    return sorted(items, key=lambda i: (i.at, i.seq), reverse=True)
-
-
-def _event_moment(occurred_on: date, created_at: datetime | None) -> datetime:
-    """Where an event (a day, no time of day) stands among the timed entries: when it was
-    recorded, if that was on its day; else noon UTC of its day (not midnight, which sorted
-    it below everything else that happened that day)."""
-    if created_at is not None and _aware(created_at).date() == occurred_on:
-        return _aware(created_at)
-    return datetime.combine(occurred_on, time(12, 0), UTC)
+    return sorted(items, key=lambda i: (i.at, _KIND_ORDER[i.kind], i.seq), reverse=True)
 
 
 def _aware(moment: datetime) -> datetime:

@@ -82,6 +82,10 @@ cases = sa.Table(
     _int("version"), _at("created_at", False),
     _at("updated_at", False), _at("closed_at"),
     _text("fc_hold", 500, True), _date("fc_hold_since"),
+    _text("mailing_address", 200, True), _text("mailing_city", 100, True),
+    _text("mailing_state", 2, True), _text("mailing_zip", 10, True),
+    _text("mailing_tz", 64, True), _text("phone2", 10, True), _text("best_time", 100, True),
+    _text("language", 32, True),
 )
 
 case_clocks = sa.Table(

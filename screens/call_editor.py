@@ -10,7 +10,7 @@ not a call, so no calling-hours, frequency or state-limit warning is shown for i
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from textual import on, work
@@ -32,8 +32,14 @@ from textual.widgets import (
 from textual.worker import Worker
 
 from db.queries import CaseDetail, NoteView, RecentCall, call_note, case_detail, recent_calls
-from lossmit_tui.contact_now import CALL_HISTORY_DAYS, case_contact_check, local_times_text
+from lossmit_tui.contact_now import (
+    CALL_HISTORY_DAYS,
+    case_call_wait,
+    case_contact_check,
+    local_times_text,
+)
 from lossmit_tui.domain.calendar import resolve_due
+from lossmit_tui.domain.contact import CONSENT_NOTE, CallWait
 from lossmit_tui.domain.enums import (
     CallDirection,
     CallResult,
@@ -60,6 +66,8 @@ from screens.base import Confirm, LossMitScreen
 CONTACT_REFRESH_SECONDS = 20
 AUTOSAVE_SECONDS = 2.0
 NO_FOLLOW_UP = "none"
+USUAL_DUE = "+2bd"  # the follow-up's date when no Reg F wait pushes it later
+DRAFT_LINES = 8  # lines of a draft shown when it is offered back
 
 
 def _label(value: str) -> str:
@@ -74,6 +82,43 @@ def _note_fields(note: NoteView) -> dict[str, Any]:
             if note.promise_amount_cents else "",
             "ptp_date": note.promise_date.isoformat() if note.promise_date else "",
             "qrpc": dict(note.qrpc)}
+
+
+def local_time(moment: datetime) -> str:
+    """A stored UTC moment in the user's own time (the computer's zone), with its zone."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone().strftime("%Y-%m-%d %H:%M %Z").rstrip()
+
+
+class RestoreDraft(Confirm):
+    """Offer a draft back, showing what it says (as plain text: it is the borrower's business,
+    never markup) and when it was kept, in the user's own time: r restores it, d discards
+    it. Escape restores (nothing typed is lost by a stray key)."""
+
+    BINDINGS = [
+        Binding("r", "dismiss(True)", "Restore", id="draft.restore"),
+        Binding("d", "dismiss(False)", "Discard", id="draft.discard"),
+        Binding("escape", "dismiss(True)", "Restore", show=False, id="draft.escape"),
+    ]
+
+    def __init__(self, draft: DraftState, what: str) -> None:
+        when = f" at {local_time(draft.updated_at)}" if draft.updated_at else ""
+        super().__init__(f"You left an unsaved {what} on this case{when}. Restore it?")
+        self.draft = draft
+
+    def compose(self) -> ComposeResult:
+        f = self.draft.fields
+        head = " · ".join(_label(str(f[k])) for k in ("direction", "party", "result")
+                          if f.get(k))
+        lines = display_text(self.draft.body, lines=True).splitlines()
+        shown = "\n".join(lines[:DRAFT_LINES]) + (
+            f"\n… ({len(lines) - DRAFT_LINES} more lines)" if len(lines) > DRAFT_LINES else "")
+        with Vertical(id="confirm-box"):
+            yield Static(Content(self.question))
+            yield Static(Content.assemble((head, "bold"), "\n" if head else "",
+                                          Content(shown or "(no text typed)")),
+                         id="draft-text")
+            yield Static(Content("r restore · d discard"), classes="modal-hint")
 
 
 class CallEditor(LossMitScreen[bool]):
@@ -110,6 +155,7 @@ class CallEditor(LossMitScreen[bool]):
         self.untouched: tuple[dict[str, Any], str] | None = None  # the amend form as opened
         self.dirty = False
         self.saving = False
+        self.suggested_due = USUAL_DUE  # the follow-up date offered, until one is typed
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -143,7 +189,7 @@ class CallEditor(LossMitScreen[bool]):
                                  id="call-result")
             yield Label("Outcomes (space toggles)")
             yield SelectionList[str](*[(_label(o), o.value) for o in Outcome],
-                                     id="call-outcomes")
+                                     compact=True, id="call-outcomes")
             with Horizontal(classes="call-row"):
                 with Vertical():
                     yield Label("Promise to pay: amount")
@@ -180,10 +226,16 @@ class CallEditor(LossMitScreen[bool]):
                                 id="call-fu-title")
                 with Vertical():
                     yield Label("Follow-up: due")
-                    yield Input(compact=True, value="+2bd", placeholder="tomorrow, +2bd, mon",
-                                id="call-fu-due")
+                    yield Input(compact=True, value=USUAL_DUE,
+                                placeholder="tomorrow, +2bd, mon", id="call-fu-due")
+            yield Static(id="call-fu-shown")
             yield Static(id="call-problems")
         yield Footer()
+
+    def on_resize(self) -> None:
+        # On a short terminal (24 rows) the outcomes list scrolls in four rows, so the note
+        # box is on screen without scrolling the form.
+        self.set_class(self.size.height < 32, "-short")
 
     def on_mount(self) -> None:
         self.open_case()
@@ -224,9 +276,9 @@ class CallEditor(LossMitScreen[bool]):
             self._amend(original)
         self._show_title()
         self._show_contact()
+        self._suggest_due()
         draft = message.draft
         if draft is not None and (draft.body or draft.fields):
-            when = draft.updated_at.strftime("%Y-%m-%d %H:%M UTC") if draft.updated_at else ""
             target = draft.fields.get("amends")
             what = (f"amendment of note #{target}" if target else "call note")
 
@@ -244,8 +296,7 @@ class CallEditor(LossMitScreen[bool]):
                     self._show_title()
                     self._show_contact()
                 self._fill(draft)
-            self.app.push_screen(Confirm(f"Restore the unsaved {what} you left on this case "
-                                         f"({when})?"), answer)
+            self.app.push_screen(RestoreDraft(draft, what), answer)
 
     def _show_title(self) -> None:
         if self.case is None:
@@ -262,6 +313,7 @@ class CallEditor(LossMitScreen[bool]):
         self.amends_id = note.id if note else None
         shown = self.query_one("#call-original", Static)
         self.query_one("#call-follow-up").display = note is None
+        self.query_one("#call-fu-shown").display = note is None
         shown.display = note is not None
         if note is None:
             return
@@ -353,6 +405,87 @@ class CallEditor(LossMitScreen[bool]):
     def _direction_changed(self) -> None:
         self._show_contact()  # the warnings are for outbound calls, and by number called
 
+    # --- the follow-up and Reg F's wait --------------------------------------------------
+
+    def _wait(self) -> CallWait | None:
+        """After this call, the first day the next call is not presumed to harass."""
+        if self.case is None or self.original is not None:
+            return None
+        return case_call_wait(
+            self.case, self.calls, self.ws.now(), self.ws.settings,
+            direction=str(self.query_one("#call-direction", Select).value),
+            result=str(self.query_one("#call-result", Select).value),
+            number=str(self.query_one("#call-number", Select).value))
+
+    def _suggestion(self, wait: CallWait | None) -> str:
+        """The callback's date to offer: the usual two business days, or the first business
+        day Reg F allows when that is later (a conversation today: a week)."""
+        calendar = self.ws.calendar
+        usual = resolve_due(USUAL_DUE, self.today, calendar)
+        if (self.query_one("#call-fu-kind", Select).value != TaskKind.CALLBACK
+                or wait is None or wait.day <= usual):
+            return USUAL_DUE
+        day = wait.day
+        while not calendar.is_business_day(day):
+            day += timedelta(days=1)
+        return day.isoformat()
+
+    @on(Select.Changed, "#call-direction")
+    @on(Select.Changed, "#call-number")
+    @on(Select.Changed, "#call-result")
+    @on(Select.Changed, "#call-fu-kind")
+    def _suggest_due(self) -> None:
+        """Offer the follow-up date the call allows; a date the user typed stays."""
+        if self.case is None:
+            return
+        wait = self._wait()
+        suggestion = self._suggestion(wait)
+        due = self.query_one("#call-fu-due", Input)
+        if due.value == self.suggested_due and suggestion != due.value:
+            with due.prevent(Input.Changed):
+                due.value = suggestion
+        self.suggested_due = suggestion
+        self._show_follow_up(wait)
+
+    @on(Input.Changed, "#call-fu-due")
+    @on(SelectionList.SelectedChanged, "#call-outcomes")
+    def _due_typed(self) -> None:
+        if self.case is not None:
+            self._show_follow_up(self._wait())
+
+    def _show_follow_up(self, wait: CallWait | None) -> None:
+        """The follow-up's date as read, and a warning (never a refusal) for a callback
+        before the day Reg F allows: the borrower may have asked for it."""
+        shown = self.query_one("#call-fu-shown", Static)
+        if self.query_one("#call-fu-kind", Select).value == NO_FOLLOW_UP:
+            shown.update("")
+            return
+        try:
+            due = resolve_due(self.query_one("#call-fu-due", Input).value, self.today,
+                              self.ws.calendar)
+        except ValueError as exc:
+            shown.update(Content.styled(f"Follow-up due: {exc}", "$error"))
+            return
+        line = Content(f"Follow-up due {due:%a %Y-%m-%d}")
+        asked = Outcome.CALLBACK_REQUESTED in self.query_one("#call-outcomes",
+                                                             SelectionList).selected
+        if (self.query_one("#call-fu-kind", Select).value == TaskKind.CALLBACK
+                and wait is not None and due < wait.day and asked):
+            line = Content.assemble(line, "\n", Content.styled(
+                f"Before Reg F's wait ({wait.day:%a %Y-%m-%d}), but the borrower asked for "
+                "this callback: a call with consent given directly in the past 7 days is not "
+                "counted (Reg F 1006.14(b)(3)(i)); say when they asked in the note.",
+                "$text-muted"))
+        elif (self.query_one("#call-fu-kind", Select).value == TaskKind.CALLBACK
+                and wait is not None and due < wait.day):
+            line = Content.assemble(line, "\n", Content.styled(
+                f"⚠ Too early for a callback: {wait.why}; {CONSENT_NOTE}.",
+                "$warning"))
+        elif wait is not None and wait.why:
+            line = Content.assemble(line, Content.styled(
+                f" · calls allowed again from {wait.day:%a %Y-%m-%d} (Reg F)", "$text-muted"))
+        shown.update(line)
+
     def autosave(self) -> None:
         if self.dirty and self.case is not None and not self.saving:
             self.dirty = False
@@ -382,8 +515,12 @@ class CallEditor(LossMitScreen[bool]):
                                    number)
         outbound = self.query_one("#call-direction", Select).value == CallDirection.OUTBOUND
         local = local_times_text(check) or "unknown"
-        lines: list[Content] = [Content(f"Borrower's local time {local} · "
-                                        f"{check.attempts_last_7_days} attempt(s) in 7 days")]
+        left = ("" if check.wait is None else
+                f", none before {check.wait.day.isoformat()} (Reg F)"
+                if check.wait.day > self.today else f", {check.attempts_left} left (Reg F)")
+        lines: list[Content] = [Content(f"Borrower's time {local} · "
+                                        f"{check.attempts_last_7_days} attempt(s) in 7 days"
+                                        f"{left}")]
         if outbound:
             lines += [Content.assemble(("⚠ ", "$warning"), (w, "$warning"))
                       for w in check.warnings]

@@ -2,14 +2,14 @@
 tasks, documents, financials and audit trail, with keys to act on each."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Grid, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
@@ -43,14 +43,20 @@ from db.queries import (
     recent_calls,
 )
 from lossmit_tui.config import trial_policy
-from lossmit_tui.contact_now import CALL_HISTORY_DAYS, case_contact_check, local_times_text
+from lossmit_tui.contact_now import (
+    CALL_HISTORY_DAYS,
+    case_contact_check,
+    contact_zones,
+    local_times_text,
+)
 from lossmit_tui.domain.delinquency import bucket, days_delinquent
-from lossmit_tui.domain.documents import age_state
+from lossmit_tui.domain.documents import document_age
 from lossmit_tui.domain.enums import Stage
 from lossmit_tui.domain.foreclosure import ForeclosureStatus
 from lossmit_tui.domain.regclock import INSTALLMENT_BASIS, LIVE_CONTACT, Clock, ClockState
 from lossmit_tui.domain.trial import PaymentState
 from lossmit_tui.domain.values import display_money, display_phone, display_text, milli_to_rate
+from lossmit_tui.domain.workout import derived, summarise
 from lossmit_tui.queue_rows import relative_day
 from lossmit_tui.services.access import read_case
 from lossmit_tui.services.clock import case_regulatory
@@ -68,6 +74,11 @@ from screens.forms import (
 
 TABS = {"summary": "Summary", "timeline": "Timeline", "tasks": "Tasks",
         "documents": "Documents", "financials": "Financials", "audit": "Audit"}
+
+
+def local_zone() -> tzinfo:
+    """The zone of the computer the app runs on: times are shown in the user's own time."""
+    return datetime.now().astimezone().tzinfo or UTC
 
 
 def _text(value: Any) -> str:
@@ -113,6 +124,20 @@ def _income(value: Any) -> str:
     return display_money(value) if isinstance(value, int) else display_text(str(value))
 
 
+def _ratios(snapshot: FinancialsRow) -> str:
+    """A saved snapshot's housing expense-to-income, debt-to-income and surplus (or
+    deficit), as the snapshot form showed them (the domain's figures)."""
+    figures = derived(summarise(snapshot.incomes, snapshot.expenses,
+                                snapshot.liquid_assets_cents), 0)
+
+    def pct(value: Any) -> str:
+        return "—" if value is None else f"{value}%"
+
+    surplus = figures.surplus_cents
+    return (f"HTI {pct(figures.hti_pct)} · DTI {pct(figures.dti_pct)} · "
+            f"{'surplus' if surplus >= 0 else 'deficit'} {display_money(abs(surplus))}")
+
+
 def _cell(value: Any) -> Text:
     """A DataTable cell: plain text, never markup."""
     return Text(_text(value))
@@ -125,16 +150,21 @@ _STATE_STYLE = {
 }
 
 
-def _clock_section(clocks: list[Clock], today: date, standing: tuple[str, ...] = ()) -> Static:
-    """The regulatory clock: the standing facts it rests on (a bankruptcy, a successor in
-    interest, military service), then each rule, its date, its state and why (docs/RULES.md
-    section 4)."""
-    parts: list[Content | tuple[str, str] | str] = [("Regulatory clock", "$primary bold")]
+ClockLine = tuple[str, Content]
+
+
+def _clock_lines(clocks: list[Clock], today: date, standing: tuple[str, ...] = ()
+                 ) -> list[ClockLine]:
+    """The regulatory clock as (citation, text) rows: the standing facts it rests on (a
+    bankruptcy, a successor in interest, military service), then each rule, its date, its
+    state and why (docs/RULES.md section 4). The text wraps under itself, beside its
+    citation."""
+    rows: list[ClockLine] = []
     for line in standing:  # built from recorded facts; a case number is typed text
-        parts += ["\n", Content.styled(line, "$warning")]
+        rows.append(("", Content.styled(line, "$warning")))
     if not clocks:
-        parts += ["\n", ("No clock is running (not delinquent, no application).",
-                         "$text-muted")]
+        rows.append(("", Content.styled("No clock is running (not delinquent, no "
+                                        "application).", "$text-muted")))
     # A loan never reached misses a live-contact window every month: the first is shown in
     # full, the later ones (missed, no conversation since) as one line under it.
     unmet = [c for c in clocks if c.rule is LIVE_CONTACT and c.state is ClockState.MISSED
@@ -147,23 +177,35 @@ def _clock_section(clocks: list[Clock], today: date, standing: tuple[str, ...] =
         if clock.due_on and clock.state in (ClockState.PENDING, ClockState.DUE_SOON,
                                             ClockState.MISSED) and not clock.met_by:
             state += f" ({relative_day(clock.due_on, today)})"
-        parts += ["\n", (f"{clock.citation:<20}", "$text-muted"), f"{when}  ",
-                  (state, _STATE_STYLE[clock.state] if clock.applies else "$text-muted"),
-                  f"  {clock.rule.title}"]
         detail = [clock.basis] + ([clock.met_by] if clock.met_by else []) + list(clock.notes)
         if not clock.applies:
             detail.append(f"does not apply: {clock.why_not}")
-        parts += ["\n", (f"{'':<20}" + " · ".join(d for d in detail if d), "$text-muted")]
+        parts: list[Content | tuple[str, str] | str] = [
+            f"{when}  ", (state, _STATE_STYLE[clock.state] if clock.applies
+                          else "$text-muted"), f"  {clock.rule.title}",
+            "\n", (" · ".join(d for d in detail if d), "$text-muted")]
         if unmet[1:] and clock is unmet[0]:
             later = unmet[1:]
             first, last = (c.basis.removeprefix(INSTALLMENT_BASIS) for c in
                            (later[0], later[-1]))
             span = first if first == last else f"{first} … {last}"
             windows = "window" if len(later) == 1 else "windows"
-            parts += ["\n", (f"{'':<20}+{len(later)} later {windows} missed: {span}",
+            parts += ["\n", (f"+{len(later)} later {windows} missed: {span}",
                               "$text-muted")]
-    static = Static(Content.assemble(*parts), classes="case-section", id="case-clocks")
-    return static
+        rows.append((clock.citation, Content.assemble(*parts)))
+    return rows
+
+
+def _clock_section(clocks: list[Clock], today: date, standing: tuple[str, ...] = ()
+                   ) -> Vertical:
+    """The regulatory clock section: a title, then one row per line of `_clock_lines`, the
+    citation in its own column so a wrapped line keeps its indent."""
+    rows: list[Widget] = [Static(Content.styled("Regulatory clock", "$primary bold"))]
+    for citation, text in _clock_lines(clocks, today, standing):
+        rows.append(Horizontal(Static(Content.styled(citation, "$text-muted"),
+                                      classes="clock-cite"),
+                               Static(text, classes="clock-text"), classes="clock-row"))
+    return Vertical(*rows, classes="case-section", id="case-clocks")
 
 
 def _foreclosure_section(case: CaseDetail, status: ForeclosureStatus | None) -> Static:
@@ -254,8 +296,12 @@ class TimelineList(ListView):
     BINDINGS = [Binding("m", "screen.amend", "Amend note", id="case.amend")]
 
 
-FOCUS_ON: dict[str, type[Widget]] = {"timeline": TimelineList, "tasks": TasksTable,
-                                     "documents": DocumentsTable}
+# What takes the keyboard when a tab is shown: its list, or its scrolling body, so the
+# arrows, PageDown and End act on what is shown and no hidden list keeps the focus (a focused
+# widget in a hidden pane pulls its tab back to the front).
+FOCUS_ON: dict[str, str] = {"summary": "#case-body", "timeline": "#timeline-list",
+                            "tasks": "#tasks-table", "documents": "#docs-table",
+                            "financials": "#financials-list", "audit": "#audit-list"}
 
 
 class CaseScreen(LossMitScreen[None]):
@@ -336,6 +382,9 @@ class CaseScreen(LossMitScreen[None]):
         docs = self.query_one(DocumentsTable)
         docs.add_columns("Document", "Status", "Requested", "Received", "Decided", "Dated",
                          "Age")
+        # The summary is shown first: its body takes the keyboard, so the arrows, PageDown
+        # and End scroll it at once (not only after Tab).
+        self.query_one("#case-body", VerticalScroll).focus()
         self.load()
 
     # --- opening the editors -------------------------------------------------------------
@@ -516,13 +565,13 @@ class CaseScreen(LossMitScreen[None]):
         self.query_one(TabbedContent).active = name
         target = FOCUS_ON.get(name)
         if target is not None:
-            self.query_one(target).focus()
+            self.query_one(target, Widget).focus()
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         target = FOCUS_ON.get(event.pane.id or "")
         if target is not None:
-            self.query_one(target).focus()
+            self.query_one(target, Widget).focus()
 
     @on(Select.Changed, "#timeline-kind")
     def _filter_timeline(self, event: Select.Changed) -> None:
@@ -549,7 +598,7 @@ class CaseScreen(LossMitScreen[None]):
             self.post_message(self.Loaded(
                 case, case_tasks(session, self.case_id),
                 recent_calls(session, self.case_id, now - timedelta(days=CALL_HISTORY_DAYS)),
-                case_timeline(session, self.case_id),
+                case_timeline(session, self.case_id, local_zone()),
                 case_audit(session, self.case_id, case.loan_number),
                 case_documents(session, self.case_id),
                 case_financials(session, self.case_id), clocks, change, foreclosure,
@@ -558,20 +607,31 @@ class CaseScreen(LossMitScreen[None]):
 
     def _contact_line(self, case: CaseDetail, calls: list[RecentCall]
                       ) -> Content:
-        """The borrower's local time (warning colour outside calling hours), the call
-        attempts of the last 7 days, and any block on direct calls."""
+        """One line: the borrower's local time (warning colour outside calling hours), the
+        call attempts of the last 7 days and how many are left before Reg F's presumption
+        (or the day calls may resume after a conversation), then any block on direct calls
+        or the first state-limit warning."""
         check = case_contact_check(case, calls, self.ws.now(), self.ws.settings)
         hours_warned = bool(check.local_times) and bool(check.hours_warnings)
         shown = local_times_text(check) or "unknown (no ZIP)"
         parts: list[Content | tuple[str, str] | str] = [
-            "Local time ", (shown, "$error bold" if hours_warned else "$success"),
-            f"  ·  {check.attempts_last_7_days} call attempt(s) in 7 days",
-        ]
-        if check.blocked:
-            parts += ["  ·  ", (check.blocked, "$error bold")]
-        elif check.frequency_warnings or check.state_warnings:
-            first = (check.frequency_warnings + check.state_warnings)[0]
-            parts += ["\n", (first, "$warning")]
+            "Local time ", (shown, "$error bold" if hours_warned else "$success")]
+        # a block comes first: with no direct call allowed, the counts do not matter
+        if case.cease_communication:
+            parts += [" · ", ("✖ cease communication: no direct calls", "$error bold")]
+        elif case.attorney_represented:
+            parts += [" · ", ("✖ attorney represented: call the attorney", "$error bold")]
+        parts.append(f" · {check.attempts_last_7_days} call attempt(s) in 7 days")
+        wait, left = check.wait, check.attempts_left
+        if wait is not None and wait.day > self.today:
+            parts += [", ", (f"none before {wait.day.isoformat()} (Reg F)", "$warning bold")]
+        elif left is not None:
+            parts += [", ", (f"{left} left (Reg F)", "$warning bold" if left <= 1 else "")]
+        else:
+            parts.append(" (Reg F limits not applied to this loan)")
+        if check.blocked is None and (check.frequency_warnings or check.state_warnings):
+            parts += [" · ", ((check.frequency_warnings + check.state_warnings)[0],
+                              "$warning")]
         return Content.assemble(*parts)
 
     @on(Loaded)
@@ -604,17 +664,19 @@ class CaseScreen(LossMitScreen[None]):
         ) if on_]
         borrowers = display_text(case.borrower_name) + (
             f" & {display_text(case.co_borrower_name)}" if case.co_borrower_name else "")
+        # Four lines, each cut (…) rather than wrapped, so the header keeps to four rows at
+        # 80 columns: who and where, the money, the sale and who works it, the phone.
         title.update(Content.assemble(
             (display_text(case.loan_number), "bold"), "  ", Content(borrowers),
             "  ·  ", (display_text(case.stage).replace("_", " "), "$accent"),
             f"  ·  {display_text(case.investor)}",
-            f"  ·  {dpd} days delinquent ({bucket(case.next_due_date, today).value})",
-            "\n", (f"UPB {display_money(case.upb_cents)}  ·  P&I/escrow "
+            "\n", (f"{dpd} days delinquent ({bucket(case.next_due_date, today).value})"
+                   f" · UPB {display_money(case.upb_cents)} · P&I/escrow "
                    f"{display_money(case.pi_cents) or '—'}/"
-                   f"{display_money(case.escrow_cents) or '—'}  ·  sale "
-                   f"{_text(case.fc_sale_date)}  ·  ", "not bold"),
+                   f"{display_money(case.escrow_cents) or '—'}", "not bold"),
+            "\n", (f"sale {_text(case.fc_sale_date)} · ", "not bold"),
             Content(display_text(case.assignee or "unassigned")),
-            ("  ·  " + (", ".join(flags) or "no flags"),
+            (" · " + (", ".join(flags) or "no flags"),
              "$warning" if case.cease_communication or case.attorney_represented
              else "not bold"),
             "\n", self._contact_line(case, message.calls),
@@ -633,12 +695,19 @@ class CaseScreen(LossMitScreen[None]):
                             trial: CaseTrial | None = None) -> None:
         rate = case.note_rate_milli
         upcoming = [t for t in tasks if t.status == "open"][:3]
-        sections = [
+        sections: list[Widget] = [
             _section("Borrower", [
                 ("Borrower", _text(case.borrower_name)),
                 ("Co-borrower", _text(case.co_borrower_name)),
                 ("Phone", _text(display_phone(case.phone))),
+                ("Second phone", _text(display_phone(case.phone2))),
+                ("Best time", _text(case.best_time)),
+                ("Language", _text(case.language)),
                 ("E-mail", _text(case.email)),
+                ("Mailing", " ".join(display_text(part) for part in (
+                    case.mailing_address, case.mailing_city, case.mailing_state,
+                    case.mailing_zip) if part) or "— (the property)"),
+                ("Calls in", _text(", ".join(contact_zones(case)) or None)),
                 ("SSN (last 4)", _text(case.ssn_last4)),
                 ("Hardship", _text(case.hardship_reason)),
             ]),
@@ -690,9 +759,10 @@ class CaseScreen(LossMitScreen[None]):
         index = view.index
         kind = self.query_one("#timeline-kind", Select).value
         await view.clear()
+        zone = local_zone()
         items = [ListItem(Static(Content.assemble(
-            (item.at.strftime("%Y-%m-%d      " if item.kind == "event" else "%Y-%m-%d %H:%M"),
-             "$text-muted"), "  ",
+            (item.at.astimezone(zone).strftime("%Y-%m-%d %H:%M" if item.timed
+                                               else "%Y-%m-%d      "), "$text-muted"), "  ",
             (item.kind, "$accent bold"), "  ", Content(display_text(item.author or "")), "\n",
             Content(display_text(item.text, lines=True)))), classes="timeline-item", name=item.kind,
             id=f"timeline-{item.kind}-{n}-{item.seq}")
@@ -726,18 +796,18 @@ class CaseScreen(LossMitScreen[None]):
         row = table.cursor_row
         table.clear()
         for d in documents:
-            state = age_state(d.doc_type, d.document_date or d.received_on, today) if (
-                d.status in ("received", "accepted")) else None
-            age = Text(state.text if state else "",
-                       style="bold red" if state and state.expired else (
-                           "yellow" if state and state.expiring else ""))
+            state = document_age(d.doc_type, d.status, d.requested_on, d.received_on,
+                                 d.document_date, today)
+            age = Text(state.text, style="bold red" if state.expired else (
+                "yellow" if state.expiring else ""))
             table.add_row(_cell(d.doc_type), _cell(d.status), _cell(d.requested_on),
                           _cell(d.received_on), _cell(d.decided_on), _cell(d.document_date),
                           age)
         if documents:
             table.move_cursor(row=min(max(row, 0), len(documents) - 1))
         self.query_one("#docs-hint", Static).update(Content(
-            "n request · v received · y accept · x reject" if documents
+            "n request · v received · y accept · x reject · Age: since dated, or requested"
+            if documents
             else "No documents requested on this case · n requests one"))
 
     async def _show_financials(self, snapshots: list[FinancialsRow]) -> None:
@@ -749,7 +819,8 @@ class CaseScreen(LossMitScreen[None]):
             return
         await box.mount_all([_section(
             f"Taken {s.taken_on.isoformat()} by {display_text(s.author or 'unknown')}",
-            [(f"income: {_text(k)}", _income(v)) for k, v in s.incomes.items()]
+            [("ratios", _ratios(s))]
+            + [(f"income: {_text(k)}", _income(v)) for k, v in s.incomes.items()]
             + [(f"expense: {_text(k)}", display_money(v) if isinstance(v, int)
                 else display_text(str(v)))
                for k, v in s.expenses.items()]

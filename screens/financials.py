@@ -10,13 +10,14 @@ ones stay in the Financials tab.
 from datetime import date
 from typing import Any
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Input, Label, Static
 
-from lossmit_tui.domain.values import display_money, parse_date
+from db.queries import case_detail
+from lossmit_tui.domain.values import display_money, format_money, parse_date, plural
 from lossmit_tui.domain.workout import EXPENSE_LINES, INCOME_SOURCES, derived, summarise
 from lossmit_tui.services.financials import field_label, parse_snapshot, save_financials
 from screens.forms import ServiceForm, Write, _input
@@ -45,7 +46,8 @@ class FinancialsForm(ServiceForm):
                                  classes="fin-money")
                     yield _input(id=f"income--{source}--net", placeholder="0.00",
                                  classes="fin-money")
-            yield Static(Content.assemble(("Monthly expenses", "bold")), classes="fin-head")
+            yield Static(Content.assemble(("Monthly expenses", "bold")), classes="fin-head",
+                         id="fin-expenses-head")
             for line in EXPENSE_LINES:
                 with Horizontal(classes="fin-row"):
                     yield Label(field_label(line), classes="fin-label")
@@ -58,6 +60,27 @@ class FinancialsForm(ServiceForm):
     def on_mount(self) -> None:
         self.query_one("#income--wages--gross", Input).focus()
         self._show_derived()
+        self.read_loan()
+
+    @work(thread=True, exclusive=True, group="fin-loan", exit_on_error=False,
+          description="reading the loan's payment")
+    def read_loan(self) -> None:
+        with self.ws.read() as conn:
+            case = case_detail(conn, self.case_id)
+        if case is not None and (case.pi_cents or case.escrow_cents):
+            self.app.call_from_thread(self._prefill, case.pi_cents or 0,
+                                      case.escrow_cents or 0)
+
+    def _prefill(self, pi_cents: int, escrow_cents: int) -> None:
+        """The first mortgage's payment is the loan's own P&I and escrow: filled in (unless
+        something was typed there already) and said where it came from."""
+        field = self.query_one("#expense--first_mortgage_piti", Input)
+        if not field.value.strip():
+            field.value = format_money(pi_cents + escrow_cents)
+        self.query_one("#fin-expenses-head", Static).update(Content.assemble(
+            ("Monthly expenses", "bold"),
+            f"  1st mortgage: P&I {display_money(pi_cents)} + escrow "
+            f"{display_money(escrow_cents)}"))
 
     def _raw(self) -> dict[str, str]:
         return {i.id.replace("--", "."): i.value for i in self.query(Input)
@@ -101,7 +124,7 @@ class FinancialsForm(ServiceForm):
             " · ", ("surplus " if surplus >= 0 else "deficit ", ""),
             (display_money(abs(surplus)), "bold" if surplus >= 0 else "bold $error"),
             f" · arrears {display_money(figures.arrears_cents)} · ",
-            "cure in " + (f"{figures.months_to_cure} month(s)" if figures.months_to_cure
+            "cure in " + (plural(figures.months_to_cure, "month") if figures.months_to_cure
                           is not None else "— (no surplus)")))
 
     def collect(self) -> Write | list[str]:

@@ -13,7 +13,7 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Select, Static
@@ -22,7 +22,7 @@ from textual.worker import Worker
 from db.queries import CaseDetail, TaskRow, case_detail, list_users
 from lossmit_tui.domain.calendar import resolve_due
 from lossmit_tui.domain.enums import DocType, EventKind, Hardship, Occupancy, Stage
-from lossmit_tui.domain.events import MANUAL_EVENT_KINDS, RECEIPT_KINDS
+from lossmit_tui.domain.events import MANUAL_EVENT_KINDS, RECEIPT_KINDS, event_label
 from lossmit_tui.domain.foreclosure import REFERRAL_BASES
 from lossmit_tui.domain.regclock import BANKRUPTCY_CHAPTERS
 from lossmit_tui.domain.values import display_phone, display_text, parse_date, parse_money
@@ -174,7 +174,7 @@ class EventForm(ServiceForm):
 
     def fields(self) -> ComposeResult:
         yield Label("Event")
-        yield _select([(label(k), k.value) for k in EVENT_CHOICES],
+        yield _select([(event_label(k), k.value) for k in EVENT_CHOICES],
                      value=EventKind.APPLICATION_RECEIVED.value, allow_blank=False,
                      id="event-kind")
         yield Label("New stage (for a stage change)", id="event-stage-label")
@@ -352,20 +352,47 @@ class EventForm(ServiceForm):
 # The fields EditDetails edits (each widget's id is `edit-<name>`), read from the case as the
 # form shows them, so a reload can say which current values differ from the input.
 _EDITABLE: dict[str, Callable[[CaseDetail], str | bool]] = {
+    "borrower_name": lambda c: display_text(c.borrower_name),
     "co_borrower_name": lambda c: display_text(c.co_borrower_name or ""),
     "phone": lambda c: display_phone(c.phone),
+    "phone2": lambda c: display_phone(c.phone2),
     "email": lambda c: display_text(c.email or ""),
+    "mailing_address": lambda c: display_text(c.mailing_address or ""),
+    "mailing_city": lambda c: display_text(c.mailing_city or ""),
+    "mailing_state": lambda c: c.mailing_state or "",
+    "mailing_zip": lambda c: c.mailing_zip or "",
+    "best_time": lambda c: display_text(c.best_time or ""),
+    "language": lambda c: display_text(c.language or ""),
     "hardship_reason": lambda c: c.hardship_reason or "",
     "occupancy": lambda c: c.occupancy,
+    "fdcpa_covered": lambda c: c.fdcpa_covered,
     "cease_communication": lambda c: c.cease_communication,
     "attorney_represented": lambda c: c.attorney_represented,
 }
+# The text fields, in the order shown: (name, label, placeholder).
+_TEXT_FIELDS = (
+    ("borrower_name", "Borrower", "the name as on the loan (a correction)"),
+    ("co_borrower_name", "Co-borrower", ""),
+    ("phone", "Phone", "(214) 555-0100"),
+    ("phone2", "Second phone", "another number the borrower gave"),
+    ("email", "E-mail", ""),
+    ("mailing_address", "Mailing address", "where the borrower lives, if not the property"),
+    ("mailing_city", "Mailing city", ""),
+    ("mailing_state", "Mailing state", "TX (blank: from the ZIP)"),
+    ("mailing_zip", "Mailing ZIP", "sets the borrower's time zone"),
+    ("best_time", "Best time to call", "e.g. weekdays after 6 pm"),
+    ("language", "Preferred language", "e.g. Spanish"),
+)
 
 
 class EditDetails(ServiceForm):
-    """Edit the contact details and flags of a case. The save carries the version the form
-    was opened on; if someone changed the case since, it is refused with who and when, the
-    input stays, and ctrl+r reloads the current version so it can be saved again."""
+    """Edit the borrower's details and the case flags: a name correction, phones, e-mail,
+    a mailing address (its ZIP or state sets the time zone the calling rules use, resolved
+    as the importer resolves the property's), the best time to call, the preferred language,
+    hardship, occupancy, FDCPA coverage, cease communication and attorney representation.
+    Each change is audited by the case service. The save carries the version the form was
+    opened on; if someone changed the case since, it is refused with who and when, the input
+    stays, and ctrl+r reloads the current version so it can be saved again."""
 
     TITLE_TEXT = "Edit details"
     DONE_TEXT = "Case details saved."
@@ -378,27 +405,30 @@ class EditDetails(ServiceForm):
 
     def fields(self) -> ComposeResult:
         c = self.case
-        yield Label("Co-borrower")
-        yield _input(display_text(c.co_borrower_name or ""), id="edit-co_borrower_name")
-        yield Label("Phone")
-        yield _input(display_phone(c.phone) if c.phone else "", id="edit-phone")
-        yield Label("E-mail")
-        yield _input(display_text(c.email or ""), id="edit-email")
-        yield Label("Hardship")
-        yield _select([("Not known", "")] + [(label(h), h.value) for h in Hardship],
-                     value=c.hardship_reason or "", allow_blank=False,
-                     id="edit-hardship_reason")
-        yield Label("Occupancy")
-        yield _select([(label(o), o.value) for o in Occupancy], value=c.occupancy,
-                     allow_blank=False, id="edit-occupancy")
-        yield Checkbox("Cease communication requested", c.cease_communication,
-                       id="edit-cease_communication")
-        yield Checkbox("Represented by an attorney", c.attorney_represented,
-                       id="edit-attorney_represented")
+        with VerticalScroll(id="edit-fields"):
+            for name, title, hint in _TEXT_FIELDS:
+                with Horizontal(classes="form-row"):
+                    yield Label(title)
+                    yield _input(str(_EDITABLE[name](c)), placeholder=hint, id=f"edit-{name}")
+            with Horizontal(classes="form-row"):
+                yield Label("Hardship")
+                yield _select([("Not known", "")] + [(label(h), h.value) for h in Hardship],
+                              value=c.hardship_reason or "", allow_blank=False,
+                              id="edit-hardship_reason")
+            with Horizontal(classes="form-row"):
+                yield Label("Occupancy")
+                yield _select([(label(o), o.value) for o in Occupancy], value=c.occupancy,
+                              allow_blank=False, id="edit-occupancy")
+            yield Checkbox("Covered by the FDCPA (acquired in default)", c.fdcpa_covered,
+                           compact=True, id="edit-fdcpa_covered")
+            yield Checkbox("Cease communication requested", c.cease_communication,
+                           compact=True, id="edit-cease_communication")
+            yield Checkbox("Represented by an attorney", c.attorney_represented,
+                           compact=True, id="edit-attorney_represented")
         yield Static(id="edit-current")
 
     def on_mount(self) -> None:
-        self.query_one("#edit-co_borrower_name", Input).focus()
+        self.query_one("#edit-borrower_name", Input).focus()
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -480,9 +510,12 @@ class SnoozeTask(ServiceForm):
         self.row = task
 
     def fields(self) -> ComposeResult:
-        yield Label("New due date")
-        yield _input(value="+1bd", placeholder="+1bd, mon, +7d or 2026-12-04",
-                    id="snooze-due")
+        yield Label("New due date (later than it is due)")
+        # a task due ahead moves a business day past its date; an overdue one, from today
+        start = (self.ws.calendar.add_business_days(self.row.due, 1).isoformat()
+                 if self.row.due >= self.today else "+1bd")
+        yield _input(value=start, placeholder="+1bd, mon, +7d or 2026-12-04",
+                     id="snooze-due")
         yield Static(id="snooze-due-shown", classes="date-shown")
 
     def on_mount(self) -> None:
@@ -491,12 +524,21 @@ class SnoozeTask(ServiceForm):
 
     @on(Input.Changed, "#snooze-due")
     def _due(self) -> date | None:
-        return _date_field(self, "snooze-due", "snooze-due-shown")
+        due = _date_field(self, "snooze-due", "snooze-due-shown")
+        if due is not None and due <= self.row.due:
+            shown = self.query_one("#snooze-due-shown", Static)
+            shown.update(Content(f"→ {due:%a %Y-%m-%d}: not after the task's due date "
+                                 f"{self.row.due.isoformat()}; a snooze only moves it later"))
+            shown.set_class(True, "-error")
+        return due
 
     def collect(self) -> Write | list[str]:
         due = self._due()
         if due is None:
             return ["the new date is not one I can read"]
+        if due < self.row.due:
+            return [f"the new date {due.isoformat()} is before the task's due date "
+                    f"{self.row.due.isoformat()}: a snooze only moves a task later"]
         return lambda ws: snooze_task(ws, self.row.task_id, due)
 
 

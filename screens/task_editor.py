@@ -1,7 +1,9 @@
-"""Add a follow-up task to a case: what, and by when (with shortcuts for the date)."""
+"""Add a follow-up task to a case: what, and by when (with shortcuts for the date). A
+callback is offered on the first business day Reg F allows after a conversation, and an
+earlier one is warned about (the borrower may have asked for it)."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -12,7 +14,10 @@ from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 from textual.worker import Worker
 
+from db.queries import case_detail, recent_calls
+from lossmit_tui.contact_now import CALL_HISTORY_DAYS, case_contact_check
 from lossmit_tui.domain.calendar import resolve_due
+from lossmit_tui.domain.contact import CONSENT_NOTE, CallWait
 from lossmit_tui.domain.enums import TaskKind
 from lossmit_tui.domain.values import display_text
 from lossmit_tui.services.errors import ServiceError
@@ -43,6 +48,7 @@ class TaskEditor(LossMitModal[bool]):
     def __init__(self, case_id: int, loan_number: str, borrower: str) -> None:
         super().__init__()
         self.case_id, self.loan_number, self.borrower = case_id, loan_number, borrower
+        self.wait: CallWait | None = None  # Reg F's wait for the next call, once read
 
     def compose(self) -> ComposeResult:
         with Vertical(id="task-box"):
@@ -66,7 +72,35 @@ class TaskEditor(LossMitModal[bool]):
     def on_mount(self) -> None:
         self.query_one("#task-title", Input).focus()
         self._show_due()
+        self.read_calls()
 
+    @work(thread=True, exclusive=True, group="task-calls", exit_on_error=False,
+          description="reading the case's recent calls")
+    def read_calls(self) -> None:
+        with self.ws.read() as conn:
+            case = case_detail(conn, self.case_id)
+            calls = (recent_calls(conn, self.case_id,
+                                  self.ws.now() - timedelta(days=CALL_HISTORY_DAYS))
+                     if case else [])
+        if case is not None:
+            wait = case_contact_check(case, calls, self.ws.now(), self.ws.settings).wait
+            self.app.call_from_thread(self._waited, wait)
+
+    def _waited(self, wait: CallWait | None) -> None:
+        """Reg F's wait is known: a callback is offered on the first business day it
+        allows (unless a date was typed), and an earlier one is warned about."""
+        self.wait = wait
+        due = self.query_one("#task-due", Input)
+        if (wait is not None and wait.day > self.today + timedelta(days=1)
+                and due.value == "tomorrow"
+                and self.query_one("#task-kind", Select).value == TaskKind.CALLBACK):
+            day = wait.day
+            while not self.ws.calendar.is_business_day(day):
+                day += timedelta(days=1)
+            due.value = day.isoformat()
+        self._show_due()
+
+    @on(Select.Changed, "#task-kind")
     @on(Input.Changed, "#task-due")
     def _show_due(self) -> date | None:
         shown = self.query_one("#task-due-shown", Static)
@@ -80,7 +114,13 @@ class TaskEditor(LossMitModal[bool]):
         holiday = self.ws.calendar.holiday(due)
         note = f" (a holiday: {holiday})" if holiday else (
             " (a weekend)" if due.weekday() >= 5 else "")
-        shown.update(Content(f"→ {due.strftime('%a %Y-%m-%d')}{note}"))
+        line = Content(f"→ {due.strftime('%a %Y-%m-%d')}{note}")
+        wait = self.wait
+        if (wait is not None and due < wait.day
+                and self.query_one("#task-kind", Select).value == TaskKind.CALLBACK):
+            line = Content.assemble(line, "\n", Content.styled(
+                f"⚠ Too early for a callback: {wait.why}; {CONSENT_NOTE}.", "$warning"))
+        shown.update(line)
         shown.set_class(due < self.today, "-error")
         return due
 
@@ -113,6 +153,8 @@ class TaskEditor(LossMitModal[bool]):
                 Content(f"Not saved: {display_text(message.error)}"))
 
     def worker_failed(self, worker: Worker[object], error: BaseException) -> None:
+        if worker.group != "task-save":
+            return  # the recent calls unread: no Reg F hint, the form still saves
         self.query_one("#task-error", Static).update(Content(
             "Not saved: the database could not be reached (see the message); ctrl+s tries "
             "again"))

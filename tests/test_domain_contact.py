@@ -187,3 +187,40 @@ def test_the_statutory_limits_cannot_be_switched_off_by_settings() -> None:
     assert load_settings().call_limits_for("TX") == ()
     with pytest.raises(ConfigError, match="two-letter state code"):
         load_settings(state_call_limits={"Mass": []})
+
+
+def test_the_first_allowed_day_after_a_conversation_is_the_eighth() -> None:
+    """The conversation's day is day 1: after a talk on Monday the 30th, the next call is
+    allowed on Monday the 7th, and the check says so with the attempts left."""
+    from datetime import date
+
+    from lossmit_tui.domain.contact import wait_after_call
+
+    talk = CallAttempt(NOW, conversation=True)
+    wait = wait_after_call(NOW, ("America/New_York",), (), talk, fdcpa_covered=True)
+    assert wait is not None and wait.day == date(2026, 12, 7)
+    assert "2026-11-30" in wait.why and "1006.14(b)(2)(ii)" in wait.why
+    result = check(now=NOW + timedelta(days=2), attempts=(talk,))
+    assert result.wait is not None and result.wait.day == date(2026, 12, 7)
+    assert result.attempts_left == 6
+    assert check(now=NOW + timedelta(days=7), attempts=(talk,)).wait == type(wait)(
+        date(2026, 12, 7))  # the wait is over: today is allowed, no reason
+
+
+def test_the_first_allowed_day_after_seven_attempts_waits_for_the_oldest_to_leave() -> None:
+    from datetime import date
+
+    from lossmit_tui.domain.contact import wait_after_call
+
+    six = attempts_on(6, 5, 4, 3, 2, 1)  # Nov 24 .. Nov 29, one a day
+    seventh = CallAttempt(NOW, conversation=False)
+    wait = wait_after_call(NOW, ("America/New_York",), six, seventh, fdcpa_covered=True)
+    assert wait is not None and wait.day == date(2026, 12, 1)  # Nov 24 has left the window
+    assert "1006.14(b)(2)(i)" in wait.why
+    assert check(attempts=six).attempts_left == 1
+    assert check(attempts=(*six, seventh)).attempts_left == 0
+    # Not an FDCPA loan, and the policy applies Reg F to covered loans only: no wait at all.
+    covered_only = ContactPolicy(frequency_all_loans=False)
+    assert wait_after_call(NOW, ("America/New_York",), six, seventh, fdcpa_covered=False,
+                           policy=covered_only) is None
+    assert check(attempts=six, fdcpa=False, policy=covered_only).attempts_left is None

@@ -14,6 +14,19 @@ from .pilot import seeded_book, workers_done
 from .workspace import workspace
 
 
+@pytest.fixture(autouse=True)
+def utc_here(monkeypatch):  # type: ignore[no-untyped-def]
+    """Times are shown in the computer's zone: the pictures are taken in UTC wherever they
+    run."""
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
 @pytest.fixture
 def demo_app(tmp_path: Path):  # type: ignore[no-untyped-def]
     engine, specialist, _ = seeded_book(tmp_path / "snap.db", 80, 7, TODAY)
@@ -60,6 +73,14 @@ def _case_then(*keys: str, view: str = "1"):  # type: ignore[no-untyped-def]
             await pilot.press(key)
             await _loaded(pilot)
     return run
+
+
+def test_case_screen_80x24(snap_compare, demo_app) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=_case_then())
+
+
+def test_edit_details_80x24(snap_compare, demo_app) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=_case_then("i"))
 
 
 @pytest.mark.parametrize("tab", ["2", "3", "4", "6"])

@@ -402,6 +402,24 @@ def test_task_complete_snooze_and_reassign(current_case) -> None:
             call()
 
 
+def test_a_snooze_never_moves_a_task_earlier(current_case) -> None:
+    """A task due in ten days snoozed to the day after tomorrow is refused with both dates
+    named, and nothing changes: not its date, not the case's next action, no audit row."""
+    engine, case_id = current_case
+    sam = workspace(engine, "sam")
+    task = add_task(sam, case_id, NewTask("review", "Review", TODAY + timedelta(days=10))).id
+    with pytest.raises(InvalidInput, match=(
+            r"2026-12-01 is before the task's due date 2026-12-09.*never earlier")):
+        snooze_task(sam, task, TODAY + timedelta(days=2))
+    with engine.connect() as conn:
+        due = conn.execute(sa.select(tasks_t.c.due_on).where(tasks_t.c.id == task)).scalar()
+        snoozes = conn.execute(sa.select(sa.func.count()).select_from(audit_t).where(
+            audit_t.c.action == "snooze")).scalar()
+    assert due == TODAY + timedelta(days=10) and snoozes == 0
+    assert case_row(engine).next_action_on == TODAY + timedelta(days=10)
+    snooze_task(sam, task, TODAY + timedelta(days=11))  # later is still fine
+
+
 def test_a_regulatory_deadline_is_met_by_its_event_only(one_case) -> None:
     engine, case_id = one_case
     event(engine, case_id, "application_complete")
@@ -432,3 +450,39 @@ def test_a_missed_promise_raises_one_task_until_paid(current_case) -> None:
         conn.execute(cases_t.update().values(promise_due_on=TODAY - timedelta(days=1),
                                              promise_kept_on=None))
     assert raise_missed_promises(workspace(engine, "sam")) == 1
+
+
+def test_edit_details_corrects_the_name_and_keeps_the_borrowers_own_contact(
+        current_case) -> None:
+    """A name correction, a second phone, the best time, the language, the FDCPA flag and a
+    mailing address are saved and audited; the mailing ZIP gives the state and the time zone
+    the calling rules use (as the importer resolves the property's); a ZIP of another state
+    or an address without a state is refused naming the field, and nothing is stored."""
+    import json
+
+    engine, case_id = current_case
+    sam = workspace(engine, "sam")
+    for values, message in (
+        ({"mailing_state": "CA", "mailing_zip": "75201"}, "Mailing ZIP 75201 is in TX, not CA"),
+        ({"mailing_address": "1 Elm St"}, "Mailing state is needed"),
+        ({"borrower_name": "  "}, "Borrower is required"),
+        ({"phone2": "12"}, "Second phone"),
+    ):
+        with pytest.raises(InvalidInput, match=message):
+            update_case(sam, case_id, case_row(engine).version, values)
+    assert case_row(engine).version == 1
+    update_case(sam, case_id, 1, {
+        "borrower_name": "Anne Lee", "phone2": "(310) 555-0199", "best_time": "after 6 pm",
+        "language": "Spanish", "fdcpa_covered": True, "mailing_address": "9 Palm Dr",
+        "mailing_city": "Beverly Hills", "mailing_zip": "90210"})
+    case = case_row(engine)
+    assert (case.borrower_name, case.phone2, case.best_time, case.language,
+            case.fdcpa_covered) == ("Anne Lee", "3105550199", "after 6 pm", "Spanish", True)
+    assert (case.mailing_state, case.mailing_tz) == ("CA", "America/Los_Angeles")
+    assert case.property_tz != case.mailing_tz  # the property stays where it is
+    with engine.connect() as conn:
+        after = conn.execute(sa.select(audit_t.c.after).where(
+            audit_t.c.entity == "case", audit_t.c.action == "update")).scalars().all()
+    saved = after[-1] if isinstance(after[-1], dict) else json.loads(after[-1])
+    assert saved["borrower_name"] == "Anne Lee"
+    assert saved["mailing_tz"] == "America/Los_Angeles" and saved["fdcpa_covered"] is True

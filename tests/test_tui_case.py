@@ -492,11 +492,11 @@ async def test_a_draft_survives_killing_the_app(store, tmp_path: Path) -> None:
 def test_the_clock_section_shows_the_first_missed_window_and_counts_the_later_ones() -> None:
     from lossmit_tui.domain.calendar import BusinessCalendar
     from lossmit_tui.domain.regclock import CaseFacts, regulatory_clocks
-    from screens.case import _clock_section
+    from screens.case import _clock_lines
 
     june = date(2026, 6, 20)  # Jan 1 unpaid, never reached: five windows missed by June
-    text = str(_clock_section(regulatory_clocks(CaseFacts(date(2026, 1, 1)), june,
-                                                BusinessCalendar()), june).content)
+    text = "\n".join(f"{cite:<20}{body}" for cite, body in _clock_lines(
+        regulatory_clocks(CaseFacts(date(2026, 1, 1)), june, BusinessCalendar()), june))
     lines = text.splitlines()
     assert sum(line.startswith("1024.39(a)") and "missed" in line for line in lines) == 1
     assert "+4 later windows missed: 2026-02-01 … 2026-05-01" in text

@@ -62,6 +62,25 @@ class ContactPolicy:
     frequency_all_loans: bool = True
 
 
+# Regulation F 1006.14(b)(2): more than this many call attempts in seven consecutive days is
+# presumed to harass; so is any call within seven days after a telephone conversation.
+REG_F_ATTEMPTS = 7
+REG_F_QUIET_DAYS = 7
+CONSENT_NOTE = ("if the borrower asked to be called then, tick Callback requested and say so "
+                "in the note: a call made "
+                "with the borrower's consent given directly within the past 7 days is not "
+                "counted (Reg F 1006.14(b)(3)(i))")
+
+
+@dataclass(frozen=True)
+class CallWait:
+    """The first of the borrower's days on which a call is not presumed to harass under
+    Reg F 1006.14(b)(2), and why it is not earlier ("" when it is today)."""
+
+    day: date
+    why: str = ""
+
+
 @dataclass(frozen=True)
 class ContactCheck:
     """What the call editor shows before an outbound call is logged."""
@@ -72,6 +91,16 @@ class ContactCheck:
     frequency_warnings: tuple[str, ...]
     blocked: str | None
     state_warnings: tuple[str, ...] = ()
+    # Reg F's wait (None: its presumptions do not apply to this loan)
+    wait: CallWait | None = None
+
+    @property
+    def attempts_left(self) -> int | None:
+        """Call attempts left in the 7 days before the Reg F presumption (None: it does not
+        apply to this loan)."""
+        if self.wait is None:
+            return None
+        return max(0, REG_F_ATTEMPTS - self.attempts_last_7_days)
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -90,6 +119,42 @@ def borrower_day(moment: datetime, zones: Sequence[str]) -> date:
     borrower had already left). UTC only when the case has no zone at all."""
     return max((_local_day(moment, ZoneInfo(zone)) for zone in zones),
                default=moment.astimezone(UTC).date())
+
+
+def first_allowed_call(today: date, home: ZoneInfo | None,
+                       attempts: Sequence[CallAttempt]) -> CallWait:
+    """The first borrower day from `today` on which one more outbound call is not presumed a
+    violation of Reg F 1006.14(b)(2): not within 7 days after a conversation (its day is day
+    1), and not an eighth attempt in 7 consecutive days. `attempts` are the calls made so
+    far, inbound ones included (their conversations count; they are never attempts)."""
+    day, why = today, ""
+    talks = [_local_day(a.at, home) for a in attempts if a.conversation]
+    last_talk = max((d for d in talks if d <= today), default=None)
+    if last_talk is not None and last_talk + timedelta(days=REG_F_QUIET_DAYS) > day:
+        day = last_talk + timedelta(days=REG_F_QUIET_DAYS)
+        why = (f"you spoke with the borrower on {last_talk.isoformat()}: a call before "
+               f"{day.isoformat()} is presumed to violate Reg F 1006.14(b)(2)(ii)")
+    placed = [_local_day(a.at, home) for a in attempts if a.outbound]
+    moved = day
+    while sum(1 for d in placed if moved - timedelta(days=6) <= d <= moved) >= REG_F_ATTEMPTS:
+        moved += timedelta(days=1)
+    if moved > day:
+        day = moved
+        why = (f"{REG_F_ATTEMPTS} call attempts in the 7 days before: another before "
+               f"{day.isoformat()} is presumed to violate Reg F 1006.14(b)(2)(i)")
+    return CallWait(day, why)
+
+
+def wait_after_call(now: datetime, zones: Sequence[str], attempts: Sequence[CallAttempt],
+                    this_call: CallAttempt, *, fdcpa_covered: bool,
+                    policy: ContactPolicy = ContactPolicy()) -> CallWait | None:
+    """After the call being logged now (`this_call`), the first borrower day on which the
+    next call is not presumed to harass (for the follow-up's suggested date); None when
+    Reg F's presumptions do not apply to this loan."""
+    if not (fdcpa_covered or policy.frequency_all_loans):
+        return None
+    home = ZoneInfo(zones[0]) if zones else None
+    return first_allowed_call(_local_day(now, home), home, [*attempts, this_call])
 
 
 def check_outbound_call(
@@ -156,8 +221,10 @@ def check_outbound_call(
                 "1006.14(b)(2)(ii)."
             )
     state = tuple(_state_warnings(today, home, attempts, number, state_limits))
+    wait = (first_allowed_call(today, home, attempts)
+            if fdcpa_covered or policy.frequency_all_loans else None)
     return ContactCheck(local_times, len(recent), tuple(hours), tuple(frequency), blocked,
-                        state)
+                        state, wait)
 
 
 def _state_warnings(today: date, home: ZoneInfo | None, attempts: Sequence[CallAttempt],

@@ -33,6 +33,29 @@ def age_state(doc_type: str, dated: date | None, today: date) -> AgeState:
     return AgeState(False, False, "")
 
 
+def document_age(doc_type: str, status: str, requested_on: date | None,
+                 received_on: date | None, dated: date | None, today: date) -> AgeState:
+    """The Documents tab's Age: for a document in hand (received or accepted), its days since
+    the date on it (the day received when it has none), with the 90-day limit of an income
+    document; for one still requested, the days waiting since the request (flagged from
+    the 30 days an incomplete application's notice gives); nothing for a closed one."""
+    if status in ("received", "accepted"):
+        start = dated or received_on
+        if start is None:
+            return AgeState(False, False, "")
+        state = age_state(doc_type, start, today)
+        if state.text:
+            return state
+        age = (today - start).days
+        left = (f", {MAX_AGE_DAYS - age} days left" if doc_type in AGEING_TYPES
+                else "")
+        return AgeState(False, False, f"{age} days old{left}")
+    if status == "requested" and requested_on is not None:
+        waiting = (today - requested_on).days
+        return AgeState(False, waiting >= RETURN_DAYS, f"waiting {waiting} days")
+    return AgeState(False, False, "")
+
+
 RETURN_DAYS = 30  # the reasonable date to return what is missing: 30 days after the notice
 MIN_RETURN_DAYS = 7  # never fewer than 7 days after it
 

@@ -33,3 +33,31 @@ RECEIPT_KINDS: frozenset[str] = frozenset({EventKind.APPLICATION_RECEIVED,
                                            EventKind.APPLICATION_COMPLETE,
                                            EventKind.APPEAL_RECEIVED,
                                            EventKind.THIRD_PARTY_RECEIVED})
+
+# An event kind as a person reads it mid-sentence, where the words of its name are not
+# enough (abbreviations a specialist spells out, names that need capitals).
+_WORDS: dict[str, str] = {
+    EventKind.SPOC_ASSIGNED: "SPOC assigned",
+    EventKind.FC_REFERRAL: "foreclosure referral",
+    EventKind.FC_FIRST_FILING: "foreclosure first filing",
+    EventKind.FC_JUDGMENT: "foreclosure judgment",
+    EventKind.SALE_SCHEDULED: "foreclosure sale scheduled",
+    EventKind.SALE_POSTPONED: "foreclosure sale postponed",
+    EventKind.SALE_HELD: "foreclosure sale held",
+    EventKind.COUNSEL_INSTRUCTED: "counsel instructed to hold the sale",
+    EventKind.ACTIVE_DUTY_STARTED: "active duty started (SCRA)",
+    EventKind.ACTIVE_DUTY_ENDED: "active duty ended (SCRA)",
+    EventKind.NO_OPTION_NOTICE_SENT: "no-option notice sent",
+}
+
+
+def event_words(kind: str) -> str:
+    """An event kind mid-sentence: `fc_referral` → "foreclosure referral", `spoc_assigned`
+    → "SPOC assigned", others as the words of their name."""
+    return _WORDS.get(kind) or kind.replace("_", " ")
+
+
+def event_label(kind: str) -> str:
+    """An event kind as a label: "Foreclosure referral", "SPOC assigned", "Offer sent"."""
+    words = event_words(kind)
+    return words[:1].upper() + words[1:]

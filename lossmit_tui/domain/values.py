@@ -230,3 +230,14 @@ def csv_value(cell: str) -> str:
     if len(cell) > 1 and cell[0] == "'" and cell[1:].startswith(FORMULA_STARTS):
         return cell[1:]
     return cell
+
+
+def plural(n: int, noun: str) -> str:
+    """`1 month`, `11 months`: a count with its noun in the right number."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def article(n: int) -> str:
+    """The article before a number said aloud: "an" for 8, 11, 18, 80-89, 800-899 …
+    ("an 11-month plan"), "a" otherwise."""
+    return "an" if str(n).startswith("8") or n in (11, 18) else "a"

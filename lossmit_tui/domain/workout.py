@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from lossmit_tui.domain.delinquency import add_months, days_delinquent
 from lossmit_tui.domain.flex import FlexInput, FlexResult, FlexRules, flex_modification
+from lossmit_tui.domain.values import article, plural
 
 OPTIONS = ("repayment_plan", "forbearance", "payment_deferral", "flex_modification",
            "short_sale", "deed_in_lieu")
@@ -200,7 +201,8 @@ def _repayment_plan(loan: Loan, as_of: date, rules: WorkoutRules,
         extra = -(-arrears // term)  # the arrears share, rounded up to the cent
         why = []
         if contractual + extra > cap:
-            why.append(f"spreading arrears of {_money(arrears)} over {term} months needs a "
+            why.append(f"spreading arrears of {_money(arrears)} over {plural(term, 'month')} "
+                       "needs a "
                        f"plan payment of {_money(contractual + extra)}, above "
                        f"{rules.plan_cap_pct}% of the contractual {_money(contractual)} "
                        f"({_money(cap)}) (repayment plan cap"
@@ -209,13 +211,13 @@ def _repayment_plan(loan: Loan, as_of: date, rules: WorkoutRules,
         if surplus is not None and surplus < extra:
             have = (f"the monthly surplus of {_money(surplus)}" if surplus >= 0 else
                     f"a monthly deficit of {_money(-surplus)}")
-            why.append(f"{have} does not cover the {_money(extra)} a month a {term}-month "
-                       "plan adds (repayment plan affordability)")
+            why.append(f"{have} does not cover the {_money(extra)} a month {article(term)} "
+                       f"{term}-month plan adds (repayment plan affordability)")
         return why
 
     if months is not None:
         if not 1 <= months <= rules.plan_max_months:
-            result.reasons.append(f"a plan of {months} months: plans run 1 to "
+            result.reasons.append(f"a plan of {plural(months, 'month')}: plans run 1 to "
                                   f"{rules.plan_max_months} months (longer ones need "
                                   "investor approval)")
             return result
@@ -320,7 +322,7 @@ def _deferral(loan: Loan, as_of: date, rules: WorkoutRules, finances: Finances |
         day = _latest(days)
         months = _months_since(day, as_of)
         if day is not None and months is not None and months < lookback:
-            why.append(f"{what} on {day.isoformat()}, {months} months ago; a payment "
+            why.append(f"{what} on {day.isoformat()}, {plural(months, 'month')} ago; a payment "
                        f"deferral needs none within {lookback} (COVID-19 and disaster "
                        "modifications do not count)")
     if quality_contact is False:
@@ -343,9 +345,10 @@ def _deferral(loan: Loan, as_of: date, rules: WorkoutRules, finances: Finances |
         plan = _repayment_plan(loan, as_of, rules, finances)
         payment = plan.terms.get("plan_payment")
         if plan.eligible and isinstance(payment, int):
-            why.append(f"a {plan.terms['months']}-month repayment plan ({_money(payment)} a "
-                       "month) fits the budget (a deferral is for a borrower who cannot "
-                       "afford one)")
+            term = plan.terms["months"]
+            why.append(f"{article(int(str(term)))} {term}-month repayment plan "
+                       f"({_money(payment)} a month) fits the budget (a deferral is for a "
+                       "borrower who cannot afford one)")
     if why:
         return result
     months = min(past_due, left)

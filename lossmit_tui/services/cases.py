@@ -51,6 +51,9 @@ from lossmit_tui.services import audit
 from lossmit_tui.services.access import require_case_access
 from lossmit_tui.services.clock import load_facts, sync_clocks
 from lossmit_tui.services.errors import Conflict, InvalidInput, NotFound
+from lossmit_tui.services.extract import _state as extract_state
+from lossmit_tui.services.extract import _zip as extract_zip
+from lossmit_tui.services.extract import time_zone_for, zip_state_and_zone
 from lossmit_tui.services.tasks import recompute_case
 from lossmit_tui.services.trials import prepare_trial_event, sync_trial_tasks, write_trial_start
 from lossmit_tui.services.users import require_user
@@ -562,20 +565,76 @@ def _flag(value: Any) -> bool:
     raise ValueError("must be yes or no")
 
 
+def _borrower_name(text: str) -> str:
+    value = clean_text(text)
+    if not value:
+        raise ValueError("is required (the borrower's name as on the loan)")
+    if len(value) > 200:
+        raise ValueError("is longer than 200 characters")
+    return value
+
+
+def _optional(parse: Any) -> Any:
+    """An optional field checked by an importer parser when it is filled in."""
+    def check(text: str) -> str | None:
+        value = clean_text(text)
+        return parse(value) if value else None
+    return check
+
+
 EDITABLE: dict[str, Any] = {
+    "borrower_name": _borrower_name,
     "co_borrower_name": _optional_text(200),
     "phone": _phone,
+    "phone2": _phone,
     "email": _email,
+    "mailing_address": _optional_text(200),
+    "mailing_city": _optional_text(100),
+    "mailing_state": _optional(extract_state),
+    "mailing_zip": _optional(extract_zip),
+    "best_time": _optional_text(100),
+    "language": _optional_text(32),
     "hardship_reason": _choice(Hardship),
     "occupancy": _required_choice(Occupancy),
+    "fdcpa_covered": _flag,
     "cease_communication": _flag,
     "attorney_represented": _flag,
 }
 FIELD_NAMES = {
-    "co_borrower_name": "Co-borrower", "phone": "Phone", "email": "E-mail",
-    "hardship_reason": "Hardship", "occupancy": "Occupancy",
+    "borrower_name": "Borrower", "co_borrower_name": "Co-borrower", "phone": "Phone",
+    "phone2": "Second phone", "email": "E-mail", "mailing_address": "Mailing address",
+    "mailing_city": "Mailing city", "mailing_state": "Mailing state",
+    "mailing_zip": "Mailing ZIP", "best_time": "Best time to call",
+    "language": "Preferred language", "hardship_reason": "Hardship",
+    "occupancy": "Occupancy", "fdcpa_covered": "FDCPA",
     "cease_communication": "Cease communication", "attorney_represented": "Attorney",
 }
+MAILING = ("mailing_address", "mailing_city", "mailing_state", "mailing_zip")
+
+
+def _mailing_zone(clean: dict[str, Any], case: sa.RowMapping,
+                  problems: dict[str, str]) -> None:
+    """Settle the mailing address's state and time zone as the importer does for the
+    property: the state from the ZIP when it is left blank, a ZIP of another state refused,
+    the zone by ZIP, else the state's when it has only one (`mailing_tz`, which the calling
+    rules use). No mailing address: no zone of its own (the property's applies)."""
+    merged = {k: clean.get(k, case[k]) for k in MAILING}
+    state, zip_code = merged["mailing_state"], merged["mailing_zip"]
+    found = zip_state_and_zone(zip_code) if zip_code else None
+    if zip_code and not state:
+        if found is None:
+            problems["mailing_state"] = (f"Mailing state is needed: ZIP {zip_code} is not "
+                                         "one the ZIP code list knows")
+            return
+        state = clean["mailing_state"] = found[0]
+    elif found is not None and state and found[0] != state:
+        problems["mailing_zip"] = (f"Mailing ZIP {zip_code} is in {found[0]}, not {state}")
+        return
+    if any(merged[k] for k in ("mailing_address", "mailing_city")) and not state:
+        problems["mailing_state"] = ("Mailing state is needed with a mailing address (it "
+                                     "sets the borrower's time zone)")
+        return
+    clean["mailing_tz"] = time_zone_for(state, zip_code) if state else None
 
 
 def validate_edit(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -617,6 +676,10 @@ def _update_case(session: Session, actor_name: str, case_id: int, expected_versi
     case = _case_row(conn, case_id)
     if case["version"] != expected_version:
         raise Conflict(conflict_message(conn, case_id))
+    if set(MAILING) & clean.keys():
+        _mailing_zone(clean, case, problems)
+        if problems:
+            raise InvalidInput("; ".join(problems.values()))
     changed = {k: v for k, v in clean.items() if case[k] != v}
     if not changed:
         return int(case["version"])

@@ -168,7 +168,8 @@ def _complete_task(session: Session, actor_name: str, task_id: int, note: str, t
 
 def _snooze_task(session: Session, actor_name: str, task_id: int, due_on: date, today: date,
                 weights: Mapping[str, float]) -> Task:
-    """Move a task to a later date. Regulatory deadlines cannot be moved."""
+    """Move a task to a later date (never earlier than it is due). Regulatory deadlines
+    cannot be moved."""
     actor = require_user(session, actor_name)
     task, loan = _open_task(session, task_id)
     require_case_access(session, actor, task.case_id, "snoozing a task")
@@ -179,6 +180,11 @@ def _snooze_task(session: Session, actor_name: str, task_id: int, due_on: date, 
         raise InvalidInput(f"the new date {due_on.isoformat()} is in the past")
     if due_on == task.due_on:
         raise InvalidInput(f"the task is already due on {due_on.isoformat()}")
+    if due_on < task.due_on:
+        raise InvalidInput(
+            f"the new date {due_on.isoformat()} is before the task's due date "
+            f"{task.due_on.isoformat()}: snoozing moves a task later, never earlier (to act "
+            "sooner, add a follow-up for that day)")
     before = task.due_on
     task.due_on, task.snoozed_at = due_on, utcnow()
     session.add(task)
