@@ -197,6 +197,14 @@ class QueueScreen(LossMitScreen[None]):
                 id="queue.reassign", tooltip="Leads: move the marked cases (or this one)"),
         Binding("a", "audit", "Audit trail", show=False, id="queue.audit",
                 tooltip="Leads: who did what, when"),
+        # A specialist pressing a lead key hears why nothing opened (the keys above are
+        # disabled for them, so these, on the same keys, run instead).
+        Binding("b", "leads_only('b', 'The team board')", "Team (leads)", show=False,
+                id="queue.board_leads_only"),
+        Binding("R", "leads_only('R', 'Reassigning cases')", "Reassign (leads)",
+                key_display="R", show=False, id="queue.reassign_leads_only"),
+        Binding("a", "leads_only('a', 'The audit trail')", "Audit trail (leads)", show=False,
+                id="queue.audit_leads_only"),
         Binding("r", "reload", "Refresh", show=False, id="queue.refresh"),
         Binding("escape", "escape", "Clear / back", show=False, id="queue.escape"),
         *[Binding(str(n), f"view('{n}')", f"View {n}", show=False, id=f"queue.view_{n}")
@@ -627,7 +635,14 @@ class QueueScreen(LossMitScreen[None]):
         """Team-lead actions are not offered to specialists (the services refuse them too)."""
         if action in self.LEAD_ACTIONS:
             return self.role != "specialist"
+        if action == "leads_only":
+            return self.role == "specialist"
         return True
+
+    def action_leads_only(self, key: str, what: str) -> None:
+        """A specialist pressed a lead key: say what it is and who may use it."""
+        self.notify(f"{what} ({key}) is for leads and admins. Ask your team lead if a case "
+                    "needs it.", title="Leads only", severity="warning", markup=False)
 
     def action_board(self) -> None:
         """The team board (leads)."""
