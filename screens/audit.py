@@ -26,7 +26,10 @@ from screens.base import LossMitScreen
 
 PAGE = 500
 FILTER_HELP = "case=LOAN user=NAME since=YYYY-MM-DD action=reassign"
-COLUMNS = (("At (UTC)", 16), ("User", 12), ("Action", 14), ("Entity", 18), ("Change", 60))
+# The Entity column (a kind and a whole loan number or id) takes the width its longest cell
+# needs: a loan number cut short names no case.
+COLUMNS: tuple[tuple[str, int | None], ...] = (
+    ("At (UTC)", 16), ("User", 12), ("Action", 14), ("Entity", None), ("Change", 60))
 
 
 def parse_audit_filter(text: str) -> AuditFilter:
