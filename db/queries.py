@@ -50,6 +50,7 @@ class QueueRow:
     attorney_represented: bool
     assignee_active: bool | None = None  # False: the owner was deactivated (needs a new one)
     fc_hold: str | None = None  # what foreclosure counsel must hold (domain/foreclosure.py)
+    act_key: int | None = None  # the stored act-next key (lossmit_tui/domain/act_next.py)
 
 
 _QUEUE_COLUMNS = (
@@ -61,7 +62,7 @@ _QUEUE_COLUMNS = (
     cases_t.c.promise_due_on, cases_t.c.promise_kept_on, cases_t.c.missing_docs,
     cases_t.c.occupancy, cases_t.c.fdcpa_covered, cases_t.c.cease_communication,
     cases_t.c.attorney_represented, users_t.c.active.label("assignee_active"),
-    cases_t.c.fc_hold,
+    cases_t.c.fc_hold, cases_t.c.act_key,
 )
 
 UNASSIGNED = "unassigned"
@@ -110,18 +111,14 @@ UNINDEXED_SORTS = frozenset({Sort.STAGE, Sort.INVESTOR, Sort.ASSIGNEE})
 UNINDEXED_SORT_LIMIT = 50_000
 
 
-def _no_action() -> sa.ColumnElement[bool]:
-    return cases_t.c.next_action_on.is_(None)
-
-
 def _order(sort: Sort, descending: bool) -> list[sa.ColumnElement[Any]]:
-    """ORDER BY terms; ACT_NEXT matches the ix_cases_act index exactly."""
+    """ORDER BY terms; ACT_NEXT matches the ix_cases_act index exactly (the stored act-next
+    key: lossmit_tui/domain/act_next.py)."""
     c = cases_t.c
     if sort is Sort.ACT_NEXT:
         if descending:
-            return [_no_action().desc(), c.next_action_on.desc(), c.urgency.asc(),
-                    c.loan_number.desc()]
-        return [_no_action(), c.next_action_on, c.urgency.desc(), c.loan_number]
+            return [c.act_key.desc(), c.urgency.asc(), c.loan_number.desc()]
+        return [c.act_key, c.urgency.desc(), c.loan_number]
     if sort is Sort.LAST_CONTACT:
         # Never contacted first, then the longest ago; matches ix_cases_open_last_contact.
         terms = [c.last_contact_at.is_not(None), c.last_contact_at, c.loan_number]
