@@ -35,6 +35,7 @@ from db.queries import (
     user_row,
 )
 from lossmit_tui.config import ViewSpec
+from lossmit_tui.domain.act_next import why_here
 from lossmit_tui.domain.delinquency import Bucket
 from lossmit_tui.domain.enums import Investor, Stage
 from lossmit_tui.domain.urgency import terms
@@ -142,20 +143,32 @@ class SortPicker(ModalScreen[Sort | None]):
 
 
 class Breakdown(ModalScreen[None]):
-    """Why a case ranks where it does: every urgency term, its value, weight and points."""
+    """Why a case stands where it does: its place in the order (which task, deadline, sale or
+    promise, how late), then every urgency term, its value, weight and points."""
 
     BINDINGS = [Binding("escape,u,q", "dismiss(None)", "Close", id="breakdown.close")]
 
-    def __init__(self, row: QueueRow, today: date, weights: dict[str, float]) -> None:
+    def __init__(self, row: QueueRow, today: date, weights: dict[str, float],
+                 sort: Sort = Sort.ACT_NEXT, descending: bool = False) -> None:
         super().__init__()
         self.row, self.today, self.weights = row, today, weights
+        self.sort, self.descending = sort, descending
+
+    def _why(self) -> str:
+        """The order's reason first: the urgency score is only its tie-breaker."""
+        if self.sort is Sort.ACT_NEXT:
+            facts = urgency_input(self.row, self.today)
+            reversed_ = " (the order is reversed)" if self.descending else ""
+            return (f"Why here{reversed_}: {why_here(facts, self.row.next_action_kind)}\n"
+                    "Cases in the same place on the same day: higher urgency first.")
+        if self.sort is Sort.URGENCY:
+            return "The queue is sorted by urgency: highest score first."
+        return (f"The queue is sorted by {SORT_LABELS[self.sort].lower()}; the urgency "
+                "below is for reference.")
 
     def compose(self) -> ComposeResult:
         rows = terms(urgency_input(self.row, self.today), self.weights)
-        lines = [Content.assemble(
-            ("Urgency of ", "bold"), (display_text(self.row.loan_number), "bold"), "  ",
-            Content(display_text(self.row.borrower_name)))]
-        lines.append(Content(f"{'term':<18}{'value':>10}{'factor':>8}{'weight':>8}{'points':>8}"))
+        lines = [Content(f"{'term':<18}{'value':>10}{'factor':>8}{'weight':>8}{'points':>8}")]
         for t in rows:
             lines.append(Content(f"{t.name:<18}{t.value:>10}{t.factor:>8.2f}{t.weight:>8.1f}"
                                  f"{t.points:>8.1f}"))
@@ -163,13 +176,19 @@ class Breakdown(ModalScreen[None]):
         lines.append(Content(f"{'total':<44}{total:>8.1f}"))
         stored = self.row.urgency / 10
         as_of = self.row.urgency_on.isoformat() if self.row.urgency_on else "never"
-        note = ("the queue orders by this score" if self.row.urgency_on == self.today
-                and abs(stored - total) < 0.05 else
-                f"the queue still orders by {stored:.1f} (computed for {as_of}); it updates "
-                "when today's refresh reaches this case")
-        lines.append(Content(note))
+        note = ("" if self.row.urgency_on == self.today and abs(stored - total) < 0.05 else
+                f"The queue still orders by {stored:.1f} (computed for {as_of}), and by that "
+                "day's place; both update when today's refresh reaches this case.")
         with Vertical(id="breakdown-box"):
+            yield Static(Content.assemble(
+                ("Why ", "bold"), (display_text(self.row.loan_number), "bold"),
+                (" is here", "bold"), "  ", Content(display_text(self.row.borrower_name))),
+                classes="modal-title")
+            yield Static(Content(display_text(self._why(), lines=True)), id="breakdown-why")
+            yield Static(Content.styled("Urgency", "bold"), classes="breakdown-heading")
             yield Static(Content("\n").join(lines), id="breakdown-body")
+            if note:
+                yield Static(Content(note), id="breakdown-stale")
             yield Static(Content("Esc closes"), classes="modal-hint")
 
 
@@ -184,7 +203,7 @@ class QueueScreen(LossMitScreen[None]):
                 tooltip="Filter by stage, investor, bucket, state, assignee"),
         Binding("s", "sort", "Sort", id="queue.sort", tooltip="Choose the order"),
         Binding("u", "breakdown", "Why?", id="queue.breakdown",
-                tooltip="Show how the urgency of this case is made up"),
+                tooltip="Why this case is where it is: its place in the order, its urgency"),
         Binding("c", "log_call", "Log call", id="queue.log_call",
                 tooltip="Log a call on the highlighted case"),
         Binding("t", "add_task", "Follow-up", id="queue.add_task",
@@ -623,7 +642,8 @@ class QueueScreen(LossMitScreen[None]):
         """Show the urgency breakdown of the highlighted case."""
         row = self.query_one(QueueTable).current
         if row is not None:
-            self.app.push_screen(Breakdown(row, self.today, dict(self.ws.weights)))
+            self.app.push_screen(Breakdown(row, self.today, dict(self.ws.weights),
+                                           self.sort, self.descending))
 
     def action_tracker(self) -> None:
         """Open the due-date tracker."""
@@ -709,7 +729,7 @@ class QueueScreen(LossMitScreen[None]):
             SystemCommand("Filter the queue", FILTER_HELP, self.action_filter),
             SystemCommand("Sort the queue", "Choose the order (again to reverse)",
                           self.action_sort),
-            SystemCommand("Why is this case here?", "The urgency breakdown of the row",
+            SystemCommand("Why is this case here?", "Its place in the order, then its urgency",
                           self.action_breakdown),
             SystemCommand("Open the case", "Everything about the highlighted loan",
                           self.query_one(QueueTable).action_select),
