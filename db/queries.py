@@ -269,6 +269,27 @@ def queue_count(session: Reader, f: QueueFilter, cap: int | None = None) -> int:
     return int(conn.execute(query).scalar_one())
 
 
+def find_cases(session: Reader, text: str, scope: sa.ColumnElement[bool],
+               limit: int) -> list[QueueRow]:
+    """Cases (open or closed) whose loan number or phone starts with `text`, or whose
+    borrower's name holds it, among those `scope` admits: open cases first, then by loan
+    number, at most `limit`. The same indexed lookups as the queue's search."""
+    conn = connection_of(session)
+    if not text.strip():
+        return []
+    ids = (sa.select(cases_t.c.id).where(_search(text, conn.dialect.name), scope)
+           .order_by(cases_t.c.closed_at.is_not(None), cases_t.c.loan_number).limit(limit))
+    found = [r[0] for r in conn.execute(ids)]
+    if not found:
+        return []
+    rows = conn.execute(
+        sa.select(*_QUEUE_COLUMNS)
+        .select_from(cases_t.outerjoin(users_t, cases_t.c.assignee_id == users_t.c.id))
+        .where(cases_t.c.id.in_(found))).mappings()
+    by_id = {r["case_id"]: QueueRow(**r) for r in rows}
+    return [by_id[i] for i in found if i in by_id]
+
+
 @dataclass(frozen=True, slots=True)
 class TaskRow:
     task_id: int
