@@ -447,6 +447,7 @@ class CaseDetail:
     next_action_kind: str | None
     urgency: int
     urgency_on: date | None
+    act_key: int  # the act-next order's key (lossmit_tui/domain/act_next.py)
     reg_due_on: date | None
     missing_docs: int
     version: int

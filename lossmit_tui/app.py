@@ -92,9 +92,20 @@ class LossMitApp(App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.workspace.username} · {self.workspace.today.isoformat()}"
+        self.remember_theme()
         self.push_screen(QueueScreen(self.initial_view, context=self.preloaded))
         self.watch_store()
         self.check_protections()
+
+    def remember_theme(self) -> None:
+        """Start in the theme chosen last time (palette: "Change theme"), and keep each new
+        choice for the next run (lossmit_tui/prefs.py)."""
+        from lossmit_tui.prefs import load_prefs, save_pref
+
+        chosen = load_prefs().get("theme")
+        if isinstance(chosen, str) and chosen in self.available_themes:
+            self.theme = chosen
+        self.theme_changed_signal.subscribe(self, lambda theme: save_pref("theme", theme.name))
 
     @work(thread=True, exit_on_error=False, description="checking the audit trail's protection")
     def check_protections(self) -> None:

@@ -22,7 +22,7 @@ from textual.worker import Worker
 from db.queries import AuditFilter, AuditRow, audit_trail
 from lossmit_tui.domain.values import display_text
 from lossmit_tui.services.errors import ServiceError
-from screens.base import LossMitScreen
+from screens.base import LossMitScreen, withdraw_notices
 
 PAGE = 500
 FILTER_HELP = "case=LOAN user=NAME since=YYYY-MM-DD action=reassign"
@@ -184,6 +184,7 @@ class AuditScreen(LossMitScreen[None]):
         except ValueError as exc:
             self.notify(str(exc), title="Filter not applied", severity="error", markup=False)
             return
+        withdraw_notices(self.app, "Filter not applied")  # the earlier mistake is fixed
         self.query_one("#audit-table", DataTable).focus()
         self.load(self.filter, None)
 

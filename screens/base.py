@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Protocol, TypeVar, runtime_checkable
 
-from textual.app import ComposeResult, SystemCommand
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
@@ -145,6 +145,15 @@ class LossMitScreen(WorkspaceMixin, Screen[ResultT]):
 
 class LossMitModal(WorkspaceMixin, ModalScreen[ResultT]):
     """A modal form or dialog with the workspace and the failure handler."""
+
+
+def withdraw_notices(app: App[object], title: str) -> None:
+    """Take down the toasts with this title (a "Filter not applied" once a valid filter is
+    applied), leaving every other. Textual 8 offers only clearing them all, so this removes
+    them the way a toast's own timeout does."""
+    for notice in [n for n in app._notifications if n.title == title]:
+        app._unnotify(notice, refresh=False)
+    app._refresh_notifications()
 
 
 def describe_failure(worker: Worker[object], error: BaseException) -> str:

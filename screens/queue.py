@@ -43,7 +43,7 @@ from lossmit_tui.domain.values import display_text
 from lossmit_tui.queue_rows import urgency_input
 from lossmit_tui.views import view_filter, visible_views, with_filters
 from lossmit_tui.widgets.queue_table import PAGE_SIZE, QueueTable
-from screens.base import LossMitScreen
+from screens.base import LossMitScreen, withdraw_notices
 
 SEARCH_COUNT_CAP = 10_000  # a search matching more says "10,000+" rather than count them all
 SORT_LABELS = {
@@ -115,6 +115,17 @@ def parse_filters(text: str) -> Filters:
     return found
 
 
+# Orders whose usual direction runs from the highest value down: urgency (highest first) and
+# days delinquent (the oldest unpaid installment, so the most days, first).
+HIGHEST_FIRST = frozenset({Sort.URGENCY, Sort.DAYS_DELINQUENT})
+
+
+def sort_arrow(sort: Sort, descending: bool) -> str:
+    """▲ when the values rise down the list (A to Z, the earliest date first), ▼ when they
+    fall (the highest urgency, the most days delinquent first); reversing flips it."""
+    return "▼" if (sort in HIGHEST_FIRST) != descending else "▲"
+
+
 class SortPicker(ModalScreen[Sort | None]):
     """Choose the order; choosing the current one again reverses it."""
 
@@ -127,7 +138,7 @@ class SortPicker(ModalScreen[Sort | None]):
     def compose(self) -> ComposeResult:
         options = []
         for sort, label in SORT_LABELS.items():
-            mark = (" ▼" if self.descending else " ▲") if sort is self.current else ""
+            mark = f" {sort_arrow(sort, self.descending)}" if sort is self.current else ""
             options.append(Option(f"{label}{mark}", id=sort.value))
         with Vertical(id="sort-box"):
             yield Static(Content("Sort by (the same again reverses)"), classes="modal-title")
@@ -595,6 +606,7 @@ class QueueScreen(LossMitScreen[None]):
                         severity="error", markup=False)
             return
         self.filters = parsed
+        withdraw_notices(self.app, "Filter not applied")  # the earlier mistake is fixed
         if not event.value.strip():
             event.input.remove_class("-open")
         self.query_one(QueueTable).focus()
