@@ -16,12 +16,13 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import Worker
 
 from db.queries import AuditFilter, AuditRow, audit_trail
 from lossmit_tui.domain.values import display_text
 from lossmit_tui.services.errors import ServiceError
+from lossmit_tui.widgets.footer import KeyFooter
 from screens.base import LossMitScreen, withdraw_notices
 
 PAGE = 500
@@ -112,7 +113,7 @@ class AuditScreen(LossMitScreen[None]):
         yield Input(placeholder=f"Filter: {FILTER_HELP}", id="audit-filter", compact=True)
         yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="audit-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#audit-table", DataTable)

@@ -16,11 +16,12 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual.worker import Worker
 
 from db.queries import BoardRow, board_members, latest_change, team_board, user_row
 from lossmit_tui.domain.values import display_text
+from lossmit_tui.widgets.footer import KeyFooter
 from screens.base import Confirm, LossMitScreen
 
 BAR = 8  # cells in the load bar
@@ -106,7 +107,7 @@ class TeamBoard(LossMitScreen[None]):
         yield Static(Content("Loading…"), id="board-title")
         yield BoardTable(id="board-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="board-note")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(BoardTable)

@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Header, Input, OptionList, Static, Tab, Tabs
+from textual.widgets import Header, Input, OptionList, Static, Tab, Tabs
 from textual.widgets.option_list import Option
 from textual.worker import Worker, get_current_worker
 
@@ -42,8 +42,9 @@ from lossmit_tui.domain.urgency import terms
 from lossmit_tui.domain.values import display_text
 from lossmit_tui.queue_rows import urgency_input
 from lossmit_tui.views import view_filter, visible_views, with_filters
+from lossmit_tui.widgets.footer import KeyFooter
 from lossmit_tui.widgets.queue_table import PAGE_SIZE, QueueTable
-from screens.base import LossMitScreen, withdraw_notices
+from screens.base import LossMitScreen, OwnKeys, withdraw_notices
 
 SEARCH_COUNT_CAP = 10_000  # a search matching more says "10,000+" rather than count them all
 SORT_LABELS = {
@@ -115,6 +116,18 @@ def parse_filters(text: str) -> Filters:
     return found
 
 
+NARROW_BELOW = 100  # columns: below this the view tabs use short names
+SHORT_TITLES = {"mine": "Mine", "due": "Due", "regulatory": "Reg", "sale": "Sale",
+                "promises": "Promises", "documents": "Docs", "unassigned": "Unassigned",
+                "team": "Team", "all": "All"}
+
+
+def short_title(spec: ViewSpec) -> str:
+    """A view's name for a narrow tab bar: the built-in views' short names, else the first
+    word of its title (at most 10 characters)."""
+    return SHORT_TITLES.get(spec.name) or spec.title.split()[0][:10]
+
+
 # Orders whose usual direction runs from the highest value down: urgency (highest first) and
 # days delinquent (the oldest unpaid installment, so the most days, first).
 HIGHEST_FIRST = frozenset({Sort.URGENCY, Sort.DAYS_DELINQUENT})
@@ -126,7 +139,7 @@ def sort_arrow(sort: Sort, descending: bool) -> str:
     return "▼" if (sort in HIGHEST_FIRST) != descending else "▲"
 
 
-class SortPicker(ModalScreen[Sort | None]):
+class SortPicker(OwnKeys, ModalScreen[Sort | None]):
     """Choose the order; choosing the current one again reverses it."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="sort.cancel")]
@@ -153,7 +166,7 @@ class SortPicker(ModalScreen[Sort | None]):
         self.dismiss(Sort(str(event.option.id)))
 
 
-class Breakdown(ModalScreen[None]):
+class Breakdown(OwnKeys, ModalScreen[None]):
     """Why a case stands where it does: its place in the order (which task, deadline, sale or
     promise, how late), then every urgency term, its value, weight and points."""
 
@@ -299,7 +312,7 @@ class QueueScreen(LossMitScreen[None]):
             yield Input(placeholder=f"Filter: {FILTER_HELP}", id="filter", classes="bar")
         yield QueueTable(id="queue-table")
         yield Static(id="queue-empty")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#queue-title", Static).update(Content("Loading…"))
@@ -334,13 +347,24 @@ class QueueScreen(LossMitScreen[None]):
         start = next((v for v in self.views if self.initial_view in (v.name, v.key)),
                      self.views[0] if self.views else None)
         # Mounted with the starting view already active, so no other tab activates first.
-        await self.mount(Tabs(*[Tab(Content(f"{v.key} {v.title}"), id=f"view-{v.name}")
+        await self.mount(Tabs(*[Tab(self._tab_label(v), id=f"view-{v.name}")
                                 for v in self.views],
                               active=f"view-{start.name}" if start else None, id="views"),
                          before="#queue-title")
         if start is not None:
             self.switch_view(start)
         self.query_one(QueueTable).focus()
+
+    def _tab_label(self, spec: ViewSpec) -> Content:
+        """A view's tab: its key and title, the title shortened below 100 columns so that
+        every view's key stays on the bar."""
+        narrow = self.app.size.width < NARROW_BELOW
+        return Content(f"{spec.key} {short_title(spec) if narrow else spec.title}")
+
+    def on_resize(self) -> None:
+        for spec in self.views:
+            for tab in self.query(f"#view-{spec.name}").results(Tab):
+                tab.label = self._tab_label(spec)
 
     @property
     def queue_filter(self) -> QueueFilter:
