@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
-from textual.widgets import OptionList, Static
+from textual.widgets import OptionList, SelectionList, Static
 
 from db.queries import Sort
 from lossmit_tui.app import LossMitApp, make_app
@@ -86,3 +86,40 @@ async def test_the_chosen_theme_is_remembered_across_runs(store) -> None:
     async with again.run_test(size=(80, 24)) as pilot:
         await settle(again, pilot)
         assert again.theme == chosen
+
+
+def _luminance(color) -> float:  # type: ignore[no-untyped-def]
+    r, g, b = color.get_truecolor()
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
+async def test_an_unchecked_box_is_visible_without_colour(store, monkeypatch) -> None:
+    """NO_COLOR turns colours to greys: an unchecked box must still stand out from the
+    panel it sits on, and differ from a checked one."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    engine, _, lead = store
+    app = app_for(engine, lead)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert app.no_color
+        await pilot.press("9")  # all open
+        await settle(app, pilot)
+        await pilot.press("R")  # the reassignment form: a list of people to tick
+        await settle(app, pilot)
+        people = app.screen.query_one("#reassign-to", SelectionList)
+        people.select(people.get_option_at_index(0).value)  # the second stays unticked
+        await pilot.pause()
+
+        def box(y: int) -> list:  # type: ignore[type-arg]
+            segments = list(people.render_line(y))
+            return [s for s in segments if s.text in ("▐", "▌", "X")]
+
+        ticked, unticked = box(0), box(1)
+        side, inner = unticked[0], unticked[1]
+        # the box's sides stand out from the panel behind them (the sides' colour is the
+        # box's fill, drawn over the list's background)
+        assert abs(_luminance(side.style.color) - _luminance(side.style.bgcolor)) > 0.2
+        # unticked: no visible mark inside; ticked: a mark that stands out from its box
+        assert _luminance(inner.style.color) == pytest.approx(_luminance(inner.style.bgcolor))
+        mark = ticked[1]
+        assert abs(_luminance(mark.style.color) - _luminance(mark.style.bgcolor)) > 0.2
