@@ -5,12 +5,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
-from textual.widgets import OptionList, SelectionList, Static
+from textual.widgets import OptionList, SelectionList, Static, Tab, Tabs
 
 from db.queries import Sort
 from lossmit_tui.app import LossMitApp, make_app
 from lossmit_tui.config import load_settings
 from lossmit_tui.prefs import load_prefs
+from lossmit_tui.widgets.queue_table import QueueTable
 from screens.queue import QueueScreen, SortPicker, sort_arrow
 
 from .conftest import TODAY
@@ -123,3 +124,45 @@ async def test_an_unchecked_box_is_visible_without_colour(store, monkeypatch) ->
         assert _luminance(inner.style.color) == pytest.approx(_luminance(inner.style.bgcolor))
         mark = ticked[1]
         assert abs(_luminance(mark.style.color) - _luminance(mark.style.bgcolor)) > 0.2
+
+
+def footer_keys(app: LossMitApp) -> list[str]:
+    from textual.widgets._footer import FooterKey
+
+    return [k.key_display for k in app.screen.query(FooterKey)]
+
+
+async def test_80_columns_keep_q_and_help_every_view_key_and_a_marked_glyph(store) -> None:
+    engine, _, lead = store
+    app = app_for(engine, lead)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        # the footer: q and ? first, so 80 columns never cut them
+        keys = footer_keys(app)
+        assert keys[:2] == ["q", "?"]
+        # the tab bar: every view's key, with short names, within the 80 columns
+        tabs = queue.query_one("#views", Tabs)
+        labels = [str(t.label) for t in tabs.query(Tab)]
+        assert [label.split()[0] for label in labels] == [str(n) for n in range(1, 10)]
+        assert sum(t.outer_size.width for t in tabs.query(Tab)) <= 80
+        await pilot.press("9")
+        await settle(app, pilot)
+        # a marked row says so with a glyph, not only a colour
+        table = queue.query_one(QueueTable)
+        await pilot.press("space")
+        assert table.render_line(1).text.startswith("✓ ")
+        assert table.render_line(2).text.startswith("  ")
+        # a dialog shows its own keys, not the queue's
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SortPicker)
+        assert footer_keys(app) == ["esc"]
+        await pilot.press("escape")
+        await settle(app, pilot)
+    wide = app_for(engine, lead)
+    async with wide.run_test(size=(120, 40)) as pilot:
+        await settle(wide, pilot)
+        labels = [str(t.label) for t in wide.screen.query_one("#views", Tabs).query(Tab)]
+        assert labels[0] == "1 My queue" and labels[-1] == "9 All open"
