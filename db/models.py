@@ -98,6 +98,9 @@ class Case(_TableModel, table=True):
     # Kept by the services beside next_action_on, so every queue view reads one indexed row:
     urgency: int = Field(default=0)  # tenths of a point, as of urgency_on
     urgency_on: date | None = None
+    # The act-next order's key for the day of `urgency_on` (lossmit_tui/domain/act_next.py),
+    # computed with the urgency; until then, "nothing scheduled" (band 5).
+    act_key: int = Field(default=50_000_000, sa_column_kwargs={"server_default": "50000000"})
     reg_due_on: date | None = None  # the earliest open regulatory deadline
     missing_docs: int = Field(default=0)  # documents requested and not yet received
     version: int = Field(default=1, sa_column=case_version_col)
@@ -268,20 +271,19 @@ class Draft(_TableModel, table=True):
 
 # Indexes behind the queue and the tracker. Partial on open cases: closed cases never appear
 # in a queue, and the planner picks these only when the query repeats `closed_at IS NULL`.
-# The queue order is "act next": cases with no next action last, then the earliest next
-# action, the highest urgency, the loan number; the first key is an expression so that both
-# SQLite and PostgreSQL read the order straight from the index. `col()` hands the type checker
-# the column behind a field (at run time it returns the field unchanged).
+# The queue order is "act next": the stored key (a band, then a day: sales to postpone or
+# soon, work due now, long-missed windows, later work, nothing; see domain/act_next.py), the
+# highest urgency, the loan number. `col()` hands the type checker the column behind a
+# field (at run time it returns the field unchanged).
 # PostgreSQL's entries carry the case id as well (`INCLUDE`, migration 0017), so a window of
 # the queue is read from the index alone (SQLite's entries hold the rowid anyway): a page in
 # the middle of a million cases otherwise visits every case row before it.
 _OPEN = sa.text("closed_at IS NULL")
-_NO_ACTION = sa.text("(next_action_on IS NULL)")
 _ID = ["id"]
-sa.Index("ix_cases_act", _NO_ACTION, col(Case.next_action_on), col(Case.urgency).desc(),
+sa.Index("ix_cases_act", col(Case.act_key), col(Case.urgency).desc(),
          col(Case.loan_number), sqlite_where=_OPEN, postgresql_where=_OPEN,
          postgresql_include=_ID)
-sa.Index("ix_cases_act_assignee", col(Case.assignee_id), _NO_ACTION, col(Case.next_action_on),
+sa.Index("ix_cases_act_assignee", col(Case.assignee_id), col(Case.act_key),
          col(Case.urgency).desc(), col(Case.loan_number),
          sqlite_where=_OPEN, postgresql_where=_OPEN, postgresql_include=_ID)
 for _name, _column in (("ix_cases_open_sale", col(Case.fc_sale_date)),

@@ -51,6 +51,7 @@ class QueueRow:
     attorney_represented: bool
     assignee_active: bool | None = None  # False: the owner was deactivated (needs a new one)
     fc_hold: str | None = None  # what foreclosure counsel must hold (domain/foreclosure.py)
+    act_key: int | None = None  # the stored act-next key (lossmit_tui/domain/act_next.py)
 
 
 _QUEUE_COLUMNS = (
@@ -62,7 +63,7 @@ _QUEUE_COLUMNS = (
     cases_t.c.promise_due_on, cases_t.c.promise_kept_on, cases_t.c.missing_docs,
     cases_t.c.occupancy, cases_t.c.fdcpa_covered, cases_t.c.cease_communication,
     cases_t.c.attorney_represented, users_t.c.active.label("assignee_active"),
-    cases_t.c.fc_hold,
+    cases_t.c.fc_hold, cases_t.c.act_key,
 )
 
 UNASSIGNED = "unassigned"
@@ -111,18 +112,14 @@ UNINDEXED_SORTS = frozenset({Sort.STAGE, Sort.INVESTOR, Sort.ASSIGNEE})
 UNINDEXED_SORT_LIMIT = 50_000
 
 
-def _no_action() -> sa.ColumnElement[bool]:
-    return cases_t.c.next_action_on.is_(None)
-
-
 def _order(sort: Sort, descending: bool) -> list[sa.ColumnElement[Any]]:
-    """ORDER BY terms; ACT_NEXT matches the ix_cases_act index exactly."""
+    """ORDER BY terms; ACT_NEXT matches the ix_cases_act index exactly (the stored act-next
+    key: lossmit_tui/domain/act_next.py)."""
     c = cases_t.c
     if sort is Sort.ACT_NEXT:
         if descending:
-            return [_no_action().desc(), c.next_action_on.desc(), c.urgency.asc(),
-                    c.loan_number.desc()]
-        return [_no_action(), c.next_action_on, c.urgency.desc(), c.loan_number]
+            return [c.act_key.desc(), c.urgency.asc(), c.loan_number.desc()]
+        return [c.act_key, c.urgency.desc(), c.loan_number]
     if sort is Sort.LAST_CONTACT:
         # Never contacted first, then the longest ago; matches ix_cases_open_last_contact.
         terms = [c.last_contact_at.is_not(None), c.last_contact_at, c.loan_number]
@@ -271,6 +268,27 @@ def queue_count(session: Reader, f: QueueFilter, cap: int | None = None) -> int:
         capped = sa.select(sa.literal(1)).select_from(cases_t).where(*where).limit(cap + 1)
         query = sa.select(sa.func.count()).select_from(capped.subquery())
     return int(conn.execute(query).scalar_one())
+
+
+def find_cases(session: Reader, text: str, scope: sa.ColumnElement[bool],
+               limit: int) -> list[QueueRow]:
+    """Cases (open or closed) whose loan number or phone starts with `text`, or whose
+    borrower's name holds it, among those `scope` admits: open cases first, then by loan
+    number, at most `limit`. The same indexed lookups as the queue's search."""
+    conn = connection_of(session)
+    if not text.strip():
+        return []
+    ids = (sa.select(cases_t.c.id).where(_search(text, conn.dialect.name), scope)
+           .order_by(cases_t.c.closed_at.is_not(None), cases_t.c.loan_number).limit(limit))
+    found = [r[0] for r in conn.execute(ids)]
+    if not found:
+        return []
+    rows = conn.execute(
+        sa.select(*_QUEUE_COLUMNS)
+        .select_from(cases_t.outerjoin(users_t, cases_t.c.assignee_id == users_t.c.id))
+        .where(cases_t.c.id.in_(found))).mappings()
+    by_id = {r["case_id"]: QueueRow(**r) for r in rows}
+    return [by_id[i] for i in found if i in by_id]
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,6 +459,7 @@ class CaseDetail:
     next_action_kind: str | None
     urgency: int
     urgency_on: date | None
+    act_key: int  # the act-next order's key (lossmit_tui/domain/act_next.py)
     reg_due_on: date | None
     missing_docs: int
     version: int

@@ -27,7 +27,7 @@ LISTEN_TIMEOUT = 5.0  # PostgreSQL: the longest the listener waits before it loo
 BINDING_MODULES = ("lossmit_tui.widgets.queue_table", "screens.queue", "screens.case",
                    "screens.call_editor", "screens.task_editor", "screens.tracker",
                    "screens.board", "screens.audit", "screens.reassign", "screens.evaluation",
-                   "screens.financials", "screens.forms")
+                   "screens.financials", "screens.forms", "screens.jump")
 
 
 def binding_ids() -> dict[str, str]:
@@ -74,6 +74,8 @@ class LossMitApp(App[None]):
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave lossmit"),
         Binding("question_mark", "toggle_keys", "Keys", key_display="?", id="app.keys",
                 tooltip="Show or hide the key map"),
+        Binding("ctrl+g", "jump", "Go to loan", show=False, id="app.jump",
+                tooltip="Open any case you may read by loan number, phone or name"),
     ]
 
     def __init__(self, workspace: Workspace, view: str = "mine",
@@ -90,9 +92,20 @@ class LossMitApp(App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.workspace.username} · {self.workspace.today.isoformat()}"
+        self.remember_theme()
         self.push_screen(QueueScreen(self.initial_view, context=self.preloaded))
         self.watch_store()
         self.check_protections()
+
+    def remember_theme(self) -> None:
+        """Start in the theme chosen last time (palette: "Change theme"), and keep each new
+        choice for the next run (lossmit_tui/prefs.py)."""
+        from lossmit_tui.prefs import load_prefs, save_pref
+
+        chosen = load_prefs().get("theme")
+        if isinstance(chosen, str) and chosen in self.available_themes:
+            self.theme = chosen
+        self.theme_changed_signal.subscribe(self, lambda theme: save_pref("theme", theme.name))
 
     @work(thread=True, exit_on_error=False, description="checking the audit trail's protection")
     def check_protections(self) -> None:
@@ -174,6 +187,19 @@ class LossMitApp(App[None]):
 
         self.push_screen(CaseScreen(case_id))
 
+    def action_jump(self) -> None:
+        """Ask for a loan number, phone or name and open the case (a picker if several)."""
+        from screens.jump import JumpToLoan
+
+        if isinstance(self.screen, JumpToLoan):
+            return
+
+        def chosen(case_id: int | None) -> None:
+            if case_id is not None:
+                self.open_case(case_id)
+
+        self.push_screen(JumpToLoan(), chosen)
+
     def open_queue(self, view: str, *, assignee: str = "", back: bool = False) -> None:
         """A queue view (narrowed to one assignee), over the current screen."""
         self.push_screen(QueueScreen(view, Filters(assignee=assignee), back=back))
@@ -235,6 +261,8 @@ class LossMitApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        yield SystemCommand("Go to loan", "Open any case you may read by loan number, phone "
+                            "or name (ctrl+g)", self.action_jump)
         if isinstance(screen, CommandSource):
             yield from screen.commands()
 

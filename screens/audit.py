@@ -16,17 +16,21 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import Worker
 
 from db.queries import AuditFilter, AuditRow, audit_trail
 from lossmit_tui.domain.values import display_text
 from lossmit_tui.services.errors import ServiceError
-from screens.base import LossMitScreen
+from lossmit_tui.widgets.footer import KeyFooter
+from screens.base import LossMitScreen, withdraw_notices
 
 PAGE = 500
 FILTER_HELP = "case=LOAN user=NAME since=YYYY-MM-DD action=reassign"
-COLUMNS = (("At (UTC)", 16), ("User", 12), ("Action", 14), ("Entity", 18), ("Change", 60))
+# The Entity column (a kind and a whole loan number or id) takes the width its longest cell
+# needs: a loan number cut short names no case.
+COLUMNS: tuple[tuple[str, int | None], ...] = (
+    ("At (UTC)", 16), ("User", 12), ("Action", 14), ("Entity", None), ("Change", 60))
 
 
 def parse_audit_filter(text: str) -> AuditFilter:
@@ -109,7 +113,7 @@ class AuditScreen(LossMitScreen[None]):
         yield Input(placeholder=f"Filter: {FILTER_HELP}", id="audit-filter", compact=True)
         yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="audit-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#audit-table", DataTable)
@@ -181,6 +185,7 @@ class AuditScreen(LossMitScreen[None]):
         except ValueError as exc:
             self.notify(str(exc), title="Filter not applied", severity="error", markup=False)
             return
+        withdraw_notices(self.app, "Filter not applied")  # the earlier mistake is fixed
         self.query_one("#audit-table", DataTable).focus()
         self.load(self.filter, None)
 

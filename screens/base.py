@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Protocol, TypeVar, runtime_checkable
 
-from textual.app import ComposeResult, SystemCommand
+from textual import events
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
@@ -26,6 +27,7 @@ from textual.worker import Worker, WorkerState
 from lossmit_tui.domain.values import display_text
 from lossmit_tui.services.errors import ServiceError
 from lossmit_tui.services.workspace import Workspace
+from lossmit_tui.widgets.footer import KeyFooter
 
 log = logging.getLogger("lossmit")
 
@@ -143,8 +145,28 @@ class LossMitScreen(WorkspaceMixin, Screen[ResultT]):
         return ()
 
 
-class LossMitModal(WorkspaceMixin, ModalScreen[ResultT]):
+class OwnKeys:
+    """A modal's own key footer, over the footer of the screen beneath (whose keys do not
+    reach it): a dialog shows the keys that work in it, and q and ?."""
+
+    def _on_mount(self, event: events.Mount) -> None:
+        # By name, not @on (collected only on message pumps); every class's handler of the
+        # MRO runs, so a dialog's own on_mount does not replace this one.
+        assert isinstance(self, Screen)
+        self.mount(KeyFooter(classes="modal-footer"))
+
+
+class LossMitModal(OwnKeys, WorkspaceMixin, ModalScreen[ResultT]):
     """A modal form or dialog with the workspace and the failure handler."""
+
+
+def withdraw_notices(app: App[object], title: str) -> None:
+    """Take down the toasts with this title (a "Filter not applied" once a valid filter is
+    applied), leaving every other. Textual 8 offers only clearing them all, so this removes
+    them the way a toast's own timeout does."""
+    for notice in [n for n in app._notifications if n.title == title]:
+        app._unnotify(notice, refresh=False)
+    app._refresh_notifications()
 
 
 def describe_failure(worker: Worker[object], error: BaseException) -> str:
@@ -163,7 +185,7 @@ def log_failure(worker: Worker[object], error: BaseException) -> None:
     log.error("%s failed", worker.description or worker.name, exc_info=error)
 
 
-class Confirm(ModalScreen[bool]):
+class Confirm(OwnKeys, ModalScreen[bool]):
     """A yes/no question (y / n, Enter for yes, Escape for no)."""
 
     BINDINGS = [Binding("y,enter", "dismiss(True)", "Yes", id="confirm.yes"),

@@ -16,12 +16,13 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual.worker import Worker
 
 from db.queries import BoardRow, board_members, latest_change, team_board, user_row
 from lossmit_tui.domain.values import display_text
-from screens.base import LossMitScreen
+from lossmit_tui.widgets.footer import KeyFooter
+from screens.base import Confirm, LossMitScreen
 
 BAR = 8  # cells in the load bar
 
@@ -106,7 +107,7 @@ class TeamBoard(LossMitScreen[None]):
         yield Static(Content("Loading…"), id="board-title")
         yield BoardTable(id="board-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="board-note")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(BoardTable)
@@ -239,8 +240,15 @@ class TeamBoard(LossMitScreen[None]):
         self.host.open_reassign(from_user=row.username, done=moved)
 
     def action_undo(self) -> None:
-        """Undo your last reassignment batch (while none of its cases changed)."""
-        self.undo()
+        """Undo your last reassignment batch (while none of its cases changed), once the
+        lead has said yes: an undo moves cases, as the reassignment did."""
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.undo()
+
+        self.app.push_screen(Confirm(
+            "Undo your last reassignment? Its cases go back to the people who had them "
+            "(refused if any of them changed since)."), answered)
 
     @work(thread=True, exclusive=True, group="board-undo", exit_on_error=False,
           description="undoing your last reassignment")

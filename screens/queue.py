@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Header, Input, OptionList, Static, Tab, Tabs
+from textual.widgets import Header, Input, OptionList, Static, Tab, Tabs
 from textual.widgets.option_list import Option
 from textual.worker import Worker, get_current_worker
 
@@ -35,14 +35,16 @@ from db.queries import (
     user_row,
 )
 from lossmit_tui.config import ViewSpec
+from lossmit_tui.domain.act_next import why_here
 from lossmit_tui.domain.delinquency import Bucket
 from lossmit_tui.domain.enums import Investor, Stage
 from lossmit_tui.domain.urgency import terms
 from lossmit_tui.domain.values import display_text
 from lossmit_tui.queue_rows import urgency_input
 from lossmit_tui.views import view_filter, visible_views, with_filters
+from lossmit_tui.widgets.footer import KeyFooter
 from lossmit_tui.widgets.queue_table import PAGE_SIZE, QueueTable
-from screens.base import LossMitScreen
+from screens.base import LossMitScreen, OwnKeys, withdraw_notices
 
 SEARCH_COUNT_CAP = 10_000  # a search matching more says "10,000+" rather than count them all
 SORT_LABELS = {
@@ -114,7 +116,30 @@ def parse_filters(text: str) -> Filters:
     return found
 
 
-class SortPicker(ModalScreen[Sort | None]):
+NARROW_BELOW = 100  # columns: below this the view tabs use short names
+SHORT_TITLES = {"mine": "Mine", "due": "Due", "regulatory": "Reg", "sale": "Sale",
+                "promises": "Promises", "documents": "Docs", "unassigned": "Unassigned",
+                "team": "Team", "all": "All"}
+
+
+def short_title(spec: ViewSpec) -> str:
+    """A view's name for a narrow tab bar: the built-in views' short names, else the first
+    word of its title (at most 10 characters)."""
+    return SHORT_TITLES.get(spec.name) or spec.title.split()[0][:10]
+
+
+# Orders whose usual direction runs from the highest value down: urgency (highest first) and
+# days delinquent (the oldest unpaid installment, so the most days, first).
+HIGHEST_FIRST = frozenset({Sort.URGENCY, Sort.DAYS_DELINQUENT})
+
+
+def sort_arrow(sort: Sort, descending: bool) -> str:
+    """▲ when the values rise down the list (A to Z, the earliest date first), ▼ when they
+    fall (the highest urgency, the most days delinquent first); reversing flips it."""
+    return "▼" if (sort in HIGHEST_FIRST) != descending else "▲"
+
+
+class SortPicker(OwnKeys, ModalScreen[Sort | None]):
     """Choose the order; choosing the current one again reverses it."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="sort.cancel")]
@@ -126,7 +151,7 @@ class SortPicker(ModalScreen[Sort | None]):
     def compose(self) -> ComposeResult:
         options = []
         for sort, label in SORT_LABELS.items():
-            mark = (" ▼" if self.descending else " ▲") if sort is self.current else ""
+            mark = f" {sort_arrow(sort, self.descending)}" if sort is self.current else ""
             options.append(Option(f"{label}{mark}", id=sort.value))
         with Vertical(id="sort-box"):
             yield Static(Content("Sort by (the same again reverses)"), classes="modal-title")
@@ -141,21 +166,33 @@ class SortPicker(ModalScreen[Sort | None]):
         self.dismiss(Sort(str(event.option.id)))
 
 
-class Breakdown(ModalScreen[None]):
-    """Why a case ranks where it does: every urgency term, its value, weight and points."""
+class Breakdown(OwnKeys, ModalScreen[None]):
+    """Why a case stands where it does: its place in the order (which task, deadline, sale or
+    promise, how late), then every urgency term, its value, weight and points."""
 
     BINDINGS = [Binding("escape,u,q", "dismiss(None)", "Close", id="breakdown.close")]
 
-    def __init__(self, row: QueueRow, today: date, weights: dict[str, float]) -> None:
+    def __init__(self, row: QueueRow, today: date, weights: dict[str, float],
+                 sort: Sort = Sort.ACT_NEXT, descending: bool = False) -> None:
         super().__init__()
         self.row, self.today, self.weights = row, today, weights
+        self.sort, self.descending = sort, descending
+
+    def _why(self) -> str:
+        """The order's reason first: the urgency score is only its tie-breaker."""
+        if self.sort is Sort.ACT_NEXT:
+            facts = urgency_input(self.row, self.today)
+            reversed_ = " (the order is reversed)" if self.descending else ""
+            return (f"Why here{reversed_}: {why_here(facts, self.row.next_action_kind)}\n"
+                    "Cases in the same place on the same day: higher urgency first.")
+        if self.sort is Sort.URGENCY:
+            return "The queue is sorted by urgency: highest score first."
+        return (f"The queue is sorted by {SORT_LABELS[self.sort].lower()}; the urgency "
+                "below is for reference.")
 
     def compose(self) -> ComposeResult:
         rows = terms(urgency_input(self.row, self.today), self.weights)
-        lines = [Content.assemble(
-            ("Urgency of ", "bold"), (display_text(self.row.loan_number), "bold"), "  ",
-            Content(display_text(self.row.borrower_name)))]
-        lines.append(Content(f"{'term':<18}{'value':>10}{'factor':>8}{'weight':>8}{'points':>8}"))
+        lines = [Content(f"{'term':<18}{'value':>10}{'factor':>8}{'weight':>8}{'points':>8}")]
         for t in rows:
             lines.append(Content(f"{t.name:<18}{t.value:>10}{t.factor:>8.2f}{t.weight:>8.1f}"
                                  f"{t.points:>8.1f}"))
@@ -163,13 +200,19 @@ class Breakdown(ModalScreen[None]):
         lines.append(Content(f"{'total':<44}{total:>8.1f}"))
         stored = self.row.urgency / 10
         as_of = self.row.urgency_on.isoformat() if self.row.urgency_on else "never"
-        note = ("the queue orders by this score" if self.row.urgency_on == self.today
-                and abs(stored - total) < 0.05 else
-                f"the queue still orders by {stored:.1f} (computed for {as_of}); it updates "
-                "when today's refresh reaches this case")
-        lines.append(Content(note))
+        note = ("" if self.row.urgency_on == self.today and abs(stored - total) < 0.05 else
+                f"The queue still orders by {stored:.1f} (computed for {as_of}), and by that "
+                "day's place; both update when today's refresh reaches this case.")
         with Vertical(id="breakdown-box"):
+            yield Static(Content.assemble(
+                ("Why ", "bold"), (display_text(self.row.loan_number), "bold"),
+                (" is here", "bold"), "  ", Content(display_text(self.row.borrower_name))),
+                classes="modal-title")
+            yield Static(Content(display_text(self._why(), lines=True)), id="breakdown-why")
+            yield Static(Content.styled("Urgency", "bold"), classes="breakdown-heading")
             yield Static(Content("\n").join(lines), id="breakdown-body")
+            if note:
+                yield Static(Content(note), id="breakdown-stale")
             yield Static(Content("Esc closes"), classes="modal-hint")
 
 
@@ -184,7 +227,7 @@ class QueueScreen(LossMitScreen[None]):
                 tooltip="Filter by stage, investor, bucket, state, assignee"),
         Binding("s", "sort", "Sort", id="queue.sort", tooltip="Choose the order"),
         Binding("u", "breakdown", "Why?", id="queue.breakdown",
-                tooltip="Show how the urgency of this case is made up"),
+                tooltip="Why this case is where it is: its place in the order, its urgency"),
         Binding("c", "log_call", "Log call", id="queue.log_call",
                 tooltip="Log a call on the highlighted case"),
         Binding("t", "add_task", "Follow-up", id="queue.add_task",
@@ -197,6 +240,14 @@ class QueueScreen(LossMitScreen[None]):
                 id="queue.reassign", tooltip="Leads: move the marked cases (or this one)"),
         Binding("a", "audit", "Audit trail", show=False, id="queue.audit",
                 tooltip="Leads: who did what, when"),
+        # A specialist pressing a lead key hears why nothing opened (the keys above are
+        # disabled for them, so these, on the same keys, run instead).
+        Binding("b", "leads_only('b', 'The team board')", "Team (leads)", show=False,
+                id="queue.board_leads_only"),
+        Binding("R", "leads_only('R', 'Reassigning cases')", "Reassign (leads)",
+                key_display="R", show=False, id="queue.reassign_leads_only"),
+        Binding("a", "leads_only('a', 'The audit trail')", "Audit trail (leads)", show=False,
+                id="queue.audit_leads_only"),
         Binding("r", "reload", "Refresh", show=False, id="queue.refresh"),
         Binding("escape", "escape", "Clear / back", show=False, id="queue.escape"),
         *[Binding(str(n), f"view('{n}')", f"View {n}", show=False, id=f"queue.view_{n}")
@@ -261,7 +312,7 @@ class QueueScreen(LossMitScreen[None]):
             yield Input(placeholder=f"Filter: {FILTER_HELP}", id="filter", classes="bar")
         yield QueueTable(id="queue-table")
         yield Static(id="queue-empty")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#queue-title", Static).update(Content("Loading…"))
@@ -296,13 +347,24 @@ class QueueScreen(LossMitScreen[None]):
         start = next((v for v in self.views if self.initial_view in (v.name, v.key)),
                      self.views[0] if self.views else None)
         # Mounted with the starting view already active, so no other tab activates first.
-        await self.mount(Tabs(*[Tab(Content(f"{v.key} {v.title}"), id=f"view-{v.name}")
+        await self.mount(Tabs(*[Tab(self._tab_label(v), id=f"view-{v.name}")
                                 for v in self.views],
                               active=f"view-{start.name}" if start else None, id="views"),
                          before="#queue-title")
         if start is not None:
             self.switch_view(start)
         self.query_one(QueueTable).focus()
+
+    def _tab_label(self, spec: ViewSpec) -> Content:
+        """A view's tab: its key and title, the title shortened below 100 columns so that
+        every view's key stays on the bar."""
+        narrow = self.app.size.width < NARROW_BELOW
+        return Content(f"{spec.key} {short_title(spec) if narrow else spec.title}")
+
+    def on_resize(self) -> None:
+        for spec in self.views:
+            for tab in self.query(f"#view-{spec.name}").results(Tab):
+                tab.label = self._tab_label(spec)
 
     @property
     def queue_filter(self) -> QueueFilter:
@@ -568,6 +630,7 @@ class QueueScreen(LossMitScreen[None]):
                         severity="error", markup=False)
             return
         self.filters = parsed
+        withdraw_notices(self.app, "Filter not applied")  # the earlier mistake is fixed
         if not event.value.strip():
             event.input.remove_class("-open")
         self.query_one(QueueTable).focus()
@@ -615,7 +678,8 @@ class QueueScreen(LossMitScreen[None]):
         """Show the urgency breakdown of the highlighted case."""
         row = self.query_one(QueueTable).current
         if row is not None:
-            self.app.push_screen(Breakdown(row, self.today, dict(self.ws.weights)))
+            self.app.push_screen(Breakdown(row, self.today, dict(self.ws.weights),
+                                           self.sort, self.descending))
 
     def action_tracker(self) -> None:
         """Open the due-date tracker."""
@@ -627,7 +691,14 @@ class QueueScreen(LossMitScreen[None]):
         """Team-lead actions are not offered to specialists (the services refuse them too)."""
         if action in self.LEAD_ACTIONS:
             return self.role != "specialist"
+        if action == "leads_only":
+            return self.role == "specialist"
         return True
+
+    def action_leads_only(self, key: str, what: str) -> None:
+        """A specialist pressed a lead key: say what it is and who may use it."""
+        self.notify(f"{what} ({key}) is for leads and admins. Ask your team lead if a case "
+                    "needs it.", title="Leads only", severity="warning", markup=False)
 
     def action_board(self) -> None:
         """The team board (leads)."""
@@ -694,7 +765,7 @@ class QueueScreen(LossMitScreen[None]):
             SystemCommand("Filter the queue", FILTER_HELP, self.action_filter),
             SystemCommand("Sort the queue", "Choose the order (again to reverse)",
                           self.action_sort),
-            SystemCommand("Why is this case here?", "The urgency breakdown of the row",
+            SystemCommand("Why is this case here?", "Its place in the order, then its urgency",
                           self.action_breakdown),
             SystemCommand("Open the case", "Everything about the highlighted loan",
                           self.query_one(QueueTable).action_select),

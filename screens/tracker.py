@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static, Tab, Tabs
+from textual.widgets import DataTable, Header, Static, Tab, Tabs
 from textual.worker import Worker
 
 from db.queries import (
@@ -33,6 +33,7 @@ from db.queries import (
 )
 from lossmit_tui.domain.values import display_text
 from lossmit_tui.queue_rows import relative_day
+from lossmit_tui.widgets.footer import KeyFooter
 from screens.base import LossMitScreen
 from screens.forms import CompleteTask, ReassignTask, ServiceForm, SnoozeTask
 
@@ -149,7 +150,7 @@ class TrackerScreen(LossMitScreen[None]):
         yield MonthTable(id="tracker-month", cursor_type="cell", show_row_labels=False)
         yield ItemTable(id="tracker-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="tracker-note")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.day = self.today

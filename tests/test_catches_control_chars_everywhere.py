@@ -199,8 +199,8 @@ async def test_the_urgency_breakdown_shows_no_control_character(
         await settle(tui, pilot)
         panel = tui.screen
         assert isinstance(panel, Breakdown)
-        body = text_of(panel, "#breakdown-body")
-        assert f"Urgency of A1{SHOWN}  Ann {SHOWN}Lee" in body and plain(body), body
+        body = text_of(panel, "#breakdown-box .modal-title")
+        assert f"Why A1{SHOWN} is here  Ann {SHOWN}Lee" in body and plain(body), body
         assert_screen_plain(tui)
 
 

@@ -43,7 +43,7 @@ async def test_a_hostile_borrower_name_is_drawn_as_plain_text() -> None:
         await pilot.pause()
         line = table.render_line(1)
         text = line.text
-        assert text.startswith("7000000001 " + SHOWN)
+        assert text.startswith("  7000000001 " + SHOWN)  # after the mark gutter
         assert not [c for c in text if ord(c) < 32 or 127 <= ord(c) < 160]
         # The markup is text: no segment carries a click action or a link.
         assert list(line) and all(seg.style is None or not seg.style.meta for seg in line)

@@ -5,6 +5,7 @@ import json
 import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -68,9 +69,22 @@ def test_queue_json_has_the_documented_fields_in_queue_order(seeded: str) -> Non
     assert rows and {"loan_number", "borrower_name", "assignee", "stage", "days_delinquent",
                      "next_action_on", "next_action_kind", "urgency"} <= set(rows[0])
     assert {r["assignee"] for r in rows} == {user}
-    dated = [(r["next_action_on"], -r["urgency"], r["loan_number"]) for r in rows
-             if r["next_action_on"]]
-    assert dated == sorted(dated)  # act next: earliest action, then most urgent, then loan
+    # act next: the stored place (a sale to postpone or soon, work due now, long-missed
+    # windows, later work, nothing), then most urgent, then loan number
+    from db.engine import make_engine, read_scope
+    from db.queries import QueueFilter, queue_window, user_row
+    from lossmit_tui.domain.act_next import act_key
+    from lossmit_tui.queue_rows import urgency_input
+
+    engine = make_engine(seeded)
+    with read_scope(engine) as conn:
+        me = user_row(conn, user)
+        stored = queue_window(conn, QueueFilter(assignees=(me.user_id,)), 0, 500)
+    engine.dispose()
+    assert [r["loan_number"] for r in rows] == [r.loan_number for r in stored]
+    keys = [(act_key(urgency_input(r, date.fromisoformat(DAY))), -r.urgency, r.loan_number)
+            for r in stored]
+    assert keys == sorted(keys)
 
 
 def test_global_options_work_before_and_after_the_command(seeded: str) -> None:

@@ -49,6 +49,10 @@ def test_queue_80x24(snap_compare, demo_app) -> None:  # type: ignore[no-untyped
     assert snap_compare(demo_app, terminal_size=(80, 24), run_before=_loaded)
 
 
+def test_queue_120x40(snap_compare, demo_app) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=(120, 40), run_before=_loaded)
+
+
 def test_queue_160x48(snap_compare, demo_app) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(demo_app, terminal_size=(160, 48), run_before=_loaded)
 

@@ -16,12 +16,13 @@ from db.queries import (
     queue_window,
 )
 from lossmit_tui.config import load_settings
+from lossmit_tui.domain.act_next import Band, act_key, place
 from lossmit_tui.domain.delinquency import Bucket, bucket, days_delinquent
 from lossmit_tui.domain.urgency import score_tenths
 from lossmit_tui.queue_rows import urgency_input
 from lossmit_tui.services.importer import import_extract
 from lossmit_tui.services.seed import seed
-from lossmit_tui.services.urgency import refresh_stale
+from lossmit_tui.services.urgency import refresh_cases, refresh_stale
 from lossmit_tui.services.users import require_user
 from lossmit_tui.views import find_view, view_filter, visible_views, with_filters
 
@@ -41,29 +42,68 @@ def everything(engine: Engine, f: QueueFilter, sort: Sort = Sort.ACT_NEXT,
 def seeded(engine: Engine) -> tuple[Engine, str]:
     report = seed(engine, 400, 17, TODAY)
     with engine.begin() as conn:  # a few cases with no next action at all
-        conn.execute(cases_t.update().where(cases_t.c.id % 11 == 0, cases_t.c.closed_at.is_(None))
+        ids = conn.execute(sa.select(cases_t.c.id).where(
+            cases_t.c.id % 11 == 0, cases_t.c.closed_at.is_(None))).scalars().all()
+        conn.execute(cases_t.update().where(cases_t.c.id.in_(ids))
                      .values(next_action_on=None, next_action_kind=None))
+        refresh_cases(conn, ids, TODAY, load_settings().urgency_weights)
     return engine, report.specialist
 
 
-def test_act_next_order_is_total_and_puts_cases_with_no_action_last(seeded) -> None:
+def test_act_next_order_is_the_stored_key_then_urgency_then_loan(seeded) -> None:
     engine, _ = seeded
     rows = everything(engine, QueueFilter())
-    dated = [r for r in rows if r.next_action_on is not None]
-    assert rows[:len(dated)] == dated and len(dated) < len(rows)
-    keys = [(r.next_action_on, -r.urgency, r.loan_number) for r in dated]
+    keys = [(r.act_key, -r.urgency, r.loan_number) for r in rows]
     assert keys == sorted(keys)
-    undated = rows[len(dated):]
-    assert [(-r.urgency, r.loan_number) for r in undated] == sorted(
-        (-r.urgency, r.loan_number) for r in undated)
-    overdue = [r for r in dated if r.next_action_on < TODAY]
-    assert overdue and rows[:len(overdue)] == overdue  # overdue first, most overdue first
+    places = [place(urgency_input(r, TODAY)) for r in rows]
+    assert [r.act_key for r in rows] == [p.key for p in places]
+    bands = [p.band for p in places]
+    assert bands == sorted(bands) and Band.NOTHING in bands and Band.DUE_NOW in bands
+    assert all(r.next_action_on is None for r, b in zip(rows, bands, strict=True)
+               if b is Band.NOTHING)
+
+
+def _set(engine: Engine, loan: str, **values: object) -> None:
+    with engine.begin() as conn:
+        conn.execute(cases_t.update().where(cases_t.c.loan_number == loan).values(**values))
+        ids = conn.execute(sa.select(cases_t.c.id).where(cases_t.c.loan_number == loan)
+                           ).scalars().all()
+        refresh_cases(conn, ids, TODAY, load_settings().urgency_weights)
+
+
+def test_what_can_still_be_saved_comes_before_long_missed_windows(engine: Engine) -> None:
+    """The issue's first screen: a live-contact window missed 512 days ago topped the queue
+    while a barred sale 7 days out sat at row 14."""
+    seed(engine, 30, 2, TODAY)
+    with engine.connect() as conn:
+        loans = conn.execute(sa.select(cases_t.c.loan_number).where(
+            cases_t.c.closed_at.is_(None)).order_by(cases_t.c.id)).scalars().all()
+    day = timedelta(days=1)
+    plain = {"fc_sale_date": None, "fc_hold": None, "promise_due_on": None,
+             "promise_kept_on": None}
+    for loan in loans:  # every other case: something due in 60 days
+        _set(engine, loan, next_action_on=TODAY + 60 * day, **plain)
+    missed, hold, sale, soon, promise, recent, later, nothing = loans[:8]
+    _set(engine, missed, next_action_on=TODAY - 512 * day, next_action_kind="regulatory_deadline")
+    _set(engine, recent, next_action_on=TODAY - 40 * day)
+    _set(engine, hold, next_action_on=TODAY - 512 * day, fc_sale_date=TODAY + 9 * day,
+         fc_hold=f"postpone the sale of {TODAY + 9 * day}: a complete application is pending")
+    _set(engine, sale, next_action_on=TODAY + 20 * day, fc_sale_date=TODAY + 7 * day)
+    _set(engine, soon, next_action_on=TODAY + 3 * day)
+    _set(engine, promise, next_action_on=TODAY + 30 * day, promise_due_on=TODAY)
+    _set(engine, later, next_action_on=TODAY + 20 * day)
+    _set(engine, nothing, next_action_on=None, next_action_kind=None)
+    order = [r.loan_number for r in everything(engine, QueueFilter())]
+    # a sale counsel must postpone, a sale soon, a promise today, a deadline in days; then
+    # windows missed long ago, most recent first; then later work; nothing scheduled last
+    assert order[:7] == [hold, sale, promise, soon, recent, missed, later]
+    assert order[-1] == nothing and set(order[7:-1]) == set(loans[8:])
 
 
 def test_ties_on_date_are_broken_by_urgency_then_loan_number(engine: Engine) -> None:
     seed(engine, 30, 2, TODAY)
     with engine.begin() as conn:
-        conn.execute(cases_t.update().values(next_action_on=TODAY, urgency=100))
+        conn.execute(cases_t.update().values(next_action_on=TODAY, urgency=100, act_key=7))
         conn.execute(cases_t.update().where(cases_t.c.id == 7).values(urgency=900))
     rows = everything(engine, QueueFilter())
     assert rows[0].case_id == 7
@@ -187,9 +227,8 @@ def test_seeded_urgency_is_todays_domain_score(seeded) -> None:
     engine, _ = seeded
     weights = load_settings().urgency_weights
     for row in everything(engine, QueueFilter())[:80]:
-        if row.next_action_on is None:
-            continue  # changed by hand above, stored score not recomputed
         assert row.urgency == score_tenths(urgency_input(row, TODAY), weights)
+        assert row.act_key == act_key(urgency_input(row, TODAY))
         assert row.urgency_on == TODAY
 
 
@@ -207,6 +246,7 @@ def test_refresh_recomputes_stale_urgency_and_audits_the_pass(seeded) -> None:
     for row in everything(engine, QueueFilter())[:50]:
         assert row.urgency_on == tomorrow
         assert row.urgency == score_tenths(urgency_input(row, tomorrow))
+        assert row.act_key == act_key(urgency_input(row, tomorrow))
     with engine.connect() as conn:
         passes = conn.execute(sa.select(AuditEvent.__table__.c.after).where(
             AuditEvent.__table__.c.entity == "urgency")).scalars().all()

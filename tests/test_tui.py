@@ -14,6 +14,8 @@ from db.models import Case
 from db.queries import QueueFilter, Sort, queue_count, queue_window
 from lossmit_tui.app import LossMitApp, make_app
 from lossmit_tui.config import load_settings
+from lossmit_tui.domain.act_next import why_here
+from lossmit_tui.queue_rows import urgency_input
 from lossmit_tui.services import audit
 from lossmit_tui.services.importer import import_extract
 from lossmit_tui.services.seed import seed
@@ -224,6 +226,7 @@ async def test_marks_and_the_breakdown(store) -> None:
         await pilot.press("k", "space")
         assert table.marked == {first.case_id}
 
+        shown = table.current
         await pilot.press("u")
         await pilot.pause()
         assert isinstance(app.screen, Breakdown)
@@ -231,6 +234,13 @@ async def test_marks_and_the_breakdown(store) -> None:
         for term in ("next_action", "days_delinquent", "days_to_sale", "broken_promise",
                      "days_since_rpc", "missing_documents", "stage", "total"):
             assert term in text
+        # First why the case is where it is (its place in the order), then the score as
+        # the tie-breaker; never "the queue orders by this score" in the act-next order.
+        why = str(app.screen.query_one("#breakdown-why", Static).content)
+        assert why == ("Why here: " + why_here(urgency_input(shown, TODAY),
+                                               shown.next_action_kind)
+                       + "\nCases in the same place on the same day: higher urgency first.")
+        assert "the queue orders by this score" not in text + why
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, QueueScreen)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from textual.widgets import Input, Select, SelectionList, Static
+from textual.widgets import DataTable, Input, Select, SelectionList, Static
 
 from db.engine import read_scope
 from db.queries import board_members, user_row
@@ -15,6 +15,7 @@ from lossmit_tui.app import LossMitApp, make_app
 from lossmit_tui.config import load_settings
 from lossmit_tui.services.cases import update_case
 from screens.audit import AuditScreen
+from screens.base import Confirm
 from screens.board import BoardTable, TeamBoard
 from screens.queue import QueueScreen
 from screens.reassign import ReassignCases
@@ -137,8 +138,17 @@ async def test_reassign_all_of_a_departure_preview_commit_and_undo(store) -> Non
         assert open_count(engine, leaving) == 0
         assert sum(open_count(engine, n) for n in others) == sum(before.values()) + count
         assert next(r for r in board.rows if r.username == leaving).open_cases == 0
-        await pilot.press("u")
+        await pilot.press("u")  # asks first; "n" leaves everything where it is
         await settle(app, pilot)
+        assert isinstance(app.screen, Confirm)
+        assert "Undo your last reassignment?" in text_of(app.screen, "#confirm-box Static")
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert app.screen is board
+        assert open_count(engine, leaving) == 0
+        await pilot.press("u", "y")
+        await settle(app, pilot)
+        assert app.screen is board
         assert open_count(engine, leaving) == count
         assert {n: open_count(engine, n) for n in others} == before
 
@@ -213,10 +223,15 @@ async def test_a_specialist_is_not_offered_the_lead_keys(store) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         queue = app.screen
-        for key in ("b", "R", "a"):
+        for key, what in (("b", "The team board"), ("R", "Reassigning cases"),
+                          ("a", "The audit trail")):
             await pilot.press(key)
             await settle(app, pilot)
             assert app.screen is queue
+            # ... but the key is not simply dead: it says who it is for.
+            said = [(n.title, str(n.message)) for n in app._notifications]
+            assert ("Leads only", f"{what} ({key}) is for leads and admins. Ask your team "
+                    "lead if a case needs it.") in said
         # Opened anyway (say, from an old key map), the audit screen is refused and the
         # attempt is on the record.
         app.push_screen(AuditScreen())
@@ -265,3 +280,29 @@ async def test_the_audit_trail_filters_and_shows_text_plainly(store) -> None:
         await settle(app, pilot)
         assert [(r.action, r.after["case"]) for r in screen.rows] == [("reassign", loan)]
         assert app.is_running  # the markup in the reason did not quit the app
+
+
+async def test_the_audit_entity_column_shows_whole_loan_numbers(store) -> None:
+    engine, user, lead = store
+    from db.engine import session_scope
+    from lossmit_tui.services import audit
+
+    with engine.connect() as conn:
+        loan = conn.execute(sa.select(cases.c.loan_number).limit(1)).scalar_one()
+    with session_scope(engine, write=True) as session:
+        audit.record(session, None, "call_note", 12345, "amend", actor_name=user,
+                     after={"case": loan, "body": "corrected"})
+    app = app_for(engine, lead)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, AuditScreen)
+        await pilot.press("f", *"action=amend", "enter")
+        await settle(app, pilot)
+        table = screen.query_one("#audit-table", DataTable)
+        assert [r.entity for r in screen.rows] == ["call_note"]
+        # The newest row, as drawn: its whole loan number, not "call_note 70000000".
+        drawn = [table.render_line(y).text for y in range(table.size.height)]
+        assert any(f"call_note {loan}" in line for line in drawn), drawn

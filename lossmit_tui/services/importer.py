@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from db.engine import session_scope
 from db.models import Case, User, utcnow
+from lossmit_tui.domain.act_next import NOTHING_KEY
 from lossmit_tui.domain.enums import Stage
 from lossmit_tui.domain.values import csv_value
 from lossmit_tui.services import audit
@@ -251,7 +252,7 @@ def _new_case(values: dict[str, Any], now: datetime) -> dict[str, Any]:
     row.update(
         occupancy="owner", stage=Stage.NEW.value, fdcpa_covered=False,
         cease_communication=False, attorney_represented=False, version=1, urgency=0,
-        missing_docs=0,
+        act_key=NOTHING_KEY, missing_docs=0,
         created_at=now, updated_at=now,
     )
     row.update(values)

@@ -173,7 +173,7 @@ def _users(conn: Connection, names: Iterable[str]) -> dict[str, sa.Row[Any]]:
 def _selected(conn: Connection, selection: Selection) -> tuple[list[sa.Row[Any]], list[str]]:
     """The selected cases (open ones, in act-next order) and what was left out."""
     cols = (cases_t.c.id, cases_t.c.loan_number, cases_t.c.version, cases_t.c.assignee_id,
-            cases_t.c.closed_at, cases_t.c.next_action_on, cases_t.c.urgency)
+            cases_t.c.closed_at, cases_t.c.act_key, cases_t.c.urgency)
     rows: list[sa.Row] = []
     skipped: list[str] = []
     if selection.from_user is not None:
@@ -199,8 +199,7 @@ def _selected(conn: Connection, selection: Selection) -> tuple[list[sa.Row[Any]]
             else:
                 rows.append(r)
     unique = {r.id: r for r in rows}
-    ordered = sorted(unique.values(), key=lambda r: (
-        r.next_action_on is None, r.next_action_on or date.min, -r.urgency, r.loan_number))
+    ordered = sorted(unique.values(), key=lambda r: (r.act_key, -r.urgency, r.loan_number))
     return ordered, skipped
 
 

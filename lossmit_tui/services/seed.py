@@ -33,6 +33,7 @@ from db.models import (
     Task,
     User,
 )
+from lossmit_tui.domain.act_next import NOTHING_KEY, act_key
 from lossmit_tui.domain.delinquency import add_months, installments_missed
 from lossmit_tui.domain.enums import (
     CLOSED_STAGES,
@@ -612,6 +613,13 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
                         day_of[received + 9] if complete else None,
                         day_of[received - between(0, 30)] if got else None, now_v))
 
+        facts = UrgencyInput(
+            today, None if next_offset is None else date_of[next_offset], days_late,
+            None if sale_offset is None else date_of[sale_offset],
+            None if promise_offset is None else date_of[promise_offset],
+            promise_kept is not None, date_of[-rpc_days] if last_rpc else None, stage,
+            missing,
+        )
         cases.append((
             case_id, f"{7_000_000_000 + case_id * 37:010d}", f"{first} {last}", co, phone,
             email, address, city, state, zip_code, tz, occupancy_of(), investor_of(), upb,
@@ -623,14 +631,8 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
             rand() < 0.02, f"{between(0, 9999):04d}", last_contact, last_rpc, promise_amount,
             promise_due, promise_kept,
             None if next_offset is None else day_of[next_offset], next_kind,
-            urgency_score(UrgencyInput(
-                today, None if next_offset is None else date_of[next_offset], days_late,
-                None if sale_offset is None else date_of[sale_offset],
-                None if promise_offset is None else date_of[promise_offset],
-                promise_kept is not None, date_of[-rpc_days] if last_rpc else None, stage,
-                missing,
-            ), weights) if not closed else 0,
-            None if closed else today_v,
+            urgency_score(facts, weights) if not closed else 0,
+            None if closed else today_v, act_key(facts) if not closed else NOTHING_KEY,
             None if reg_offset is None else day_of[reg_offset], 0 if closed else missing,
             1, now_v, now_v, now_v if stage in CLOSED_STAGES else None,
         ))
@@ -722,7 +724,8 @@ _CASE_COLUMNS = [
     "fc_sale_date", "hardship_reason", "stage", "assignee_id", "fdcpa_covered",
     "cease_communication", "attorney_represented", "ssn_last4", "last_contact_at",
     "last_rpc_at", "promise_amount_cents", "promise_due_on", "promise_kept_on",
-    "next_action_on", "next_action_kind", "urgency", "urgency_on", "reg_due_on", "missing_docs",
+    "next_action_on", "next_action_kind", "urgency", "urgency_on", "act_key", "reg_due_on",
+    "missing_docs",
     "version", "created_at", "updated_at", "closed_at",
 ]
 

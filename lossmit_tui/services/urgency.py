@@ -1,4 +1,5 @@
-"""Keep each open case's stored urgency current for today, so the queue can order by it.
+"""Keep each open case's stored urgency and act-next key current for today, so the queue can
+order by them.
 
 Urgency depends on the date (days delinquent, days to a sale, a promise that lapsed), so the
 stored score is dated (`urgency_on`). A refresh recomputes the cases whose score is not for
@@ -15,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from db.engine import session_scope
 from db.queries import QueueFilter, filter_conditions
 from db.tables import cases as cases_t
+from lossmit_tui.domain.act_next import act_key
 from lossmit_tui.domain.delinquency import days_delinquent
 from lossmit_tui.domain.foreclosure import is_sale_hold
 from lossmit_tui.domain.urgency import UrgencyInput, score_tenths
@@ -39,18 +41,21 @@ def _recompute(conn: Connection, rows: Iterable[sa.Row], today: date,
                weights: Mapping[str, float]) -> int:
     params = []
     for r in rows:
-        score = score_tenths(UrgencyInput(
+        facts = UrgencyInput(
             today=today, next_action_on=r.next_action_on,
             days_delinquent=days_delinquent(r.next_due_date, today), sale_date=r.fc_sale_date,
             promise_due_on=r.promise_due_on, promise_kept=r.promise_kept_on is not None,
             last_rpc_on=r.last_rpc_at.date() if r.last_rpc_at else None, stage=r.stage,
             missing_documents=r.missing_docs, sale_hold=is_sale_hold(r.fc_hold),
-        ), weights)
-        params.append({"case_id": r.id, "new_urgency": score})
+        )
+        params.append({"case_id": r.id, "new_urgency": score_tenths(facts, weights),
+                       "new_key": act_key(facts)})
     if params:
+        # The act-next key moves with the day as the urgency does: both are for `today`.
         conn.execute(
             cases_t.update().where(cases_t.c.id == sa.bindparam("case_id"))
-            .values(urgency=sa.bindparam("new_urgency"), urgency_on=today),
+            .values(urgency=sa.bindparam("new_urgency"), act_key=sa.bindparam("new_key"),
+                    urgency_on=today),
             params,
         )
     return len(params)

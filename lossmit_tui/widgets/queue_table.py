@@ -74,6 +74,9 @@ def _assignee(row: QueueRow) -> str:
     return f"!{name}" if row.assignee_active is False else name
 
 
+# A marked row carries a glyph in its own gutter, not only a colour (NO_COLOR, colour blindness).
+MARKED, UNMARKED = "✓ ", "  "
+
 COLUMNS: tuple[Column, ...] = (
     Column("loan", "Loan", 10, lambda r, t: _plain(r.loan_number)),
     Column("borrower", "Borrower", 14, lambda r, t: _plain(r.borrower_name), flex=True,
@@ -232,7 +235,7 @@ class QueueTable(ScrollView, can_focus=True):
 
     def _layout_columns(self) -> None:
         # Leave room for the vertical scrollbar, which appears once rows outgrow the height.
-        width = max(20, self.size.width - self.styles.scrollbar_size_vertical)
+        width = max(20, self.size.width - self.styles.scrollbar_size_vertical - len(UNMARKED))
         chosen: list[Column] = []
         used = 0
         for key in PRIORITY:
@@ -265,7 +268,8 @@ class QueueTable(ScrollView, can_focus=True):
         if y == 0:
             style = self.get_component_rich_style("queue-table--header")
             titles = [c.title for c, _ in self._columns]
-            return Strip(self._cells(titles, style)).adjust_cell_length(width, style)
+            return Strip([Segment(UNMARKED, style), *self._cells(titles, style)]
+                         ).adjust_cell_length(width, style)
         index = self.scroll_offset.y + y - 1
         if index >= self.total:
             return Strip.blank(width, self.rich_style)
@@ -285,7 +289,9 @@ class QueueTable(ScrollView, can_focus=True):
         if row.next_action_on is not None and row.next_action_on < self.today:
             late = base + self._foreground("queue-table--late")
         texts = [column.value(row, self.today) for column, _ in self._columns]
-        return Strip(self._cells(texts, base, late)).adjust_cell_length(width, base)
+        mark = MARKED if row.case_id in self.marked else UNMARKED
+        return Strip([Segment(mark, base), *self._cells(texts, base, late)]
+                     ).adjust_cell_length(width, base)
 
     def _foreground(self, name: str) -> Style:
         """A component style's colour and weight only, so it never hides the cursor."""
