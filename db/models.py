@@ -279,6 +279,10 @@ class Complaint(_TableModel, table=True):
     asked: str | None = Field(default=None, max_length=500)  # what the borrower asked
     borrower_text: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
     at_designated: bool = Field(default=True)
+    # Whether the servicer had designated an address for notices when this one came (a
+    # setting then), and its own answer target in business days then (policy).
+    address_designated: bool = Field(default=False)
+    target_bd: int = Field(default=15)
     owner_id: int | None = Field(default=None, foreign_key="users.id")
     status: str = Field(default="open", max_length=16)
     investigation: str | None = Field(default=None, sa_column=sa.Column(sa.Text))

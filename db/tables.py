@@ -147,6 +147,7 @@ complaints = sa.Table(
     _text("channel", 16), _text("complaint_type", 32), _text("category", 8, True),
     _text("topic", 16, True), _text("asked", 500, True),
     sa.Column("borrower_text", sa.Text, nullable=False), _flag("at_designated"),
+    _flag("address_designated"), _int("target_bd"),
     _int("owner_id", True), _text("status", 16), sa.Column("investigation", sa.Text),
     _text("finding", 32, True), _text("correction", 1000, True),
     _date("correction_effective_on"), _int("remediation_cents"), _text("root_cause", 64, True),

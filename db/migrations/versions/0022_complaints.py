@@ -34,6 +34,8 @@ def upgrade() -> None:
         sa.Column("asked", sa.String(500), nullable=True),
         sa.Column("borrower_text", sa.Text(), nullable=False),
         sa.Column("at_designated", sa.Boolean(), nullable=False),
+        sa.Column("address_designated", sa.Boolean(), nullable=False),
+        sa.Column("target_bd", sa.Integer(), nullable=False),
         sa.Column("owner_id", sa.Integer(), sa.ForeignKey(
             "users.id", name="fk_complaints_owner_id_users"), nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
