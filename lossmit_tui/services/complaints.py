@@ -487,9 +487,84 @@ def open_complaints(ws: Workspace, limit: int = 500) -> list[ComplaintView]:
     with ws.session() as session:
         actor = require_user(session, ws.username)
         return _views(session.connection(), sa.and_(
-            complaints_t.c.status == "open", case_scope(actor)), ws, limit)
+            complaints_t.c.status == "open", case_scope(actor, cases_t)), ws, limit)
 
 
 __all__ = ["ComplaintView", "FindingInput", "NewComplaint", "Step", "add_complaint",
            "assign_complaint", "case_complaints", "close_complaint", "complaint",
+           "complaint_report",
            "open_complaints", "record_finding", "record_step", "validate_complaint"]
+
+
+# Report columns: each complaint clock's rule, by the duty it stands for.
+CLOCK_GROUPS: dict[str, tuple[str, ...]] = {
+    "acknowledgment": ("1024.35(d)", "1024.36(c)"),
+    "response": ("1024.35(e)(3)(i)(A)", "1024.35(e)(3)(i)(B)", "1024.35(e)(3)(i)(C)",
+                 "1024.36(d)(2)(i)(A)", "1024.36(d)(2)(i)(B)"),
+    "documents": ("1024.35(e)(4)",),
+    "exemption_notice": ("1024.35(g)(2)", "1024.36(f)(2)"),
+    "cfpb": ("CFPB 15-day", "CFPB 60-day"),
+    "target": ("policy",),
+}
+REPORT_BY = ("type", "category", "root_cause", "user")
+
+
+def complaint_report(ws: Workspace, start: date, end: date,
+                     by: str | None = None) -> list[dict[str, Any]]:
+    """Complaints received from `start` to `end` (inclusive) on the cases the user may act
+    on, in one row per group (`by` type, category, root_cause or user; none: one row):
+    volume, closed, errors found, remediation total, on time per clock (met by its date /
+    met or missed; a clock still running is not counted; a complaint closed without a step
+    still counts that step as missed), and the top root causes."""
+    if by is not None and by not in REPORT_BY:
+        raise InvalidInput(f"by: {by!r} must be one of {_choices(REPORT_BY)}")
+    if end < start:
+        raise InvalidInput(f"to: {end} is before from ({start})")
+    from dataclasses import replace
+
+    from lossmit_tui.domain.complaints import on_time
+    from lossmit_tui.services.access import case_scope
+
+    c = complaints_t.c
+    with ws.session() as session:
+        actor = require_user(session, ws.username)
+        rows = session.connection().execute(
+            sa.select(complaints_t, cases_t.c.fc_sale_date, users_t.c.username.label("owner"))
+            .join(cases_t, cases_t.c.id == c.case_id)
+            .outerjoin(users_t, users_t.c.id == c.owner_id)
+            .where(c.received_on >= start, c.received_on <= end, case_scope(actor, cases_t))
+            .order_by(c.id)).all()
+    groups: dict[str, dict[str, Any]] = {}
+    causes: dict[str, dict[str, int]] = {}
+    for r in rows:
+        key = {"type": r.complaint_type, "category": r.category or "-",
+               "root_cause": r.root_cause or "-", "user": r.owner or "-"}.get(by or "", "all")
+        g = groups.setdefault(key, {"group": key, "received": 0, "closed": 0,
+                                    "errors_found": 0, "remediation_cents": 0,
+                                    **{f"on_time_{n}": [0, 0] for n in CLOCK_GROUPS}})
+        g["received"] += 1
+        g["closed"] += r.status == "closed"
+        g["errors_found"] += r.finding == Finding.ERROR_FOUND
+        g["remediation_cents"] += r.remediation_cents
+        if r.root_cause:
+            counts = causes.setdefault(key, {})
+            counts[r.root_cause] = counts.get(r.root_cause, 0) + 1
+        facts = replace(facts_of(r, r.fc_sale_date), closed_on=None)
+        for clock in complaint_clocks(facts, ws.today, ws.calendar):
+            kept = on_time(clock)
+            name = next((n for n, cites in CLOCK_GROUPS.items() if clock.citation in cites),
+                        None)
+            if kept is None or name is None:
+                continue
+            g[f"on_time_{name}"][0] += kept
+            g[f"on_time_{name}"][1] += 1
+    out = []
+    for key, g in sorted(groups.items()):
+        for name in CLOCK_GROUPS:
+            met, counted = g[f"on_time_{name}"]
+            g[f"on_time_{name}"] = (f"{met}/{counted} ({100 * met // counted}%)"
+                                    if counted else "-")
+        top = sorted(causes.get(key, {}).items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        g["top_root_causes"] = ", ".join(f"{k} ({n})" for k, n in top) or "-"
+        out.append(g)
+    return out
