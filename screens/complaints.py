@@ -95,10 +95,10 @@ def section_content(views: list[ComplaintView], today: date) -> Content:
     """The case's complaints, newest first, each with its clocks and their state."""
     parts: list[Content] = [Content.styled("Complaints", "bold")]
     for v in reversed(views):
-        head = (f"\n#{v.id} {label(v.type)} · received {v.received_on} by "
-                f"{label(v.channel)}" + (f" · ({v.category[1:]})" if v.category else "")
-                + f" · {v.status} · owner {v.owner or '-'}")
-        parts.append(Content(display_text(head)))
+        head = (f"#{v.id} {label(v.type)} · received {v.received_on} by "
+                f"{label(v.channel)}" + (f" · 1024.35(b)({v.category[1:]})" if v.category
+                                         else "") + f" · {v.status} · owner {v.owner or '-'}")
+        parts.append(Content.assemble("\n\n", Content.styled(display_text(head), "bold")))
         words = display_text(v.text)[:200]
         parts.append(Content.assemble("\n  “", Content(words), "”"))
         for clock in v.clocks:
@@ -117,6 +117,8 @@ def section_content(views: list[ComplaintView], today: date) -> Content:
 class ComplaintsSection(WorkspaceMixin, Static):
     """The case's complaints with their clocks (hidden when there are none); read in a
     thread worker."""
+
+    DEFAULT_CSS = "ComplaintsSection { margin: 1 0 0 1; }"
 
     @dataclass
     class Read(Message):
