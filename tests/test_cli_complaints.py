@@ -70,3 +70,23 @@ def test_complaint_add_names_the_bad_field(seeded: str) -> None:  # noqa: F811
     listed = json.loads(run("complaint", "list", "--format", "json", *common).stdout)
     assert [(r["loan"], r["next_due"], r["state"]) for r in listed] == [
         (loan, "2026-12-18", "pending")]  # policy: 15 BD from Sunday 29 November
+
+
+def test_servicing_file_includes_the_complaints(seeded: str) -> None:  # noqa: F811
+    user = specialist(seeded)
+    loan = _loan(seeded, user)
+    common = ["--db", seeded, "--user", user, "--today", DAY]
+    assert run("complaint", "add", loan, "--received", "2026-11-23", "--channel", "email",
+               "--type", "request_for_information", "--asked", "who owns my loan",
+               "--owner-identity", "--text", "=HYPERLINK(\"x\") who owns it?",
+               *common).exit_code == 0
+    record = json.loads(run("export-case", loan, *common).stdout)
+    [row] = record["complaints"]
+    assert (row["complaint_type"], row["topic"], row["owner"], row["asked"]) == (
+        "request_for_information", "owner_identity", user, "who owns my loan")
+    assert any(a["entity"] == "complaint" and a["action"] == "create"
+               for a in record["audit"])
+    lines = run("export-case", loan, "--format", "csv", *common).stdout.splitlines()
+    complaint_lines = [line for line in lines if line.startswith("complaints,")]
+    assert len(complaint_lines) == 1 and "request_for_information by email" in \
+        complaint_lines[0]
