@@ -235,7 +235,7 @@ class Settings(BaseSettings):
     trial_grace_days: int | None = Field(default=None, ge=0, le=60)
     trial_payment_accepts_offer: bool = False
     trial_effective_months_after: int = Field(default=1, ge=1, le=3)
-    # Policy (docs/RULES.md section 10): the root causes a closed complaint is coded with
+    # Policy (docs/RULES.md section 9): the root causes a closed complaint is coded with
     # (management reports group by them), the servicer's own answer target in business days
     # for what Reg X gives no clock (a phone call, a general complaint, a notice sent
     # elsewhere), and the address designated for notices of error and requests for

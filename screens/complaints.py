@@ -1,5 +1,5 @@
 """Complaints on the case screen: the intake form (a key on the case) and the section that
-lists the case's complaints with each clock and its state (docs/RULES.md section 10).
+lists the case's complaints with each clock and its state (docs/RULES.md section 9).
 
 The borrower's words and what was asked are untrusted: they reach the screen as `Content`,
 never as markup.

@@ -1,4 +1,4 @@
-"""Complaint clocks (docs/RULES.md section 10): every row at its boundaries — weekends,
+"""Complaint clocks (docs/RULES.md section 9): every row at its boundaries — weekends,
 holidays, the extension (refused after its deadline and for payoff, foreclosure and owner
 errors), the foreclosure error's "before the sale", the 5-BD written correction, exempt
 notices, the credit-reporting hold, the CFPB timeline and the servicer's own target."""

@@ -1,4 +1,4 @@
-"""Complaints in the store (docs/RULES.md section 10), on SQLite and PostgreSQL: intake →
+"""Complaints in the store (docs/RULES.md section 9), on SQLite and PostgreSQL: intake →
 acknowledgment → extension → response → finding → close, each step's deadline task and audit
 row; refusals (another specialist's case, a specialist reassigning) audited; bad input and
 refused extensions store nothing; a stale version is a conflict; a foreclosure error with a
@@ -92,7 +92,8 @@ def test_intake_to_close(one_case: tuple[Engine, int]) -> None:
 
 def test_regulatory_date_of_the_case_follows_the_complaint(
         current_case: tuple[Engine, int]) -> None:
-    # a paid-up loan has no loss-mitigation clock; its complaint still binds (section 10)
+    # a paid-up loan has no loss-mitigation clock; its complaint still binds
+    # (docs/RULES.md section 9)
     engine, case_id = current_case
     add_complaint(workspace(engine, "sam"), case_id, error("b6"))  # payoff: 7 BD
     with engine.connect() as conn:

@@ -1,4 +1,4 @@
-"""Complaints (docs/RULES.md section 10): notices of error (12 CFR 1024.35), requests for
+"""Complaints (docs/RULES.md section 9): notices of error (12 CFR 1024.35), requests for
 information (1024.36), regulator and general complaints, and every clock a complaint starts.
 
 Pure: a complaint's facts and `today` in, its clocks out, with the same `Clock`/`ClockState`
@@ -288,7 +288,7 @@ def shortcut_met(facts: ComplaintFacts, calendar: BusinessCalendar) -> bool:
 
 def complaint_clocks(facts: ComplaintFacts, today: date, calendar: BusinessCalendar,
                      horizon: int = DUE_SOON_DAYS) -> list[Clock]:
-    """Every clock of docs/RULES.md section 10 this complaint has started, by due date."""
+    """Every clock of docs/RULES.md section 9 this complaint has started, by due date."""
     basis = f"complaint {facts.id} received {facts.received_on.isoformat()}"
     clocks = [*_regx_clocks(facts, today, calendar, horizon, basis),
               *_other_clocks(facts, today, calendar, horizon, basis)]

@@ -322,7 +322,7 @@ def sync_clocks(session: Session, actor: User | None, case_ids: Iterable[int], t
                 hold, since = status.hold or None, hold_since(status, case_facts, today)
             else:
                 hold, since = None, None
-            # a complaint's clocks bind on any loan, open or closed (docs/RULES.md section 10)
+            # a complaint's clocks bind on any loan, open or closed (docs/RULES.md section 9)
             _plan_one(plan, total, case, [*clocks, *complaint_clocks.get(case_id, ())],
                       tasks[case_id], actor.id if actor else None, now)
             if (hold, since) != (case_facts.fc_hold, case_facts.fc_hold_since):

@@ -1,4 +1,4 @@
-"""Complaints on a case (docs/RULES.md section 10): intake, assignment, each step with its
+"""Complaints on a case (docs/RULES.md section 9): intake, assignment, each step with its
 date (acknowledgment, extension, response, documents relied on, exemption and its notice),
 the investigation and finding, and closure.
 
