@@ -370,3 +370,5 @@ sa.Index("ix_complaints_case_id", col(Complaint.case_id))
 _OPEN_COMPLAINT = sa.text("status = 'open'")
 sa.Index("ix_complaints_open_received", col(Complaint.received_on), col(Complaint.id),
          sqlite_where=_OPEN_COMPLAINT, postgresql_where=_OPEN_COMPLAINT)
+sa.Index("ix_complaints_open_case", col(Complaint.case_id),
+         sqlite_where=_OPEN_COMPLAINT, postgresql_where=_OPEN_COMPLAINT)

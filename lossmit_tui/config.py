@@ -111,6 +111,7 @@ class ViewSpec(BaseModel):
     sale_within_days: int | None = Field(default=None, ge=0)
     broken_promise: bool = False
     missing_documents: bool = False
+    open_complaints: bool = False  # cases with an open complaint (docs/RULES.md section 9)
     stages: list[str] = Field(default_factory=list)
     # The order the view opens in (a queue sort: urgency, act_next, sale_date, ...); none:
     # the queue's usual order (next action first).

@@ -178,3 +178,26 @@ def test_foreclosure_error_with_a_sale_scheduled_raises_an_urgent_task(
     # 1024.35(e)(3)(i)(B): before the sale (14 December), earlier than 30 BD
     assert deadline_tasks(engine, row.id)["1024.35(e)(3)(i)(B)"] == ("open",
                                                                     date(2026, 12, 14))
+
+
+def test_complaints_view_selects_cases_with_an_open_complaint(
+        one_case: tuple[Engine, int]) -> None:
+    from db.engine import session_scope
+    from db.queries import QueueFilter, queue_window
+
+    engine, case_id = one_case
+
+    def shown() -> list[str]:
+        with session_scope(engine) as session:
+            return [r.loan_number for r in queue_window(
+                session, QueueFilter(open_complaints=True), 0, 10)]
+
+    assert shown() == []
+    sam = workspace(engine, "sam")
+    row = add_complaint(sam, case_id, NewComplaint(RECEIVED, "phone", "general_complaint",
+                                                   "nobody called back"))
+    assert row.id is not None and shown() == ["A1"]
+    version = record_step(sam, row.id, 1, Step("response", TODAY))
+    version = record_finding(sam, row.id, version, FindingInput("resolved", "communication"))
+    close_complaint(sam, row.id, version, TODAY)
+    assert shown() == []

@@ -66,9 +66,12 @@ def upgrade() -> None:
     op.create_index("ix_complaints_case_id", "complaints", ["case_id"])
     op.create_index("ix_complaints_open_received", "complaints", ["received_on", "id"],
                     sqlite_where=_OPEN, postgresql_where=_OPEN)
+    op.create_index("ix_complaints_open_case", "complaints", ["case_id"],
+                    sqlite_where=_OPEN, postgresql_where=_OPEN)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_complaints_open_case", table_name="complaints")
     op.drop_index("ix_complaints_open_received", table_name="complaints")
     op.drop_index("ix_complaints_case_id", table_name="complaints")
     op.drop_table("complaints")
