@@ -120,6 +120,11 @@ def test_refusals_are_audited_and_store_nothing(one_case: tuple[Engine, int]) ->
     # a lead reassigns
     assign_complaint(workspace(engine, "lee"), row.id, 1, "ana")
     assert case_complaints(workspace(engine, "lee"), case_id)[0].owner == "ana"
+    with engine.connect() as conn:  # its deadline tasks went with it
+        owners = conn.execute(sa.text(
+            "SELECT DISTINCT u.username FROM tasks t JOIN users u ON u.id = t.assignee_id "
+            f"WHERE t.source LIKE '% complaint {row.id}'")).scalars().all()
+    assert owners == ["ana"]
 
 
 def test_payoff_extension_refused_and_late_extension_refused(

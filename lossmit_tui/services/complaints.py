@@ -348,7 +348,29 @@ def _assign(session: Session, ws: Workspace, complaint_id: int, expected_version
         raise InvalidInput(f"owner: {to.username} is deactivated and cannot take complaints")
     if to.id == row.owner_id:
         raise InvalidInput(f"owner: the complaint is already {to.username}'s")
-    return _save(session, actor, row, expected_version, "assign", {"owner_id": to.id}, ws)
+    version = _save(session, actor, row, expected_version, "assign", {"owner_id": to.id}, ws)
+    _move_tasks(session, actor, row, to)
+    return version
+
+
+def _move_tasks(session: Session, actor: User, row: Any, to: User) -> None:
+    """The complaint's open tasks (its deadlines, an urgent check) go to its new owner."""
+    tasks_t = Task.__table__
+    conn = session.connection()
+    mine = sa.or_(tasks_t.c.source.like(f"% complaint {row.id}"),
+                  tasks_t.c.source == f"complaint {row.id}")
+    moved = conn.execute(sa.select(tasks_t.c.id, tasks_t.c.assignee_id).where(
+        tasks_t.c.case_id == row.case_id, tasks_t.c.status == "open", mine)).all()
+    if not moved:
+        return
+    conn.execute(tasks_t.update().where(tasks_t.c.id.in_([t.id for t in moved]))
+                 .values(assignee_id=to.id))
+    loan = _loan(session, row.case_id).loan_number
+    for task in moved:
+        audit.record(session, actor, "task", task.id, "reassign",
+                     before={"assignee_id": task.assignee_id},
+                     after={"case": loan, "assignee": to.username,
+                            "why": f"complaint {row.id} reassigned"})
 
 
 def _close(session: Session, ws: Workspace, complaint_id: int, expected_version: int,
