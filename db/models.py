@@ -269,6 +269,58 @@ class Draft(_TableModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+# A module-level column object, as for cases: the optimistic lock needs the column itself.
+complaint_version_col = sa.Column("version", sa.Integer, nullable=False, server_default="1")
+
+
+class Complaint(_TableModel, table=True):
+    """A borrower's complaint on a case: a notice of error (1024.35), a request for
+    information (1024.36), a regulator's or a general complaint. Its clocks
+    (domain/complaints.py) are computed from these facts and dates; each date is the day a
+    step happened (a letter mailed, documents sent) so letters can attach to it later."""
+
+    __tablename__ = "complaints"
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": complaint_version_col}
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id")
+    received_on: date
+    channel: str = Field(max_length=16)
+    complaint_type: str = Field(max_length=32)
+    category: str | None = Field(default=None, max_length=8)  # 1024.35(b)(1)-(11): b1..b11
+    topic: str | None = Field(default=None, max_length=16)  # a request: owner_identity/other
+    asked: str | None = Field(default=None, max_length=500)  # what the borrower asked
+    borrower_text: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+    at_designated: bool = Field(default=True)
+    # Whether the servicer had designated an address for notices when this one came (a
+    # setting then), and its own answer target in business days then (policy).
+    address_designated: bool = Field(default=False)
+    target_bd: int = Field(default=15)
+    owner_id: int | None = Field(default=None, foreign_key="users.id")
+    status: str = Field(default="open", max_length=16)
+    investigation: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    finding: str | None = Field(default=None, max_length=32)
+    correction: str | None = Field(default=None, max_length=1000)
+    correction_effective_on: date | None = None
+    remediation_cents: int = Field(default=0)
+    root_cause: str | None = Field(default=None, max_length=64)
+    exemption: str | None = Field(default=None, max_length=32)
+    exemption_decided_on: date | None = None
+    exemption_notice_on: date | None = None
+    acknowledged_on: date | None = None
+    extension_on: date | None = None
+    extension_reason: str | None = Field(default=None, max_length=500)
+    responded_on: date | None = None
+    corrected: bool = Field(default=False)  # the response corrected it or gave the information
+    documents_requested_on: date | None = None
+    documents_sent_on: date | None = None
+    closed_on: date | None = None
+    created_by_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1, sa_column=complaint_version_col)
+
+
 # Indexes behind the queue and the tracker. Partial on open cases: closed cases never appear
 # in a queue, and the planner picks these only when the query repeats `closed_at IS NULL`.
 # The queue order is "act next": the stored key (a band, then a day: sales to postpone or
@@ -325,3 +377,10 @@ sa.Index("ix_documents_case_type", col(Document.case_id), col(Document.doc_type)
 sa.Index("ix_financials_case_taken", col(Financials.case_id), col(Financials.taken_on))
 sa.Index("ix_audit_events_entity", col(AuditEvent.entity), col(AuditEvent.entity_id))
 sa.Index("ix_audit_events_at", col(AuditEvent.at))
+# A case's complaints; the open ones by received day (the Complaints view, the daily pass).
+sa.Index("ix_complaints_case_id", col(Complaint.case_id))
+_OPEN_COMPLAINT = sa.text("status = 'open'")
+sa.Index("ix_complaints_open_received", col(Complaint.received_on), col(Complaint.id),
+         sqlite_where=_OPEN_COMPLAINT, postgresql_where=_OPEN_COMPLAINT)
+sa.Index("ix_complaints_open_case", col(Complaint.case_id),
+         sqlite_where=_OPEN_COMPLAINT, postgresql_where=_OPEN_COMPLAINT)

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from db import search, tables
 from db.engine import connection_of
 from db.tables import cases as cases_t
+from db.tables import complaints as complaints_t
 from db.tables import tasks as tasks_t
 from db.tables import users as users_t
 from lossmit_tui.domain.events import event_words
@@ -84,6 +85,7 @@ class QueueFilter:
     sale_from: date | None = None
     broken_promise_before: date | None = None  # promise date passed, not kept
     missing_documents: bool = False
+    open_complaints: bool = False  # a complaint on the case is open (the Complaints view)
     stages: tuple[str, ...] = ()
     investors: tuple[str, ...] = ()
     states: tuple[str, ...] = ()
@@ -163,6 +165,9 @@ def filter_conditions(f: QueueFilter, dialect: str = "sqlite", walk_order: bool 
         where += [c.promise_due_on < f.broken_promise_before, c.promise_kept_on.is_(None)]
     if f.missing_documents:
         where.append(c.missing_docs > 0)
+    if f.open_complaints:  # read from the open complaints' partial index
+        where.append(c.id.in_(sa.select(complaints_t.c.case_id).where(
+            sa.text("complaints.status = 'open'"))))
     if f.stages:
         where.append(c.stage.in_(f.stages))
     if f.investors:

@@ -146,3 +146,19 @@ drafts = sa.Table(
     "drafts", metadata, _id(), _int("user_id"), _int("case_id"), _json("fields"),
     sa.Column("body", sa.Text, nullable=False), _at("updated_at", False),
 )
+
+complaints = sa.Table(
+    "complaints", metadata, _id(), _int("case_id"), _date("received_on", False),
+    _text("channel", 16), _text("complaint_type", 32), _text("category", 8, True),
+    _text("topic", 16, True), _text("asked", 500, True),
+    sa.Column("borrower_text", sa.Text, nullable=False), _flag("at_designated"),
+    _flag("address_designated"), _int("target_bd"),
+    _int("owner_id", True), _text("status", 16), sa.Column("investigation", sa.Text),
+    _text("finding", 32, True), _text("correction", 1000, True),
+    _date("correction_effective_on"), _int("remediation_cents"), _text("root_cause", 64, True),
+    _text("exemption", 32, True), _date("exemption_decided_on"), _date("exemption_notice_on"),
+    _date("acknowledged_on"), _date("extension_on"), _text("extension_reason", 500, True),
+    _date("responded_on"), _flag("corrected"), _date("documents_requested_on"),
+    _date("documents_sent_on"), _date("closed_on"), _int("created_by_id", True),
+    _at("created_at", False), _at("updated_at", False), _int("version"),
+)

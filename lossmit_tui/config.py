@@ -27,6 +27,11 @@ from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS
 
 APP_NAME = "lossmit"
 
+# Policy: the default root-cause codes of a complaint (a setting, complaint_root_causes).
+ROOT_CAUSES = ("payment_processing", "escrow", "fees", "payoff_quote", "loss_mitigation",
+               "foreclosure_process", "servicing_transfer", "communication", "system_error",
+               "third_party", "employee_error", "no_error")
+
 
 # The databases, their backups, exports and the log hold borrowers' personal data: whatever
 # the umask, only their owner may read them.
@@ -106,6 +111,7 @@ class ViewSpec(BaseModel):
     sale_within_days: int | None = Field(default=None, ge=0)
     broken_promise: bool = False
     missing_documents: bool = False
+    open_complaints: bool = False  # cases with an open complaint (docs/RULES.md section 9)
     stages: list[str] = Field(default_factory=list)
     # The order the view opens in (a queue sort: urgency, act_next, sale_date, ...); none:
     # the queue's usual order (next action first).
@@ -233,6 +239,14 @@ class Settings(BaseSettings):
     trial_grace_days: int | None = Field(default=None, ge=0, le=60)
     trial_payment_accepts_offer: bool = False
     trial_effective_months_after: int = Field(default=1, ge=1, le=3)
+    # Policy (docs/RULES.md section 9): the root causes a closed complaint is coded with
+    # (management reports group by them), the servicer's own answer target in business days
+    # for what Reg X gives no clock (a phone call, a general complaint, a notice sent
+    # elsewhere), and the address designated for notices of error and requests for
+    # information (1024.35(c), 1024.36(b)); empty: none designated, any office counts.
+    complaint_root_causes: list[str] = Field(default_factory=lambda: list(ROOT_CAUSES))
+    complaint_target_business_days: int = Field(default=15, ge=1, le=60)
+    complaint_designated_address: str = ""
     workout_rule_sets: list[WorkoutRuleSet] = Field(
         default_factory=lambda: [WorkoutRuleSet(**r) for r in DEFAULT_RULE_SETS])
     views: list[ViewSpec] = Field(
@@ -250,6 +264,17 @@ class Settings(BaseSettings):
             if repeated:
                 raise ValueError(f"views: {attr} {', '.join(repeated)} is used twice")
         return views
+
+    @field_validator("complaint_root_causes")
+    @classmethod
+    def _root_cause_codes(cls, codes: list[str]) -> list[str]:
+        import re
+
+        bad = [c for c in codes if not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", c)]
+        if bad or not codes:
+            raise ValueError("complaint_root_causes: lower-case codes (letters, digits, _), "
+                             f"at least one; not {', '.join(map(repr, bad)) or 'empty'}")
+        return codes
 
     @field_validator("servicer_timezone")
     @classmethod

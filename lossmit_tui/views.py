@@ -44,6 +44,7 @@ def view_filter(spec: ViewSpec, user_id: int, team_ids: tuple[int, ...],
         else date.fromordinal(today.toordinal() + spec.sale_within_days),
         broken_promise_before=today if spec.broken_promise else None,
         missing_documents=spec.missing_documents,
+        open_complaints=spec.open_complaints,
         stages=tuple(spec.stages),
     )
 

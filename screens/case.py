@@ -64,6 +64,7 @@ from lossmit_tui.services.documents import decide_document
 from lossmit_tui.services.errors import PermissionDenied, ServiceError
 from lossmit_tui.services.trials import CaseTrial, case_trial
 from screens.base import LossMitScreen
+from screens.complaints import ComplaintForm, ComplaintsSection
 from screens.forms import (
     EditDetails,
     EventForm,
@@ -321,6 +322,8 @@ class CaseScreen(LossMitScreen[None]):
                 tooltip="Take a financial snapshot (income, expenses, assets)"),
         Binding("w", "workout", "Options", id="case.workout",
                 tooltip="Evaluate every workout option; offer one or record a denial"),
+        Binding("k", "complaint", "Complaint", id="case.complaint",
+                tooltip="Log a complaint (notice of error, request for information, ...)"),
         *[Binding(str(n), f"tab('{name}')", title, id=f"case.{name}", show=False)
           for n, (name, title) in enumerate(TABS.items(), start=1)],
     ]
@@ -359,6 +362,7 @@ class CaseScreen(LossMitScreen[None]):
         with TabbedContent(id="case-tabs"):
             with TabPane("1 Summary", id="summary"), VerticalScroll(id="case-body"):
                 yield Grid(id="case-grid")
+                yield ComplaintsSection(self.case_id, id="case-complaints")
             with TabPane("2 Timeline", id="timeline"):
                 yield Select([("Everything", "all"), ("Calls", "call"), ("Events", "event"),
                               ("Tasks", "task")], value="all", allow_blank=False,
@@ -529,6 +533,12 @@ class CaseScreen(LossMitScreen[None]):
 
     def reload(self) -> None:
         self.load()
+        self.query_one(ComplaintsSection).reload()
+
+    def action_complaint(self) -> None:
+        """Log a complaint on this case (screens/complaints.py)."""
+        if self.case is not None:
+            self.app.push_screen(ComplaintForm(self.case_id, self._subject()), self._after)
 
     def store_change(self, change: int) -> None:
         """Someone wrote: read the case again if the writes may touch it (redrawn only if

@@ -159,7 +159,7 @@ def test_export_case_is_the_whole_servicing_file(book: str) -> None:
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)
     assert list(record) == ["case", "call_notes", "events", "documents", "tasks",
-                            "financials", "reassignments", "audit"]
+                            "financials", "complaints", "reassignments", "audit"]
     assert record["case"]["loan_number"] == loan and record["case"]["assignee"] == s1
     assert [r["after"]["assignee"] for r in record["reassignments"]] == [s1]
     assert any(e["kind"] == "reassigned" for e in record["events"])

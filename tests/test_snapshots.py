@@ -182,3 +182,43 @@ def trial_app(tmp_path: Path):  # type: ignore[no-untyped-def]
 def test_case_trial_section_120x40(snap_compare, trial_app) -> None:  # type: ignore[no-untyped-def]
     """The trial section: each payment's due date, amount and state, and the next step."""
     assert snap_compare(trial_app, terminal_size=(120, 40), run_before=_case_then())
+
+
+@pytest.fixture
+def complaint_app(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Loan A1, paid up, with a notice of error about a fee received Monday Nov 23 and
+    acknowledged the next day, and a phone complaint today."""
+    from datetime import date
+
+    from db.engine import make_engine
+    from db.migrate import ensure_current
+    from lossmit_tui.services.complaints import NewComplaint, Step, add_complaint, record_step
+    from lossmit_tui.services.importer import import_extract
+    from lossmit_tui.services.users import add_user
+
+    engine = make_engine(str(tmp_path / "complaint.db"))
+    ensure_current(engine)
+    add_user(workspace(engine, "setup"), "sam", "Sam Specialist", "specialist", "North")
+    path = tmp_path / "one.csv"
+    path.write_text("loan_number,borrower_name,investor,upb,next_due_date,property_state,"
+                    "property_zip,assignee\nA1,Ann Lee,FNMA,1000,2026-12-01,TX,75201,sam\n")
+    assert import_extract(workspace(engine, "sam"), path).ok
+    ws = workspace(engine, "sam")
+    add_complaint(ws, 1, NewComplaint(date(2026, 11, 23), "mail", "notice_of_error",
+                                      "The $35 [b]inspection fee[/b] is wrong.", "b5"))
+    record_step(ws, 1, 1, Step("acknowledgment", date(2026, 11, 24)))
+    add_complaint(ws, 1, NewComplaint(TODAY, "phone", "general_complaint",
+                                      "Nobody called me back."))
+    return make_app(workspace(engine, "sam", TODAY, settings=load_settings(),
+                              clock=lambda: datetime(2026, 11, 29, 16, 45, tzinfo=UTC)),
+                    "mine")
+
+
+def test_case_complaint_section_120x40(snap_compare, complaint_app) -> None:  # type: ignore[no-untyped-def]
+    """The complaint section: each complaint, the borrower's words, each clock's state."""
+    async def scrolled(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _case_then()(pilot)
+        pilot.app.screen.query_one("#case-body").scroll_end(animate=False)
+        await _loaded(pilot)
+
+    assert snap_compare(complaint_app, terminal_size=(120, 40), run_before=scrolled)

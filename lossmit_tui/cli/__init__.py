@@ -7,7 +7,13 @@ Building the CLI imports every group module, which import only typer and the set
 commands that only print never import Textual (scripts, cron).
 """
 
-from lossmit_tui.cli import cases, queue, store, team  # noqa: F401  (each adds its commands)
+from lossmit_tui.cli import (  # noqa: F401  (each adds its commands)
+    cases,
+    complaints,
+    queue,
+    store,
+    team,
+)
 from lossmit_tui.cli.shared import app
 
 __all__ = ["app", "main"]
@@ -15,7 +21,8 @@ __all__ = ["app", "main"]
 # `lossmit --help` lists the commands, then the groups, in the order they have always had,
 # whatever order the group modules are imported in (a name not listed here goes last).
 HELP_ORDER = ("demo", "seed", "import", "export", "queue", "refresh", "evaluate", "event",
-              "tasks", "reassign", "audit", "export-case", "foreclosure", "users", "db")
+              "tasks", "reassign", "audit", "export-case", "foreclosure", "complaint",
+              "complaints", "users", "db")
 
 
 def _help_rank(name: str | None) -> int:

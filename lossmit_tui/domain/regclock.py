@@ -46,6 +46,7 @@ class Rule:
     citation: str
     title: str
     met_by: tuple[str, ...]  # event kinds that meet it ("" for the bars)
+    bar: bool = False  # a "not before" rule (no task): the complaint credit-reporting hold
 
 
 LIVE_CONTACT = Rule("1024.39(a)", "Live contact (day 36)",
@@ -261,7 +262,8 @@ class Clock:
     @property
     def is_deadline(self) -> bool:
         """A date by which something must be done (the two bars are not)."""
-        return self.rule not in (FIRST_FILING, NO_SALE) and self.due_on is not None
+        return (self.rule not in (FIRST_FILING, NO_SALE) and not self.rule.bar
+                and self.due_on is not None)
 
 
 def _latest(events: Iterable[tuple[str, date]], kinds: Iterable[str]) -> date | None:

@@ -66,6 +66,7 @@ from lossmit_tui.domain.regclock import (
     standing,
 )
 from lossmit_tui.services import audit
+from lossmit_tui.services.complaint_clocks import complaint_task_clocks
 from lossmit_tui.services.extract import borrower_zones
 from lossmit_tui.services.tasks import tasks_of_cases
 from lossmit_tui.services.workspace import Workspace
@@ -378,6 +379,7 @@ def sync_clocks(session: Session, actor: User | None, case_ids: Iterable[int], t
                 tasks[t.case_id].append(t)
         plan = _Plan()
         checks, holds = [], []
+        complaint_clocks = complaint_task_clocks(conn, chunk, today, calendar)
         for case_id in chunk:
             case = cases.get(case_id)
             if case is None:
@@ -400,8 +402,9 @@ def sync_clocks(session: Session, actor: User | None, case_ids: Iterable[int], t
                     hold, since = status.hold or None, hold_since(status, case_facts, today)
             else:
                 hold, since = None, None
-            _plan_one(plan, total, case, clocks, tasks[case_id],
-                      actor.id if actor else None, now)
+            # a complaint's clocks bind on any loan, open or closed (docs/RULES.md section 9)
+            _plan_one(plan, total, case, [*clocks, *complaint_clocks.get(case_id, ())],
+                      tasks[case_id], actor.id if actor else None, now)
             if (hold, since) != (case_facts.fc_hold, case_facts.fc_hold_since):
                 holds.append({"cid": case_id, "loan": case.loan_number, "hold": hold,
                               "since": since, "was": case_facts.fc_hold})

@@ -1,7 +1,8 @@
 """One case's complete history as one document: the servicing file an examiner asks for.
 
 Everything on record for the loan: the case itself, call notes (amendments included), events,
-documents, tasks, financial snapshots, reassignments and the audit trail. Who may export a
+documents, tasks, financial snapshots, complaints (with each step's date, the finding,
+correction, remediation and root cause), reassignments and the audit trail. Who may export a
 case is who may act on it (`services.access`); the export itself is audited.
 """
 
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 from db.engine import session_scope
 from db.models import Case
 from db.queries import AuditFilter, audit_trail
-from db.tables import call_notes, case_events, documents, financials, tasks, users
+from db.tables import call_notes, case_events, complaints, documents, financials, tasks, users
 from lossmit_tui.domain.values import csv_cell, display_text, money_json
 from lossmit_tui.domain.workout import COUNT_TERMS
 from lossmit_tui.services import audit
@@ -26,7 +27,7 @@ from lossmit_tui.services.users import require_user
 from lossmit_tui.services.workspace import Workspace
 
 SECTIONS = ("case", "call_notes", "events", "documents", "tasks", "financials",
-            "reassignments", "audit")
+            "complaints", "reassignments", "audit")
 
 
 def _plain(value: Any) -> Any:
@@ -72,6 +73,8 @@ def case_file(ws: Workspace, loan_number: str) -> dict[str, Any]:
             "tasks": with_author(tasks, "assignee", tasks.c.due_on, tasks.c.id),
             "financials": with_author(financials, "author", financials.c.taken_on,
                                       financials.c.id),
+            "complaints": with_author(complaints, "owner", complaints.c.received_on,
+                                      complaints.c.id),
         }
         trail = [{"at": r.at.isoformat(), "user": r.username, "entity": r.entity,
                   "entity_id": r.entity_id, "action": r.action, "before": r.before,
@@ -126,6 +129,16 @@ def as_csv(record: dict[str, Any]) -> str:
                        lambda r: json.dumps({"incomes": r["incomes"],
                                              "expenses": r["expenses"],
                                              "liquid_assets": r["liquid_assets"]})),
+        "complaints": ("received_on", "owner", lambda r: f"complaint {r['id']}: "
+                       f"{r['complaint_type']} by {r['channel']}"
+                       + (f", 1024.35(b)({r['category'][1:]})" if r["category"] else "")
+                       + f": {r['status']}",
+                       lambda r: json.dumps({k: r[k] for k in (
+                           "borrower_text", "asked", "acknowledged_on", "extension_on",
+                           "responded_on", "documents_requested_on", "documents_sent_on",
+                           "exemption", "exemption_notice_on", "finding", "correction",
+                           "correction_effective_on", "remediation", "root_cause",
+                           "closed_on")}, default=str)),
         "audit": ("at", "user", lambda r: f"{r['entity']} {r['action']}",
                   lambda r: json.dumps({"before": r["before"], "after": r["after"]},
                                        default=str)),

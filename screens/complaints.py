@@ -1,0 +1,144 @@
+"""Complaints on the case screen: the intake form (a key on the case) and the section that
+lists the case's complaints with each clock and its state (docs/RULES.md section 9).
+
+The borrower's words and what was asked are untrusted: they reach the screen as `Content`,
+never as markup.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Checkbox, Input, Label, Select, Static
+
+from lossmit_tui.domain.complaints import CATEGORIES, Channel, ComplaintType
+from lossmit_tui.domain.regclock import ClockState
+from lossmit_tui.domain.values import display_text, parse_date
+from lossmit_tui.services.complaints import (
+    ComplaintView,
+    NewComplaint,
+    add_complaint,
+    case_complaints,
+    validate_complaint,
+)
+from screens.base import WorkspaceMixin
+from screens.forms import ServiceForm, Write, _input, _select, label
+
+
+class ComplaintForm(ServiceForm):
+    """Log a complaint on the case: received day, channel, type, category or what was
+    asked, the borrower's words, whether it came to the designated address."""
+
+    TITLE_TEXT = "Log a complaint"
+    DONE_TEXT = "Complaint logged: its deadlines are on the case's tasks."
+
+    def __init__(self, case_id: int, subject: str) -> None:
+        super().__init__(subject)
+        self.case_id = case_id
+
+    def fields(self) -> ComposeResult:
+        yield Label("Received (YYYY-MM-DD or today)")
+        yield _input(value="today", id="complaint-received")
+        yield Label("Channel")
+        yield _select([(label(c), c.value) for c in Channel], value=Channel.MAIL.value,
+                      allow_blank=False, id="complaint-channel")
+        yield Label("Type")
+        yield _select([(label(t), t.value) for t in ComplaintType],
+                      value=ComplaintType.NOTICE_OF_ERROR.value, allow_blank=False,
+                      id="complaint-type")
+        yield Label("Covered error, 1024.35(b) (an error)")
+        yield _select([(f"({k[1:]}) {v}", k) for k, v in CATEGORIES.items()],
+                      prompt="Category", id="complaint-category")
+        yield Label("What was asked (a request)")
+        yield _input(placeholder="e.g. who owns my loan", id="complaint-asked")
+        yield Checkbox("A request for the loan's owner or assignee (10 BD)", compact=True,
+                       id="complaint-owner")
+        yield Label("The borrower's words")
+        yield _input(placeholder="what they wrote or said", id="complaint-text")
+        yield Checkbox("Came to the designated address", value=True, compact=True,
+                       id="complaint-designated")
+
+    def on_mount(self) -> None:
+        self.query_one("#complaint-received", Input).focus()
+
+    def collect(self) -> Write | list[str]:
+        raw = self.query_one("#complaint-received", Input).value.strip().lower()
+        try:
+            received = self.today if raw in ("", "today") else parse_date(raw)
+        except ValueError as exc:
+            return [f"received: {exc}"]
+        category = self.query_one("#complaint-category", Select).value
+        new = NewComplaint(
+            received, str(self.query_one("#complaint-channel", Select).value),
+            str(self.query_one("#complaint-type", Select).value),
+            self.query_one("#complaint-text", Input).value,
+            category if isinstance(category, str) else None,
+            self.query_one("#complaint-asked", Input).value,
+            "owner_identity" if self.query_one("#complaint-owner", Checkbox).value else None,
+            self.query_one("#complaint-designated", Checkbox).value)
+        problems = validate_complaint(new, self.today)
+        if problems:
+            return problems
+        case_id = self.case_id
+        return lambda ws: add_complaint(ws, case_id, new)
+
+
+_STATE = {ClockState.MET: "met", ClockState.MISSED: "MISSED", ClockState.DUE_SOON: "due soon",
+          ClockState.PENDING: "pending", ClockState.BARRED: "barred",
+          ClockState.ALLOWED: "allowed"}
+
+
+def section_content(views: list[ComplaintView], today: date) -> Content:
+    """The case's complaints, newest first, each with its clocks and their state."""
+    parts: list[Content] = [Content.styled("Complaints", "bold")]
+    for v in reversed(views):
+        head = (f"#{v.id} {label(v.type)} · received {v.received_on} by "
+                f"{label(v.channel)}" + (f" · 1024.35(b)({v.category[1:]})" if v.category
+                                         else "") + f" · {v.status} · owner {v.owner or '-'}")
+        parts.append(Content.assemble("\n\n", Content.styled(display_text(head), "bold")))
+        words = display_text(v.text)[:200]
+        parts.append(Content.assemble("\n  “", Content(words), "”"))
+        for clock in v.clocks:
+            state = _STATE[clock.state] if clock.applies else "exempt"
+            line = f"\n  {clock.due_on or '-'!s} {state:<9} {clock.rule.title} [{clock.citation}]"
+            if clock.met_by:
+                line += f" — {clock.met_by}"
+            elif not clock.applies:
+                line += f" — {clock.why_not}"
+            style = "bold $error" if clock.applies and clock.state is ClockState.MISSED \
+                else "$warning" if clock.applies and clock.state is ClockState.DUE_SOON else ""
+            parts.append(Content.styled(line, style) if style else Content(line))
+    return Content.assemble(*parts)
+
+
+class ComplaintsSection(WorkspaceMixin, Static):
+    """The case's complaints with their clocks (hidden when there are none); read in a
+    thread worker."""
+
+    DEFAULT_CSS = "ComplaintsSection { margin: 1 0 0 1; }"
+
+    @dataclass
+    class Read(Message):
+        views: list[ComplaintView]
+
+    def __init__(self, case_id: int, *, id: str | None = None) -> None:
+        super().__init__(Content(""), id=id)
+        self.case_id = case_id
+        self.display = False
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    @work(thread=True, exclusive=True, group="case-complaints", exit_on_error=False,
+          description="reading the case's complaints")
+    def reload(self) -> None:
+        """Read the case's complaints again."""
+        self.post_message(self.Read(case_complaints(self.ws, self.case_id)))
+
+    @on(Read)
+    def _read(self, message: Read) -> None:
+        self.display = bool(message.views)
+        self.update(section_content(message.views, self.today))

@@ -1,0 +1,92 @@
+"""`lossmit complaint ...` for the mailroom and `lossmit complaints report` for management:
+what a script sees (exit codes, messages, the deadline tasks in `lossmit tasks`, formats)."""
+
+import json
+
+from .test_cli import DAY, run, seeded, specialist  # noqa: F401  (the fixture)
+
+
+def _loan(url: str, user: str) -> str:
+    return str(json.loads(run("queue", "--db", url, "--user", user, "--today", DAY,
+                              "--format", "json", "--limit", "1").stdout)[0]["loan_number"])
+
+
+def test_complaint_from_intake_to_report(seeded: str) -> None:  # noqa: F811
+    user = specialist(seeded)
+    loan = _loan(seeded, user)
+    common = ["--db", seeded, "--user", user, "--today", DAY]
+    added = run("complaint", "add", loan, "--received", "2026-11-23", "--channel", "mail",
+                "--type", "notice_of_error", "--category", "b6", "--text",
+                "Your payoff quote [b]is wrong[/b]", *common)
+    assert added.exit_code == 0, added.output
+    assert f"Logged complaint 1 on loan {loan}" in added.stdout
+    items = json.loads(run("tasks", "--due", "all", "--format", "json", *common).stdout)
+    rules = sorted((i["rule"], i["due"]) for i in items if i["loan_number"] == loan
+                   and "complaint 1" in (i["rule"] or ""))
+    # 1024.35(d) 5 BD and the payoff response 7 BD, over Thanksgiving
+    assert rules == [("1024.35(d) complaint 1", "2026-12-01"),
+                     ("1024.35(e)(3)(i)(A) complaint 1", "2026-12-03")]
+    shown = run("complaint", "show", "1", *common)
+    assert "Your payoff quote [b]is wrong[/b]" in shown.stdout
+    assert "1024.35(i)" in shown.stdout and "barred" in shown.stdout
+    refused = run("complaint", "step", "1", "extension", "--version", "1", "--reason",
+                  "more time", *common)
+    assert refused.exit_code == 1 and "no extension is allowed for a payoff" in refused.stderr
+    assert run("complaint", "step", "1", "response", "--version", "1", "--on", "2026-11-24",
+               "--corrected", *common).exit_code == 0
+    done = run("complaint", "finding", "1", "error_found", "--version", "2", "--root-cause",
+               "payoff_quote", "--correction", "payoff re-issued", "--effective",
+               "2026-11-24", "--remediation", "25.00", *common)
+    assert done.exit_code == 0, done.output
+    assert run("complaint", "close", "1", "--version", "3", *common).exit_code == 0
+    report = json.loads(run("complaints", "report", "--from", "2026-11-01", "--to", DAY,
+                            "--by", "category", "--format", "json", *common).stdout)
+    assert report == [{
+        "group": "b6", "received": 1, "closed": 1, "errors_found": 1,
+        "remediation_cents": 2500, "on_time_acknowledgment": "1/1 (100%)",
+        "on_time_response": "1/1 (100%)", "on_time_documents": "-",
+        "on_time_exemption_notice": "-", "on_time_cfpb": "-", "on_time_target": "-",
+        "top_root_causes": "payoff_quote (1)"}]
+    csv_out = run("complaints", "report", "--from", "2026-11-01", "--to", DAY,
+                  "--format", "csv", *common).stdout.splitlines()
+    assert csv_out[0].startswith("group,received,closed,errors_found,remediation_cents")
+
+
+def test_complaint_add_names_the_bad_field(seeded: str) -> None:  # noqa: F811
+    user = specialist(seeded)
+    loan = _loan(seeded, user)
+    common = ["--db", seeded, "--user", user, "--today", DAY]
+    for args, fragment in (
+        (["--channel", "fax", "--type", "general_complaint"], "channel: 'fax'"),
+        (["--channel", "mail", "--type", "notice_of_error"], "category: a notice of error"),
+        (["--channel", "mail", "--type", "request_for_information"], "asked: a request"),
+    ):
+        bad = run("complaint", "add", loan, "--text", "words", *args, *common)
+        assert bad.exit_code == 1 and fragment in bad.stderr, bad.output
+    assert "No complaints." in run("complaint", "list", *common).stdout
+    phone = run("complaint", "add", loan, "--channel", "phone", "--type", "general_complaint",
+                "--text", "rude on the phone", *common)
+    assert "tell the borrower how to send it in writing" in phone.stdout
+    listed = json.loads(run("complaint", "list", "--format", "json", *common).stdout)
+    assert [(r["loan"], r["next_due"], r["state"]) for r in listed] == [
+        (loan, "2026-12-18", "pending")]  # policy: 15 BD from Sunday 29 November
+
+
+def test_servicing_file_includes_the_complaints(seeded: str) -> None:  # noqa: F811
+    user = specialist(seeded)
+    loan = _loan(seeded, user)
+    common = ["--db", seeded, "--user", user, "--today", DAY]
+    assert run("complaint", "add", loan, "--received", "2026-11-23", "--channel", "email",
+               "--type", "request_for_information", "--asked", "who owns my loan",
+               "--owner-identity", "--text", "=HYPERLINK(\"x\") who owns it?",
+               *common).exit_code == 0
+    record = json.loads(run("export-case", loan, *common).stdout)
+    [row] = record["complaints"]
+    assert (row["complaint_type"], row["topic"], row["owner"], row["asked"]) == (
+        "request_for_information", "owner_identity", user, "who owns my loan")
+    assert any(a["entity"] == "complaint" and a["action"] == "create"
+               for a in record["audit"])
+    lines = run("export-case", loan, "--format", "csv", *common).stdout.splitlines()
+    complaint_lines = [line for line in lines if line.startswith("complaints,")]
+    assert len(complaint_lines) == 1 and "request_for_information by email" in \
+        complaint_lines[0]

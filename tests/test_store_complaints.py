@@ -1,0 +1,208 @@
+"""Complaints in the store (docs/RULES.md section 9), on SQLite and PostgreSQL: intake →
+acknowledgment → extension → response → finding → close, each step's deadline task and audit
+row; refusals (another specialist's case, a specialist reassigning) audited; bad input and
+refused extensions store nothing; a stale version is a conflict; a foreclosure error with a
+sale scheduled raises an urgent task."""
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from db.models import AuditEvent, Case, Complaint, Task
+from lossmit_tui.services.complaints import (
+    FindingInput,
+    NewComplaint,
+    Step,
+    add_complaint,
+    assign_complaint,
+    case_complaints,
+    close_complaint,
+    record_finding,
+    record_step,
+)
+from lossmit_tui.services.errors import Conflict, InvalidInput, PermissionDenied
+
+from .conftest import TODAY
+from .workspace import workspace
+
+tasks_t, audit_t, cases_t = Task.__table__, AuditEvent.__table__, Case.__table__
+complaints_t = Complaint.__table__
+RECEIVED = date(2026, 11, 23)  # a Monday; Thanksgiving is 26 November
+
+
+def error(category: str = "b2", received: date = RECEIVED) -> NewComplaint:
+    return NewComplaint(received, "mail", "notice_of_error",
+                        "You applied my [b]October[/b] payment to fees.", category)
+
+
+def deadline_tasks(engine: Engine, complaint_id: int) -> dict[str, tuple[str, date]]:
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(tasks_t.c.source, tasks_t.c.status, tasks_t.c.due_on)
+                            .where(tasks_t.c.kind == "regulatory_deadline",
+                                   tasks_t.c.source.like(f"% complaint {complaint_id}"))
+                            .order_by(tasks_t.c.id)).all()
+    return {r.source.split(" complaint")[0]: (r.status, r.due_on) for r in rows}
+
+
+def complaint_audit(engine: Engine, complaint_id: int) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(sa.select(audit_t.c.action).where(
+            audit_t.c.entity == "complaint", audit_t.c.entity_id == str(complaint_id))
+            .order_by(audit_t.c.id)).scalars())
+
+
+def test_intake_to_close(one_case: tuple[Engine, int]) -> None:
+    engine, case_id = one_case
+    sam = workspace(engine, "sam")
+    row = add_complaint(sam, case_id, error())
+    assert row.id is not None
+    cid, version = row.id, 1
+    tasks = deadline_tasks(engine, cid)
+    # 1024.35(d) 5 BD over Thanksgiving; 1024.35(e)(3)(i)(C) 30 BD; no task for the
+    # credit-reporting hold (a bar)
+    assert tasks == {"1024.35(d)": ("open", date(2026, 12, 1)),
+                     "1024.35(e)(3)(i)(C)": ("open", date(2027, 1, 7))}
+    view = case_complaints(sam, case_id)[0]
+    assert view.owner == "sam" and view.text.startswith("You applied my [b]October[/b]")
+
+    version = record_step(sam, cid, version, Step("acknowledgment", date(2026, 11, 24)))
+    assert deadline_tasks(engine, cid)["1024.35(d)"][0] == "done"
+    version = record_step(sam, cid, version, Step("extension", TODAY, "escrow records "
+                                                   "requested from the prior servicer"))
+    assert deadline_tasks(engine, cid)["1024.35(e)(3)(i)(C)"] == ("open", date(2027, 1, 29))
+    version = record_step(sam, cid, version, Step("response", TODAY, corrected=True))
+    assert deadline_tasks(engine, cid)["1024.35(e)(3)(i)(C)"][0] == "done"
+    version = record_finding(sam, cid, version, FindingInput(
+        "error_found", "payment_processing", "payment posted to fees",
+        "payment moved to principal and interest", date(2026, 10, 1), 2_500))
+    version = close_complaint(sam, cid, version, TODAY)
+    view = case_complaints(sam, case_id)[0]
+    assert view.status == "closed" and view.remediation_cents == 2_500
+    assert view.steps["closed_on"] == TODAY and version == 6
+    assert complaint_audit(engine, cid) == ["create", "acknowledgment", "extension",
+                                             "response", "finding", "close"]
+    with engine.connect() as conn:
+        open_left = conn.execute(sa.select(sa.func.count()).select_from(tasks_t).where(
+            tasks_t.c.status == "open", tasks_t.c.source.like(f"% complaint {cid}"))
+        ).scalar_one()
+    assert open_left == 0
+
+
+def test_regulatory_date_of_the_case_follows_the_complaint(
+        current_case: tuple[Engine, int]) -> None:
+    # a paid-up loan has no loss-mitigation clock; its complaint still binds
+    # (docs/RULES.md section 9)
+    engine, case_id = current_case
+    add_complaint(workspace(engine, "sam"), case_id, error("b6"))  # payoff: 7 BD
+    with engine.connect() as conn:
+        reg = conn.execute(sa.select(cases_t.c.reg_due_on)).scalar_one()
+    # the earliest open deadline: the acknowledgment (1 December; the 7-BD payoff response
+    # falls on 3 December)
+    assert reg == date(2026, 12, 1)
+
+
+def test_refusals_are_audited_and_store_nothing(one_case: tuple[Engine, int]) -> None:
+    engine, case_id = one_case
+    with pytest.raises(PermissionDenied):
+        add_complaint(workspace(engine, "ana"), case_id, error())
+    row = add_complaint(workspace(engine, "sam"), case_id, error())
+    assert row.id is not None
+    with pytest.raises(PermissionDenied, match="lead or an admin"):
+        assign_complaint(workspace(engine, "sam"), row.id, 1, "ana")
+    with engine.connect() as conn:
+        refused = conn.execute(sa.select(audit_t.c.after).where(
+            audit_t.c.entity == "permission", audit_t.c.action == "refused")
+            .order_by(audit_t.c.id)).scalars().all()
+        owners = conn.execute(sa.select(complaints_t.c.owner_id)).scalars().all()
+    assert len(refused) == 2 and len(owners) == 1
+    # a lead reassigns
+    assign_complaint(workspace(engine, "lee"), row.id, 1, "ana")
+    assert case_complaints(workspace(engine, "lee"), case_id)[0].owner == "ana"
+    with engine.connect() as conn:  # its deadline tasks went with it
+        owners = conn.execute(sa.text(
+            "SELECT DISTINCT u.username FROM tasks t JOIN users u ON u.id = t.assignee_id "
+            f"WHERE t.source LIKE '% complaint {row.id}'")).scalars().all()
+    assert owners == ["ana"]
+
+
+def test_payoff_extension_refused_and_late_extension_refused(
+        one_case: tuple[Engine, int]) -> None:
+    engine, case_id = one_case
+    sam = workspace(engine, "sam")
+    payoff = add_complaint(sam, case_id, error("b6"))
+    assert payoff.id is not None
+    with pytest.raises(InvalidInput, match="extension: no extension is allowed for a payoff"):
+        record_step(sam, payoff.id, 1, Step("extension", TODAY, "need more time"))
+    late = add_complaint(sam, case_id, error("b2", date(2026, 10, 1)))
+    assert late.id is not None  # 30 BD from 1 October: 12 November, passed
+    with pytest.raises(InvalidInput, match="too late"):
+        record_step(sam, late.id, 1, Step("extension", TODAY, "need more time"))
+    with engine.connect() as conn:
+        extended = conn.execute(sa.select(sa.func.count()).select_from(complaints_t).where(
+            complaints_t.c.extension_on.is_not(None))).scalar_one()
+    assert extended == 0
+
+
+def test_bad_intake_names_the_field_and_stores_nothing(one_case: tuple[Engine, int]) -> None:
+    engine, case_id = one_case
+    with pytest.raises(InvalidInput) as raised:
+        add_complaint(workspace(engine, "sam"), case_id, NewComplaint(
+            date(2026, 12, 5), "fax", "notice_of_error", " ", None))
+    message = str(raised.value)
+    for field in ("received:", "channel:", "category:", "text:"):
+        assert field in message
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(complaints_t)
+                            ).scalar_one() == 0
+
+
+def test_stale_version_is_a_conflict(one_case: tuple[Engine, int]) -> None:
+    engine, case_id = one_case
+    sam = workspace(engine, "sam")
+    row = add_complaint(sam, case_id, error())
+    assert row.id is not None
+    record_step(sam, row.id, 1, Step("acknowledgment", RECEIVED))
+    with pytest.raises(Conflict):
+        record_step(sam, row.id, 1, Step("response", TODAY))
+    assert case_complaints(sam, case_id)[0].steps["responded_on"] is None
+
+
+def test_foreclosure_error_with_a_sale_scheduled_raises_an_urgent_task(
+        one_case: tuple[Engine, int]) -> None:
+    engine, case_id = one_case
+    with engine.begin() as conn:
+        conn.execute(cases_t.update().values(fc_sale_date=date(2026, 12, 15)))
+    row = add_complaint(workspace(engine, "sam"), case_id, error("b10"))
+    assert row.id is not None
+    with engine.connect() as conn:
+        urgent = conn.execute(sa.select(tasks_t.c.title, tasks_t.c.due_on).where(
+            tasks_t.c.source == f"complaint {row.id}")).one()
+    assert urgent.title.startswith("URGENT: foreclosure error") and urgent.due_on == TODAY
+    # 1024.35(e)(3)(i)(B): before the sale (14 December), earlier than 30 BD
+    assert deadline_tasks(engine, row.id)["1024.35(e)(3)(i)(B)"] == ("open",
+                                                                    date(2026, 12, 14))
+
+
+def test_complaints_view_selects_cases_with_an_open_complaint(
+        one_case: tuple[Engine, int]) -> None:
+    from db.engine import session_scope
+    from db.queries import QueueFilter, queue_window
+
+    engine, case_id = one_case
+
+    def shown() -> list[str]:
+        with session_scope(engine) as session:
+            return [r.loan_number for r in queue_window(
+                session, QueueFilter(open_complaints=True), 0, 10)]
+
+    assert shown() == []
+    sam = workspace(engine, "sam")
+    row = add_complaint(sam, case_id, NewComplaint(RECEIVED, "phone", "general_complaint",
+                                                   "nobody called back"))
+    assert row.id is not None and shown() == ["A1"]
+    version = record_step(sam, row.id, 1, Step("response", TODAY))
+    version = record_finding(sam, row.id, version, FindingInput("resolved", "communication"))
+    close_complaint(sam, row.id, version, TODAY)
+    assert shown() == []
