@@ -81,7 +81,7 @@ cases = sa.Table(
     _int("urgency"), _date("urgency_on"), _date("reg_due_on"), _int("missing_docs"),
     _int("version"), _at("created_at", False),
     _at("updated_at", False), _at("closed_at"),
-    _text("fc_hold", 500, True), _date("fc_hold_since"),
+    _text("fc_hold", 500, True), _date("fc_hold_since"), _text("preferred_language", 8),
 )
 
 case_clocks = sa.Table(
@@ -135,6 +135,15 @@ audit_chain = sa.Table(
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("event_id", sa.Integer, nullable=False, unique=True),
     _text("db_login", 64, True), _text("hash", 64),
+)
+
+letters = sa.Table(
+    "letters", metadata, _id(), _int("case_id"), _text("kind", 48), _text("language", 8),
+    _text("template_origin", 400), _text("template_sha256", 64),
+    sa.Column("text", sa.Text, nullable=False), _text("pdf_sha256", 64), _text("status", 16),
+    _text("batch_id", 40, True), _int("replaces_id", True), _int("created_by_id", True),
+    _at("created_at", False), _date("letter_date", False), _date("mailed_on"),
+    _date("returned_on"),
 )
 
 drafts = sa.Table(

@@ -213,6 +213,7 @@ class EventKind(StrEnum):
     ACTIVE_DUTY_STARTED = "active_duty_started"  # a borrower's military service (SCRA)
     ACTIVE_DUTY_ENDED = "active_duty_ended"
     SUCCESSOR_CONFIRMED = "successor_confirmed"  # a successor in interest confirmed
+    LETTER_RETURNED = "letter_returned"  # a mailed letter came back (payload: letter_id)
 
 
 class DocType(StrEnum):

@@ -91,7 +91,8 @@ class NewEvent:
     # For application_received: sent by a claimed successor in interest not yet confirmed
     # (it counts from the confirmation day, 1024.38(b)(1)(vi)).
     from_successor: bool = False
-
+    # For an event a mailed letter records (written_notice_sent, ...): the letter's id.
+    letter_id: int | None = None
 
 
 APPEAL_OUTCOMES = ("upheld", "overturned")
@@ -251,6 +252,8 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
         payload["case_number"] = clean_text(event.case_number)
     if event.from_successor:
         payload["from_successor"] = True
+    if event.letter_id is not None:
+        payload["letter_id"] = event.letter_id
     if event.kind in SALE_FIXED_AT:  # the sale date known then decides its clocks for good
         sale = case["fc_sale_date"]
         payload["sale_date"] = sale.isoformat() if sale else None
@@ -336,6 +339,12 @@ def _acknowledgment(conn: Connection, case: sa.RowMapping, day: date) -> dict[st
     due, why = return_by(day, oldest_unpaid_due=case["next_due_date"],
                          sale_date=case["fc_sale_date"], current_documents=current)
     return {"missing": missing, "return_by": due.isoformat(), "return_by_why": why}
+
+
+# For the letters service: what an acknowledgment says, and recording an event inside a
+# transaction it already holds (a mailed letter's event).
+acknowledgment_content = _acknowledgment
+record_event_in = _record_event
 
 
 def _appeal_refused(session: Session, actor: Any, case_id: int, event: NewEvent) -> str:
@@ -457,6 +466,15 @@ def _required_choice(allowed: type[StrEnum]) -> Any:
     return check
 
 
+def _language(text: str) -> str:
+    from lossmit_tui.domain.letters import LANGUAGES
+
+    value = clean_text(text).lower()
+    if value not in LANGUAGES:
+        raise ValueError(f"must be one of: {', '.join(LANGUAGES)}")
+    return value
+
+
 def _flag(value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -471,11 +489,13 @@ EDITABLE: dict[str, Any] = {
     "occupancy": _required_choice(Occupancy),
     "cease_communication": _flag,
     "attorney_represented": _flag,
+    "preferred_language": _language,
 }
 FIELD_NAMES = {
     "co_borrower_name": "Co-borrower", "phone": "Phone", "email": "E-mail",
     "hardship_reason": "Hardship", "occupancy": "Occupancy",
     "cease_communication": "Cease communication", "attorney_represented": "Attorney",
+    "preferred_language": "Preferred language",
 }
 
 
