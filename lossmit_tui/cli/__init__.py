@@ -1,13 +1,14 @@
 """The `lossmit` command, one module per command group: `queue` (the TUI, `queue`, `tasks`),
 `cases` (`import`, `export`, `export-case`, `event`, `evaluate`), `team` (`reassign`,
-`audit`, `users ...`) and `store` (`db ...`, `seed`, `demo`, `refresh`); `shared` holds the
-options, the workspace set-up and the output formats they all use.
+`audit`, `users ...`), `letters` (`letters ...`) and `store` (`db ...`, `seed`, `demo`,
+`refresh`); `shared` holds the options, the workspace set-up and the output formats they all
+use.
 
 Building the CLI imports every group module, which import only typer and the settings:
 commands that only print never import Textual (scripts, cron).
 """
 
-from lossmit_tui.cli import cases, queue, store, team  # noqa: F401  (each adds its commands)
+from lossmit_tui.cli import cases, letters, queue, store, team  # noqa: F401  (each adds its commands)
 from lossmit_tui.cli.shared import app
 
 __all__ = ["app", "main"]
@@ -15,7 +16,7 @@ __all__ = ["app", "main"]
 # `lossmit --help` lists the commands, then the groups, in the order they have always had,
 # whatever order the group modules are imported in (a name not listed here goes last).
 HELP_ORDER = ("demo", "seed", "import", "export", "queue", "refresh", "evaluate", "event",
-              "tasks", "reassign", "audit", "export-case", "foreclosure", "users", "db")
+              "tasks", "reassign", "audit", "export-case", "foreclosure", "letters", "users", "db")
 
 
 def _help_rank(name: str | None) -> int:

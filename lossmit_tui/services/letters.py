@@ -653,3 +653,13 @@ def kinds_for_case(ws: Workspace, case_id: int) -> list[tuple[str, str, bool]]:
     owed = {o.kind for o in owed_letters(ws, case_id)}
     listed = [(k.key, k.title, k.key in owed) for k in KINDS.values()]
     return sorted(listed, key=lambda item: not item[2])
+
+
+def case_of_loan(ws: Workspace, loan_number: str) -> int:
+    """The case id of a loan number, or NotFound saying so."""
+    with ws.read() as conn:
+        case_id = conn.execute(sa.select(cases.c.id).where(
+            cases.c.loan_number == loan_number.strip())).scalar()
+    if case_id is None:
+        raise NotFound(f"no case has loan number {loan_number.strip()!r}")
+    return int(case_id)
