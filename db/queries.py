@@ -437,6 +437,7 @@ class CaseDetail:
     closed_at: datetime | None
     fc_hold: str | None  # what foreclosure counsel must hold, why, and the rule
     fc_hold_since: date | None
+    preferred_language: str  # the language of the borrower's letters ("en", "es")
     assignee: str | None  # the assignee's username
     assignee_name: str | None  # and display name
 

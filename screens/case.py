@@ -1,5 +1,5 @@
 """One case: a header with what matters at a glance, and tabs for the summary, timeline,
-tasks, documents, financials and audit trail, with keys to act on each."""
+tasks, documents, financials, audit trail and letters, with keys to act on each."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -65,9 +65,11 @@ from screens.forms import (
     RequestDocument,
     task_action,
 )
+from screens.letters import LettersPane, LettersTable
 
 TABS = {"summary": "Summary", "timeline": "Timeline", "tasks": "Tasks",
-        "documents": "Documents", "financials": "Financials", "audit": "Audit"}
+        "documents": "Documents", "financials": "Financials", "audit": "Audit",
+        "letters": "Letters"}
 
 
 def _text(value: Any) -> str:
@@ -255,7 +257,7 @@ class TimelineList(ListView):
 
 
 FOCUS_ON: dict[str, type[Widget]] = {"timeline": TimelineList, "tasks": TasksTable,
-                                     "documents": DocumentsTable}
+                                     "documents": DocumentsTable, "letters": LettersTable}
 
 
 class CaseScreen(LossMitScreen[None]):
@@ -328,6 +330,8 @@ class CaseScreen(LossMitScreen[None]):
                 yield VerticalScroll(id="financials-list")
             with TabPane("6 Audit", id="audit"):
                 yield VerticalScroll(id="audit-list")
+            with TabPane("7 Letters", id="letters"):
+                yield LettersPane(self.case_id, id="letters-pane")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -591,6 +595,8 @@ class CaseScreen(LossMitScreen[None]):
         if case is None:
             title.update(Content("This case no longer exists. Press Escape to go back."))
             return
+        if self.is_mounted:
+            self.query_one(LettersPane).load()  # a letter written elsewhere shows too
         self.case, self.tasks, self.documents = case, message.tasks, message.documents
         self.standing = message.standing
         self.timeline = message.timeline
