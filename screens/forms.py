@@ -361,6 +361,9 @@ class EditDetails(ServiceForm):
                        id="edit-cease_communication")
         yield Checkbox("Represented by an attorney", c.attorney_represented,
                        id="edit-attorney_represented")
+        yield Label("Letters in")
+        yield _select([("English", "en"), ("Spanish", "es")], value=c.preferred_language,
+                     allow_blank=False, id="edit-preferred_language")
         yield Static(id="edit-current")
 
     def on_mount(self) -> None:

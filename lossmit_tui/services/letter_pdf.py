@@ -7,6 +7,7 @@ named, never printed as "?" or a blank box. The bytes are deterministic: the cre
 is the letter's date and the file identifier a hash of the content.
 """
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +16,7 @@ from lossmit_tui.services.errors import InvalidInput
 
 FONT = Path(__file__).resolve().parent.parent / "fonts" / "DejaVuSans.ttf"
 FONT_NAME = "DejaVuSans"
+LINE_MM = 5.2
 
 
 class CannotDraw(InvalidInput):
@@ -54,5 +56,42 @@ def render_pdf(text: str, title: str, letter_day: date) -> bytes:
     pdf.add_font(FONT_NAME, fname=str(FONT))
     pdf.set_font(FONT_NAME, size=10.5)
     pdf.add_page()
-    pdf.multi_cell(0, 5.2, text.rstrip("\n"))
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    measured: dict[str, float] = {}
+
+    def measure(word: str) -> float:
+        if word not in measured:
+            measured[word] = pdf.get_string_width(word)
+        return measured[word]
+
+    space = measure(" ")
+    for paragraph in text.rstrip("\n").split("\n"):
+        for line in _wrap(paragraph, width, measure, space):
+            pdf.cell(0, LINE_MM, line, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def _wrap(paragraph: str, width: float, measure: Callable[[str], float],
+          space: float) -> list[str]:
+    """A paragraph broken into lines no wider than `width` at spaces, continuation lines
+    indented like the first (a word wider than the line stands alone). fpdf2's own
+    multi_cell measures every character again for every candidate break: most of a
+    letter's rendering time."""
+    body = paragraph.lstrip(" ")
+    indent = paragraph[:len(paragraph) - len(body)]
+    if not body:
+        return [""]
+    lines: list[str] = []
+    current: list[str] = []
+    used = measure(indent) if indent else 0.0
+    start = used
+    for word in body.split(" "):
+        needed = measure(word) + (space if current else 0.0)
+        if current and used + needed > width:
+            lines.append(indent + " ".join(current))
+            current, used = [], start
+            needed = measure(word)
+        current.append(word)
+        used += needed
+    lines.append(indent + " ".join(current))
+    return lines

@@ -328,7 +328,7 @@ def compose(conn: Connection, settings: Settings, calendar: BusinessCalendar, ca
 
 
 def _keep(session: Session, actor: User, case_id: int, loan: str, composed: Composed,
-          replaces_id: int | None, batch_id: str | None) -> Letter:
+          replaces_id: int | None, batch_id: str | None) -> tuple[Letter, bytes]:
     pdf = render_pdf(composed.text, composed.kind.title, composed.letter_day)
     row = Letter(case_id=case_id, kind=composed.kind.key, language=composed.template.language,
                  template_origin=composed.template.origin,
@@ -344,12 +344,12 @@ def _keep(session: Session, actor: User, case_id: int, loan: str, composed: Comp
                         "template_sha256": row.template_sha256,
                         "pdf_sha256": row.pdf_sha256, "replaces": replaces_id,
                         "batch": batch_id})
-    return row
+    return row, pdf
 
 
 def _generate_in(session: Session, ws: Workspace, case_id: int, kind_key: str,
                  replaces_id: int | None, extra: Mapping[str, Any] | None,
-                 batch_id: str | None = None) -> Letter:
+                 batch_id: str | None = None) -> tuple[Letter, bytes]:
     actor = require_user(session, ws.username)
     require_case_access(session, actor, case_id, "generating a letter")
     conn = session.connection()
@@ -372,7 +372,7 @@ def generate_letter(ws: Workspace, case_id: int, kind_key: str, *,
     """Generate and keep a letter for a case, dated today, in one transaction; a correction
     names the letter it replaces (which stays as it was)."""
     with ws.write() as session:
-        return _generate_in(session, ws, case_id, kind_key, replaces_id, extra)
+        return _generate_in(session, ws, case_id, kind_key, replaces_id, extra)[0]
 
 
 def preview_letter(ws: Workspace, case_id: int, kind_key: str,
@@ -598,12 +598,16 @@ def run_batch(ws: Workspace, out: Path) -> BatchReport:
     with ws.read() as conn:
         batch = _batch_id(conn, ws.today)
     report = BatchReport(batch, out)
+    rendered: dict[int, bytes] = {}  # the PDFs generated here: not rendered twice
     for owed in owed_letters(ws):
         if owed.pending_letter is not None:
             continue  # already generated: joins the batch below
         try:
             with ws.write() as session:
-                _generate_in(session, ws, owed.case_id, owed.kind, None, None, batch)
+                letter, pdf = _generate_in(session, ws, owed.case_id, owed.kind, None, None,
+                                           batch)
+            if letter.id is not None:
+                rendered[letter.id] = pdf
         except (InvalidInput, NotFound) as exc:
             report.refused.append((owed.loan_number, owed.kind, str(exc)))
     with ws.write() as session:
@@ -614,11 +618,11 @@ def run_batch(ws: Workspace, out: Path) -> BatchReport:
             cases, cases.c.id == letters.c.case_id).where(
             letters.c.status == "generated", letters.c.batch_id.is_(None), case_scope(actor))
             .order_by(letters.c.id)).all()
-        for letter in loose:
-            conn.execute(letters.update().where(letters.c.id == letter.id,
+        for waiting in loose:
+            conn.execute(letters.update().where(letters.c.id == waiting.id,
                                                 letters.c.batch_id.is_(None))
                          .values(batch_id=batch))
-            audit.record(session, actor, "letter", letter.id, "batch", after={"batch": batch})
+            audit.record(session, actor, "letter", waiting.id, "batch", after={"batch": batch})
     manifest = io.StringIO()
     writer = csv.writer(manifest, lineterminator="\n")
     writer.writerow(MANIFEST_COLUMNS)
@@ -632,7 +636,7 @@ def run_batch(ws: Workspace, out: Path) -> BatchReport:
                             ).mappings().all()
     for r in rows:
         row = _row(r)
-        pdf = render_pdf(row.text, row.title, row.letter_date)
+        pdf = rendered.get(row.id) or render_pdf(row.text, row.title, row.letter_date)
         if hashlib.sha256(pdf).hexdigest() != row.pdf_sha256:
             report.refused.append((row.loan_number, row.kind, f"letter {row.id}'s PDF no "
                                    "longer matches its record: generate a correction"))
