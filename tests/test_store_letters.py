@@ -318,3 +318,21 @@ def test_a_specialist_cannot_generate_a_letter_on_someone_elses_case(loan, tmp_p
                         case_id, "spoc")
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(letters_t)).scalar() == 0
+
+
+@pytest.mark.store
+def test_the_owed_notice_is_the_fdcpa_version_after_a_cease_communication_notice(
+        loan, tmp_path) -> None:
+    engine, case_id = loan
+    ws = workspace(engine, "sam", date(2026, 2, 12), settings=servicer(tmp_path))
+    with engine.begin() as conn:  # the loan is collected as a debt collector (1024.39(d))
+        conn.execute(cases_t.update().values(fdcpa_covered=True))
+    assert [o.kind for o in owed_letters(ws)] == ["early_intervention"]
+    with engine.connect() as conn:
+        version = conn.execute(sa.select(cases_t.c.version)).scalar_one()
+    update_case(ws, case_id, version, {"cease_communication": True})
+    owed = owed_letters(ws)
+    assert [o.kind for o in owed] == ["early_intervention_fdcpa"]
+    text = preview_letter(ws, case_id, owed[0].kind).text
+    assert "We may invoke foreclosure" in text and "not a request for payment" in text
+    assert "You are late on your mortgage payments" not in text

@@ -129,3 +129,44 @@ def test_letter_preview_120x40(snap_compare, store, tmp_path) -> None:  # type: 
 
     assert snap_compare(app_for(engine, tmp_path), terminal_size=(120, 40),
                         run_before=open_letters)
+
+
+async def test_an_offer_from_the_workout_screen_generates_the_offer_letter(tmp_path) -> None:
+    from textual.widgets import TextArea
+
+    from screens.evaluation import EvaluationScreen
+
+    from .conftest import TODAY
+    from .test_tui_workout import EXTRACT
+
+    engine = make_engine(str(tmp_path / "workout.db"))
+    ensure_current(engine)
+    setup = workspace(engine, "setup")
+    add_user(setup, "lee", "Lee Lead", "lead", "North")
+    add_user(setup, "sam", "Sam Specialist", "specialist", "North")
+    path = tmp_path / "w.csv"
+    path.write_text(EXTRACT.replace("property_state,", "property_address,property_state,")
+                    .replace("2026-09-01,TX,", "2026-09-01,9 Elm St,TX,"), encoding="utf-8")
+    assert import_extract(workspace(engine, "lee"), path).ok
+    app = make_app(workspace(engine, "sam", TODAY, settings=settings(tmp_path)), "mine")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("w")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, EvaluationScreen)
+        names = [o.name for o in screen.evaluation.options]  # type: ignore[union-attr]
+        await pilot.press(*["down"] * names.index("flex_modification"))
+        await settle(app, pilot)
+        await pilot.press("o", "y")
+        await settle(app, pilot)
+        letter = screen.query_one("#evaluation-letter", TextArea).text
+    assert "We are offering you: flex modification." in letter
+    assert "New monthly principal and interest: $" in letter and "New term (months): 480" in letter
+    assert "To accept, call us at (800) 555-0100" in letter
+    assert "target_met" not in letter and "post capitalisation" not in letter
+    with engine.connect() as conn:
+        kept = conn.execute(sa.text("SELECT kind, text FROM letters")).all()
+    assert [k for k, _ in kept] == ["offer"] and kept[0][1] == letter

@@ -241,44 +241,59 @@ def letter_phone(digits: str | None) -> str | None:
     return digits
 
 
-# A term of an offer in words a borrower reads, and how to show its value.
-_TERM_WORDS: dict[str, str] = {
-    "new_pi": "New monthly principal and interest",
-    "new_pi_cents": "New monthly principal and interest",
-    "pi_cents": "Monthly principal and interest",
-    "rate": "Interest rate",
-    "new_rate": "Interest rate",
-    "term_months": "Term (months)",
-    "new_term_months": "Term (months)",
-    "months": "Months",
-    "plan_months": "Months of the plan",
-    "plan_payment_cents": "Monthly plan payment",
-    "monthly_payment_cents": "Monthly payment",
-    "arrears_cents": "Past-due amount",
-    "capitalised_cents": "Amount added to the balance",
-    "post_capitalisation_upb_cents": "Balance after past-due amounts are added",
-    "forborne_cents": "Principal set aside without interest",
-    "deferred_cents": "Amount moved to a non-interest-bearing balance",
-    "reduction_pct": "Payment reduction (percent)",
-}
+# The terms of an offer a borrower reads, in order, with how to show each: money (cents),
+# a count, a rate or percentage, a date (ISO), or text. Terms not listed are working figures
+# (loan-to-value, caps, flags) that stay out of the letter.
+_TERMS: tuple[tuple[str, str, str], ...] = (
+    ("arrears", "Past-due amount", "money"),
+    ("contractual_payment", "Your regular monthly payment", "money"),
+    ("months", "Months", "count"),
+    ("plan_payment", "Monthly plan payment", "money"),
+    ("last_payment", "Last plan payment", "money"),
+    ("first_payment_on", "First plan payment due", "date"),
+    ("cure_date", "Your loan is current again after the payment due", "date"),
+    ("suspended_payment", "Monthly payment suspended", "money"),
+    ("months_deferred", "Monthly payments deferred", "count"),
+    ("deferred_pi", "Principal and interest deferred", "money"),
+    ("deferred_escrow_advances", "Escrow advances deferred", "money"),
+    ("deferred_servicing_advances", "Servicing advances deferred", "money"),
+    ("deferred_balance", "Moved to a balance that bears no interest", "money"),
+    ("deferred_balance_due", "That balance is due", "text"),
+    ("past_due_not_deferred", "Past-due amount not deferred", "money"),
+    ("payment_after", "Your monthly payment afterwards", "money"),
+    ("post_capitalisation_upb", "New balance, with the past-due amount added", "money"),
+    ("rate_pct", "New interest rate", "rate"),
+    ("term_months", "New term (months)", "count"),
+    ("forbearance", "Principal set aside without interest (due at payoff, sale or maturity)",
+     "money"),
+    ("interest_bearing", "Balance that bears interest", "money"),
+    ("pi_before", "Monthly principal and interest before", "money"),
+    ("pi_after", "New monthly principal and interest", "money"),
+    ("reduction_pct", "Lower by", "percent"),
+    ("relocation_assistance_up_to", "Relocation assistance up to", "money"),
+)
 
 
 def term_lines(terms: Mapping[str, object]) -> list[str]:
-    """An option's terms as lines a borrower reads ("Monthly payment: $1,117.71"); amounts
-    are the terms ending in `_cents`, rates the ones named `rate`."""
+    """An offer's terms as lines a borrower reads ("New monthly principal and interest:
+    $1,117.71"), in a fixed order; working figures are left out."""
     lines = []
-    for key, value in terms.items():
-        label = _TERM_WORDS.get(key, key.removesuffix("_cents").replace("_", " ").capitalize())
-        if isinstance(value, bool):
-            shown = "yes" if value else "no"
-        elif isinstance(value, int) and key.endswith("_cents"):
-            shown = letter_money(value)
-        elif "rate" in key and isinstance(value, (int, float, Decimal, str)):
-            try:
+    for key, label, how in _TERMS:
+        value = terms.get(key)
+        if value is None or isinstance(value, bool):
+            continue
+        try:
+            if how == "money":
+                shown = letter_money(int(str(value)))
+            elif how == "rate":
                 shown = letter_rate(Decimal(str(value)))
-            except ArithmeticError:
+            elif how == "percent":
+                shown = f"{Decimal(str(value)).quantize(Decimal('0.01'))}%"
+            elif how == "date":
+                shown = letter_date(date.fromisoformat(str(value)))
+            else:
                 shown = str(value)
-        else:
+        except (ValueError, ArithmeticError):
             shown = str(value)
         lines.append(f"{label}: {shown}")
     return lines

@@ -279,22 +279,45 @@ def _kind_fields(conn: Connection, settings: Settings, case: sa.RowMapping,
     return out
 
 
-def early_intervention_version(conn: Connection, case_id: int) -> str:
-    """Which early-intervention notice a case gets: the bankruptcy version while a borrower
-    is a debtor in bankruptcy (1024.39(c)), the FDCPA version after a cease-communication
-    notice on a loan the servicer collects as a debt collector (1024.39(d)), else the
-    standard one."""
-    from lossmit_tui.services.clock import load_facts
+_BANKRUPTCY_KINDS = (EventKind.BANKRUPTCY_FILED, EventKind.BANKRUPTCY_DISCHARGED,
+                     EventKind.BANKRUPTCY_DISMISSED, EventKind.BANKRUPTCY_REAFFIRMED)
 
-    facts = load_facts(conn, [case_id]).get(case_id)
-    if facts is None:
-        return "early_intervention"
-    bankruptcy = facts.bankruptcy
-    if bankruptcy is not None and bankruptcy.ended_on is None:
-        return "early_intervention_bankruptcy"
-    if facts.fdcpa_cease:
-        return "early_intervention_fdcpa"
-    return "early_intervention"
+
+def early_intervention_versions(conn: Connection, case_ids: Sequence[int]) -> dict[int, str]:
+    """Which early-intervention notice each case gets: the bankruptcy version while a
+    borrower is a debtor in bankruptcy (1024.39(c)), the FDCPA version after a
+    cease-communication notice on a loan the servicer collects as a debt collector
+    (1024.39(d)), else the standard one. Two queries per 500 cases."""
+    from lossmit_tui.domain.regclock import CaseFacts
+
+    versions: dict[int, str] = {}
+    ids = sorted(set(case_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        events: dict[int, list[tuple[str, date]]] = {}
+        filings: dict[int, list[tuple[date, int, str]]] = {}
+        for e in conn.execute(sa.select(case_events.c.case_id, case_events.c.kind,
+                                        case_events.c.occurred_on, case_events.c.payload)
+                              .where(case_events.c.case_id.in_(chunk),
+                                     case_events.c.kind.in_(_BANKRUPTCY_KINDS))):
+            events.setdefault(e.case_id, []).append((e.kind, e.occurred_on))
+            if e.kind == EventKind.BANKRUPTCY_FILED:
+                payload = e.payload if isinstance(e.payload, dict) else {}
+                filings.setdefault(e.case_id, []).append(
+                    (e.occurred_on, int(payload.get("chapter") or 0),
+                     str(payload.get("case_number") or "")))
+        for c in conn.execute(sa.select(cases.c.id, cases.c.fdcpa_covered,
+                                        cases.c.cease_communication)
+                              .where(cases.c.id.in_(chunk))):
+            bankruptcy = CaseFacts(None, events=tuple(events.get(c.id, ())),
+                                   bankruptcy_filings=tuple(filings.get(c.id, ()))).bankruptcy
+            if bankruptcy is not None and bankruptcy.ended_on is None:
+                versions[c.id] = "early_intervention_bankruptcy"
+            elif c.fdcpa_covered and c.cease_communication:
+                versions[c.id] = "early_intervention_fdcpa"
+            else:
+                versions[c.id] = "early_intervention"
+    return versions
 
 
 def compose(conn: Connection, settings: Settings, calendar: BusinessCalendar, case_id: int,
@@ -551,8 +574,10 @@ def owed_letters(ws: Workspace, case_id: int | None = None) -> list[Owed]:
                                   .where(letters.c.case_id.in_(ids[start:start + 500]),
                                          letters.c.status == "generated")):
                 pending[(p.case_id, _clock_of(p.kind))] = p.id
+        notices = early_intervention_versions(conn, [
+            r.case_id for r in found if LETTER_CLOCKS[r.source] == "early_intervention"])
         return [Owed(r.case_id, r.loan_number, r.borrower_name, r.assignee,
-                     _version(conn, r.case_id, LETTER_CLOCKS[r.source]), r.source, r.due_on,
+                     notices.get(r.case_id, LETTER_CLOCKS[r.source]), r.source, r.due_on,
                      pending.get((r.case_id, r.source)))
                 for r in found]
 
@@ -560,12 +585,6 @@ def owed_letters(ws: Workspace, case_id: int | None = None) -> list[Owed]:
 def _clock_of(kind_key: str) -> str:
     kind = KINDS.get(kind_key)
     return kind.clock or "" if kind else ""
-
-
-def _version(conn: Connection, case_id: int, kind_key: str) -> str:
-    if kind_key == "early_intervention":
-        return early_intervention_version(conn, case_id)
-    return kind_key
 
 
 # --- the daily batch ------------------------------------------------------------------------
