@@ -82,13 +82,13 @@ KINDS: dict[str, LetterKind] = {k.key: k for k in (
     LetterKind("early_intervention_bankruptcy",
                "Early-intervention written notice (bankruptcy)", "1024.39(c)",
                (*_EI_CORE, Element("no_payment_request", "that it is not a request for "
-                                   "payment", "1024.39(c)(1)(iii)")),
+                                   "payment", "1024.39(c)")),
                _EI_NEEDS, event=EventKind.WRITTEN_NOTICE_SENT, clock="1024.39(b)"),
     LetterKind("early_intervention_fdcpa", "Early-intervention written notice (FDCPA)",
                "1024.39(d)",
                (*_EI_CORE, Element("may_invoke_foreclosure", "that the servicer may or "
                                    "intends to invoke foreclosure, and no request for payment",
-                                   "1024.39(d)(3)(iii)")),
+                                   "1024.39(d)")),
                _EI_NEEDS, event=EventKind.WRITTEN_NOTICE_SENT, clock="1024.39(b)"),
     LetterKind("spoc", "Your single point of contact", "1024.40 (policy)",
                (HEADER, Element("spoc", "the name and direct phone number of the personnel "

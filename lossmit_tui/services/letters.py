@@ -474,14 +474,6 @@ def mark_mailed(ws: Workspace, batch_id: str, on: date | None = None) -> list[in
         return list(rows)
 
 
-def mark_letter_mailed(ws: Workspace, letter_id: int, on: date | None = None) -> None:
-    """Record one letter as mailed (see `mark_mailed`), in one transaction."""
-    day = on or ws.today
-    _check_day(day, ws.today)
-    with ws.write() as session:
-        _mail_in(session, ws, _locked_letter(session, letter_id), day)
-
-
 def mark_returned(ws: Workspace, letter_id: int, on: date | None = None) -> None:
     """Record a mailed letter as returned undelivered on `on` (default today): its status,
     and a letter_returned event on the case with the letter's id, in one transaction."""
