@@ -120,7 +120,9 @@ class Case(_TableModel, table=True):
     mailing_tz: str | None = Field(default=None, max_length=64)
     phone2: str | None = Field(default=None, max_length=10)
     best_time: str | None = Field(default=None, max_length=100)
-    language: str | None = Field(default=None, max_length=32)
+    # The language the borrower's letters are written in (domain/letters.py LANGUAGES).
+    preferred_language: str = Field(default="en", max_length=8,
+                                    sa_column_kwargs={"server_default": "en"})
 
 
 class Task(_TableModel, table=True):
@@ -255,6 +257,32 @@ class AuditChain(_TableModel, table=True):
     hash: str = Field(max_length=64)
 
 
+class Letter(_TableModel, table=True):
+    """A generated letter, kept as the record: its text exactly as rendered, the template it
+    came from (origin and SHA-256) and its PDF's SHA-256. Never edited: only its mailing
+    status changes (generated, mailed, returned); a correction is a new letter that points at
+    the one it replaces."""
+
+    __tablename__ = "letters"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id")
+    kind: str = Field(max_length=48)
+    language: str = Field(max_length=8)
+    template_origin: str = Field(max_length=400)
+    template_sha256: str = Field(max_length=64)
+    text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    pdf_sha256: str = Field(max_length=64)
+    status: str = Field(default="generated", max_length=16)
+    batch_id: str | None = Field(default=None, max_length=40)
+    replaces_id: int | None = Field(default=None, foreign_key="letters.id")
+    created_by_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    letter_date: date
+    mailed_on: date | None = None
+    returned_on: date | None = None
+
+
 class Draft(_TableModel, table=True):
     __tablename__ = "drafts"
     __table_args__ = (sa.UniqueConstraint("user_id", "case_id"),)
@@ -384,3 +412,5 @@ sa.Index("ix_complaints_open_received", col(Complaint.received_on), col(Complain
          sqlite_where=_OPEN_COMPLAINT, postgresql_where=_OPEN_COMPLAINT)
 sa.Index("ix_complaints_open_case", col(Complaint.case_id),
          sqlite_where=_OPEN_COMPLAINT, postgresql_where=_OPEN_COMPLAINT)
+sa.Index("ix_letters_case_id", col(Letter.case_id), col(Letter.id))
+sa.Index("ix_letters_batch_id", col(Letter.batch_id))

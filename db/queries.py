@@ -480,7 +480,7 @@ class CaseDetail:
     mailing_tz: str | None  # resolved from the mailing state and ZIP when they are edited
     phone2: str | None
     best_time: str | None
-    language: str | None
+    preferred_language: str  # the language of the borrower's letters ("en", "es")
     assignee: str | None  # the assignee's username
     assignee_name: str | None  # and display name
 

@@ -86,7 +86,7 @@ cases = sa.Table(
     _text("mailing_address", 200, True), _text("mailing_city", 100, True),
     _text("mailing_state", 2, True), _text("mailing_zip", 10, True),
     _text("mailing_tz", 64, True), _text("phone2", 10, True), _text("best_time", 100, True),
-    _text("language", 32, True),
+    _text("preferred_language", 8),
 )
 
 case_clocks = sa.Table(
@@ -140,6 +140,15 @@ audit_chain = sa.Table(
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("event_id", sa.Integer, nullable=False, unique=True),
     _text("db_login", 64, True), _text("hash", 64),
+)
+
+letters = sa.Table(
+    "letters", metadata, _id(), _int("case_id"), _text("kind", 48), _text("language", 8),
+    _text("template_origin", 400), _text("template_sha256", 64),
+    sa.Column("text", sa.Text, nullable=False), _text("pdf_sha256", 64), _text("status", 16),
+    _text("batch_id", 40, True), _int("replaces_id", True), _int("created_by_id", True),
+    _at("created_at", False), _date("letter_date", False), _date("mailed_on"),
+    _date("returned_on"),
 )
 
 drafts = sa.Table(

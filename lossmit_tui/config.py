@@ -89,6 +89,14 @@ def config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
 
 
+def letter_templates_dir(settings: "Settings") -> Path:
+    """Where the servicer's own letter templates are looked for (they replace the shipped
+    ones of the same name): the setting, else `letters` beside the settings file."""
+    if settings.letter_templates_dir:
+        return Path(settings.letter_templates_dir)
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "letters"
+
+
 def default_db_url() -> str:
     return f"sqlite:///{data_dir() / 'lossmit.db'}"
 
@@ -251,6 +259,17 @@ class Settings(BaseSettings):
         default_factory=lambda: [WorkoutRuleSet(**r) for r in DEFAULT_RULE_SETS])
     views: list[ViewSpec] = Field(
         default_factory=lambda: [ViewSpec(**v) for v in DEFAULT_VIEWS])
+    # Letters (docs/RULES.md section 9): what every letter prints about the servicer (a letter
+    # is refused, naming the setting, while one is unset), each SPOC's direct phone by
+    # username, the housing-counselor list and HUD's number (1024.39(b)(2)(v)), and a folder
+    # of the servicer's own templates (default: `letters` in the user config directory).
+    servicer_name: str | None = Field(default=None, max_length=200)
+    servicer_address: str | None = Field(default=None, max_length=400)
+    servicer_phone: str | None = Field(default=None, max_length=40)
+    spoc_phones: dict[str, str] = Field(default_factory=dict)
+    housing_counselor_url: str = "https://www.consumerfinance.gov/find-a-housing-counselor/"
+    hud_phone: str = "(800) 569-4287"
+    letter_templates_dir: str | None = None
     # The [keymap] table: binding id -> key(s), e.g. `"queue.search" = "ctrl+f"` (the app
     # checks every id against its bindings when it starts).
     keymap: dict[str, str] = Field(default_factory=dict)

@@ -1,5 +1,5 @@
 """One case: a header with what matters at a glance, and tabs for the summary, timeline,
-tasks, documents, financials and audit trail, with keys to act on each."""
+tasks, documents, financials, audit trail and letters, with keys to act on each."""
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -72,9 +72,11 @@ from screens.forms import (
     RequestDocument,
     task_action,
 )
+from screens.letters import LettersPane
 
 TABS = {"summary": "Summary", "timeline": "Timeline", "tasks": "Tasks",
-        "documents": "Documents", "financials": "Financials", "audit": "Audit"}
+        "documents": "Documents", "financials": "Financials", "audit": "Audit",
+        "letters": "Letters"}
 
 
 def local_zone() -> tzinfo:
@@ -302,7 +304,8 @@ class TimelineList(ListView):
 # widget in a hidden pane pulls its tab back to the front).
 FOCUS_ON: dict[str, str] = {"summary": "#case-body", "timeline": "#timeline-list",
                             "tasks": "#tasks-table", "documents": "#docs-table",
-                            "financials": "#financials-list", "audit": "#audit-list"}
+                            "financials": "#financials-list", "audit": "#audit-list",
+                            "letters": "#letters-table"}
 
 
 class CaseScreen(LossMitScreen[None]):
@@ -378,6 +381,8 @@ class CaseScreen(LossMitScreen[None]):
                 yield VerticalScroll(id="financials-list")
             with TabPane("6 Audit", id="audit"):
                 yield VerticalScroll(id="audit-list")
+            with TabPane("7 Letters", id="letters"):
+                yield LettersPane(self.case_id, id="letters-pane")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -661,6 +666,8 @@ class CaseScreen(LossMitScreen[None]):
         if case is None:
             title.update(Content("This case no longer exists. Press Escape to go back."))
             return
+        if self.is_mounted:
+            self.query_one(LettersPane).load()  # a letter written elsewhere shows too
         self.case, self.tasks, self.documents = case, message.tasks, message.documents
         self.standing = message.standing
         self.timeline = message.timeline
@@ -712,7 +719,8 @@ class CaseScreen(LossMitScreen[None]):
                 ("Phone", _text(display_phone(case.phone))),
                 ("Second phone", _text(display_phone(case.phone2))),
                 ("Best time", _text(case.best_time)),
-                ("Language", _text(case.language)),
+                ("Language", _text({"en": "English", "es": "Spanish"}.get(
+                    case.preferred_language, case.preferred_language))),
                 ("E-mail", _text(case.email)),
                 ("Mailing", " ".join(display_text(part) for part in (
                     case.mailing_address, case.mailing_city, case.mailing_state,

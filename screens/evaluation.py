@@ -2,8 +2,10 @@
 (and the Flex waterfall's steps, the repayment plan's schedule).
 
 `o` offers the highlighted eligible option: an `offer_sent` event (which starts the offer's
-acceptance window on the regulatory clock) whose note is the offer summary, shown for copying
-into the letter. `n` records a denial (`denied`), its note every option's reasons.
+acceptance window on the regulatory clock) whose note is the offer summary. `n` records a
+denial (`denied`), its note every option's reasons. Either then generates the borrower's
+letter (the offer, or the denial with every option's reasons), shown below and kept for the
+next mail batch; when it cannot be generated yet, the screen says why.
 """
 
 from dataclasses import dataclass, replace
@@ -30,6 +32,7 @@ from lossmit_tui.evaluation import (
 )
 from lossmit_tui.services.cases import NewEvent, record_event
 from lossmit_tui.services.errors import PermissionDenied, ServiceError
+from lossmit_tui.services.letters import generate_letter
 from lossmit_tui.services.workout import evaluate
 from screens.base import Confirm, LossMitScreen
 
@@ -83,6 +86,7 @@ class EvaluationScreen(LossMitScreen[bool]):
         kind: str
         text: str
         error: str = ""
+        letter: str = ""  # the letter generated ("" when it could not be: `text` says why)
 
     def __init__(self, case_id: int) -> None:
         super().__init__()
@@ -220,7 +224,17 @@ class EvaluationScreen(LossMitScreen[bool]):
         except ServiceError as exc:
             self.post_message(self.Recorded(kind, text, str(exc)))
             return
-        self.post_message(self.Recorded(kind, text))
+        # The borrower's letter, kept for the next mail batch (a second transaction: the
+        # decision stands even when the letter cannot be generated yet).
+        try:
+            letter = generate_letter(self.ws, self.case_id,
+                                     "offer" if kind == "offer_sent" else "denial")
+        except ServiceError as exc:
+            self.post_message(self.Recorded(
+                kind, f"The letter was not generated: {exc}. Generate it from the case's "
+                f"Letters tab (l) once that is put right.\n\n{text}"))
+            return
+        self.post_message(self.Recorded(kind, letter.text, letter=f"letter {letter.id}"))
 
     @on(Recorded)
     def _recorded(self, message: Recorded) -> None:
@@ -232,7 +246,9 @@ class EvaluationScreen(LossMitScreen[bool]):
         stage = STAGE_AFTER.get(message.kind)
         self.notify(("Offer sent" if message.kind == "offer_sent" else "Denial")
                     + " recorded" + (f"; the case is now at {stage.value}" if stage else "")
-                    + ". The text is below to copy.", markup=False)
+                    + (f". The borrower's {message.letter} is below; it goes out with the "
+                       "next mail batch." if message.letter
+                       else ". No letter yet: see below."), markup=False)
         letter = self.query_one("#evaluation-letter", TextArea)
         letter.text = message.text
         letter.display = True

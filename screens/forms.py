@@ -362,7 +362,7 @@ _EDITABLE: dict[str, Callable[[CaseDetail], str | bool]] = {
     "mailing_state": lambda c: c.mailing_state or "",
     "mailing_zip": lambda c: c.mailing_zip or "",
     "best_time": lambda c: display_text(c.best_time or ""),
-    "language": lambda c: display_text(c.language or ""),
+    "preferred_language": lambda c: c.preferred_language,
     "hardship_reason": lambda c: c.hardship_reason or "",
     "occupancy": lambda c: c.occupancy,
     "fdcpa_covered": lambda c: c.fdcpa_covered,
@@ -381,7 +381,6 @@ _TEXT_FIELDS = (
     ("mailing_state", "Mailing state", "TX (blank: from the ZIP)"),
     ("mailing_zip", "Mailing ZIP", "sets the borrower's time zone"),
     ("best_time", "Best time to call", "e.g. weekdays after 6 pm"),
-    ("language", "Preferred language", "e.g. Spanish"),
 )
 
 
@@ -425,6 +424,11 @@ class EditDetails(ServiceForm):
                            compact=True, id="edit-cease_communication")
             yield Checkbox("Represented by an attorney", c.attorney_represented,
                            compact=True, id="edit-attorney_represented")
+            with Horizontal(classes="form-row"):
+                yield Label("Letters in")
+                yield _select([("English", "en"), ("Spanish", "es")],
+                              value=c.preferred_language, allow_blank=False,
+                              id="edit-preferred_language")
         yield Static(id="edit-current")
 
     def on_mount(self) -> None:

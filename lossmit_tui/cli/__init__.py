@@ -1,7 +1,8 @@
 """The `lossmit` command, one module per command group: `queue` (the TUI, `queue`, `tasks`),
 `cases` (`import`, `export`, `export-case`, `event`, `evaluate`), `team` (`reassign`,
-`audit`, `users ...`) and `store` (`db ...`, `seed`, `demo`, `refresh`); `shared` holds the
-options, the workspace set-up and the output formats they all use.
+`audit`, `users ...`), `letters` (`letters ...`) and `store` (`db ...`, `seed`, `demo`,
+`refresh`); `shared` holds the options, the workspace set-up and the output formats they all
+use.
 
 Building the CLI imports every group module, which import only typer and the settings:
 commands that only print never import Textual (scripts, cron).
@@ -10,6 +11,7 @@ commands that only print never import Textual (scripts, cron).
 from lossmit_tui.cli import (  # noqa: F401  (each adds its commands)
     cases,
     complaints,
+    letters,
     queue,
     store,
     team,
@@ -22,7 +24,7 @@ __all__ = ["app", "main"]
 # whatever order the group modules are imported in (a name not listed here goes last).
 HELP_ORDER = ("demo", "seed", "import", "export", "queue", "refresh", "evaluate", "event",
               "tasks", "reassign", "audit", "export-case", "foreclosure", "complaint",
-              "complaints", "users", "db")
+              "complaints", "letters", "users", "db")
 
 
 def _help_rank(name: str | None) -> int:

@@ -221,6 +221,7 @@ class EventKind(StrEnum):
     # the borrower, and their arrival.
     THIRD_PARTY_DELAY_SENT = "third_party_delay_sent"
     THIRD_PARTY_RECEIVED = "third_party_received"
+    LETTER_RETURNED = "letter_returned"  # a mailed letter came back (payload: letter_id)
 
 
 class DocType(StrEnum):

@@ -21,7 +21,8 @@ STAGE_AFTER: dict[str, Stage] = {
 
 # Events a service writes as part of another action; a person cannot record them by hand.
 RECORDED_BY_SERVICES: frozenset[str] = frozenset({EventKind.REASSIGNED,
-                                                  EventKind.OFFER_DEEMED_REJECTED})
+                                                  EventKind.OFFER_DEEMED_REJECTED,
+                                                  EventKind.LETTER_RETURNED})
 
 # The kinds a person (the event form, `lossmit event`) may record.
 MANUAL_EVENT_KINDS: tuple[EventKind, ...] = tuple(

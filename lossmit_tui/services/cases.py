@@ -105,6 +105,8 @@ class NewEvent:
     months: int | None = None
     arrears_months: int | None = None
 
+    # For an event a mailed letter records (written_notice_sent, ...): the letter's id.
+    letter_id: int | None = None
 
 
 APPEAL_OUTCOMES = ("upheld", "overturned")
@@ -299,6 +301,8 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
         payload.update(option=event.option, months=event.months)
         if event.arrears_months is not None:
             payload["arrears_months"] = event.arrears_months
+    if event.letter_id is not None:
+        payload["letter_id"] = event.letter_id
     if event.kind in SALE_FIXED_AT:  # the sale date known then decides its clocks for good
         sale = case["fc_sale_date"]
         payload["sale_date"] = sale.isoformat() if sale else None
@@ -440,6 +444,12 @@ def _acknowledgment(conn: Connection, case: sa.RowMapping, day: date) -> dict[st
     return {"missing": missing, "return_by": due.isoformat(), "return_by_why": why}
 
 
+# For the letters service: what an acknowledgment says, and recording an event inside a
+# transaction it already holds (a mailed letter's event).
+acknowledgment_content = _acknowledgment
+record_event_in = _record_event
+
+
 def _appeal_refused(session: Session, actor: Any, case_id: int, event: NewEvent) -> str:
     """Why this appeal or appeal decision cannot be recorded, or "" (1024.41(h)). An appeal
     needs a denial it may appeal (`appeal_refusal`); a decision needs an appeal awaiting one,
@@ -559,6 +569,15 @@ def _required_choice(allowed: type[StrEnum]) -> Any:
     return check
 
 
+def _language(text: str) -> str:
+    from lossmit_tui.domain.letters import LANGUAGES
+
+    value = clean_text(text).lower()
+    if value not in LANGUAGES:
+        raise ValueError(f"must be one of: {', '.join(LANGUAGES)}")
+    return value
+
+
 def _flag(value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -593,21 +612,22 @@ EDITABLE: dict[str, Any] = {
     "mailing_state": _optional(extract_state),
     "mailing_zip": _optional(extract_zip),
     "best_time": _optional_text(100),
-    "language": _optional_text(32),
     "hardship_reason": _choice(Hardship),
     "occupancy": _required_choice(Occupancy),
     "fdcpa_covered": _flag,
     "cease_communication": _flag,
     "attorney_represented": _flag,
+    "preferred_language": _language,
 }
 FIELD_NAMES = {
     "borrower_name": "Borrower", "co_borrower_name": "Co-borrower", "phone": "Phone",
     "phone2": "Second phone", "email": "E-mail", "mailing_address": "Mailing address",
     "mailing_city": "Mailing city", "mailing_state": "Mailing state",
     "mailing_zip": "Mailing ZIP", "best_time": "Best time to call",
-    "language": "Preferred language", "hardship_reason": "Hardship",
+    "hardship_reason": "Hardship",
     "occupancy": "Occupancy", "fdcpa_covered": "FDCPA",
     "cease_communication": "Cease communication", "attorney_represented": "Attorney",
+    "preferred_language": "Preferred language",
 }
 MAILING = ("mailing_address", "mailing_city", "mailing_state", "mailing_zip")
 

@@ -1,6 +1,7 @@
 """A case keeps the borrower's own contact details beside the property's: a mailing address
 (with the time zone it resolves to, which the calling rules use when it is on file), a second
-phone, the best time to call and the preferred language. Existing cases: none on file.
+phone and the best time to call (the preferred language is the letters' own column, 0025).
+Existing cases: none on file.
 
 Revision ID: 0022
 Revises: 0021
@@ -17,8 +18,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 COLUMNS = (("mailing_address", 200), ("mailing_city", 100), ("mailing_state", 2),
-           ("mailing_zip", 10), ("mailing_tz", 64), ("phone2", 10), ("best_time", 100),
-           ("language", 32))
+           ("mailing_zip", 10), ("mailing_tz", 64), ("phone2", 10), ("best_time", 100))
 
 
 def upgrade() -> None:

@@ -3,8 +3,8 @@ general complaints on a case, with the facts and dates their clocks are computed
 owner, the finding, correction, remediation and root cause, and a version for optimistic
 locking. Their history is the audit trail (entity "complaint").
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0024
+Revises: 0023
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0022"
-down_revision: str | None = "0021"
+revision: str = "0024"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,8 +6,8 @@ urgency, for the same day, by the same code; the queue's act-next indexes now or
 Existing open cases get their key for the day their stored urgency was computed for (today
 for a case never scored), so key and urgency agree until the next refresh.
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 """
 
 from collections.abc import Sequence
@@ -16,8 +16,8 @@ from datetime import date
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0022"
-down_revision: str | None = "0021"
+revision: str = "0023"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,154 @@
+"""`lossmit letters ...`: the letters owed, generating one, the daily mail batch, and
+recording the mailing (which meets the clock) or a returned letter."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lossmit_tui.cli.shared import (
+    DbOpt,
+    TodayOpt,
+    UserOpt,
+    app,
+    choice,
+    emit,
+    err,
+    parse_day,
+    user_errors,
+    workspace,
+)
+from lossmit_tui.domain.values import display_text
+
+letters_app = typer.Typer(help="Letters and notices: owed, generated, batched, mailed.",
+                          no_args_is_help=True)
+app.add_typer(letters_app, name="letters")
+
+
+@letters_app.command("due")
+def due_command(
+    ctx: typer.Context,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """List the letters the regulatory clock says are owed (the written early-intervention
+    notice, the acknowledgment, the notice of complete application), soonest first, on the
+    cases you may act on; `letter` is one already generated and awaiting the mail."""
+    from lossmit_tui.services.letters import owed_letters
+
+    choice(fmt, ["table", "csv", "json"], "--format")
+    ws = workspace(ctx, db, user, today)
+    with user_errors():
+        owed = owed_letters(ws)
+    records = [{"loan_number": o.loan_number, "borrower_name": o.borrower_name,
+                "assignee": o.assignee, "kind": o.kind, "rule": o.rule,
+                "due_on": o.due_on.isoformat(), "letter": o.pending_letter} for o in owed]
+    emit(records, ["loan_number", "borrower_name", "assignee", "kind", "rule", "due_on",
+                   "letter"], fmt, empty="No letter is owed.")
+
+
+@letters_app.command("generate")
+def generate_command(
+    ctx: typer.Context,
+    loan: Annotated[str, typer.Argument(help="The loan number.")],
+    kind: Annotated[str, typer.Argument(
+        help="early_intervention, early_intervention_bankruptcy, early_intervention_fdcpa, "
+             "spoc, acknowledgment, complete_notice, third_party_delay, offer, denial, "
+             "trial_plan, short_term_option, appeal_determination.")],
+    replaces: Annotated[int | None, typer.Option(
+        "--replaces", help="The id of the letter this one corrects.")] = None,
+    third_party: Annotated[str, typer.Option(
+        "--third-party", help="third_party_delay: who has not sent the documents.")] = "",
+    document: Annotated[list[str] | None, typer.Option(
+        "--document", help="third_party_delay: a document they have not sent (repeat).")]
+    = None,
+    show: Annotated[bool, typer.Option("--show", help="Print the letter's text.")] = False,
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Generate a letter for a loan, dated today, and keep it (its text, template and PDF
+    hash); it goes out with the next `lossmit letters batch`."""
+    from lossmit_tui.domain.values import clean_text
+    from lossmit_tui.services.letters import case_of_loan, generate_letter
+
+    ws = workspace(ctx, db, user, today)
+    extra = {"third_party": clean_text(third_party),
+             "third_party_documents": [clean_text(d) for d in document or [] if d.strip()]}
+    with user_errors():
+        letter = generate_letter(ws, case_of_loan(ws, loan), kind.strip(),
+                                 replaces_id=replaces, extra=extra)
+    if show:
+        typer.echo(display_text(letter.text, lines=True))
+    typer.echo(f"Generated letter {letter.id} ({letter.kind}, {letter.language}) for loan "
+               f"{display_text(loan.strip())}; PDF SHA-256 {letter.pdf_sha256}.")
+
+
+@letters_app.command("batch")
+def batch_command(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", help="The folder for the PDFs and manifest.")],
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """The daily mail batch: generate every letter owed on your cases, and take the letters
+    generated since the last batch; write one PDF per letter and a manifest CSV to --out.
+    Then, once the vendor has mailed them, `lossmit letters mailed BATCH_ID`."""
+    from lossmit_tui.services.letters import run_batch
+
+    ws = workspace(ctx, db, user, today)
+    with user_errors():
+        report = run_batch(ws, out)
+    for loan, kind, why in report.refused:
+        err(f"Not generated: loan {display_text(loan)} {kind}: {display_text(why)}")
+    typer.echo(f"Batch {report.batch_id}: {len(report.written)} letter(s) written to {out}"
+               f" (manifest-{report.batch_id}.csv)"
+               + (f"; {len(report.refused)} not generated (above)" if report.refused else "")
+               + ".")
+
+
+@letters_app.command("mailed")
+def mailed_command(
+    ctx: typer.Context,
+    batch_id: Annotated[str, typer.Argument(help="The batch id `letters batch` printed.")],
+    on: Annotated[str | None, typer.Option(
+        "--on", help="The day they were mailed, YYYY-MM-DD (default today).")] = None,
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Record every letter of a batch as mailed: each records the event that meets its
+    clock (written_notice_sent, acknowledgment_sent, complete_notice_sent) with the letter's
+    id. All of the batch or nothing."""
+    from lossmit_tui.services.letters import mark_mailed
+
+    day = parse_day(on, "--on")
+    ws = workspace(ctx, db, user, today)
+    with user_errors():
+        done = mark_mailed(ws, batch_id.strip(), day)
+    typer.echo(f"Recorded {len(done)} letter(s) of batch {display_text(batch_id.strip())} as "
+               f"mailed on {(day or ws.today).isoformat()}.")
+
+
+@letters_app.command("returned")
+def returned_command(
+    ctx: typer.Context,
+    letter_id: Annotated[int, typer.Argument(help="The letter's id.")],
+    on: Annotated[str | None, typer.Option(
+        "--on", help="The day it came back, YYYY-MM-DD (default today).")] = None,
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Record a mailed letter as returned undelivered (a letter_returned event on the
+    case)."""
+    from lossmit_tui.services.letters import mark_returned
+
+    day = parse_day(on, "--on")
+    ws = workspace(ctx, db, user, today)
+    with user_errors():
+        mark_returned(ws, letter_id, day)
+    typer.echo(f"Recorded letter {letter_id} as returned on {(day or ws.today).isoformat()}.")

@@ -1,0 +1,680 @@
+"""Letters (docs/RULES.md section 9): composed from the case, rendered, kept as the record,
+batched for the mail and marked mailed, which records the event that meets their clock.
+
+A generated letter keeps its text exactly as rendered, the template it came from (where and
+its SHA-256) and its PDF's SHA-256; it is never changed afterwards. Only its mailing status
+moves (generated -> mailed -> returned), each move a versioned update (the status it had must
+still be there, else the write is a conflict) with its audit row. A correction is a new
+letter that points at the one it replaces.
+
+Each write is one transaction with its audit rows; who may act on the case is checked first
+(services/access.py). A batch writes one transaction per letter.
+"""
+
+import csv
+import hashlib
+import io
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
+
+from db.models import CaseEvent, Letter, User
+from db.tables import case_events, cases, letters, tasks, users
+from lossmit_tui.config import Settings, letter_templates_dir, private_dir
+from lossmit_tui.domain.calendar import BusinessCalendar
+from lossmit_tui.domain.enums import EventKind, TaskKind
+from lossmit_tui.domain.letters import (
+    DEFAULT_LANGUAGE,
+    KINDS,
+    LETTER_CLOCKS,
+    LetterKind,
+    kind_of,
+    letter_date,
+    letter_money,
+    letter_phone,
+    missing_data,
+    term_lines,
+)
+from lossmit_tui.domain.values import csv_cell
+from lossmit_tui.services import audit
+from lossmit_tui.services.access import (
+    case_scope,
+    read_case,
+    require_active,
+    require_case_access,
+)
+from lossmit_tui.services.errors import Conflict, InvalidInput, NotFound
+from lossmit_tui.services.letter_pdf import render_pdf
+from lossmit_tui.services.letter_templates import LetterTemplate, load_template, render
+from lossmit_tui.services.users import require_user
+from lossmit_tui.services.workspace import Workspace
+
+STATUSES = ("generated", "mailed", "returned")
+
+# What to do when a merge field has no value, for the refusal.
+_WHERE = {
+    "servicer_name": "the servicer's name (set servicer_name in the settings file)",
+    "servicer_address": "the servicer's mailing address (set servicer_address in the "
+                        "settings file)",
+    "servicer_phone": "the servicer's phone (set servicer_phone in the settings file)",
+    "borrowers": "the borrower's name",
+    "property_address": "the property address (edit the case)",
+    "spoc_name": "the single point of contact (assign the case to someone)",
+    "spoc_phone": "the SPOC's direct phone (assign the case, and set spoc_phones.<username> "
+                  "in the settings file)",
+    "counselor_url": "the housing-counselor web address (housing_counselor_url)",
+    "hud_phone": "HUD's toll-free number (hud_phone)",
+    "received_on": "the day the application was received (record application_received)",
+    "missing": "the documents still missing (request them on the case)",
+    "return_by": "the return-by date",
+    "complete_on": "the day the application became complete (record application_complete)",
+    "decide_by": "the decision date",
+    "third_party": "the third party whose documents are missing (--third-party)",
+    "third_party_documents": "the documents the third party has not sent (--document)",
+    "offer_name": "the option offered (record offer_sent from the evaluation)",
+    "accept_by": "the deadline to accept (record offer_sent from the evaluation)",
+    "denials": "the options denied and why (an evaluation needs the note rate and P&I)",
+    "trial_payments": "the trial's payments (record trial_started with its schedule)",
+    "appeal_outcome": "the appeal's outcome (record appeal_decided)",
+}
+
+# The merge fields a template may use, with no value until a kind's data fills them.
+_KIND_FIELDS = ("received_on", "complete", "missing", "return_by", "complete_on", "decide_by",
+                "filed", "third_party", "third_party_documents", "offer_name", "offer_terms",
+                "accept_by", "denials", "appeal_deadline", "not_evaluated", "trial_payments",
+                "appeal_outcome")
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A letter ready to keep: its kind, the template used, the text, and a note for the
+    preview when the borrower's language had no template."""
+
+    kind: LetterKind
+    template: LetterTemplate
+    text: str
+    letter_day: date
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class LetterRow:
+    """A stored letter as lists and previews show it."""
+
+    id: int
+    case_id: int
+    loan_number: str
+    kind: str
+    title: str
+    language: str
+    status: str
+    letter_date: date
+    batch_id: str | None
+    replaces_id: int | None
+    mailed_on: date | None
+    returned_on: date | None
+    pdf_sha256: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Owed:
+    """A letter the clock says is owed: the case, the letter kind, the rule and its due
+    date, and a generated letter not yet mailed (if any)."""
+
+    case_id: int
+    loan_number: str
+    borrower_name: str
+    assignee: str | None
+    kind: str
+    rule: str
+    due_on: date
+    pending_letter: int | None
+
+
+@dataclass
+class BatchReport:
+    """What a batch wrote (letter ids and their files) and what it refused, and why."""
+
+    batch_id: str
+    folder: Path
+    written: list[tuple[int, str, str]] = field(default_factory=list)  # id, loan, file
+    refused: list[tuple[str, str, str]] = field(default_factory=list)  # loan, kind, why
+
+
+# --- composing ------------------------------------------------------------------------------
+
+
+def _address(case: sa.RowMapping) -> str | None:
+    city_line = " ".join(p for p in (case["property_state"], case["property_zip"]) if p)
+    parts = [p for p in (case["property_address"], case["property_city"], city_line) if p]
+    return ", ".join(parts) if case["property_address"] else None
+
+
+def _events(conn: Connection, case_id: int) -> list[sa.Row[Any]]:
+    return list(conn.execute(sa.select(case_events.c.kind, case_events.c.occurred_on,
+                                       case_events.c.payload)
+                             .where(case_events.c.case_id == case_id)
+                             .order_by(case_events.c.occurred_on, case_events.c.id)))
+
+
+def _latest(events: Sequence[sa.Row[Any]], *kinds: str) -> sa.Row[Any] | None:
+    found = [e for e in events if e.kind in kinds]
+    return found[-1] if found else None
+
+
+def _base_fields(conn: Connection, settings: Settings, case: sa.RowMapping, day: date,
+                 language: str) -> dict[str, Any]:
+    spoc = None
+    if case["assignee_id"] is not None:
+        spoc = conn.execute(sa.select(users.c.username, users.c.display_name).where(
+            users.c.id == case["assignee_id"])).first()
+    names = [n for n in (case["borrower_name"], case["co_borrower_name"]) if n]
+    joiner = " y " if language == "es" else " and "
+    fields: dict[str, Any] = {
+        "servicer_name": settings.servicer_name,
+        "servicer_address": settings.servicer_address,
+        "servicer_phone": settings.servicer_phone,
+        "counselor_url": settings.housing_counselor_url,
+        "hud_phone": settings.hud_phone,
+        "letter_date": letter_date(day, language),
+        "loan_number": case["loan_number"],
+        "borrowers": joiner.join(names),
+        "property_address": _address(case),
+        "investor": case["investor"],
+        "oldest_unpaid_due": letter_date(case["next_due_date"], language),
+        "spoc_name": spoc.display_name if spoc else None,
+        "spoc_phone": (letter_phone(settings.spoc_phones.get(spoc.username)) if spoc
+                       else None),
+    }
+    fields.update(dict.fromkeys(_KIND_FIELDS))
+    return fields
+
+
+def _modification_denials(conn: Connection, settings: Settings, case_id: int,
+                          as_of: date) -> list[str]:
+    """Each option the evaluation found not available, with its reasons, in words."""
+    from lossmit_tui.evaluation import CannotEvaluate, evaluate_case
+
+    try:
+        evaluation = evaluate_case(conn, settings, case_id=case_id, as_of=as_of)
+    except CannotEvaluate:
+        return []
+    return [f"{o.name.replace('_', ' ').capitalize()}: " + "; ".join(o.reasons)
+            for o in evaluation.options if not o.eligible]
+
+
+def _kind_fields(conn: Connection, settings: Settings, case: sa.RowMapping,
+                 kind: LetterKind, day: date, calendar: BusinessCalendar, language: str,
+                 extra: Mapping[str, Any]) -> dict[str, Any]:
+    """The merge data a kind adds, read from the case's events, documents and evaluation."""
+    from lossmit_tui.services.cases import acknowledgment_content
+
+    events = _events(conn, case["id"])
+    out: dict[str, Any] = {}
+
+    def when(d: date | None) -> str | None:
+        return letter_date(d, language) if d else None
+
+    if kind.key == "acknowledgment":
+        received = _latest(events, EventKind.APPLICATION_RECEIVED)
+        out["received_on"] = when(received.occurred_on if received else None)
+        said = acknowledgment_content(conn, case, day)
+        out["complete"] = bool(said.get("complete"))
+        out["missing"] = [m.replace("_", " ") for m in said.get("missing", [])]
+        out["return_by"] = when(date.fromisoformat(said["return_by"])
+                                if said.get("return_by") else None)
+    elif kind.key == "complete_notice":
+        complete = _latest(events, EventKind.APPLICATION_COMPLETE)
+        out["complete_on"] = when(complete.occurred_on if complete else None)
+        out["decide_by"] = when(complete.occurred_on + timedelta(days=30) if complete
+                                else None)
+        out["filed"] = _latest(events, EventKind.FC_FIRST_FILING) is not None
+    elif kind.key == "third_party_delay":
+        out["third_party"] = extra.get("third_party") or None
+        out["third_party_documents"] = list(extra.get("third_party_documents") or [])
+    elif kind.key in ("offer", "short_term_option"):
+        offer = _latest(events, EventKind.OFFER_SENT)
+        terms = dict((offer.payload or {}).get("offer") or {}) if offer else {}
+        name = terms.pop("name", None)
+        out["offer_name"] = str(name).replace("_", " ") if name else None
+        out["offer_terms"] = term_lines(terms)
+        if offer is not None:
+            out["accept_by"] = when(offer.occurred_on + timedelta(days=14))
+            if kind.key == "offer":
+                denials = _modification_denials(conn, settings, case["id"], offer.occurred_on)
+                out["denials"] = denials
+                if any("modification" in d.lower() for d in denials):
+                    out["appeal_deadline"] = when(offer.occurred_on + timedelta(days=14))
+    elif kind.key == "denial":
+        denied = _latest(events, EventKind.DENIED)
+        as_of = denied.occurred_on if denied else day
+        out["denials"] = _modification_denials(conn, settings, case["id"], as_of)
+        out["appeal_deadline"] = when(as_of + timedelta(days=14))
+    elif kind.key == "trial_plan":
+        from lossmit_tui.domain.trial import Schedule
+
+        started = _latest(events, EventKind.TRIAL_STARTED)
+        schedule = (Schedule.from_payload(started.occurred_on, started.payload or {})
+                    if started else None)
+        if schedule is not None:
+            out["trial_payments"] = [f"{letter_money(schedule.amount_cents)} due "
+                                     f"{letter_date(d, language)}"
+                                     for d in schedule.due_dates]
+    elif kind.key == "appeal_determination":
+        decided = _latest(events, EventKind.APPEAL_DECIDED)
+        outcome = (decided.payload or {}).get("outcome") if decided else None
+        out["appeal_outcome"] = ({"upheld": "the denial stands",
+                                  "overturned": "the denial is reversed"}.get(outcome)
+                                 if outcome else None)
+        if decided is not None:
+            out["accept_by"] = when(max(day, decided.occurred_on) + timedelta(days=14))
+    return out
+
+
+_BANKRUPTCY_KINDS = (EventKind.BANKRUPTCY_FILED, EventKind.BANKRUPTCY_DISCHARGED,
+                     EventKind.BANKRUPTCY_DISMISSED, EventKind.BANKRUPTCY_REAFFIRMED)
+
+
+def early_intervention_versions(conn: Connection, case_ids: Sequence[int]) -> dict[int, str]:
+    """Which early-intervention notice each case gets: the bankruptcy version while a
+    borrower is a debtor in bankruptcy (1024.39(c)), the FDCPA version after a
+    cease-communication notice on a loan the servicer collects as a debt collector
+    (1024.39(d)), else the standard one. Two queries per 500 cases."""
+    from lossmit_tui.domain.regclock import CaseFacts
+
+    versions: dict[int, str] = {}
+    ids = sorted(set(case_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        events: dict[int, list[tuple[str, date]]] = {}
+        filings: dict[int, list[tuple[date, int, str]]] = {}
+        for e in conn.execute(sa.select(case_events.c.case_id, case_events.c.kind,
+                                        case_events.c.occurred_on, case_events.c.payload)
+                              .where(case_events.c.case_id.in_(chunk),
+                                     case_events.c.kind.in_(_BANKRUPTCY_KINDS))):
+            events.setdefault(e.case_id, []).append((e.kind, e.occurred_on))
+            if e.kind == EventKind.BANKRUPTCY_FILED:
+                payload = e.payload if isinstance(e.payload, dict) else {}
+                filings.setdefault(e.case_id, []).append(
+                    (e.occurred_on, int(payload.get("chapter") or 0),
+                     str(payload.get("case_number") or "")))
+        for c in conn.execute(sa.select(cases.c.id, cases.c.fdcpa_covered,
+                                        cases.c.cease_communication)
+                              .where(cases.c.id.in_(chunk))):
+            bankruptcy = CaseFacts(None, events=tuple(events.get(c.id, ())),
+                                   bankruptcy_filings=tuple(filings.get(c.id, ()))).bankruptcy
+            if bankruptcy is not None and bankruptcy.ended_on is None:
+                versions[c.id] = "early_intervention_bankruptcy"
+            elif c.fdcpa_covered and c.cease_communication:
+                versions[c.id] = "early_intervention_fdcpa"
+            else:
+                versions[c.id] = "early_intervention"
+    return versions
+
+
+def compose(conn: Connection, settings: Settings, calendar: BusinessCalendar, case_id: int,
+            kind_key: str, day: date, extra: Mapping[str, Any] | None = None) -> Composed:
+    """The letter `kind_key` for a case on `day`, in the borrower's language (English, said
+    in `note`, when that language has no template). Refused (InvalidInput) for an unknown
+    kind, a template that lacks a required element, or merge data that is missing."""
+    try:
+        kind = kind_of(kind_key)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    case = conn.execute(sa.select(cases).where(cases.c.id == case_id)).mappings().first()
+    if case is None:
+        raise NotFound("this case no longer exists")
+    wanted = case["preferred_language"] or DEFAULT_LANGUAGE
+    template = load_template(kind, wanted, letter_templates_dir(settings))
+    fields = _base_fields(conn, settings, case, day, template.language)
+    fields.update(_kind_fields(conn, settings, case, kind, day, calendar, template.language,
+                               extra or {}))
+    missing = missing_data(kind, fields)
+    if missing:
+        raise InvalidInput(f"the {kind.title.lower()} for loan {case['loan_number']} cannot "
+                           "be generated without " + "; ".join(_WHERE.get(m, m)
+                                                              for m in missing))
+    note = (f"No {kind.key} template in {wanted!r}: this letter is in English."
+            if template.fell_back else "")
+    return Composed(kind, template, render(template, fields), day, note)
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def _keep(session: Session, actor: User, case_id: int, loan: str, composed: Composed,
+          replaces_id: int | None, batch_id: str | None) -> tuple[Letter, bytes]:
+    pdf = render_pdf(composed.text, composed.kind.title, composed.letter_day)
+    row = Letter(case_id=case_id, kind=composed.kind.key, language=composed.template.language,
+                 template_origin=composed.template.origin,
+                 template_sha256=composed.template.sha256, text=composed.text,
+                 pdf_sha256=hashlib.sha256(pdf).hexdigest(), status="generated",
+                 batch_id=batch_id, replaces_id=replaces_id, created_by_id=actor.id,
+                 letter_date=composed.letter_day)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, "letter", row.id, "create",
+                 after={"case": loan, "kind": row.kind, "language": row.language,
+                        "template": row.template_origin,
+                        "template_sha256": row.template_sha256,
+                        "pdf_sha256": row.pdf_sha256, "replaces": replaces_id,
+                        "batch": batch_id})
+    return row, pdf
+
+
+def _generate_in(session: Session, ws: Workspace, case_id: int, kind_key: str,
+                 replaces_id: int | None, extra: Mapping[str, Any] | None,
+                 batch_id: str | None = None) -> tuple[Letter, bytes]:
+    actor = require_user(session, ws.username)
+    require_case_access(session, actor, case_id, "generating a letter")
+    conn = session.connection()
+    loan = conn.execute(sa.select(cases.c.loan_number).where(cases.c.id == case_id)).scalar()
+    if loan is None:
+        raise NotFound("this case no longer exists")
+    if replaces_id is not None:
+        old = conn.execute(sa.select(letters.c.case_id).where(
+            letters.c.id == replaces_id)).first()
+        if old is None or old.case_id != case_id:
+            raise InvalidInput(f"letter {replaces_id} is not a letter of loan {loan}: a "
+                               "correction replaces a letter of the same case")
+    composed = compose(conn, ws.settings, ws.calendar, case_id, kind_key, ws.today, extra)
+    return _keep(session, actor, case_id, str(loan), composed, replaces_id, batch_id)
+
+
+def generate_letter(ws: Workspace, case_id: int, kind_key: str, *,
+                    replaces_id: int | None = None,
+                    extra: Mapping[str, Any] | None = None) -> Letter:
+    """Generate and keep a letter for a case, dated today, in one transaction; a correction
+    names the letter it replaces (which stays as it was)."""
+    with ws.write() as session:
+        return _generate_in(session, ws, case_id, kind_key, replaces_id, extra)[0]
+
+
+def preview_letter(ws: Workspace, case_id: int, kind_key: str,
+                   extra: Mapping[str, Any] | None = None) -> Composed:
+    """The letter as it would be generated today, without keeping it."""
+    with read_case(ws, case_id, "previewing a letter") as session:
+        return compose(session.connection(), ws.settings, ws.calendar, case_id, kind_key,
+                       ws.today, extra)
+
+
+def _locked_letter(session: Session, letter_id: int) -> sa.RowMapping:
+    row = session.connection().execute(sa.select(letters, cases.c.loan_number).join(
+        cases, cases.c.id == letters.c.case_id).where(letters.c.id == letter_id)
+    ).mappings().first()
+    if row is None:
+        raise NotFound(f"there is no letter {letter_id}")
+    return row
+
+
+def _move(session: Session, actor: User, letter: sa.RowMapping, to: str,
+          values: dict[str, Any]) -> None:
+    """The versioned status move: the status the letter had must still be there."""
+    done = session.connection().execute(letters.update().where(
+        letters.c.id == letter["id"], letters.c.status == letter["status"]).values(
+        status=to, **values))
+    if done.rowcount != 1:
+        raise Conflict(f"letter {letter['id']} was changed by someone else meanwhile; look "
+                       "at it again")
+    audit.record(session, actor, "letter", letter["id"], to,
+                 before={"status": letter["status"]},
+                 after={"case": letter["loan_number"], "status": to,
+                        **{k: v.isoformat() for k, v in values.items()}})
+
+
+def _mail_in(session: Session, ws: Workspace, letter: sa.RowMapping, on: date) -> None:
+    from lossmit_tui.config import trial_policy
+    from lossmit_tui.services.cases import NewEvent, record_event_in
+
+    actor = require_user(session, ws.username)
+    require_case_access(session, actor, letter["case_id"], "recording a letter as mailed")
+    if letter["status"] != "generated":
+        raise InvalidInput(f"letter {letter['id']} is already {letter['status']}")
+    if on < letter["letter_date"]:
+        raise InvalidInput(f"letter {letter['id']} is dated {letter['letter_date']}: it cannot "
+                           f"have been mailed on {on.isoformat()}")
+    _move(session, actor, letter, "mailed", {"mailed_on": on})
+    event = KINDS[letter["kind"]].event if letter["kind"] in KINDS else None
+    if event is not None:  # the event that meets the letter's clock, with the letter
+        record_event_in(session, ws.username, letter["case_id"],
+                        NewEvent(event, on, reason="" if on >= ws.today else
+                                 f"mailed in batch {letter['batch_id']}",
+                                 letter_id=letter["id"]),
+                        ws.today, ws.weights, ws.calendar, trial_policy(ws.settings),
+                        ws.settings.good_faith_attempts)
+
+
+def _check_day(on: date, today: date) -> None:
+    if on > today:
+        raise InvalidInput(f"the mailing day {on.isoformat()} is in the future")
+
+
+def mark_mailed(ws: Workspace, batch_id: str, on: date | None = None) -> list[int]:
+    """Record every letter of a batch still awaiting the mail as mailed on `on` (default
+    today), each with the event that meets its clock (the letter's id in its payload), in
+    one transaction: all of the batch or none. Returns the letter ids."""
+    day = on or ws.today
+    _check_day(day, ws.today)
+    with ws.write() as session:
+        rows = session.connection().execute(sa.select(letters.c.id).where(
+            letters.c.batch_id == batch_id, letters.c.status == "generated")
+            .order_by(letters.c.id)).scalars().all()
+        if not rows:
+            raise NotFound(f"batch {batch_id!r} has no letters awaiting the mail")
+        for letter_id in rows:
+            _mail_in(session, ws, _locked_letter(session, letter_id), day)
+        return list(rows)
+
+
+def mark_returned(ws: Workspace, letter_id: int, on: date | None = None) -> None:
+    """Record a mailed letter as returned undelivered on `on` (default today): its status,
+    and a letter_returned event on the case with the letter's id, in one transaction."""
+    day = on or ws.today
+    _check_day(day, ws.today)
+    with ws.write() as session:
+        letter = _locked_letter(session, letter_id)
+        actor = require_user(session, ws.username)
+        require_case_access(session, actor, letter["case_id"], "recording a returned letter")
+        if letter["status"] != "mailed":
+            raise InvalidInput(f"letter {letter_id} is {letter['status']}: only a mailed "
+                               "letter can come back")
+        if letter["mailed_on"] is not None and day < letter["mailed_on"]:
+            raise InvalidInput(f"letter {letter_id} was mailed on {letter['mailed_on']}: it "
+                               f"cannot have come back on {day.isoformat()}")
+        _move(session, actor, letter, "returned", {"returned_on": day})
+        # Written here, not through the event form (a person cannot record it by hand); it
+        # moves no stage and no clock.
+        event = CaseEvent(case_id=letter["case_id"], kind=EventKind.LETTER_RETURNED,
+                          occurred_on=day, author_id=actor.id,
+                          payload={"letter_id": letter_id, "kind": letter["kind"]})
+        session.add(event)
+        session.flush()
+        audit.record(session, actor, "case_event", event.id, "create",
+                     after={"case": letter["loan_number"], "kind": event.kind,
+                            "occurred_on": day.isoformat(), **event.payload})
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def _row(r: sa.RowMapping) -> LetterRow:
+    kind = KINDS.get(r["kind"])
+    return LetterRow(r["id"], r["case_id"], r["loan_number"], r["kind"],
+                     kind.title if kind else r["kind"], r["language"], r["status"],
+                     r["letter_date"], r["batch_id"], r["replaces_id"], r["mailed_on"],
+                     r["returned_on"], r["pdf_sha256"], r["text"])
+
+
+def case_letters(ws: Workspace, case_id: int) -> list[LetterRow]:
+    """A case's letters, newest first."""
+    with read_case(ws, case_id, "reading a case's letters") as session:
+        rows = session.connection().execute(sa.select(letters, cases.c.loan_number).join(
+            cases, cases.c.id == letters.c.case_id).where(letters.c.case_id == case_id)
+            .order_by(letters.c.id.desc())).mappings().all()
+    return [_row(r) for r in rows]
+
+
+def letter_pdf(ws: Workspace, letter_id: int) -> tuple[LetterRow, bytes]:
+    """A stored letter and its PDF, rendered again from the kept text and checked against
+    the kept SHA-256 (a mismatch is an error: the record and the paper must agree)."""
+    with ws.session() as session:
+        found = _locked_letter(session, letter_id)
+        actor = require_user(session, ws.username)
+        require_case_access(session, actor, found["case_id"], "reading a letter", lock=False)
+    row = _row(found)
+    pdf = render_pdf(row.text, row.title, row.letter_date)
+    if hashlib.sha256(pdf).hexdigest() != row.pdf_sha256:
+        raise Conflict(f"letter {letter_id}'s PDF no longer renders to the bytes kept when it "
+                       "was generated (the font or the PDF library changed): generate a "
+                       "correction instead of printing this one")
+    return row, pdf
+
+
+def owed_letters(ws: Workspace, case_id: int | None = None) -> list[Owed]:
+    """The letters the clock says are owed, by due date: the open deadlines of the clocks a
+    letter meets (the written early-intervention notice, the acknowledgment, the notice of
+    complete application) on the cases the user may act on, read through the open-deadline
+    index; with a generated letter of that kind not yet mailed, if there is one."""
+    with ws.session() as session:
+        actor = require_user(session, ws.username)
+        conn = session.connection()
+        owner = users.alias("owner")
+        query = (sa.select(tasks.c.case_id, tasks.c.source, tasks.c.due_on,
+                           cases.c.loan_number, cases.c.borrower_name,
+                           owner.c.username.label("assignee"))
+                 .select_from(tasks.join(cases, cases.c.id == tasks.c.case_id)
+                              .outerjoin(owner, owner.c.id == cases.c.assignee_id))
+                 .where(tasks.c.status == "open",
+                        tasks.c.kind == TaskKind.REGULATORY_DEADLINE,
+                        tasks.c.source.in_(list(LETTER_CLOCKS)), case_scope(actor))
+                 .order_by(tasks.c.due_on, cases.c.loan_number))
+        if case_id is not None:
+            query = query.where(tasks.c.case_id == case_id)
+        found = conn.execute(query).all()
+        ids = sorted({r.case_id for r in found})
+        pending: dict[tuple[int, str], int] = {}
+        for start in range(0, len(ids), 500):
+            for p in conn.execute(sa.select(letters.c.id, letters.c.case_id, letters.c.kind)
+                                  .where(letters.c.case_id.in_(ids[start:start + 500]),
+                                         letters.c.status == "generated")):
+                pending[(p.case_id, _clock_of(p.kind))] = p.id
+        notices = early_intervention_versions(conn, [
+            r.case_id for r in found if LETTER_CLOCKS[r.source] == "early_intervention"])
+        return [Owed(r.case_id, r.loan_number, r.borrower_name, r.assignee,
+                     notices.get(r.case_id, LETTER_CLOCKS[r.source]), r.source, r.due_on,
+                     pending.get((r.case_id, r.source)))
+                for r in found]
+
+
+def _clock_of(kind_key: str) -> str:
+    kind = KINDS.get(kind_key)
+    return kind.clock or "" if kind else ""
+
+
+# --- the daily batch ------------------------------------------------------------------------
+
+
+def _batch_id(conn: Connection, today: date) -> str:
+    prefix = today.isoformat()
+    used = conn.execute(sa.select(sa.func.count(sa.distinct(letters.c.batch_id))).where(
+        letters.c.batch_id.like(f"{prefix}-%"))).scalar() or 0
+    return f"{prefix}-{used + 1}"
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(fd, "wb") as out:
+        out.write(data)
+
+
+MANIFEST_COLUMNS = ("batch_id", "letter_id", "loan_number", "kind", "language", "recipient",
+                    "mailing_address", "file", "pdf_sha256")
+
+
+def run_batch(ws: Workspace, out: Path) -> BatchReport:
+    """The daily mail batch: a letter for every letter owed on the user's cases that has
+    none awaiting the mail, plus the letters generated since the last batch, each kept (one
+    transaction per letter) and written to `out` as a PDF, with a manifest CSV for the
+    print-and-mail vendor. A letter that cannot be generated (missing data) is reported and
+    skipped; the rest of the batch goes on."""
+    private_dir(out)
+    with ws.read() as conn:
+        batch = _batch_id(conn, ws.today)
+    report = BatchReport(batch, out)
+    rendered: dict[int, bytes] = {}  # the PDFs generated here: not rendered twice
+    for owed in owed_letters(ws):
+        if owed.pending_letter is not None:
+            continue  # already generated: joins the batch below
+        try:
+            with ws.write() as session:
+                letter, pdf = _generate_in(session, ws, owed.case_id, owed.kind, None, None,
+                                           batch)
+            if letter.id is not None:
+                rendered[letter.id] = pdf
+        except (InvalidInput, NotFound) as exc:
+            report.refused.append((owed.loan_number, owed.kind, str(exc)))
+    with ws.write() as session:
+        actor = require_user(session, ws.username)
+        conn = session.connection()
+        require_active(actor, "running the mail batch")
+        loose = conn.execute(sa.select(letters.c.id).join(
+            cases, cases.c.id == letters.c.case_id).where(
+            letters.c.status == "generated", letters.c.batch_id.is_(None), case_scope(actor))
+            .order_by(letters.c.id)).all()
+        for waiting in loose:
+            conn.execute(letters.update().where(letters.c.id == waiting.id,
+                                                letters.c.batch_id.is_(None))
+                         .values(batch_id=batch))
+            audit.record(session, actor, "letter", waiting.id, "batch", after={"batch": batch})
+    manifest = io.StringIO()
+    writer = csv.writer(manifest, lineterminator="\n")
+    writer.writerow(MANIFEST_COLUMNS)
+    with ws.read() as conn:
+        rows = conn.execute(sa.select(letters, cases.c.loan_number, cases.c.borrower_name,
+                                      cases.c.co_borrower_name, cases.c.property_address,
+                                      cases.c.property_city, cases.c.property_state,
+                                      cases.c.property_zip)
+                            .join(cases, cases.c.id == letters.c.case_id)
+                            .where(letters.c.batch_id == batch).order_by(letters.c.id)
+                            ).mappings().all()
+    for r in rows:
+        row = _row(r)
+        pdf = rendered.get(row.id) or render_pdf(row.text, row.title, row.letter_date)
+        if hashlib.sha256(pdf).hexdigest() != row.pdf_sha256:
+            report.refused.append((row.loan_number, row.kind, f"letter {row.id}'s PDF no "
+                                   "longer matches its record: generate a correction"))
+            continue
+        name = f"{row.id:08d}-{row.kind}.pdf"
+        _write_private(out / name, pdf)
+        recipient = " and ".join(n for n in (r["borrower_name"], r["co_borrower_name"]) if n)
+        writer.writerow([csv_cell(str(v)) for v in (
+            batch, row.id, row.loan_number, row.kind, row.language, recipient,
+            _address(r) or "", name, row.pdf_sha256)])
+        report.written.append((row.id, row.loan_number, name))
+    _write_private(out / f"manifest-{batch}.csv", manifest.getvalue().encode("utf-8"))
+    return report
+
+
+def kinds_for_case(ws: Workspace, case_id: int) -> list[tuple[str, str, bool]]:
+    """Every letter kind as (key, title, owed now) for a case, the owed ones first."""
+    owed = {o.kind for o in owed_letters(ws, case_id)}
+    listed = [(k.key, k.title, k.key in owed) for k in KINDS.values()]
+    return sorted(listed, key=lambda item: not item[2])
+
+
+def case_of_loan(ws: Workspace, loan_number: str) -> int:
+    """The case id of a loan number, or NotFound saying so."""
+    with ws.read() as conn:
+        case_id = conn.execute(sa.select(cases.c.id).where(
+            cases.c.loan_number == loan_number.strip())).scalar()
+    if case_id is None:
+        raise NotFound(f"no case has loan number {loan_number.strip()!r}")
+    return int(case_id)

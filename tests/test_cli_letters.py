@@ -1,0 +1,76 @@
+"""`lossmit letters ...` as the mailroom uses it: what is owed, the batch folder the vendor
+takes, and marking the batch mailed, which meets the written-notice clock."""
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lossmit_tui.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args))
+
+
+@pytest.fixture
+def store(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Loan C1 (sam's), installment due 2026-01-01 unpaid; the servicer's details set."""
+    monkeypatch.setenv("LOSSMIT_SERVICER_NAME", "Acme Servicing")
+    monkeypatch.setenv("LOSSMIT_SERVICER_ADDRESS", "1 Main St, Dallas, TX 75001")
+    monkeypatch.setenv("LOSSMIT_SERVICER_PHONE", "(800) 555-0100")
+    monkeypatch.setenv("LOSSMIT_SPOC_PHONES", '{"sam": "2145550123"}')
+    for args in (("users", "add", "sam", "--name", "Sam Spade", "--role", "specialist"),
+                 ("users", "add", "boss", "--name", "Bo Ss", "--role", "admin")):
+        assert run(*args, "--db", sqlite_url).exit_code == 0
+    extract = tmp_path / "cases.csv"
+    extract.write_text("loan_number,borrower_name,investor,upb,next_due_date,property_address,"
+                       "property_city,property_state,property_zip,assignee\n"
+                       "C1,=HYPERLINK(1),FNMA,1000,2026-01-01,5 Elm St,Austin,TX,"
+                       "78701,sam\n", encoding="utf-8")
+    result = run("import", str(extract), "--db", sqlite_url, "--user", "boss",
+                 "--today", "2026-01-20")
+    assert result.exit_code == 0, result.output
+    return sqlite_url
+
+
+def test_due_batch_mailed_meets_the_clock(store: str, tmp_path: Path) -> None:
+    base = ("--db", store, "--user", "sam", "--today", "2026-02-10")
+    due = json.loads(run("letters", "due", "--format", "json", *base).stdout)
+    assert [(d["loan_number"], d["kind"], d["rule"], d["due_on"], d["letter"]) for d in due] \
+        == [("C1", "early_intervention", "1024.39(b)", "2026-02-15", None)]
+
+    tasks = json.loads(run("tasks", "--format", "json", "--due", "all", *base).stdout)
+    assert [t["rule"] for t in tasks if t.get("rule") == "1024.39(b)"] == ["1024.39(b)"]
+
+    out = tmp_path / "mail"
+    result = run("letters", "batch", "--out", str(out), *base)
+    assert result.exit_code == 0, result.output
+    assert "Batch 2026-02-10-1: 1 letter(s) written" in result.stdout
+    manifest = list(csv.DictReader((out / "manifest-2026-02-10-1.csv").open(encoding="utf-8")))
+    assert len(manifest) == 1 and (out / manifest[0]["file"]).read_bytes()[:5] == b"%PDF-"
+    assert manifest[0]["recipient"].startswith("'=")  # a formula-looking name is neutralised
+
+    base = ("--db", store, "--user", "sam", "--today", "2026-02-12")
+    result = run("letters", "mailed", "2026-02-10-1", "--on", "2026-02-11", *base)
+    assert result.exit_code == 0, result.output
+    assert "Recorded 1 letter(s) of batch 2026-02-10-1 as mailed on 2026-02-11" in result.stdout
+    assert run("letters", "due", *base).stdout.strip() == "No letter is owed."
+    tasks = json.loads(run("tasks", "--format", "json", "--due", "all", *base).stdout)
+    assert not [t for t in tasks if t.get("rule") == "1024.39(b)"]
+
+
+def test_generate_refuses_missing_data_and_stores_nothing(store: str,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LOSSMIT_SPOC_PHONES")
+    base = ("--db", store, "--user", "sam", "--today", "2026-02-10")
+    result = run("letters", "generate", "C1", "early_intervention", *base)
+    assert result.exit_code == 1 and "SPOC's direct phone" in result.stderr
+    result = run("letters", "generate", "C1", "no_such_kind", *base)
+    assert result.exit_code == 1 and "is not a letter kind" in result.stderr
+    due = json.loads(run("letters", "due", "--format", "json", *base).stdout)
+    assert due[0]["letter"] is None
