@@ -111,3 +111,27 @@ def test_evaluate_takes_prior_workouts_and_the_quality_contact(seeded: str) -> N
         refused = run("evaluate", loan, "--prior-workout", bad, "--db", seeded, "--user",
                       specialist(seeded), "--today", DAY)
         assert refused.exit_code == 2 and why in refused.output, refused.output
+
+
+def loan_of(url: str, investor: str) -> str:
+    """A seeded loan of `investor` the specialist may act on."""
+    rows = json.loads(run("queue", "--format", "json", "--limit", "1000", "--db", url,
+                          "--user", specialist(url), "--today", DAY).stdout)
+    return next(r["loan_number"] for r in rows if r["investor"] == investor)
+
+
+def test_an_fha_loan_is_never_offered_the_gse_options(seeded: str) -> None:  # noqa: F811
+    # No loan is evaluated by another investor's rules: an FHA loan gets HUD Handbook
+    # 4000.1's options, never Fannie Mae's Flex Modification, payment deferral or $7,500.
+    loan = loan_of(seeded, "FHA")
+    result = run("evaluate", loan, "--format", "json", "--db", seeded, "--user",
+                 specialist(seeded), "--today", DAY)
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    names = [o["name"] for o in answer["options"]]
+    assert "flex_modification" not in names and "payment_deferral" not in names
+    assert "7500.00" not in result.stdout
+    assert answer["rule_set"].startswith("FHA")
+    table = run("evaluate", loan, "--db", seeded, "--user", specialist(seeded), "--today", DAY)
+    assert "relocation assistance up to: 7500.00" not in table.stdout
+    assert "flex modification" not in table.stdout
