@@ -64,6 +64,9 @@ def line_of(text: str, where: str) -> int | None:
                     break
                 if key.match(lines[n]):
                     return n + 1
+            whole = re.compile(rf"^\s*\[\s*{re.escape('.'.join([*table, part]))}\s*\]")
+            return next((n + 1 for n in range(len(lines)) if whole.match(lines[n])),
+                        None if start is None else start + 1)
     return None if start is None else start + 1
 
 

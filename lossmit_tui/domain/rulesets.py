@@ -730,7 +730,8 @@ def _optional(parse: Callable[[object], Any]) -> Callable[[object], Any]:
 
 
 PARAMETERS: dict[str, Callable[[object], Any]] = {
-    "name": _name, "source": _text, "cap_pct": _optional(_PCT), "max_months": _MONTHS,
+    "name": _name, "source": _text, "cap_pct": _optional(_decimal(Decimal(100), Decimal(1000))),
+    "max_months": _MONTHS,
     "min_months": _MONTHS, "light_months": _MONTHS, "light_days": _DAYS,
     "cumulative_months": _optional(_MONTHS), "max_piti_months": _optional(_MONTHS),
     "min_days": _DAYS, "owner_occupied": _bool, "lookback_months": _optional(_MONTHS),
