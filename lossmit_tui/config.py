@@ -146,8 +146,8 @@ class WorkoutRuleSet(BaseModel):
 # docs/RULES.md section 6 gives the legacy Flex rules' figures (the 30% forbearance cap and the 40%
 # housing-expense target); a servicer adds the current set with the date its investor set.
 DEFAULT_RULE_SETS: list[dict[str, Any]] = [
-    {"name": "legacy", "effective": "2000-01-01", "forbearance_cap_pct": "30",
-     "hti_target_pct": "40"},
+    {"name": "legacy", "version": "Flex 2017", "effective": "2000-01-01",
+     "forbearance_cap_pct": "30", "hti_target_pct": "40"},
 ]
 
 
