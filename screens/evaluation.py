@@ -33,9 +33,12 @@ from lossmit_tui.services.errors import PermissionDenied, ServiceError
 from lossmit_tui.services.workout import evaluate
 from screens.base import Confirm, LossMitScreen
 
+_ACRONYMS = {"fha": "FHA", "va": "VA", "usda": "USDA"}
+
 
 def _title(name: str) -> str:
-    return name.replace("_", " ").capitalize()
+    words = name.replace("_", " ").capitalize().split(" ")
+    return " ".join(_ACRONYMS.get(w.lower(), w) for w in words)
 
 
 def detail(evaluation: Evaluation, option: OptionResult) -> Content:

@@ -96,7 +96,7 @@ async def test_an_fha_loan_shows_the_fha_options_in_fha_order(tmp_path: Path) ->
         await pilot.press("down")
         await settle(app, pilot)
         detail = str(screen.query_one("#evaluation-detail", Static).render())
-        assert "✗ Fha modification" in detail and "no modification rate is set" in detail
+        assert "✗ FHA modification" in detail and "no modification rate is set" in detail
         await pilot.press("end")
         await settle(app, pilot)
         detail = str(screen.query_one("#evaluation-detail", Static).render())
@@ -118,5 +118,5 @@ async def test_a_va_loan_shows_the_va_options(tmp_path: Path) -> None:
         await pilot.press("down", "down")
         await settle(app, pilot)
         detail = str(screen.query_one("#evaluation-detail", Static).render())
-        assert "✗ Va modification" in detail
+        assert "✗ VA modification" in detail
         assert "the cause of the default resolved; M26-4 5.06; 38 CFR 36.4315" in detail

@@ -148,6 +148,10 @@ class RepaymentPlan:
         result = _repayment_plan(facts.loan, facts.as_of, rules, facts.finances,
                                  facts.plan_months)
         result.name = self.name
+        if result.eligible and self.cap_pct is None and facts.finances is None:
+            result.terms["confirm_before_offering"] = (
+                "that the borrower can afford the plan payment (these rules set no cap and "
+                "there is no financial snapshot)")
         return [result]
 
 
