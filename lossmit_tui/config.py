@@ -128,13 +128,22 @@ class ViewSpec(BaseModel):
     empty: str = ""
 
 
+GSE_INVESTORS = ("FNMA", "FHLMC")
+
+
 class WorkoutRuleSet(BaseModel):
-    """The workout rules in force from `effective` (for the listed investors, or every one):
-    a rule change is a new entry here, not a code change. Evaluations use the latest set in
-    force on their date, an investor's own set before a general one."""
+    """A version of the Fannie Mae / Freddie Mac workout rules, in force from `effective`
+    (to `until`, when given) for the listed investors (none listed: both GSEs; never any
+    other investor - FHA, VA, USDA and servicer-defined sets live in the workout rules file,
+    docs/RULES.md section 6): a rule change is a new entry here, not a code change.
+    Evaluations use the latest set in force on their date."""
 
     name: str
     effective: date
+    until: date | None = None
+    version: str = ""
+    source: str = ("Fannie Mae Servicing Guide D2-3.2 (D2-3.2-04 payment deferral, "
+                   "D2-3.2-06 Flex Modification); Freddie Mac Guide 9206")
     investors: list[str] = Field(default_factory=list)
     modification_rate: Decimal = Field(default=Decimal("6.500"), gt=0, lt=25)
     target_reduction_pct: Decimal = Field(default=Decimal(20), gt=0, lt=100)
@@ -151,8 +160,8 @@ class WorkoutRuleSet(BaseModel):
 # docs/RULES.md section 6 gives the legacy Flex rules' figures (the 30% forbearance cap and the 40%
 # housing-expense target); a servicer adds the current set with the date its investor set.
 DEFAULT_RULE_SETS: list[dict[str, Any]] = [
-    {"name": "legacy", "effective": "2000-01-01", "forbearance_cap_pct": "30",
-     "hti_target_pct": "40"},
+    {"name": "legacy", "version": "Flex 2017", "effective": "2000-01-01",
+     "forbearance_cap_pct": "30", "hti_target_pct": "40"},
 ]
 
 
@@ -395,14 +404,25 @@ def local_today() -> date:
     return pendulum.today().date()
 
 
+def workout_rules_path() -> Path:
+    """The workout rules file (FHA, VA and USDA figures, servicer-defined rule sets):
+    `$LOSSMIT_WORKOUT_RULES`, else `workout_rules.toml` beside the settings file."""
+    explicit = os.environ.get("LOSSMIT_WORKOUT_RULES")
+    if explicit:
+        return Path(explicit)
+    return config_path().parent / "workout_rules.toml"
+
+
 def rule_set_for(settings: Settings, investor: str, day: date) -> WorkoutRuleSet:
-    """The rule set in force for `investor` on `day`: the investor's own latest one, else the
-    latest general one; ConfigError when none has started yet."""
-    started = [r for r in settings.workout_rule_sets if r.effective <= day]
+    """The GSE rule set in force for `investor` (FNMA or FHLMC) on `day`: the investor's own
+    latest one, else the latest one for both; ConfigError when none is in force - and always
+    for any other investor (the GSE rules are never another investor's)."""
+    started = [r for r in settings.workout_rule_sets
+               if r.effective <= day and (r.until is None or day <= r.until)]
     own = [r for r in started if investor in r.investors]
-    general = [r for r in started if not r.investors]
+    general = [r for r in started if not r.investors] if investor in GSE_INVESTORS else []
     chosen = max(own or general, key=lambda r: r.effective, default=None)
     if chosen is None:
-        raise ConfigError(f"no workout rule set is in force for {investor} on "
-                          f"{day.isoformat()} (workout_rule_sets in the config file)")
+        raise ConfigError(f"no workout rules for investor {investor} on {day.isoformat()}: "
+                          "add a rule set")
     return chosen

@@ -1,9 +1,11 @@
 """A case's workout evaluation, read from the store: the loan's facts, its latest financial
-snapshot and the rule set in force, handed to `domain.workout.evaluate`. Shared by
-`lossmit evaluate` and the case screen's evaluation view."""
+snapshot and the rule set in force for its investor on the date (`workout_config`), whose
+options `domain.rulesets` evaluates. Shared by `lossmit evaluate` and the case screen's
+evaluation view. An investor with no rule set in force is refused (CannotEvaluate), never
+evaluated by another investor's rules."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -13,21 +15,22 @@ from sqlalchemy.engine import Connection
 
 from db.queries import case_financials
 from db.tables import case_events, cases
-from lossmit_tui.config import Settings, rule_set_for
+from lossmit_tui.config import Settings
+from lossmit_tui.domain.rulesets import Facts, NoRuleSet, RuleSet
 from lossmit_tui.domain.workout import (
     DEFERRAL,
     FAILED_TRIAL,
     MODIFICATION,
+    PARTIAL_CLAIM,
     Finances,
     Loan,
     OptionResult,
     PriorWorkout,
     WorkoutRules,
-    evaluate,
     money_terms,
-    rules_from,
     summarise,
 )
+from lossmit_tui.workout_config import rules_in_force
 
 
 class CannotEvaluate(Exception):
@@ -83,11 +86,19 @@ def workout_history(conn: Connection, case_id: int) -> History:
                 mods += 1
                 in_trial = PriorWorkout(MODIFICATION, day, disaster=disaster)
                 workouts.append(in_trial)
+            elif isinstance(name, str) and name != "flex_modification" \
+                    and name.endswith("modification"):
+                mods += 1  # an FHA, VA, USDA or servicer-defined modification
+                workouts.append(PriorWorkout(MODIFICATION, day, disaster=disaster))
+            elif name in ("partial_claim", "mortgage_recovery_advance"):
+                claim = offered.get("claim_amount", 0)
+                workouts.append(PriorWorkout(PARTIAL_CLAIM, day, disaster=disaster,
+                                             cents=claim if isinstance(claim, int) else 0))
             elif name == "payment_deferral":
                 workouts.append(PriorWorkout(DEFERRAL, day,
                                              int(offered.get("months_deferred", 0) or 0),
                                              disaster))
-            elif name == "forbearance":
+            elif isinstance(name, str) and name.endswith("forbearance"):
                 forbearance += int(offered.get("months", 0) or 0)
             offered = None
     return History(mods, forbearance, tuple(workouts))
@@ -102,18 +113,40 @@ class Evaluation:
     finances: Finances | None
     financials_taken_on: date | None
     options: list[OptionResult] = field(default_factory=list)
+    rule_set: RuleSet | None = None  # None only for an evaluation built by hand
+    investor: str = ""
+    modification_rate: Decimal | None = None  # the rate given for this evaluation
+
+    @property
+    def rule_label(self) -> str:
+        """Which rule set and version decided ("FHA HB 4000.1 / ML 2025-12")."""
+        return self.rule_set.label if self.rule_set is not None else self.rules.name
+
+    @property
+    def is_gse(self) -> bool:
+        return self.rule_set is None or any(o.name == "gse_waterfall"
+                                            for o in self.rule_set.options)
 
     def as_json(self) -> dict[str, Any]:
+        rs = self.rule_set
+        rate = (self.rules.flex.modification_rate if self.is_gse else self.modification_rate)
         return {
             "loan_number": self.loan_number, "as_of": self.as_of.isoformat(),
-            "rule_set": self.rules.name,
-            "modification_rate": f"{self.rules.flex.modification_rate:.3f}",
+            "investor": self.investor,
+            "rule_set": rs.name if rs is not None else self.rules.name,
+            "rule_set_version": rs.version if rs is not None else "",
+            "rule_set_source": rs.source if rs is not None else "",
+            "rule_set_effective_from": rs.effective_from.isoformat() if rs is not None else None,
+            "rule_set_effective_to": (rs.effective_to.isoformat()
+                                      if rs is not None and rs.effective_to else None),
+            "rule_set_unconfirmed": list(rs.unconfirmed) if rs is not None else [],
+            "modification_rate": f"{rate:.3f}" if rate is not None else None,
             "financials_taken_on": (self.financials_taken_on.isoformat()
                                     if self.financials_taken_on else None),
             "options": [{"name": r.name, "eligible": r.eligible, "reasons": r.reasons,
                          "terms": money_terms(r.terms),
                          **({"steps": [{"step": a, "figures": b} for a, b in r.steps]}
-                            if r.name == "flex_modification" else {})}
+                            if r.steps else {})}
                         for r in self.options]}
 
 
@@ -138,12 +171,12 @@ def evaluate_case(conn: Connection, settings: Settings, *, loan_number: str | No
     if missing:
         raise CannotEvaluate(f"loan {case['loan_number']} has no {' or '.join(missing)} on "
                              "record; load them with the servicing extract first")
-    chosen = rule_set_for(settings, case["investor"], as_of)
-    rules = rules_from(chosen.name, modification_rate or chosen.modification_rate,
-                       target_reduction_pct=chosen.target_reduction_pct,
-                       forbearance_cap_pct=chosen.forbearance_cap_pct,
-                       hti_target_pct=chosen.hti_target_pct, plan_cap_pct=chosen.plan_cap_pct,
-                       forbearance_step_months=chosen.forbearance_step_months)
+    try:
+        rule_set, rules = rules_in_force(settings, case["investor"], as_of)
+    except NoRuleSet as exc:
+        raise CannotEvaluate(str(exc)) from None
+    if modification_rate is not None:
+        rules = replace(rules, flex=replace(rules.flex, modification_rate=modification_rate))
     snapshots = [s for s in case_financials(conn, case["id"]) if s.taken_on <= as_of]
     history = workout_history(conn, case["id"])
     finances = (summarise(snapshots[0].incomes, snapshots[0].expenses,
@@ -162,17 +195,21 @@ def evaluate_case(conn: Connection, settings: Settings, *, loan_number: str | No
                                               history.failed_flex_trial_on) if d),
                                  default=None),
         maturity_date=case["maturity_date"],
-        history=(*history.workouts, *prior_workouts))
+        history=(*history.workouts, *prior_workouts),
+        owner_occupied=(None if not case["occupancy"] else case["occupancy"] == "owner"))
+    options = rule_set.evaluate(Facts(facts, as_of, finances, plan_months, quality_contact,
+                                      modification_rate))
     return Evaluation(case["loan_number"], case["borrower_name"], as_of, rules, finances,
-                      snapshots[0].taken_on if snapshots else None,
-                      evaluate(facts, as_of, finances, rules, plan_months, quality_contact))
+                      snapshots[0].taken_on if snapshots else None, options, rule_set,
+                      case["investor"], modification_rate)
 
 
 def offer_summary(evaluation: Evaluation, option: OptionResult) -> str:
     """A plain-text summary of an offer, to copy into the letter."""
     title = option.name.replace("_", " ")
     lines = [f"Loan {evaluation.loan_number}, {evaluation.borrower_name}: {title} offered "
-             f"on {evaluation.as_of.isoformat()} ({evaluation.rules.name} rules)."]
+             f"on {evaluation.as_of.isoformat()} ({evaluation.rule_label} rules"
+             + (f"; {evaluation.rule_set.source}" if evaluation.rule_set else "") + ")."]
     for key, value in money_terms(option.terms).items():
         lines.append(f"  {key.replace('_', ' ')}: {value}")
     if option.schedule:
@@ -184,7 +221,8 @@ def offer_summary(evaluation: Evaluation, option: OptionResult) -> str:
 def denial_reasons(evaluation: Evaluation) -> str:
     """Every option not available and why: the reasons a denial letter gives."""
     lines = [f"Loan {evaluation.loan_number}: options evaluated on "
-             f"{evaluation.as_of.isoformat()} ({evaluation.rules.name} rules)."]
+             f"{evaluation.as_of.isoformat()} ({evaluation.rule_label} rules"
+             + (f"; {evaluation.rule_set.source}" if evaluation.rule_set else "") + ")."]
     for option in evaluation.options:
         if not option.eligible:
             lines.append(f"  {option.name.replace('_', ' ')}: " + "; ".join(option.reasons))

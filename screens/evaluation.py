@@ -36,9 +36,12 @@ from lossmit_tui.services.letters import generate_letter
 from lossmit_tui.services.workout import evaluate
 from screens.base import Confirm, LossMitScreen
 
+_ACRONYMS = {"fha": "FHA", "va": "VA", "usda": "USDA"}
+
 
 def _title(name: str) -> str:
-    return name.replace("_", " ").capitalize()
+    words = name.replace("_", " ").capitalize().split(" ")
+    return " ".join(_ACRONYMS.get(w.lower(), w) for w in words)
 
 
 def detail(evaluation: Evaluation, option: OptionResult) -> Content:
@@ -59,6 +62,10 @@ def detail(evaluation: Evaluation, option: OptionResult) -> Content:
     if option.schedule:
         parts.append(Content.assemble(("Plan schedule", "bold")))
         parts += [Content(f"  {d.isoformat()}  {c / 100:>12,.2f}") for d, c in option.schedule]
+    if evaluation.rule_set is not None:
+        parts.append(Content.assemble(("Rules: ", "$text-muted"),
+                                      Content(f"{evaluation.rule_label}: "
+                                              f"{evaluation.rule_set.source}")))
     return Content("\n").join(parts)
 
 
@@ -135,7 +142,8 @@ class EvaluationScreen(LossMitScreen[bool]):
                  "no financial snapshot (f on the case takes one): affordability not checked")
         title.update(Content.assemble(
             ("Workout options", "bold"), "  ", Content(f"{e.loan_number} {e.borrower_name}"),
-            f" · as of {e.as_of.isoformat()} · {e.rules.name} rules · {taken}"))
+            f" · as of {e.as_of.isoformat()} · {e.investor or 'investor'}: "
+            f"{e.rule_label} rules · {taken}"))
         options = self.query_one("#evaluation-options", OptionList)
         keep = options.highlighted or 0
         options.clear_options()
@@ -164,11 +172,16 @@ class EvaluationScreen(LossMitScreen[bool]):
         """A shorter or longer repayment plan (1-12 months), evaluated again."""
         if self.evaluation is None:
             return
-        plan = self.evaluation.options[0]
+        plans = [o for o in self.evaluation.options
+                 if o.name in ("repayment_plan", "repayment_agreement")]
+        if not plans:
+            return
+        plan = plans[0]
         months = plan.terms.get("months")
         current = self.plan_months or (months if isinstance(months, int) else 0) or 12
         self.plan_months = max(1, current + step)
-        self.query_one("#evaluation-options", OptionList).highlighted = 0
+        self.query_one("#evaluation-options", OptionList).highlighted = \
+            self.evaluation.options.index(plan)
         self.load()
 
     def action_offer(self) -> None:

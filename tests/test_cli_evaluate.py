@@ -111,3 +111,91 @@ def test_evaluate_takes_prior_workouts_and_the_quality_contact(seeded: str) -> N
         refused = run("evaluate", loan, "--prior-workout", bad, "--db", seeded, "--user",
                       specialist(seeded), "--today", DAY)
         assert refused.exit_code == 2 and why in refused.output, refused.output
+
+
+def loan_of(url: str, investor: str) -> str:
+    """A seeded loan of `investor` the specialist may act on."""
+    rows = json.loads(run("queue", "--format", "json", "--limit", "1000", "--db", url,
+                          "--user", specialist(url), "--today", DAY).stdout)
+    return next(r["loan_number"] for r in rows if r["investor"] == investor)
+
+
+def test_an_fha_loan_is_never_offered_the_gse_options(seeded: str) -> None:  # noqa: F811
+    # No loan is evaluated by another investor's rules: an FHA loan gets HUD Handbook
+    # 4000.1's options, never Fannie Mae's Flex Modification, payment deferral or $7,500.
+    loan = loan_of(seeded, "FHA")
+    result = run("evaluate", loan, "--format", "json", "--db", seeded, "--user",
+                 specialist(seeded), "--today", DAY)
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    names = [o["name"] for o in answer["options"]]
+    assert "flex_modification" not in names and "payment_deferral" not in names
+    assert "7500.00" not in result.stdout
+    assert answer["rule_set"].startswith("FHA")
+    table = run("evaluate", loan, "--db", seeded, "--user", specialist(seeded), "--today", DAY)
+    assert "relocation assistance up to: 7500.00" not in table.stdout
+    assert "flex modification" not in table.stdout
+
+
+def test_an_investor_without_rules_is_refused_with_exit_1(seeded: str) -> None:  # noqa: F811
+    loan = loan_of(seeded, "PLS")
+    refused = run("evaluate", loan, "--format", "json", "--db", seeded, "--user",
+                  specialist(seeded), "--today", DAY)
+    assert refused.exit_code == 1 and refused.stdout == ""
+    assert f"Error: no workout rules for investor PLS on {DAY}: add a rule set" \
+        in refused.stderr
+
+
+def test_the_json_names_the_rule_set_that_decided(seeded: str) -> None:  # noqa: F811
+    loan = loan_of(seeded, "VA")
+    answer = json.loads(run("evaluate", loan, "--format", "json", "--mod-rate", "6.06",
+                            "--db", seeded, "--user", specialist(seeded), "--today",
+                            DAY).stdout)
+    assert answer["investor"] == "VA"
+    assert (answer["rule_set"], answer["rule_set_version"]) == ("VA", "M26-4 ch. 5")
+    assert "M26-4, chapter 5" in answer["rule_set_source"]
+    assert answer["rule_set_effective_from"] == "2018-02-01"
+    assert answer["rule_set_unconfirmed"] and answer["modification_rate"] == "6.060"
+    assert [o["name"] for o in answer["options"]] == [
+        "repayment_plan", "special_forbearance", "va_modification", "compromise_sale",
+        "deed_in_lieu"]
+    gse = json.loads(run("evaluate", loan_of(seeded, "FNMA"), "--format", "json", "--db",
+                         seeded, "--user", specialist(seeded), "--today", DAY).stdout)
+    assert gse["rule_set"] == "legacy" and "D2-3.2" in gse["rule_set_source"]
+
+
+def test_a_portfolio_loan_by_the_servicers_own_rule_set(seeded: str, tmp_path,  # noqa: F811
+                                                        monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    rules = tmp_path / "rules.toml"
+    rules.write_text('''
+[[rule_sets]]
+name = "Portfolio"
+version = "2026-1"
+investors = ["PORTFOLIO"]
+effective_from = 2026-01-01
+source = "Servicer credit policy 7.2"
+
+[[rule_sets.options]]
+type = "modification"
+name = "portfolio_modification"
+rate = "5.0"
+term_months = 480
+
+[[rule_sets.options]]
+type = "liquidation"
+name = "short_sale"
+incentive = "2500.00"
+''')
+    monkeypatch.setenv("LOSSMIT_WORKOUT_RULES", str(rules))
+    loan = loan_of(seeded, "PORTFOLIO")
+    result = run("evaluate", loan, "--db", seeded, "--user", specialist(seeded), "--today", DAY)
+    assert result.exit_code == 0, result.output
+    assert "Portfolio 2026-1 rules (PORTFOLIO)" in result.stdout
+    assert "Source: Servicer credit policy 7.2" in result.stdout
+    assert "portfolio modification" in result.stdout
+    assert "relocation assistance up to: 2500.00" in result.stdout
+    rules.write_text(rules.read_text().replace('term_months = 480', 'term_months = "long"'))
+    broken = run("evaluate", loan, "--db", seeded, "--user", specialist(seeded), "--today", DAY)
+    assert broken.exit_code == 1
+    assert (f"{rules}, line 13: rule_sets[0].options[0].term_months: 'long' is not a whole "
+            "number") in broken.stderr

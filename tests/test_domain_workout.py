@@ -370,7 +370,7 @@ forbearance_step_months = 6
     assert rule_set_for(settings, "FNMA", date(2026, 7, 1)).modification_rate == Decimal("6.25")
     assert rule_set_for(settings, "FHLMC", date(2026, 7, 1)).name == "fhlmc-2026"
     assert rule_set_for(settings, "FHLMC", date(2026, 2, 1)).name == "legacy"
-    with pytest.raises(ConfigError, match="no workout rule set is in force"):
+    with pytest.raises(ConfigError, match="no workout rules for investor FNMA on 1999-12-31"):
         rule_set_for(settings, "FNMA", date(1999, 12, 31))
 
 

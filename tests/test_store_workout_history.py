@@ -115,3 +115,31 @@ def test_the_seed_gives_every_loan_a_30_year_maturity(engine: Engine) -> None:
         rows = conn.execute(sa.select(cases_t.c.origination_date,
                                       cases_t.c.maturity_date)).all()
     assert rows and all(m == add_months(o, 360) for o, m in rows)
+
+
+def test_accepted_fha_workouts_feed_the_24_month_rule_and_the_claim_cap(one_case) -> None:
+    # HB 4000.1 III.A.2 / ML 2025-12: a permanent home retention option once every 24
+    # months; a partial claim at most 30% of the UPB at default less earlier claims.
+    from lossmit_tui.domain.workout import PARTIAL_CLAIM
+
+    engine, case_id = one_case
+    deferral_case(engine, case_id)
+    with engine.begin() as conn:
+        conn.execute(cases_t.update().where(cases_t.c.id == case_id).values(investor="FHA",
+                                                                            occupancy="owner"))
+    accept(engine, case_id, date(2024, 6, 3), {"name": "partial_claim",
+                                               "claim_amount": 5_700_000})
+    accept(engine, case_id, date(2025, 1, 6), {"name": "fha_modification"})
+    with read_scope(engine) as conn:
+        history = workout_history(conn, case_id)
+        assert history.workouts == (PriorWorkout(PARTIAL_CLAIM, date(2024, 6, 3),
+                                                 cents=5_700_000),
+                                    PriorWorkout(MODIFICATION, date(2025, 1, 6)))
+        assert history.prior_modifications == 1
+        evaluation = evaluate_case(conn, load_settings(), loan_number="A1", as_of=TODAY)
+    assert evaluation.rule_set is not None and evaluation.rule_set.name == "FHA"
+    claim = next(o for o in evaluation.options if o.name == "partial_claim")
+    assert not claim.eligible
+    assert any("2025-01-06, 22 months ago; a partial claim needs none within 24" in r
+               for r in claim.reasons)
+    assert any("arrears of 5,391.42 exceed the 4,500.00 available" in r for r in claim.reasons)

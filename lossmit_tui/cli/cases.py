@@ -271,7 +271,9 @@ def evaluate(
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Evaluate as of this date (YYYY-MM-DD; default: today).")] = None,
     mod_rate: Annotated[str | None, typer.Option(
-        "--mod-rate", help="The investor's modification rate in percent (default 6.500).")]
+        "--mod-rate", help="The modification rate in percent: the GSE modification rate "
+        "(default: the rule set's), FHA's market rate, VA's Freddie Mac PMMS 30-year rate, "
+        "USDA's maximum allowable rate.")]
     = None,
     hardship_resolved: Annotated[bool, typer.Option(
         "--hardship-resolved", help="The hardship is over (payment deferral needs it).")]
@@ -343,11 +345,16 @@ def evaluate(
     if fmt == "json":
         typer.echo(json.dumps(result.as_json(), indent=2))
         return
+    rate = (result.rules.flex.modification_rate if result.is_gse
+            else result.modification_rate)
     typer.echo(f"Loan {display_text(result.loan_number)} as of {day.isoformat()}, "
-               f"{result.rules.name} rules, "
-               f"modification rate {result.rules.flex.modification_rate:.3f}%"
+               f"{result.rule_label} rules ({result.investor}), "
+               + (f"modification rate {rate:.3f}%" if rate is not None
+                  else "no modification rate given")
                + ("" if result.finances else
                   " (no financial snapshot: affordability not checked)"))
+    if result.rule_set is not None:
+        typer.echo(f"Source: {result.rule_set.source}")
     for r in result.options:
         typer.echo(f"{'✓' if r.eligible else '✗'} {r.name.replace('_', ' ')}")
         for reason in r.reasons:

@@ -25,7 +25,9 @@ OPTIONS = ("repayment_plan", "forbearance", "payment_deferral", "flex_modificati
 
 @dataclass(frozen=True)
 class WorkoutRules:
-    plan_cap_pct: Decimal = Decimal(150)  # plan payment at most this share of contractual
+    # The plan payment at most this share of the contractual payment (None: no cap; the
+    # budget alone limits it).
+    plan_cap_pct: Decimal | None = Decimal(150)
     plan_max_months: int = 12  # longer needs the investor's approval
     plan_light_months: int = 6  # up to this, and ...
     plan_light_days: int = 90  # ... up to this delinquent: no full application needed
@@ -95,6 +97,7 @@ def summarise(incomes: Mapping[str, object], expenses: Mapping[str, object],
 
 
 DEFERRAL, MODIFICATION, FAILED_TRIAL = "payment_deferral", "modification", "failed_trial"
+PARTIAL_CLAIM = "partial_claim"  # an FHA partial claim or a USDA mortgage recovery advance
 
 
 @dataclass(frozen=True)
@@ -104,10 +107,11 @@ class PriorWorkout:
     deferral or modification (`disaster`) counts toward none of the payment deferral's caps
     and look-backs (Fannie Mae D2-3.2-04)."""
 
-    kind: str  # DEFERRAL, MODIFICATION or FAILED_TRIAL
+    kind: str  # DEFERRAL, MODIFICATION, FAILED_TRIAL or PARTIAL_CLAIM
     effective_on: date
     months: int = 0  # months deferred (a deferral)
     disaster: bool = False
+    cents: int = 0  # the amount of a partial claim
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,7 @@ class Loan:
     hardship: str | None = None
     hardship_resolved: bool = False
     imminent_default: bool = False
+    owner_occupied: bool | None = None  # None: not recorded
 
 
 @dataclass
@@ -193,14 +198,15 @@ def _repayment_plan(loan: Loan, as_of: date, rules: WorkoutRules,
         result.reasons.append("nothing is past due: there are no arrears to repay "
                               "(repayment plan)")
         return result
-    cap = int((Decimal(contractual) * rules.plan_cap_pct / 100)
-              .quantize(Decimal(1), ROUND_HALF_UP))
+    cap = (None if rules.plan_cap_pct is None else
+           int((Decimal(contractual) * rules.plan_cap_pct / 100)
+               .quantize(Decimal(1), ROUND_HALF_UP)))
     surplus = finances.surplus_cents if finances is not None else None
 
     def fits(term: int) -> list[str]:
         extra = -(-arrears // term)  # the arrears share, rounded up to the cent
         why = []
-        if contractual + extra > cap:
+        if cap is not None and contractual + extra > cap:
             why.append(f"spreading arrears of {_money(arrears)} over {plural(term, 'month')} "
                        "needs a "
                        f"plan payment of {_money(contractual + extra)}, above "
@@ -243,7 +249,7 @@ def _repayment_plan(loan: Loan, as_of: date, rules: WorkoutRules,
     result.terms = {
         "arrears": arrears, "months": months, "plan_payment": contractual + extra,
         "last_payment": plan[-1][1], "contractual_payment": contractual,
-        "cap": cap, "first_payment_on": plan[0][0].isoformat(),
+        **({"cap": cap} if cap is not None else {}), "first_payment_on": plan[0][0].isoformat(),
         "cure_date": plan[-1][0].isoformat(),
         "needs_full_application": not light,
     }
@@ -493,7 +499,7 @@ def evaluate(loan: Loan, as_of: date, finances: Finances | None = None,
 
 # Terms that are counts, not cents.
 COUNT_TERMS = frozenset({"months", "term_months", "months_deferred", "months_left_after",
-                         "lifetime_months_deferred_after"})
+                         "lifetime_months_deferred_after", "months_from", "months_up_to"})
 
 
 def money_terms(terms: dict[str, object]) -> dict[str, object]:
