@@ -666,8 +666,7 @@ class CaseScreen(LossMitScreen[None]):
         if case is None:
             title.update(Content("This case no longer exists. Press Escape to go back."))
             return
-        if self.is_mounted:
-            self.query_one(LettersPane).load()  # a letter written elsewhere shows too
+        self.query_one(LettersPane).load()  # read with the case: a new letter shows too
         self.case, self.tasks, self.documents = case, message.tasks, message.documents
         self.standing = message.standing
         self.timeline = message.timeline

@@ -69,9 +69,10 @@ class LettersPane(WorkspaceMixin, Vertical):
                              "text kept and printed"), classes="tab-hint")
 
     def on_mount(self) -> None:
+        # Read by the case screen once the case itself was read: a case the user may not
+        # see is refused (and audited) once, not again for its letters.
         self.query_one(LettersTable).add_columns("Id", "Dated", "Letter", "Lang", "Status",
                                                  "Mailed", "Batch", "Corrects")
-        self.load()
 
     @work(thread=True, exclusive=True, group="letters", exit_on_error=False,
           description="reading the case's letters")

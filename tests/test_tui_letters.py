@@ -103,8 +103,9 @@ async def test_a_letter_that_cannot_be_generated_says_why_and_keeps_nothing(
                    "mine")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("enter", "7", "l")
-        await settle(app, pilot)
+        for key in ("enter", "7", "l"):
+            await pilot.press(key)
+            await settle(app, pilot)
         assert isinstance(app.screen, ChooseLetter)
         preview = _static_text(app.screen.query_one("#letter-choose-preview", Static))
         assert "Cannot be generated" in preview and "servicer_name" in preview
