@@ -429,8 +429,9 @@ async def test_case_header_shows_local_time_and_call_attempts(store) -> None:
         case_id = conn.execute(sa.text(
             "SELECT id FROM cases WHERE property_tz = 'America/New_York' "
             "AND cease_communication = 0 AND attorney_represented = 0 LIMIT 1")).scalar_one()
+        # first in the queue: the lowest act-next key (lossmit_tui/domain/act_next.py)
         conn.execute(sa.text("UPDATE cases SET assignee_id = (SELECT id FROM users WHERE "
-                             "username = :u), next_action_on = :d WHERE id = :c"),
+                             "username = :u), next_action_on = :d, act_key = 0 WHERE id = :c"),
                      {"u": user, "d": TODAY - timedelta(days=400), "c": case_id})
         conn.execute(sa.text("DELETE FROM call_notes WHERE case_id = :c"), {"c": case_id})
         for day in range(7):
