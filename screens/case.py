@@ -484,7 +484,6 @@ class CaseScreen(LossMitScreen[None]):
 
     def reload(self) -> None:
         self.load()
-        self.query_one(ComplaintsSection).reload()
 
     def action_complaint(self) -> None:
         """Log a complaint on this case (screens/complaints.py)."""
@@ -602,6 +601,7 @@ class CaseScreen(LossMitScreen[None]):
             title.update(Content("This case no longer exists. Press Escape to go back."))
             return
         self.case, self.tasks, self.documents = case, message.tasks, message.documents
+        self.query_one(ComplaintsSection).reload()
         self.standing = message.standing
         self.timeline = message.timeline
         today = self.today
