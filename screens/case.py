@@ -538,7 +538,6 @@ class CaseScreen(LossMitScreen[None]):
 
     def reload(self) -> None:
         self.load()
-        self.query_one(ComplaintsSection).reload()
 
     def action_complaint(self) -> None:
         """Log a complaint on this case (screens/complaints.py)."""
@@ -668,6 +667,7 @@ class CaseScreen(LossMitScreen[None]):
             return
         self.query_one(LettersPane).load()  # read with the case: a new letter shows too
         self.case, self.tasks, self.documents = case, message.tasks, message.documents
+        self.query_one(ComplaintsSection).reload()
         self.standing = message.standing
         self.timeline = message.timeline
         today = self.today

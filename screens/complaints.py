@@ -116,7 +116,8 @@ def section_content(views: list[ComplaintView], today: date) -> Content:
 
 class ComplaintsSection(WorkspaceMixin, Static):
     """The case's complaints with their clocks (hidden when there are none); read in a
-    thread worker."""
+    thread worker each time the case screen has read the case (never for a case the user
+    may not see: that read is refused, and audited, once)."""
 
     DEFAULT_CSS = "ComplaintsSection { margin: 1 0 0 1; }"
 
@@ -128,9 +129,6 @@ class ComplaintsSection(WorkspaceMixin, Static):
         super().__init__(Content(""), id=id)
         self.case_id = case_id
         self.display = False
-
-    def on_mount(self) -> None:
-        self.reload()
 
     @work(thread=True, exclusive=True, group="case-complaints", exit_on_error=False,
           description="reading the case's complaints")

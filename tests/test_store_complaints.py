@@ -125,6 +125,13 @@ def test_refusals_are_audited_and_store_nothing(one_case: tuple[Engine, int]) ->
             "SELECT DISTINCT u.username FROM tasks t JOIN users u ON u.id = t.assignee_id "
             f"WHERE t.source LIKE '% complaint {row.id}'")).scalars().all()
     assert owners == ["ana"]
+    # a deadline the complaint starts later is hers too (the sync gives it to the case's owner)
+    record_step(workspace(engine, "lee"), row.id, 2, Step("documents_requested", TODAY))
+    with engine.connect() as conn:
+        owner = conn.execute(sa.text(
+            "SELECT u.username FROM tasks t JOIN users u ON u.id = t.assignee_id "
+            f"WHERE t.source = '1024.35(e)(4) complaint {row.id}'")).scalar_one()
+    assert owner == "ana"
 
 
 def test_payoff_extension_refused_and_late_extension_refused(

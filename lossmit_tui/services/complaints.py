@@ -10,6 +10,7 @@ message naming the field, and nothing is stored. Letters are not written here: e
 records the day its letter went out, for the letters to attach to.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -128,6 +129,7 @@ def _loan(session: Session, case_id: int) -> Any:
 def _sync(session: Session, actor: User, case_id: int, ws: Workspace) -> None:
     sync_clocks(session, actor, [case_id], ws.today, ws.calendar, actor.username,
                 attempts_needed=ws.settings.good_faith_attempts)
+    _tasks_to_owners(session, actor, case_id)
     recompute_case(session.connection(), case_id, ws.today, ws.weights)
 
 
@@ -348,29 +350,38 @@ def _assign(session: Session, ws: Workspace, complaint_id: int, expected_version
         raise InvalidInput(f"owner: {to.username} is deactivated and cannot take complaints")
     if to.id == row.owner_id:
         raise InvalidInput(f"owner: the complaint is already {to.username}'s")
-    version = _save(session, actor, row, expected_version, "assign", {"owner_id": to.id}, ws)
-    _move_tasks(session, actor, row, to)
-    return version
+    return _save(session, actor, row, expected_version, "assign", {"owner_id": to.id}, ws)
 
 
-def _move_tasks(session: Session, actor: User, row: Any, to: User) -> None:
-    """The complaint's open tasks (its deadlines, an urgent check) go to its new owner."""
+_COMPLAINT_SOURCE = re.compile(r"(?:^| )complaint (\d+)$")
+
+
+def _tasks_to_owners(session: Session, actor: User, case_id: int) -> None:
+    """Each complaint's open tasks (its deadlines, an urgent check) belong to the complaint's
+    owner: the clock sync gives new ones to the case's owner, and a lead may have given the
+    complaint to someone else. Each move has its audit row."""
     tasks_t = Task.__table__
     conn = session.connection()
-    mine = sa.or_(tasks_t.c.source.like(f"% complaint {row.id}"),
-                  tasks_t.c.source == f"complaint {row.id}")
-    moved = conn.execute(sa.select(tasks_t.c.id, tasks_t.c.assignee_id).where(
-        tasks_t.c.case_id == row.case_id, tasks_t.c.status == "open", mine)).all()
-    if not moved:
+    owners = dict(conn.execute(sa.select(complaints_t.c.id, complaints_t.c.owner_id).where(
+        complaints_t.c.case_id == case_id)).all())
+    if not owners:
         return
-    conn.execute(tasks_t.update().where(tasks_t.c.id.in_([t.id for t in moved]))
-                 .values(assignee_id=to.id))
-    loan = _loan(session, row.case_id).loan_number
-    for task in moved:
+    loan = None
+    for task in conn.execute(sa.select(tasks_t.c.id, tasks_t.c.source, tasks_t.c.assignee_id)
+                             .where(tasks_t.c.case_id == case_id, tasks_t.c.status == "open",
+                                    tasks_t.c.source.like("%complaint %"))).all():
+        found = _COMPLAINT_SOURCE.search(task.source)
+        owner = owners.get(int(found.group(1))) if found else None
+        if owner is None or owner == task.assignee_id:
+            continue
+        conn.execute(tasks_t.update().where(tasks_t.c.id == task.id).values(assignee_id=owner))
+        loan = loan or _loan(session, case_id).loan_number
+        name = conn.execute(sa.select(users_t.c.username).where(users_t.c.id == owner)
+                            ).scalar()
         audit.record(session, actor, "task", task.id, "reassign",
                      before={"assignee_id": task.assignee_id},
-                     after={"case": loan, "assignee": to.username,
-                            "why": f"complaint {row.id} reassigned"})
+                     after={"case": loan, "assignee": name,
+                            "why": "the complaint's owner takes its tasks"})
 
 
 def _close(session: Session, ws: Workspace, complaint_id: int, expected_version: int,
