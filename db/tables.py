@@ -141,3 +141,8 @@ drafts = sa.Table(
     "drafts", metadata, _id(), _int("user_id"), _int("case_id"), _json("fields"),
     sa.Column("body", sa.Text, nullable=False), _at("updated_at", False),
 )
+
+practice_progress = sa.Table(
+    "practice_progress", metadata, _id(), _int("user_id"), _text("lesson", 64),
+    _text("step", 64), _at("done_at", False), _int("audit_id", True),
+)
