@@ -250,8 +250,9 @@ class LossMitApp(App[None]):
     # --- palette and keys ----------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "open_practice":
-            return self.practice  # the key exists in practice mode only
+        if action == "open_practice":  # practice mode only, and not on the panel itself
+            return self.practice and not (self.is_screen_installed("practice")
+                                          and self.screen is self.get_screen("practice"))
         return True
 
     def action_open_practice(self) -> None:

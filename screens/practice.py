@@ -184,7 +184,8 @@ class PracticeScreen(LossMitScreen[None]):
         self.query_one("#practice-title", Static).update(Content.assemble(
             ("Practice", "bold"), " · ", Content(display_text(self.ws.username)),
             f" · {done} of {len(self.progress)} lessons finished",
-            (" · s starts one · Esc to work", "$text-muted")))
+            (" · ✓ finished, 1/2 steps done, · not started · t back to the lessons"
+             if self.showing_team else " · s starts one · Esc to work", "$text-muted")))
         lessons = self.query_one("#practice-lessons", OptionList)
         keep = lessons.highlighted
         lessons.clear_options()
@@ -283,9 +284,9 @@ class PracticeScreen(LossMitScreen[None]):
         self.query_one("#practice-lessons").display = not self.showing_team
         if self.showing_team:
             self.query_one("#practice-team", DataTable).focus()
-            self.check()
         else:
             self.query_one("#practice-lessons", OptionList).focus()
+        self.check()
 
     def _show_team(self, members: tuple[MemberProgress, ...]) -> None:
         table = self.query_one("#practice-team", DataTable)
