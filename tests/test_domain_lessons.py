@@ -155,3 +155,4 @@ def test_a_servicer_file_replaces_a_shipped_lesson_and_adds_its_own(tmp_path: Pa
     (tmp_path / "broken.toml").write_text("title = ")
     with pytest.raises(LessonError, match=r"broken.toml: is not valid TOML"):
         load_lessons(tmp_path)
+
