@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.signal import Signal
 from textual.worker import Worker
 
@@ -250,9 +250,10 @@ class LossMitApp(App[None]):
     # --- palette and keys ----------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "open_practice":  # practice mode only, and not on the panel itself
-            return self.practice and not (self.is_screen_installed("practice")
-                                          and self.screen is self.get_screen("practice"))
+        if action == "open_practice":  # practice mode only; not over a form, nor the panel
+            return self.practice and not isinstance(self.screen, ModalScreen) and not (
+                self.is_screen_installed("practice")
+                and self.screen is self.get_screen("practice"))
         return True
 
     def action_open_practice(self) -> None:

@@ -105,7 +105,7 @@ class PracticeScreen(LossMitScreen[None]):
         Binding("t", "team", "Team", id="practice.team",
                 tooltip="Leads: who finished which lesson"),
         Binding("r", "check", "Check now", id="practice.check",
-                tooltip="Look again at what you did and tick what it meets"),
+                tooltip="Read the lesson files again; tick what your work meets"),
     ]
 
     @dataclass
@@ -269,7 +269,9 @@ class PracticeScreen(LossMitScreen[None]):
             "work; steps tick as you do them."), title="Practice", markup=False)
 
     def action_check(self) -> None:
-        """Look again now (the store's changes do this by themselves)."""
+        """Read the lesson files again and look again at what was done (the store's changes
+        do the looking by themselves)."""
+        self.lessons = ()
         self.check()
 
     def action_team(self) -> None:

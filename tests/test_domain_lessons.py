@@ -119,6 +119,20 @@ def test_steps_tick_only_for_matching_rows_after_the_start_and_in_order() -> Non
     assert new_ticks(got, 10, {"rpc": 13, "qrpc": 14}, both) == {}
 
 
+def test_same_case_ties_a_step_to_the_case_of_the_step_before() -> None:
+    text = GOOD.replace('check.after_step = "rpc"',
+                        'check.after_step = "rpc"\ncheck.same_case = true')
+    got = lesson(text)
+    first = row(11, result="right_party_contact", case="L1")
+    other = row(12, action="amend", qrpc_complete=True, case="L2")
+    same = row(13, action="amend", qrpc_complete=True, case="L1")
+    assert new_ticks(got, 10, {}, [first, other]) == {"rpc": 11}
+    assert new_ticks(got, 10, {}, [first, other, same]) == {"rpc": 11, "qrpc": 13}
+    with pytest.raises(LessonError, match=r"steps\[1\] \(rpc\).check: same_case is true"):
+        lesson(GOOD.replace('where = { result = "right_party_contact" }',
+                            'where = { result = "right_party_contact" }, same_case = true'))
+
+
 def test_patterns_present_and_absent() -> None:
     text = GOOD.replace('where = { result = "right_party_contact" }',
                         'where = { reason = "departure*" }, present = ["count"], '

@@ -23,7 +23,8 @@ trail records it (every write has its audit row, and some refusals do too): the 
 `entity`, its `action` (one, or a list of any), and optionally `where` (fields of the row's
 recorded change that must hold one of the values given; a text value with `*` matches as a
 pattern: "departure*"), `present` and `absent` (fields that must be there, or not) and
-`after_step` (an earlier step of the lesson whose row must come first).
+`after_step` (an earlier step of the lesson whose row must come first) with, if
+`same_case = true`, the same case as that row.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -42,7 +43,7 @@ STARTED = "(started)"
 MAX_ID = 64
 _LESSON_KEYS = {"order", "title", "short", "audience", "summary", "steps"}
 _STEP_KEYS = {"id", "title", "do", "rule", "citation", "check"}
-_CHECK_KEYS = {"entity", "action", "where", "present", "absent", "after_step"}
+_CHECK_KEYS = {"entity", "action", "where", "present", "absent", "after_step", "same_case"}
 _LIMITS = {"title": 80, "short": 14, "summary": 600, "do": 600, "rule": 600, "citation": 120}
 
 Scalar = str | int | float | bool
@@ -68,6 +69,7 @@ class Check:
     present: tuple[str, ...] = ()
     absent: tuple[str, ...] = ()
     after_step: str | None = None
+    same_case: bool = False  # on the case of the `after_step` row
 
     def matches(self, entity: str, action: str, after: Mapping[str, Any] | None) -> bool:
         """Whether an audit row (its entity, action and recorded change) is what this check
@@ -184,7 +186,10 @@ def _check(raw: Any, where: str, earlier: Sequence[str]) -> Check:
     if after is not None and after not in earlier:
         raise LessonError(f"{where}: after_step {after!r} must name an earlier step of this "
                           f"lesson ({', '.join(earlier) or 'there is none'})")
-    return Check(entity, actions, allowed, present, absent, after)
+    same_case = raw.get("same_case", False)
+    if not isinstance(same_case, bool) or (same_case and after is None):
+        raise LessonError(f"{where}: same_case is true or false, and true needs after_step")
+    return Check(entity, actions, allowed, present, absent, after, same_case)
 
 
 def parse_lesson(lesson_id: str, data: Mapping[str, Any], source: str) -> Lesson:
@@ -248,15 +253,22 @@ def new_ticks(lesson: Lesson, started: int, done: Mapping[str, int],
     met = dict(done)
     found: dict[str, int] = {}
     candidates = sorted((r for r in rows if r.audit_id > started), key=lambda r: r.audit_id)
+    by_id = {r.audit_id: r for r in candidates}
     for step in lesson.steps:
         if step.id in met:
             continue
-        floor = started
+        floor, case = started, None
         if step.check.after_step is not None:
             if step.check.after_step not in met:
                 continue
             floor = met[step.check.after_step]
+            if step.check.same_case:
+                earlier = by_id.get(floor)
+                case = (earlier.after or {}).get("case") if earlier else None
+                if case is None:
+                    continue
         hit = next((r for r in candidates if r.audit_id > floor
+                    and (case is None or (r.after or {}).get("case") == case)
                     and step.check.matches(r.entity, r.action, r.after)), None)
         if hit is not None:
             met[step.id] = found[step.id] = hit.audit_id
