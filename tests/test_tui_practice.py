@@ -114,7 +114,7 @@ async def test_a_quality_call_ticks_the_lesson_off_in_the_practice_app(store) ->
         await settle(app, pilot)
         assert isinstance(app.screen, CaseScreen), editor.query_one("#call-problems").content
         # the app notices its own write and the panel, hidden, ticks both steps
-        await settle_when(app, pilot, lambda: len(ticked(engine)) == 3, within=10)
+        await settle_when(app, pilot, lambda: len(ticked(engine)) == 3, within=30)
         assert ticked(engine) == ["(started)", "rpc", "qrpc"]
         said = [str(n.message) for n in app._notifications]
         assert any("Lesson finished: Log a quality right-party call" in m for m in said)
