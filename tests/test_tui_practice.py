@@ -81,9 +81,12 @@ def ticked(engine: Engine) -> list[str]:
 
 
 async def test_a_quality_call_ticks_the_lesson_off_in_the_practice_app(store) -> None:
+    from textual.notifications import Notify
+
     engine, _ = store
     app = practice_app(engine, "sam")
-    async with app.run_test(size=(120, 40)) as pilot:
+    seen: list[object] = []  # every message: a toast may have expired before it is read
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
         await settle(app, pilot)
         panel = app.screen
         assert isinstance(panel, PracticeScreen)  # practice mode opens on the panel
@@ -116,7 +119,7 @@ async def test_a_quality_call_ticks_the_lesson_off_in_the_practice_app(store) ->
         # the app notices its own write and the panel, hidden, ticks both steps
         await settle_when(app, pilot, lambda: len(ticked(engine)) == 3, within=30)
         assert ticked(engine) == ["(started)", "rpc", "qrpc"]
-        said = [str(n.message) for n in app._notifications]
+        said = [str(m.notification.message) for m in seen if isinstance(m, Notify)]
         assert any("Lesson finished: Log a quality right-party call" in m for m in said)
 
         await pilot.press("p")  # the panel again, from the case screen
@@ -157,16 +160,19 @@ async def test_a_lead_sees_who_finished_which_lesson(store) -> None:
 
 
 async def test_a_specialist_is_not_offered_the_team_view_nor_a_lead_lesson(store) -> None:
+    from textual.notifications import Notify
+
     engine, _ = store
     app = practice_app(engine, "sam")
-    async with app.run_test(size=(120, 40)) as pilot:
+    seen: list[object] = []
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
         await settle(app, pilot)
         await pilot.press("t")
         await settle(app, pilot)
         assert not app.screen.query_one("#practice-team", DataTable).display
         await pilot.press("end", "s")  # the last lesson is the lead's
         await settle(app, pilot)
-        said = [str(n.message) for n in app._notifications]
+        said = [str(m.notification.message) for m in seen if isinstance(m, Notify)]
         assert any("is for leads; sam is a specialist" in m for m in said)
     assert ticked(engine) == []
 
