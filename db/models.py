@@ -349,6 +349,23 @@ class Complaint(_TableModel, table=True):
     version: int = Field(default=1, sa_column=complaint_version_col)
 
 
+class PracticeProgress(_TableModel, table=True):
+    """A trainee's progress through a practice lesson (README "Training new specialists"):
+    one row when the lesson started (step "(started)") and one per step ticked off, each
+    with the audit row it rests on (for the start: the newest audit row then, so only later
+    work counts)."""
+
+    __tablename__ = "practice_progress"
+    __table_args__ = (sa.UniqueConstraint("user_id", "lesson", "step"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    lesson: str = Field(max_length=64)
+    step: str = Field(max_length=64)
+    done_at: datetime = Field(default_factory=utcnow)
+    audit_id: int | None = None
+
+
 # Indexes behind the queue and the tracker. Partial on open cases: closed cases never appear
 # in a queue, and the planner picks these only when the query repeats `closed_at IS NULL`.
 # The queue order is "act next": the stored key (a band, then a day: sales to postpone or

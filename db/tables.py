@@ -171,3 +171,8 @@ complaints = sa.Table(
     _date("documents_sent_on"), _date("closed_on"), _int("created_by_id", True),
     _at("created_at", False), _at("updated_at", False), _int("version"),
 )
+
+practice_progress = sa.Table(
+    "practice_progress", metadata, _id(), _int("user_id"), _text("lesson", 64),
+    _text("step", 64), _at("done_at", False), _int("audit_id", True),
+)

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.signal import Signal
 from textual.worker import Worker
 
@@ -27,7 +27,8 @@ LISTEN_TIMEOUT = 5.0  # PostgreSQL: the longest the listener waits before it loo
 BINDING_MODULES = ("lossmit_tui.widgets.queue_table", "screens.queue", "screens.case",
                    "screens.call_editor", "screens.task_editor", "screens.tracker",
                    "screens.board", "screens.audit", "screens.reassign", "screens.evaluation",
-                   "screens.financials", "screens.forms", "screens.jump")
+                   "screens.financials", "screens.forms", "screens.jump",
+                   "screens.practice")
 
 
 def binding_ids() -> dict[str, str]:
@@ -76,12 +77,16 @@ class LossMitApp(App[None]):
                 tooltip="Show or hide the key map"),
         Binding("ctrl+g", "jump", "Go to loan", show=False, id="app.jump",
                 tooltip="Open any case you may read by loan number, phone or name"),
+        # Practice mode only (`lossmit demo --practice`): see check_action.
+        Binding("p", "open_practice", "Practice", id="app.practice",
+                tooltip="The practice lessons and their checklists"),
     ]
 
     def __init__(self, workspace: Workspace, view: str = "mine",
-                 context: UserContext | None = None) -> None:
+                 context: UserContext | None = None, *, practice: bool = False) -> None:
         super().__init__()
         self.workspace = workspace
+        self.practice = practice  # practice mode: the lessons panel, ticking steps off
         self.preloaded = context
         self.initial_view = view
         self.store_changed: Signal[int] = Signal(self, "store_changed")
@@ -94,6 +99,8 @@ class LossMitApp(App[None]):
         self.sub_title = f"{self.workspace.username} · {self.workspace.today.isoformat()}"
         self.remember_theme()
         self.push_screen(QueueScreen(self.initial_view, context=self.preloaded))
+        if self.practice:
+            self.open_practice()
         self.watch_store()
         self.check_protections()
 
@@ -257,12 +264,36 @@ class LossMitApp(App[None]):
 
         self.push_screen(FinancialsForm(case_id, subject, owed_cents), done)
 
+    def open_practice(self) -> None:
+        """The practice panel (practice mode). Installed once, so it keeps ticking steps off
+        while the trainee works on other screens."""
+        from screens.practice import PracticeScreen
+
+        if not self.is_screen_installed("practice"):
+            self.install_screen(PracticeScreen(), "practice")
+        if self.get_screen("practice") not in self.screen_stack:
+            self.push_screen("practice")
+
     # --- palette and keys ----------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_practice":  # practice mode only; not over a form, nor the panel
+            return self.practice and not isinstance(self.screen, ModalScreen) and not (
+                self.is_screen_installed("practice")
+                and self.screen is self.get_screen("practice"))
+        return True
+
+    def action_open_practice(self) -> None:
+        """Show the practice panel."""
+        self.open_practice()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Go to loan", "Open any case you may read by loan number, phone "
                             "or name (ctrl+g)", self.action_jump)
+        if self.practice:
+            yield SystemCommand("Practice lessons", "The lessons and their checklists",
+                                self.open_practice)
         if isinstance(screen, CommandSource):
             yield from screen.commands()
 
@@ -278,7 +309,8 @@ class LossMitApp(App[None]):
 
 
 def make_app(workspace: Workspace, view: str = "mine",
-             context: UserContext | None = None) -> LossMitApp:
+             context: UserContext | None = None, *, practice: bool = False) -> LossMitApp:
     """The app, built the same way for the CLI and the tests. `context` (already read by
-    the CLI) saves the queue a round trip to the database before its first page."""
-    return LossMitApp(workspace, view, context)
+    the CLI) saves the queue a round trip to the database before its first page; `practice`
+    opens the practice panel and keeps ticking lesson steps off."""
+    return LossMitApp(workspace, view, context, practice=practice)

@@ -54,8 +54,9 @@ def resolve_view(ws: "Workspace", view: str) -> ResolvedView:
                             context)
 
 
-def open_tui(ws: "Workspace", view: str) -> None:
-    """Open the TUI on the user's view `view` and run it until the user quits."""
+def open_tui(ws: "Workspace", view: str, *, practice: bool = False) -> None:
+    """Open the TUI on the user's view `view` and run it until the user quits (`practice`:
+    with the practice panel open)."""
     import logging
 
     from lossmit_tui.config import create_private, log_path, private_dir
@@ -71,7 +72,7 @@ def open_tui(ws: "Workspace", view: str) -> None:
     handler = logging.FileHandler(log_file, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.getLogger("lossmit").addHandler(handler)
-    make_app(ws, resolved.spec.name, resolved.context).run()
+    make_app(ws, resolved.spec.name, resolved.context, practice=practice).run()
 
 
 @app.callback(invoke_without_command=True)

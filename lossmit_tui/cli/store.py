@@ -101,6 +101,9 @@ def demo(
     seed_value: Annotated[int, typer.Option("--seed", help="Random seed.")] = 7,
     open_tui_now: Annotated[bool, typer.Option("--open/--no-open",
                                                help="Open the TUI when ready.")] = True,
+    practice: Annotated[bool, typer.Option(
+        "--practice", help="Practice mode: open with the practice lessons, each step ticked "
+                           "off as you do it (README: Training new specialists).")] = False,
     db: DemoDbOpt = None,
     user: Annotated[str | None, typer.Option(
         "--user", help="Open as this demo user (default: the first specialist).")] = None,
@@ -119,6 +122,11 @@ def demo(
     from lossmit_tui.services.seed import add_compliance_history, seed
 
     root = root_options(ctx)
+    if practice:  # practice mode: a lesson file that cannot be used is said before anything
+        from lossmit_tui.services.practice import load_lessons
+
+        with user_errors():
+            load_lessons()
     url = db or root.db or demo_db_url()
     settings, day = configure(ctx, url, user, today)
     if reset:
@@ -151,7 +159,7 @@ def demo(
     username = user or root.user or first
     if open_tui_now:
         settings = ws.settings.model_copy(update={"db": url, "user": username})
-        open_tui(replace(ws.as_user(username), settings=settings), "mine")
+        open_tui(replace(ws.as_user(username), settings=settings), "mine", practice=practice)
     typer.echo(demo_guide(url, people, username))
 
 

@@ -22,6 +22,17 @@ from lossmit_tui.services.workspace import Workspace
 cases_t, docs_t = Case.__table__, Document.__table__
 
 
+class ReRequestRefused(InvalidInput):
+    """A request for a document that is already asked for, or in and current. The refusal
+    is recorded in the audit trail (the guard of docs/RULES.md section 7 at work; the
+    practice lessons watch for it), in a transaction of its own after the rollback."""
+
+    def __init__(self, message: str, *, loan: str, doc_type: str, already: str,
+                 doc_id: int) -> None:
+        super().__init__(message)
+        self.loan, self.doc_type, self.already, self.doc_id = loan, doc_type, already, doc_id
+
+
 def _label(doc_type: str) -> str:
     return doc_type.replace("_", " ")
 
@@ -55,15 +66,17 @@ def _request_document(session: Session, actor_name: str, case_id: int, doc_type:
         sa.select(docs_t).where(docs_t.c.case_id == case_id, docs_t.c.doc_type == doc_type)
         .order_by(docs_t.c.id.desc()).limit(1)).first()
     if latest is not None and latest.status == DocStatus.REQUESTED:
-        raise InvalidInput(f"{_label(doc_type)} was already requested on "
-                           f"{latest.requested_on} and is not in yet")
+        raise ReRequestRefused(f"{_label(doc_type)} was already requested on "
+                               f"{latest.requested_on} and is not in yet", loan=loan,
+                               doc_type=doc_type, already="requested", doc_id=latest.id)
     if latest is not None and latest.status in (DocStatus.RECEIVED, DocStatus.ACCEPTED):
         state = age_state(doc_type, latest.document_date or latest.received_on, today)
         if not state.expired:
-            raise InvalidInput(
+            raise ReRequestRefused(
                 f"{_label(doc_type)} was received on {latest.received_on}: a document "
                 "already received is not requested again"
-                + (f" ({state.text})" if state.text else ""))
+                + (f" ({state.text})" if state.text else ""), loan=loan, doc_type=doc_type,
+                already="received", doc_id=latest.id)
     doc = Document(case_id=case_id, doc_type=doc_type, status=DocStatus.REQUESTED,
                    requested_on=today)
     session.add(doc)
@@ -138,10 +151,20 @@ def _decide_document(session: Session, actor_name: str, doc_id: int, accept: boo
 
 
 def request_document(ws: Workspace, case_id: int, doc_type: str) -> Document:
-    """Ask the borrower for a document, in one transaction (see `_request_document`)."""
-    with ws.write() as session:
-        return _request_document(session, ws.username, case_id, doc_type, ws.today,
-                                 ws.weights)
+    """Ask the borrower for a document, in one transaction (see `_request_document`). A
+    re-request refused is recorded afterwards, in a transaction of its own."""
+    try:
+        with ws.write() as session:
+            return _request_document(session, ws.username, case_id, doc_type, ws.today,
+                                     ws.weights)
+    except ReRequestRefused as refused:
+        with ws.write() as session:
+            audit.record(session, require_user(session, ws.username), "document",
+                         refused.doc_id, "refused",
+                         after={"case": refused.loan, "doc_type": refused.doc_type,
+                                "attempted": "requesting a document",
+                                "already": refused.already, "message": str(refused)})
+        raise
 
 
 def receive_document(ws: Workspace, doc_id: int, received_on: date | None,
