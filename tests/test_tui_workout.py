@@ -92,7 +92,7 @@ async def test_financials_refuse_bad_money_keep_the_input_and_then_save(store) -
         # HTI 1,797.14 / 5,200.00; surplus 4,100.00 - 2,247.14; arrears 3 x 1,797.14.
         assert "HTI 34.56%" in derived and "DTI 43.21%" in derived
         assert "surplus $1,852.86" in derived and "arrears $5,391.42" in derived
-        assert "cure in 3 month(s)" in derived
+        assert "cure in 3 months" in derived
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert isinstance(app.screen, CaseScreen)
