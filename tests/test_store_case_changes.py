@@ -73,7 +73,11 @@ def test_an_application_moves_the_stage_and_starts_and_meets_its_deadlines(one_c
     # day-36 window is met, late, by the active application (comment 39(a)-6).
     assert case_row(engine).reg_due_on == date(2026, 10, 16)
 
+    # the acknowledgment lists what is missing, so the notice of complete application is
+    # owed once it comes in (1024.41(c)(3)(ii): not after one that said complete)
+    stubs = request_document(workspace(engine, "sam"), case_id, "pay_stubs")
     event(engine, case_id, "acknowledgment_sent")
+    receive_document(workspace(engine, "sam"), stubs.id or 0, TODAY, None)
     event(engine, case_id, "application_complete")
     assert case_row(engine).stage == "evaluation"
     assert open_deadlines(engine) == {"1024.41(c)(3)": date(2026, 12, 4),
