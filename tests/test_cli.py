@@ -519,7 +519,7 @@ def test_demo_prints_the_command_line_for_the_other_commands_on_leaving(
     from lossmit_tui.cli import store
 
     opened: list[str] = []
-    monkeypatch.setattr(store, "open_tui", lambda ws, view: opened.append(ws.username))
+    monkeypatch.setattr(store, "open_tui", lambda ws, view, **_: opened.append(ws.username))
     target = tmp_path / "my demo.db"
     result = run("demo", "--cases", "30", "--db", str(target), "--today", DAY)
     assert result.exit_code == 0, result.output

@@ -478,11 +478,11 @@ def test_edit_details_corrects_the_name_and_keeps_the_borrowers_own_contact(
     assert case_row(engine).version == 1
     update_case(sam, case_id, 1, {
         "borrower_name": "Anne Lee", "phone2": "(310) 555-0199", "best_time": "after 6 pm",
-        "language": "Spanish", "fdcpa_covered": True, "mailing_address": "9 Palm Dr",
+        "preferred_language": "es", "fdcpa_covered": True, "mailing_address": "9 Palm Dr",
         "mailing_city": "Beverly Hills", "mailing_zip": "90210"})
     case = case_row(engine)
-    assert (case.borrower_name, case.phone2, case.best_time, case.language,
-            case.fdcpa_covered) == ("Anne Lee", "3105550199", "after 6 pm", "Spanish", True)
+    assert (case.borrower_name, case.phone2, case.best_time, case.preferred_language,
+            case.fdcpa_covered) == ("Anne Lee", "3105550199", "after 6 pm", "es", True)
     assert (case.mailing_state, case.mailing_tz) == ("CA", "America/Los_Angeles")
     assert case.property_tz != case.mailing_tz  # the property stays where it is
     with engine.connect() as conn:

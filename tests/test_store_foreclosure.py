@@ -110,8 +110,9 @@ def test_a_barred_sale_raises_the_hold_and_leads_the_regulatory_view(one_case, t
                        "assignee\nB2,Bo Old,FNMA,1000,2025-09-01,TX,sam\n")
     assert import_extract(workspace(engine, "lee"), extract).ok
     to_sale(engine, case_id)
-    # by date, the year-old missed window leads
-    assert regulatory_queue(engine, Sort.ACT_NEXT)[0] == "B2"
+    # in the act-next order a year-old missed window no longer leads: the case with work
+    # due within days comes first
+    assert regulatory_queue(engine, Sort.ACT_NEXT)[0] == "A1"
     urgency = case_row(engine).urgency
 
     record(engine, case_id, "application_complete")
@@ -125,7 +126,8 @@ def test_a_barred_sale_raises_the_hold_and_leads_the_regulatory_view(one_case, t
     assert task.title.startswith("Instruct counsel to postpone the sale · sale of "
                                  f"{SALE.isoformat()} barred since {TODAY.isoformat()}")
     assert regulatory_queue(engine)[:2] == ["A1", "B2"]
-    assert regulatory_queue(engine, Sort.ACT_NEXT)[:2] == ["B2", "A1"]
+    # and in the act-next order too: a sale to postpone comes first of all
+    assert regulatory_queue(engine, Sort.ACT_NEXT)[:2] == ["A1", "B2"]
 
     record(engine, case_id, "counsel_instructed")
     [task] = hold_tasks(engine)

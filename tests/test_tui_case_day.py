@@ -392,7 +392,7 @@ async def test_edit_details_moves_the_borrowers_time_zone_with_the_mailing_addre
         late) -> None:
     """At 80x24 the edit form has every detail; a mailing ZIP in California moves the
     calling hours to Los Angeles time, and the corrected name heads the case."""
-    from textual.widgets import Checkbox, Input, Static
+    from textual.widgets import Checkbox, Input, Select, Static
 
     from screens.forms import EditDetails
 
@@ -412,7 +412,7 @@ async def test_edit_details_moves_the_borrowers_time_zone_with_the_mailing_addre
         form.query_one("#edit-mailing_address", Input).value = "9 Palm Dr"
         form.query_one("#edit-mailing_zip", Input).value = "90210"
         form.query_one("#edit-best_time", Input).value = "mornings"
-        form.query_one("#edit-language", Input).value = "Spanish"
+        form.query_one("#edit-preferred_language", Select).value = "es"
         form.query_one("#edit-fdcpa_covered", Checkbox).value = True
         await pilot.press("ctrl+s")
         await settle(app, pilot)
