@@ -20,7 +20,6 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import (
-    Footer,
     Header,
     Input,
     Label,
@@ -61,6 +60,7 @@ from lossmit_tui.services.calls import (
 )
 from lossmit_tui.services.errors import PermissionDenied, ServiceError
 from lossmit_tui.services.tasks import NewTask
+from lossmit_tui.widgets.footer import KeyFooter
 from screens.base import Confirm, LossMitScreen
 
 CONTACT_REFRESH_SECONDS = 20
@@ -230,7 +230,7 @@ class CallEditor(LossMitScreen[bool]):
                                 placeholder="tomorrow, +2bd, mon", id="call-fu-due")
             yield Static(id="call-fu-shown")
             yield Static(id="call-problems")
-        yield Footer()
+        yield KeyFooter()
 
     def on_resize(self) -> None:
         # On a short terminal (24 rows) the outcomes list scrolls in four rows, so the note

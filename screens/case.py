@@ -15,7 +15,6 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import (
     DataTable,
-    Footer,
     Header,
     ListItem,
     ListView,
@@ -63,6 +62,7 @@ from lossmit_tui.services.clock import case_regulatory
 from lossmit_tui.services.documents import decide_document
 from lossmit_tui.services.errors import PermissionDenied, ServiceError
 from lossmit_tui.services.trials import CaseTrial, case_trial
+from lossmit_tui.widgets.footer import KeyFooter
 from screens.base import LossMitScreen
 from screens.complaints import ComplaintForm, ComplaintsSection
 from screens.forms import (
@@ -383,7 +383,7 @@ class CaseScreen(LossMitScreen[None]):
                 yield VerticalScroll(id="audit-list")
             with TabPane("7 Letters", id="letters"):
                 yield LettersPane(self.case_id, id="letters-pane")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         tasks = self.query_one(TasksTable)

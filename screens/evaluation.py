@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Footer, Header, OptionList, Static, TextArea
+from textual.widgets import Header, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
@@ -34,6 +34,7 @@ from lossmit_tui.services.cases import NewEvent, record_event
 from lossmit_tui.services.errors import PermissionDenied, ServiceError
 from lossmit_tui.services.letters import generate_letter
 from lossmit_tui.services.workout import evaluate
+from lossmit_tui.widgets.footer import KeyFooter
 from screens.base import Confirm, LossMitScreen
 
 _ACRONYMS = {"fha": "FHA", "va": "VA", "usda": "USDA"}
@@ -110,7 +111,7 @@ class EvaluationScreen(LossMitScreen[bool]):
             with VerticalScroll(id="evaluation-detail-box"):
                 yield Static(id="evaluation-detail")
         yield TextArea(id="evaluation-letter", read_only=True, soft_wrap=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#evaluation-letter", TextArea).display = False

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, OptionList, Static
+from textual.widgets import DataTable, Header, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
@@ -34,6 +34,7 @@ from lossmit_tui.services.practice import (
     start_lesson,
     team_progress,
 )
+from lossmit_tui.widgets.footer import KeyFooter
 from screens.base import Confirm, LossMitScreen
 
 
@@ -133,7 +134,7 @@ class PracticeScreen(LossMitScreen[None]):
             yield OptionList(id="practice-lessons")
             yield VerticalScroll(id="practice-detail")
             yield DataTable(id="practice-team", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#practice-team", DataTable).display = False
