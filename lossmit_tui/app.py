@@ -83,10 +83,12 @@ class LossMitApp(App[None]):
     ]
 
     def __init__(self, workspace: Workspace, view: str = "mine",
-                 context: UserContext | None = None, *, practice: bool = False) -> None:
+                 context: UserContext | None = None, *, practice: bool = False,
+                 greeting: str = "") -> None:
         super().__init__()
         self.workspace = workspace
         self.practice = practice  # practice mode: the lessons panel, ticking steps off
+        self.greeting = greeting  # shown on the first screen (the demo: its users)
         self.preloaded = context
         self.initial_view = view
         self.store_changed: Signal[int] = Signal(self, "store_changed")
@@ -101,6 +103,8 @@ class LossMitApp(App[None]):
         self.push_screen(QueueScreen(self.initial_view, context=self.preloaded))
         if self.practice:
             self.open_practice()
+        if self.greeting:
+            self.notify(self.greeting, title="Demo", timeout=20, markup=False)
         self.watch_store()
         self.check_protections()
 
@@ -309,8 +313,9 @@ class LossMitApp(App[None]):
 
 
 def make_app(workspace: Workspace, view: str = "mine",
-             context: UserContext | None = None, *, practice: bool = False) -> LossMitApp:
+             context: UserContext | None = None, *, practice: bool = False,
+             greeting: str = "") -> LossMitApp:
     """The app, built the same way for the CLI and the tests. `context` (already read by
     the CLI) saves the queue a round trip to the database before its first page; `practice`
     opens the practice panel and keeps ticking lesson steps off."""
-    return LossMitApp(workspace, view, context, practice=practice)
+    return LossMitApp(workspace, view, context, practice=practice, greeting=greeting)

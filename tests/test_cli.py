@@ -519,11 +519,17 @@ def test_demo_prints_the_command_line_for_the_other_commands_on_leaving(
     from lossmit_tui.cli import store
 
     opened: list[str] = []
-    monkeypatch.setattr(store, "open_tui", lambda ws, view, **_: opened.append(ws.username))
+    greetings: list[str] = []
+    monkeypatch.setattr(store, "open_tui", lambda ws, view, greeting="", **_: (
+        opened.append(ws.username), greetings.append(greeting)))
     target = tmp_path / "my demo.db"
     result = run("demo", "--cases", "30", "--db", str(target), "--today", DAY)
     assert result.exit_code == 0, result.output
     assert opened == ["ejones"]  # the app ran first; the guide is what is left on exit
+    # the first screen says who the demo's users are and how to open as the lead
+    assert "leads mhernandez (Team 1)" in greetings[0]
+    assert f"As a lead (team board, reassignment, audit): lossmit --db '{target}' --user " \
+           "mhernandez" in greetings[0]
     lines = result.stdout.splitlines()
     assert lines[0] == f"Demo ready: lossmit --db '{target}' --user ejones"
     assert "leads mhernandez (Team 1)" in lines[1] and "admins admin" in lines[1]

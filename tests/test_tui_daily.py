@@ -166,3 +166,25 @@ async def test_80_columns_keep_q_and_help_every_view_key_and_a_marked_glyph(stor
         await settle(wide, pilot)
         labels = [str(t.label) for t in wide.screen.query_one("#views", Tabs).query(Tab)]
         assert labels[0] == "1 My queue" and labels[-1] == "9 All open"
+
+
+async def test_the_demo_greeting_is_shown_on_the_first_screen(tmp_path) -> None:
+    """The demo opens with a note naming its users and how to open as the lead (plain text:
+    never read as markup)."""
+    from db.engine import make_engine
+    from db.migrate import ensure_current
+    from lossmit_tui.app import make_app
+    from lossmit_tui.services.users import add_user
+
+    from .pilot import settle
+    from .workspace import workspace
+
+    engine = make_engine(str(tmp_path / "demo.db"))
+    ensure_current(engine)
+    add_user(workspace(engine, "setup"), "sam", "Sam Specialist", "specialist", "North")
+    greeting = "Demo users: specialists sam; leads [b]lee[/b]."
+    app = make_app(workspace(engine, "sam"), "mine", greeting=greeting)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        shown = [str(n.message) for n in app._notifications]
+        assert greeting in shown

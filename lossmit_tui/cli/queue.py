@@ -54,9 +54,10 @@ def resolve_view(ws: "Workspace", view: str) -> ResolvedView:
                             context)
 
 
-def open_tui(ws: "Workspace", view: str, *, practice: bool = False) -> None:
+def open_tui(ws: "Workspace", view: str, *, practice: bool = False,
+             greeting: str = "") -> None:
     """Open the TUI on the user's view `view` and run it until the user quits (`practice`:
-    with the practice panel open)."""
+    with the practice panel open; `greeting`: a note shown on the first screen)."""
     import logging
 
     from lossmit_tui.config import create_private, log_path, private_dir
@@ -72,7 +73,8 @@ def open_tui(ws: "Workspace", view: str, *, practice: bool = False) -> None:
     handler = logging.FileHandler(log_file, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.getLogger("lossmit").addHandler(handler)
-    make_app(ws, resolved.spec.name, resolved.context, practice=practice).run()
+    make_app(ws, resolved.spec.name, resolved.context, practice=practice,
+             greeting=greeting).run()
 
 
 @app.callback(invoke_without_command=True)

@@ -159,7 +159,8 @@ def demo(
     username = user or root.user or first
     if open_tui_now:
         settings = ws.settings.model_copy(update={"db": url, "user": username})
-        open_tui(replace(ws.as_user(username), settings=settings), "mine", practice=practice)
+        open_tui(replace(ws.as_user(username), settings=settings), "mine", practice=practice,
+                 greeting=demo_guide(url, people, username).split("\n", 1)[1])
     typer.echo(demo_guide(url, people, username))
 
 
