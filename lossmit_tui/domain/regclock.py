@@ -322,11 +322,11 @@ def regulatory_clocks(facts: CaseFacts, today: date, calendar: BusinessCalendar,
     if d0 is not None and d0 < today:
         clocks += _delinquency_clocks(facts, d0, today, horizon)
     own = _without_duplicates(facts)
-    clocks += _application_clocks(own, today, calendar, horizon)
+    protection = application_protection(own, today)  # read once, for every clock below
+    clocks += _application_clocks(own, protection, today, calendar, horizon)
     clocks += _duplicative_clocks(facts, own, calendar)
     if d0 is not None and d0 < today:
-        clocks.append(_first_filing(own, d0, today))
-    protection = application_protection(own, today)
+        clocks.append(_first_filing(own, protection, d0, today))
     if protection is not None or short_term_performing(own, today):
         clocks.append(_no_sale(own, protection, today))
     if not facts.principal_residence:
@@ -819,8 +819,8 @@ def short_term_performing(facts: CaseFacts, today: date) -> str:
             "(1024.41(c)(2)(iii))")
 
 
-def _application_clocks(facts: CaseFacts, today: date, calendar: BusinessCalendar,
-                        horizon: int) -> list[Clock]:
+def _application_clocks(facts: CaseFacts, protection: Protection | None, today: date,
+                        calendar: BusinessCalendar, horizon: int) -> list[Clock]:
     ev = facts.events
     clocks: list[Clock] = []
     received = _latest(ev, (EventKind.APPLICATION_RECEIVED,))
@@ -832,7 +832,6 @@ def _application_clocks(facts: CaseFacts, today: date, calendar: BusinessCalenda
         if before is not None and before < 45:
             clock = _not_applying(clock, f"received {before} days before the sale (< 45)")
         clocks.append(clock)
-    protection = application_protection(facts, today)
     complete = _latest(ev, (EventKind.APPLICATION_COMPLETE,))
     complete_before = _complete_before(facts, complete, protection)
     if complete is not None:
@@ -1090,10 +1089,10 @@ def _pending_application(facts: CaseFacts, protection: Protection, today: date) 
     return "; ".join(reasons)
 
 
-def _first_filing(facts: CaseFacts, d0: date, today: date) -> Clock:
+def _first_filing(facts: CaseFacts, protection: Protection | None, d0: date,
+                  today: date) -> Clock:
     allowed_from = d0 + timedelta(days=121)
     basis = f"{INSTALLMENT_BASIS}{d0.isoformat()}"
-    protection = application_protection(facts, today)
     pending = _pending_application(facts, protection, today) if protection else ""
     short = short_term_performing(facts, today)
     bars = [f"barred while the {pending} (1024.41(f)(2))"] if pending else []
