@@ -152,7 +152,9 @@ class CallEditor(LossMitScreen[bool]):
         self.case: CaseDetail | None = None
         self.calls: list[RecentCall] = []
         self.original: NoteView | None = None  # the note being amended, as stored
-        self.untouched: tuple[dict[str, Any], str] | None = None  # the amend form as opened
+        # the form as opened (a blank call, or the note being amended): nothing to keep
+        self.untouched: tuple[dict[str, Any], str] | None = None
+        self.kept = False  # a draft of this user's is stored for the case
         self.dirty = False
         self.saving = False
         self.suggested_due = USUAL_DUE  # the follow-up date offered, until one is typed
@@ -277,7 +279,10 @@ class CallEditor(LossMitScreen[bool]):
         self._show_title()
         self._show_contact()
         self._suggest_due()
+        if self.original is None:
+            self.untouched = self._snapshot()
         draft = message.draft
+        self.kept = draft is not None
         if draft is not None and (draft.body or draft.fields):
             target = draft.fields.get("amends")
             what = (f"amendment of note #{target}" if target else "call note")
@@ -316,6 +321,7 @@ class CallEditor(LossMitScreen[bool]):
         self.query_one("#call-fu-shown").display = note is None
         shown.display = note is not None
         if note is None:
+            self.untouched = self._snapshot()
             return
         head = (f"Note #{note.id} as recorded · {note.called_at:%Y-%m-%d %H:%M} UTC · "
                 f"{note.author or 'unknown'}\n{_label(note.direction)} call to the "
@@ -339,9 +345,11 @@ class CallEditor(LossMitScreen[bool]):
     def _snapshot(self) -> tuple[dict[str, Any], str]:
         return self._fields(), self.query_one("#call-body", TextArea).text
 
-    def _unchanged_amendment(self) -> bool:
-        """An amend form still as it opened: nothing to keep or to ask about."""
-        return self.original is not None and self._snapshot() == self.untouched
+    def _unchanged(self) -> bool:
+        """The form still as it opened (blank, or the amended note's values): nothing to keep
+        or to ask about. Values the screen fills itself mark the form changed but are not
+        the user's typing."""
+        return self.untouched is not None and self._snapshot() == self.untouched
 
     def _fields(self) -> dict[str, Any]:
         return {
@@ -489,13 +497,16 @@ class CallEditor(LossMitScreen[bool]):
     def autosave(self) -> None:
         if self.dirty and self.case is not None and not self.saving:
             self.dirty = False
-            if self._unchanged_amendment():
+            if self._unchanged():
+                if self.kept:  # typed back to nothing: the stored draft goes too
+                    self.discard()
                 return
             self.save_draft(self._fields(), self.query_one("#call-body", TextArea).text)
 
     @work(thread=True, group="call-draft", exit_on_error=False,
           description="keeping your draft")
     def save_draft(self, fields: dict[str, Any], body: str) -> None:
+        self.kept = True
         save_draft(self.ws, self.case_id, fields, body)
 
     # --- contact rules -------------------------------------------------------------------
@@ -607,7 +618,7 @@ class CallEditor(LossMitScreen[bool]):
     def action_leave(self) -> None:
         """Leave; with unsaved input, ask first (the draft is kept either way)."""
         typed = self.query_one("#call-body", TextArea).text.strip() or self.dirty
-        if not typed or self._unchanged_amendment():
+        if not typed or self._unchanged():
             self.dismiss(False)
             return
 
@@ -621,6 +632,7 @@ class CallEditor(LossMitScreen[bool]):
     @work(thread=True, group="call-draft", exit_on_error=False,
           description="discarding the old draft")
     def discard(self) -> None:
+        self.kept = False
         discard_draft(self.ws, self.case_id)
 
     def worker_failed(self, worker: Worker[object], error: BaseException) -> None:

@@ -360,6 +360,46 @@ async def test_a_draft_is_offered_back_with_its_text_and_local_time(late, monkey
     assert load_draft(sam, case_id) is None
 
 
+async def test_a_blank_call_form_keeps_no_draft_and_emptying_one_drops_it(late) -> None:
+    """Opening the call editor and typing nothing stores no draft, however long it stays
+    open, and Escape leaves without asking; text typed is kept, and deleting it all again
+    removes the kept draft, so the next call is not offered an empty one back."""
+    from textual.widgets import TextArea
+
+    from lossmit_tui.services.calls import load_draft
+    from screens.call_editor import CallEditor
+
+    engine, case_id = late
+    sam = workspace(engine, "sam")
+    app = app_for(engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_case(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        editor = app.screen
+        assert isinstance(editor, CallEditor)
+        editor.autosave()  # as the timer would, with only the screen's own values filled
+        await settle(app, pilot)
+        assert load_draft(sam, case_id) is None
+        body = editor.query_one("#call-body", TextArea)
+        body.focus()
+        await pilot.press(*"Left a message")
+        await settle(app, pilot)
+        editor.autosave()
+        await settle(app, pilot)
+        kept = load_draft(sam, case_id)
+        assert kept is not None and kept.body == "Left a message"
+        body.text = ""
+        await settle(app, pilot)
+        editor.autosave()
+        await settle(app, pilot)
+        assert load_draft(sam, case_id) is None
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, CallEditor)  # left at once: nothing to ask about
+    assert load_draft(sam, case_id) is None
+
+
 async def test_the_snapshot_starts_from_the_loans_payment_and_shows_its_ratios(late) -> None:
     """The first mortgage's payment is prefilled from the loan's P&I ($1,100) and escrow
     ($400); the saved snapshot on the Financials tab shows its HTI, DTI and surplus."""

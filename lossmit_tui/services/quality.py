@@ -171,8 +171,8 @@ def qrpc_report(ws: Workspace, start: date, end: date, *, username: str | None =
     with ws.session() as session:
         conn = connection_of(session)
         loans = dict(conn.execute(sa.select(cases.c.id, cases.c.loan_number).where(
-            cases.c.id.in_({r.case_id for r in found}))).tuples().all())
+            cases.c.id.in_({r.case_id for r in found}))).all())
         names = dict(conn.execute(sa.select(users.c.id, users.c.username).where(
-            users.c.id.in_({r.author_id for r in found}))).tuples().all())
+            users.c.id.in_({r.author_id for r in found}))).all())
     return [QrpcRow(r.day, loans.get(r.case_id, "?"), names.get(r.author_id, "?"),
                     r.attributes) for r in found]

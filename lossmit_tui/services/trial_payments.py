@@ -90,7 +90,7 @@ def import_trial_payments(ws: Workspace, text: str, source: str) -> int:
     with ws.write() as session:
         conn = session.connection()
         ids = dict(conn.execute(sa.select(cases.c.loan_number, cases.c.id).where(
-            cases.c.loan_number.in_({r.loan_number for r in rows}))).tuples().all())
+            cases.c.loan_number.in_({r.loan_number for r in rows}))).all())
         for row in sorted(rows, key=lambda r: (r.paid_on, r.line)):
             case_id = ids.get(row.loan_number)
             if case_id is None:
