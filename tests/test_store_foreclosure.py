@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from db.engine import session_scope
-from db.models import AuditEvent, Case, Task
+from db.models import AuditEvent, Case, CaseEvent, Task
 from db.queries import Sort, queue_window
 from lossmit_tui.services.cases import NewEvent, record_event
 from lossmit_tui.services.errors import InvalidInput
@@ -24,6 +24,7 @@ from .conftest import TODAY
 from .workspace import workspace
 
 cases_t, tasks_t, audit_t = Case.__table__, Task.__table__, AuditEvent.__table__
+events_t = CaseEvent.__table__
 SALE = TODAY + timedelta(days=60)
 
 
@@ -263,6 +264,38 @@ def test_an_unanswered_offer_is_deemed_rejected_and_lifts_the_bar(one_case) -> N
         assert conn.execute(sa.text("SELECT count(*) FROM case_events WHERE kind = "
                                     "'offer_deemed_rejected'")).scalar() == 1
     record(engine, case_id, "offer_sent", offer={"name": "forbearance"})  # may be offered again
+
+
+def test_offers_deemed_rejected_together_each_get_their_own_event_and_audit_row(
+        team, tmp_path: Path) -> None:
+    """Three unanswered offers whose windows close on the same day are deemed rejected in
+    one pass: one event per case, each audit row naming its own loan and event."""
+    from lossmit_tui.services.clock import refresh_clocks
+
+    path = tmp_path / "three.csv"
+    path.write_text("loan_number,borrower_name,investor,upb,next_due_date,property_state,"
+                    "assignee\n" + "".join(f"B{n},Borrower {n},FNMA,1000,2026-09-01,TX,sam\n"
+                                           for n in (1, 2, 3)))
+    assert import_extract(workspace(team, "lee"), path).ok
+    with team.connect() as conn:
+        ids = dict(conn.execute(sa.select(cases_t.c.loan_number, cases_t.c.id)).all())
+    ws = workspace(team, "sam")
+    for loan in ("B1", "B3"):  # B2 has no offer out: nothing to deem
+        record_event(ws, ids[loan], NewEvent("application_complete", TODAY - timedelta(days=12),
+                                             "from the file"))
+        record_event(ws, ids[loan], NewEvent("offer_sent", TODAY - timedelta(days=10),
+                                             "from the file", offer={"name": "forbearance"}))
+    refresh_clocks(workspace(team, "lee", TODAY + timedelta(days=5)))
+    with team.connect() as conn:
+        events = conn.execute(sa.select(events_t.c.id, events_t.c.case_id).where(
+            events_t.c.kind == "offer_deemed_rejected").order_by(events_t.c.case_id)).all()
+        audited = {int(r.entity_id): r.after["case"] for r in conn.execute(
+            sa.select(audit_t.c.entity_id, audit_t.c.after).where(
+                audit_t.c.entity == "case_event", audit_t.c.action == "create",
+                audit_t.c.entity_id.in_([str(e.id) for e in events])))}
+    assert [e.case_id for e in events] == [ids["B1"], ids["B3"]]
+    by_case = {v: k for k, v in ids.items()}
+    assert audited == {e.id: by_case[e.case_id] for e in events}
 
 
 def test_a_trial_started_in_the_window_is_not_a_deemed_rejection(one_case) -> None:

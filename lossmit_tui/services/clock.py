@@ -378,7 +378,7 @@ def sync_clocks(session: Session, actor: User | None, case_ids: Iterable[int], t
             if t.status == "open" and t.kind == TaskKind.REGULATORY_DEADLINE:
                 tasks[t.case_id].append(t)
         plan = _Plan()
-        checks, holds = [], []
+        checks, holds, deemed_rejections = [], [], []
         complaint_clocks = complaint_task_clocks(conn, chunk, today, calendar)
         for case_id in chunk:
             case = cases.get(case_id)
@@ -391,7 +391,7 @@ def sync_clocks(session: Session, actor: User | None, case_ids: Iterable[int], t
                 clocks = regulatory_clocks(case_facts, today, calendar)
                 deemed = deemed_rejection_day(case_facts, clocks)
                 if deemed is not None and deemed <= today:  # the window closed unanswered
-                    _deem_rejected(conn, case, deemed, actor, actor_name, now)
+                    deemed_rejections.append((case, deemed))
                     case_facts = replace(case_facts, events=(
                         *case_facts.events, (EventKind.OFFER_DEEMED_REJECTED.value, deemed)))
                     clocks = regulatory_clocks(case_facts, today, calendar)
@@ -414,27 +414,33 @@ def sync_clocks(session: Session, actor: User | None, case_ids: Iterable[int], t
                           if is_open else
                           {"case_id": case_id, "check_on": None, "window_only": False,
                            "check_then": None})
+        _deem_rejected(conn, deemed_rejections, actor, actor_name, now)
         _apply(conn, plan, actor, actor_name, now)
         _save_holds(conn, holds, actor, actor_name, now)
         _save_checks(conn, checks)
     return total
 
 
-def _deem_rejected(conn: Connection, case: sa.Row, day: date, actor: User | None,
+def _deem_rejected(conn: Connection, offers: list[tuple[sa.Row, date]], actor: User | None,
                    actor_name: str, now: datetime) -> None:
-    """Record that the case's offer was not answered by the end of its acceptance window:
-    an offer_deemed_rejected event on the day after it, with its audit row."""
+    """Record that these cases' offers were not answered by the end of their acceptance
+    windows: an offer_deemed_rejected event on the day after each, with its audit row (two
+    statements for the batch, not two per case)."""
+    if not offers:
+        return
     reason = "no answer by the end of the acceptance window: deemed rejected (1024.41(e))"
-    event_id = conn.execute(events_t.insert().values(
-        case_id=case.id, kind=EventKind.OFFER_DEEMED_REJECTED.value, occurred_on=day,
-        author_id=actor.id if actor else None, reason=reason, payload={}, created_at=now)
-        .returning(events_t.c.id)).scalar_one()
-    conn.execute(audit_t.insert().values(
-        at=now, user_id=actor.id if actor else None,
-        username=actor.username if actor else actor_name, entity="case_event",
-        entity_id=str(event_id), action="create", before=None,
-        after={"case": case.loan_number, "kind": EventKind.OFFER_DEEMED_REJECTED.value,
-               "occurred_on": day.isoformat(), "reason": reason}))
+    kind = EventKind.OFFER_DEEMED_REJECTED.value
+    ids = insert_with_ids(conn, events_t, [
+        {"case_id": case.id, "kind": kind, "occurred_on": day,
+         "author_id": actor.id if actor else None, "reason": reason, "payload": {},
+         "created_at": now} for case, day in offers])
+    conn.execute(audit_t.insert(), [
+        {"at": now, "user_id": actor.id if actor else None,
+         "username": actor.username if actor else actor_name, "entity": "case_event",
+         "entity_id": str(event_id), "action": "create", "before": None,
+         "after": {"case": case.loan_number, "kind": kind, "occurred_on": day.isoformat(),
+                   "reason": reason}}
+        for event_id, (case, day) in zip(ids, offers, strict=True)])
 
 
 def _check(case_id: int, facts: CaseFacts, today: date,
