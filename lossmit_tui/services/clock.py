@@ -698,16 +698,7 @@ def refresh_clocks(ws: Workspace, *, every_case: bool = False,
                        assignees, attempts_needed)
         with bulk.begin():  # on the warm connection
             since = _last_pass(bulk) or today - timedelta(days=1)
-            # Exactly the partial index's condition, so the counts are one short range of
-            # the index, fast however many deadlines are overdue.
-            deadline: list[sa.ColumnElement[bool] | sa.TextClause] = [
-                sa.text("status = 'open' AND kind = 'regulatory_deadline'"),
-                *([tasks_t.c.assignee_id.in_(assignees)] if assignees is not None else [])]
-            due = tasks_t.c.due_on
-            missed, soon = bulk.execute(sa.select(
-                sa.func.count().filter(due < today), sa.func.count().filter(due >= today))
-                .where(*deadline, due >= min(since, today),
-                       due <= today + timedelta(days=horizon))).one()
+            missed, soon = _count_deadlines(bulk, since, today, horizon, assignees)
     total.visited += visited
     total.newly_missed, total.due_soon, total.missed_since = missed, soon, since
     if total.visited or since < today:
@@ -720,6 +711,30 @@ def refresh_clocks(ws: Workspace, *, every_case: bool = False,
                                 "newly_missed": total.newly_missed,
                                 "missed_since": since.isoformat()})
     return total
+
+
+def _count_deadlines(conn: Connection, since: date, today: date, horizon: int,
+                     assignees: tuple[int, ...] | None) -> tuple[int, int]:
+    """The open deadlines whose day passed since the last pass (missed) and those due within
+    `horizon` days (soon): exactly the partial index's condition, so the counts are one short
+    range of the index, fast however many deadlines are overdue. SQLite's planner, with no
+    statistics, prefers the wider (status, due_on) index and then reads every row it finds
+    for its kind (1.8 s against 0.07-0.1 s at 1,000,000 cases), so there the book-wide count
+    names its index; one user's count uses the user's own."""
+    hinted = assignees is None and conn.dialect.name == "sqlite"
+    due: sa.ColumnElement[date] = (sa.literal_column("due_on", sa.Date()) if hinted
+                                   else tasks_t.c.due_on)
+    where: list[sa.ColumnElement[bool] | sa.TextClause] = [
+        sa.text("status = 'open' AND kind = 'regulatory_deadline'"),
+        due >= min(since, today), due <= today + timedelta(days=horizon)]
+    if assignees is not None:
+        where.append(tasks_t.c.assignee_id.in_(assignees))
+    counted = sa.select(sa.func.count().filter(due < today),
+                        sa.func.count().filter(due >= today)).where(*where)
+    if hinted:
+        counted = counted.select_from(sa.text("tasks INDEXED BY ix_tasks_open_deadline_due"))
+    missed, soon = conn.execute(counted).one()
+    return missed, soon
 
 
 def _sync_the_rest(engine: Engine, today: date, weights: Mapping[str, float],
