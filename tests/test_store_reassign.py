@@ -347,3 +347,39 @@ def test_a_deactivated_owners_cases_are_marked_in_the_queue(book: Engine) -> Non
     assert shown(rows["S1"], TODAY) == "!sam"
     assert shown(rows["A1"], TODAY) == "ana"
     assert shown(rows["U1"], TODAY) == "—"
+
+
+def test_task_lookups_for_given_cases_search_the_case_index(book: Engine) -> None:
+    """SQLite keeps no statistics, so a query on tasks naming both its cases and
+    `status = 'open'` is planned on the (status, due_on) index and walks every open task of
+    the book (seconds a write at 1,000,000 cases). Every task query of a task added, a
+    reassignment and its undo, and the daily pass must search by case (or by task id)."""
+    if book.dialect.name != "sqlite":
+        pytest.skip("the planner's choice without statistics is SQLite's")
+    from sqlalchemy import event
+
+    from lossmit_tui.services.clock import refresh_clocks
+
+    seen: list[tuple[str, object]] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if (statement.lstrip().upper().startswith("SELECT") and "FROM tasks" in statement
+                and "case_id" in statement.split("WHERE", 1)[-1]):
+            seen.append((statement, parameters))
+
+    event.listen(book, "before_cursor_execute", keep)
+    try:
+        add_task(workspace(book, "sam"), case_id(book, "S1"),
+                 NewTask("callback", "Call back", TODAY + timedelta(days=2)))
+        move(book, "lee", service.Selection(loan_numbers=("S1", "S2", "S3")), ["ana"])
+        service.undo_last(workspace(book, "lee"))
+        refresh_clocks(workspace(book, "lee", TODAY + timedelta(days=3)))
+    finally:
+        event.remove(book, "before_cursor_execute", keep)
+    assert seen
+    with book.connect() as conn:
+        plans = {statement: " / ".join(r[3] for r in conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement, parameters).all())
+            for statement, parameters in seen}
+    walking = {s: p for s, p in plans.items() if "ix_tasks_status_due (status=?)" in p}
+    assert not walking, walking

@@ -39,7 +39,7 @@ from lossmit_tui.services.access import read_case, require_case_access
 from lossmit_tui.services.clock import sync_clocks
 from lossmit_tui.services.complaint_clocks import facts_of
 from lossmit_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from lossmit_tui.services.tasks import recompute_case
+from lossmit_tui.services.tasks import recompute_case, tasks_of_cases
 from lossmit_tui.services.users import require_user
 from lossmit_tui.services.workspace import Workspace
 
@@ -367,9 +367,10 @@ def _tasks_to_owners(session: Session, actor: User, case_id: int) -> None:
     if not owners:
         return
     loan = None
-    for task in conn.execute(sa.select(tasks_t.c.id, tasks_t.c.source, tasks_t.c.assignee_id)
-                             .where(tasks_t.c.case_id == case_id, tasks_t.c.status == "open",
-                                    tasks_t.c.source.like("%complaint %"))).all():
+    for task in tasks_of_cases(conn, [case_id], tasks_t.c.id, tasks_t.c.source,
+                               tasks_t.c.assignee_id):
+        if task.status != "open" or "complaint " not in (task.source or ""):
+            continue
         found = _COMPLAINT_SOURCE.search(task.source)
         owner = owners.get(int(found.group(1))) if found else None
         if owner is None or owner == task.assignee_id:

@@ -429,10 +429,10 @@ def _move(conn: Connection, moves: Sequence[Move], actor: User, reason: Reason, 
         # earlier owner's introduction no longer makes sense); undo reopens it.
         ids = list(replaced)
         for start in range(0, len(ids), CHUNK):
-            for found_row in conn.execute(sa.select(tasks_t.c.id, tasks_t.c.case_id).where(
-                    tasks_t.c.case_id.in_(ids[start:start + CHUNK]),
-                    tasks_t.c.status == TaskStatus.OPEN, tasks_t.c.source == SOURCE)):
-                replaced[found_row.case_id].append(found_row.id)
+            for found_row in tasks_of_cases(conn, ids[start:start + CHUNK], tasks_t.c.id,
+                                            tasks_t.c.source):
+                if found_row.status == TaskStatus.OPEN and found_row.source == SOURCE:
+                    replaced[found_row.case_id].append(found_row.id)
         old = [{"tid": t} for found in replaced.values() for t in found]
         if old:
             conn.execute(tasks_t.update().where(tasks_t.c.id == sa.bindparam("tid"))
@@ -550,11 +550,9 @@ def undo_last(ws: Workspace) -> Outcome:
         held: dict[int, list[int]] = {}
         ids = list(receiver)
         for start in range(0, len(ids), CHUNK):
-            for task in conn.execute(sa.select(tasks_t.c.id, tasks_t.c.case_id,
-                                               tasks_t.c.assignee_id).where(
-                    tasks_t.c.case_id.in_(ids[start:start + CHUNK]),
-                    tasks_t.c.status == TaskStatus.OPEN)):
-                if task.assignee_id == receiver[task.case_id]:
+            for task in tasks_of_cases(conn, ids[start:start + CHUNK], tasks_t.c.id,
+                                       tasks_t.c.assignee_id):
+                if task.status == TaskStatus.OPEN and task.assignee_id == receiver[task.case_id]:
                     held.setdefault(task.case_id, []).append(task.id)
         back = [{"tid": t, "back": back_to[cid]} for cid, found in held.items() for t in found]
         if back:

@@ -15,7 +15,7 @@ from lossmit_tui.domain.values import clean_text
 from lossmit_tui.services import audit
 from lossmit_tui.services.access import require_case_access
 from lossmit_tui.services.errors import InvalidInput, NotFound
-from lossmit_tui.services.urgency import refresh_cases
+from lossmit_tui.services.urgency import set_next_actions
 from lossmit_tui.services.users import require_user
 from lossmit_tui.services.workspace import Workspace
 
@@ -46,18 +46,7 @@ def recompute_case(conn: Connection, case_id: int, today: date,
                    weights: Mapping[str, float]) -> None:
     """Set a case's next action and earliest regulatory deadline from its open tasks, and
     its urgency for today. Runs inside the caller's transaction."""
-    open_tasks = (sa.select(tasks_t.c.due_on, tasks_t.c.kind)
-                  .where(tasks_t.c.case_id == case_id, tasks_t.c.status == "open")
-                  .order_by(tasks_t.c.due_on, tasks_t.c.id))
-    first = conn.execute(open_tasks.limit(1)).first()
-    regulatory = conn.execute(sa.select(sa.func.min(tasks_t.c.due_on)).where(
-        tasks_t.c.case_id == case_id, tasks_t.c.status == "open",
-        tasks_t.c.kind == TaskKind.REGULATORY_DEADLINE)).scalar()
-    conn.execute(cases_t.update().where(cases_t.c.id == case_id).values(
-        next_action_on=first.due_on if first else None,
-        next_action_kind=first.kind if first else None,
-        reg_due_on=regulatory, updated_at=utcnow()))
-    refresh_cases(conn, [case_id], today, weights)
+    recompute_cases(conn, [case_id], today, weights)
 
 
 def recompute_cases(conn: Connection, case_ids: Iterable[int], today: date,
@@ -74,14 +63,10 @@ def recompute_cases(conn: Connection, case_ids: Iterable[int], today: date,
             first.setdefault(r.case_id, (r.due_on, r.kind))
             if r.kind == TaskKind.REGULATORY_DEADLINE:
                 regulatory.setdefault(r.case_id, r.due_on)
-        now = utcnow()
-        conn.execute(cases_t.update().where(cases_t.c.id == sa.bindparam("cid")).values(
-            next_action_on=sa.bindparam("on"), next_action_kind=sa.bindparam("kind"),
-            reg_due_on=sa.bindparam("reg"), updated_at=now),
-            [{"cid": cid, "on": first[cid][0] if cid in first else None,
-              "kind": first[cid][1] if cid in first else None, "reg": regulatory.get(cid)}
-             for cid in chunk])
-        refresh_cases(conn, chunk, today, weights)
+        set_next_actions(conn, {
+            cid: (first[cid][0] if cid in first else None,
+                  first[cid][1] if cid in first else None, regulatory.get(cid))
+            for cid in chunk}, today, weights, utcnow())
 
 
 def add_task_in(session: Session, actor_name: str, case_id: int, new: NewTask, today: date,

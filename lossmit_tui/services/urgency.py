@@ -8,7 +8,7 @@ and writes that change a case recompute that case in the same transaction.
 """
 
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -37,19 +37,25 @@ def _stale(today: date) -> list[sa.ColumnElement[bool]]:
             cases_t.c.urgency_on > today]
 
 
+def _score(r: sa.Row, today: date, weights: Mapping[str, float],
+           next_action_on: date | None) -> tuple[int, int]:
+    """A case's urgency (tenths) and act-next key for today, from its stored row."""
+    facts = UrgencyInput(
+        today=today, next_action_on=next_action_on,
+        days_delinquent=days_delinquent(r.next_due_date, today), sale_date=r.fc_sale_date,
+        promise_due_on=r.promise_due_on, promise_kept=r.promise_kept_on is not None,
+        last_rpc_on=r.last_rpc_at.date() if r.last_rpc_at else None, stage=r.stage,
+        missing_documents=r.missing_docs, sale_hold=is_sale_hold(r.fc_hold),
+    )
+    return score_tenths(facts, weights), act_key(facts)
+
+
 def _recompute(conn: Connection, rows: Iterable[sa.Row], today: date,
                weights: Mapping[str, float]) -> int:
     params = []
     for r in rows:
-        facts = UrgencyInput(
-            today=today, next_action_on=r.next_action_on,
-            days_delinquent=days_delinquent(r.next_due_date, today), sale_date=r.fc_sale_date,
-            promise_due_on=r.promise_due_on, promise_kept=r.promise_kept_on is not None,
-            last_rpc_on=r.last_rpc_at.date() if r.last_rpc_at else None, stage=r.stage,
-            missing_documents=r.missing_docs, sale_hold=is_sale_hold(r.fc_hold),
-        )
-        params.append({"case_id": r.id, "new_urgency": score_tenths(facts, weights),
-                       "new_key": act_key(facts)})
+        urgency, key = _score(r, today, weights, r.next_action_on)
+        params.append({"case_id": r.id, "new_urgency": urgency, "new_key": key})
     if params:
         # The act-next key moves with the day as the urgency does: both are for `today`.
         conn.execute(
@@ -59,6 +65,32 @@ def _recompute(conn: Connection, rows: Iterable[sa.Row], today: date,
             params,
         )
     return len(params)
+
+
+NextAction = tuple[date | None, str | None, date | None]  # on, kind, earliest deadline
+
+
+def set_next_actions(conn: Connection, next_actions: Mapping[int, NextAction], today: date,
+                     weights: Mapping[str, float], now: datetime) -> None:
+    """Store these cases' next action and earliest regulatory deadline, with the urgency
+    and act-next key for today that follow from them, in one update per case (the next
+    action and the score written apart cost two updates of the wide case row and a second
+    read)."""
+    ids = list(next_actions)
+    for start in range(0, len(ids), BATCH):
+        params = []
+        for r in conn.execute(sa.select(*_READ).where(
+                cases_t.c.id.in_(ids[start:start + BATCH]))):
+            on, kind, regulatory = next_actions[r.id]
+            urgency, key = _score(r, today, weights, on)
+            params.append({"cid": r.id, "on": on, "kind": kind, "reg": regulatory,
+                           "new_urgency": urgency, "new_key": key})
+        if params:
+            conn.execute(cases_t.update().where(cases_t.c.id == sa.bindparam("cid")).values(
+                next_action_on=sa.bindparam("on"), next_action_kind=sa.bindparam("kind"),
+                reg_due_on=sa.bindparam("reg"), updated_at=now,
+                urgency=sa.bindparam("new_urgency"), act_key=sa.bindparam("new_key"),
+                urgency_on=today), params)
 
 
 def refresh_cases(conn: Connection, case_ids: Iterable[int], today: date,
