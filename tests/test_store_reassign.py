@@ -352,25 +352,38 @@ def test_a_deactivated_owners_cases_are_marked_in_the_queue(book: Engine) -> Non
 def test_task_lookups_for_given_cases_search_the_case_index(book: Engine) -> None:
     """SQLite keeps no statistics, so a query on tasks naming both its cases and
     `status = 'open'` is planned on the (status, due_on) index and walks every open task of
-    the book (seconds a write at 1,000,000 cases). Every task query of a task added, a
-    reassignment and its undo, and the daily pass must search by case (or by task id)."""
+    the book (seconds a write at 1,000,000 cases). Every task query of a task added and
+    completed, a call, an event, the case screen's reads, a reassignment and its undo, and
+    the daily pass must search by case (or by task id)."""
     if book.dialect.name != "sqlite":
         pytest.skip("the planner's choice without statistics is SQLite's")
     from sqlalchemy import event
 
+    from db.queries import case_detail, case_tasks
+    from lossmit_tui.services.calls import NewCall, log_call
+    from lossmit_tui.services.cases import NewEvent, record_event
     from lossmit_tui.services.clock import refresh_clocks
 
     seen: list[tuple[str, object]] = []
 
     def keep(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        if (statement.lstrip().upper().startswith("SELECT") and "FROM tasks" in statement
-                and "case_id" in statement.split("WHERE", 1)[-1]):
+        if (statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE"))
+                and "tasks" in statement and "case_id" in statement.split("WHERE", 1)[-1]):
             seen.append((statement, parameters))
 
     event.listen(book, "before_cursor_execute", keep)
     try:
-        add_task(workspace(book, "sam"), case_id(book, "S1"),
-                 NewTask("callback", "Call back", TODAY + timedelta(days=2)))
+        sam = workspace(book, "sam")
+        task = add_task(sam, case_id(book, "S1"),
+                        NewTask("callback", "Call back", TODAY + timedelta(days=2)))
+        complete_task(sam, task.id, "called")
+        log_call(sam, case_id(book, "S2"), NewCall("outbound", "borrower",
+                                                    "right_party_contact", body="spoke"))
+        record_event(sam, case_id(book, "S2"), NewEvent("written_notice_sent", TODAY, ""))
+        with session_scope(book) as session:
+            case_detail(session, case_id(book, "S2"))
+            case_tasks(session, case_id(book, "S2"))
+            case_timeline(session, case_id(book, "S2"))
         move(book, "lee", service.Selection(loan_numbers=("S1", "S2", "S3")), ["ana"])
         service.undo_last(workspace(book, "lee"))
         refresh_clocks(workspace(book, "lee", TODAY + timedelta(days=3)))
