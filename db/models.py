@@ -273,6 +273,10 @@ class Letter(_TableModel, table=True):
     template_sha256: str = Field(max_length=64)
     text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     pdf_sha256: str = Field(max_length=64)
+    # The font its PDF is rendered in (services/letter_pdf.py FONTS), so it renders again
+    # to the same bytes.
+    font: str = Field(default="DejaVuSans", max_length=24,
+                      sa_column_kwargs={"server_default": "DejaVuSans"})
     status: str = Field(default="generated", max_length=16)
     batch_id: str | None = Field(default=None, max_length=40)
     replaces_id: int | None = Field(default=None, foreign_key="letters.id")
