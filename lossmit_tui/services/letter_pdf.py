@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from lossmit_tui.services.errors import InvalidInput
 
@@ -115,17 +115,7 @@ def _core_pdf(text: str, title: str, letter_day: date) -> bytes:
     pdf.core_fonts_encoding = _CORE_ENCODING
     pdf.set_font(CORE_FONT, size=SIZE_PT)
     pdf.add_page()
-    # A core font's width table is keyed by the encoded character.
-    widths = cast(dict[str, int], pdf.current_font.cw)  # type: ignore[union-attr]
-    per_unit = pdf.font_size_pt * 0.001 / pdf.k  # width units (1/1000 em) to millimetres
-    measured: dict[str, float] = {}
-
-    def measure(word: str) -> float:
-        if word not in measured:
-            encoded = word.encode(_CORE_ENCODING).decode("latin-1")
-            measured[word] = sum(widths[ch] for ch in encoded) * per_unit
-        return measured[word]
-
+    measure = _core_width
     width = pdf.w - pdf.l_margin - pdf.r_margin
     # Where fpdf2's cell puts a line's baseline in a LINE_MM-high cell, and its padding.
     baseline = 0.5 * LINE_MM + 0.3 * pdf.font_size
@@ -141,6 +131,23 @@ def _core_pdf(text: str, title: str, letter_day: date) -> bytes:
                 pdf.text(x, y + baseline, line)
             y += LINE_MM
     return bytes(pdf.output())
+
+
+@lru_cache(maxsize=1)
+def _core_widths() -> dict[str, int]:
+    """Helvetica's width table (1/1000 em), keyed by the WinAnsi-encoded character."""
+    from fpdf.fonts import CORE_FONTS_CHARWIDTHS
+
+    return CORE_FONTS_CHARWIDTHS[CORE_FONT.lower()]
+
+
+@lru_cache(maxsize=65536)
+def _core_width(word: str) -> float:
+    """A word's width in millimetres in Helvetica at SIZE_PT: the same words recur in every
+    letter of a batch, so each is measured once per process."""
+    widths = _core_widths()
+    encoded = word.encode(_CORE_ENCODING).decode("latin-1")
+    return sum(widths[ch] for ch in encoded) * SIZE_PT * 0.001 * 25.4 / 72
 
 
 def _embedded_pdf(text: str, title: str, letter_day: date) -> bytes:
