@@ -25,11 +25,19 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from db.models import CaseEvent, Letter, User, utcnow
+from db.models import (
+    AWAITING_MAIL,
+    BANKRUPTCY_EVENTS,
+    OWED_LETTERS,
+    CaseEvent,
+    Letter,
+    User,
+    utcnow,
+)
 from db.tables import case_events, cases, letters, tasks, users
 from lossmit_tui.config import Settings, letter_templates_dir, private_dir
 from lossmit_tui.domain.calendar import BusinessCalendar
-from lossmit_tui.domain.enums import EventKind, TaskKind
+from lossmit_tui.domain.enums import EventKind
 from lossmit_tui.domain.letters import (
     DEFAULT_LANGUAGE,
     KINDS,
@@ -295,44 +303,46 @@ def _kind_fields(conn: Connection, settings: Settings, case: sa.RowMapping,
     return out
 
 
-_BANKRUPTCY_KINDS = (EventKind.BANKRUPTCY_FILED, EventKind.BANKRUPTCY_DISCHARGED,
-                     EventKind.BANKRUPTCY_DISMISSED, EventKind.BANKRUPTCY_REAFFIRMED)
-
-
-def early_intervention_versions(conn: Connection, case_ids: Sequence[int]) -> dict[int, str]:
-    """Which early-intervention notice each case gets: the bankruptcy version while a
-    borrower is a debtor in bankruptcy (1024.39(c)), the FDCPA version after a
+def early_intervention_versions(conn: Connection,
+                                cease: Mapping[int, bool]) -> dict[int, str]:
+    """Which early-intervention notice each case of `cease` gets: the bankruptcy version
+    while a borrower is a debtor in bankruptcy (1024.39(c)), the FDCPA version after a
     cease-communication notice on a loan the servicer collects as a debt collector
-    (1024.39(d)), else the standard one. Two queries per 500 cases."""
+    (1024.39(d)), else the standard one. `cease` says, by case id, whether both of the
+    latter hold (`fdcpa_covered AND cease_communication`). The bankruptcy events are read in
+    one query through their partial index, only for the cases that have any."""
     from lossmit_tui.domain.regclock import CaseFacts
 
+    query = (sa.select(case_events.c.case_id, case_events.c.kind, case_events.c.occurred_on,
+                       case_events.c.payload)
+             .where(sa.text(BANKRUPTCY_EVENTS))
+             .with_hint(case_events, "INDEXED BY ix_case_events_bankruptcy", "sqlite"))
+    if len(cease) <= 500:
+        query = query.where(case_events.c.case_id.in_(sorted(cease)))
+    events: dict[int, list[tuple[str, date]]] = {}
+    filings: dict[int, list[tuple[date, int, str]]] = {}
+    for e in conn.execute(query):
+        if e.case_id not in cease:
+            continue
+        events.setdefault(e.case_id, []).append((e.kind, e.occurred_on))
+        if e.kind == EventKind.BANKRUPTCY_FILED:
+            payload = e.payload if isinstance(e.payload, dict) else {}
+            filings.setdefault(e.case_id, []).append(
+                (e.occurred_on, int(payload.get("chapter") or 0),
+                 str(payload.get("case_number") or "")))
     versions: dict[int, str] = {}
-    ids = sorted(set(case_ids))
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        events: dict[int, list[tuple[str, date]]] = {}
-        filings: dict[int, list[tuple[date, int, str]]] = {}
-        for e in conn.execute(sa.select(case_events.c.case_id, case_events.c.kind,
-                                        case_events.c.occurred_on, case_events.c.payload)
-                              .where(case_events.c.case_id.in_(chunk),
-                                     case_events.c.kind.in_(_BANKRUPTCY_KINDS))):
-            events.setdefault(e.case_id, []).append((e.kind, e.occurred_on))
-            if e.kind == EventKind.BANKRUPTCY_FILED:
-                payload = e.payload if isinstance(e.payload, dict) else {}
-                filings.setdefault(e.case_id, []).append(
-                    (e.occurred_on, int(payload.get("chapter") or 0),
-                     str(payload.get("case_number") or "")))
-        for c in conn.execute(sa.select(cases.c.id, cases.c.fdcpa_covered,
-                                        cases.c.cease_communication)
-                              .where(cases.c.id.in_(chunk))):
-            bankruptcy = CaseFacts(None, events=tuple(events.get(c.id, ())),
-                                   bankruptcy_filings=tuple(filings.get(c.id, ()))).bankruptcy
-            if bankruptcy is not None and bankruptcy.ended_on is None:
-                versions[c.id] = "early_intervention_bankruptcy"
-            elif c.fdcpa_covered and c.cease_communication:
-                versions[c.id] = "early_intervention_fdcpa"
-            else:
-                versions[c.id] = "early_intervention"
+    for case_id, ceased in cease.items():
+        bankruptcy = None
+        if case_id in events:
+            bankruptcy = CaseFacts(None, events=tuple(events[case_id]),
+                                   bankruptcy_filings=tuple(filings.get(case_id, ()))
+                                   ).bankruptcy
+        if bankruptcy is not None and bankruptcy.ended_on is None:
+            versions[case_id] = "early_intervention_bankruptcy"
+        elif ceased:
+            versions[case_id] = "early_intervention_fdcpa"
+        else:
+            versions[case_id] = "early_intervention"
     return versions
 
 
@@ -574,33 +584,38 @@ def letter_pdf(ws: Workspace, letter_id: int) -> tuple[LetterRow, bytes]:
 def owed_letters(ws: Workspace, case_id: int | None = None) -> list[Owed]:
     """The letters the clock says are owed, by due date: the open deadlines of the clocks a
     letter meets (the written early-intervention notice, the acknowledgment, the notice of
-    complete application) on the cases the user may act on, read through the open-deadline
+    complete application) on the cases the user may act on, read through their own partial
     index; with a generated letter of that kind not yet mailed, if there is one."""
     with ws.session() as session:
         actor = require_user(session, ws.username)
         conn = session.connection()
         owner = users.alias("owner")
+        # On SQLite the index is named: without statistics its planner prefers the (status,
+        # due_on) index for the order and walks every open task of the book.
         query = (sa.select(tasks.c.case_id, tasks.c.source, tasks.c.due_on,
                            cases.c.loan_number, cases.c.borrower_name,
+                           (cases.c.fdcpa_covered & cases.c.cease_communication)
+                           .label("ceased"),
                            owner.c.username.label("assignee"))
                  .select_from(tasks.join(cases, cases.c.id == tasks.c.case_id)
                               .outerjoin(owner, owner.c.id == cases.c.assignee_id))
-                 .where(tasks.c.status == "open",
-                        tasks.c.kind == TaskKind.REGULATORY_DEADLINE,
-                        tasks.c.source.in_(list(LETTER_CLOCKS)), case_scope(actor))
+                 .where(sa.text(OWED_LETTERS), case_scope(actor))
+                 .with_hint(tasks, "INDEXED BY ix_tasks_letters_owed", "sqlite")
                  .order_by(tasks.c.due_on, cases.c.loan_number))
         if case_id is not None:
             query = query.where(tasks.c.case_id == case_id)
         found = conn.execute(query).all()
-        ids = sorted({r.case_id for r in found})
+        awaiting = (sa.select(letters.c.id, letters.c.case_id, letters.c.kind)
+                    .where(sa.text(AWAITING_MAIL))
+                    .with_hint(letters, "INDEXED BY ix_letters_awaiting_mail", "sqlite"))
+        if case_id is not None:
+            awaiting = awaiting.where(letters.c.case_id == case_id)
         pending: dict[tuple[int, str], int] = {}
-        for start in range(0, len(ids), 500):
-            for p in conn.execute(sa.select(letters.c.id, letters.c.case_id, letters.c.kind)
-                                  .where(letters.c.case_id.in_(ids[start:start + 500]),
-                                         letters.c.status == "generated")):
-                pending[(p.case_id, _clock_of(p.kind))] = p.id
-        notices = early_intervention_versions(conn, [
-            r.case_id for r in found if LETTER_CLOCKS[r.source] == "early_intervention"])
+        for p in conn.execute(awaiting):  # few: the letters not yet mailed
+            pending[(p.case_id, _clock_of(p.kind))] = p.id
+        notices = early_intervention_versions(conn, {
+            r.case_id: bool(r.ceased) for r in found
+            if LETTER_CLOCKS[r.source] == "early_intervention"})
         return [Owed(r.case_id, r.loan_number, r.borrower_name, r.assignee,
                      notices.get(r.case_id, LETTER_CLOCKS[r.source]), r.source, r.due_on,
                      pending.get((r.case_id, r.source)))
