@@ -269,7 +269,7 @@ class Settings(BaseSettings):
         default_factory=lambda: [WorkoutRuleSet(**r) for r in DEFAULT_RULE_SETS])
     views: list[ViewSpec] = Field(
         default_factory=lambda: [ViewSpec(**v) for v in DEFAULT_VIEWS])
-    # Letters (docs/RULES.md section 9): what every letter prints about the servicer (a letter
+    # Letters (docs/RULES.md section 10): what every letter prints about the servicer (a letter
     # is refused, naming the setting, while one is unset), each SPOC's direct phone by
     # username, the housing-counselor list and HUD's number (1024.39(b)(2)(v)), and a folder
     # of the servicer's own templates (default: `letters` in the user config directory).

@@ -1,4 +1,4 @@
-"""Letters (docs/RULES.md section 9): every kind's required elements are checked when its
+"""Letters (docs/RULES.md section 10): every kind's required elements are checked when its
 template loads, merge data is formatted for a borrower and never read as template source,
 missing data refuses the letter, the PDF is the same bytes every time and says what the
 preview says, and the batch -> mailed path meets the clock, on both stores."""

@@ -1,4 +1,4 @@
-"""Letters (docs/RULES.md section 9): composed from the case, rendered, kept as the record,
+"""Letters (docs/RULES.md section 10): composed from the case, rendered, kept as the record,
 batched for the mail and marked mailed, which records the event that meets their clock.
 
 A generated letter keeps its text exactly as rendered, the template it came from (where and
