@@ -7,6 +7,7 @@ The TOML file is `$LOSSMIT_CONFIG`, else `config.toml` in the user config direct
 import contextlib
 import getpass
 import os
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -268,7 +269,7 @@ class Settings(BaseSettings):
         default_factory=lambda: [WorkoutRuleSet(**r) for r in DEFAULT_RULE_SETS])
     views: list[ViewSpec] = Field(
         default_factory=lambda: [ViewSpec(**v) for v in DEFAULT_VIEWS])
-    # Letters (docs/RULES.md section 9): what every letter prints about the servicer (a letter
+    # Letters (docs/RULES.md section 10): what every letter prints about the servicer (a letter
     # is refused, naming the setting, while one is unset), each SPOC's direct phone by
     # username, the housing-counselor list and HUD's number (1024.39(b)(2)(v)), and a folder
     # of the servicer's own templates (default: `letters` in the user config directory).
@@ -389,6 +390,27 @@ def load_settings(**flags: Any) -> Settings:
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
         raise ConfigError(f"settings in {config_path()} (or LOSSMIT_* variables) are not "
                           f"usable: {problems}") from None
+
+
+# The demo's servicer (fictional; 555-01xx numbers are reserved for fiction), so that a new
+# user can generate and read a letter in the demo without writing a settings file.
+DEMO_SERVICER = {"servicer_name": "Bluebonnet Home Loans (demo)",
+                 "servicer_address": "PO Box 4100, Austin, TX 78701",
+                 "servicer_phone": "(800) 555-0100"}
+
+
+def demo_settings(settings: Settings, usernames: Sequence[str]) -> Settings:
+    """The settings the demo runs with: the fictional servicer's name, address and phone
+    where the settings leave them unset, and a direct line for each demo user without
+    one. What the settings file says is kept (a servicer trying the demo sees their own
+    letterhead)."""
+    update: dict[str, Any] = {k: v for k, v in DEMO_SERVICER.items()
+                              if not getattr(settings, k)}
+    phones = dict(settings.spoc_phones)
+    for n, name in enumerate(usernames):
+        phones.setdefault(name, f"512555{101 + n % 99:04d}")
+    update["spoc_phones"] = phones
+    return settings.model_copy(update=update)
 
 
 def trial_policy(settings: Settings) -> TrialPolicy:

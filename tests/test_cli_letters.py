@@ -74,3 +74,34 @@ def test_generate_refuses_missing_data_and_stores_nothing(store: str,
     assert result.exit_code == 1 and "is not a letter kind" in result.stderr
     due = json.loads(run("letters", "due", "--format", "json", *base).stdout)
     assert due[0]["letter"] is None
+
+
+def test_the_demo_can_generate_a_letter_from_its_fictional_servicer(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new user presses l on a case of their demo queue and gets a letter, not a refusal
+    naming settings they have never heard of; a servicer's own settings still win."""
+    import sqlalchemy as sa
+
+    from db.tables import cases, users
+    from lossmit_tui.cli import store
+    from lossmit_tui.services.letters import generate_letter
+
+    monkeypatch.setenv("LOSSMIT_SERVICER_ADDRESS", "9 Our Own Rd, Waco, TX 76701")
+    opened = []
+    monkeypatch.setattr(store, "open_tui", lambda ws, view, **_: opened.append(ws))
+    result = run("demo", "--cases", "40", "--db", str(tmp_path / "demo.db"),
+                 "--today", "2026-11-29")
+    assert result.exit_code == 0, result.output
+    ws = opened[0]
+    assert ws.settings.servicer_name == "Bluebonnet Home Loans (demo)"
+    assert ws.settings.servicer_address == "9 Our Own Rd, Waco, TX 76701"
+    with ws.read() as conn:
+        people = conn.execute(sa.select(users.c.username)).scalars().all()
+        case_id = conn.execute(sa.select(cases.c.id).join(
+            users, users.c.id == cases.c.assignee_id).where(
+            users.c.username == ws.username).order_by(cases.c.id)).scalars().first()
+    phones = ws.settings.spoc_phones
+    assert set(people) <= set(phones) and len(set(phones.values())) == len(phones)
+    letter = generate_letter(ws, case_id, "spoc")
+    assert "Bluebonnet Home Loans (demo)" in letter.text
+    assert "(512) 555-01" in letter.text and "9 Our Own Rd, Waco, TX 76701" in letter.text

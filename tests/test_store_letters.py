@@ -1,4 +1,4 @@
-"""Letters (docs/RULES.md section 9): every kind's required elements are checked when its
+"""Letters (docs/RULES.md section 10): every kind's required elements are checked when its
 template loads, merge data is formatted for a borrower and never read as template source,
 missing data refuses the letter, the PDF is the same bytes every time and says what the
 preview says, and the batch -> mailed path meets the clock, on both stores."""
@@ -17,12 +17,24 @@ from sqlalchemy.engine import Engine
 
 from db.models import AuditEvent, Case, CaseEvent, Letter, Task
 from lossmit_tui.config import Settings, load_settings
-from lossmit_tui.domain.letters import KINDS, letter_date, letter_money, letter_rate
+from lossmit_tui.domain.letters import (
+    KINDS,
+    LETTER_CLOCKS,
+    letter_date,
+    letter_money,
+    letter_rate,
+)
 from lossmit_tui.services.cases import NewEvent, record_event, update_case
 from lossmit_tui.services.documents import request_document
 from lossmit_tui.services.errors import InvalidInput, NotFound, PermissionDenied
 from lossmit_tui.services.importer import import_extract
-from lossmit_tui.services.letter_pdf import CannotDraw, render_pdf
+from lossmit_tui.services.letter_pdf import (
+    CORE_FONT,
+    FONT_NAME,
+    CannotDraw,
+    pick_font,
+    render_pdf,
+)
 from lossmit_tui.services.letter_templates import SHIPPED, TemplateRefused, load_template
 from lossmit_tui.services.letters import (
     case_letters,
@@ -223,6 +235,54 @@ def _words(text: str) -> list[str]:
     return text.split()
 
 
+def _pdf_text(pdf: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_helvetica_draws_a_letter_winansi_encodes_and_dejavu_anything_else_it_has() -> None:
+    assert pick_font("¿Sí? ¡Olé! José Núñez, Zoë Ångström: “quoted” — €5 (page 1)\n") \
+        == CORE_FONT
+    assert pick_font("Dear Trần Thị Đào:\n") == FONT_NAME  # ầ, ị and Đ are not in WinAnsi
+    assert pick_font("Δήμητρα Пётр\n") == FONT_NAME
+    with pytest.raises(CannotDraw, match=r"'王' \(U\+738B\)"):
+        pick_font("Dear 王小明:\n")
+
+
+def test_a_helvetica_letter_embeds_no_font_and_its_pages_say_the_text() -> None:
+    text = ("Acme Servicing\n\nDear José Núñez and Zoë Ångström:\n\n"
+            + "¿Necesita ayuda? Llámenos (800) 555-0100 — “hoy”. " * 40 + "\n\n"
+            + "\n".join(f"  Line {n} of the letter" for n in range(80)) + "\n")
+    pdf = render_pdf(text, "Title", date(2027, 1, 2))
+    assert pdf == render_pdf(text, "Title", date(2027, 1, 2), CORE_FONT)
+    assert pdf == render_pdf(text, "Title", date(2027, 1, 2))
+    assert b"/BaseFont /Helvetica" in pdf and b"/FontFile2" not in pdf
+    assert b"/WinAnsiEncoding" in pdf
+    extracted = _pdf_text(pdf)
+    assert _words(extracted) == _words(text)  # three pages, every word in order
+    assert "Zoë Ångström" in extracted and "“hoy”" in extracted
+
+
+def test_a_dejavu_letter_embeds_its_font_and_its_pages_say_the_text() -> None:
+    text = "Acme Servicing\n\nDear Trần Thị Đào and Δήμητρα Пётр:\n\nWe want to help.\n"
+    pdf = render_pdf(text, "Title", date(2027, 1, 2))
+    assert pdf == render_pdf(text, "Title", date(2027, 1, 2), FONT_NAME)
+    assert b"DejaVuSans" in pdf and b"/FontFile2" in pdf
+    assert _words(_pdf_text(pdf)) == _words(text)
+    with pytest.raises(CannotDraw, match="Helvetica cannot draw"):
+        render_pdf(text, "Title", date(2027, 1, 2), CORE_FONT)
+
+
+def test_a_letter_kept_in_dejavu_before_fonts_were_chosen_renders_to_its_kept_bytes() -> None:
+    # The SHA-256 the first letters code (one font, DejaVu Sans) gave this text: every
+    # letter kept then has font DejaVuSans (migration 0027) and must still match its hash.
+    text = "Acme Servicing\n\nDear José Núñez and Zoë Ångström:\n\nΔήμητρα Пётр\n"
+    pdf = render_pdf(text, "T", date(2027, 1, 2), FONT_NAME)
+    assert hashlib.sha256(pdf).hexdigest() == \
+        "761c6fab80d5975659631a366a60df5b219b9b721d0ba2a591658e54cf9fb48e"
+
+
 @pytest.mark.store
 def test_the_text_in_the_pdf_is_the_preview(loan, tmp_path) -> None:
     from pypdf import PdfReader
@@ -236,6 +296,26 @@ def test_the_text_in_the_pdf_is_the_preview(loan, tmp_path) -> None:
     extracted = "\n".join(page.extract_text() for page in pages)
     assert _words(extracted) == _words(row.text)
     assert "José Núñez and Zoë Ångström" in extracted
+    assert letter.font == row.font == CORE_FONT
+
+
+@pytest.mark.store
+def test_a_name_helvetica_cannot_draw_is_kept_in_dejavu_and_renders_to_its_hash(
+        loan, tmp_path) -> None:
+    engine, case_id = loan
+    with engine.begin() as conn:
+        conn.execute(cases_t.update().values(borrower_name="Trần Thị Đào"))
+    ws = workspace(engine, "sam", FEB_20, settings=servicer(tmp_path))
+    letter = generate_letter(ws, case_id, "early_intervention")
+    row, pdf = letter_pdf(ws, letter.id)
+    assert letter.font == row.font == FONT_NAME
+    assert hashlib.sha256(pdf).hexdigest() == letter.pdf_sha256
+    extracted = _pdf_text(pdf)
+    assert _words(extracted) == _words(row.text) and "Trần Thị Đào" in extracted
+    with engine.connect() as conn:
+        after = conn.execute(sa.select(audit_t.c.after).where(
+            audit_t.c.entity == "letter")).scalar_one()
+    assert after["font"] == FONT_NAME
 
 
 # --- the store: generate, batch, mail, return, correct --------------------------------------
@@ -336,3 +416,68 @@ def test_the_owed_notice_is_the_fdcpa_version_after_a_cease_communication_notice
     text = preview_letter(ws, case_id, owed[0].kind).text
     assert "We may invoke foreclosure" in text and "not a request for payment" in text
     assert "You are late on your mortgage payments" not in text
+
+
+@pytest.mark.store
+def test_the_batch_keeps_each_letter_in_its_font_across_transactions_and_reports_a_refusal(
+        team, tmp_path, monkeypatch) -> None:
+    import lossmit_tui.services.letters as letters_service
+
+    monkeypatch.setattr(letters_service, "BATCH_CHUNK", 2)  # five letters, three chunks
+    names = ["José Núñez", "Trần Thị Đào", "王小明", "Zoë Ångström", "Ann Lee"]
+    path = tmp_path / "cases.csv"
+    path.write_text("loan_number,borrower_name,investor,upb,next_due_date,property_address,"
+                    "property_city,property_state,property_zip,assignee\n" + "".join(
+                        f"L{n},{name},FNMA,1000,2026-01-01,{n} Oak Rd,Plano,TX,75023,sam\n"
+                        for n, name in enumerate(names)), encoding="utf-8")
+    assert import_extract(workspace(team, "lee", date(2026, 1, 20)), path).ok
+    ws = workspace(team, "sam", date(2026, 2, 12), settings=servicer(tmp_path))
+    out = tmp_path / "batch"
+    report = run_batch(ws, out)
+    assert [(loan, kind) for loan, kind, _ in report.refused] == [("L2", "early_intervention")]
+    assert "'王' (U+738B)" in report.refused[0][2]
+    with team.connect() as conn:
+        kept = {r.loan_number: r for r in conn.execute(
+            sa.select(letters_t, cases_t.c.loan_number).join(
+                cases_t, cases_t.c.id == letters_t.c.case_id))}
+        created = conn.execute(sa.select(sa.func.count()).select_from(audit_t).where(
+            audit_t.c.entity == "letter", audit_t.c.action == "create")).scalar()
+    assert {loan: r.font for loan, r in kept.items()} == {
+        "L0": CORE_FONT, "L1": FONT_NAME, "L3": CORE_FONT, "L4": CORE_FONT}
+    assert created == 4 and {r.batch_id for r in kept.values()} == {report.batch_id}
+    for letter_id, loan, name in report.written:
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == kept[loan].pdf_sha256
+        assert letter_pdf(ws, letter_id)[0].font == kept[loan].font
+    assert [o.loan_number for o in owed_letters(ws) if o.pending_letter is None] == ["L2"]
+
+
+def test_the_owed_letters_index_holds_every_clock_a_letter_meets() -> None:
+    from db.models import OWED_LETTERS
+
+    listed = re.search(r"source IN \((.*)\)", OWED_LETTERS)
+    assert listed is not None
+    assert sorted(s.strip(" '") for s in listed.group(1).split(",")) == sorted(LETTER_CLOCKS)
+
+
+def test_letters_due_reads_the_owed_deadlines_through_their_partial_index(
+        tmp_path, monkeypatch) -> None:
+    """On SQLite (no statistics) the planner would walk every open task by (status,
+    due_on); the owed letters are read through ix_tasks_letters_owed instead."""
+    from db.engine import make_engine
+    from db.migrate import ensure_current
+    from lossmit_tui.services.users import add_user
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'plan.db'}")
+    ensure_current(engine)
+    add_user(workspace(engine, "setup"), "sam", "Sam Specialist", "specialist", None)
+    plans: list[str] = []
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def explain(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip().startswith("SELECT") and "FROM tasks" in statement:
+            plans.extend(row[3] for row in cursor.execute(
+                "EXPLAIN QUERY PLAN " + statement, parameters).fetchall())
+
+    assert owed_letters(workspace(engine, "sam")) == []
+    assert any("ix_tasks_letters_owed" in p for p in plans), plans
+    assert not any("ix_tasks_status_due" in p for p in plans), plans

@@ -21,7 +21,7 @@ from lossmit_tui.cli.shared import (
     user_errors,
     workspace,
 )
-from lossmit_tui.config import demo_db_url
+from lossmit_tui.config import demo_db_url, demo_settings
 
 # The demo's own --db: not the real database's (its default is the demo file, and neither
 # $LOSSMIT_DB nor the config file is read for it).
@@ -157,6 +157,8 @@ def demo(
             .where(users_t.c.active).order_by(users_t.c.id))]
     first = next((name for name, role, _ in people if role == "specialist"), people[0][0])
     username = user or root.user or first
+    # The demo's fictional servicer and its users' direct lines, so letters can be made.
+    ws = replace(ws, settings=demo_settings(ws.settings, [name for name, _, _ in people]))
     if open_tui_now:
         settings = ws.settings.model_copy(update={"db": url, "user": username})
         open_tui(replace(ws.as_user(username), settings=settings), "mine", practice=practice,

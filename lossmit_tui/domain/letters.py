@@ -1,4 +1,4 @@
-"""The letters the rules require (docs/RULES.md section 9): each kind with the rule behind it,
+"""The letters the rules require (docs/RULES.md section 10): each kind with the rule behind it,
 the elements its text must contain, the merge data it cannot go out without, and the event
 that mailing it records (the one that meets its clock).
 

@@ -1,4 +1,4 @@
-"""Letters (docs/RULES.md section 9): composed from the case, rendered, kept as the record,
+"""Letters (docs/RULES.md section 10): composed from the case, rendered, kept as the record,
 batched for the mail and marked mailed, which records the event that meets their clock.
 
 A generated letter keeps its text exactly as rendered, the template it came from (where and
@@ -25,11 +25,19 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from db.models import CaseEvent, Letter, User
+from db.models import (
+    AWAITING_MAIL,
+    BANKRUPTCY_EVENTS,
+    OWED_LETTERS,
+    CaseEvent,
+    Letter,
+    User,
+    utcnow,
+)
 from db.tables import case_events, cases, letters, tasks, users
 from lossmit_tui.config import Settings, letter_templates_dir, private_dir
 from lossmit_tui.domain.calendar import BusinessCalendar
-from lossmit_tui.domain.enums import EventKind, TaskKind
+from lossmit_tui.domain.enums import EventKind
 from lossmit_tui.domain.letters import (
     DEFAULT_LANGUAGE,
     KINDS,
@@ -51,7 +59,7 @@ from lossmit_tui.services.access import (
     require_case_access,
 )
 from lossmit_tui.services.errors import Conflict, InvalidInput, NotFound
-from lossmit_tui.services.letter_pdf import render_pdf
+from lossmit_tui.services.letter_pdf import pick_font, render_pdf
 from lossmit_tui.services.letter_templates import LetterTemplate, load_template, render
 from lossmit_tui.services.users import require_user
 from lossmit_tui.services.workspace import Workspace
@@ -122,6 +130,7 @@ class LetterRow:
     returned_on: date | None
     pdf_sha256: str
     text: str
+    font: str
 
 
 @dataclass(frozen=True)
@@ -170,12 +179,22 @@ def _latest(events: Sequence[sa.Row[Any]], *kinds: str) -> sa.Row[Any] | None:
     return found[-1] if found else None
 
 
+def _spocs(conn: Connection, user_ids: Sequence[int]) -> dict[int, Any]:
+    """The users (username and display name) of these ids, by id."""
+    ids = sorted(set(user_ids))
+    return {u.id: u for u in conn.execute(sa.select(users.c.id, users.c.username,
+                                                   users.c.display_name)
+                                         .where(users.c.id.in_(ids)))} if ids else {}
+
+
 def _base_fields(conn: Connection, settings: Settings, case: sa.RowMapping, day: date,
-                 language: str) -> dict[str, Any]:
+                 language: str, spocs: Mapping[int, Any] | None = None
+                 ) -> dict[str, Any]:
     spoc = None
     if case["assignee_id"] is not None:
-        spoc = conn.execute(sa.select(users.c.username, users.c.display_name).where(
-            users.c.id == case["assignee_id"])).first()
+        if spocs is None or case["assignee_id"] not in spocs:
+            spocs = _spocs(conn, [case["assignee_id"]])
+        spoc = spocs.get(case["assignee_id"])
     names = [n for n in (case["borrower_name"], case["co_borrower_name"]) if n]
     joiner = " y " if language == "es" else " and "
     fields: dict[str, Any] = {
@@ -217,7 +236,12 @@ def _kind_fields(conn: Connection, settings: Settings, case: sa.RowMapping,
     """The merge data a kind adds, read from the case's events, documents and evaluation."""
     from lossmit_tui.services.cases import acknowledgment_content
 
-    events = _events(conn, case["id"])
+    # The case's events, read once and only for the kinds that use them (the
+    # early-intervention notices and the SPOC letter do not).
+    needs_events = kind.key in ("acknowledgment", "complete_notice", "offer",
+                                "short_term_option", "denial", "trial_plan",
+                                "appeal_determination")
+    events = _events(conn, case["id"]) if needs_events else []
     out: dict[str, Any] = {}
 
     def when(d: date | None) -> str | None:
@@ -279,62 +303,68 @@ def _kind_fields(conn: Connection, settings: Settings, case: sa.RowMapping,
     return out
 
 
-_BANKRUPTCY_KINDS = (EventKind.BANKRUPTCY_FILED, EventKind.BANKRUPTCY_DISCHARGED,
-                     EventKind.BANKRUPTCY_DISMISSED, EventKind.BANKRUPTCY_REAFFIRMED)
-
-
-def early_intervention_versions(conn: Connection, case_ids: Sequence[int]) -> dict[int, str]:
-    """Which early-intervention notice each case gets: the bankruptcy version while a
-    borrower is a debtor in bankruptcy (1024.39(c)), the FDCPA version after a
+def early_intervention_versions(conn: Connection,
+                                cease: Mapping[int, bool]) -> dict[int, str]:
+    """Which early-intervention notice each case of `cease` gets: the bankruptcy version
+    while a borrower is a debtor in bankruptcy (1024.39(c)), the FDCPA version after a
     cease-communication notice on a loan the servicer collects as a debt collector
-    (1024.39(d)), else the standard one. Two queries per 500 cases."""
+    (1024.39(d)), else the standard one. `cease` says, by case id, whether both of the
+    latter hold (`fdcpa_covered AND cease_communication`). The bankruptcy events are read in
+    one query through their partial index, only for the cases that have any."""
     from lossmit_tui.domain.regclock import CaseFacts
 
+    query = (sa.select(case_events.c.case_id, case_events.c.kind, case_events.c.occurred_on,
+                       case_events.c.payload)
+             .where(sa.text(BANKRUPTCY_EVENTS))
+             .with_hint(case_events, "INDEXED BY ix_case_events_bankruptcy", "sqlite"))
+    if len(cease) <= 500:
+        query = query.where(case_events.c.case_id.in_(sorted(cease)))
+    events: dict[int, list[tuple[str, date]]] = {}
+    filings: dict[int, list[tuple[date, int, str]]] = {}
+    for e in conn.execute(query):
+        if e.case_id not in cease:
+            continue
+        events.setdefault(e.case_id, []).append((e.kind, e.occurred_on))
+        if e.kind == EventKind.BANKRUPTCY_FILED:
+            payload = e.payload if isinstance(e.payload, dict) else {}
+            filings.setdefault(e.case_id, []).append(
+                (e.occurred_on, int(payload.get("chapter") or 0),
+                 str(payload.get("case_number") or "")))
     versions: dict[int, str] = {}
-    ids = sorted(set(case_ids))
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        events: dict[int, list[tuple[str, date]]] = {}
-        filings: dict[int, list[tuple[date, int, str]]] = {}
-        for e in conn.execute(sa.select(case_events.c.case_id, case_events.c.kind,
-                                        case_events.c.occurred_on, case_events.c.payload)
-                              .where(case_events.c.case_id.in_(chunk),
-                                     case_events.c.kind.in_(_BANKRUPTCY_KINDS))):
-            events.setdefault(e.case_id, []).append((e.kind, e.occurred_on))
-            if e.kind == EventKind.BANKRUPTCY_FILED:
-                payload = e.payload if isinstance(e.payload, dict) else {}
-                filings.setdefault(e.case_id, []).append(
-                    (e.occurred_on, int(payload.get("chapter") or 0),
-                     str(payload.get("case_number") or "")))
-        for c in conn.execute(sa.select(cases.c.id, cases.c.fdcpa_covered,
-                                        cases.c.cease_communication)
-                              .where(cases.c.id.in_(chunk))):
-            bankruptcy = CaseFacts(None, events=tuple(events.get(c.id, ())),
-                                   bankruptcy_filings=tuple(filings.get(c.id, ()))).bankruptcy
-            if bankruptcy is not None and bankruptcy.ended_on is None:
-                versions[c.id] = "early_intervention_bankruptcy"
-            elif c.fdcpa_covered and c.cease_communication:
-                versions[c.id] = "early_intervention_fdcpa"
-            else:
-                versions[c.id] = "early_intervention"
+    for case_id, ceased in cease.items():
+        bankruptcy = None
+        if case_id in events:
+            bankruptcy = CaseFacts(None, events=tuple(events[case_id]),
+                                   bankruptcy_filings=tuple(filings.get(case_id, ()))
+                                   ).bankruptcy
+        if bankruptcy is not None and bankruptcy.ended_on is None:
+            versions[case_id] = "early_intervention_bankruptcy"
+        elif ceased:
+            versions[case_id] = "early_intervention_fdcpa"
+        else:
+            versions[case_id] = "early_intervention"
     return versions
 
 
 def compose(conn: Connection, settings: Settings, calendar: BusinessCalendar, case_id: int,
-            kind_key: str, day: date, extra: Mapping[str, Any] | None = None) -> Composed:
+            kind_key: str, day: date, extra: Mapping[str, Any] | None = None, *,
+            case: sa.RowMapping | None = None,
+            spocs: Mapping[int, Any] | None = None) -> Composed:
     """The letter `kind_key` for a case on `day`, in the borrower's language (English, said
     in `note`, when that language has no template). Refused (InvalidInput) for an unknown
-    kind, a template that lacks a required element, or merge data that is missing."""
+    kind, a template that lacks a required element, or merge data that is missing. A batch
+    passes the case row and its users (`_spocs`) it has already read."""
     try:
         kind = kind_of(kind_key)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
-    case = conn.execute(sa.select(cases).where(cases.c.id == case_id)).mappings().first()
+    if case is None:
+        case = conn.execute(sa.select(cases).where(cases.c.id == case_id)).mappings().first()
     if case is None:
         raise NotFound("this case no longer exists")
     wanted = case["preferred_language"] or DEFAULT_LANGUAGE
     template = load_template(kind, wanted, letter_templates_dir(settings))
-    fields = _base_fields(conn, settings, case, day, template.language)
+    fields = _base_fields(conn, settings, case, day, template.language, spocs)
     fields.update(_kind_fields(conn, settings, case, kind, day, calendar, template.language,
                                extra or {}))
     missing = missing_data(kind, fields)
@@ -350,23 +380,36 @@ def compose(conn: Connection, settings: Settings, calendar: BusinessCalendar, ca
 # --- writing --------------------------------------------------------------------------------
 
 
+def _rendered(composed: Composed) -> tuple[str, bytes]:
+    """The letter's font and PDF (CannotDraw when no letter font draws its text)."""
+    font = pick_font(composed.text)
+    return font, render_pdf(composed.text, composed.kind.title, composed.letter_day, font)
+
+
+def _created(composed: Composed, letter: Any, batch_id: str | None,
+             replaces_id: int | None, loan: str) -> dict[str, Any]:
+    """The audit row's `after` of a new letter."""
+    return {"case": loan, "kind": composed.kind.key, "language": composed.template.language,
+            "template": composed.template.origin,
+            "template_sha256": composed.template.sha256, "pdf_sha256": letter["pdf_sha256"],
+            "font": letter["font"], "replaces": replaces_id, "batch": batch_id}
+
+
 def _keep(session: Session, actor: User, case_id: int, loan: str, composed: Composed,
           replaces_id: int | None, batch_id: str | None) -> tuple[Letter, bytes]:
-    pdf = render_pdf(composed.text, composed.kind.title, composed.letter_day)
+    font, pdf = _rendered(composed)
     row = Letter(case_id=case_id, kind=composed.kind.key, language=composed.template.language,
                  template_origin=composed.template.origin,
                  template_sha256=composed.template.sha256, text=composed.text,
-                 pdf_sha256=hashlib.sha256(pdf).hexdigest(), status="generated",
+                 pdf_sha256=hashlib.sha256(pdf).hexdigest(), font=font, status="generated",
                  batch_id=batch_id, replaces_id=replaces_id, created_by_id=actor.id,
                  letter_date=composed.letter_day)
     session.add(row)
     session.flush()
     audit.record(session, actor, "letter", row.id, "create",
-                 after={"case": loan, "kind": row.kind, "language": row.language,
-                        "template": row.template_origin,
-                        "template_sha256": row.template_sha256,
-                        "pdf_sha256": row.pdf_sha256, "replaces": replaces_id,
-                        "batch": batch_id})
+                 after=_created(composed, {"pdf_sha256": row.pdf_sha256,
+                                                  "font": row.font},
+                                batch_id, replaces_id, loan))
     return row, pdf
 
 
@@ -510,7 +553,7 @@ def _row(r: sa.RowMapping) -> LetterRow:
     return LetterRow(r["id"], r["case_id"], r["loan_number"], r["kind"],
                      kind.title if kind else r["kind"], r["language"], r["status"],
                      r["letter_date"], r["batch_id"], r["replaces_id"], r["mailed_on"],
-                     r["returned_on"], r["pdf_sha256"], r["text"])
+                     r["returned_on"], r["pdf_sha256"], r["text"], r["font"])
 
 
 def case_letters(ws: Workspace, case_id: int) -> list[LetterRow]:
@@ -530,7 +573,7 @@ def letter_pdf(ws: Workspace, letter_id: int) -> tuple[LetterRow, bytes]:
         actor = require_user(session, ws.username)
         require_case_access(session, actor, found["case_id"], "reading a letter", lock=False)
     row = _row(found)
-    pdf = render_pdf(row.text, row.title, row.letter_date)
+    pdf = render_pdf(row.text, row.title, row.letter_date, row.font)
     if hashlib.sha256(pdf).hexdigest() != row.pdf_sha256:
         raise Conflict(f"letter {letter_id}'s PDF no longer renders to the bytes kept when it "
                        "was generated (the font or the PDF library changed): generate a "
@@ -541,33 +584,38 @@ def letter_pdf(ws: Workspace, letter_id: int) -> tuple[LetterRow, bytes]:
 def owed_letters(ws: Workspace, case_id: int | None = None) -> list[Owed]:
     """The letters the clock says are owed, by due date: the open deadlines of the clocks a
     letter meets (the written early-intervention notice, the acknowledgment, the notice of
-    complete application) on the cases the user may act on, read through the open-deadline
+    complete application) on the cases the user may act on, read through their own partial
     index; with a generated letter of that kind not yet mailed, if there is one."""
     with ws.session() as session:
         actor = require_user(session, ws.username)
         conn = session.connection()
         owner = users.alias("owner")
+        # On SQLite the index is named: without statistics its planner prefers the (status,
+        # due_on) index for the order and walks every open task of the book.
         query = (sa.select(tasks.c.case_id, tasks.c.source, tasks.c.due_on,
                            cases.c.loan_number, cases.c.borrower_name,
+                           (cases.c.fdcpa_covered & cases.c.cease_communication)
+                           .label("ceased"),
                            owner.c.username.label("assignee"))
                  .select_from(tasks.join(cases, cases.c.id == tasks.c.case_id)
                               .outerjoin(owner, owner.c.id == cases.c.assignee_id))
-                 .where(tasks.c.status == "open",
-                        tasks.c.kind == TaskKind.REGULATORY_DEADLINE,
-                        tasks.c.source.in_(list(LETTER_CLOCKS)), case_scope(actor))
+                 .where(sa.text(OWED_LETTERS), case_scope(actor))
+                 .with_hint(tasks, "INDEXED BY ix_tasks_letters_owed", "sqlite")
                  .order_by(tasks.c.due_on, cases.c.loan_number))
         if case_id is not None:
             query = query.where(tasks.c.case_id == case_id)
         found = conn.execute(query).all()
-        ids = sorted({r.case_id for r in found})
+        awaiting = (sa.select(letters.c.id, letters.c.case_id, letters.c.kind)
+                    .where(sa.text(AWAITING_MAIL))
+                    .with_hint(letters, "INDEXED BY ix_letters_awaiting_mail", "sqlite"))
+        if case_id is not None:
+            awaiting = awaiting.where(letters.c.case_id == case_id)
         pending: dict[tuple[int, str], int] = {}
-        for start in range(0, len(ids), 500):
-            for p in conn.execute(sa.select(letters.c.id, letters.c.case_id, letters.c.kind)
-                                  .where(letters.c.case_id.in_(ids[start:start + 500]),
-                                         letters.c.status == "generated")):
-                pending[(p.case_id, _clock_of(p.kind))] = p.id
-        notices = early_intervention_versions(conn, [
-            r.case_id for r in found if LETTER_CLOCKS[r.source] == "early_intervention"])
+        for p in conn.execute(awaiting):  # few: the letters not yet mailed
+            pending[(p.case_id, _clock_of(p.kind))] = p.id
+        notices = early_intervention_versions(conn, {
+            r.case_id: bool(r.ceased) for r in found
+            if LETTER_CLOCKS[r.source] == "early_intervention"})
         return [Owed(r.case_id, r.loan_number, r.borrower_name, r.assignee,
                      notices.get(r.case_id, LETTER_CLOCKS[r.source]), r.source, r.due_on,
                      pending.get((r.case_id, r.source)))
@@ -599,28 +647,75 @@ MANIFEST_COLUMNS = ("batch_id", "letter_id", "loan_number", "kind", "language", 
                     "mailing_address", "file", "pdf_sha256")
 
 
+# Letters kept per transaction in the batch: a failure loses at most this many (the batch
+# can be run again: what was kept is awaiting the mail and joins the next one).
+BATCH_CHUNK = 250
+
+
+def _generate_chunk(ws: Workspace, chunk: Sequence[Owed], batch: str, report: BatchReport,
+                    rendered: dict[int, bytes]) -> None:
+    """Generate and keep the owed letters of `chunk` in one transaction: the cases read (and
+    on PostgreSQL locked) at once, still within the user's cases; each letter with its audit
+    row. A letter that cannot be generated is reported and skipped, the others kept."""
+    with ws.write() as session:
+        actor = require_user(session, ws.username)
+        require_active(actor, "running the mail batch")
+        conn = session.connection()
+        found = conn.execute(sa.select(cases).where(
+            cases.c.id.in_(sorted({o.case_id for o in chunk})), case_scope(actor))
+            .with_for_update(of=cases)).mappings().all()
+        rows = {r["id"]: r for r in found}
+        spocs = _spocs(conn, [r["assignee_id"] for r in found if r["assignee_id"] is not None])
+        kept: list[tuple[Owed, Composed, dict[str, Any], bytes]] = []
+        for owed in chunk:
+            case = rows.get(owed.case_id)
+            if case is None:
+                report.refused.append((owed.loan_number, owed.kind, "no longer one of your "
+                                       "cases (reassigned meanwhile): not generated"))
+                continue
+            try:
+                composed = compose(conn, ws.settings, ws.calendar, owed.case_id, owed.kind,
+                                   ws.today, None, case=case, spocs=spocs)
+                font, pdf = _rendered(composed)
+            except (InvalidInput, NotFound) as exc:
+                report.refused.append((owed.loan_number, owed.kind, str(exc)))
+                continue
+            kept.append((owed, composed, {
+                "case_id": owed.case_id, "kind": composed.kind.key,
+                "language": composed.template.language,
+                "template_origin": composed.template.origin,
+                "template_sha256": composed.template.sha256, "text": composed.text,
+                "pdf_sha256": hashlib.sha256(pdf).hexdigest(), "font": font,
+                "status": "generated", "batch_id": batch, "replaces_id": None,
+                "created_by_id": actor.id, "created_at": utcnow(),
+                "letter_date": composed.letter_day, "mailed_on": None, "returned_on": None},
+                pdf))
+        if not kept:
+            return
+        ids = conn.execute(letters.insert().returning(letters.c.id,
+                                                      sort_by_parameter_order=True),
+                           [values for _, _, values, _ in kept]).scalars().all()
+        for (owed, composed, values, pdf), letter_id in zip(kept, ids, strict=True):
+            audit.record(session, actor, "letter", letter_id, "create",
+                         after=_created(composed, values, batch, None, owed.loan_number))
+            rendered[letter_id] = pdf
+
+
 def run_batch(ws: Workspace, out: Path) -> BatchReport:
     """The daily mail batch: a letter for every letter owed on the user's cases that has
-    none awaiting the mail, plus the letters generated since the last batch, each kept (one
-    transaction per letter) and written to `out` as a PDF, with a manifest CSV for the
-    print-and-mail vendor. A letter that cannot be generated (missing data) is reported and
-    skipped; the rest of the batch goes on."""
+    none awaiting the mail, plus the letters generated since the last batch, each kept
+    (BATCH_CHUNK letters a transaction, each letter with its audit row) and written to
+    `out` as a PDF, with a manifest CSV for the print-and-mail vendor. A letter that cannot
+    be generated (missing data) is reported and skipped; the rest of the batch goes on."""
     private_dir(out)
     with ws.read() as conn:
         batch = _batch_id(conn, ws.today)
     report = BatchReport(batch, out)
     rendered: dict[int, bytes] = {}  # the PDFs generated here: not rendered twice
-    for owed in owed_letters(ws):
-        if owed.pending_letter is not None:
-            continue  # already generated: joins the batch below
-        try:
-            with ws.write() as session:
-                letter, pdf = _generate_in(session, ws, owed.case_id, owed.kind, None, None,
-                                           batch)
-            if letter.id is not None:
-                rendered[letter.id] = pdf
-        except (InvalidInput, NotFound) as exc:
-            report.refused.append((owed.loan_number, owed.kind, str(exc)))
+    # A letter already generated and awaiting the mail joins the batch below.
+    owed = [o for o in owed_letters(ws) if o.pending_letter is None]
+    for start in range(0, len(owed), BATCH_CHUNK):
+        _generate_chunk(ws, owed[start:start + BATCH_CHUNK], batch, report, rendered)
     with ws.write() as session:
         actor = require_user(session, ws.username)
         conn = session.connection()
@@ -647,7 +742,8 @@ def run_batch(ws: Workspace, out: Path) -> BatchReport:
                             ).mappings().all()
     for r in rows:
         row = _row(r)
-        pdf = rendered.get(row.id) or render_pdf(row.text, row.title, row.letter_date)
+        pdf = rendered.get(row.id) or render_pdf(row.text, row.title, row.letter_date,
+                                                 row.font)
         if hashlib.sha256(pdf).hexdigest() != row.pdf_sha256:
             report.refused.append((row.loan_number, row.kind, f"letter {row.id}'s PDF no "
                                    "longer matches its record: generate a correction"))
