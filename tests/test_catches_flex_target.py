@@ -1,7 +1,7 @@
 """The Flex Modification target a user actually gets comes from the settings
 (`WorkoutRuleSet.target_reduction_pct`, 20% unless configured; docs/RULES.md section 6) and
-flows through `rule_set_for` and `rules_from` into the waterfall: checked end to end on a
-stored loan, with the default settings and with a configured target.
+flows through `rule_set_for` and `workout_config.gse_rules` into the waterfall: checked end
+to end on a stored loan, with the default settings and with a configured target.
 
 The loan (loan A1, FNMA): 205,000.00 owed at 7.000%, P&I 1,397.14, no escrow, worth
 230,000.00, originated 2019-03-01, unpaid since 2026-09-01, so on 2026-11-29 three
