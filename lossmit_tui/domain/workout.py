@@ -19,8 +19,6 @@ from lossmit_tui.domain.delinquency import add_months, days_delinquent
 from lossmit_tui.domain.flex import FlexInput, FlexResult, FlexRules, flex_modification
 from lossmit_tui.domain.values import article, plural
 
-RATE_TYPES = ("fixed", "adjustable", "step")
-
 OPTIONS = ("repayment_plan", "forbearance", "payment_deferral", "flex_modification",
            "short_sale", "deed_in_lieu")
 
@@ -139,7 +137,7 @@ class Loan:
     hardship_resolved: bool = False
     imminent_default: bool = False
     owner_occupied: bool | None = None  # None: not recorded
-    rate_type: str = "fixed"  # RATE_TYPES: fixed, adjustable or step
+    rate_type: str = "fixed"  # fixed, adjustable or step (enums.RateType)
     # A step-rate loan's final rate, an adjustable-rate loan's lifetime cap (None: not on
     # record, or a fixed-rate loan).
     final_rate: Decimal | None = None
