@@ -162,6 +162,10 @@ class WorkoutRuleSet(BaseModel):
     rate_mtmltv_pct: Decimal = Field(default=Decimal(80), gt=0, le=200)
     forbearance_floor_mtmltv_pct: Decimal = Field(default=Decimal(80), gt=0, le=200)
     term_months: int = Field(default=480, ge=12, le=480)
+    # "to_max": the term goes straight to term_months (legacy Flex); "monthly_steps": the
+    # remaining term is extended a month at a time up to term_months, only until the target
+    # is met (the current Flex Modification, Fannie Mae LL-2024-02).
+    term_extension: Literal["to_max", "monthly_steps"] = "to_max"
     # An adjustable- or step-rate loan not yet at its final rate: "final" (the lesser of the
     # modification rate and its final or cap rate) or "as_fixed" (as a fixed-rate loan).
     not_final_rate_rule: Literal["final", "as_fixed"] = "final"

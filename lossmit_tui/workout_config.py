@@ -134,7 +134,7 @@ def gse_rules(settings: Settings, investor: str, day: date) -> tuple[WorkoutRule
         short_sale_relocation_cents=int(chosen.short_sale_relocation * 100),
         deed_relocation_cents=int(chosen.deed_in_lieu_relocation * 100),
         flex=FlexRules(chosen.modification_rate,
-                       term_months=chosen.term_months,
+                       term_months=chosen.term_months, term_rule=chosen.term_extension,
                        target_reduction_pct=chosen.target_reduction_pct,
                        mtmltv_floor_pct=chosen.forbearance_floor_mtmltv_pct,
                        forbearance_cap_pct=chosen.forbearance_cap_pct,

@@ -164,6 +164,7 @@ def test_the_json_names_the_rule_set_that_decided(seeded: str) -> None:  # noqa:
     assert gse["rule_set"] == "legacy" and "D2-3.2" in gse["rule_set_source"]
     assert (gse["rule_set_version"], gse["rule_set_effective_from"],
             gse["rule_set_effective_to"]) == ("Flex 2017", "2000-01-01", None)
+    assert any("not_final_rate_rule" in note for note in gse["rule_set_unconfirmed"])
 
 
 def test_a_portfolio_loan_by_the_servicers_own_rule_set(seeded: str, tmp_path,  # noqa: F811

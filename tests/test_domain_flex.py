@@ -221,3 +221,38 @@ def test_a_loan_not_yet_at_its_final_rate(loan: FlexInput, rule: str, rate: str)
     assert result.rate == Decimal(rate)
     if loan.before_final_rate and rule == "final":
         assert "not yet at its" in dict(result.steps)["3. Rate"]
+
+
+# The current Flex Modification (Fannie Mae LL-2024-02; the GSE's description: the steps
+# apply "until the earlier of achieving the 20% payment reduction target or exhausting the
+# steps", the remaining term extended in monthly increments up to 480 months): the setting
+# term_extension = "monthly_steps". 150,000.00 at 7.000% (MTMLTV 60%: the note rate), 240
+# months left, P&I before 1,400.00, so the target is 1,120.00.
+STEPPED = FlexRules(Decimal("6.500"), term_rule="monthly_steps")
+SHORT = FlexInput(150_000_00, 0, 250_000_00, Decimal("7.000"), 1_400_00, remaining_months=240)
+
+
+def test_monthly_term_steps_stop_at_the_target() -> None:
+    # 240 months: 1,162.95; 261: 1,120.55; 262: 1,118.73, the first at or below 1,120.00.
+    result = flex_modification(SHORT, STEPPED)
+    assert (result.term_months, result.pi_after_cents) == (262, 1_118_73)
+    assert result.forbearance_cents == 0 and result.target_met
+    assert "the remaining 240 extended a month at a time until the target is met" in \
+        dict(result.steps)["4. Term"]
+    # The legacy rules go straight to 480 months: 932.15.
+    legacy = flex_modification(SHORT, RULES)
+    assert (legacy.term_months, legacy.pi_after_cents) == (480, 932_15)
+
+
+def test_monthly_term_steps_leave_the_term_when_the_rate_meets_the_target() -> None:
+    result = flex_modification(replace(SHORT, pi_before_cents=1_500_00), STEPPED)
+    assert (result.term_months, result.pi_after_cents) == (240, 1_162_95)  # -22.47%
+    assert "without extending it" in dict(result.steps)["4. Term"]
+
+
+def test_monthly_term_steps_then_forbearance_at_480() -> None:
+    # A1: even 480 months (1,224.73) miss the target: forbearance as in the legacy rules.
+    result = flex_modification(replace(A1, remaining_months=300), STEPPED)
+    assert (result.term_months, result.forbearance_cents, result.pi_after_cents) == (
+        480, 18_278_96, 1_117_71)
+    assert "to the 480-month limit" in dict(result.steps)["4. Term"]

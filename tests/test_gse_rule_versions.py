@@ -34,6 +34,7 @@ def test_todays_published_values_are_the_defaults() -> None:
     flex = rules.flex
     assert (flex.rate_mtmltv_pct, flex.mtmltv_floor_pct) == (Decimal(80), Decimal(80))
     assert (flex.term_months, flex.target_reduction_pct) == (480, Decimal(20))
+    assert flex.term_rule == "to_max"
     assert flex.forbearance_cap_pct == Decimal(30)  # the legacy set's cap
     assert flex.not_final_rate_rule == "final"
     assert (rules.forbearance_max_months, rules.deferral_lifetime_months,
@@ -45,12 +46,14 @@ def test_todays_published_values_are_the_defaults() -> None:
 def test_each_setting_reaches_the_rules() -> None:
     rules = rules_of(settings_with(
         'rate_mtmltv_pct = 95\nforbearance_floor_mtmltv_pct = 115\nterm_months = 360\n'
+        'term_extension = "monthly_steps"\n'
         'target_reduction_pct = 25\nforbearance_cap_pct = 10\nnot_final_rate_rule = "as_fixed"'
         '\nforbearance_max_months = 6\ndeferral_lifetime_months = 18\nflex_max_prior_mods = 1'
         '\nshort_sale_relocation = "3000.00"\ndeed_in_lieu_relocation = "5000.50"'))
     flex = rules.flex
     assert (flex.rate_mtmltv_pct, flex.mtmltv_floor_pct) == (Decimal(95), Decimal(115))
     assert (flex.term_months, flex.target_reduction_pct) == (360, Decimal(25))
+    assert flex.term_rule == "monthly_steps"
     assert (flex.forbearance_cap_pct, flex.not_final_rate_rule) == (Decimal(10), "as_fixed")
     assert (rules.forbearance_max_months, rules.deferral_lifetime_months,
             rules.flex_max_prior_mods) == (6, 18, 1)
@@ -64,7 +67,7 @@ def test_each_setting_reaches_the_rules() -> None:
     ("term_months", "481"), ("term_months", "6"), ("term_months", '"forty years"'),
     ("target_reduction_pct", "0"), ("target_reduction_pct", "100"),
     ("forbearance_cap_pct", "0"), ("forbearance_cap_pct", "101"),
-    ("not_final_rate_rule", '"cap"'),
+    ("not_final_rate_rule", '"cap"'), ("term_extension", '"yearly"'),
     ("forbearance_max_months", "0"), ("forbearance_max_months", "61"),
     ("deferral_lifetime_months", "0"), ("flex_max_prior_mods", "-1"),
     ("short_sale_relocation", '"-1.00"'), ("short_sale_relocation", '"7500.005"'),
@@ -138,3 +141,26 @@ def test_the_settings_file_can_hold_two_versions_by_date() -> None:
     assert before is not None and after is not None
     assert (before[1].version, before[0].flex.mtmltv_floor_pct) == ("Flex 2017", Decimal(80))
     assert (after[1].version, after[0].flex.mtmltv_floor_pct) == ("2026-12", Decimal(100))
+
+
+def test_the_unconfirmed_step_rate_rule_is_said_with_the_rule_set() -> None:
+    found = gse_rules(Settings(), "FNMA", AS_OF)
+    assert found is not None
+    assert any("not_final_rate_rule" in note and "9206.3" in note
+               for note in found[1].unconfirmed)
+    as_fixed = gse_rules(settings_with('not_final_rate_rule = "as_fixed"'), "FNMA", AS_OF)
+    assert as_fixed is not None and as_fixed[1].unconfirmed == ()
+
+
+def test_monthly_term_steps_from_the_settings_need_the_maturity_date() -> None:
+    # The current Flex version (LL-2024-02) extends the remaining term: LOAN matures
+    # 2049-03-01, 267 months after 2026-11-29; without a maturity date it cannot be offered.
+    rules = rules_of(settings_with('term_extension = "monthly_steps"\n'
+                                   'forbearance_floor_mtmltv_pct = 50'))
+    flex = option(evaluate(LOAN, AS_OF, rules=rules), "flex_modification")
+    assert flex.eligible and 267 <= int(str(flex.terms["term_months"])) <= 480
+    unknown = option(evaluate(replace(LOAN, maturity_date=None), AS_OF, rules=rules),
+                     "flex_modification")
+    assert not unknown.eligible
+    assert unknown.reasons == ["the maturity date is not on record (the term is extended "
+                               "month by month from the remaining term)"]

@@ -33,6 +33,10 @@ class FlexRules:
     # of the modification rate and its final (step) or cap (adjustable) rate, whatever the
     # MTMLTV; "as_fixed" treats it as a fixed-rate loan at its current note rate.
     not_final_rate_rule: str = "final"
+    # The term step: "to_max" (legacy Flex: straight to `term_months`) or "monthly_steps"
+    # (Fannie Mae LL-2024-02: the remaining term extended a month at a time, at most to
+    # `term_months`, only until the target is met; after the rate step meets it, none).
+    term_rule: str = "to_max"
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,8 @@ class FlexInput:
     # The step-rate loan's final rate or the adjustable-rate loan's lifetime cap (None: a
     # fixed-rate loan, or not on record).
     final_rate: Decimal | None = None
+    # The months left to maturity (the monthly-steps term starts from it; None: unknown).
+    remaining_months: int | None = None
 
     @property
     def before_final_rate(self) -> bool:
@@ -114,13 +120,24 @@ def flex_modification(loan: FlexInput, rules: FlexRules) -> FlexResult:
         why = (f"MTMLTV {threshold}% or more: the lesser of the note rate "
                f"{loan.note_rate}% and the modification rate {rules.modification_rate}%")
     steps.append(("3. Rate", f"{rate:.3f}% ({why})"))
-    term = rules.term_months
-    pi_term = payment_cents(post_cap, rate, term)
-    steps.append(("4. Term", f"{term} months: P&I {display_money(pi_term)} "
-                             f"(−{_reduction(loan.pi_before_cents, pi_term)}% from "
-                             f"{display_money(loan.pi_before_cents)})"))
     target_pi = int((Decimal(loan.pi_before_cents) * (100 - rules.target_reduction_pct) / 100)
                     .quantize(Decimal(1), ROUND_HALF_UP))
+    term, how = rules.term_months, ""
+    if rules.term_rule == "monthly_steps":
+        if loan.remaining_months is None or loan.remaining_months < 1:
+            raise ValueError("the remaining term must be known for monthly term steps")
+        start = term = min(loan.remaining_months, rules.term_months)
+        while payment_cents(post_cap, rate, term) > target_pi and term < rules.term_months:
+            term += 1
+        how = (" (the remaining term: the target is met without extending it)"
+               if term == start and payment_cents(post_cap, rate, term) <= target_pi else
+               f" (the remaining {start} extended a month at a time "
+               + ("until the target is met)" if payment_cents(post_cap, rate, term) <= target_pi
+                  else f"to the {rules.term_months}-month limit)"))
+    pi_term = payment_cents(post_cap, rate, term)
+    steps.append(("4. Term", f"{term} months{how}: P&I {display_money(pi_term)} "
+                             f"(−{_reduction(loan.pi_before_cents, pi_term)}% from "
+                             f"{display_money(loan.pi_before_cents)})"))
     forbearance = 0
     if pi_term > target_pi:
         wanted = post_cap - principal_for_payment_cents(target_pi, rate, term)

@@ -414,6 +414,11 @@ def _flex(loan: Loan, as_of: date, rules: WorkoutRules,
                               f"{rules.flex_trial_lookback_months})")
     if not loan.property_value_cents:
         result.reasons.append("no property value on record (the MTMLTV needs one)")
+    remaining = (None if loan.maturity_date is None
+                 else _months_since(as_of, loan.maturity_date))
+    if rules.flex.term_rule == "monthly_steps" and (remaining is None or remaining < 1):
+        result.reasons.append("the maturity date is not on record (the term is extended "
+                              "month by month from the remaining term)")
     if loan.rate_type != "fixed" and loan.final_rate is None \
             and rules.flex.not_final_rate_rule == "final":
         kind = "a step-rate" if loan.rate_type == "step" else "an adjustable-rate"
@@ -424,7 +429,8 @@ def _flex(loan: Loan, as_of: date, rules: WorkoutRules,
         return result, None
     flex = flex_modification(FlexInput(loan.upb_cents, arrears_cents(loan, as_of),
                                        loan.property_value_cents or 0, loan.note_rate,
-                                       loan.pi_cents, loan.rate_type, loan.final_rate),
+                                       loan.pi_cents, loan.rate_type, loan.final_rate,
+                                       remaining),
                              rules.flex)
     result.steps = flex.steps
     if flex.pi_after_cents >= loan.pi_cents:
