@@ -123,6 +123,11 @@ class Case(_TableModel, table=True):
     # The language the borrower's letters are written in (domain/letters.py LANGUAGES).
     preferred_language: str = Field(default="en", max_length=8,
                                     sa_column_kwargs={"server_default": "en"})
+    # The loan's rate type (domain/workout.py RATE_TYPES) and, for an adjustable- or
+    # step-rate loan, its lifetime cap or final step rate in thousandths of a percent.
+    rate_type: str = Field(default="fixed", max_length=16,
+                           sa_column_kwargs={"server_default": "fixed"})
+    final_rate_milli: int | None = None
 
 
 class Task(_TableModel, table=True):

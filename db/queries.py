@@ -481,6 +481,8 @@ class CaseDetail:
     phone2: str | None
     best_time: str | None
     preferred_language: str  # the language of the borrower's letters ("en", "es")
+    rate_type: str  # fixed, adjustable or step (enums.RateType)
+    final_rate_milli: int | None  # a step-rate loan's final rate, an ARM's lifetime cap
     assignee: str | None  # the assignee's username
     assignee_name: str | None  # and display name
 

@@ -86,7 +86,7 @@ cases = sa.Table(
     _text("mailing_address", 200, True), _text("mailing_city", 100, True),
     _text("mailing_state", 2, True), _text("mailing_zip", 10, True),
     _text("mailing_tz", 64, True), _text("phone2", 10, True), _text("best_time", 100, True),
-    _text("preferred_language", 8),
+    _text("preferred_language", 8), _text("rate_type", 16), _int("final_rate_milli", True),
 )
 
 case_clocks = sa.Table(

@@ -156,6 +156,39 @@ class WorkoutRuleSet(BaseModel):
         validation_alias=AliasChoices("hti_target_pct", "hti_max_pct"))
     plan_cap_pct: Decimal = Field(default=Decimal(150), ge=100)
     forbearance_step_months: int = Field(default=3, ge=1, le=12)
+    # The Flex Modification's figures, each a published value by default (docs/RULES.md
+    # section 6): the MTMLTV below which the note rate is kept (the rate threshold), the
+    # MTMLTV principal forbearance never goes below (the forbearance floor: 80% in the
+    # legacy Flex rules, 100% or 115% in other published versions), the modified term.
+    rate_mtmltv_pct: Decimal = Field(default=Decimal(80), gt=0, le=200)
+    forbearance_floor_mtmltv_pct: Decimal = Field(default=Decimal(80), gt=0, le=200)
+    term_months: int = Field(default=480, ge=12, le=480)
+    # "to_max": the term goes straight to term_months (legacy Flex); "monthly_steps": the
+    # remaining term is extended a month at a time up to term_months, only until the target
+    # is met (the current Flex Modification, Fannie Mae LL-2024-02).
+    term_extension: Literal["to_max", "monthly_steps"] = "to_max"
+    # An adjustable- or step-rate loan not yet at its final rate: "final" (the lesser of the
+    # modification rate and its final or cap rate) or "as_fixed" (as a fixed-rate loan).
+    not_final_rate_rule: Literal["final", "as_fixed"] = "final"
+    # The caps: cumulative forbearance months, months deferred over a loan's life, prior
+    # modifications a Flex Modification allows (fewer than 3: at most 2).
+    forbearance_max_months: int = Field(default=12, ge=1, le=60)
+    deferral_lifetime_months: int = Field(default=12, ge=1, le=60)
+    flex_max_prior_mods: int = Field(default=2, ge=0, le=20)
+    # Relocation assistance with a short sale and a deed-in-lieu, in dollars and cents.
+    short_sale_relocation: Decimal = Field(default=Decimal("7500.00"), ge=0, le=1_000_000,
+                                           decimal_places=2)
+    deed_in_lieu_relocation: Decimal = Field(default=Decimal("7500.00"), ge=0,
+                                             le=1_000_000, decimal_places=2)
+
+    @field_validator("investors")
+    @classmethod
+    def _gse_only(cls, investors: list[str]) -> list[str]:
+        other = [i for i in investors if i not in GSE_INVESTORS]
+        if other:
+            raise ValueError(f"{', '.join(other)} is not a GSE (FNMA, FHLMC); other "
+                             "investors' rules live in the workout rules file")
+        return investors
 
 
 # docs/RULES.md section 6 gives the legacy Flex rules' figures (the 30% forbearance cap and the 40%

@@ -123,6 +123,16 @@ class Evaluation:
         return self.rule_set.label if self.rule_set is not None else self.rules.name
 
     @property
+    def rule_in_force(self) -> str:
+        """When the deciding rule set is in force ("in force from 2025-10-01", or "... to
+        2026-11-30" for one that ends); empty for an evaluation built by hand."""
+        rs = self.rule_set
+        if rs is None:
+            return ""
+        return (f"in force from {rs.effective_from.isoformat()}"
+                + (f" to {rs.effective_to.isoformat()}" if rs.effective_to else ""))
+
+    @property
     def is_gse(self) -> bool:
         return self.rule_set is None or any(o.name == "gse_waterfall"
                                             for o in self.rule_set.options)
@@ -196,7 +206,10 @@ def evaluate_case(conn: Connection, settings: Settings, *, loan_number: str | No
                                  default=None),
         maturity_date=case["maturity_date"],
         history=(*history.workouts, *prior_workouts),
-        owner_occupied=(None if not case["occupancy"] else case["occupancy"] == "owner"))
+        owner_occupied=(None if not case["occupancy"] else case["occupancy"] == "owner"),
+        rate_type=case["rate_type"] or "fixed",
+        final_rate=(None if case["final_rate_milli"] is None
+                    else Decimal(case["final_rate_milli"]) / 1000))
     options = rule_set.evaluate(Facts(facts, as_of, finances, plan_months, quality_contact,
                                       modification_rate))
     return Evaluation(case["loan_number"], case["borrower_name"], as_of, rules, finances,
@@ -204,12 +217,30 @@ def evaluate_case(conn: Connection, settings: Settings, *, loan_number: str | No
                       case["investor"], modification_rate)
 
 
+def _rules_said(evaluation: Evaluation) -> str:
+    """Which rule set decided, its dates and source, for the offer and denial texts."""
+    rs = evaluation.rule_set
+    if rs is None:
+        return f"{evaluation.rule_label} rules"
+    return f"{evaluation.rule_label} rules, {evaluation.rule_in_force}; {rs.source}"
+
+
+def offer_terms(evaluation: Evaluation, option: OptionResult) -> dict[str, Any]:
+    """What an `offer_sent` event keeps of an offered option: its name, its terms, and the
+    rule set that decided it (name and version, and the day it took effect)."""
+    offer: dict[str, Any] = {"name": option.name, **{
+        k: v for k, v in option.terms.items() if isinstance(v, int | str | bool)}}
+    if evaluation.rule_set is not None:
+        offer["rule_set"] = evaluation.rule_label
+        offer["rule_set_effective_from"] = evaluation.rule_set.effective_from.isoformat()
+    return offer
+
+
 def offer_summary(evaluation: Evaluation, option: OptionResult) -> str:
     """A plain-text summary of an offer, to copy into the letter."""
     title = option.name.replace("_", " ")
     lines = [f"Loan {evaluation.loan_number}, {evaluation.borrower_name}: {title} offered "
-             f"on {evaluation.as_of.isoformat()} ({evaluation.rule_label} rules"
-             + (f"; {evaluation.rule_set.source}" if evaluation.rule_set else "") + ")."]
+             f"on {evaluation.as_of.isoformat()} ({_rules_said(evaluation)})."]
     for key, value in money_terms(option.terms).items():
         lines.append(f"  {key.replace('_', ' ')}: {value}")
     if option.schedule:
@@ -221,8 +252,7 @@ def offer_summary(evaluation: Evaluation, option: OptionResult) -> str:
 def denial_reasons(evaluation: Evaluation) -> str:
     """Every option not available and why: the reasons a denial letter gives."""
     lines = [f"Loan {evaluation.loan_number}: options evaluated on "
-             f"{evaluation.as_of.isoformat()} ({evaluation.rule_label} rules"
-             + (f"; {evaluation.rule_set.source}" if evaluation.rule_set else "") + ")."]
+             f"{evaluation.as_of.isoformat()} ({_rules_said(evaluation)})."]
     for option in evaluation.options:
         if not option.eligible:
             lines.append(f"  {option.name.replace('_', ' ')}: " + "; ".join(option.reasons))

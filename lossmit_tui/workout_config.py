@@ -127,10 +127,19 @@ def gse_rules(settings: Settings, investor: str, day: date) -> tuple[WorkoutRule
     rules = WorkoutRules(
         name=chosen.name, plan_cap_pct=chosen.plan_cap_pct,
         forbearance_step_months=chosen.forbearance_step_months,
+        forbearance_max_months=chosen.forbearance_max_months,
+        deferral_lifetime_months=chosen.deferral_lifetime_months,
+        flex_max_prior_mods=chosen.flex_max_prior_mods,
         hti_target_pct=chosen.hti_target_pct,
+        short_sale_relocation_cents=int(chosen.short_sale_relocation * 100),
+        deed_relocation_cents=int(chosen.deed_in_lieu_relocation * 100),
         flex=FlexRules(chosen.modification_rate,
+                       term_months=chosen.term_months, term_rule=chosen.term_extension,
                        target_reduction_pct=chosen.target_reduction_pct,
-                       forbearance_cap_pct=chosen.forbearance_cap_pct))
+                       mtmltv_floor_pct=chosen.forbearance_floor_mtmltv_pct,
+                       forbearance_cap_pct=chosen.forbearance_cap_pct,
+                       rate_mtmltv_pct=chosen.rate_mtmltv_pct,
+                       not_final_rate_rule=chosen.not_final_rate_rule))
     investors = tuple(chosen.investors) or ("FNMA", "FHLMC")
     return rules, gse_rule_set(chosen.name, chosen.version or str(chosen.effective), rules,
                                chosen.effective, chosen.until, investors, chosen.source)

@@ -108,6 +108,19 @@ def _changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str
     return "\n".join(lines)
 
 
+def _note_rate(case: CaseDetail) -> str:
+    """The note rate, with the rate type of an adjustable- or step-rate loan and its final
+    or cap rate ("5.000% step, final 7.500%"); a fixed rate shows alone."""
+    rate = case.note_rate_milli
+    shown = f"{milli_to_rate(rate)}%" if rate is not None else "—"
+    if case.rate_type == "fixed":
+        return shown
+    which = "final" if case.rate_type == "step" else "cap"
+    final = (f"{milli_to_rate(case.final_rate_milli)}%" if case.final_rate_milli is not None
+             else "not on record")
+    return f"{shown} {case.rate_type}, {which} {final}"
+
+
 def _section(title: str, pairs: list[tuple[str, Any]]) -> Static:
     """A titled block of `label  value` lines; values are plain text, never markup."""
     width = max(len(label) for label, _ in pairs)
@@ -709,7 +722,6 @@ class CaseScreen(LossMitScreen[None]):
                             flags: list[str], clocks: list[Clock],
                             foreclosure: ForeclosureStatus | None,
                             trial: CaseTrial | None = None) -> None:
-        rate = case.note_rate_milli
         upcoming = [t for t in tasks if t.status == "open"][:3]
         sections: list[Widget] = [
             _section("Borrower", [
@@ -739,7 +751,7 @@ class CaseScreen(LossMitScreen[None]):
             _section("Loan", [
                 ("Investor", _text(case.investor)),
                 ("UPB", display_money(case.upb_cents)),
-                ("Note rate", f"{milli_to_rate(rate)}%" if rate is not None else "—"),
+                ("Note rate", _note_rate(case)),
                 ("P&I / escrow", f"{display_money(case.pi_cents) or '—'} / "
                                  f"{display_money(case.escrow_cents) or '—'}"),
                 ("Oldest unpaid due", _text(case.next_due_date)),

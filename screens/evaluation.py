@@ -29,6 +29,7 @@ from lossmit_tui.evaluation import (
     Evaluation,
     denial_reasons,
     offer_summary,
+    offer_terms,
 )
 from lossmit_tui.services.cases import NewEvent, record_event
 from lossmit_tui.services.errors import PermissionDenied, ServiceError
@@ -66,7 +67,8 @@ def detail(evaluation: Evaluation, option: OptionResult) -> Content:
     if evaluation.rule_set is not None:
         parts.append(Content.assemble(("Rules: ", "$text-muted"),
                                       Content(f"{evaluation.rule_label}: "
-                                              f"{evaluation.rule_set.source}")))
+                                              f"{evaluation.rule_set.source}; "
+                                              f"{evaluation.rule_in_force}")))
     return Content("\n").join(parts)
 
 
@@ -195,8 +197,7 @@ class EvaluationScreen(LossMitScreen[bool]):
                         severity="warning", timeout=8, markup=False)
             return
         evaluation = self.evaluation
-        offer = {"name": option.name, **{k: v for k, v in option.terms.items()
-                                        if isinstance(v, int | str | bool)}}
+        offer = offer_terms(evaluation, option)
 
         def confirmed(yes: bool | None) -> None:
             if yes:

@@ -1,7 +1,7 @@
 """The Flex Modification target a user actually gets comes from the settings
 (`WorkoutRuleSet.target_reduction_pct`, 20% unless configured; docs/RULES.md section 6) and
-flows through `rule_set_for` and `rules_from` into the waterfall: checked end to end on a
-stored loan, with the default settings and with a configured target.
+flows through `rule_set_for` and `workout_config.gse_rules` into the waterfall: checked end
+to end on a stored loan, with the default settings and with a configured target.
 
 The loan (loan A1, FNMA): 205,000.00 owed at 7.000%, P&I 1,397.14, no escrow, worth
 230,000.00, originated 2019-03-01, unpaid since 2026-09-01, so on 2026-11-29 three
@@ -138,3 +138,34 @@ def test_lossmit_evaluate_uses_the_default_and_the_configured_target(flex_loan,
     assert configured["terms"] == CONFIGURED_TERMS["15"]
     assert configured["forbear"] == ("$6,346.40 non-interest-bearing (limited by the P&I "
                                      "target; target P&I $1,187.57)")
+
+
+@pytest.mark.parametrize(("rate_type", "final", "rate"), [
+    ("fixed", None, "5.000"),  # MTMLTV 90.95%: the lesser of 5.000% and 6.500%
+    ("step", 6000, "6.000"),  # not yet at its 6% final rate: the lesser of 6% and 6.5%
+    ("adjustable", 9000, "6.500"),  # below its 9% cap: the lesser of 9% and 6.5%
+])
+def test_a_stored_loans_rate_type_reaches_the_flex_rate(flex_loan, rate_type: str,
+                                                        final: int | None, rate: str) -> None:
+    engine, case_id = flex_loan
+    with engine.begin() as conn:
+        conn.execute(Case.__table__.update().where(Case.__table__.c.id == case_id).values(
+            note_rate_milli=5000, rate_type=rate_type, final_rate_milli=final))
+    with read_scope(engine) as conn:
+        evaluation = evaluate_case(conn, load_settings(), loan_number="A1", as_of=TODAY)
+    flex = next(o for o in evaluation.options if o.name == "flex_modification")
+    assert flex.terms["rate_pct"] == rate
+    assert flex.terms.get("rate_type", "fixed") == rate_type
+
+
+def test_a_step_rate_loan_without_its_final_rate_is_not_offered_flex(flex_loan) -> None:
+    engine, case_id = flex_loan
+    with engine.begin() as conn:
+        conn.execute(Case.__table__.update().where(Case.__table__.c.id == case_id).values(
+            rate_type="step", final_rate_milli=None))
+    with read_scope(engine) as conn:
+        evaluation = evaluate_case(conn, load_settings(), loan_number="A1", as_of=TODAY)
+    flex = next(o for o in evaluation.options if o.name == "flex_modification")
+    assert not flex.eligible
+    assert flex.reasons == ["a step-rate loan with no final step rate on record (the "
+                            "modification rate of a loan not yet at its final rate needs it)"]

@@ -162,6 +162,9 @@ def test_the_json_names_the_rule_set_that_decided(seeded: str) -> None:  # noqa:
     gse = json.loads(run("evaluate", loan_of(seeded, "FNMA"), "--format", "json", "--db",
                          seeded, "--user", specialist(seeded), "--today", DAY).stdout)
     assert gse["rule_set"] == "legacy" and "D2-3.2" in gse["rule_set_source"]
+    assert (gse["rule_set_version"], gse["rule_set_effective_from"],
+            gse["rule_set_effective_to"]) == ("Flex 2017", "2000-01-01", None)
+    assert any("not_final_rate_rule" in note for note in gse["rule_set_unconfirmed"])
 
 
 def test_a_portfolio_loan_by_the_servicers_own_rule_set(seeded: str, tmp_path,  # noqa: F811
@@ -191,7 +194,7 @@ incentive = "2500.00"
     result = run("evaluate", loan, "--db", seeded, "--user", specialist(seeded), "--today", DAY)
     assert result.exit_code == 0, result.output
     assert "Portfolio 2026-1 rules (PORTFOLIO)" in result.stdout
-    assert "Source: Servicer credit policy 7.2" in result.stdout
+    assert "Source: Servicer credit policy 7.2 (in force from 2026-01-01)" in result.stdout
     assert "portfolio modification" in result.stdout
     assert "relocation assistance up to: 2500.00" in result.stdout
     rules.write_text(rules.read_text().replace('term_months = 480', 'term_months = "long"'))

@@ -1,6 +1,7 @@
 """Payment arithmetic and the Flex Modification waterfall (docs/RULES.md section 6): the worked
 example to the cent, the rule boundaries, and properties of amortisation."""
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -133,3 +134,125 @@ def test_principal_and_payment_are_inverse_within_the_rounding(principal: int, r
     payment = payment_cents(principal, rate, months)
     back = principal_for_payment_cents(payment, rate, months)
     assert abs(back - principal) <= months  # half a cent of payment per month at most
+
+
+# Every published version's figures are settings (docs/RULES.md section 6). Loan A1 of
+# test_catches_flex_target: 205,000.00 + 4,191.42 arrears = 209,191.42 at 7.000%, P&I
+# 1,397.14; with the modification rate 6.500% and 480 months the P&I is 1,224.73 (-12.34%)
+# and the 20% target (1,117.71) needs 18,278.96 forborne.
+A1 = FlexInput(205_000_00, 4_191_42, 230_000_00, Decimal("7.000"), 1_397_14)
+A1_AT_200K = FlexInput(205_000_00, 4_191_42, 200_000_00, Decimal("7.000"), 1_397_14)
+
+
+@pytest.mark.parametrize(("floor", "forborne", "pi_after", "reduction"), [
+    # 80% (legacy Flex): the floor of 160,000.00 leaves room for the target's 18,278.96.
+    ("80", 18_278_96, 1_117_71, "20.00"),
+    # 100% (HAMP's alternative, Supplemental Directive 09-01): nothing below 200,000.00
+    # interest-bearing, so at most 9,191.42; 200,000.00 at 6.5% over 480 = 1,170.91.
+    ("100", 9_191_42, 1_170_91, "16.19"),
+    # 115%: 230,000.00 is above the whole balance, so nothing is forborne.
+    ("115", 0, 1_224_73, "12.34"),
+])
+def test_the_forbearance_floor_of_each_published_version(floor: str, forborne: int,
+                                                         pi_after: int,
+                                                         reduction: str) -> None:
+    # MTMLTV 104.60% (209,191.42 / 200,000.00): the rate threshold (80%) is the same in
+    # each version; only the floor moves the outcome.
+    result = flex_modification(A1_AT_200K, FlexRules(Decimal("6.500"),
+                                                     mtmltv_floor_pct=Decimal(floor)))
+    assert result.rate == Decimal("6.500")
+    assert (result.forbearance_cents, result.pi_after_cents) == (forborne, pi_after)
+    assert result.reduction_pct == Decimal(reduction)
+    assert result.target_met is (floor == "80")
+    if floor == "100":
+        assert "limited by the 100% MTMLTV floor" in dict(result.steps)["5. Forbear principal"]
+
+
+def test_the_rate_threshold_is_separate_from_the_forbearance_floor() -> None:
+    # MTMLTV 90.95%: with the threshold at 95% the note rate 7.000% is kept (the floor stays
+    # 80%): 7.000% over 480 months would need 29,330.82 forborne, the floor of 184,000.00
+    # stops it at 25,191.42; 184,000.00 at 7% over 480 = 1,143.43 (-18.16%).
+    result = flex_modification(A1, FlexRules(Decimal("6.500"), rate_mtmltv_pct=Decimal(95)))
+    assert result.rate == Decimal("7.000")
+    assert "MTMLTV below 95%: the note rate" in dict(result.steps)["3. Rate"]
+    assert result.forbearance_cents == 25_191_42
+    assert result.pi_after_cents == 1_143_43 and result.reduction_pct == Decimal("18.16")
+    default = flex_modification(A1, RULES)
+    assert default.rate == Decimal("6.500") and default.pi_after_cents == 1_117_71
+
+
+def test_a_360_month_term_version() -> None:
+    # 209,191.42 at 6.5% over 360 = 1,322.23; the target would need 32,357.60 forborne, the
+    # 80% floor stops it at 25,191.42: 184,000.00 over 360 = 1,163.01 (-16.76%).
+    result = flex_modification(A1, FlexRules(Decimal("6.500"), term_months=360))
+    assert (result.term_months, result.pi_after_term_cents) == (360, 1_322_23)
+    assert result.forbearance_cents == 25_191_42 and result.pi_after_cents == 1_163_01
+    assert not result.target_met
+
+
+def test_a_smaller_forbearance_cap() -> None:
+    # A 5% cap: 5% of 209,191.42 = 10,459.57 forborne; 198,731.85 over 480 = 1,163.49.
+    result = flex_modification(A1, FlexRules(Decimal("6.500"), forbearance_cap_pct=Decimal(5)))
+    assert result.forbearance_cents == 10_459_57 and result.pi_after_cents == 1_163_49
+    assert "limited by the 5% cap" in dict(result.steps)["5. Forbear principal"]
+
+
+# Adjustable- and step-rate loans not yet at their final rate (Fannie Mae D2-3.2-06 and
+# Freddie Mac 9206.3 as summarised; unconfirmed from the Guide text): the lesser of the
+# modification rate and the final (step) or cap (adjustable) rate, whatever the MTMLTV.
+LOW_LTV_STEP = FlexInput(200_000_00, 0, 300_000_00, Decimal("5.000"), 1_073_64, "step",
+                         Decimal("7.500"))
+
+
+@pytest.mark.parametrize(("loan", "rule", "rate"), [
+    (LOW_LTV_STEP, "final", "6.500"),  # MTMLTV 66.67%: a fixed loan would keep 5.000%
+    (replace(LOW_LTV_STEP, final_rate=Decimal("6.000")), "final", "6.000"),
+    (LOW_LTV_STEP, "as_fixed", "5.000"),
+    (replace(LOW_LTV_STEP, rate_type="fixed"), "final", "5.000"),
+    # An adjustable-rate loan already at its cap is treated as a fixed-rate one.
+    (replace(LOW_LTV_STEP, rate_type="adjustable", final_rate=Decimal("5.000")), "final",
+     "5.000"),
+    # MTMLTV 100%: a fixed loan takes the lesser of 5% and 6.5%; an ARM below its 9% cap 6.5%.
+    (FlexInput(300_000_00, 0, 300_000_00, Decimal("5.000"), 1_610_46, "adjustable",
+               Decimal("9.000")), "final", "6.500"),
+])
+def test_a_loan_not_yet_at_its_final_rate(loan: FlexInput, rule: str, rate: str) -> None:
+    result = flex_modification(loan, FlexRules(Decimal("6.500"), not_final_rate_rule=rule))
+    assert result.rate == Decimal(rate)
+    if loan.before_final_rate and rule == "final":
+        assert "not yet at its" in dict(result.steps)["3. Rate"]
+
+
+# The current Flex Modification (Fannie Mae LL-2024-02; the GSE's description: the steps
+# apply "until the earlier of achieving the 20% payment reduction target or exhausting the
+# steps", the remaining term extended in monthly increments up to 480 months): the setting
+# term_extension = "monthly_steps". 150,000.00 at 7.000% (MTMLTV 60%: the note rate), 240
+# months left, P&I before 1,400.00, so the target is 1,120.00.
+STEPPED = FlexRules(Decimal("6.500"), term_rule="monthly_steps")
+SHORT = FlexInput(150_000_00, 0, 250_000_00, Decimal("7.000"), 1_400_00, remaining_months=240)
+
+
+def test_monthly_term_steps_stop_at_the_target() -> None:
+    # 240 months: 1,162.95; 261: 1,120.55; 262: 1,118.73, the first at or below 1,120.00.
+    result = flex_modification(SHORT, STEPPED)
+    assert (result.term_months, result.pi_after_cents) == (262, 1_118_73)
+    assert result.forbearance_cents == 0 and result.target_met
+    assert "the remaining 240 extended a month at a time until the target is met" in \
+        dict(result.steps)["4. Term"]
+    # The legacy rules go straight to 480 months: 932.15.
+    legacy = flex_modification(SHORT, RULES)
+    assert (legacy.term_months, legacy.pi_after_cents) == (480, 932_15)
+
+
+def test_monthly_term_steps_leave_the_term_when_the_rate_meets_the_target() -> None:
+    result = flex_modification(replace(SHORT, pi_before_cents=1_500_00), STEPPED)
+    assert (result.term_months, result.pi_after_cents) == (240, 1_162_95)  # -22.47%
+    assert "without extending it" in dict(result.steps)["4. Term"]
+
+
+def test_monthly_term_steps_then_forbearance_at_480() -> None:
+    # A1: even 480 months (1,224.73) miss the target: forbearance as in the legacy rules.
+    result = flex_modification(replace(A1, remaining_months=300), STEPPED)
+    assert (result.term_months, result.forbearance_cents, result.pi_after_cents) == (
+        480, 18_278_96, 1_117_71)
+    assert "to the 480-month limit" in dict(result.steps)["4. Term"]

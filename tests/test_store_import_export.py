@@ -272,3 +272,57 @@ def test_formula_cells_are_neutralised_in_the_export_and_import_back_unchanged(
     assert report.ok, report.problems
     assert report.unchanged == len(FORMULAS) and not report.added and not report.updated
     assert snapshot(team) == before
+
+
+RATES = ("loan_number,borrower_name,investor,upb,next_due_date,property_state,note_rate,"
+         "rate_type,final_rate\n"
+         "2001,Ann Lee,FNMA,205000,2026-09-01,TX,5.000,step,7.500\n"
+         "2002,Bo Diaz,FHLMC,99000,2026-09-01,TX,4.250,Adjustable,9.25%\n"
+         "2003,Cy Ng,FNMA,99000,2026-09-01,TX,6.000,,\n"
+         "2004,Di Ro,FNMA,99000,2026-09-01,TX,6.000,fixed,\n")
+
+
+def test_the_rate_type_and_final_rate_are_imported_and_exported_back(team: Engine,
+                                                                     tmp_path: Path) -> None:
+    report = import_extract(workspace(team, "lee"), write(tmp_path, RATES))
+    assert report.ok, report.problems
+    with team.connect() as conn:
+        rows = {r.loan_number: (r.rate_type, r.final_rate_milli)
+                for r in conn.execute(sa.select(Case.__table__))}
+    assert rows == {"2001": ("step", 7500), "2002": ("adjustable", 9250),
+                    "2003": ("fixed", None), "2004": ("fixed", None)}
+    out = tmp_path / "export.csv"
+    export_cases(workspace(team, "lee"), out)
+    exported = {r["loan_number"]: (r["rate_type"], r["final_rate"])
+                for r in csv.DictReader(io.StringIO(out.read_text()))}
+    assert exported["2001"] == ("step", "7.500") and exported["2003"] == ("fixed", "")
+    before = snapshot(team)
+    again = import_extract(workspace(team, "lee"), out)
+    assert again.ok and again.unchanged == 4 and snapshot(team) == before
+
+
+def test_a_file_without_the_rate_type_column_makes_fixed_rate_loans(team: Engine,
+                                                                    tmp_path: Path) -> None:
+    assert import_extract(workspace(team, "lee"), write(tmp_path, GOOD)).ok
+    with team.connect() as conn:
+        kinds = conn.execute(sa.select(Case.__table__.c.rate_type)).scalars().all()
+    assert kinds == ["fixed"] * 3
+
+
+@pytest.mark.parametrize(("row", "expected"), [
+    ("3001,A B,FNMA,1,2026-01-01,TX,5.000,balloon,",
+     "line 2, column rate_type: 'balloon' is not one of: fixed adjustable step"),
+    ("3001,A B,FNMA,1,2026-01-01,TX,5.000,step,high",
+     "line 2, column final_rate: "),
+    ("3001,A B,FNMA,1,2026-01-01,TX,5.000,fixed,7.000",
+     "line 2, column final_rate: a fixed-rate loan has no final rate"),
+    ("3001,A B,FNMA,1,2026-01-01,TX,5.000,adjustable,4.000",
+     "line 2, column final_rate: 4.000 is below the note rate 5.000"),
+])
+def test_a_bad_rate_type_or_final_rate_names_the_line_and_column(
+        team: Engine, tmp_path: Path, row: str, expected: str) -> None:
+    header = RATES.splitlines()[0]
+    report = import_extract(workspace(team, "lee"), write(tmp_path, f"{header}\n{row}\n"))
+    messages = [str(p) for p in report.problems]
+    assert any(m.startswith(expected) for m in messages), messages
+    assert snapshot(team) == []

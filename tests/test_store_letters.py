@@ -481,3 +481,27 @@ def test_letters_due_reads_the_owed_deadlines_through_their_partial_index(
     assert owed_letters(workspace(engine, "sam")) == []
     assert any("ix_tasks_letters_owed" in p for p in plans), plans
     assert not any("ix_tasks_status_due" in p for p in plans), plans
+
+@pytest.mark.store
+@pytest.mark.parametrize(("investor", "rules"), [
+    ("FNMA", "legacy Flex 2017, in force from January 1, 2000"),
+    ("FHA", "FHA HB 4000.1 / ML 2025-12, in force from October 1, 2025"),
+])
+def test_the_denial_letter_names_the_rule_set_that_decided(team: Engine, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch,
+                                                           investor: str, rules: str) -> None:
+    # docs/RULES.md section 6: the letters say which rule set and version decided.
+    monkeypatch.setenv("LOSSMIT_WORKOUT_RULES", str(tmp_path / "no-rules.toml"))
+    path = tmp_path / "case.csv"
+    path.write_text("loan_number,borrower_name,investor,upb,next_due_date,note_rate,pi_payment,"
+                    "property_address,property_city,property_state,property_zip,assignee\n"
+                    f"L2,Ann Lee,{investor},205000,2026-01-01,7.000,1397.14,12 Oak Rd,Plano,TX,"
+                    "75023,sam\n", encoding="utf-8")
+    assert import_extract(workspace(team, "lee", date(2026, 1, 20)), path).ok
+    with team.connect() as conn:
+        case_id = conn.execute(sa.select(cases_t.c.id)).scalar_one()
+    ws = workspace(team, "sam", FEB_20, settings=servicer(tmp_path))
+    text = preview_letter(ws, case_id, "denial").text
+    assert f"Your loan was evaluated under its investor's rules: {rules}." in text
+    other = "FHA HB" if investor == "FNMA" else "Flex 2017"
+    assert other not in text

@@ -93,6 +93,7 @@ async def test_an_fha_loan_shows_the_fha_options_in_fha_order(tmp_path: Path) ->
         assert "5391.42" in detail and "61500.00" in detail
         assert "Rules: FHA HB 4000.1 / ML 2025-12: HUD Handbook 4000.1, section III.A.2" \
             in detail
+        assert "in force from 2025-10-01" in detail
         await pilot.press("down")
         await settle(app, pilot)
         detail = str(screen.query_one("#evaluation-detail", Static).render())
@@ -120,3 +121,26 @@ async def test_a_va_loan_shows_the_va_options(tmp_path: Path) -> None:
         detail = str(screen.query_one("#evaluation-detail", Static).render())
         assert "✗ VA modification" in detail
         assert "the cause of the default resolved; M26-4 5.06; 38 CFR 36.4315" in detail
+
+
+async def test_the_case_screen_shows_a_step_rate_loans_final_rate(tmp_path: Path) -> None:
+    # The rate type the import took (docs/RULES.md section 6, adjustable- and step-rate
+    # loans) is on the case's details beside the note rate; a fixed rate shows alone.
+    engine = store_with(tmp_path, "FNMA")
+    path = tmp_path / "rates.csv"
+    path.write_text("loan_number,borrower_name,investor,upb,next_due_date,property_state,"
+                    "note_rate,rate_type,final_rate\n"
+                    "L1,Ivy [i]Inv[/i],FNMA,205000,2026-09-01,TX,5.000,step,7.500\n")
+    app = app_for(engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_case(app, pilot)
+        loan = next(str(s.render()) for s in screen.query(".case-section").results(Static)
+                    if str(s.render()).startswith("Loan"))
+        assert "Note rate" in loan and "7.000%" in loan and "step" not in loan
+    assert import_extract(workspace(engine, "lee"), path).ok
+    app = app_for(engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_case(app, pilot)
+        loan = next(str(s.render()) for s in screen.query(".case-section").results(Static)
+                    if str(s.render()).startswith("Loan"))
+        assert "5.000% step, final 7.500%" in loan

@@ -2,6 +2,7 @@
 previewed before it is generated, then listed and previewed as kept; a borrower name that
 looks like markup shows as its characters."""
 
+import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -167,7 +168,16 @@ async def test_an_offer_from_the_workout_screen_generates_the_offer_letter(tmp_p
     assert "We are offering you: flex modification." in letter
     assert "New monthly principal and interest: $" in letter and "New term (months): 480" in letter
     assert "To accept, call us at (800) 555-0100" in letter
+    # The rule set that decided, as recorded with the offer (docs/RULES.md section 6).
+    assert ("Your loan was evaluated under its investor's rules: legacy Flex 2017, in force "
+            "from January 1, 2000.") in letter
     assert "target_met" not in letter and "post capitalisation" not in letter
     with engine.connect() as conn:
         kept = conn.execute(sa.text("SELECT kind, text FROM letters")).all()
     assert [k for k, _ in kept] == ["offer"] and kept[0][1] == letter
+    with engine.connect() as conn:
+        payload = conn.execute(sa.text("SELECT payload FROM case_events WHERE kind = "
+                                       "'offer_sent'")).scalar_one()
+    offer = (json.loads(payload) if isinstance(payload, str) else payload)["offer"]
+    assert (offer["rule_set"], offer["rule_set_effective_from"]) == ("legacy Flex 2017",
+                                                                     "2000-01-01")

@@ -354,7 +354,7 @@ def evaluate(
                + ("" if result.finances else
                   " (no financial snapshot: affordability not checked)"))
     if result.rule_set is not None:
-        typer.echo(f"Source: {result.rule_set.source}")
+        typer.echo(f"Source: {result.rule_set.source} ({result.rule_in_force})")
     for r in result.options:
         typer.echo(f"{'✓' if r.eligible else '✗'} {r.name.replace('_', ' ')}")
         for reason in r.reasons:

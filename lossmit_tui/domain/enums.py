@@ -25,6 +25,15 @@ class Occupancy(StrEnum):
     INVESTMENT = "investment"
 
 
+class RateType(StrEnum):
+    """How the loan's note rate behaves: a step-rate loan's rate rises on a schedule to its
+    final rate; an adjustable-rate loan's follows an index up to its lifetime cap."""
+
+    FIXED = "fixed"
+    ADJUSTABLE = "adjustable"
+    STEP = "step"
+
+
 class Hardship(StrEnum):
     UNEMPLOYMENT = "unemployment"
     INCOME_REDUCTION = "income_reduction"

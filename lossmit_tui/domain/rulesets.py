@@ -650,8 +650,15 @@ def gse_rule_set(name: str, version: str, rules: WorkoutRules, effective_from: d
                  investors: tuple[str, ...] = ("FNMA", "FHLMC"),
                  source: str = "Fannie Mae Servicing Guide D2-3.2 (D2-3.2-04 payment "
                  "deferral, D2-3.2-06 Flex Modification); Freddie Mac Guide 9206") -> RuleSet:
+    unconfirmed: tuple[str, ...] = ()
+    if rules.flex.not_final_rate_rule == "final":
+        unconfirmed = (
+            "the Flex rate step for an adjustable- or step-rate loan not yet at its final "
+            "rate (the lesser of the modification rate and its final or cap rate, D2-3.2-06 "
+            "and Freddie Mac 9206.3 as the GSEs' 2017 Flex announcement summarised them; "
+            "the Guide text was not read): the setting not_final_rate_rule",)
     return RuleSet(name, version, investors, effective_from, source, (GseWaterfall(rules),),
-                   effective_to)
+                   effective_to, unconfirmed)
 
 
 def builtin_rule_sets() -> list[RuleSet]:

@@ -49,7 +49,10 @@ class WorkoutRules:
     flex_streamlined_days: int = 90  # from here the streamlined offer needs no financials
     flex: FlexRules = field(default_factory=lambda: FlexRules(Decimal("6.500")))
     deed_min_days_before_sale: int = 30
-    relocation_cents: int = 750_000  # up to $7,500 (Fannie Mae)
+    # Relocation assistance offered with a short sale and a deed-in-lieu: up to $7,500
+    # each (Fannie Mae); settings of the rule set.
+    short_sale_relocation_cents: int = 750_000
+    deed_relocation_cents: int = 750_000
     # Legacy Flex rules: a housing expense of 40% of gross income is a target to report,
     # never an eligibility gate.
     hti_target_pct: Decimal | None = None
@@ -134,6 +137,10 @@ class Loan:
     hardship_resolved: bool = False
     imminent_default: bool = False
     owner_occupied: bool | None = None  # None: not recorded
+    rate_type: str = "fixed"  # fixed, adjustable or step (enums.RateType)
+    # A step-rate loan's final rate, an adjustable-rate loan's lifetime cap (None: not on
+    # record, or a fixed-rate loan).
+    final_rate: Decimal | None = None
 
 
 @dataclass
@@ -407,11 +414,24 @@ def _flex(loan: Loan, as_of: date, rules: WorkoutRules,
                               f"{rules.flex_trial_lookback_months})")
     if not loan.property_value_cents:
         result.reasons.append("no property value on record (the MTMLTV needs one)")
+    remaining = (None if loan.maturity_date is None
+                 else _months_since(as_of, loan.maturity_date))
+    if rules.flex.term_rule == "monthly_steps" and (remaining is None or remaining < 1):
+        result.reasons.append("the maturity date is not on record (the term is extended "
+                              "month by month from the remaining term)")
+    if loan.rate_type != "fixed" and loan.final_rate is None \
+            and rules.flex.not_final_rate_rule == "final":
+        kind = "a step-rate" if loan.rate_type == "step" else "an adjustable-rate"
+        which = "final step rate" if loan.rate_type == "step" else "lifetime cap rate"
+        result.reasons.append(f"{kind} loan with no {which} on record (the modification "
+                              "rate of a loan not yet at its final rate needs it)")
     if result.reasons:
         return result, None
     flex = flex_modification(FlexInput(loan.upb_cents, arrears_cents(loan, as_of),
                                        loan.property_value_cents or 0, loan.note_rate,
-                                       loan.pi_cents), rules.flex)
+                                       loan.pi_cents, loan.rate_type, loan.final_rate,
+                                       remaining),
+                             rules.flex)
     result.steps = flex.steps
     if flex.pi_after_cents >= loan.pi_cents:
         result.reasons.append(f"the waterfall gives a P&I of {_money(flex.pi_after_cents)}, "
@@ -425,6 +445,8 @@ def _flex(loan: Loan, as_of: date, rules: WorkoutRules,
         "pi_before": loan.pi_cents, "pi_after": flex.pi_after_cents,
         "reduction_pct": str(flex.reduction_pct), "target_met": flex.target_met,
     }
+    if loan.rate_type != "fixed":
+        result.terms["rate_type"] = loan.rate_type
     result.terms["needs_full_application"] = days < rules.flex_streamlined_days
     target = rules.flex.target_reduction_pct
     if not flex.target_met:
@@ -452,17 +474,6 @@ def _flex(loan: Loan, as_of: date, rules: WorkoutRules,
     return result, flex
 
 
-def rules_from(name: str, modification_rate: Decimal, *, target_reduction_pct: Decimal,
-               forbearance_cap_pct: Decimal | None, hti_target_pct: Decimal | None,
-               plan_cap_pct: Decimal, forbearance_step_months: int) -> WorkoutRules:
-    """The rules of a configured rule set."""
-    return WorkoutRules(
-        name=name, plan_cap_pct=plan_cap_pct, forbearance_step_months=forbearance_step_months,
-        hti_target_pct=hti_target_pct,
-        flex=FlexRules(modification_rate, target_reduction_pct=target_reduction_pct,
-                       forbearance_cap_pct=forbearance_cap_pct))
-
-
 def _liquidation(loan: Loan, as_of: date, rules: WorkoutRules) -> list[OptionResult]:
     short, deed = OptionResult("short_sale", False), OptionResult("deed_in_lieu", False)
     delinquent = days_delinquent(loan.next_due_date, as_of) > 0
@@ -478,7 +489,9 @@ def _liquidation(loan: Loan, as_of: date, rules: WorkoutRules) -> list[OptionRes
     for option in (short, deed):
         if not option.reasons:
             option.eligible = True
-            option.terms = {"relocation_assistance_up_to": rules.relocation_cents}
+            option.terms = {"relocation_assistance_up_to": (
+                rules.short_sale_relocation_cents if option is short
+                else rules.deed_relocation_cents)}
     return [short, deed]
 
 

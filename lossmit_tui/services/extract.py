@@ -11,7 +11,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from lossmit_tui.domain.enums import Hardship, Investor, Occupancy
+from lossmit_tui.domain.enums import Hardship, Investor, Occupancy, RateType
 from lossmit_tui.domain.values import (
     clean_text,
     format_money,
@@ -136,6 +136,10 @@ COLUMNS: tuple[Column, ...] = (
            repeats=True),
     Column("upb", "upb_cents", parse_money, format_money, required=True),
     Column("note_rate", "note_rate_milli", _rate, format_rate, repeats=True),
+    Column("rate_type", "rate_type", _choice(RateType), default=RateType.FIXED.value,
+           repeats=True),
+    # A step-rate loan's final step rate, an adjustable-rate loan's lifetime cap.
+    Column("final_rate", "final_rate_milli", _rate, format_rate, repeats=True),
     Column("pi_payment", "pi_cents", parse_money, format_money),
     Column("escrow_payment", "escrow_cents", parse_money, format_money),
     Column("next_due_date", "next_due_date", parse_date, _iso, required=True, repeats=True),

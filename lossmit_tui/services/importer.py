@@ -21,7 +21,7 @@ from db.engine import session_scope
 from db.models import Case, User, utcnow
 from lossmit_tui.domain.act_next import NOTHING_KEY
 from lossmit_tui.domain.enums import Stage
-from lossmit_tui.domain.values import csv_value
+from lossmit_tui.domain.values import csv_value, format_rate
 from lossmit_tui.services import audit
 from lossmit_tui.services.access import require_active
 from lossmit_tui.services.clock import sync_clocks
@@ -230,6 +230,17 @@ def _check_row(
     if origination and maturity and maturity <= origination:
         out.append(Problem(line, "maturity_date",
                            f"{maturity} is not after the origination date {origination}"))
+    kind, final, note = (values.get("rate_type"), values.get("final_rate_milli"),
+                         values.get("note_rate_milli"))
+    if kind == "fixed" and final is not None:
+        out.append(Problem(line, "final_rate", "a fixed-rate loan has no final rate (set "
+                                               "rate_type to adjustable or step, or leave "
+                                               "final_rate empty)"))
+    elif kind in ("adjustable", "step") and final is not None and note is not None \
+            and final < note:
+        out.append(Problem(line, "final_rate",
+                           f"{format_rate(final)} is below the note rate {format_rate(note)} "
+                           "(the final or cap rate is the highest the loan can reach)"))
     due = values.get("next_due_date")
     if origination and due and due < origination:
         out.append(Problem(line, "next_due_date",
@@ -252,7 +263,7 @@ def _new_case(values: dict[str, Any], now: datetime) -> dict[str, Any]:
     row.update(
         occupancy="owner", stage=Stage.NEW.value, fdcpa_covered=False,
         cease_communication=False, attorney_represented=False, version=1, urgency=0,
-        act_key=NOTHING_KEY, missing_docs=0, preferred_language="en",
+        act_key=NOTHING_KEY, missing_docs=0, preferred_language="en", rate_type="fixed",
         created_at=now, updated_at=now,
     )
     row.update(values)

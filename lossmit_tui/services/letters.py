@@ -97,7 +97,7 @@ _WHERE = {
 _KIND_FIELDS = ("received_on", "complete", "missing", "return_by", "complete_on", "decide_by",
                 "filed", "third_party", "third_party_documents", "offer_name", "offer_terms",
                 "accept_by", "denials", "appeal_deadline", "not_evaluated", "trial_payments",
-                "appeal_outcome")
+                "appeal_outcome", "rule_set", "rule_set_effective")
 
 
 @dataclass(frozen=True)
@@ -217,17 +217,22 @@ def _base_fields(conn: Connection, settings: Settings, case: sa.RowMapping, day:
     return fields
 
 
-def _modification_denials(conn: Connection, settings: Settings, case_id: int,
-                          as_of: date) -> list[str]:
-    """Each option the evaluation found not available, with its reasons, in words."""
+def _evaluated(conn: Connection, settings: Settings, case_id: int,
+               as_of: date) -> tuple[list[str], dict[str, str | None]]:
+    """Each option the evaluation found not available, with its reasons, in words; and
+    which rule set decided (`rule_set`: name and version, `rule_set_effective`: the day it
+    took effect), None when the loan cannot be evaluated."""
     from lossmit_tui.evaluation import CannotEvaluate, evaluate_case
 
     try:
         evaluation = evaluate_case(conn, settings, case_id=case_id, as_of=as_of)
     except CannotEvaluate:
-        return []
-    return [f"{o.name.replace('_', ' ').capitalize()}: " + "; ".join(o.reasons)
-            for o in evaluation.options if not o.eligible]
+        return [], {"rule_set": None, "rule_set_effective": None}
+    rs = evaluation.rule_set
+    return ([f"{o.name.replace('_', ' ').capitalize()}: " + "; ".join(o.reasons)
+             for o in evaluation.options if not o.eligible],
+            {"rule_set": evaluation.rule_label,
+             "rule_set_effective": rs.effective_from.isoformat() if rs else None})
 
 
 def _kind_fields(conn: Connection, settings: Settings, case: sa.RowMapping,
@@ -273,14 +278,24 @@ def _kind_fields(conn: Connection, settings: Settings, case: sa.RowMapping,
         if offer is not None:
             out["accept_by"] = when(offer.occurred_on + timedelta(days=14))
             if kind.key == "offer":
-                denials = _modification_denials(conn, settings, case["id"], offer.occurred_on)
+                denials, rules_used = _evaluated(conn, settings, case["id"],
+                                                 offer.occurred_on)
                 out["denials"] = denials
+                # The rule set the offer was made under, as recorded with it (offers from
+                # before it was recorded: the set in force on the offer's day).
+                recorded = (offer.payload or {}).get("offer") or {}
+                if recorded.get("rule_set"):
+                    rules_used = {"rule_set": str(recorded["rule_set"]),
+                                  "rule_set_effective": recorded.get(
+                                      "rule_set_effective_from")}
+                out.update(rules_used)
                 if any("modification" in d.lower() for d in denials):
                     out["appeal_deadline"] = when(offer.occurred_on + timedelta(days=14))
     elif kind.key == "denial":
         denied = _latest(events, EventKind.DENIED)
         as_of = denied.occurred_on if denied else day
-        out["denials"] = _modification_denials(conn, settings, case["id"], as_of)
+        out["denials"], rules_used = _evaluated(conn, settings, case["id"], as_of)
+        out.update(rules_used)
         out["appeal_deadline"] = when(as_of + timedelta(days=14))
     elif kind.key == "trial_plan":
         from lossmit_tui.domain.trial import Schedule
@@ -300,6 +315,12 @@ def _kind_fields(conn: Connection, settings: Settings, case: sa.RowMapping,
                                  if outcome else None)
         if decided is not None:
             out["accept_by"] = when(max(day, decided.occurred_on) + timedelta(days=14))
+    effective = out.get("rule_set_effective")
+    if isinstance(effective, str):
+        try:
+            out["rule_set_effective"] = when(date.fromisoformat(effective))
+        except ValueError:
+            out["rule_set_effective"] = None
     return out
 
 
