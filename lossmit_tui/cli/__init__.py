@@ -1,8 +1,8 @@
 """The `lossmit` command, one module per command group: `queue` (the TUI, `queue`, `tasks`),
 `cases` (`import`, `export`, `export-case`, `event`, `evaluate`), `reports` (`report`),
 `team` (`reassign`, `audit`, `users ...`), `letters` (`letters ...`) and `store` (`db ...`,
-`seed`, `demo`, `refresh`); `shared` holds the options, the workspace set-up and the output formats they all
-use.
+`seed`, `demo`, `refresh`); `shared` holds the options, the workspace set-up and the output
+formats they all use.
 
 Building the CLI imports every group module, which import only typer and the settings:
 commands that only print never import Textual (scripts, cron).
