@@ -221,6 +221,18 @@ class LossMitApp(App[None]):
 
         self.push_screen(TeamBoard())
 
+    def open_reports(self) -> None:
+        """The reports screen (the month's scorecard, trends, the loans behind a figure)."""
+        from screens.reports import ReportsScreen
+
+        self.push_screen(ReportsScreen())
+
+    def open_loans(self, case_ids: tuple[int, ...], label: str) -> None:
+        """These loans as a queue view (a report figure's drill-down): the whole book's view
+        for a lead, one's own for a specialist; Escape returns."""
+        view = "all" if self.workspace.user.leads else "mine"
+        self.push_screen(QueueScreen(view, back=True, case_ids=case_ids, label=label))
+
     def open_tracker(self) -> None:
         """The due-date tracker."""
         from screens.tracker import TrackerScreen
