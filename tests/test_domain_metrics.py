@@ -301,3 +301,22 @@ def test_productivity_per_specialist() -> None:
     assert (seven.applications_completed, seven.decisions, seven.caseload) == (1, 1, 2)
     assert seven.touches_per_case == 1.0  # two June calls over two loans
     assert result[8].decisions == 1 and result[8].applications_completed == 0
+
+
+def test_a_book_remembers_buckets_and_gives_the_same_figures_as_plain_histories() -> None:
+    from lossmit_tui.domain.metrics import Book
+
+    plain = by_loan([
+        *loan(1, (date(2026, 1, 1), date(2026, 5, 1))),
+        *loan(2, (date(2026, 1, 1), date(2026, 4, 1)), (date(2026, 6, 10), date(2026, 5, 1))),
+        Span(3, date(2025, 12, 1), date(2026, 3, 5), date(2025, 10, 1), "trial", None, None,
+             "trial"),
+        Span(3, date(2026, 3, 5), None, date(2026, 4, 1), "modified", None, None, "modified"),
+    ])
+    book = Book(plain)
+    for start in (Bucket.CURRENT, Bucket.D30):
+        assert roll_rate(book, JUNE, start) == roll_rate(plain, JUNE, start)
+    assert transition_to_60(book, JUNE) == transition_to_60(plain, JUNE)
+    assert redefault(book, JUNE, 3) == redefault(plain, JUNE, 3)
+    assert redefault(book, JUNE, 3).base == {3}
+    assert book.buckets(date(2026, 6, 30)) is book.buckets(date(2026, 6, 30))  # remembered

@@ -152,8 +152,9 @@ def status_on(spans: Sequence[Span], day: date) -> Span | None:
     """One loan's status on `day`: its interval covering the day (the latest-starting one
     when several do), or None when its history starts later."""
     found: Span | None = None
-    for span in spans:
-        if span.covers(day) and (found is None or span.valid_from >= found.valid_from):
+    for span in spans:  # covers(), inlined: the reports ask this millions of times
+        if span.valid_from <= day and (span.valid_to is None or day < span.valid_to) and (
+                found is None or span.valid_from >= found.valid_from):
             found = span
     return found
 
@@ -183,6 +184,36 @@ def by_loan(spans: Iterable[Span]) -> dict[int, list[Span]]:
     for span in sorted(spans, key=lambda s: (s.case_id, s.valid_from)):
         grouped[span.case_id].append(span)
     return dict(grouped)
+
+
+class Book(dict[int, list[Span]]):
+    """Loans' histories (as `by_loan` gives them) that remember every loan's bucket on a
+    day once worked out: a report asks the same month ends of several metrics."""
+
+    def __init__(self, histories: Mapping[int, list[Span]]) -> None:
+        super().__init__(histories)
+        self._buckets: dict[date, dict[int, Bucket | None]] = {}
+        self._modified: dict[int, date | None] | None = None
+
+    def buckets(self, day: date) -> dict[int, Bucket | None]:
+        """Each loan's `bucket_on` the day."""
+        found = self._buckets.get(day)
+        if found is None:
+            found = self._buckets[day] = {i: bucket_on(s, day) for i, s in self.items()}
+        return found
+
+
+    def modified(self) -> dict[int, date | None]:
+        """Each loan's `modified_on`."""
+        if self._modified is None:
+            self._modified = {i: modified_on(s) for i, s in self.items()}
+        return self._modified
+
+
+def _buckets(histories: Mapping[int, Sequence[Span]], day: date) -> Mapping[int, Bucket | None]:
+    if isinstance(histories, Book):
+        return histories.buckets(day)
+    return {i: bucket_on(s, day) for i, s in histories.items()}
 
 
 def _rank(b: Bucket) -> int:
@@ -216,8 +247,9 @@ def _flow(histories: Mapping[int, Sequence[Span]], then: date, now: date,
           was: Callable[[Bucket], bool], became: Callable[[Bucket], bool]) -> Ratio:
     base: set[int] = set()
     ids: set[int] = set()
-    for case_id, spans in histories.items():
-        before, after = bucket_on(spans, then), bucket_on(spans, now)
+    on_then, on_now = _buckets(histories, then), _buckets(histories, now)
+    for case_id in histories:
+        before, after = on_then[case_id], on_now[case_id]
         if before is None or after is None or not was(before):
             continue
         base.add(case_id)
@@ -274,8 +306,10 @@ def redefault(histories: Mapping[int, Sequence[Span]], month: date, months: int)
     first, last, end = cohort, month_end(cohort), month_end(month)
     base: set[int] = set()
     ids: set[int] = set()
+    days = (histories.modified() if isinstance(histories, Book)
+            else {i: modified_on(s) for i, s in histories.items()})
     for case_id, spans in histories.items():
-        day = modified_on(spans)
+        day = days[case_id]
         if day is None or not first <= day <= last:
             continue
         span = status_on(spans, end)

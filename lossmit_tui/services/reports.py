@@ -203,12 +203,28 @@ _ROLLS = ((Bucket.CURRENT, "roll current->30+"), (Bucket.D30, "roll 30->60+"),
           (Bucket.D60, "roll 60->90+"), (Bucket.D90, "roll 90->120+"))
 
 
-def _figures(name: str, group: str, month: date, d: _Data, loans: set[int],
+@dataclass
+class _Group:
+    """One group's loans and what they did, picked out of the report's data once."""
+
+    loans: set[int]
+    histories: m.Book
+    calls: list[m.Call]
+    events: list[m.Event]
+    deadlines: list[m.Deadline]
+
+
+def _group(d: _Data, loans: set[int]) -> _Group:
+    return _Group(loans, m.Book({i: s for i, s in d.histories.items() if i in loans}),
+                  [c for c in d.calls if c.case_id in loans],
+                  [e for e in d.events if e.case_id in loans],
+                  [x for x in d.deadlines if x.case_id in loans])
+
+
+def _figures(name: str, group: str, month: date, d: _Data, g: _Group,
              business_days: int, add_bd: Any) -> list[Figure]:
     """One report's figures for one group's loans in one month."""
-    hist = {i: s for i, s in d.histories.items() if i in loans}
-    calls = [c for c in d.calls if c.case_id in loans]
-    events = [e for e in d.events if e.case_id in loans]
+    hist, calls, events, loans = g.histories, g.calls, g.events, g.loans
     out: list[Figure] = []
     if name in ("delinquency", "scorecard"):
         out += [_rate(name, group, month, label, m.roll_rate(hist, month, b))
@@ -243,8 +259,7 @@ def _figures(name: str, group: str, month: date, d: _Data, loans: set[int],
         out.append(_rate(name, group, month, "trial-to-permanent conversion",
                          m.trial_conversion(events, month)))
     if name in ("deadlines", "scorecard"):
-        mine = [x for x in d.deadlines if x.case_id in loans]
-        by_clock = m.deadline_compliance(mine, month)
+        by_clock = m.deadline_compliance(g.deadlines, month)
         if name == "scorecard":
             met = sum(r.numerator for r in by_clock.values())
             due = sum(r.denominator for r in by_clock.values())
@@ -326,15 +341,14 @@ def run_report(ws: Workspace, name: str, months: Sequence[date],
     members: dict[str, set[int]] = defaultdict(set)
     for loan, group in data.groups.items():
         members[group].add(loan)
+    # productivity is per person already: one pass over the whole scope
+    groups = ({"": _group(data, set(data.groups))} if name == "productivity" else
+              {group: _group(data, members[group]) for group in sorted(members)})
     figures: list[Figure] = []
     for month in sorted(months):
         days = _business_days(month, calendar.is_business_day)
-        if name == "productivity":  # per person already: one pass over the scope
-            figures += _figures(name, "", month, data, set(data.groups), days,
-                                calendar.add_business_days)
-            continue
-        for group in sorted(members):
-            figures += _figures(name, group, month, data, members[group], days,
+        for group, picked in groups.items():
+            figures += _figures(name, group, month, data, picked, days,
                                 calendar.add_business_days)
     return figures
 
