@@ -28,7 +28,7 @@ BINDING_MODULES = ("lossmit_tui.widgets.queue_table", "screens.queue", "screens.
                    "screens.call_editor", "screens.task_editor", "screens.tracker",
                    "screens.board", "screens.audit", "screens.reassign", "screens.evaluation",
                    "screens.financials", "screens.forms", "screens.jump",
-                   "screens.practice")
+                   "screens.practice", "screens.reports")
 
 
 def binding_ids() -> dict[str, str]:

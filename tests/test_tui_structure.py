@@ -112,7 +112,8 @@ def test_the_keymap_refuses_an_unknown_binding(book) -> None:
 def test_every_binding_has_an_id_the_keymap_can_name() -> None:
     ids = binding_ids()
     for expected in ("app.quit", "queue.search", "case.log_call", "call.save",
-                     "tracker.back", "board.undo", "form.save", "evaluation.offer"):
+                     "tracker.back", "board.undo", "form.save", "evaluation.offer",
+                     "queue.reports", "reports.drill"):
         assert expected in ids
 
 
