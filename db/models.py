@@ -375,6 +375,26 @@ class PracticeProgress(_TableModel, table=True):
     audit_id: int | None = None
 
 
+class LoanStatus(_TableModel, table=True):
+    """One interval of a loan's delinquency status history: what it was from `valid_from`
+    up to (not including) `valid_to`, NULL while it still holds. Written only by
+    db/history.py, change-only: a new interval opens (and the open one closes) when a
+    tracked value changes; no other row is ever updated."""
+
+    __tablename__ = "loan_status_history"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id")
+    valid_from: date
+    valid_to: date | None = None
+    oldest_unpaid_due: date | None = None
+    stage: str = Field(max_length=16)
+    fc_status: str | None = Field(default=None, max_length=16)  # referred/sale_scheduled/sold
+    bankruptcy: str | None = Field(default=None, max_length=16)  # filed/discharged/...
+    workout: str | None = Field(default=None, max_length=16)  # trial/plan/modified/...
+    upb_cents: int
+
+
 # Indexes behind the queue and the tracker. Partial on open cases: closed cases never appear
 # in a queue, and the planner picks these only when the query repeats `closed_at IS NULL`.
 # The queue order is "act next": the stored key (a band, then a day: sales to postpone or
@@ -457,3 +477,10 @@ sa.Index("ix_complaints_open_case", col(Complaint.case_id),
          sqlite_where=_OPEN_COMPLAINT, postgresql_where=_OPEN_COMPLAINT)
 sa.Index("ix_letters_case_id", col(Letter.case_id), col(Letter.id))
 sa.Index("ix_letters_batch_id", col(Letter.batch_id))
+# The status history: a loan's intervals in order, the intervals covering a day, and at most
+# one open interval per loan (the writer closes it before it opens the next).
+sa.Index("ix_loan_status_history_case_from", col(LoanStatus.case_id), col(LoanStatus.valid_from))
+sa.Index("ix_loan_status_history_day", col(LoanStatus.valid_from), col(LoanStatus.valid_to))
+_OPEN_INTERVAL = sa.text("valid_to IS NULL")
+sa.Index("ix_loan_status_history_open", col(LoanStatus.case_id), unique=True,
+         sqlite_where=_OPEN_INTERVAL, postgresql_where=_OPEN_INTERVAL)

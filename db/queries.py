@@ -91,6 +91,8 @@ class QueueFilter:
     states: tuple[str, ...] = ()
     due_dates: tuple[tuple[date, date], ...] = ()  # oldest-unpaid ranges (buckets)
     search: str = ""
+    # The loans behind a report's figure (a drill-down from the reports screen): only these.
+    case_ids: tuple[int, ...] = ()
 
 
 class Sort(StrEnum):
@@ -176,6 +178,8 @@ def filter_conditions(f: QueueFilter, dialect: str = "sqlite", walk_order: bool 
         where.append(c.property_state.in_(f.states))
     if f.due_dates:
         where.append(sa.or_(*[c.next_due_date.between(a, b) for a, b in f.due_dates]))
+    if f.case_ids:
+        where.append(c.id.in_(f.case_ids))
     if f.search.strip():
         where.append(_search(f.search, dialect, walk_order))
     return where

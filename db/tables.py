@@ -176,3 +176,10 @@ practice_progress = sa.Table(
     "practice_progress", metadata, _id(), _int("user_id"), _text("lesson", 64),
     _text("step", 64), _at("done_at", False), _int("audit_id", True),
 )
+
+loan_status_history = sa.Table(
+    "loan_status_history", metadata, _id(), _int("case_id"), _date("valid_from", False),
+    _date("valid_to"), _date("oldest_unpaid_due"), _text("stage", 16),
+    _text("fc_status", 16, True), _text("bankruptcy", 16, True), _text("workout", 16, True),
+    _int("upb_cents"),
+)

@@ -28,7 +28,7 @@ BINDING_MODULES = ("lossmit_tui.widgets.queue_table", "screens.queue", "screens.
                    "screens.call_editor", "screens.task_editor", "screens.tracker",
                    "screens.board", "screens.audit", "screens.reassign", "screens.evaluation",
                    "screens.financials", "screens.forms", "screens.jump",
-                   "screens.practice")
+                   "screens.practice", "screens.reports")
 
 
 def binding_ids() -> dict[str, str]:
@@ -220,6 +220,18 @@ class LossMitApp(App[None]):
         from screens.board import TeamBoard
 
         self.push_screen(TeamBoard())
+
+    def open_reports(self) -> None:
+        """The reports screen (the month's scorecard, trends, the loans behind a figure)."""
+        from screens.reports import ReportsScreen
+
+        self.push_screen(ReportsScreen())
+
+    def open_loans(self, case_ids: tuple[int, ...], label: str) -> None:
+        """These loans as a queue view (a report figure's drill-down): the whole book's view
+        for a lead, one's own for a specialist; Escape returns."""
+        view = "all" if self.workspace.user.leads else "mine"
+        self.push_screen(QueueScreen(view, back=True, case_ids=case_ids, label=label))
 
     def open_tracker(self) -> None:
         """The due-date tracker."""

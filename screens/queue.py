@@ -248,7 +248,9 @@ class QueueScreen(LossMitScreen[None]):
                 key_display="R", show=False, id="queue.reassign_leads_only"),
         Binding("a", "leads_only('a', 'The audit trail')", "Audit trail (leads)", show=False,
                 id="queue.audit_leads_only"),
-        Binding("r", "reload", "Refresh", show=False, id="queue.refresh"),
+        Binding("r", "reports", "Reports", id="queue.reports",
+                tooltip="The month's scorecard, trends and the loans behind each figure"),
+        Binding("ctrl+r", "reload", "Refresh", show=False, id="queue.refresh"),
         Binding("escape", "escape", "Clear / back", show=False, id="queue.escape"),
         *[Binding(str(n), f"view('{n}')", f"View {n}", show=False, id=f"queue.view_{n}")
           for n in range(1, 10)],
@@ -278,10 +280,13 @@ class QueueScreen(LossMitScreen[None]):
         view_count: int | None
 
     def __init__(self, view: str, filters: Filters | None = None, *,
-                 back: bool = False, context: UserContext | None = None) -> None:
+                 back: bool = False, context: UserContext | None = None,
+                 case_ids: tuple[int, ...] = (), label: str = "") -> None:
         """`back`: opened from another screen (the team board); Escape returns to it.
-        `context`: the user's context, already read by the CLI (saves a round trip)."""
+        `context`: the user's context, already read by the CLI (saves a round trip).
+        `case_ids`: only these loans (a report figure's, named by `label`)."""
         super().__init__()
+        self.case_ids, self.label = case_ids, label
         self.initial_view = view
         self.preloaded = context
         self.back = back
@@ -377,6 +382,8 @@ class QueueScreen(LossMitScreen[None]):
         if self.filters.assignee:
             narrowed = replace(narrowed,
                                assignees=(self.users.get(self.filters.assignee, -1),))
+        if self.case_ids:
+            narrowed = replace(narrowed, case_ids=self.case_ids)
         return narrowed
 
     def switch_view(self, spec: ViewSpec) -> None:
@@ -528,6 +535,8 @@ class QueueScreen(LossMitScreen[None]):
         if self.view is None:
             return
         parts = [self.view.title]
+        if self.label:
+            parts.append(f"loans behind {self.label}")
         if self.search:
             parts.append(f"“{self.search}”")
         if self.filters.describe():
@@ -560,7 +569,7 @@ class QueueScreen(LossMitScreen[None]):
         if worker.group in ("queue-load", "queue-context"):
             self.count = 0 if self.count is None else self.count
             self.query_one("#queue-title", Static).update(Content(
-                "Could not read the queue (see the message); press r to try again"))
+                "Could not read the queue (see the message); press ctrl+r to try again"))
         elif worker.group == "queue-pages" and self._pages_in_flight is not None:
             self.query_one(QueueTable).forget_wanted(*self._pages_in_flight)
             self._pages_in_flight = None
@@ -708,6 +717,10 @@ class QueueScreen(LossMitScreen[None]):
         """The audit trail (leads)."""
         self.host.open_audit()
 
+    def action_reports(self) -> None:
+        """The reports: the month's scorecard, its trends, the loans behind a figure."""
+        self.host.open_reports()
+
     def action_reassign(self) -> None:
         """Move the marked cases, or the highlighted one, to other people (leads)."""
         table = self.query_one(QueueTable)
@@ -776,7 +789,10 @@ class QueueScreen(LossMitScreen[None]):
                           self.query_one(QueueTable).action_mark),
             SystemCommand("Due dates", "Every task and regulatory deadline by due date",
                           self.action_tracker),
-            SystemCommand("Refresh the queue", "Read it again now", self.action_reload),
+            SystemCommand("Refresh the queue", "Read it again now (ctrl+r)",
+                          self.action_reload),
+            SystemCommand("Reports", "The month's scorecard, its trends and the loans behind "
+                          "each figure (r)", self.action_reports),
             *([SystemCommand("Team board", "Workload per specialist; reassign, undo",
                              self.action_board),
                SystemCommand("Reassign cases", "The marked cases, or the highlighted one",

@@ -222,3 +222,9 @@ def test_case_complaint_section_120x40(snap_compare, complaint_app) -> None:  # 
         await _loaded(pilot)
 
     assert snap_compare(complaint_app, terminal_size=(120, 40), run_before=scrolled)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+def test_reports_scorecard(snap_compare, lead_app, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    # The lead's scorecard for October 2026 with the first figure's 13-month trend chart.
+    assert snap_compare(lead_app, terminal_size=size, run_before=_keys("r"))

@@ -53,11 +53,11 @@ async def test_a_vanished_database_is_said_and_nothing_stays_loading(book) -> No
         title = app.screen.query_one("#queue-title", Static)
         assert "open" in str(title.content)
         take_away(path, engine)
-        await pilot.press("r")
+        await pilot.press("ctrl+r")
         await settle(app, pilot)
         shown = str(title.content)
         assert "Loading" not in shown and "counting" not in shown
-        assert shown == "Could not read the queue (see the message); press r to try again"
+        assert shown == "Could not read the queue (see the message); press ctrl+r to try again"
         said = [n for n in notices(app) if n.startswith("Could not finish reading the queue")]
         assert said, notices(app)
         assert "no such table: cases" in said[0]
@@ -112,7 +112,8 @@ def test_the_keymap_refuses_an_unknown_binding(book) -> None:
 def test_every_binding_has_an_id_the_keymap_can_name() -> None:
     ids = binding_ids()
     for expected in ("app.quit", "queue.search", "case.log_call", "call.save",
-                     "tracker.back", "board.undo", "form.save", "evaluation.offer"):
+                     "tracker.back", "board.undo", "form.save", "evaluation.offer",
+                     "queue.reports", "reports.drill"):
         assert expected in ids
 
 

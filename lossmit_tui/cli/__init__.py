@@ -1,8 +1,8 @@
 """The `lossmit` command, one module per command group: `queue` (the TUI, `queue`, `tasks`),
-`cases` (`import`, `export`, `export-case`, `event`, `evaluate`), `team` (`reassign`,
-`audit`, `users ...`), `letters` (`letters ...`) and `store` (`db ...`, `seed`, `demo`,
-`refresh`); `shared` holds the options, the workspace set-up and the output formats they all
-use.
+`cases` (`import`, `export`, `export-case`, `event`, `evaluate`), `reports` (`report`),
+`team` (`reassign`, `audit`, `users ...`), `letters` (`letters ...`) and `store` (`db ...`,
+`seed`, `demo`, `refresh`); `shared` holds the options, the workspace set-up and the output
+formats they all use.
 
 Building the CLI imports every group module, which import only typer and the settings:
 commands that only print never import Textual (scripts, cron).
@@ -13,6 +13,7 @@ from lossmit_tui.cli import (  # noqa: F401  (each adds its commands)
     complaints,
     letters,
     queue,
+    reports,
     store,
     team,
 )
@@ -23,7 +24,7 @@ __all__ = ["app", "main"]
 # `lossmit --help` lists the commands, then the groups, in the order they have always had,
 # whatever order the group modules are imported in (a name not listed here goes last).
 HELP_ORDER = ("demo", "seed", "import", "export", "queue", "refresh", "evaluate", "event",
-              "tasks", "reassign", "audit", "export-case", "foreclosure", "complaint",
+              "tasks", "report", "reassign", "audit", "export-case", "foreclosure", "complaint",
               "complaints", "letters", "users", "db")
 
 

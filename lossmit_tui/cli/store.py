@@ -71,6 +71,9 @@ def seed_command(
     cases: Annotated[int, typer.Option("--cases", min=1, help="How many cases.")],
     seed_value: Annotated[int, typer.Option("--seed", help="Random seed: the same seed and "
                                                            "--today give the same data.")] = 1,
+    history: Annotated[bool, typer.Option(
+        "--history/--no-history",
+        help="Thirteen months of each loan's delinquency status, for the reports.")] = True,
     db: DbOpt = None,
     user: UserOpt = None,
     today: TodayOpt = None,
@@ -84,11 +87,12 @@ def seed_command(
     started = time.perf_counter()
     with user_errors():
         report = seed(ws.engine, cases, seed_value, ws.today, actor_name=ws.username,
-                      weights=ws.weights, clock=ws.clock())
+                      weights=ws.weights, clock=ws.clock(), history=history)
     elapsed = time.perf_counter() - started
     typer.echo(
         f"Seeded {report.cases} cases, {report.tasks} tasks, {report.notes} call notes, "
-        f"{report.events} events, {report.documents} documents and {report.users} users "
+        f"{report.events} events, {report.documents} documents, {report.history} status "
+        f"history intervals and {report.users} users "
         f"in {elapsed:.1f}s. Try: lossmit --db {ws.settings.db_url} --user {report.specialist}"
     )
 

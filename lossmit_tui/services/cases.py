@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
+from db.history import record_status
 from db.models import AuditEvent, Case, CaseEvent, Document, Task, User, utcnow
 from lossmit_tui.config import trial_policy
 from lossmit_tui.domain.calendar import BusinessCalendar
@@ -366,6 +367,9 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
                      after={"case": case["loan_number"], "by_event": event.kind}
                      | {k: _plain(changes[k]) for k in shown})
 
+    # the stage, foreclosure, bankruptcy or workout status it moved, as history
+    session.flush()
+    record_status(conn, today, [case_id])
     sync_clocks(session, actor, [case_id], today, calendar, actor.username,
                 attempts_needed=attempts_needed)
     sync_trial_tasks(conn, actor, [case_id], today, trial, actor.username)

@@ -9,6 +9,8 @@ Each step commits batch by batch, as the services it calls do.
 
 from dataclasses import dataclass
 
+from db.engine import session_scope
+from db.history import record_status, stale_loans
 from db.queries import QueueFilter
 from lossmit_tui.services.access import require_active
 from lossmit_tui.services.clock import SyncResult, refresh_clocks
@@ -27,6 +29,7 @@ class DailyReport:
     missed_promises: int  # callback tasks raised for promises to pay that were missed
     clocks: SyncResult  # the regulatory clock pass: cases visited, deadlines added, ...
     trials: int = 0  # trial cases whose tasks changed (a payment missed, a grace passed, ...)
+    history: int = 0  # status history intervals opened for loans changed behind its back
 
 
 def run_daily_pass(ws: Workspace, *, first: QueueFilter | None = None,
@@ -41,7 +44,9 @@ def run_daily_pass(ws: Workspace, *, first: QueueFilter | None = None,
        convert), of `assignees`' trial cases only when given;
     4. the regulatory clocks: those time has changed, of `assignees`' cases only when
        given (the app does the user's own; the whole book is `lossmit refresh`), or with
-       `every_case` every open case's (a book loaded without its clocks).
+       `every_case` every open case's (a book loaded without its clocks);
+    5. the status history of the whole book (`record_history`): every loan whose row no
+       longer matches its open interval, or that has none, gets one from today.
 
     A deactivated user is refused (PermissionDenied, audited) before any step; a name the
     store does not know is not (nor are the steps on their own: `lossmit queue` brings the
@@ -57,4 +62,21 @@ def run_daily_pass(ws: Workspace, *, first: QueueFilter | None = None,
     missed = raise_missed_promises(ws)
     trials = raise_trial_tasks(ws, assignees=assignees)
     clocks = refresh_clocks(ws, every_case=every_case, assignees=assignees)
-    return DailyReport(urgency, missed, clocks, trials)
+    return DailyReport(urgency, missed, clocks, trials, record_history(ws))
+
+
+def record_history(ws: Workspace) -> int:
+    """The daily pass's history step: find, in id order, the loans whose case row no longer
+    matches their open status interval (a change written by a path that kept no history,
+    a loan loaded before history began) and record their status as of `ws.today`, one
+    write transaction per batch. Returns how many intervals were opened."""
+    opened, after = 0, 0
+    while True:
+        with session_scope(ws.engine, write=True) as session:
+            conn = session.connection()
+            ids = stale_loans(conn, after)
+            if not ids:
+                break
+            opened += record_status(conn, ws.today, ids)
+            after = ids[-1]
+    return opened

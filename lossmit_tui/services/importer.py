@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from db.engine import session_scope
+from db.history import record_status
 from db.models import Case, User, utcnow
 from lossmit_tui.domain.act_next import NOTHING_KEY
 from lossmit_tui.domain.enums import Stage
@@ -46,6 +47,9 @@ CLOCK_FIELDS = frozenset({"next_due_date", "fc_sale_date", "occupancy", "assigne
                           "fdcpa_covered"})
 # The case columns from the file that urgency reads (days delinquent, days to a sale).
 URGENCY_FIELDS = frozenset({"next_due_date", "fc_sale_date"})
+# The columns the delinquency status history tracks (db/history.py): a change to one of
+# these opens a new interval.
+HISTORY_FIELDS = frozenset({"next_due_date", "fc_sale_date", "upb_cents"})
 
 
 @dataclass(frozen=True)
@@ -306,7 +310,7 @@ def import_extract(ws: Workspace, path: Path, *, dry_run: bool = False) -> Impor
                 continue  # validate the rest, write no more
             batch.append(row)
             if len(batch) >= CHUNK:
-                _upsert(session, batch, report, now, dry_run=dry_run)
+                _upsert(session, batch, report, now, today, dry_run=dry_run)
                 batch = []
         if problems:
             session.rollback()  # what was written before the first problem goes too
@@ -316,7 +320,7 @@ def import_extract(ws: Workspace, path: Path, *, dry_run: bool = False) -> Impor
             report.unchanged = 0
             return report
         if batch:
-            _upsert(session, batch, report, now, dry_run=dry_run)
+            _upsert(session, batch, report, now, today, dry_run=dry_run)
         report.missing = _missing(session.connection(), in_file)
         if dry_run:
             return report
@@ -363,8 +367,10 @@ def _ids_of(conn: sa.Connection, loans: list[str]) -> list[int]:
 
 
 def _upsert(session: Session, rows: list[ParsedRow], report: ImportReport, now: datetime,
-            *, dry_run: bool) -> None:
-    """Insert the new loans of one batch and update the changed ones (only what changed)."""
+            today: date, *, dry_run: bool) -> None:
+    """Insert the new loans of one batch and update the changed ones (only what changed),
+    then bring the status history of the new loans and of those whose tracked values
+    changed up to `today`, set-wise for the batch."""
     table = Case.__table__
     conn = session.connection()
     inserts: list[dict[str, Any]] = []
@@ -375,6 +381,7 @@ def _upsert(session: Session, rows: list[ParsedRow], report: ImportReport, now: 
     fields = sorted({f for r in rows for f in r.values}
                     | {"property_tz", "property_state", "property_zip"})
     names = ["id", *fields]
+    moved: list[str] = []  # the loans whose status history may change
     existing = {
         row.loan_number: dict(zip(names, row, strict=True))
         for row in conn.execute(
@@ -388,6 +395,7 @@ def _upsert(session: Session, rows: list[ParsedRow], report: ImportReport, now: 
             report.added.append(loan)
             report.clock_moved.append(loan)
             report.urgency_moved.append(loan)
+            moved.append(loan)
             continue
         wanted = {**row.values, **_derived(row.values, current)}
         changed = {k: v for k, v in wanted.items() if current.get(k) != v}
@@ -399,6 +407,8 @@ def _upsert(session: Session, rows: list[ParsedRow], report: ImportReport, now: 
             report.clock_moved.append(loan)
         if URGENCY_FIELDS & changed.keys():
             report.urgency_moved.append(loan)
+        if HISTORY_FIELDS & changed.keys():
+            moved.append(loan)
         # only what changed: fewer index entries to rewrite
         updates.append({"case_id": current["id"],
                         **{f"new_{k}": v for k, v in changed.items() if k != "loan_number"}})
@@ -418,3 +428,5 @@ def _upsert(session: Session, rows: list[ParsedRow], report: ImportReport, now: 
                      "version": table.c.version + 1, "updated_at": now})
         )
         conn.execute(stmt, params)
+    if moved:
+        record_status(conn, today, _ids_of(conn, moved))

@@ -30,6 +30,7 @@ from db.models import (
     CaseClock,
     CaseEvent,
     Document,
+    LoanStatus,
     Task,
     User,
 )
@@ -50,6 +51,7 @@ from lossmit_tui.domain.enums import (
     Stage,
     TaskKind,
 )
+from lossmit_tui.domain.events import STAGE_AFTER
 from lossmit_tui.domain.trial import TRIAL_OPTIONS, Schedule, default_first_due
 from lossmit_tui.domain.urgency import DEFAULT_WEIGHTS, UrgencyInput
 from lossmit_tui.domain.urgency import score_tenths as urgency_score
@@ -73,6 +75,7 @@ class SeedReport:
     notes: int = 0
     events: int = 0
     documents: int = 0
+    history: int = 0  # status history intervals (13 months of them)
     users: int = 0
     specialist: str = ""  # the first specialist: who the demo opens as
     lead: str = ""
@@ -265,8 +268,9 @@ def seed_moment(today: date, clock: datetime | None = None) -> datetime:
 
 def seed(engine: Engine, cases: int, seed_value: int, today: date,
          actor_name: str = "seed", weights: Mapping[str, float] | None = None,
-         clock: datetime | None = None) -> SeedReport:
-    """Fill an empty database with `cases` synthetic cases, their team and their history.
+         clock: datetime | None = None, history: bool = True) -> SeedReport:
+    """Fill an empty database with `cases` synthetic cases, their team and their history
+    (with `history`, 13 months of each loan's delinquency status too).
     Every summary the case row keeps (last contact, last right-party contact, the promise to
     pay and whether it was kept, the next action, the regulatory deadline, the documents
     missing) is what its calls, events, tasks and documents say; nothing is stamped after
@@ -277,7 +281,8 @@ def seed(engine: Engine, cases: int, seed_value: int, today: date,
     now = seed_moment(today, clock)
     report = SeedReport()
     with _rollback_journal(engine):
-        _seed(engine, cases, seed_value, today, actor_name, weights, rng, now, report)
+        _seed(engine, cases, seed_value, today, actor_name, weights, rng, now, report,
+              history)
     return report
 
 
@@ -308,7 +313,7 @@ def _rollback_journal(engine: Engine) -> Iterator[None]:
 
 def _seed(engine: Engine, cases: int, seed_value: int, today: date, actor_name: str,
           weights: Mapping[str, float] | None, rng: random.Random, now: datetime,
-          report: SeedReport) -> None:
+          report: SeedReport, history: bool = True) -> None:
     with session_scope(engine, write=True) as session:
         # A new store does not know whoever seeds it; a user it knows must be active.
         actor = find_user(session, actor_name)
@@ -328,13 +333,14 @@ def _seed(engine: Engine, cases: int, seed_value: int, today: date, actor_name: 
             conn.exec_driver_sql("PRAGMA threads=2")
         # Load first, index after: faster, and the indexes come out compact (the queue walks
         # them by position). Same transaction, so a failed seed leaves no table unindexed.
-        deferred = [ix for t in (Case.__table__, Task.__table__) for ix in t.indexes]
+        deferred = [ix for t in (Case.__table__, Task.__table__, LoanStatus.__table__)
+                    for ix in t.indexes]
         for index in deferred:
             index.drop(conn)
         user_ids = _seed_users(conn, rng, cases, now, report)
         with search.paused(conn):
             _load_cases(conn, cases, seed_value, today, now, user_ids, report,
-                        is_sqlite(engine), dict(weights or DEFAULT_WEIGHTS))
+                        is_sqlite(engine), dict(weights or DEFAULT_WEIGHTS), history)
         for index in deferred:
             index.create(conn)
         if is_sqlite(engine):
@@ -345,6 +351,7 @@ def _seed(engine: Engine, cases: int, seed_value: int, today: date, actor_name: 
             "entity_id": str(seed_value), "action": "seed", "before": None,
             "after": {"cases": report.cases, "tasks": report.tasks, "notes": report.notes,
                       "events": report.events, "documents": report.documents,
+                      "history": report.history,
                       "users": report.users, "seed": seed_value,
                       "today": today.isoformat()},
         }])
@@ -393,8 +400,87 @@ def _picker(rand: Any, pairs: tuple[list[Any], list[float]]) -> Any:
     return lambda: values[bisect_right(cum, rand() * total)]
 
 
+HISTORY_MONTHS = 13  # how far back the seeded status history reaches (README "Reports")
+
+
+def _status_history(hr: Any, case_id: int, missed: int, stage: str, closed: bool,
+                    redefault: bool, fc: tuple[date, str] | None,
+                    milestones: Sequence[tuple[str, date]], upb: int,
+                    month_back: Mapping[int, date], today: date) -> list[tuple[Any, ...]]:
+    """A loan's delinquency status history over the last HISTORY_MONTHS months, ending in
+    its seeded state (db/history.py's intervals, change-only).
+
+    The oldest unpaid due date is walked back month by month from today's: a loan behind
+    then mostly rolled into it (no payment that month), sometimes held (one) or was worse
+    (two: a partial cure); a loan current then mostly paid one, sometimes two or three (a
+    cure). `redefault` loans were modified a few months before they fell behind again (a
+    trial of three months, the modification, payments, then none). Stage milestones
+    (application, decision, trial, plan, closing) and the foreclosure referral come in on
+    their days. `hr` is the history's own random stream, so the rest of the seed is as
+    before."""
+    start = month_back[HISTORY_MONTHS]
+    changes: list[tuple[date, str, Any]] = []  # (day, field, value)
+    between = lambda low, high: low + int(hr() * (high - low + 1))  # noqa: E731
+    j = missed  # the due date, as months back from this month's start
+    first_stage = Stage.OUTREACH.value if (milestones or closed) else stage
+    first_workout: str | None = None
+    if redefault:
+        modified_k = min(HISTORY_MONTHS - 1, missed + between(2, 9))
+        mod_day = month_back[modified_k] + timedelta(days=between(0, 20))
+        for k in range(missed + 1, modified_k):  # paid each month after the modification
+            changes.append((month_back[k] + timedelta(days=between(1, 20)), "due", k - 1))
+        changes.append((mod_day, "due", modified_k - 1))
+        changes += [(mod_day, "stage", Stage.MODIFIED.value), (mod_day, "workout", "modified")]
+        trial_day = mod_day - timedelta(days=91)
+        if trial_day > start:
+            changes += [(trial_day, "stage", Stage.TRIAL.value),
+                        (trial_day, "workout", "trial")]
+        fell_behind = min(today, add_months(month_back[missed], 1)
+                          + timedelta(days=between(5, 15)))
+        changes.append((max(fell_behind, mod_day + timedelta(days=1)), "stage", stage))
+        j = modified_k + between(3, 6)  # the arrears the modification took in
+    else:
+        for k in range(1, HISTORY_MONTHS + 1):
+            behind = j - (k - 1)
+            roll = hr()
+            if behind >= 1:
+                paid = 0 if roll < 0.75 else 1 if roll < 0.95 else 2
+            else:
+                paid = 1 if roll < 0.85 else 2 if roll < 0.97 else 3
+            paid = max(paid, k - j)  # never more than one installment paid ahead
+            if paid:
+                changes.append((month_back[k] + timedelta(days=between(1, 27)), "due", j))
+            j += paid
+    for kind, day in milestones:
+        changes.append((day, "stage", kind))
+        if kind in (Stage.TRIAL.value, Stage.PLAN.value):
+            changes.append((day, "workout", kind))
+    if closed:
+        day = today - timedelta(days=between(5, 60))
+        changes.append((day, "stage", stage))
+        if stage == Stage.MODIFIED:
+            changes.append((day, "workout", "modified"))
+    if fc is not None:
+        changes.append((fc[0], "fc", fc[1]))
+    state = {"due": month_back[j], "stage": first_stage, "workout": first_workout, "fc": None}
+    out: list[tuple[Any, ...]] = []
+    since = start
+    for day, name, value in sorted(changes, key=lambda c: c[0]):
+        value = month_back[value] if name == "due" else value
+        if state[name] == value:
+            continue
+        if day > since:  # what came before the history starts is its first state
+            out.append((case_id, since, day, state["due"], state["stage"], state["fc"],
+                        None, state["workout"], upb))
+            since = day
+        state[name] = value
+    out.append((case_id, since, None, state["due"], state["stage"], state["fc"], None,
+                state["workout"], upb))
+    return out
+
+
 def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids: list[int],
-              sqlite: bool, weights: dict[str, float]
+              sqlite: bool, weights: dict[str, float], with_history: bool = True
               ) -> Iterator[dict[str, list[tuple[Any, ...]]]]:
     """Rows of cases with their tasks, call notes, events and documents, in chunks of
     CHUNK cases (parents before children in every chunk).
@@ -403,6 +489,7 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
     kept to what a real caseload shows: notes on cases that were worked, events and the
     document checklist on cases with an application."""
     rng = random.Random(seed_value * 1_000_003 + 1)
+    hist = random.Random(seed_value * 1_000_003 + 2).random  # the status history's own
     d, ts = _driver_values(sqlite)
     rand = rng.random
     first_name = _picker(rand, _name_lists()[0])
@@ -460,6 +547,7 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
     notes: list[tuple[Any, ...]] = []
     events: list[tuple[Any, ...]] = []
     docs: list[tuple[Any, ...]] = []
+    spans: list[tuple[Any, ...]] = []
     task_id = note_id = event_id = doc_id = 0
 
     for case_id in range(1, count + 1):
@@ -484,9 +572,10 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
         closed = rand() < 0.02
         stage = pick(_CLOSED) if closed else open_stage_of()
         days_late = late_by_missed[missed]
-        referral = sale = sale_offset = None
+        referral = sale = sale_offset = referral_offset = None
         if missed >= 5 and rand() < 0.35:
-            referral = day_of[-min(days_late - 121, between(0, 80)) - 1]
+            referral_offset = -min(days_late - 121, between(0, 80)) - 1
+            referral = day_of[referral_offset]
             sale_offset = between(5, 150)
             sale = day_of[sale_offset]
         worked = stage in _WORKED
@@ -638,13 +727,24 @@ def _generate(count: int, seed_value: int, today: date, now: datetime, spec_ids:
         ))
         if not closed:
             clocks.append((case_id, clock_check_v[missed], False, None))
+        if with_history:
+            milestones = [(STAGE_AFTER[kind].value, date_of[on])
+                          for kind, on in (history if worked else ()) if kind in STAGE_AFTER]
+            redefault = (not closed and stage in (Stage.NEW, Stage.OUTREACH)
+                         and 2 <= missed <= 8 and hist() < 0.15)
+            fc = (None if referral_offset is None else
+                  (date_of[referral_offset], "sale_scheduled" if sale else "referred"))
+            for span in _status_history(hist, case_id, missed, stage, closed, redefault, fc,
+                                        milestones, upb, month_back, today):
+                spans.append((span[0], d(span[1]), None if span[2] is None else d(span[2]),
+                              d(span[3]), *span[4:]))
         if len(cases) >= CHUNK:
             yield {"cases": cases, "case_clocks": clocks, "tasks": tasks, "call_notes": notes,
-                   "case_events": events, "documents": docs}
-            cases, clocks, tasks, notes, events, docs = [], [], [], [], [], []
+                   "case_events": events, "documents": docs, "loan_status_history": spans}
+            cases, clocks, tasks, notes, events, docs, spans = [], [], [], [], [], [], []
     if cases:
         yield {"cases": cases, "case_clocks": clocks, "tasks": tasks, "call_notes": notes,
-               "case_events": events, "documents": docs}
+               "case_events": events, "documents": docs, "loan_status_history": spans}
 
 
 def _produce(out: Any, args: tuple[Any, ...]) -> None:
@@ -685,7 +785,7 @@ def _chunks(args: tuple[Any, ...], count: int) -> Iterator[dict[str, list[tuple[
 
 def _load_cases(conn: Connection, count: int, seed_value: int, today: date, now: datetime,
                 spec_ids: list[int], report: SeedReport, sqlite: bool,
-                weights: dict[str, float]) -> None:
+                weights: dict[str, float], with_history: bool = True) -> None:
     writers = {
         "cases": _Writer(conn, Case.__table__, _CASE_COLUMNS),
         "case_clocks": _Writer(conn, CaseClock.__table__,
@@ -694,14 +794,17 @@ def _load_cases(conn: Connection, count: int, seed_value: int, today: date, now:
         "call_notes": _Writer(conn, CallNote.__table__, _NOTE_COLUMNS),
         "case_events": _Writer(conn, CaseEvent.__table__, _EVENT_COLUMNS),
         "documents": _Writer(conn, Document.__table__, _DOC_COLUMNS),
+        "loan_status_history": _Writer(conn, LoanStatus.__table__, _SPAN_COLUMNS),
     }
-    for chunk in _chunks((count, seed_value, today, now, spec_ids, sqlite, weights), count):
+    for chunk in _chunks((count, seed_value, today, now, spec_ids, sqlite, weights,
+                          with_history), count):
         for name, writer in writers.items():  # dict order: parents first
             writer.rows = chunk[name]
             writer.flush()
     report.cases, report.tasks = writers["cases"].count, writers["tasks"].count
     report.notes, report.events = writers["call_notes"].count, writers["case_events"].count
     report.documents = writers["documents"].count
+    report.history = writers["loan_status_history"].count
 
 
 _TASK_COLUMNS = [
@@ -712,6 +815,8 @@ _NOTE_COLUMNS = [
     "promise_amount_cents", "promise_date", "body", "amends_id", "created_at"]
 _EVENT_COLUMNS = [
     "id", "case_id", "kind", "occurred_on", "author_id", "reason", "payload", "created_at"]
+_SPAN_COLUMNS = ["case_id", "valid_from", "valid_to", "oldest_unpaid_due", "stage",
+                 "fc_status", "bankruptcy", "workout", "upb_cents"]
 _DOC_COLUMNS = [
     "id", "case_id", "doc_type", "status", "requested_on", "received_on", "decided_on",
     "document_date", "created_at"]

@@ -1,0 +1,125 @@
+"""`lossmit report`: one report as a table, CSV, JSON or a workbook (read back: real number
+and date cells), every report of a month into a folder, a specialist's narrower scope, and
+bad input refused naming the option."""
+
+import csv
+import io
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from db.engine import make_engine
+from db.migrate import ensure_current
+from lossmit_tui.services.importer import import_extract
+from lossmit_tui.services.reports import REPORTS
+from lossmit_tui.services.users import add_user
+from tests.test_cli import run
+
+from .workspace import workspace
+
+HEADER = "loan_number,borrower_name,investor,upb,next_due_date,property_state,assignee\n"
+
+
+@pytest.fixture
+def book(sqlite_url: str, tmp_path: Path) -> str:
+    """The store of tests/test_store_reports.py's book: June's current->30+ roll is 1 of 2."""
+    engine = make_engine(sqlite_url)
+    ensure_current(engine)
+    setup = workspace(engine, "setup")
+    add_user(setup, "lee", "Lee Lead", "lead", "North")
+    add_user(setup, "sam", "Sam Specialist", "specialist", "North")
+    add_user(setup, "ana", "Ana Specialist", "specialist", "North")
+    for day, rows in ((date(2026, 5, 15), "B1,Ann Lee,FNMA,1000,2026-05-01,TX,sam\n"
+                                          "B2,Bo Diaz,FNMA,2000,2026-05-01,TX,ana\n"),
+                      (date(2026, 6, 10), "B1,Ann Lee,FNMA,1000,2026-05-01,TX,sam\n"
+                                          "B2,Bo Diaz,FNMA,1990,2026-06-01,TX,ana\n")):
+        path = tmp_path / f"{day}.csv"
+        path.write_text(HEADER + rows)
+        assert import_extract(workspace(engine, "lee", day), path).ok
+    engine.dispose()
+    return sqlite_url
+
+
+def report(url: str, *args: str, user: str = "lee"):  # type: ignore[no-untyped-def]
+    return run("report", *args, "--db", url, "--user", user, "--today", "2026-07-15")
+
+
+def test_table_csv_and_json_carry_the_figure_and_what_it_rests_on(book: str) -> None:
+    table = report(book, "delinquency", "--month", "2026-06")
+    assert table.exit_code == 0, table.output
+    line = next(x for x in table.stdout.splitlines() if "roll current->30+" in x)
+    assert line.split()[-4:] == ["0.5", "rate", "1", "2"]
+    rows = list(csv.DictReader(io.StringIO(
+        report(book, "delinquency", "--month", "2026-06", "--format", "csv").stdout)))
+    roll = next(r for r in rows if r["metric"] == "roll current->30+")
+    assert roll == {"report": "delinquency", "group": "portfolio", "month": "2026-06",
+                    "metric": "roll current->30+", "value": "0.5", "unit": "rate",
+                    "numerator": "1", "denominator": "2"}
+    data = json.loads(report(book, "delinquency", "--month", "2026-06", "--format",
+                             "json").stdout)
+    assert any(r["metric"] == "roll current->30+" and r["value"] == 0.5 for r in data)
+
+
+def test_the_default_month_is_the_last_whole_one(book: str) -> None:
+    rows = json.loads(report(book, "delinquency", "--format", "json").stdout)
+    assert {r["month"] for r in rows} == {"2026-06"}  # --today 2026-07-15
+
+
+def test_a_span_of_months_gives_one_set_of_figures_a_month(book: str) -> None:
+    rows = json.loads(report(book, "delinquency", "--from", "2026-05", "--to", "2026-06",
+                             "--format", "json").stdout)
+    assert sorted({r["month"] for r in rows}) == ["2026-05", "2026-06"]
+
+
+def test_the_workbook_has_real_number_and_date_cells(book: str, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    path = tmp_path / "delinquency.xlsx"
+    result = report(book, "delinquency", "--month", "2026-06", "--format", "xlsx", "-o",
+                    str(path))
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(path).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("report", "group", "month", "metric", "value", "unit", "numerator",
+                       "denominator")
+    roll = next(r for r in rows if r[3] == "roll current->30+")
+    assert roll[2] == datetime(2026, 6, 1)  # a date cell, not text
+    assert roll[4] == 0.5 and isinstance(roll[6], int | float) and roll[7] == 2
+    cell = next(c for c in sheet["E"] if c.value == 0.5)
+    assert cell.number_format == "0.0%"
+
+
+def test_all_reports_of_a_month_into_a_folder(book: str, tmp_path: Path) -> None:
+    out = tmp_path / "pack"
+    result = report(book, "--all", "--month", "2026-06", "--out", str(out), "--format",
+                    "xlsx")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        f"{name}-2026-06.xlsx" for name in REPORTS)
+
+
+def test_a_specialist_gets_their_own_figures_and_is_refused_the_book(book: str) -> None:
+    own = json.loads(report(book, "delinquency", "--month", "2026-06", "--by", "user",
+                            "--format", "json", user="sam").stdout)
+    assert {r["group"] for r in own} == {"sam"}
+    refused = report(book, "delinquency", "--month", "2026-06", user="sam")
+    assert refused.exit_code == 1
+    assert "use --by user" in refused.output
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (("delinquency", "--month", "2026-13"), "--month: '2026-13' is not a month"),
+    (("delinquency", "--from", "2026-06", "--to", "2026-01"), "--to: the last month"),
+    (("nonsense", "--month", "2026-06"), "'nonsense' is not a report"),
+    (("delinquency", "--by", "desk"), "--by: 'desk' is not a grouping"),
+    (("delinquency", "--format", "xlsx"), "give -o FILE"),
+    (("--all", "--month", "2026-06"), "give --out"),
+])
+def test_bad_input_is_refused_naming_the_option(book: str, args: tuple[str, ...],
+                                                said: str) -> None:
+    result = report(book, *args)
+    assert result.exit_code != 0
+    assert said in result.output

@@ -1,0 +1,118 @@
+"""The reports screen in the app: `r` from the queue opens the month's scorecard (the same
+figures as `lossmit report scorecard`), with the prior month and the change; Enter opens the
+loans behind a figure as a queue view; a specialist sees their own loans only; the months
+move with [ and ]."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from textual.widgets import Static
+
+from db.tables import cases, users
+from lossmit_tui.app import LossMitApp, make_app
+from lossmit_tui.config import load_settings
+from lossmit_tui.services.reports import By, run_report
+from screens.queue import QueueScreen
+from screens.reports import ReportsScreen, ScoreTable, shown
+
+from .conftest import TODAY
+from .pilot import seeded_book, settle
+from .workspace import workspace
+
+OCTOBER = date(2026, 10, 1)  # the last whole month before TODAY
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> tuple[Engine, str, str]:
+    return seeded_book(tmp_path / "reports.db", 200, 33, TODAY)
+
+
+def app_for(engine: Engine, user: str) -> LossMitApp:
+    return make_app(workspace(engine, user, TODAY, settings=load_settings()))
+
+
+def title(app: LossMitApp) -> str:
+    return str(app.screen.query_one("#reports-title", Static).content)
+
+
+def cells(app: LossMitApp, metric: str) -> list[str]:
+    table = app.screen.query_one(ScoreTable)
+    return [str(c) for c in table.get_row(metric)]
+
+
+async def open_reports(app: LossMitApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    await settle(app, pilot)
+    await pilot.press("r")
+    await settle(app, pilot)
+    assert isinstance(app.screen, ReportsScreen)
+
+
+async def test_a_lead_sees_the_books_scorecard_and_opens_the_loans_behind_a_figure(
+        store: tuple[Engine, str, str]) -> None:
+    engine, _, lead = store
+    expected = run_report(workspace(engine, lead), "scorecard",
+                          [date(2026, 9, 1), OCTOBER], By.PORTFOLIO)
+    roll = next(f for f in expected if f.metric == "roll current->30+" and f.month == OCTOBER)
+    before = next(f for f in expected
+                  if f.metric == "roll current->30+" and f.month == date(2026, 9, 1))
+    assert roll.ids  # the seeded history gives this month loans that rolled
+    app = app_for(engine, lead)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_reports(app, pilot)
+        assert "October 2026" in title(app) and "the whole book" in title(app)
+        assert cells(app, "roll current->30+")[:3] == [
+            "roll current->30+", shown(roll.value, "rate"), shown(before.value, "rate")]
+        await pilot.press("enter")  # the first row: roll current->30+
+        await settle(app, pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert app.screen.case_ids == tuple(sorted(roll.ids))
+        shown_title = str(app.screen.query_one("#queue-title", Static).content)
+        assert "loans behind roll current->30+ · Oct 2026" in shown_title
+        with engine.connect() as conn:
+            still_open = conn.execute(sa.select(sa.func.count()).select_from(cases).where(
+                cases.c.id.in_(roll.ids), cases.c.closed_at.is_(None))).scalar_one()
+        assert f"{still_open:,} open" in shown_title
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReportsScreen)
+
+
+async def test_a_specialist_sees_their_own_loans_only(store: tuple[Engine, str, str]) -> None:
+    engine, specialist, _ = store
+    own = run_report(workspace(engine, specialist), "scorecard", [OCTOBER], By.USER)
+    pipeline = next(f for f in own if f.metric == "open loans in the pipeline")
+    with engine.connect() as conn:
+        owner = conn.execute(sa.select(users.c.id).where(
+            users.c.username == specialist)).scalar_one()
+        theirs = set(conn.execute(sa.select(cases.c.id).where(
+            cases.c.assignee_id == owner)).scalars())
+    assert pipeline.ids and pipeline.ids <= theirs
+    app = app_for(engine, specialist)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_reports(app, pilot)
+        assert "your own loans" in title(app)
+        assert cells(app, "open loans in the pipeline")[1] == shown(pipeline.value, "count")
+        table = app.screen.query_one(ScoreTable)
+        table.move_cursor(row=table.get_row_index("open loans in the pipeline"))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert set(app.screen.case_ids) <= theirs
+
+
+async def test_the_months_move_back_and_never_past_the_last_whole_one(
+        store: tuple[Engine, str, str]) -> None:
+    engine, _, lead = store
+    app = app_for(engine, lead)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_reports(app, pilot)
+        await pilot.press("right_square_bracket")
+        await settle(app, pilot)
+        assert "October 2026" in title(app)
+        assert any("has not ended" in str(n.message) for n in app._notifications)
+        await pilot.press("left_square_bracket")
+        await settle(app, pilot)
+        assert "September 2026" in title(app)
