@@ -46,7 +46,8 @@ def run_daily_pass(ws: Workspace, *, first: QueueFilter | None = None,
        given (the app does the user's own; the whole book is `lossmit refresh`), or with
        `every_case` every open case's (a book loaded without its clocks);
     5. the status history of the whole book (`record_history`): every loan whose row no
-       longer matches its open interval, or that has none, gets one from today.
+       longer matches its open interval, or that has none, gets one from today; only in the
+       book-wide pass (`lossmit refresh`), never in one user's (the app's at start).
 
     A deactivated user is refused (PermissionDenied, audited) before any step; a name the
     store does not know is not (nor are the steps on their own: `lossmit queue` brings the
@@ -62,7 +63,9 @@ def run_daily_pass(ws: Workspace, *, first: QueueFilter | None = None,
     missed = raise_missed_promises(ws)
     trials = raise_trial_tasks(ws, assignees=assignees)
     clocks = refresh_clocks(ws, every_case=every_case, assignees=assignees)
-    return DailyReport(urgency, missed, clocks, trials, record_history(ws))
+    # the catch-all reads every loan of the book: the nightly pass's, not each user's start
+    history = record_history(ws) if assignees is None else 0
+    return DailyReport(urgency, missed, clocks, trials, history)
 
 
 def record_history(ws: Workspace) -> int:
