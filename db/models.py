@@ -281,6 +281,11 @@ class Letter(_TableModel, table=True):
     letter_date: date
     mailed_on: date | None = None
     returned_on: date | None = None
+    # A complaint letter (domain/letters.py COMPLAINT_KINDS): the complaint it answers, and
+    # the reasons it gave (an extension's, a no-error finding's) for the step its mailing
+    # records.
+    complaint_id: int | None = Field(default=None, foreign_key="complaints.id")
+    reason: str | None = Field(default=None, max_length=1000)
 
 
 class Draft(_TableModel, table=True):
@@ -431,3 +436,4 @@ sa.Index("ix_complaints_open_case", col(Complaint.case_id),
          sqlite_where=_OPEN_COMPLAINT, postgresql_where=_OPEN_COMPLAINT)
 sa.Index("ix_letters_case_id", col(Letter.case_id), col(Letter.id))
 sa.Index("ix_letters_batch_id", col(Letter.batch_id))
+sa.Index("ix_letters_complaint_id", col(Letter.complaint_id))

@@ -148,7 +148,7 @@ letters = sa.Table(
     sa.Column("text", sa.Text, nullable=False), _text("pdf_sha256", 64), _text("status", 16),
     _text("batch_id", 40, True), _int("replaces_id", True), _int("created_by_id", True),
     _at("created_at", False), _date("letter_date", False), _date("mailed_on"),
-    _date("returned_on"),
+    _date("returned_on"), _int("complaint_id", True), _text("reason", 1000, True),
 )
 
 drafts = sa.Table(

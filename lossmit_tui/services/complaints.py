@@ -6,8 +6,9 @@ Every write is one transaction: the acting user is checked (active, may act on t
 the complaint is updated at the version the person saw (a complaint someone else changed
 meanwhile is a Conflict, nothing written), the audit row records it, and the case's
 regulatory-deadline tasks are synced with the complaint's clocks. Bad input is refused with a
-message naming the field, and nothing is stored. Letters are not written here: each step
-records the day its letter went out, for the letters to attach to.
+message naming the field, and nothing is stored. Letters are written by services/letters.py
+from a complaint; mailing one records its step here (`record_letter_step`), in the mailing's
+transaction, on the day it was mailed.
 """
 
 import re
@@ -182,7 +183,8 @@ def _urgent_task(session: Session, actor: User, case: sa.Row[Any], complaint: Co
 
 
 def _save(session: Session, actor: User, row: sa.Row[Any], expected_version: int,
-          action: str, changes: dict[str, Any], ws: Workspace) -> int:
+          action: str, changes: dict[str, Any], ws: Workspace,
+          note: dict[str, Any] | None = None) -> int:
     """Write `changes` to the complaint at the version the person saw, with its audit row,
     and sync the case's deadlines. Returns the new version."""
     if row.version != expected_version:
@@ -198,7 +200,8 @@ def _save(session: Session, actor: User, row: sa.Row[Any], expected_version: int
     case = _loan(session, row.case_id)
     audit.record(session, actor, "complaint", row.id, action,
                  before={k: _plain(getattr(row, k)) for k in changes},
-                 after={"case": case.loan_number} | {k: _plain(v) for k, v in changes.items()})
+                 after={"case": case.loan_number} | {k: _plain(v) for k, v in changes.items()}
+                 | (note or {}))
     _sync(session, actor, row.case_id, ws)
     return expected_version + 1
 
@@ -243,6 +246,7 @@ class Step:
     reason: str = ""  # an extension's reasons (they go in its notice)
     corrected: bool = False  # a response that corrected the error or gave the information
     exemption: str = ""  # for "exemption": duplicative, overbroad, untimely, ...
+    letter: int | None = None  # the complaint letter whose mailing this step is
 
 
 def _record_step(session: Session, ws: Workspace, complaint_id: int, expected_version: int,
@@ -290,7 +294,36 @@ def _record_step(session: Session, ws: Workspace, complaint_id: int, expected_ve
         if row.exemption is None:
             raise InvalidInput("exemption_notice: record the exemption decision first")
         changes = {"exemption_notice_on": step.day}
-    return _save(session, actor, row, expected_version, step.step, changes, ws)
+    return _save(session, actor, row, expected_version, step.step, changes, ws,
+                 {"letter": step.letter} if step.letter else {})
+
+
+# A complaint letter's step (domain/letters.py COMPLAINT_KINDS) as the step it records, and
+# the complaint column that says it was already done.
+_LETTER_STEPS: dict[str, tuple[str, bool, str]] = {
+    "acknowledgment": ("acknowledgment", False, "acknowledged_on"),
+    "response_corrected": ("response", True, "responded_on"),
+    "response_no_error": ("response", False, "responded_on"),
+    "extension": ("extension", False, "extension_on"),
+    "documents_sent": ("documents_sent", False, "documents_sent_on"),
+    "exemption_notice": ("exemption_notice", False, "exemption_notice_on"),
+}
+
+
+def record_letter_step(session: Session, ws: Workspace, complaint_id: int, letter_step: str,
+                       day: date, reason: str, letter_id: int) -> bool:
+    """Inside the letter-mailing transaction: record the step a complaint letter stands for
+    on the day it was mailed (the step that meets the complaint's clock), with the same
+    checks as a step typed in (an extension after its deadline is refused, and so the
+    mailing). A step already recorded keeps its first date (a second letter is a copy, not
+    a later step): False, nothing changed."""
+    name, corrected, column = _LETTER_STEPS[letter_step]
+    row = _complaint(session, complaint_id)
+    if row.status == "open" and getattr(row, column) is None:
+        _record_step(session, ws, complaint_id, row.version,
+                     Step(name, day, reason, corrected, letter=letter_id))
+        return True
+    return False
 
 
 @dataclass(frozen=True)
