@@ -231,6 +231,8 @@ def _foreclosure_section(case: CaseDetail, status: ForeclosureStatus | None) -> 
                       (f"  {step.why} [{step.rule}]", "$text-muted")]
         if status.hold:
             parts += ["\n", ("Counsel must hold: ", "$error bold"), status.hold]
+        for line in status.complaints:  # built from stored facts: plain text, not markup
+            parts += ["\n", ("Foreclosure error asserted: ", "$error bold"), Content(line)]
     return Static(Content.assemble(*parts), classes="case-section", id="case-foreclosure")
 _PAYMENT_STYLE = {
     PaymentState.PAID: "$success", PaymentState.DUE: "$text",

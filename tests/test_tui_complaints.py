@@ -108,3 +108,20 @@ def rows_of(engine: Engine) -> list[tuple[object, ...]]:
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(sa.text(
             "SELECT kind, complaint_id, status FROM letters"))]
+
+
+async def test_a_foreclosure_error_shows_on_the_foreclosure_status(
+        store: tuple[Engine, int]) -> None:  # noqa: F811
+    engine, case_id = store
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE cases SET fc_sale_date = '2026-12-15'"))
+    add_complaint(workspace(engine, "sam"), case_id, NewComplaint(
+        TODAY, "mail", "notice_of_error", "You scheduled a sale while my [b]application[/b] "
+        "was pending", "b10"))
+    app = app_for(engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_case(app, pilot)
+        await settle(app, pilot)
+        shown = str(screen.query_one("#case-foreclosure").content)
+        assert "Foreclosure error asserted: complaint 1, received 2026-11-29" in shown
+        assert "respond by 2026-12-14, before the sale on 2026-12-15" in shown

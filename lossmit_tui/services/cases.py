@@ -366,6 +366,10 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
                      after={"case": case["loan_number"], "by_event": event.kind}
                      | {k: _plain(changes[k]) for k in shown})
 
+    if "fc_sale_date" in changes:
+        from lossmit_tui.services.complaints import foreclosure_errors_on_sale
+
+        foreclosure_errors_on_sale(session, actor, case_id, today)
     sync_clocks(session, actor, [case_id], today, calendar, actor.username,
                 attempts_needed=attempts_needed)
     sync_trial_tasks(conn, actor, [case_id], today, trial, actor.username)

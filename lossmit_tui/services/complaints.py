@@ -170,16 +170,44 @@ def _urgent_task(session: Session, actor: User, case: sa.Row[Any], complaint: Co
                  sale: date, today: date) -> None:
     """A foreclosure error asserted with a sale scheduled: a task due today to check the
     1024.41 protections and tell counsel, before the sale."""
-    title = (f"URGENT: foreclosure error asserted (complaint {complaint.id}); sale on "
+    _raise_urgent(session, actor, case, int(complaint.id or 0), sale, today)
+
+
+def _raise_urgent(session: Session, actor: User, case: sa.Row[Any], complaint_id: int,
+                  sale: date, today: date) -> bool:
+    tasks_t = Task.__table__
+    source = f"complaint {complaint_id}"
+    if session.connection().execute(sa.select(tasks_t.c.id).where(
+            tasks_t.c.case_id == case.id, tasks_t.c.source == source,
+            tasks_t.c.status == "open")).first() is not None:
+        return False  # one open check per complaint is enough
+    title = (f"URGENT: foreclosure error asserted (complaint {complaint_id}); sale on "
              f"{sale}: check the 1024.41(f)/(g) protections and tell counsel")[:200]
     task = Task(case_id=case.id, kind=TaskKind.REVIEW, title=title, due_on=today,
-                assignee_id=case.assignee_id or actor.id, status="open",
-                source=f"complaint {complaint.id}")
+                assignee_id=case.assignee_id or actor.id, status="open", source=source)
     session.add(task)
     session.flush()
     audit.record(session, actor, "task", task.id, "create", after={
         "case": case.loan_number, "kind": TaskKind.REVIEW.value, "title": title,
         "due_on": today.isoformat(), "urgent": True})
+    return True
+
+
+def foreclosure_errors_on_sale(session: Session, actor: User, case_id: int,
+                               today: date) -> None:
+    """Inside the transaction that schedules or moves a case's sale: each open complaint
+    asserting a foreclosure error (1024.35(b)(9), (b)(10)) gets its urgent task (one open at
+    a time), as it would have had the sale been on the calendar when it was logged; the
+    tasks go to the complaints' owners."""
+    case = _loan(session, case_id)
+    sale = case.fc_sale_date
+    if sale is None or sale < today:
+        return
+    ids = session.connection().execute(sa.select(complaints_t.c.id).where(
+        complaints_t.c.case_id == case_id, complaints_t.c.status == "open",
+        complaints_t.c.category.in_(FORECLOSURE))).scalars().all()
+    if any([_raise_urgent(session, actor, case, int(i), sale, today) for i in ids]):
+        _tasks_to_owners(session, actor, case_id)
 
 
 def _save(session: Session, actor: User, row: sa.Row[Any], expected_version: int,
