@@ -80,6 +80,7 @@ cases = sa.Table(
     _date("promise_kept_on"), _date("next_action_on"), _text("next_action_kind", 32, True),
     _int("urgency"), _date("urgency_on"), _int("act_key"), _date("reg_due_on"),
     _int("missing_docs"),
+    sa.Column("open_complaints", sa.Integer, nullable=False, default=0, server_default="0"),
     _int("version"), _at("created_at", False),
     _at("updated_at", False), _at("closed_at"),
     _text("fc_hold", 500, True), _date("fc_hold_since"),

@@ -195,7 +195,7 @@ def test_foreclosure_error_with_a_sale_scheduled_raises_an_urgent_task(
 def test_complaints_view_selects_cases_with_an_open_complaint(
         one_case: tuple[Engine, int]) -> None:
     from db.engine import session_scope
-    from db.queries import QueueFilter, queue_window
+    from db.queries import QueueFilter, queue_count, queue_window
 
     engine, case_id = one_case
 
@@ -204,15 +204,25 @@ def test_complaints_view_selects_cases_with_an_open_complaint(
             return [r.loan_number for r in queue_window(
                 session, QueueFilter(open_complaints=True), 0, 10)]
 
-    assert shown() == []
+    def counted() -> int:
+        with session_scope(engine) as session:
+            return queue_count(session, QueueFilter(open_complaints=True))
+
+    assert shown() == [] and counted() == 0
     sam = workspace(engine, "sam")
-    row = add_complaint(sam, case_id, NewComplaint(RECEIVED, "phone", "general_complaint",
-                                                   "nobody called back"))
-    assert row.id is not None and shown() == ["A1"]
-    version = record_step(sam, row.id, 1, Step("response", TODAY))
-    version = record_finding(sam, row.id, version, FindingInput("resolved", "communication"))
-    close_complaint(sam, row.id, version, TODAY)
-    assert shown() == []
+    rows = [add_complaint(sam, case_id, NewComplaint(RECEIVED, "phone", "general_complaint",
+                                                     "nobody called back"))
+            for _ in range(2)]
+    assert shown() == ["A1"] and counted() == 1  # the case once, with two open
+    for n, row in enumerate(rows):
+        assert row.id is not None
+        version = record_step(sam, row.id, 1, Step("response", TODAY))
+        version = record_finding(sam, row.id, version,
+                                 FindingInput("resolved", "communication"))
+        close_complaint(sam, row.id, version, TODAY)
+        assert shown() == (["A1"] if n == 0 else [])  # until the last one closes
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(cases_t.c.open_complaints)).scalar_one() == 0
 
 
 def test_a_sale_scheduled_after_a_foreclosure_error_raises_the_urgent_task_and_shows(

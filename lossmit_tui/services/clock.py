@@ -380,7 +380,9 @@ def sync_clocks(session: Session, actor: User | None, case_ids: Iterable[int], t
                 tasks[t.case_id].append(t)
         plan = _Plan()
         checks, holds = [], []
-        complaint_clocks = complaint_task_clocks(conn, chunk, today, calendar)
+        complaint_clocks = complaint_task_clocks(
+            conn, chunk, today, calendar,
+            open_tasks=[t.source for found in tasks.values() for t in found])
         for case_id in chunk:
             case = cases.get(case_id)
             if case is None:

@@ -127,6 +127,15 @@ def _loan(session: Session, case_id: int) -> Any:
     return case
 
 
+def _count_open(session: Session, case_id: int) -> None:
+    """Keep the case's count of open complaints (the Complaints view reads the cases with
+    one through their index), in the transaction that opened or closed one."""
+    session.connection().execute(cases_t.update().where(cases_t.c.id == case_id).values(
+        open_complaints=sa.select(sa.func.count()).select_from(complaints_t).where(
+            complaints_t.c.case_id == case_id, complaints_t.c.status == "open")
+        .scalar_subquery()))
+
+
 def _sync(session: Session, actor: User, case_id: int, ws: Workspace) -> None:
     sync_clocks(session, actor, [case_id], ws.today, ws.calendar, actor.username,
                 attempts_needed=ws.settings.good_faith_attempts)
@@ -154,6 +163,7 @@ def _add_complaint(session: Session, ws: Workspace, case_id: int,
         owner_id=case.assignee_id or actor.id, status="open", created_by_id=actor.id)
     session.add(row)
     session.flush()
+    _count_open(session, case_id)
     audit.record(session, actor, "complaint", row.id, "create", after={
         "case": case.loan_number, "received_on": new.received_on.isoformat(),
         "channel": new.channel, "type": new.type, "category": new.category,
@@ -461,8 +471,10 @@ def _close(session: Session, ws: Workspace, complaint_id: int, expected_version:
         problems.append("exemption_notice: record the exemption notice before closing")
     if problems:
         raise InvalidInput("; ".join(problems))
-    return _save(session, actor, row, expected_version, "close",
-                 {"status": "closed", "closed_on": day}, ws)
+    version = _save(session, actor, row, expected_version, "close",
+                    {"status": "closed", "closed_on": day}, ws)
+    _count_open(session, row.case_id)
+    return version
 
 
 # --- the service entries: each takes the workspace and is one transaction -----
