@@ -472,6 +472,7 @@ class CaseDetail:
     act_key: int  # the act-next order's key (lossmit_tui/domain/act_next.py)
     reg_due_on: date | None
     missing_docs: int
+    open_complaints: int  # how many of its complaints are open
     version: int
     created_at: datetime
     updated_at: datetime

@@ -92,8 +92,8 @@ async def test_complaint_letter_refused_until_ready_then_kept_for_the_mail(
         await choose(pilot, form.query_one("#letter-kind", Select), "complaint_no_error")
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        assert "finding: the letter “We found no error” needs the finding no_error" \
-            in form_error(app)
+        assert ("finding: the letter “Complaint response: no error found” needs the finding "
+                "no_error") in form_error(app)
         assert isinstance(app.screen, ComplaintLetterForm)
         assert rows_of(engine) == []
         await choose(pilot, form.query_one("#letter-kind", Select),

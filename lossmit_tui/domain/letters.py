@@ -193,7 +193,7 @@ _COMPLAINT_CONTACT = Element("contact", "contact information, including a teleph
                              "for further assistance", "1024.35(e)(1)(i), 1024.36(d)(1)",
                              ("servicer_phone",))
 COMPLAINT_KINDS: dict[str, LetterKind] = {k.key: k for k in (
-    LetterKind("complaint_acknowledgment", "We received your notice or request",
+    LetterKind("complaint_acknowledgment", "Complaint acknowledgment",
                "1024.35(d), 1024.36(c)",
                (HEADER,
                 Element("received", "that the notice of error or request for information was "
@@ -201,7 +201,7 @@ COMPLAINT_KINDS: dict[str, LetterKind] = {k.key: k for k in (
                         ("complaint_received_on", "complaint_what"))),
                (*_HEADER_NEEDS, "complaint_received_on", "complaint_what"),
                complaint_step="acknowledgment"),
-    LetterKind("complaint_corrected", "We corrected the error", "1024.35(e)(1)(i)(A)",
+    LetterKind("complaint_corrected", "Complaint response: error corrected", "1024.35(e)(1)(i)(A)",
                (HEADER,
                 Element("correction", "that the error was corrected, what was corrected, and "
                         "the correction's effective date", "1024.35(e)(1)(i)(A)",
@@ -209,7 +209,7 @@ COMPLAINT_KINDS: dict[str, LetterKind] = {k.key: k for k in (
                 _COMPLAINT_CONTACT),
                (*_HEADER_NEEDS, "correction", "correction_effective_on"),
                complaint_step="response_corrected"),
-    LetterKind("complaint_no_error", "We found no error", "1024.35(e)(1)(i)(B)",
+    LetterKind("complaint_no_error", "Complaint response: no error found", "1024.35(e)(1)(i)(B)",
                (HEADER,
                 Element("no_error", "that the servicer has determined that no error "
                         "occurred", "1024.35(e)(1)(i)(B)", ("complaint_received_on",)),
@@ -221,7 +221,7 @@ COMPLAINT_KINDS: dict[str, LetterKind] = {k.key: k for k in (
                 _COMPLAINT_CONTACT),
                (*_HEADER_NEEDS, "complaint_received_on", "reasons"),
                complaint_step="response_no_error"),
-    LetterKind("complaint_extension", "We need more time to answer you",
+    LetterKind("complaint_extension", "Complaint extension notice",
                "1024.35(e)(3)(ii), 1024.36(d)(2)(ii)",
                (HEADER,
                 Element("extension", "that the time to respond is extended by 15 business "
@@ -231,7 +231,7 @@ COMPLAINT_KINDS: dict[str, LetterKind] = {k.key: k for k in (
                         "1024.35(e)(3)(ii), 1024.36(d)(2)(ii)", ("reasons",))),
                (*_HEADER_NEEDS, "complaint_received_on", "new_due", "reasons"),
                complaint_step="extension"),
-    LetterKind("complaint_documents", "The documents we relied on", "1024.35(e)(4)",
+    LetterKind("complaint_documents", "Documents relied on", "1024.35(e)(4)",
                (HEADER,
                 Element("documents", "the documents the servicer relied on in deciding that "
                         "no error occurred", "1024.35(e)(4)",
@@ -239,7 +239,7 @@ COMPLAINT_KINDS: dict[str, LetterKind] = {k.key: k for k in (
                 _COMPLAINT_CONTACT),
                (*_HEADER_NEEDS, "documents_requested_on", "documents"),
                complaint_step="documents_sent"),
-    LetterKind("complaint_exempt", "We are not required to answer this notice",
+    LetterKind("complaint_exempt", "Complaint exemption notice",
                "1024.35(g)(2), 1024.36(f)(2)",
                (HEADER,
                 Element("determination", "that the servicer has determined it is not required "
