@@ -103,6 +103,9 @@ class Case(_TableModel, table=True):
     act_key: int = Field(default=50_000_000, sa_column_kwargs={"server_default": "50000000"})
     reg_due_on: date | None = None  # the earliest open regulatory deadline
     missing_docs: int = Field(default=0)  # documents requested and not yet received
+    # How many of the case's complaints are open (kept by services/complaints.py): the
+    # Complaints view reads the cases with one through their own index.
+    open_complaints: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     version: int = Field(default=1, sa_column=case_version_col)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -290,6 +293,11 @@ class Letter(_TableModel, table=True):
     letter_date: date
     mailed_on: date | None = None
     returned_on: date | None = None
+    # A complaint letter (domain/letters.py COMPLAINT_KINDS): the complaint it answers, and
+    # the reasons it gave (an extension's, a no-error finding's) for the step its mailing
+    # records.
+    complaint_id: int | None = Field(default=None, foreign_key="complaints.id")
+    reason: str | None = Field(default=None, max_length=1000)
 
 
 class Draft(_TableModel, table=True):
@@ -412,6 +420,11 @@ sa.Index("ix_cases_act", col(Case.act_key), col(Case.urgency).desc(),
 sa.Index("ix_cases_act_assignee", col(Case.assignee_id), col(Case.act_key),
          col(Case.urgency).desc(), col(Case.loan_number),
          sqlite_where=_OPEN, postgresql_where=_OPEN, postgresql_include=_ID)
+# The Complaints view: the open cases with an open complaint, in the act-next order.
+_WITH_COMPLAINT = sa.text("closed_at IS NULL AND open_complaints > 0")
+sa.Index("ix_cases_open_complaints_act", col(Case.act_key), col(Case.urgency).desc(),
+         col(Case.loan_number), sqlite_where=_WITH_COMPLAINT,
+         postgresql_where=_WITH_COMPLAINT, postgresql_include=_ID)
 for _name, _column in (("ix_cases_open_sale", col(Case.fc_sale_date)),
                        ("ix_cases_open_reg_due", col(Case.reg_due_on)),
                        ("ix_cases_open_promise", col(Case.promise_due_on)),
@@ -484,3 +497,5 @@ sa.Index("ix_loan_status_history_day", col(LoanStatus.valid_from), col(LoanStatu
 _OPEN_INTERVAL = sa.text("valid_to IS NULL")
 sa.Index("ix_loan_status_history_open", col(LoanStatus.case_id), unique=True,
          sqlite_where=_OPEN_INTERVAL, postgresql_where=_OPEN_INTERVAL)
+
+sa.Index("ix_letters_complaint_id", col(Letter.complaint_id))

@@ -80,6 +80,7 @@ cases = sa.Table(
     _date("promise_kept_on"), _date("next_action_on"), _text("next_action_kind", 32, True),
     _int("urgency"), _date("urgency_on"), _int("act_key"), _date("reg_due_on"),
     _int("missing_docs"),
+    sa.Column("open_complaints", sa.Integer, nullable=False, default=0, server_default="0"),
     _int("version"), _at("created_at", False),
     _at("updated_at", False), _at("closed_at"),
     _text("fc_hold", 500, True), _date("fc_hold_since"),
@@ -148,7 +149,8 @@ letters = sa.Table(
     sa.Column("text", sa.Text, nullable=False), _text("pdf_sha256", 64), _text("status", 16),
     _text("batch_id", 40, True), _int("replaces_id", True), _int("created_by_id", True),
     _at("created_at", False), _date("letter_date", False), _date("mailed_on"),
-    _date("returned_on"), _text("font", 24),
+    _date("returned_on"), _text("font", 24), _int("complaint_id", True),
+    _text("reason", 1000, True),
 )
 
 drafts = sa.Table(

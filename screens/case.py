@@ -64,7 +64,7 @@ from lossmit_tui.services.errors import PermissionDenied, ServiceError
 from lossmit_tui.services.trials import CaseTrial, case_trial
 from lossmit_tui.widgets.footer import KeyFooter
 from screens.base import LossMitScreen
-from screens.complaints import ComplaintForm, ComplaintsSection
+from screens.complaints import ComplaintForm, ComplaintLetterForm, ComplaintsSection
 from screens.forms import (
     EditDetails,
     EventForm,
@@ -244,6 +244,8 @@ def _foreclosure_section(case: CaseDetail, status: ForeclosureStatus | None) -> 
                       (f"  {step.why} [{step.rule}]", "$text-muted")]
         if status.hold:
             parts += ["\n", ("Counsel must hold: ", "$error bold"), status.hold]
+        for line in status.complaints:  # built from stored facts: plain text, not markup
+            parts += ["\n", ("Foreclosure error asserted: ", "$error bold"), Content(line)]
     return Static(Content.assemble(*parts), classes="case-section", id="case-foreclosure")
 _PAYMENT_STYLE = {
     PaymentState.PAID: "$success", PaymentState.DUE: "$text",
@@ -340,6 +342,9 @@ class CaseScreen(LossMitScreen[None]):
                 tooltip="Evaluate every workout option; offer one or record a denial"),
         Binding("k", "complaint", "Complaint", id="case.complaint",
                 tooltip="Log a complaint (notice of error, request for information, ...)"),
+        Binding("K", "complaint_letter", "Complaint letter", id="case.complaint_letter",
+                show=False, tooltip="Write a complaint's letter (acknowledgment, response, "
+                                    "extension, documents, exemption notice)"),
         *[Binding(str(n), f"tab('{name}')", title, id=f"case.{name}", show=False)
           for n, (name, title) in enumerate(TABS.items(), start=1)],
     ]
@@ -530,6 +535,11 @@ class CaseScreen(LossMitScreen[None]):
                           self.action_financials),
             SystemCommand("Workout options", "Evaluate every option; offer one or deny",
                           self.action_workout),
+            SystemCommand("Log a complaint", "Notice of error, request for information, ...",
+                          self.action_complaint),
+            SystemCommand("Write a complaint letter", "Acknowledgment, response, extension, "
+                          "documents relied on, exemption notice",
+                          self.action_complaint_letter),
             SystemCommand("Complete the task", "The task under the cursor",
                           lambda: self.action_task("complete")),
             SystemCommand("Snooze the task", "The task under the cursor",
@@ -556,6 +566,17 @@ class CaseScreen(LossMitScreen[None]):
         """Log a complaint on this case (screens/complaints.py)."""
         if self.case is not None:
             self.app.push_screen(ComplaintForm(self.case_id, self._subject()), self._after)
+
+    def action_complaint_letter(self) -> None:
+        """Write a letter for one of this case's open complaints (screens/complaints.py)."""
+        if self.case is None:
+            return
+        views = self.query_one(ComplaintsSection).views
+        if not any(v.status == "open" for v in views):
+            self.notify("This case has no open complaint: k logs one.", markup=False)
+            return
+        self.app.push_screen(ComplaintLetterForm(self.case_id, self._subject(), views),
+                             self._after)
 
     def store_change(self, change: int) -> None:
         """Someone wrote: read the case again if the writes may touch it (redrawn only if

@@ -1,5 +1,7 @@
-"""Complaints on the case screen: the intake form (a key on the case) and the section that
-lists the case's complaints with each clock and its state (docs/RULES.md section 9).
+"""Complaints on the case screen: the intake form (a key on the case), the form that writes
+a complaint's letter (acknowledgment, response, extension, documents relied on, exemption
+notice; another key), and the section that lists the case's complaints with each clock and
+its state (docs/RULES.md section 9).
 
 The borrower's words and what was asked are untrusted: they reach the screen as `Content`,
 never as markup.
@@ -15,8 +17,9 @@ from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from lossmit_tui.domain.complaints import CATEGORIES, Channel, ComplaintType
+from lossmit_tui.domain.letters import COMPLAINT_KINDS
 from lossmit_tui.domain.regclock import ClockState
-from lossmit_tui.domain.values import display_text, parse_date
+from lossmit_tui.domain.values import clean_text, display_text, parse_date
 from lossmit_tui.services.complaints import (
     ComplaintView,
     NewComplaint,
@@ -24,6 +27,7 @@ from lossmit_tui.services.complaints import (
     case_complaints,
     validate_complaint,
 )
+from lossmit_tui.services.letters import generate_letter
 from screens.base import WorkspaceMixin
 from screens.forms import ServiceForm, Write, _input, _select, label
 
@@ -86,6 +90,53 @@ class ComplaintForm(ServiceForm):
         return lambda ws: add_complaint(ws, case_id, new)
 
 
+class ComplaintLetterForm(ServiceForm):
+    """Write a letter for one of the case's open complaints: which complaint, which letter,
+    and what only a person can say (an extension's or a no-error finding's reasons, the
+    documents relied on). The letter is kept and goes out with the next mail batch; its
+    mailing records the complaint's step, which meets the clock."""
+
+    TITLE_TEXT = "Complaint letter"
+    DONE_TEXT = ("Letter generated: it is on the Letters tab and goes out with the next mail "
+                 "batch; mailing it records the complaint's step.")
+
+    def __init__(self, case_id: int, subject: str, views: list[ComplaintView]) -> None:
+        super().__init__(subject)
+        self.case_id = case_id
+        self.views = [v for v in views if v.status == "open"]
+
+    def fields(self) -> ComposeResult:
+        yield Label("Complaint")
+        yield _select([(Content(display_text(
+            f"#{v.id} {label(v.type)}, received {v.received_on}")), str(v.id))
+            for v in reversed(self.views)], prompt="Complaint", id="letter-complaint",
+            value=str(self.views[-1].id) if self.views else Select.NULL)
+        yield Label("Letter")
+        yield _select([(k.title, k.key) for k in COMPLAINT_KINDS.values()],
+                      value="complaint_acknowledgment", allow_blank=False,
+                      id="letter-kind")
+        yield Label("Reasons (an extension, a no-error response)")
+        yield _input(placeholder="why more time is needed / why no error occurred",
+                     id="letter-reasons")
+        yield Label("Documents relied on, separated by ; (documents letter)")
+        yield _input(placeholder="payment history; escrow analysis", id="letter-documents")
+
+    def on_mount(self) -> None:
+        self.query_one("#letter-complaint", Select).focus()
+
+    def collect(self) -> Write | list[str]:
+        chosen = self.query_one("#letter-complaint", Select).value
+        if not isinstance(chosen, str):
+            return ["complaint: choose the complaint the letter answers (only open ones)"]
+        kind = str(self.query_one("#letter-kind", Select).value)
+        extra = {"reasons": clean_text(self.query_one("#letter-reasons", Input).value),
+                 "documents": [clean_text(d) for d in self.query_one(
+                     "#letter-documents", Input).value.split(";") if d.strip()]}
+        case_id, complaint_id = self.case_id, int(chosen)
+        return lambda ws: generate_letter(ws, case_id, kind, extra=extra,
+                                          complaint_id=complaint_id)
+
+
 _STATE = {ClockState.MET: "met", ClockState.MISSED: "MISSED", ClockState.DUE_SOON: "due soon",
           ClockState.PENDING: "pending", ClockState.BARRED: "barred",
           ClockState.ALLOWED: "allowed"}
@@ -93,7 +144,9 @@ _STATE = {ClockState.MET: "met", ClockState.MISSED: "MISSED", ClockState.DUE_SOO
 
 def section_content(views: list[ComplaintView], today: date) -> Content:
     """The case's complaints, newest first, each with its clocks and their state."""
-    parts: list[Content] = [Content.styled("Complaints", "bold")]
+    parts: list[Content] = [Content.styled("Complaints", "bold"),
+                            Content.styled("  (k logs one · K writes a complaint's letter)",
+                                           "$text-muted")]
     for v in reversed(views):
         head = (f"#{v.id} {label(v.type)} · received {v.received_on} by "
                 f"{label(v.channel)}" + (f" · 1024.35(b)({v.category[1:]})" if v.category
@@ -128,6 +181,7 @@ class ComplaintsSection(WorkspaceMixin, Static):
     def __init__(self, case_id: int, *, id: str | None = None) -> None:
         super().__init__(Content(""), id=id)
         self.case_id = case_id
+        self.views: list[ComplaintView] = []
         self.display = False
 
     @work(thread=True, exclusive=True, group="case-complaints", exit_on_error=False,
@@ -138,5 +192,6 @@ class ComplaintsSection(WorkspaceMixin, Static):
 
     @on(Read)
     def _read(self, message: Read) -> None:
+        self.views = message.views
         self.display = bool(message.views)
         self.update(section_content(message.views, self.today))

@@ -90,3 +90,39 @@ def test_servicing_file_includes_the_complaints(seeded: str) -> None:  # noqa: F
     complaint_lines = [line for line in lines if line.startswith("complaints,")]
     assert len(complaint_lines) == 1 and "request_for_information by email" in \
         complaint_lines[0]
+
+
+def test_the_report_by_root_cause_user_and_type_and_its_refusals(seeded: str) -> None:  # noqa: F811
+    user = specialist(seeded)
+    loan = _loan(seeded, user)
+    common = ["--db", seeded, "--user", user, "--today", DAY]
+    for category, cause, cents in (("b5", "fees", "40.00"), ("b2", "payment_processing",
+                                                             "0"),
+                                   ("b5", "fees", "12.50")):
+        assert run("complaint", "add", loan, "--received", "2026-11-02", "--channel", "mail",
+                   "--type", "notice_of_error", "--category", category, "--text", "wrong",
+                   *common).exit_code == 0
+        number = json.loads(run("complaint", "list", loan, "--format", "json",
+                                *common).stdout)[-1]["id"]
+        assert run("complaint", "step", str(number), "acknowledgment", "--version", "1",
+                   "--on", "2026-11-12", *common).exit_code == 0  # 5 BD was 9 Nov: late
+        assert run("complaint", "finding", str(number), "error_found", "--version", "2",
+                   "--root-cause", cause, "--correction", "fixed", "--effective",
+                   "2026-11-20", "--remediation", cents, *common).exit_code == 0
+    by_cause = json.loads(run("complaints", "report", "--from", "2026-11-01", "--to", DAY,
+                              "--by", "root_cause", "--format", "json", *common).stdout)
+    assert [(r["group"], r["received"], r["errors_found"], r["remediation_cents"],
+             r["on_time_acknowledgment"], r["top_root_causes"]) for r in by_cause] == [
+        ("fees", 2, 2, 5250, "0/2 (0%)", "fees (2)"),
+        ("payment_processing", 1, 1, 0, "0/1 (0%)", "payment_processing (1)")]
+    table = run("complaints", "report", "--from", "2026-11-01", "--to", DAY, "--by", "user",
+                *common).stdout
+    assert user in table and "$52.50" in table and "fees (2), payment_processing (1)" in table
+    by_type = json.loads(run("complaints", "report", "--from", "2026-11-01", "--to", DAY,
+                             "--by", "type", "--format", "json", *common).stdout)
+    assert [(r["group"], r["received"]) for r in by_type] == [("notice_of_error", 3)]
+    bad = run("complaints", "report", "--from", "2026-11-01", "--to", DAY, "--by", "loan",
+              *common)
+    assert bad.exit_code == 1 and "by: 'loan' must be one of" in bad.stderr
+    backwards = run("complaints", "report", "--from", DAY, "--to", "2026-11-01", *common)
+    assert backwards.exit_code == 1 and "is before from" in backwards.stderr

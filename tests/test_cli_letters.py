@@ -105,3 +105,23 @@ def test_the_demo_can_generate_a_letter_from_its_fictional_servicer(
     letter = generate_letter(ws, case_id, "spoc")
     assert "Bluebonnet Home Loans (demo)" in letter.text
     assert "(512) 555-01" in letter.text and "9 Our Own Rd, Waco, TX 76701" in letter.text
+
+def test_a_complaint_letter_generated_then_mailed_meets_the_complaint_clock(
+        store: str) -> None:
+    base = ("--db", store, "--user", "sam", "--today", "2026-02-12")
+    added = run("complaint", "add", "C1", "--received", "2026-02-10", "--channel", "mail",
+                "--type", "notice_of_error", "--category", "b2", "--text",
+                "My January payment went to fees", *base)
+    assert added.exit_code == 0, added.output
+    refused = run("complaint", "letter", "1", "complaint_no_error", *base)
+    assert refused.exit_code == 1 and "finding: " in refused.stderr
+    made = run("complaint", "letter", "1", "complaint_acknowledgment", "--show", *base)
+    assert made.exit_code == 0, made.output
+    assert "We received your notice of error on February 10, 2026" in made.stdout
+    assert "lossmit letters mailed --letter 1" in made.stdout
+    assert run("letters", "mailed", *base).exit_code == 2  # neither a batch nor a letter
+    mailed = run("letters", "mailed", "--letter", "1", *base)
+    assert mailed.exit_code == 0, mailed.output
+    shown = run("complaint", "show", "1", *base).stdout
+    assert "acknowledged 2026-02-12" in shown
+    assert "met" in next(line for line in shown.splitlines() if "1024.35(d)" in line)

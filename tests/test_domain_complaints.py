@@ -11,6 +11,7 @@ from lossmit_tui.domain.complaints import (
     ComplaintFacts,
     complaint_clocks,
     extension_refusal,
+    foreclosure_error_lines,
     on_time,
 )
 from lossmit_tui.domain.regclock import Clock, ClockState, open_deadlines
@@ -74,6 +75,40 @@ def test_foreclosure_error_due_before_the_sale_when_that_is_earlier() -> None:
     assert far.due_on == D(2026, 4, 13)
     none = one(error("b9"), "1024.35(e)(3)(i)(B)")
     assert none.due_on == D(2026, 4, 13)
+
+
+def test_foreclosure_error_before_the_sale_at_the_30_bd_boundary() -> None:
+    # 1024.35(e)(3)(i)(B): 30 BD from Monday 2 March is Monday 13 April
+    assert one(error("b9", sale_date=D(2026, 4, 14)), "1024.35(e)(3)(i)(B)").due_on \
+        == D(2026, 4, 13)  # the day before the sale is the 30th BD: the same day
+    on_30th = one(error("b9", sale_date=D(2026, 4, 13)), "1024.35(e)(3)(i)(B)")
+    assert on_30th.due_on == D(2026, 4, 12)  # a Sunday: before the sale, not a BD later
+    assert any("before the sale on 2026-04-13" in n for n in on_30th.notes)
+    # a sale date already past at receipt does not shorten the deadline
+    past = one(error("b10", received=D(2026, 3, 2), sale_date=D(2026, 3, 2)),
+               "1024.35(e)(3)(i)(B)")
+    assert past.due_on == D(2026, 4, 13)
+    # a b11 error ("any other") on a case with a sale is not a foreclosure error: 30 BD
+    assert one(error("b11", sale_date=D(2026, 3, 20)), "1024.35(e)(3)(i)(C)").due_on \
+        == D(2026, 4, 13)
+
+
+def test_foreclosure_error_lines_for_the_foreclosure_status() -> None:
+    near = error("b10", sale_date=D(2026, 3, 20))
+    (line,) = foreclosure_error_lines([near, error("b2")], MON, CAL)
+    assert "complaint 1, received 2026-03-02, asserts a foreclosure error (1024.35(b)(10)" \
+        in line
+    assert "respond by 2026-03-19, before the sale on 2026-03-20 [1024.35(e)(3)(i)(B)]" in line
+    late = foreclosure_error_lines([error("b10", sale_date=D(2026, 3, 9))], MON, CAL)[0]
+    assert "1024.35(f)(2)" in late
+    answered = replace(near, responded_on=D(2026, 3, 5))
+    assert "answered: response on 2026-03-05" in foreclosure_error_lines([answered], MON,
+                                                                        CAL)[0]
+    missed = foreclosure_error_lines([near], D(2026, 3, 20), CAL)[0]
+    assert "MISSED: respond by 2026-03-19" in missed
+    phone = ComplaintFacts(4, MON, "phone", "notice_of_error", "b9", sale_date=D(2026, 3, 20))
+    assert "no Reg X response clock" in foreclosure_error_lines([phone], MON, CAL)[0]
+    assert foreclosure_error_lines([replace(near, closed_on=MON)], MON, CAL) == ()
 
 
 def test_foreclosure_error_seven_days_before_sale_needs_a_good_faith_answer() -> None:

@@ -195,7 +195,7 @@ def test_foreclosure_error_with_a_sale_scheduled_raises_an_urgent_task(
 def test_complaints_view_selects_cases_with_an_open_complaint(
         one_case: tuple[Engine, int]) -> None:
     from db.engine import session_scope
-    from db.queries import QueueFilter, queue_window
+    from db.queries import QueueFilter, queue_count, queue_window
 
     engine, case_id = one_case
 
@@ -204,12 +204,59 @@ def test_complaints_view_selects_cases_with_an_open_complaint(
             return [r.loan_number for r in queue_window(
                 session, QueueFilter(open_complaints=True), 0, 10)]
 
-    assert shown() == []
+    def counted() -> int:
+        with session_scope(engine) as session:
+            return queue_count(session, QueueFilter(open_complaints=True))
+
+    assert shown() == [] and counted() == 0
     sam = workspace(engine, "sam")
-    row = add_complaint(sam, case_id, NewComplaint(RECEIVED, "phone", "general_complaint",
-                                                   "nobody called back"))
-    assert row.id is not None and shown() == ["A1"]
-    version = record_step(sam, row.id, 1, Step("response", TODAY))
-    version = record_finding(sam, row.id, version, FindingInput("resolved", "communication"))
-    close_complaint(sam, row.id, version, TODAY)
-    assert shown() == []
+    rows = [add_complaint(sam, case_id, NewComplaint(RECEIVED, "phone", "general_complaint",
+                                                     "nobody called back"))
+            for _ in range(2)]
+    assert shown() == ["A1"] and counted() == 1  # the case once, with two open
+    for n, row in enumerate(rows):
+        assert row.id is not None
+        version = record_step(sam, row.id, 1, Step("response", TODAY))
+        version = record_finding(sam, row.id, version,
+                                 FindingInput("resolved", "communication"))
+        close_complaint(sam, row.id, version, TODAY)
+        assert shown() == (["A1"] if n == 0 else [])  # until the last one closes
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(cases_t.c.open_complaints)).scalar_one() == 0
+
+
+def test_a_sale_scheduled_after_a_foreclosure_error_raises_the_urgent_task_and_shows(
+        one_case: tuple[Engine, int]) -> None:
+    from db.engine import session_scope
+    from lossmit_tui.services.cases import NewEvent, record_event
+    from lossmit_tui.services.clock import case_regulatory
+
+    engine, case_id = one_case
+    sam = workspace(engine, "sam")
+    row = add_complaint(sam, case_id, error("b9"))
+    other = add_complaint(sam, case_id, error("b2"))
+    assert row.id is not None and other.id is not None
+    urgent = sa.select(tasks_t.c.source, tasks_t.c.due_on, tasks_t.c.title).where(
+        tasks_t.c.source.like("complaint %"))
+    with engine.connect() as conn:
+        assert conn.execute(urgent).all() == []  # no sale yet: nothing urgent
+    assert deadline_tasks(engine, row.id)["1024.35(e)(3)(i)(B)"] == ("open", date(2027, 1, 7))
+    record_event(sam, case_id, NewEvent("sale_scheduled", TODAY, sale_date=date(2026, 12, 15)))
+    with engine.connect() as conn:
+        raised = conn.execute(urgent).all()
+    assert [(r.source, r.due_on) for r in raised] == [(f"complaint {row.id}", TODAY)]
+    assert "sale on 2026-12-15" in raised[0].title
+    # 1024.35(e)(3)(i)(B): now due before the sale, the earlier of the two
+    assert deadline_tasks(engine, row.id)["1024.35(e)(3)(i)(B)"] == ("open",
+                                                                    date(2026, 12, 14))
+    record_event(sam, case_id, NewEvent("sale_postponed", TODAY, sale_date=date(2026, 12, 22)))
+    with engine.connect() as conn:
+        assert len(conn.execute(urgent).all()) == 1  # still open: not raised twice
+    assert deadline_tasks(engine, row.id)["1024.35(e)(3)(i)(B)"] == ("open",
+                                                                    date(2026, 12, 21))
+    with session_scope(engine) as session:
+        status = case_regulatory(session, case_id, TODAY, sam.calendar)[2]
+    assert status is not None
+    (line,) = status.complaints  # the b2 complaint is not a foreclosure error
+    assert f"complaint {row.id}, received 2026-11-23, asserts a foreclosure error" in line
+    assert "respond by 2026-12-21, before the sale on 2026-12-22" in line

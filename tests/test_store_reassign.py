@@ -396,3 +396,72 @@ def test_task_lookups_for_given_cases_search_the_case_index(book: Engine) -> Non
             for statement, parameters in seen}
     walking = {s: p for s, p in plans.items() if "ix_tasks_status_due (status=?)" in p}
     assert not walking, walking
+
+def complaint_owners(engine: Engine) -> dict[int, tuple[str, int]]:
+    with engine.connect() as conn:
+        return {r.id: (r.username, r.version) for r in conn.execute(sa.text(
+            "SELECT c.id, u.username, c.version FROM complaints c "
+            "JOIN users u ON u.id = c.owner_id ORDER BY c.id"))}
+
+
+def complaint_task_owners(engine: Engine, complaint_id: int) -> set[str]:
+    with engine.connect() as conn:
+        return set(conn.execute(sa.text(
+            "SELECT u.username FROM tasks t JOIN users u ON u.id = t.assignee_id "
+            "WHERE t.status = 'open' AND t.source LIKE :s"),
+            {"s": f"% complaint {complaint_id}"}).scalars())
+
+
+def test_open_complaints_move_with_the_case_and_one_given_to_someone_else_stays(
+        book: Engine) -> None:
+    from lossmit_tui.services.complaints import (
+        FindingInput,
+        NewComplaint,
+        Step,
+        add_complaint,
+        assign_complaint,
+        close_complaint,
+        record_finding,
+        record_step,
+    )
+
+    sam = workspace(book, "sam")
+    s1 = case_id(book, "S1")
+
+    def log() -> int:
+        row = add_complaint(sam, s1, NewComplaint(date(2026, 11, 23), "mail", "notice_of_error",
+                                                  "fee charged twice", "b5"))
+        assert row.id is not None
+        return row.id
+
+    mine, given, closed = log(), log(), log()
+    assign_complaint(workspace(book, "lee"), given, 1, "lee")
+    version = record_step(sam, closed, 1, Step("response", TODAY))
+    version = record_finding(sam, closed, version, FindingInput("no_error", "no_error"))
+    close_complaint(sam, closed, version, TODAY)
+    assert complaint_owners(book) == {mine: ("sam", 1), given: ("lee", 2),
+                                      closed: ("sam", 4)}
+
+    done = move(book, "lee", service.Selection(loan_numbers=("S1",)), ["ana"],
+                move_tasks=False)
+    # the open complaint sam held moves (versioned), with its deadline tasks; the one a
+    # lead gave to someone else stays; a closed one is history and keeps its owner
+    assert complaint_owners(book) == {mine: ("ana", 2), given: ("lee", 2),
+                                      closed: ("sam", 4)}
+    assert complaint_task_owners(book, mine) == {"ana"}
+    assert complaint_task_owners(book, given) == {"lee"}
+    with book.connect() as conn:
+        trail = conn.execute(sa.select(audit_events.c.entity_id, audit_events.c.before,
+                                       audit_events.c.after).where(
+            audit_events.c.entity == "complaint", audit_events.c.action == "assign")
+            .order_by(audit_events.c.id)).all()
+    last = trail[-1]  # one row for the move (the first is the lead's own assignment)
+    assert len(trail) == 2
+    assert (last.entity_id, last.before["owner"], last.after["owner"],
+            last.after["batch"]) == (str(mine), "sam", "ana", done.batch)
+    assert last.after["why"] == "the case was reassigned"
+
+    service.undo_last(workspace(book, "lee"))
+    assert complaint_owners(book) == {mine: ("sam", 3), given: ("lee", 2),
+                                      closed: ("sam", 4)}
+    assert complaint_task_owners(book, mine) == {"sam"}

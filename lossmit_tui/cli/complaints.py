@@ -273,6 +273,43 @@ def close_command(
     typer.echo(f"Closed complaint {complaint_id} on {day} (version {new}).")
 
 
+@complaint_app.command("letter")
+def letter_command(
+    ctx: typer.Context,
+    complaint_id: Annotated[int, typer.Argument(help="The complaint's number.")],
+    kind: Annotated[str, typer.Argument(
+        help="complaint_acknowledgment, complaint_corrected, complaint_no_error, "
+             "complaint_extension, complaint_documents or complaint_exempt.")],
+    reason: Annotated[str, typer.Option(
+        "--reason", help="complaint_extension: why more time is needed; complaint_no_error: "
+                         "why no error occurred.")] = "",
+    document: Annotated[list[str] | None, typer.Option(
+        "--document", help="complaint_documents: a document relied on (repeat).")] = None,
+    show: Annotated[bool, typer.Option("--show", help="Print the letter's text.")] = False,
+    db: DbOpt = None,
+    user: UserOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Generate a complaint's letter, dated today, and keep it; `lossmit letters mailed
+    --letter ID` (or the batch) records it mailed, which records the complaint's step and
+    meets its clock."""
+    from lossmit_tui.domain.values import clean_text
+    from lossmit_tui.services.complaints import complaint
+    from lossmit_tui.services.letters import generate_letter
+
+    ws = workspace(ctx, db, user, today)
+    extra = {"reasons": clean_text(reason),
+             "documents": [clean_text(d) for d in document or [] if d.strip()]}
+    with user_errors():
+        case_id = complaint(ws, complaint_id).case_id
+        letter = generate_letter(ws, case_id, kind.strip(), extra=extra,
+                                 complaint_id=complaint_id)
+    if show:
+        typer.echo(display_text(letter.text, lines=True))
+    typer.echo(f"Generated letter {letter.id} ({letter.kind}) for complaint {complaint_id}; "
+               f"record it mailed with: lossmit letters mailed --letter {letter.id}")
+
+
 @complaints_app.command("report")
 def report_command(
     ctx: typer.Context,

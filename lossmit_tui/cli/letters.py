@@ -113,24 +113,39 @@ def batch_command(
 @letters_app.command("mailed")
 def mailed_command(
     ctx: typer.Context,
-    batch_id: Annotated[str, typer.Argument(help="The batch id `letters batch` printed.")],
+    batch_id: Annotated[str | None, typer.Argument(
+        help="The batch id `letters batch` printed.")] = None,
+    letter: Annotated[int | None, typer.Option(
+        "--letter", help="Instead of a batch: one letter's id (a complaint letter sent on "
+                         "its own).")] = None,
     on: Annotated[str | None, typer.Option(
         "--on", help="The day they were mailed, YYYY-MM-DD (default today).")] = None,
     db: DbOpt = None,
     user: UserOpt = None,
     today: TodayOpt = None,
 ) -> None:
-    """Record every letter of a batch as mailed: each records the event that meets its
-    clock (written_notice_sent, acknowledgment_sent, complete_notice_sent) with the letter's
-    id. All of the batch or nothing."""
-    from lossmit_tui.services.letters import mark_mailed
+    """Record every letter of a batch (or one letter) as mailed: each records the event
+    that meets its clock (written_notice_sent, acknowledgment_sent, complete_notice_sent)
+    with the letter's id, a complaint letter its complaint's step. All of the batch or
+    nothing."""
+    from lossmit_tui.services.letters import mark_letter_mailed, mark_mailed
 
+    if (batch_id is None) == (letter is None):
+        err("Name a batch id or --letter ID (one of them).")
+        raise typer.Exit(2)
     day = parse_day(on, "--on")
     ws = workspace(ctx, db, user, today)
+    when = (day or ws.today).isoformat()
+    if letter is not None:
+        with user_errors():
+            mark_letter_mailed(ws, letter, day)
+        typer.echo(f"Recorded letter {letter} as mailed on {when}.")
+        return
+    assert batch_id is not None
     with user_errors():
         done = mark_mailed(ws, batch_id.strip(), day)
     typer.echo(f"Recorded {len(done)} letter(s) of batch {display_text(batch_id.strip())} as "
-               f"mailed on {(day or ws.today).isoformat()}.")
+               f"mailed on {when}.")
 
 
 @letters_app.command("returned")

@@ -33,6 +33,9 @@ class BusinessCalendar:
 
     def __init__(self, exclude_observed: bool = False) -> None:
         self._holidays = _federal(exclude_observed)
+        # (day, count) -> the answer: every clock of a pass asks the same few questions
+        # (5, 7, 10, 15, 30 BD after a handful of receipt days); a pure answer, kept.
+        self._after: dict[tuple[date, int], date] = {}
 
     def holiday(self, day: date) -> str | None:
         """The holiday's name, or None."""
@@ -46,6 +49,15 @@ class BusinessCalendar:
         day, else the next one."""
         if count < 0:
             raise ValueError("count must be zero or more")
+        key = (day, count)
+        found = self._after.get(key)
+        if found is None:
+            if len(self._after) > 100_000:  # a long-lived app: keep the memo bounded
+                self._after.clear()
+            found = self._after[key] = self._count_from(day, count)
+        return found
+
+    def _count_from(self, day: date, count: int) -> date:
         current = day
         if count == 0:
             while not self.is_business_day(current):

@@ -387,6 +387,37 @@ def _other_clocks(facts: ComplaintFacts, today: date, calendar: BusinessCalendar
     return clocks
 
 
+def foreclosure_error_lines(complaints: list[ComplaintFacts], today: date,
+                           calendar: BusinessCalendar) -> tuple[str, ...]:
+    """For the case's foreclosure status: each open complaint asserting a foreclosure error
+    (1024.35(b)(9), (b)(10)), with the response it is owed and, when a sale is scheduled,
+    that it must come before the sale (1024.35(e)(3)(i)(B); 1024.35(f)(2) when received 7 or
+    fewer days before it)."""
+    lines = []
+    for facts in complaints:
+        if not facts.is_error or facts.category not in FORECLOSURE or facts.closed_on:
+            continue
+        what = (f"complaint {facts.id}, received {facts.received_on}, asserts a foreclosure "
+                f"error (1024.35(b)({facts.category[1:]}): {CATEGORIES[facts.category]})")
+        response = next((c for c in complaint_clocks(facts, today, calendar)
+                         if c.rule is RESPOND_FORECLOSURE), None)
+        if response is None or not response.applies:
+            why = response.why_not if response is not None else regx_exemption(facts)
+            lines.append(f"{what}; no Reg X response clock: {why}")
+        elif response.state is ClockState.MET:
+            lines.append(f"{what}; answered: {response.met_by}")
+        else:
+            sale = facts.sale_date
+            before = (f", before the sale on {sale}" if sale is not None and sale > today
+                      else "")
+            late = " (a good-faith answer, oral or written, is enough: 1024.35(f)(2))" \
+                if late_foreclosure_notice(facts) else ""
+            missed = "MISSED: " if response.state is ClockState.MISSED else ""
+            lines.append(f"{what}; {missed}respond by {response.due_on}{before}{late} "
+                         f"[{RESPOND_FORECLOSURE.citation}]")
+    return tuple(lines)
+
+
 def on_time(clock: Clock) -> bool | None:
     """For the report: True when met by its date, False when missed (or met late), None
     while it is still to come or does not bind."""

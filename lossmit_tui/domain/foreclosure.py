@@ -61,6 +61,9 @@ class ForeclosureStatus:
     with_counsel: bool = False
     # The first notice or filing was made: its event, or a sale scheduled (which needs one).
     filed: bool = False
+    # Open complaints asserting a foreclosure error, each with the response it is owed
+    # (domain/complaints.py foreclosure_error_lines).
+    complaints: tuple[str, ...] = ()
 
     @property
     def instruction(self) -> str:

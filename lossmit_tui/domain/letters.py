@@ -48,6 +48,9 @@ class LetterKind:
     needs_incomplete: tuple[str, ...] = ()
     event: str | None = None
     clock: str | None = None
+    # A complaint letter (section 10): the complaint step its mailing records (the one that
+    # meets the complaint's clock), as services/complaints.py names it.
+    complaint_step: str | None = None
 
 
 # Every letter (section 9): the servicer's name, address and phone, the loan number, the
@@ -183,6 +186,71 @@ KINDS: dict[str, LetterKind] = {k.key: k for k in (
                         ("accept_by",))),
                (*_HEADER_NEEDS, "appeal_outcome", "accept_by")),
 )}
+
+# The complaint letters (section 10, 12 CFR 1024.35 and 1024.36). Each is written from one
+# complaint and its mailing records that complaint's step.
+_COMPLAINT_CONTACT = Element("contact", "contact information, including a telephone number, "
+                             "for further assistance", "1024.35(e)(1)(i), 1024.36(d)(1)",
+                             ("servicer_phone",))
+COMPLAINT_KINDS: dict[str, LetterKind] = {k.key: k for k in (
+    LetterKind("complaint_acknowledgment", "Complaint acknowledgment",
+               "1024.35(d), 1024.36(c)",
+               (HEADER,
+                Element("received", "that the notice of error or request for information was "
+                        "received, and on what date", "1024.35(d), 1024.36(c)",
+                        ("complaint_received_on", "complaint_what"))),
+               (*_HEADER_NEEDS, "complaint_received_on", "complaint_what"),
+               complaint_step="acknowledgment"),
+    LetterKind("complaint_corrected", "Complaint response: error corrected", "1024.35(e)(1)(i)(A)",
+               (HEADER,
+                Element("correction", "that the error was corrected, what was corrected, and "
+                        "the correction's effective date", "1024.35(e)(1)(i)(A)",
+                        ("correction", "correction_effective_on")),
+                _COMPLAINT_CONTACT),
+               (*_HEADER_NEEDS, "correction", "correction_effective_on"),
+               complaint_step="response_corrected"),
+    LetterKind("complaint_no_error", "Complaint response: no error found", "1024.35(e)(1)(i)(B)",
+               (HEADER,
+                Element("no_error", "that the servicer has determined that no error "
+                        "occurred", "1024.35(e)(1)(i)(B)", ("complaint_received_on",)),
+                Element("reasons", "the reason or reasons for that determination",
+                        "1024.35(e)(1)(i)(B)", ("reasons",)),
+                Element("documents_right", "the borrower's right to request the documents "
+                        "the servicer relied on, and how to request them",
+                        "1024.35(e)(1)(i)(B), (e)(4)", ("servicer_address",)),
+                _COMPLAINT_CONTACT),
+               (*_HEADER_NEEDS, "complaint_received_on", "reasons"),
+               complaint_step="response_no_error"),
+    LetterKind("complaint_extension", "Complaint extension notice",
+               "1024.35(e)(3)(ii), 1024.36(d)(2)(ii)",
+               (HEADER,
+                Element("extension", "that the time to respond is extended by 15 business "
+                        "days, and the new date", "1024.35(e)(3)(ii), 1024.36(d)(2)(ii)",
+                        ("complaint_received_on", "new_due")),
+                Element("reasons", "the reasons for the extension",
+                        "1024.35(e)(3)(ii), 1024.36(d)(2)(ii)", ("reasons",))),
+               (*_HEADER_NEEDS, "complaint_received_on", "new_due", "reasons"),
+               complaint_step="extension"),
+    LetterKind("complaint_documents", "Documents relied on", "1024.35(e)(4)",
+               (HEADER,
+                Element("documents", "the documents the servicer relied on in deciding that "
+                        "no error occurred", "1024.35(e)(4)",
+                        ("documents_requested_on", "documents")),
+                _COMPLAINT_CONTACT),
+               (*_HEADER_NEEDS, "documents_requested_on", "documents"),
+               complaint_step="documents_sent"),
+    LetterKind("complaint_exempt", "Complaint exemption notice",
+               "1024.35(g)(2), 1024.36(f)(2)",
+               (HEADER,
+                Element("determination", "that the servicer has determined it is not required "
+                        "to respond, and the basis for that determination",
+                        "1024.35(g)(2), 1024.36(f)(2)",
+                        ("complaint_received_on", "exemption_basis")),
+                _COMPLAINT_CONTACT),
+               (*_HEADER_NEEDS, "complaint_received_on", "exemption_basis"),
+               complaint_step="exemption_notice"),
+)}
+KINDS.update(COMPLAINT_KINDS)
 
 # The clocks a letter meets, with the letter that meets it.
 LETTER_CLOCKS: dict[str, str] = {"1024.39(b)": "early_intervention",

@@ -370,6 +370,10 @@ def _record_event(session: Session, actor_name: str, case_id: int, event: NewEve
     # the stage, foreclosure, bankruptcy or workout status it moved, as history
     session.flush()
     record_status(conn, today, [case_id])
+    if "fc_sale_date" in changes:
+        from lossmit_tui.services.complaints import foreclosure_errors_on_sale
+
+        foreclosure_errors_on_sale(session, actor, case_id, today)
     sync_clocks(session, actor, [case_id], today, calendar, actor.username,
                 attempts_needed=attempts_needed)
     sync_trial_tasks(conn, actor, [case_id], today, trial, actor.username)

@@ -39,6 +39,7 @@ from db.models import (
     utcnow,
 )
 from lossmit_tui.domain.calendar import BusinessCalendar
+from lossmit_tui.domain.complaints import foreclosure_error_lines
 from lossmit_tui.domain.contact import borrower_day
 from lossmit_tui.domain.enums import CallDirection, CallResult, EventKind, Stage, TaskKind
 from lossmit_tui.domain.foreclosure import (
@@ -66,7 +67,7 @@ from lossmit_tui.domain.regclock import (
     standing,
 )
 from lossmit_tui.services import audit
-from lossmit_tui.services.complaint_clocks import complaint_task_clocks
+from lossmit_tui.services.complaint_clocks import complaint_task_clocks, load_complaint_facts
 from lossmit_tui.services.extract import borrower_zones
 from lossmit_tui.services.tasks import tasks_of_cases
 from lossmit_tui.services.workspace import Workspace
@@ -379,7 +380,9 @@ def sync_clocks(session: Session, actor: User | None, case_ids: Iterable[int], t
                 tasks[t.case_id].append(t)
         plan = _Plan()
         checks, holds, deemed_rejections = [], [], []
-        complaint_clocks = complaint_task_clocks(conn, chunk, today, calendar)
+        complaint_clocks = complaint_task_clocks(
+            conn, chunk, today, calendar,
+            open_tasks=[t.source for found in tasks.values() for t in found])
         for case_id in chunk:
             case = cases.get(case_id)
             if case is None:
@@ -511,11 +514,13 @@ def case_regulatory(session: Session, case_id: int, today: date,
     """A case's clocks as of today, the standing facts they rest on (a bankruptcy, a
     confirmed successor in interest, military service) and its foreclosure status, for the
     case screen."""
-    facts = load_facts(session.connection(), [case_id],
-                       attempts_needed=attempts_needed).get(case_id)
+    conn = session.connection()
+    facts = load_facts(conn, [case_id], attempts_needed=attempts_needed).get(case_id)
     if facts is None:
         return [], [], None
     clocks, status = all_clocks(facts, today, calendar)
+    complaints = load_complaint_facts(conn, [case_id], open_only=True).get(case_id, [])
+    status = replace(status, complaints=foreclosure_error_lines(complaints, today, calendar))
     return clocks, standing(facts, today), status
 
 

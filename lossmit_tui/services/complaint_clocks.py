@@ -8,8 +8,9 @@ pass has nothing to redo for them, and every change that moves one (a complaint 
 scheduled or postponed) syncs the case in its own transaction.
 """
 
+import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -45,14 +46,27 @@ def facts_of(row: sa.Row | sa.RowMapping, sale_date: date | None) -> ComplaintFa
         target_bd=row.target_bd)
 
 
+_SOURCE = re.compile(r" complaint (\d+)$")
+
+
+def complaint_of_task(source: str | None) -> int | None:
+    """The complaint a regulatory-deadline task's source names (`task_citation`), if any."""
+    found = _SOURCE.search(source or "")
+    return int(found.group(1)) if found else None
+
+
 def load_complaint_facts(conn: Connection, case_ids: Sequence[int], *,
-                         open_only: bool = False) -> dict[int, list[ComplaintFacts]]:
-    """The complaints of these cases (every one, or the open ones), by case, oldest first."""
+                         open_only: bool = False,
+                         also: Iterable[int] = ()) -> dict[int, list[ComplaintFacts]]:
+    """The complaints of these cases (every one, or the open ones and those in `also`), by
+    case, oldest first."""
     query = (sa.select(complaints, cases.c.fc_sale_date)
              .join(cases, cases.c.id == c.case_id)
              .where(c.case_id.in_(list(case_ids))).order_by(c.received_on, c.id))
     if open_only:
-        query = query.where(c.status == "open")
+        extra = sorted(set(also))
+        query = query.where(sa.or_(c.status == "open", c.id.in_(extra)) if extra
+                            else c.status == "open")
     found: dict[int, list[ComplaintFacts]] = defaultdict(list)
     for row in conn.execute(query):
         found[row.case_id].append(facts_of(row, row.fc_sale_date))
@@ -60,12 +74,20 @@ def load_complaint_facts(conn: Connection, case_ids: Sequence[int], *,
 
 
 def complaint_task_clocks(conn: Connection, case_ids: Sequence[int], today: date,
-                          calendar: BusinessCalendar) -> dict[int, list[Clock]]:
-    """Every complaint clock of these cases, each rule named with its complaint (the form
-    the regulatory-deadline tasks take). Closed complaints are read too: the sync that
-    follows a closure completes or cancels their tasks."""
+                          calendar: BusinessCalendar,
+                          open_tasks: Iterable[str | None] | None = None
+                          ) -> dict[int, list[Clock]]:
+    """The complaint clocks of these cases, each rule named with its complaint (the form
+    the regulatory-deadline tasks take). Given the sources of the cases' open deadline
+    tasks, only the open complaints are read, and the closed ones that still have an open
+    task (the sync that follows a closure completes or cancels them): a book's years of
+    closed complaints are not worked out again on every sync. Without them, every
+    complaint."""
+    also = [] if open_tasks is None else [
+        n for n in (complaint_of_task(s) for s in open_tasks) if n is not None]
     clocks: dict[int, list[Clock]] = defaultdict(list)
-    for case_id, facts in load_complaint_facts(conn, case_ids).items():
+    for case_id, facts in load_complaint_facts(conn, case_ids, open_only=open_tasks is not None,
+                                               also=also).items():
         for one in facts:
             for clock in complaint_clocks(one, today, calendar):
                 clocks[case_id].append(replace(clock, rule=replace(

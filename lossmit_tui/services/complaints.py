@@ -6,8 +6,9 @@ Every write is one transaction: the acting user is checked (active, may act on t
 the complaint is updated at the version the person saw (a complaint someone else changed
 meanwhile is a Conflict, nothing written), the audit row records it, and the case's
 regulatory-deadline tasks are synced with the complaint's clocks. Bad input is refused with a
-message naming the field, and nothing is stored. Letters are not written here: each step
-records the day its letter went out, for the letters to attach to.
+message naming the field, and nothing is stored. Letters are written by services/letters.py
+from a complaint; mailing one records its step here (`record_letter_step`), in the mailing's
+transaction, on the day it was mailed.
 """
 
 import re
@@ -126,6 +127,15 @@ def _loan(session: Session, case_id: int) -> Any:
     return case
 
 
+def _count_open(session: Session, case_id: int) -> None:
+    """Keep the case's count of open complaints (the Complaints view reads the cases with
+    one through their index), in the transaction that opened or closed one."""
+    session.connection().execute(cases_t.update().where(cases_t.c.id == case_id).values(
+        open_complaints=sa.select(sa.func.count()).select_from(complaints_t).where(
+            complaints_t.c.case_id == case_id, complaints_t.c.status == "open")
+        .scalar_subquery()))
+
+
 def _sync(session: Session, actor: User, case_id: int, ws: Workspace) -> None:
     sync_clocks(session, actor, [case_id], ws.today, ws.calendar, actor.username,
                 attempts_needed=ws.settings.good_faith_attempts)
@@ -153,6 +163,7 @@ def _add_complaint(session: Session, ws: Workspace, case_id: int,
         owner_id=case.assignee_id or actor.id, status="open", created_by_id=actor.id)
     session.add(row)
     session.flush()
+    _count_open(session, case_id)
     audit.record(session, actor, "complaint", row.id, "create", after={
         "case": case.loan_number, "received_on": new.received_on.isoformat(),
         "channel": new.channel, "type": new.type, "category": new.category,
@@ -169,20 +180,49 @@ def _urgent_task(session: Session, actor: User, case: sa.Row[Any], complaint: Co
                  sale: date, today: date) -> None:
     """A foreclosure error asserted with a sale scheduled: a task due today to check the
     1024.41 protections and tell counsel, before the sale."""
-    title = (f"URGENT: foreclosure error asserted (complaint {complaint.id}); sale on "
+    _raise_urgent(session, actor, case, int(complaint.id or 0), sale, today)
+
+
+def _raise_urgent(session: Session, actor: User, case: sa.Row[Any], complaint_id: int,
+                  sale: date, today: date) -> bool:
+    tasks_t = Task.__table__
+    source = f"complaint {complaint_id}"
+    if session.connection().execute(sa.select(tasks_t.c.id).where(
+            tasks_t.c.case_id == case.id, tasks_t.c.source == source,
+            tasks_t.c.status == "open")).first() is not None:
+        return False  # one open check per complaint is enough
+    title = (f"URGENT: foreclosure error asserted (complaint {complaint_id}); sale on "
              f"{sale}: check the 1024.41(f)/(g) protections and tell counsel")[:200]
     task = Task(case_id=case.id, kind=TaskKind.REVIEW, title=title, due_on=today,
-                assignee_id=case.assignee_id or actor.id, status="open",
-                source=f"complaint {complaint.id}")
+                assignee_id=case.assignee_id or actor.id, status="open", source=source)
     session.add(task)
     session.flush()
     audit.record(session, actor, "task", task.id, "create", after={
         "case": case.loan_number, "kind": TaskKind.REVIEW.value, "title": title,
         "due_on": today.isoformat(), "urgent": True})
+    return True
+
+
+def foreclosure_errors_on_sale(session: Session, actor: User, case_id: int,
+                               today: date) -> None:
+    """Inside the transaction that schedules or moves a case's sale: each open complaint
+    asserting a foreclosure error (1024.35(b)(9), (b)(10)) gets its urgent task (one open at
+    a time), as it would have had the sale been on the calendar when it was logged; the
+    tasks go to the complaints' owners."""
+    case = _loan(session, case_id)
+    sale = case.fc_sale_date
+    if sale is None or sale < today:
+        return
+    ids = session.connection().execute(sa.select(complaints_t.c.id).where(
+        complaints_t.c.case_id == case_id, complaints_t.c.status == "open",
+        complaints_t.c.category.in_(FORECLOSURE))).scalars().all()
+    if any([_raise_urgent(session, actor, case, int(i), sale, today) for i in ids]):
+        _tasks_to_owners(session, actor, case_id)
 
 
 def _save(session: Session, actor: User, row: sa.Row[Any], expected_version: int,
-          action: str, changes: dict[str, Any], ws: Workspace) -> int:
+          action: str, changes: dict[str, Any], ws: Workspace,
+          note: dict[str, Any] | None = None) -> int:
     """Write `changes` to the complaint at the version the person saw, with its audit row,
     and sync the case's deadlines. Returns the new version."""
     if row.version != expected_version:
@@ -198,7 +238,8 @@ def _save(session: Session, actor: User, row: sa.Row[Any], expected_version: int
     case = _loan(session, row.case_id)
     audit.record(session, actor, "complaint", row.id, action,
                  before={k: _plain(getattr(row, k)) for k in changes},
-                 after={"case": case.loan_number} | {k: _plain(v) for k, v in changes.items()})
+                 after={"case": case.loan_number} | {k: _plain(v) for k, v in changes.items()}
+                 | (note or {}))
     _sync(session, actor, row.case_id, ws)
     return expected_version + 1
 
@@ -243,6 +284,7 @@ class Step:
     reason: str = ""  # an extension's reasons (they go in its notice)
     corrected: bool = False  # a response that corrected the error or gave the information
     exemption: str = ""  # for "exemption": duplicative, overbroad, untimely, ...
+    letter: int | None = None  # the complaint letter whose mailing this step is
 
 
 def _record_step(session: Session, ws: Workspace, complaint_id: int, expected_version: int,
@@ -290,7 +332,36 @@ def _record_step(session: Session, ws: Workspace, complaint_id: int, expected_ve
         if row.exemption is None:
             raise InvalidInput("exemption_notice: record the exemption decision first")
         changes = {"exemption_notice_on": step.day}
-    return _save(session, actor, row, expected_version, step.step, changes, ws)
+    return _save(session, actor, row, expected_version, step.step, changes, ws,
+                 {"letter": step.letter} if step.letter else {})
+
+
+# A complaint letter's step (domain/letters.py COMPLAINT_KINDS) as the step it records, and
+# the complaint column that says it was already done.
+_LETTER_STEPS: dict[str, tuple[str, bool, str]] = {
+    "acknowledgment": ("acknowledgment", False, "acknowledged_on"),
+    "response_corrected": ("response", True, "responded_on"),
+    "response_no_error": ("response", False, "responded_on"),
+    "extension": ("extension", False, "extension_on"),
+    "documents_sent": ("documents_sent", False, "documents_sent_on"),
+    "exemption_notice": ("exemption_notice", False, "exemption_notice_on"),
+}
+
+
+def record_letter_step(session: Session, ws: Workspace, complaint_id: int, letter_step: str,
+                       day: date, reason: str, letter_id: int) -> bool:
+    """Inside the letter-mailing transaction: record the step a complaint letter stands for
+    on the day it was mailed (the step that meets the complaint's clock), with the same
+    checks as a step typed in (an extension after its deadline is refused, and so the
+    mailing). A step already recorded keeps its first date (a second letter is a copy, not
+    a later step): False, nothing changed."""
+    name, corrected, column = _LETTER_STEPS[letter_step]
+    row = _complaint(session, complaint_id)
+    if row.status == "open" and getattr(row, column) is None:
+        _record_step(session, ws, complaint_id, row.version,
+                     Step(name, day, reason, corrected, letter=letter_id))
+        return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -401,8 +472,10 @@ def _close(session: Session, ws: Workspace, complaint_id: int, expected_version:
         problems.append("exemption_notice: record the exemption notice before closing")
     if problems:
         raise InvalidInput("; ".join(problems))
-    return _save(session, actor, row, expected_version, "close",
-                 {"status": "closed", "closed_on": day}, ws)
+    version = _save(session, actor, row, expected_version, "close",
+                    {"status": "closed", "closed_on": day}, ws)
+    _count_open(session, row.case_id)
+    return version
 
 
 # --- the service entries: each takes the workspace and is one transaction -----

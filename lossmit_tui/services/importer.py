@@ -267,7 +267,8 @@ def _new_case(values: dict[str, Any], now: datetime) -> dict[str, Any]:
     row.update(
         occupancy="owner", stage=Stage.NEW.value, fdcpa_covered=False,
         cease_communication=False, attorney_represented=False, version=1, urgency=0,
-        act_key=NOTHING_KEY, missing_docs=0, preferred_language="en", rate_type="fixed",
+        act_key=NOTHING_KEY, missing_docs=0, open_complaints=0, preferred_language="en",
+        rate_type="fixed",
         created_at=now, updated_at=now,
     )
     row.update(values)

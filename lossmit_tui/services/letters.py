@@ -34,11 +34,12 @@ from db.models import (
     User,
     utcnow,
 )
-from db.tables import case_events, cases, letters, tasks, users
+from db.tables import case_events, cases, complaints, letters, tasks, users
 from lossmit_tui.config import Settings, letter_templates_dir, private_dir
 from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.enums import EventKind
 from lossmit_tui.domain.letters import (
+    COMPLAINT_KINDS,
     DEFAULT_LANGUAGE,
     KINDS,
     LETTER_CLOCKS,
@@ -91,13 +92,27 @@ _WHERE = {
     "denials": "the options denied and why (an evaluation needs the note rate and P&I)",
     "trial_payments": "the trial's payments (record trial_started with its schedule)",
     "appeal_outcome": "the appeal's outcome (record appeal_decided)",
+    "complaint_received_on": "the complaint's received date",
+    "complaint_what": "what the complaint is",
+    "correction": "the correction made (record the finding error_found with --correction)",
+    "correction_effective_on": "the correction's effective date (record the finding with "
+                               "--effective)",
+    "reasons": "the reasons (--reason)",
+    "new_due": "the extended response date",
+    "documents_requested_on": "the day the borrower asked for the documents (record the "
+                              "step documents_requested)",
+    "documents": "the documents relied on (--document, repeat)",
+    "exemption_basis": "the basis of the exemption (record the step exemption)",
 }
 
 # The merge fields a template may use, with no value until a kind's data fills them.
 _KIND_FIELDS = ("received_on", "complete", "missing", "return_by", "complete_on", "decide_by",
                 "filed", "third_party", "third_party_documents", "offer_name", "offer_terms",
                 "accept_by", "denials", "appeal_deadline", "not_evaluated", "trial_payments",
-                "appeal_outcome", "rule_set", "rule_set_effective")
+                "appeal_outcome", "rule_set", "rule_set_effective", "complaint_received_on",
+                "complaint_what", "correction", "correction_effective_on", "remediation",
+                "reasons", "new_due", "documents_requested_on", "documents",
+                "exemption_basis")
 
 
 @dataclass(frozen=True)
@@ -110,6 +125,8 @@ class Composed:
     text: str
     letter_day: date
     note: str = ""
+    complaint_id: int | None = None
+    reason: str | None = None  # the reasons a complaint letter gave
 
 
 @dataclass(frozen=True)
@@ -367,18 +384,90 @@ def early_intervention_versions(conn: Connection,
     return versions
 
 
+_COMPLAINT_WHAT = {"notice_of_error": "notice of error",
+                   "request_for_information": "request for information",
+                   "qualified_written_request": "qualified written request",
+                   "regulator_complaint": "complaint", "general_complaint": "complaint"}
+
+
+def _complaint_fields(conn: Connection, case_id: int, kind: LetterKind, complaint_id: int,
+                      day: date, calendar: BusinessCalendar, language: str,
+                      extra: Mapping[str, Any]) -> dict[str, Any]:
+    """The merge data of a complaint letter, read from its complaint; refused when the
+    complaint is not at the step the letter stands for (a no-error response before the
+    finding, an extension the rule no longer allows, ...)."""
+    from lossmit_tui.domain.complaints import (
+        EXEMPTIONS,
+        EXTENSION_BD,
+        Finding,
+        extension_refusal,
+        response_due,
+    )
+    from lossmit_tui.services.complaint_clocks import facts_of
+
+    row = conn.execute(sa.select(complaints, cases.c.fc_sale_date).join(
+        cases, cases.c.id == complaints.c.case_id).where(complaints.c.id == complaint_id)
+    ).first()
+    if row is None or row.case_id != case_id:
+        raise InvalidInput(f"complaint: {complaint_id} is not a complaint of this loan")
+    if row.status != "open":
+        raise InvalidInput(f"complaint: {complaint_id} is closed ({row.closed_on}); a letter "
+                           "for it would record no step")
+
+    def when(d: date | None) -> str | None:
+        return letter_date(d, language) if d else None
+
+    facts = facts_of(row, row.fc_sale_date)
+    reasons = " ".join(str(extra.get("reasons") or "").split()) or None
+    out: dict[str, Any] = {"complaint_received_on": when(row.received_on),
+                           "complaint_what": _COMPLAINT_WHAT.get(row.complaint_type),
+                           "reasons": reasons}
+    if kind.key in ("complaint_corrected", "complaint_no_error"):
+        wanted = (Finding.ERROR_FOUND if kind.key == "complaint_corrected"
+                  else Finding.NO_ERROR)
+        if row.finding != wanted:
+            raise InvalidInput(f"finding: the letter “{kind.title}” needs the finding "
+                               f"{wanted.value} recorded first (it is "
+                               f"{row.finding or 'not recorded'})")
+        out["correction"] = row.correction
+        out["correction_effective_on"] = when(row.correction_effective_on)
+        out["remediation"] = (letter_money(row.remediation_cents)
+                              if row.remediation_cents else None)
+    elif kind.key == "complaint_extension":
+        refused = extension_refusal(facts, day, calendar)
+        if refused:
+            raise InvalidInput(f"extension: {refused}")
+        due = response_due(facts, calendar)
+        out["new_due"] = when(calendar.add_business_days(due, EXTENSION_BD) if due else None)
+    elif kind.key == "complaint_documents":
+        out["documents_requested_on"] = when(row.documents_requested_on)
+        out["documents"] = [" ".join(str(d).split()) for d in extra.get("documents") or []
+                            if str(d).strip()]
+    elif kind.key == "complaint_exempt":
+        out["exemption_basis"] = (EXEMPTIONS.get(row.exemption, row.exemption)
+                                  if row.exemption else None)
+    return out
+
+
 def compose(conn: Connection, settings: Settings, calendar: BusinessCalendar, case_id: int,
-            kind_key: str, day: date, extra: Mapping[str, Any] | None = None, *,
-            case: sa.RowMapping | None = None,
+            kind_key: str, day: date, extra: Mapping[str, Any] | None = None,
+            complaint_id: int | None = None, *, case: sa.RowMapping | None = None,
             spocs: Mapping[int, Any] | None = None) -> Composed:
     """The letter `kind_key` for a case on `day`, in the borrower's language (English, said
-    in `note`, when that language has no template). Refused (InvalidInput) for an unknown
-    kind, a template that lacks a required element, or merge data that is missing. A batch
-    passes the case row and its users (`_spocs`) it has already read."""
+    in `note`, when that language has no template); a complaint letter from its complaint.
+    Refused (InvalidInput) for an unknown kind, a template that lacks a required element,
+    or merge data that is missing. A batch passes the case row and its users (`_spocs`) it
+    has already read."""
     try:
         kind = kind_of(kind_key)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
+    if kind.complaint_step is not None and complaint_id is None:
+        raise InvalidInput(f"complaint: the letter “{kind.title}” is written from a "
+                           "complaint; name it (lossmit complaint letter ID KIND)")
+    if kind.complaint_step is None and complaint_id is not None:
+        raise InvalidInput(f"kind: {kind_key} is not a complaint letter; use one of "
+                           + ", ".join(COMPLAINT_KINDS))
     if case is None:
         case = conn.execute(sa.select(cases).where(cases.c.id == case_id)).mappings().first()
     if case is None:
@@ -388,6 +477,9 @@ def compose(conn: Connection, settings: Settings, calendar: BusinessCalendar, ca
     fields = _base_fields(conn, settings, case, day, template.language, spocs)
     fields.update(_kind_fields(conn, settings, case, kind, day, calendar, template.language,
                                extra or {}))
+    if complaint_id is not None:
+        fields.update(_complaint_fields(conn, case_id, kind, complaint_id, day, calendar,
+                                        template.language, extra or {}))
     missing = missing_data(kind, fields)
     if missing:
         raise InvalidInput(f"the {kind.title.lower()} for loan {case['loan_number']} cannot "
@@ -395,7 +487,8 @@ def compose(conn: Connection, settings: Settings, calendar: BusinessCalendar, ca
                                                               for m in missing))
     note = (f"No {kind.key} template in {wanted!r}: this letter is in English."
             if template.fell_back else "")
-    return Composed(kind, template, render(template, fields), day, note)
+    return Composed(kind, template, render(template, fields), day, note, complaint_id,
+                    fields.get("reasons"))
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -424,19 +517,22 @@ def _keep(session: Session, actor: User, case_id: int, loan: str, composed: Comp
                  template_sha256=composed.template.sha256, text=composed.text,
                  pdf_sha256=hashlib.sha256(pdf).hexdigest(), font=font, status="generated",
                  batch_id=batch_id, replaces_id=replaces_id, created_by_id=actor.id,
-                 letter_date=composed.letter_day)
+                 letter_date=composed.letter_day, complaint_id=composed.complaint_id,
+                 reason=composed.reason)
     session.add(row)
     session.flush()
     audit.record(session, actor, "letter", row.id, "create",
                  after=_created(composed, {"pdf_sha256": row.pdf_sha256,
-                                                  "font": row.font},
-                                batch_id, replaces_id, loan))
+                                           "font": row.font},
+                                batch_id, replaces_id, loan)
+                 | ({"complaint": row.complaint_id} if row.complaint_id else {}))
     return row, pdf
 
 
 def _generate_in(session: Session, ws: Workspace, case_id: int, kind_key: str,
                  replaces_id: int | None, extra: Mapping[str, Any] | None,
-                 batch_id: str | None = None) -> tuple[Letter, bytes]:
+                 batch_id: str | None = None,
+                 complaint_id: int | None = None) -> tuple[Letter, bytes]:
     actor = require_user(session, ws.username)
     require_case_access(session, actor, case_id, "generating a letter")
     conn = session.connection()
@@ -449,25 +545,30 @@ def _generate_in(session: Session, ws: Workspace, case_id: int, kind_key: str,
         if old is None or old.case_id != case_id:
             raise InvalidInput(f"letter {replaces_id} is not a letter of loan {loan}: a "
                                "correction replaces a letter of the same case")
-    composed = compose(conn, ws.settings, ws.calendar, case_id, kind_key, ws.today, extra)
+    composed = compose(conn, ws.settings, ws.calendar, case_id, kind_key, ws.today, extra,
+                       complaint_id)
     return _keep(session, actor, case_id, str(loan), composed, replaces_id, batch_id)
 
 
 def generate_letter(ws: Workspace, case_id: int, kind_key: str, *,
                     replaces_id: int | None = None,
-                    extra: Mapping[str, Any] | None = None) -> Letter:
+                    extra: Mapping[str, Any] | None = None,
+                    complaint_id: int | None = None) -> Letter:
     """Generate and keep a letter for a case, dated today, in one transaction; a correction
-    names the letter it replaces (which stays as it was)."""
+    names the letter it replaces (which stays as it was); a complaint letter names its
+    complaint."""
     with ws.write() as session:
-        return _generate_in(session, ws, case_id, kind_key, replaces_id, extra)[0]
+        return _generate_in(session, ws, case_id, kind_key, replaces_id, extra,
+                            complaint_id=complaint_id)[0]
 
 
 def preview_letter(ws: Workspace, case_id: int, kind_key: str,
-                   extra: Mapping[str, Any] | None = None) -> Composed:
+                   extra: Mapping[str, Any] | None = None,
+                   complaint_id: int | None = None) -> Composed:
     """The letter as it would be generated today, without keeping it."""
     with read_case(ws, case_id, "previewing a letter") as session:
         return compose(session.connection(), ws.settings, ws.calendar, case_id, kind_key,
-                       ws.today, extra)
+                       ws.today, extra, complaint_id)
 
 
 def _locked_letter(session: Session, letter_id: int) -> sa.RowMapping:
@@ -506,7 +607,15 @@ def _mail_in(session: Session, ws: Workspace, letter: sa.RowMapping, on: date) -
         raise InvalidInput(f"letter {letter['id']} is dated {letter['letter_date']}: it cannot "
                            f"have been mailed on {on.isoformat()}")
     _move(session, actor, letter, "mailed", {"mailed_on": on})
-    event = KINDS[letter["kind"]].event if letter["kind"] in KINDS else None
+    kind = KINDS.get(letter["kind"])
+    if kind is not None and kind.complaint_step and letter["complaint_id"] is not None:
+        from lossmit_tui.services.complaints import record_letter_step
+
+        # The complaint step this letter stands for, on the day it was mailed: that is
+        # what meets the complaint's clock (section 10).
+        record_letter_step(session, ws, letter["complaint_id"], kind.complaint_step, on,
+                           letter["reason"] or "", letter["id"])
+    event = kind.event if kind is not None else None
     if event is not None:  # the event that meets the letter's clock, with the letter
         record_event_in(session, ws.username, letter["case_id"],
                         NewEvent(event, on, reason="" if on >= ws.today else
@@ -536,6 +645,15 @@ def mark_mailed(ws: Workspace, batch_id: str, on: date | None = None) -> list[in
         for letter_id in rows:
             _mail_in(session, ws, _locked_letter(session, letter_id), day)
         return list(rows)
+
+
+def mark_letter_mailed(ws: Workspace, letter_id: int, on: date | None = None) -> None:
+    """Record one letter awaiting the mail as mailed on `on` (default today), with the event
+    or complaint step that meets its clock, in one transaction."""
+    day = on or ws.today
+    _check_day(day, ws.today)
+    with ws.write() as session:
+        _mail_in(session, ws, _locked_letter(session, letter_id), day)
 
 
 def mark_returned(ws: Workspace, letter_id: int, on: date | None = None) -> None:
@@ -783,7 +901,8 @@ def run_batch(ws: Workspace, out: Path) -> BatchReport:
 def kinds_for_case(ws: Workspace, case_id: int) -> list[tuple[str, str, bool]]:
     """Every letter kind as (key, title, owed now) for a case, the owed ones first."""
     owed = {o.kind for o in owed_letters(ws, case_id)}
-    listed = [(k.key, k.title, k.key in owed) for k in KINDS.values()]
+    listed = [(k.key, k.title, k.key in owed) for k in KINDS.values()
+              if k.complaint_step is None]  # those are written from their complaint
     return sorted(listed, key=lambda item: not item[2])
 
 

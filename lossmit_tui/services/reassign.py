@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 
 from db.bulk import insert_with_ids
 from db.engine import session_scope
-from db.models import AuditEvent, Case, CaseEvent, Task, User, utcnow
+from db.models import AuditEvent, Case, CaseEvent, Complaint, Task, User, utcnow
 from db.queries import open_case_counts
 from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.enums import EventKind, Role, TaskKind, TaskStatus
@@ -39,6 +39,7 @@ from lossmit_tui.services.workspace import Workspace
 
 cases_t, tasks_t, users_t = Case.__table__, Task.__table__, User.__table__
 events_t, audit_t = CaseEvent.__table__, AuditEvent.__table__
+complaints_t = Complaint.__table__
 
 REASON_KINDS = ("vacation", "departure", "escalation", "balancing", "other")
 SOURCE = "reassignment"  # the source of the new owner's introduction task
@@ -400,7 +401,7 @@ def _move(conn: Connection, moves: Sequence[Move], actor: User, reason: Reason, 
           contact_days: int) -> list[list[Any]]:
     """The writes of one batch, set-wise. Returns, per case, what undo needs:
     [case id, from id, to id, version after, moved task ids, introduction task id, the
-    earlier introduction tasks it replaced]."""
+    earlier introduction tasks it replaced, the complaints moved]."""
     now = utcnow()
     _versioned(conn, conn.execute(cases_t.update().where(
         cases_t.c.id == sa.bindparam("cid"), cases_t.c.version == sa.bindparam("v")).values(
@@ -445,6 +446,7 @@ def _move(conn: Connection, moves: Sequence[Move], actor: User, reason: Reason, 
              "assignee_id": m.to_id, "status": TaskStatus.OPEN, "source": SOURCE,
              "created_at": now} for m in moves])
         intro = {m.case_id: new_id for m, new_id in zip(moves, new_ids, strict=True)}
+    complaints = _move_complaints(conn, moves, actor, batch, now)
     conn.execute(events_t.insert(), [
         {"case_id": m.case_id, "kind": EventKind.REASSIGNED, "occurred_on": today,
          "author_id": actor.id, "reason": None, "created_at": now,
@@ -457,10 +459,93 @@ def _move(conn: Connection, moves: Sequence[Move], actor: User, reason: Reason, 
          "after": {"case": m.loan_number, "assignee": m.to_name, "reason": str(reason),
                    "batch": batch, "tasks_moved": len(moved[m.case_id])}} for m in moves])
     return [[m.case_id, m.from_id, m.to_id, m.version + 1, moved[m.case_id],
-             intro.get(m.case_id), replaced[m.case_id]] for m in moves]
+             intro.get(m.case_id), replaced[m.case_id], complaints.get(m.case_id, [])]
+            for m in moves]
+
+
+def _complaint_tasks(conn: Connection, complaint_ids: Sequence[int], to: int) -> None:
+    """The open tasks of these complaints (their deadlines, an urgent check) go with them:
+    a complaint's owner takes its tasks (services/complaints.py)."""
+    for start in range(0, len(complaint_ids), CHUNK):
+        sources = [f"% complaint {i}" for i in complaint_ids[start:start + CHUNK]] + [
+            f"complaint {i}" for i in complaint_ids[start:start + CHUNK]]
+        conn.execute(tasks_t.update().where(
+            tasks_t.c.status == TaskStatus.OPEN,
+            sa.or_(*[tasks_t.c.source.like(p) if p.startswith("%") else tasks_t.c.source == p
+                     for p in sources])).values(assignee_id=to))
+
+
+def _move_complaints(conn: Connection, moves: Sequence[Move], actor: User, batch: str,
+                     now: Any) -> dict[int, list[int]]:
+    """The open complaints the old owner held on the moved cases go to the new owner (a
+    complaint a lead gave to someone else stays theirs), each a versioned update with its
+    audit row, their open tasks with them. Returns the complaint ids moved, by case."""
+    by_case = {m.case_id: m for m in moves}
+    ids = list(by_case)
+    found: list[Any] = []
+    for start in range(0, len(ids), CHUNK):
+        found += conn.execute(sa.select(complaints_t.c.id, complaints_t.c.case_id,
+                                        complaints_t.c.owner_id, complaints_t.c.version)
+                              .where(complaints_t.c.case_id.in_(ids[start:start + CHUNK]),
+                                     complaints_t.c.status == "open")).all()
+    mine = [r for r in found if by_case[r.case_id].from_id is not None
+            and r.owner_id == by_case[r.case_id].from_id]
+    if not mine:
+        return {}
+    _versioned(conn, conn.execute(complaints_t.update().where(
+        complaints_t.c.id == sa.bindparam("xid"),
+        complaints_t.c.version == sa.bindparam("v")).values(
+        owner_id=sa.bindparam("to"), version=sa.bindparam("v") + 1, updated_at=now),
+        [{"xid": r.id, "v": r.version, "to": by_case[r.case_id].to_id} for r in mine]),
+        len(mine))
+    for to in {by_case[r.case_id].to_id for r in mine}:
+        _complaint_tasks(conn, [r.id for r in mine if by_case[r.case_id].to_id == to], to)
+    conn.execute(audit_t.insert(), [
+        {"at": now, "user_id": actor.id, "username": actor.username, "entity": "complaint",
+         "entity_id": str(r.id), "action": "assign",
+         "before": {"owner": by_case[r.case_id].from_name},
+         "after": {"case": by_case[r.case_id].loan_number,
+                   "owner": by_case[r.case_id].to_name, "batch": batch,
+                   "why": "the case was reassigned"}} for r in mine])
+    moved: dict[int, list[int]] = {}
+    for r in mine:
+        moved.setdefault(r.case_id, []).append(r.id)
+    return moved
 
 
 # --- undo ------------------------------------------------------------------------------------
+
+
+def _complaints_back(conn: Connection, records: Sequence[Sequence[Any]], actor: User,
+                     names: Mapping[int, str], loans: Mapping[int, str], batch: str,
+                     now: Any) -> None:
+    """Undo: the complaints the batch moved go back to their owner, those the receiver
+    still owns (one given to someone else since stays), each with its audit row."""
+    back: list[tuple[int, int, int, int]] = []  # complaint, case, receiver, owner before
+    for r in records:
+        for complaint_id in (r[7] if len(r) > 7 else []):
+            back.append((complaint_id, r[0], r[2], r[1]))
+    if not back:
+        return
+    now_rows = {row.id: row for row in conn.execute(
+        sa.select(complaints_t.c.id, complaints_t.c.owner_id, complaints_t.c.version).where(
+            complaints_t.c.id.in_([b[0] for b in back])))}
+    back = [b for b in back if b[0] in now_rows and now_rows[b[0]].owner_id == b[2]]
+    held = {b[0]: now_rows[b[0]].version for b in back}
+    if not back:
+        return
+    _versioned(conn, conn.execute(complaints_t.update().where(
+        complaints_t.c.id == sa.bindparam("xid"),
+        complaints_t.c.version == sa.bindparam("v")).values(
+        owner_id=sa.bindparam("back"), version=sa.bindparam("v") + 1, updated_at=now),
+        [{"xid": b[0], "v": held[b[0]], "back": b[3]} for b in back]), len(back))
+    for owner in {b[3] for b in back}:
+        _complaint_tasks(conn, [b[0] for b in back if b[3] == owner], owner)
+    conn.execute(audit_t.insert(), [
+        {"at": now, "user_id": actor.id, "username": actor.username, "entity": "complaint",
+         "entity_id": str(b[0]), "action": "assign", "before": {"owner": names.get(b[2])},
+         "after": {"case": loans.get(b[1]), "owner": names.get(b[3]), "batch": batch,
+                   "why": "the reassignment was undone"}} for b in back])
 
 
 @dataclass(frozen=True)
@@ -558,6 +643,7 @@ def undo_last(ws: Workspace) -> Outcome:
         if back:
             conn.execute(tasks_t.update().where(tasks_t.c.id == sa.bindparam("tid"))
                          .values(assignee_id=sa.bindparam("back")), back)
+        _complaints_back(conn, records, actor, names, loans, last.batch, now)
         reason = f"undo of {last.reason}"
         conn.execute(events_t.insert(), [
             {"case_id": r[0], "kind": EventKind.REASSIGNED, "occurred_on": today,

@@ -1,0 +1,282 @@
+"""Complaint letters (docs/RULES.md section 9), on SQLite and PostgreSQL: each is written
+from its complaint with what 12 CFR 1024.35/1024.36 require it to say, is refused while the
+complaint is not at its step, and mailing it records the complaint's step, which meets the
+complaint's clock (its deadline task done) with an audit row naming the letter."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from db.models import AuditEvent, Case, Complaint, Letter, Task
+from lossmit_tui.config import Settings, load_settings
+from lossmit_tui.domain.letters import COMPLAINT_KINDS
+from lossmit_tui.services.complaints import (
+    FindingInput,
+    NewComplaint,
+    Step,
+    add_complaint,
+    record_finding,
+    record_step,
+)
+from lossmit_tui.services.errors import InvalidInput
+from lossmit_tui.services.importer import import_extract
+from lossmit_tui.services.letters import (
+    generate_letter,
+    kinds_for_case,
+    mark_letter_mailed,
+    mark_mailed,
+    run_batch,
+)
+from lossmit_tui.services.workspace import Workspace
+
+from .workspace import workspace
+
+cases_t, tasks_t, letters_t = Case.__table__, Task.__table__, Letter.__table__
+complaints_t, audit_t = Complaint.__table__, AuditEvent.__table__
+RECEIVED = date(2026, 11, 23)  # a Monday; Thanksgiving is 26 November
+ACK_DUE = date(2026, 12, 1)  # 5 BD
+RESPONSE_DUE = date(2027, 1, 7)  # 30 BD
+
+
+def servicer(tmp_path: Path) -> Settings:
+    return load_settings(servicer_name="Acme Servicing",
+                         servicer_address="1 Main St, Dallas, TX 75001",
+                         servicer_phone="(800) 555-0100",
+                         letter_templates_dir=str(tmp_path / "letters"))
+
+
+@pytest.fixture
+def loan(team: Engine, tmp_path: Path) -> tuple[Engine, int]:
+    """Loan L1 with its property address, sam's, delinquent since 2026-09-01."""
+    path = tmp_path / "case.csv"
+    path.write_text("loan_number,borrower_name,investor,upb,next_due_date,property_address,"
+                    "property_city,property_state,property_zip,assignee\n"
+                    "L1,Ann Lee,FNMA,1000,2026-09-01,12 Oak Rd,Plano,TX,75023,sam\n",
+                    encoding="utf-8")
+    assert import_extract(workspace(team, "lee", date(2026, 11, 20)), path).ok
+    with team.connect() as conn:
+        return team, conn.execute(sa.select(cases_t.c.id)).scalar_one()
+
+
+def ws_on(engine: Engine, day: date, tmp_path: Path) -> Workspace:
+    return workspace(engine, "sam", day, settings=servicer(tmp_path))
+
+
+def log(ws: Workspace, case_id: int, category: str = "b2",
+        type_: str = "notice_of_error") -> int:
+    row = add_complaint(ws, case_id, NewComplaint(
+        RECEIVED, "mail", type_, "You applied my October payment to fees.",
+        category if type_ == "notice_of_error" else None,
+        "who owns my loan" if type_ == "request_for_information" else ""))
+    assert row.id is not None
+    return row.id
+
+
+def version(engine: Engine, complaint_id: int) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(sa.select(complaints_t.c.version).where(
+            complaints_t.c.id == complaint_id)).scalar_one())
+
+
+def complaint_row(engine: Engine, complaint_id: int) -> sa.Row:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(complaints_t).where(
+            complaints_t.c.id == complaint_id)).one()
+
+
+def task(engine: Engine, citation: str, complaint_id: int) -> tuple[str, date]:
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(tasks_t.c.status, tasks_t.c.due_on).where(
+            tasks_t.c.source == f"{citation} complaint {complaint_id}")).one()
+    return row.status, row.due_on
+
+
+def last_complaint_audit(engine: Engine, complaint_id: int) -> sa.Row:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(audit_t.c.action, audit_t.c.after).where(
+            audit_t.c.entity == "complaint", audit_t.c.entity_id == str(complaint_id))
+            .order_by(audit_t.c.id.desc()).limit(1)).one()
+
+
+def test_mailing_the_acknowledgment_meets_its_clock(loan, tmp_path) -> None:
+    engine, case_id = loan
+    ws = ws_on(engine, date(2026, 11, 24), tmp_path)
+    cid = log(ws, case_id)
+    letter = generate_letter(ws, case_id, "complaint_acknowledgment", complaint_id=cid)
+    assert "We received your notice of error on November 23, 2026" in letter.text
+    assert letter.complaint_id == cid
+    assert task(engine, "1024.35(d)", cid) == ("open", ACK_DUE)  # generated is not sent
+    mark_letter_mailed(ws, letter.id or 0)
+    assert complaint_row(engine, cid).acknowledged_on == date(2026, 11, 24)
+    assert task(engine, "1024.35(d)", cid)[0] == "done"
+    audit = last_complaint_audit(engine, cid)
+    assert audit.action == "acknowledgment" and audit.after["letter"] == letter.id
+    # a second copy mailed later does not move the date the clock was met
+    again = generate_letter(ws, case_id, "complaint_acknowledgment", complaint_id=cid)
+    mark_letter_mailed(ws_on(engine, date(2026, 11, 25), tmp_path), again.id or 0)
+    assert complaint_row(engine, cid).acknowledged_on == date(2026, 11, 24)
+
+
+def test_the_extension_letter_gives_its_reasons_and_the_new_date_and_mailing_extends(
+        loan, tmp_path) -> None:
+    engine, case_id = loan
+    ws = ws_on(engine, date(2026, 12, 10), tmp_path)
+    cid = log(ws, case_id)
+    with pytest.raises(InvalidInput, match="reasons"):
+        generate_letter(ws, case_id, "complaint_extension", complaint_id=cid)
+    letter = generate_letter(ws, case_id, "complaint_extension", complaint_id=cid,
+                             extra={"reasons": "We asked the prior servicer for your "
+                                               "escrow records."})
+    assert "prior servicer for your escrow records" in letter.text
+    assert "by January 29, 2027" in letter.text  # 30 BD + 15 BD
+    mark_letter_mailed(ws, letter.id or 0)
+    row = complaint_row(engine, cid)
+    assert row.extension_on == date(2026, 12, 10)
+    assert row.extension_reason.startswith("We asked the prior servicer")
+    assert task(engine, "1024.35(e)(3)(i)(C)", cid) == ("open", date(2027, 1, 29))
+
+
+def test_no_extension_letter_for_a_payoff_error_nor_mailed_after_the_deadline(
+        loan, tmp_path) -> None:
+    engine, case_id = loan
+    ws = ws_on(engine, date(2026, 11, 24), tmp_path)
+    payoff = log(ws, case_id, "b6")
+    with pytest.raises(InvalidInput, match="no extension is allowed for a payoff"):
+        generate_letter(ws, case_id, "complaint_extension", complaint_id=payoff,
+                        extra={"reasons": "more time"})
+    cid = log(ws, case_id)
+    early = ws_on(engine, date(2027, 1, 6), tmp_path)
+    letter = generate_letter(early, case_id, "complaint_extension", complaint_id=cid,
+                             extra={"reasons": "more time"})
+    late = ws_on(engine, date(2027, 1, 8), tmp_path)
+    with pytest.raises(InvalidInput, match="before the deadline"):
+        mark_letter_mailed(late, letter.id or 0)  # the response was due 7 January
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(letters_t.c.status).where(
+            letters_t.c.id == letter.id)).scalar_one() == "generated"
+    assert complaint_row(engine, cid).extension_on is None
+
+
+def test_the_no_error_response_needs_the_finding_and_says_what_the_rule_requires(
+        loan, tmp_path) -> None:
+    engine, case_id = loan
+    ws = ws_on(engine, date(2026, 12, 10), tmp_path)
+    cid = log(ws, case_id)
+    with pytest.raises(InvalidInput, match=r"finding: .* no_error recorded first"):
+        generate_letter(ws, case_id, "complaint_no_error", complaint_id=cid,
+                        extra={"reasons": "posted as you asked"})
+    record_finding(ws, cid, version(engine, cid), FindingInput(
+        "no_error", "no_error", "payment history reviewed"))
+    with pytest.raises(InvalidInput, match=r"the reasons \(--reason\)"):
+        generate_letter(ws, case_id, "complaint_no_error", complaint_id=cid)
+    letter = generate_letter(ws, case_id, "complaint_no_error", complaint_id=cid,
+                             extra={"reasons": "Your October payment was applied to "
+                                               "principal and interest on October 3."})
+    text = letter.text
+    assert "we have determined that no error occurred" in text
+    assert "applied to principal and interest on October 3" in text
+    assert "right to request the documents we relied on" in text
+    assert "write to us at 1 Main St, Dallas, TX 75001" in text  # how to ask
+    assert "(800) 555-0100" in text  # contact phone
+    mark_letter_mailed(ws, letter.id or 0)
+    row = complaint_row(engine, cid)
+    assert row.responded_on == date(2026, 12, 10) and not row.corrected
+    assert task(engine, "1024.35(e)(3)(i)(C)", cid)[0] == "done"
+
+
+def test_the_corrected_response_within_5_bd_meets_acknowledgment_and_response(
+        loan, tmp_path) -> None:
+    engine, case_id = loan
+    ws = ws_on(engine, date(2026, 11, 25), tmp_path)
+    cid = log(ws, case_id)
+    with pytest.raises(InvalidInput, match="error_found recorded first"):
+        generate_letter(ws, case_id, "complaint_corrected", complaint_id=cid)
+    record_finding(ws, cid, version(engine, cid), FindingInput(
+        "error_found", "payment_processing", "posted to fees",
+        "your October payment moved to principal and interest", date(2026, 10, 1), 2_500))
+    letter = generate_letter(ws, case_id, "complaint_corrected", complaint_id=cid)
+    assert "What we corrected: your October payment moved" in letter.text
+    assert "effective October 1, 2026" in letter.text and "$25.00" in letter.text
+    mark_letter_mailed(ws, letter.id or 0)
+    row = complaint_row(engine, cid)
+    assert row.responded_on == date(2026, 11, 25) and row.corrected
+    # 1024.35(f)(1): corrected and told in writing within 5 BD meets both clocks
+    assert task(engine, "1024.35(d)", cid)[0] == "done"
+    assert task(engine, "1024.35(e)(3)(i)(C)", cid)[0] == "done"
+
+
+def test_the_documents_letter_lists_them_and_mailing_meets_the_15_bd_clock(
+        loan, tmp_path) -> None:
+    engine, case_id = loan
+    ws = ws_on(engine, date(2026, 12, 10), tmp_path)
+    cid = log(ws, case_id)
+    with pytest.raises(InvalidInput, match="asked for the documents"):
+        generate_letter(ws, case_id, "complaint_documents", complaint_id=cid,
+                        extra={"documents": ["Payment history"]})
+    record_step(ws, cid, version(engine, cid), Step("documents_requested", date(2026, 12, 1)))
+    with pytest.raises(InvalidInput, match="documents relied on"):
+        generate_letter(ws, case_id, "complaint_documents", complaint_id=cid)
+    letter = generate_letter(ws, case_id, "complaint_documents", complaint_id=cid,
+                             extra={"documents": ["Payment history, 2026", "Escrow analysis"]})
+    assert "  - Payment history, 2026" in letter.text
+    assert "On December 1, 2026 you asked" in letter.text
+    mark_letter_mailed(ws, letter.id or 0)
+    assert complaint_row(engine, cid).documents_sent_on == date(2026, 12, 10)
+    assert task(engine, "1024.35(e)(4)", cid)[0] == "done"
+
+
+def test_the_exemption_notice_gives_the_basis_and_mailing_meets_its_clock(
+        loan, tmp_path) -> None:
+    engine, case_id = loan
+    ws = ws_on(engine, date(2026, 11, 25), tmp_path)
+    cid = log(ws, case_id)
+    with pytest.raises(InvalidInput, match="basis of the exemption"):
+        generate_letter(ws, case_id, "complaint_exempt", complaint_id=cid)
+    record_step(ws, cid, version(engine, cid), Step("exemption", date(2026, 11, 25),
+                                                    exemption="duplicative"))
+    assert task(engine, "1024.35(g)(2)", cid) == ("open", date(2026, 12, 3))
+    letter = generate_letter(ws, case_id, "complaint_exempt", complaint_id=cid)
+    assert "not required to respond" in letter.text
+    assert "duplicative: the same matter already handled" in letter.text
+    mark_letter_mailed(ws, letter.id or 0)
+    assert complaint_row(engine, cid).exemption_notice_on == date(2026, 11, 25)
+    assert task(engine, "1024.35(g)(2)", cid)[0] == "done"
+
+
+def test_a_request_for_information_is_acknowledged_as_one(loan, tmp_path) -> None:
+    engine, case_id = loan
+    ws = ws_on(engine, date(2026, 11, 24), tmp_path)
+    cid = log(ws, case_id, type_="request_for_information")
+    letter = generate_letter(ws, case_id, "complaint_acknowledgment", complaint_id=cid)
+    assert "We received your request for information on November 23, 2026" in letter.text
+    mark_letter_mailed(ws, letter.id or 0)
+    assert task(engine, "1024.36(c)", cid)[0] == "done"
+
+
+def test_the_mail_batch_records_complaint_steps_too(loan, tmp_path) -> None:
+    engine, case_id = loan
+    ws = ws_on(engine, date(2026, 11, 24), tmp_path)
+    cid = log(ws, case_id)
+    letter = generate_letter(ws, case_id, "complaint_acknowledgment", complaint_id=cid)
+    report = run_batch(ws, tmp_path / "out")
+    assert letter.id in [w[0] for w in report.written]
+    mark_mailed(ws, report.batch_id)
+    assert complaint_row(engine, cid).acknowledged_on == date(2026, 11, 24)
+
+
+def test_a_complaint_letter_needs_its_complaint_and_stays_off_the_case_letter_list(
+        loan, tmp_path) -> None:
+    engine, case_id = loan
+    ws = ws_on(engine, date(2026, 11, 24), tmp_path)
+    with pytest.raises(InvalidInput, match="written from a complaint"):
+        generate_letter(ws, case_id, "complaint_acknowledgment")
+    cid = log(ws, case_id)
+    with pytest.raises(InvalidInput, match="not a complaint letter"):
+        generate_letter(ws, case_id, "spoc", complaint_id=cid)
+    listed = {key for key, _, _ in kinds_for_case(ws, case_id)}
+    assert listed and not listed & set(COMPLAINT_KINDS)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(letters_t)).scalar() == 0
