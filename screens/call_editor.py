@@ -9,6 +9,7 @@ a note shows the note (read-only) and starts from its values; an amendment is a 
 not a call, so no calling-hours, frequency or state-limit warning is shown for it.
 """
 
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -155,6 +156,10 @@ class CallEditor(LossMitScreen[bool]):
         # the form as opened (a blank call, or the note being amended): nothing to keep
         self.untouched: tuple[dict[str, Any], str] | None = None
         self.kept = False  # a draft of this user's is stored for the case
+        # Draft writes and the save take turns: an autosave already on its way when the
+        # note is saved must not write the draft back after the save removed it.
+        self._draft_turn = threading.Lock()
+        self.logged = False  # the note is saved: no draft is kept any more
         self.dirty = False
         self.saving = False
         self.suggested_due = USUAL_DUE  # the follow-up date offered, until one is typed
@@ -506,8 +511,15 @@ class CallEditor(LossMitScreen[bool]):
     @work(thread=True, group="call-draft", exit_on_error=False,
           description="keeping your draft")
     def save_draft(self, fields: dict[str, Any], body: str) -> None:
-        self.kept = True
-        save_draft(self.ws, self.case_id, fields, body)
+        self.keep_draft(fields, body)
+
+    def keep_draft(self, fields: dict[str, Any], body: str) -> None:
+        """Store the draft, unless the note has been saved meanwhile (in a worker)."""
+        with self._draft_turn:
+            if self.logged:
+                return
+            self.kept = True
+            save_draft(self.ws, self.case_id, fields, body)
 
     # --- contact rules -------------------------------------------------------------------
 
@@ -589,7 +601,9 @@ class CallEditor(LossMitScreen[bool]):
           description="saving the call")
     def save(self, call: NewCall) -> None:
         try:
-            log_call(self.ws, self.case_id, call)
+            with self._draft_turn:
+                log_call(self.ws, self.case_id, call)  # removes the draft
+                self.logged = True
         except ServiceError as exc:
             self.post_message(self.Saved(str(exc)))
             return
@@ -632,8 +646,9 @@ class CallEditor(LossMitScreen[bool]):
     @work(thread=True, group="call-draft", exit_on_error=False,
           description="discarding the old draft")
     def discard(self) -> None:
-        self.kept = False
-        discard_draft(self.ws, self.case_id)
+        with self._draft_turn:
+            self.kept = False
+            discard_draft(self.ws, self.case_id)
 
     def worker_failed(self, worker: Worker[object], error: BaseException) -> None:
         """Nothing typed is lost: the text stays on screen and is kept again at the next

@@ -400,6 +400,36 @@ async def test_a_blank_call_form_keeps_no_draft_and_emptying_one_drops_it(late) 
     assert load_draft(sam, case_id) is None
 
 
+async def test_an_autosave_late_after_the_note_is_saved_keeps_no_draft(late) -> None:
+    """The autosave's write runs in a worker: one still on its way when the note is saved
+    must not write the draft back after the save removed it (the next call would be offered
+    an old draft of a note already logged)."""
+    from textual.widgets import TextArea
+
+    from lossmit_tui.services.calls import load_draft
+    from screens.call_editor import CallEditor
+
+    engine, case_id = late
+    sam = workspace(engine, "sam")
+    app = app_for(engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_case(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        editor = app.screen
+        assert isinstance(editor, CallEditor)
+        editor.query_one("#call-body", TextArea).focus()
+        await pilot.press(*"Left a message")
+        await settle(app, pilot)
+        fields = editor._fields()
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, CallEditor)
+        assert editor.logged
+        editor.keep_draft(fields, "Left a message")  # the late autosave's write
+    assert load_draft(sam, case_id) is None
+
+
 async def test_the_snapshot_starts_from_the_loans_payment_and_shows_its_ratios(late) -> None:
     """The first mortgage's payment is prefilled from the loan's P&I ($1,100) and escrow
     ($400); the saved snapshot on the Financials tab shows its HTI, DTI and surplus."""
