@@ -20,7 +20,7 @@ from screens.case import CaseScreen
 from screens.queue import QueueScreen
 
 from .conftest import TODAY
-from .pilot import seeded_book, settle
+from .pilot import seeded_book, settle, settle_when
 from .workspace import workspace
 
 
@@ -152,11 +152,13 @@ async def test_a_hidden_queue_catches_up_when_shown_again(book) -> None:
         await settle(app, pilot)
         assert isinstance(app.screen, CaseScreen)
         seen.clear()
+        noticed: list[int] = []
+        app.store_changed.subscribe(app, noticed.append)
         # Another writer, while the queue is hidden under the case screen:
         add_task(workspace(make_engine(str(engine.url.database)), user),
                  row.case_id, NewTask("callback", "Call back", date(2026, 11, 30)))
-        await pilot.pause(1.2)  # the watcher's poll notices it
-        await settle(app, pilot)
+        await settle_when(app, pilot, lambda: bool(noticed), within=5)
+        assert noticed  # the watcher's poll noticed it (a poll a second)
         pages = [m for m in seen if isinstance(m, QueueScreen.PageLoaded)]
         assert pages == []  # hidden: no re-read in the background
         await pilot.press("escape")
