@@ -285,6 +285,18 @@ def test_refresh_recomputes_for_the_day(seeded: str) -> None:
                            "--today", "2026-12-01").stdout)
     assert f"regulatory clocks of {len(total)} case(s), 0 of them changed" in (
         everything.stdout), everything.stdout
+    assert "Status history: 0 interval(s) opened" in everything.stdout  # the seed wrote it
+    assert "Status history" not in december.stdout  # not asked for: it reads every loan
+    import sqlalchemy as sa
+
+    from db.engine import make_engine
+    engine = make_engine(seeded)
+    with engine.begin() as conn:  # a loan moved outside lossmit
+        conn.execute(sa.text("UPDATE cases SET upb_cents = upb_cents - 100 WHERE id = "
+                             "(SELECT min(id) FROM cases WHERE closed_at IS NULL)"))
+    engine.dispose()
+    checked = run("refresh", "--check-history", "--db", seeded, "--today", "2026-12-01")
+    assert "Status history: 1 interval(s) opened" in checked.stdout, checked.stdout
 
 
 @pytest.mark.parametrize(("content", "fragment"), [

@@ -111,7 +111,8 @@ def test_the_daily_pass_records_a_change_written_behind_its_back_once(
         conn.execute(cases.update().where(cases.c.id == case_id).values(
             next_due_date=date(2026, 10, 1)))
     tomorrow = TODAY + timedelta(days=1)
-    report = run_daily_pass(workspace(engine, "lee", tomorrow))
+    assert run_daily_pass(workspace(engine, "lee", tomorrow)).history == 0  # not asked
+    report = run_daily_pass(workspace(engine, "lee", tomorrow), check_history=True)
     assert report.history == 1
     rows = intervals(engine)
     assert [(r.valid_from, r.valid_to, r.oldest_unpaid_due) for r in rows] == [
@@ -120,18 +121,19 @@ def test_the_daily_pass_records_a_change_written_behind_its_back_once(
     assert intervals(engine) == rows
 
 
-def test_one_users_pass_leaves_the_book_wide_history_check_to_the_nightly_pass(
+def test_one_users_pass_never_runs_the_book_wide_history_check(
         one_case: tuple[Engine, int]) -> None:
     """The app runs the pass for its user at start: it must not read every loan of the book
-    for the history catch-all; `lossmit refresh` (no assignees) does."""
+    for the history catch-all, even when asked; the book-wide pass does when asked."""
     engine, case_id = one_case
     with engine.begin() as conn:
         conn.execute(cases.update().where(cases.c.id == case_id).values(
             next_due_date=date(2026, 10, 1)))
     tomorrow = TODAY + timedelta(days=1)
     sam = workspace(engine, "sam", tomorrow)
-    assert run_daily_pass(sam, assignees=(sam.user.user_id or 0,)).history == 0
-    assert run_daily_pass(workspace(engine, "lee", tomorrow)).history == 1
+    assert run_daily_pass(sam, assignees=(sam.user.user_id or 0,),
+                          check_history=True).history == 0
+    assert run_daily_pass(workspace(engine, "lee", tomorrow), every_case=True).history == 1
 
 
 def test_the_daily_pass_opens_the_first_interval_of_a_loan_without_history(

@@ -198,7 +198,12 @@ def refresh(
     ctx: typer.Context,
     all_clocks: Annotated[bool, typer.Option(
         "--all-clocks", help="Compute every open case's regulatory clocks, not only those "
-                             "time has moved (once, for a book loaded without them).")] = False,
+                             "time has moved (once, for a book loaded without them); "
+                             "checks the status history too.")] = False,
+    check_history: Annotated[bool, typer.Option(
+        "--check-history", help="Check every loan's status history against its case row and "
+                                "record what changed outside lossmit (reads the whole "
+                                "book).")] = False,
     db: DbOpt = None,
     user: UserOpt = None,
     today: TodayOpt = None,
@@ -214,7 +219,7 @@ def refresh(
     ws = workspace(ctx, db, user, today)
     started = time.perf_counter()
     with user_errors():
-        done = run_daily_pass(ws, every_case=all_clocks)
+        done = run_daily_pass(ws, every_case=all_clocks, check_history=check_history)
     clocks = done.clocks
     typer.echo(f"Recomputed the urgency of {done.urgency} case(s) for {ws.today.isoformat()}, "
                f"raised {done.missed_promises} task(s) for missed promises to pay, brought "
@@ -225,4 +230,6 @@ def refresh(
                f"window; {clocks.met} met, {clocks.moved} moved, {clocks.cancelled} "
                f"cancelled). {clocks.due_soon} deadline(s) due within 5 days; "
                f"{clocks.newly_missed} missed since {clocks.missed_since}. "
-               f"{time.perf_counter() - started:.1f}s.")
+               + (f"Status history: {done.history} interval(s) opened for loans changed "
+                  "outside lossmit. " if check_history or all_clocks else "")
+               + f"{time.perf_counter() - started:.1f}s.")

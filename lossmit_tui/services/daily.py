@@ -34,7 +34,7 @@ class DailyReport:
 
 def run_daily_pass(ws: Workspace, *, first: QueueFilter | None = None,
                    assignees: tuple[int, ...] | None = None,
-                   every_case: bool = False) -> DailyReport:
+                   every_case: bool = False, check_history: bool = False) -> DailyReport:
     """Run the daily pass for `ws.today`, as `ws.username`, in this order:
 
     1. the urgency of the cases `first` selects (a screen's own view, so its rows settle
@@ -45,9 +45,13 @@ def run_daily_pass(ws: Workspace, *, first: QueueFilter | None = None,
     4. the regulatory clocks: those time has changed, of `assignees`' cases only when
        given (the app does the user's own; the whole book is `lossmit refresh`), or with
        `every_case` every open case's (a book loaded without its clocks);
-    5. the status history of the whole book (`record_history`): every loan whose row no
-       longer matches its open interval, or that has none, gets one from today; only in the
-       book-wide pass (`lossmit refresh`), never in one user's (the app's at start).
+    5. with `check_history` or `every_case`, the status history of the whole book
+       (`record_history`): every loan whose row no longer matches its open interval, or that
+       has none, gets one from today. Every path that changes a tracked value writes its
+       history itself, so this is for a book changed outside lossmit; it reads every loan
+       (about 0.8 s a 100,000 cases), more than the daily pass's budget, so it is asked for
+       (`lossmit refresh --check-history`, `--all-clocks`), never run by default, and never
+       for one user's pass (the app's at start).
 
     A deactivated user is refused (PermissionDenied, audited) before any step; a name the
     store does not know is not (nor are the steps on their own: `lossmit queue` brings the
@@ -63,8 +67,8 @@ def run_daily_pass(ws: Workspace, *, first: QueueFilter | None = None,
     missed = raise_missed_promises(ws)
     trials = raise_trial_tasks(ws, assignees=assignees)
     clocks = refresh_clocks(ws, every_case=every_case, assignees=assignees)
-    # the catch-all reads every loan of the book: the nightly pass's, not each user's start
-    history = record_history(ws) if assignees is None else 0
+    history = (record_history(ws) if assignees is None and (check_history or every_case)
+               else 0)
     return DailyReport(urgency, missed, clocks, trials, history)
 
 
