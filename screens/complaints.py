@@ -1,7 +1,7 @@
 """Complaints on the case screen: the intake form (a key on the case), the form that writes
 a complaint's letter (acknowledgment, response, extension, documents relied on, exemption
-notice; another key), and the section that lists the case's complaints with each clock and
-its state (docs/RULES.md section 9).
+notice, the answer to a request for information; another key), and the section that lists
+the case's complaints with each clock and its state (docs/RULES.md section 9).
 
 The borrower's words and what was asked are untrusted: they reach the screen as `Content`,
 never as markup.
@@ -93,8 +93,9 @@ class ComplaintForm(ServiceForm):
 class ComplaintLetterForm(ServiceForm):
     """Write a letter for one of the case's open complaints: which complaint, which letter,
     and what only a person can say (an extension's or a no-error finding's reasons, the
-    documents relied on). The letter is kept and goes out with the next mail batch; its
-    mailing records the complaint's step, which meets the clock."""
+    documents relied on, the information a request asked for or why it is not available).
+    The letter is kept and goes out with the next mail batch; its mailing records the
+    complaint's step, which meets the clock."""
 
     TITLE_TEXT = "Complaint letter"
     DONE_TEXT = ("Letter generated: it is on the Letters tab and goes out with the next mail "
@@ -115,9 +116,13 @@ class ComplaintLetterForm(ServiceForm):
         yield _select([(k.title, k.key) for k in COMPLAINT_KINDS.values()],
                       value="complaint_acknowledgment", allow_blank=False,
                       id="letter-kind")
-        yield Label("Reasons (an extension, a no-error response)")
+        yield Label("Reasons (an extension, a no-error response; the basis when the "
+                    "information is not available)")
         yield _input(placeholder="why more time is needed / why no error occurred",
                      id="letter-reasons")
+        yield Label("The information requested (a request's answer)")
+        yield _input(placeholder="what the borrower asked for, answered",
+                     id="letter-information")
         yield Label("Documents relied on, separated by ; (documents letter)")
         yield _input(placeholder="payment history; escrow analysis", id="letter-documents")
 
@@ -131,7 +136,8 @@ class ComplaintLetterForm(ServiceForm):
         kind = str(self.query_one("#letter-kind", Select).value)
         extra = {"reasons": clean_text(self.query_one("#letter-reasons", Input).value),
                  "documents": [clean_text(d) for d in self.query_one(
-                     "#letter-documents", Input).value.split(";") if d.strip()]}
+                     "#letter-documents", Input).value.split(";") if d.strip()],
+                 "information": self.query_one("#letter-information", Input).value}
         case_id, complaint_id = self.case_id, int(chosen)
         return lambda ws: generate_letter(ws, case_id, kind, extra=extra,
                                           complaint_id=complaint_id)

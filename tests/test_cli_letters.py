@@ -125,3 +125,27 @@ def test_a_complaint_letter_generated_then_mailed_meets_the_complaint_clock(
     shown = run("complaint", "show", "1", *base).stdout
     assert "acknowledged 2026-02-12" in shown
     assert "met" in next(line for line in shown.splitlines() if "1024.35(d)" in line)
+
+
+def test_a_request_for_information_answered_from_the_command_line(store: str) -> None:
+    base = ("--db", store, "--user", "sam", "--today", "2026-02-20")
+    added = run("complaint", "add", "C1", "--received", "2026-02-10", "--channel", "mail",
+                "--type", "request_for_information", "--asked", "who services my escrow",
+                "--text", "Who pays my taxes?", *base)
+    assert added.exit_code == 0, added.output
+    assert run("complaint", "finding", "1", "information_provided", "--version", "1",
+               "--root-cause", "communication", *base).exit_code == 0
+    wrong = run("complaint", "letter", "1", "complaint_corrected", *base)
+    assert wrong.exit_code == 1 and "type: " in wrong.stderr
+    blank = run("complaint", "letter", "1", "complaint_information", *base)
+    assert blank.exit_code == 1 and "--information" in blank.stderr
+    made = run("complaint", "letter", "1", "complaint_information", "--information",
+               "We pay your county taxes from escrow each March.", "--show", *base)
+    assert made.exit_code == 0, made.output
+    assert "You asked: who services my escrow" in made.stdout
+    assert "We pay your county taxes from escrow each March." in made.stdout
+    assert run("letters", "mailed", "--letter", "1", *base).exit_code == 0
+    shown = run("complaint", "show", "1", *base).stdout
+    assert "responded 2026-02-20" in shown
+    assert "met" in next(line for line in shown.splitlines()
+                         if "1024.36(d)(2)(i)(B)" in line)

@@ -280,3 +280,112 @@ def test_a_complaint_letter_needs_its_complaint_and_stays_off_the_case_letter_li
     assert listed and not listed & set(COMPLAINT_KINDS)
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(letters_t)).scalar() == 0
+
+
+# --- the answer to a request for information (1024.36(d)(1)) ------------------------------
+
+
+def ask(ws: Workspace, case_id: int, owner: bool = False) -> int:
+    """A request for information received on RECEIVED: who owns the loan (10 BD) or the
+    escrow history (30 BD)."""
+    row = add_complaint(ws, case_id, NewComplaint(
+        RECEIVED, "mail", "request_for_information", "Please send my escrow history.",
+        None, "who owns my loan" if owner else "my escrow history for 2025",
+        "owner_identity" if owner else None))
+    assert row.id is not None
+    return row.id
+
+
+def test_the_information_letter_gives_it_with_a_phone_and_mailing_meets_the_response(
+        loan, tmp_path) -> None:
+    engine, case_id = loan
+    ws = ws_on(engine, date(2026, 12, 10), tmp_path)
+    cid = ask(ws, case_id, owner=True)
+    assert task(engine, "1024.36(d)(2)(i)(A)", cid) == ("open", date(2026, 12, 8))
+    cid = ask(ws, case_id)
+    assert task(engine, "1024.36(d)(2)(i)(B)", cid) == ("open", RESPONSE_DUE)
+    with pytest.raises(InvalidInput, match=r"finding: .* information_provided recorded first"):
+        generate_letter(ws, case_id, "complaint_information", complaint_id=cid,
+                        extra={"information": "Escrow paid: taxes $2,400.00."})
+    record_finding(ws, cid, version(engine, cid), FindingInput(
+        "information_provided", "communication", "escrow ledger pulled"))
+    with pytest.raises(InvalidInput, match=r"the information requested \(--information\)"):
+        generate_letter(ws, case_id, "complaint_information", complaint_id=cid)
+    letter = generate_letter(ws, case_id, "complaint_information", complaint_id=cid,
+                             extra={"information": "Escrow paid in 2025: county taxes "
+                                                   "$2,400.00 on 1 March; insurance "
+                                                   "$1,150.00 on 5 June."})
+    text = letter.text
+    assert "request for information you sent us on November 23, 2026" in text
+    assert "You asked: my escrow history for 2025" in text
+    assert "county taxes $2,400.00 on 1 March" in text
+    assert "please call us at (800) 555-0100" in text  # contact with a phone, (d)(1)(i)
+    assert task(engine, "1024.36(d)(2)(i)(B)", cid)[0] == "open"  # generated is not sent
+    mark_letter_mailed(ws, letter.id or 0)
+    row = complaint_row(engine, cid)
+    assert row.responded_on == date(2026, 12, 10) and row.corrected
+    assert task(engine, "1024.36(d)(2)(i)(B)", cid)[0] == "done"
+    audit = last_complaint_audit(engine, cid)
+    assert audit.action == "response" and audit.after["letter"] == letter.id
+
+
+def test_information_sent_within_5_bd_meets_the_acknowledgment_too(loan, tmp_path) -> None:
+    engine, case_id = loan
+    ws = ws_on(engine, date(2026, 11, 25), tmp_path)
+    cid = ask(ws, case_id)
+    record_finding(ws, cid, version(engine, cid), FindingInput(
+        "information_provided", "communication"))
+    letter = generate_letter(ws, case_id, "complaint_information", complaint_id=cid,
+                             extra={"information": "Your escrow history is enclosed."})
+    mark_letter_mailed(ws, letter.id or 0)
+    # 1024.36(e): the information, with a phone number, in writing within 5 BD meets both
+    assert task(engine, "1024.36(c)", cid)[0] == "done"
+    assert task(engine, "1024.36(d)(2)(i)(B)", cid)[0] == "done"
+
+
+def test_the_not_available_letter_says_the_search_and_the_basis_and_meets_the_response(
+        loan, tmp_path) -> None:
+    engine, case_id = loan
+    ws = ws_on(engine, date(2026, 11, 25), tmp_path)
+    cid = ask(ws, case_id)
+    record_finding(ws, cid, version(engine, cid), FindingInput(
+        "information_not_available", "servicing_transfer", "prior servicer's records"))
+    with pytest.raises(InvalidInput, match=r"the reasons \(--reason\)"):
+        generate_letter(ws, case_id, "complaint_not_available", complaint_id=cid)
+    letter = generate_letter(ws, case_id, "complaint_not_available", complaint_id=cid,
+                             extra={"reasons": "The 2025 records stayed with the prior "
+                                               "servicer, Beta Loans."})
+    text = letter.text
+    assert "We conducted a reasonable search for the information you requested" in text
+    assert "determined that it is not available to us" in text
+    assert "The basis for this determination:\nThe 2025 records stayed with" in text
+    assert "(800) 555-0100" in text
+    mark_letter_mailed(ws, letter.id or 0)
+    row = complaint_row(engine, cid)
+    assert row.responded_on == date(2026, 11, 25) and not row.corrected
+    assert task(engine, "1024.36(d)(2)(i)(B)", cid)[0] == "done"
+    # "not available" is not the information: the acknowledgment is still owed (1024.36(e))
+    assert task(engine, "1024.36(c)", cid) == ("open", ACK_DUE)
+
+
+def test_the_request_letters_are_refused_for_a_notice_of_error_and_the_other_way(
+        loan, tmp_path) -> None:
+    engine, case_id = loan
+    ws = ws_on(engine, date(2026, 12, 10), tmp_path)
+    error = log(ws, case_id)
+    record_finding(ws, error, version(engine, error), FindingInput(
+        "information_provided", "communication"))  # a wrong finding does not open the door
+    for kind in ("complaint_information", "complaint_not_available"):
+        with pytest.raises(InvalidInput, match=r"^type: .* answers a request for information "
+                                               r"\(1024.36\(d\)\); complaint \d+ is a notice "
+                                               "of error"):
+            generate_letter(ws, case_id, kind, complaint_id=error,
+                            extra={"information": "x", "reasons": "x"})
+    request = ask(ws, case_id)
+    record_finding(ws, request, version(engine, request), FindingInput("no_error", "no_error"))
+    with pytest.raises(InvalidInput, match=r"^type: .* answers a notice of error"):
+        generate_letter(ws, case_id, "complaint_no_error", complaint_id=request,
+                        extra={"reasons": "x"})
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(letters_t)).scalar() == 0
+    assert complaint_row(engine, request).responded_on is None

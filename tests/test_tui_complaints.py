@@ -104,6 +104,45 @@ async def test_complaint_letter_refused_until_ready_then_kept_for_the_mail(
     assert rows_of(engine) == [("complaint_acknowledgment", 1, "generated")]
 
 
+async def test_a_request_for_information_is_answered_from_the_letter_key(
+        store: tuple[Engine, int]) -> None:  # noqa: F811
+    from lossmit_tui.services.complaints import FindingInput, record_finding
+
+    engine, case_id = store
+    settings = load_settings(servicer_name="Acme Servicing",
+                             servicer_address="1 Main St, Dallas, TX 75001",
+                             servicer_phone="(800) 555-0100")
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE cases SET property_address = '12 Oak Rd'"))
+    sam = workspace(engine, "sam", settings=settings)
+    asked = add_complaint(sam, case_id, NewComplaint(
+        TODAY, "mail", "request_for_information", WORDS, None, "who owns my loan"))
+    record_finding(sam, asked.id or 0, 1, FindingInput("information_provided",
+                                                       "communication"))
+    app = make_app(workspace(engine, "sam", TODAY, settings=settings, clock=lambda: NOON),
+                   "mine")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_case(app, pilot)
+        await settle(app, pilot)
+        await pilot.press("K")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, ComplaintLetterForm)
+        await choose(pilot, form.query_one("#letter-kind", Select), "complaint_information")
+        await pilot.press("ctrl+s")  # no information typed: refused, naming it
+        await settle(app, pilot)
+        assert "the information requested (--information)" in form_error(app)
+        assert rows_of(engine) == []
+        form.query_one("#letter-information", Input).value = "Fannie Mae owns your loan."
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+    assert rows_of(engine) == [("complaint_information", 1, "generated")]
+    with engine.connect() as conn:
+        text = conn.execute(sa.text("SELECT text FROM letters")).scalar_one()
+    assert "You asked: who owns my loan" in text and "Fannie Mae owns your loan." in text
+
+
 def rows_of(engine: Engine) -> list[tuple[object, ...]]:
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(sa.text(

@@ -279,12 +279,17 @@ def letter_command(
     complaint_id: Annotated[int, typer.Argument(help="The complaint's number.")],
     kind: Annotated[str, typer.Argument(
         help="complaint_acknowledgment, complaint_corrected, complaint_no_error, "
-             "complaint_extension, complaint_documents or complaint_exempt.")],
+             "complaint_extension, complaint_documents, complaint_exempt, "
+             "complaint_information or complaint_not_available.")],
     reason: Annotated[str, typer.Option(
         "--reason", help="complaint_extension: why more time is needed; complaint_no_error: "
-                         "why no error occurred.")] = "",
+                         "why no error occurred; complaint_not_available: the basis for "
+                         "finding the information not available.")] = "",
     document: Annotated[list[str] | None, typer.Option(
         "--document", help="complaint_documents: a document relied on (repeat).")] = None,
+    information: Annotated[str, typer.Option(
+        "--information", help="complaint_information: the information the borrower "
+                              "requested.")] = "",
     show: Annotated[bool, typer.Option("--show", help="Print the letter's text.")] = False,
     db: DbOpt = None,
     user: UserOpt = None,
@@ -299,7 +304,8 @@ def letter_command(
 
     ws = workspace(ctx, db, user, today)
     extra = {"reasons": clean_text(reason),
-             "documents": [clean_text(d) for d in document or [] if d.strip()]}
+             "documents": [clean_text(d) for d in document or [] if d.strip()],
+             "information": information}
     with user_errors():
         case_id = complaint(ws, complaint_id).case_id
         letter = generate_letter(ws, case_id, kind.strip(), extra=extra,

@@ -249,7 +249,34 @@ COMPLAINT_KINDS: dict[str, LetterKind] = {k.key: k for k in (
                 _COMPLAINT_CONTACT),
                (*_HEADER_NEEDS, "complaint_received_on", "exemption_basis"),
                complaint_step="exemption_notice"),
+    # The answer to a request for information (1024.36(d)(1)): the information, or that a
+    # reasonable search found it not available, with the basis; either with a phone number.
+    LetterKind("complaint_information", "Request for information: the information",
+               "1024.36(d)(1)(i)",
+               (HEADER,
+                Element("information", "the information the borrower requested",
+                        "1024.36(d)(1)(i)",
+                        ("complaint_received_on", "complaint_asked", "information")),
+                _COMPLAINT_CONTACT),
+               (*_HEADER_NEEDS, "complaint_received_on", "information"),
+               complaint_step="response_information"),
+    LetterKind("complaint_not_available", "Request for information: not available",
+               "1024.36(d)(1)(ii)",
+               (HEADER,
+                Element("not_available", "that the servicer conducted a reasonable search "
+                        "and determined that the requested information is not available to "
+                        "it", "1024.36(d)(1)(ii)",
+                        ("complaint_received_on", "complaint_asked")),
+                Element("basis", "the basis for that determination", "1024.36(d)(1)(ii)",
+                        ("reasons",)),
+                _COMPLAINT_CONTACT),
+               (*_HEADER_NEEDS, "complaint_received_on", "reasons"),
+               complaint_step="response_not_available"),
 )}
+# The complaint letters that answer a request for information, and those that answer a
+# notice of error: each is refused for a complaint of the other type.
+REQUEST_LETTERS = ("complaint_information", "complaint_not_available")
+ERROR_LETTERS = ("complaint_corrected", "complaint_no_error")
 KINDS.update(COMPLAINT_KINDS)
 
 # The clocks a letter meets, with the letter that meets it.

@@ -342,6 +342,9 @@ _LETTER_STEPS: dict[str, tuple[str, bool, str]] = {
     "acknowledgment": ("acknowledgment", False, "acknowledged_on"),
     "response_corrected": ("response", True, "responded_on"),
     "response_no_error": ("response", False, "responded_on"),
+    # the information given meets the 5-BD shortcut (1024.36(e)); "not available" does not
+    "response_information": ("response", True, "responded_on"),
+    "response_not_available": ("response", False, "responded_on"),
     "extension": ("extension", False, "extension_on"),
     "documents_sent": ("documents_sent", False, "documents_sent_on"),
     "exemption_notice": ("exemption_notice", False, "exemption_notice_on"),

@@ -41,8 +41,10 @@ from lossmit_tui.domain.enums import EventKind
 from lossmit_tui.domain.letters import (
     COMPLAINT_KINDS,
     DEFAULT_LANGUAGE,
+    ERROR_LETTERS,
     KINDS,
     LETTER_CLOCKS,
+    REQUEST_LETTERS,
     LetterKind,
     kind_of,
     letter_date,
@@ -51,7 +53,7 @@ from lossmit_tui.domain.letters import (
     missing_data,
     term_lines,
 )
-from lossmit_tui.domain.values import csv_cell
+from lossmit_tui.domain.values import clean_multiline, csv_cell
 from lossmit_tui.services import audit
 from lossmit_tui.services.access import (
     case_scope,
@@ -103,6 +105,7 @@ _WHERE = {
                               "step documents_requested)",
     "documents": "the documents relied on (--document, repeat)",
     "exemption_basis": "the basis of the exemption (record the step exemption)",
+    "information": "the information requested (--information)",
 }
 
 # The merge fields a template may use, with no value until a kind's data fills them.
@@ -112,7 +115,7 @@ _KIND_FIELDS = ("received_on", "complete", "missing", "return_by", "complete_on"
                 "appeal_outcome", "rule_set", "rule_set_effective", "complaint_received_on",
                 "complaint_what", "correction", "correction_effective_on", "remediation",
                 "reasons", "new_due", "documents_requested_on", "documents",
-                "exemption_basis")
+                "exemption_basis", "complaint_asked", "information")
 
 
 @dataclass(frozen=True)
@@ -384,10 +387,30 @@ def early_intervention_versions(conn: Connection,
     return versions
 
 
-_COMPLAINT_WHAT = {"notice_of_error": "notice of error",
-                   "request_for_information": "request for information",
-                   "qualified_written_request": "qualified written request",
-                   "regulator_complaint": "complaint", "general_complaint": "complaint"}
+# What the complaint is, and an exemption's basis, in the letter's language.
+_COMPLAINT_WHAT = {
+    "en": {"notice_of_error": "notice of error",
+           "request_for_information": "request for information",
+           "qualified_written_request": "qualified written request",
+           "regulator_complaint": "complaint", "general_complaint": "complaint"},
+    "es": {"notice_of_error": "aviso de error",
+           "request_for_information": "solicitud de información",
+           "qualified_written_request": "solicitud escrita calificada",
+           "regulator_complaint": "queja", "general_complaint": "queja"},
+}
+EXEMPTION_BASIS_ES = {
+    "duplicative": "es repetido: ya atendimos el mismo asunto y no incluye información nueva "
+                   "y relevante",
+    "overbroad": "es demasiado amplio: no podemos determinar razonablemente qué error se "
+                 "indica o qué información se solicita",
+    "untimely": "llegó fuera de plazo: más de un año después de que transferimos la "
+                "administración del préstamo o de que el préstamo se liquidó",
+    "confidential": "pide información confidencial, reservada o protegida por ley",
+    "irrelevant": "pide información que no se relaciona directamente con la cuenta de su "
+                  "préstamo",
+    "unduly_burdensome": "responderlo sería una carga excesiva",
+}
+MAX_INFORMATION = 5000  # the answer to a request for information, as typed
 
 
 def _complaint_fields(conn: Connection, case_id: int, kind: LetterKind, complaint_id: int,
@@ -418,13 +441,25 @@ def _complaint_fields(conn: Connection, case_id: int, kind: LetterKind, complain
         return letter_date(d, language) if d else None
 
     facts = facts_of(row, row.fc_sale_date)
+    if kind.key in REQUEST_LETTERS and not facts.is_request:
+        raise InvalidInput(f"type: the letter “{kind.title}” answers a request for "
+                           f"information (1024.36(d)); complaint {complaint_id} is a "
+                           f"{row.complaint_type.replace('_', ' ')}")
+    if kind.key in ERROR_LETTERS and not facts.is_error:
+        raise InvalidInput(f"type: the letter “{kind.title}” answers a notice of error "
+                           f"(1024.35(e)); complaint {complaint_id} is a "
+                           f"{row.complaint_type.replace('_', ' ')}")
     reasons = " ".join(str(extra.get("reasons") or "").split()) or None
+    whats = _COMPLAINT_WHAT.get(language, _COMPLAINT_WHAT["en"])
     out: dict[str, Any] = {"complaint_received_on": when(row.received_on),
-                           "complaint_what": _COMPLAINT_WHAT.get(row.complaint_type),
+                           "complaint_what": whats.get(row.complaint_type),
+                           "complaint_asked": row.asked,
                            "reasons": reasons}
-    if kind.key in ("complaint_corrected", "complaint_no_error"):
-        wanted = (Finding.ERROR_FOUND if kind.key == "complaint_corrected"
-                  else Finding.NO_ERROR)
+    if kind.key in ("complaint_corrected", "complaint_no_error", *REQUEST_LETTERS):
+        wanted = {"complaint_corrected": Finding.ERROR_FOUND,
+                  "complaint_no_error": Finding.NO_ERROR,
+                  "complaint_information": Finding.INFORMATION_PROVIDED,
+                  "complaint_not_available": Finding.INFORMATION_NOT_AVAILABLE}[kind.key]
         if row.finding != wanted:
             raise InvalidInput(f"finding: the letter “{kind.title}” needs the finding "
                                f"{wanted.value} recorded first (it is "
@@ -444,8 +479,14 @@ def _complaint_fields(conn: Connection, case_id: int, kind: LetterKind, complain
         out["documents"] = [" ".join(str(d).split()) for d in extra.get("documents") or []
                             if str(d).strip()]
     elif kind.key == "complaint_exempt":
-        out["exemption_basis"] = (EXEMPTIONS.get(row.exemption, row.exemption)
+        bases = EXEMPTION_BASIS_ES if language == "es" else EXEMPTIONS
+        out["exemption_basis"] = (bases.get(row.exemption, row.exemption)
                                   if row.exemption else None)
+    if kind.key == "complaint_information":
+        information = clean_multiline(str(extra.get("information") or ""))
+        if len(information) > MAX_INFORMATION:
+            raise InvalidInput(f"information: at most {MAX_INFORMATION} characters")
+        out["information"] = information or None
     return out
 
 
