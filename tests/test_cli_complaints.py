@@ -126,3 +126,33 @@ def test_the_report_by_root_cause_user_and_type_and_its_refusals(seeded: str) ->
     assert bad.exit_code == 1 and "by: 'loan' must be one of" in bad.stderr
     backwards = run("complaints", "report", "--from", DAY, "--to", "2026-11-01", *common)
     assert backwards.exit_code == 1 and "is before from" in backwards.stderr
+
+
+def test_an_import_that_sets_the_sale_names_the_foreclosure_errors_it_raised(
+        sqlite_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    for args in (("users", "add", "sam", "--name", "Sam Spade", "--role", "specialist"),
+                 ("users", "add", "boss", "--name", "Bo Ss", "--role", "admin")):
+        assert run(*args, "--db", sqlite_url).exit_code == 0
+    extract = tmp_path / "cases.csv"
+
+    def load(sale: str):  # type: ignore[no-untyped-def]
+        extract.write_text("loan_number,borrower_name,investor,upb,next_due_date,"
+                           "property_state,assignee,foreclosure_sale_date\n"
+                           f"C1,Ann Lee,FNMA,1000,2026-09-01,TX,sam,{sale}\n"
+                           f"C2,Bo Diaz,FNMA,1000,2026-09-01,TX,sam,{sale}\n",
+                           encoding="utf-8")
+        return run("import", str(extract), "--db", sqlite_url, "--user", "boss",
+                   "--today", DAY)
+
+    assert load("").exit_code == 0
+    base = ("--db", sqlite_url, "--user", "sam", "--today", DAY)
+    assert run("complaint", "add", "C1", "--received", "2026-11-23", "--channel", "mail",
+               "--type", "notice_of_error", "--category", "b9", "--text",
+               "You referred me to foreclosure during my application", *base).exit_code == 0
+    done = load("2026-12-15")
+    assert done.exit_code == 0, done.output
+    assert "URGENT: a sale date set on 1 case(s)" in done.stdout and ": C1" in done.stdout
+    items = json.loads(run("tasks", "--due", "all", "--format", "json", *base).stdout)
+    assert any(i["loan_number"] == "C1" and i["title"].startswith("URGENT: foreclosure error")
+               for i in items)
+    assert "URGENT" not in load("2026-12-15").stdout  # nothing changed: nothing raised

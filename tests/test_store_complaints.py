@@ -260,3 +260,83 @@ def test_a_sale_scheduled_after_a_foreclosure_error_raises_the_urgent_task_and_s
     (line,) = status.complaints  # the b2 complaint is not a foreclosure error
     assert f"complaint {row.id}, received 2026-11-23, asserts a foreclosure error" in line
     assert "respond by 2026-12-21, before the sale on 2026-12-22" in line
+
+
+def _extract(tmp_path, rows: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
+    """An extract of loans A1 and B1 (sam's, delinquent since 2026-09-01) with these sale
+    dates ("" for none)."""
+    path = tmp_path / "sales.csv"
+    path.write_text("loan_number,borrower_name,investor,upb,next_due_date,property_state,"
+                    "assignee,foreclosure_sale_date\n"
+                    + "".join(f"{loan},Ann Lee,FNMA,1000,2026-09-01,TX,sam,{sale}\n"
+                              for loan, sale in rows))
+    return path
+
+
+def _writes(engine: Engine) -> tuple[int, int]:
+    """The task rows and the audit rows other than the import's own, as counts."""
+    with engine.connect() as conn:
+        tasks = conn.execute(sa.select(sa.func.count()).select_from(tasks_t)).scalar_one()
+        audits = conn.execute(sa.select(sa.func.count()).select_from(audit_t).where(
+            audit_t.c.entity != "import")).scalar_one()
+    return tasks, audits
+
+
+def test_an_import_that_sets_or_moves_the_sale_raises_the_urgent_task_and_the_deadline(
+        one_case: tuple[Engine, int], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from lossmit_tui.services.importer import import_extract
+
+    engine, case_a = one_case
+    lee, sam = workspace(engine, "lee"), workspace(engine, "sam")
+    assert import_extract(lee, _extract(tmp_path, [("A1", ""), ("B1", "")])).ok
+    with engine.connect() as conn:
+        case_b = conn.execute(sa.select(cases_t.c.id).where(
+            cases_t.c.loan_number == "B1")).scalar_one()
+    fc_error = add_complaint(sam, case_a, error("b9")).id
+    other = add_complaint(sam, case_b, error("b2")).id  # not a foreclosure error
+    assert fc_error is not None and other is not None
+    response = "1024.35(e)(3)(i)(B)"
+    assert deadline_tasks(engine, fc_error)[response] == ("open", date(2027, 1, 7))
+    b_before = deadline_tasks(engine, other)
+    urgent = sa.select(tasks_t.c.case_id, tasks_t.c.source, tasks_t.c.due_on,
+                       tasks_t.c.title, tasks_t.c.assignee_id, tasks_t.c.status).where(
+        tasks_t.c.source.like("complaint %"))
+    with engine.connect() as conn:
+        assert conn.execute(urgent).all() == []  # no sale yet: nothing urgent
+        last_audit = conn.execute(sa.select(sa.func.max(audit_t.c.id))).scalar_one()
+        sam_id = conn.execute(sa.text("SELECT id FROM users WHERE username = 'sam'")
+                              ).scalar_one()
+
+    report = import_extract(lee, _extract(tmp_path, [("A1", "2026-12-15"),
+                                                     ("B1", "2026-12-15")]))
+    assert report.ok and sorted(report.updated) == ["A1", "B1"]
+    with engine.connect() as conn:
+        raised = conn.execute(urgent).all()
+        audits = conn.execute(sa.select(audit_t.c.entity, audit_t.c.action, audit_t.c.after)
+                              .where(audit_t.c.id > last_audit, audit_t.c.entity == "task")
+                              ).all()
+    # the urgent check, due today, to the complaint's owner, as the service raises it
+    assert [(r.case_id, r.source, r.due_on, r.assignee_id, r.status) for r in raised] == [
+        (case_a, f"complaint {fc_error}", TODAY, sam_id, "open")]
+    assert "sale on 2026-12-15" in raised[0].title and raised[0].title.startswith("URGENT")
+    assert any(a.action == "create" and a.after.get("urgent") for a in audits)
+    # 1024.35(e)(3)(i)(B): due before the sale now, the earlier of the two, and audited
+    assert deadline_tasks(engine, fc_error)[response] == ("open", date(2026, 12, 14))
+    assert any(a.action == "reschedule" and a.after["rule"] == f"{response} complaint "
+               f"{fc_error}" and a.after["due_on"] == "2026-12-14" for a in audits)
+    # B1's complaint asserts no foreclosure error: its deadlines stay as they were
+    assert deadline_tasks(engine, other) == b_before
+
+    # the same file again changes no sale date: nothing new is written
+    before = _writes(engine)
+    again = import_extract(lee, _extract(tmp_path, [("A1", "2026-12-15"),
+                                                    ("B1", "2026-12-15")]))
+    assert again.ok and again.unchanged == 2
+    assert _writes(engine) == before
+
+    # the sale moved earlier: the deadline follows it; the open check is not raised twice
+    assert import_extract(lee, _extract(tmp_path, [("A1", "2026-12-10"),
+                                                   ("B1", "2026-12-15")])).ok
+    assert deadline_tasks(engine, fc_error)[response] == ("open", date(2026, 12, 9))
+    with engine.connect() as conn:
+        assert len(conn.execute(urgent).all()) == 1

@@ -62,6 +62,13 @@ def import_command(
         more = f" and {len(report.missing) - 20} more" if len(report.missing) > 20 else ""
         typer.echo(f"{len(report.missing)} open case(s) are not in this file (left as they "
                    f"are): {shown}{more}")
+    if report.foreclosure_errors:
+        shown = ", ".join(display_text(loan) for loan in report.foreclosure_errors[:20])
+        more = (f" and {len(report.foreclosure_errors) - 20} more"
+                if len(report.foreclosure_errors) > 20 else "")
+        typer.echo(f"URGENT: a sale date set on {len(report.foreclosure_errors)} case(s) with "
+                   "an open complaint asserting a foreclosure error; a check is due today "
+                   f"(1024.35(e)(3)(i)(B)): {shown}{more}")
 
 
 @app.command("export")

@@ -12,6 +12,7 @@ transaction, on the day it was mailed.
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -179,44 +180,69 @@ def _add_complaint(session: Session, ws: Workspace, case_id: int,
 def _urgent_task(session: Session, actor: User, case: sa.Row[Any], complaint: Complaint,
                  sale: date, today: date) -> None:
     """A foreclosure error asserted with a sale scheduled: a task due today to check the
-    1024.41 protections and tell counsel, before the sale."""
-    _raise_urgent(session, actor, case, int(complaint.id or 0), sale, today)
+    1024.41 protections and tell counsel, before the sale (a new complaint has none yet)."""
+    _insert_urgent(session, actor, case.id, case.loan_number, complaint.owner_id or actor.id,
+                   int(complaint.id or 0), sale, today)
 
 
-def _raise_urgent(session: Session, actor: User, case: sa.Row[Any], complaint_id: int,
-                  sale: date, today: date) -> bool:
-    tasks_t = Task.__table__
-    source = f"complaint {complaint_id}"
-    if session.connection().execute(sa.select(tasks_t.c.id).where(
-            tasks_t.c.case_id == case.id, tasks_t.c.source == source,
-            tasks_t.c.status == "open")).first() is not None:
-        return False  # one open check per complaint is enough
+def _insert_urgent(session: Session, actor: User, case_id: int, loan: str, assignee_id: int,
+                   complaint_id: int, sale: date, today: date) -> None:
+    """The urgent check itself, with its audit row."""
     title = (f"URGENT: foreclosure error asserted (complaint {complaint_id}); sale on "
              f"{sale}: check the 1024.41(f)/(g) protections and tell counsel")[:200]
-    task = Task(case_id=case.id, kind=TaskKind.REVIEW, title=title, due_on=today,
-                assignee_id=case.assignee_id or actor.id, status="open", source=source)
+    task = Task(case_id=case_id, kind=TaskKind.REVIEW, title=title, due_on=today,
+                assignee_id=assignee_id, status="open", source=f"complaint {complaint_id}")
     session.add(task)
     session.flush()
     audit.record(session, actor, "task", task.id, "create", after={
-        "case": case.loan_number, "kind": TaskKind.REVIEW.value, "title": title,
+        "case": loan, "kind": TaskKind.REVIEW.value, "title": title,
         "due_on": today.isoformat(), "urgent": True})
-    return True
+
+
+def foreclosure_errors_on_sales(session: Session, actor: User, case_ids: Iterable[int],
+                                today: date) -> set[int]:
+    """Inside the transaction that scheduled or moved these cases' sales (a case event, or an
+    import's batch): each open complaint asserting a foreclosure error (1024.35(b)(9),
+    (b)(10)) on a case whose sale is today or later gets its urgent task (one open at a
+    time), as it would have had the sale been on the calendar when it was logged, given to
+    the complaint's owner. Two queries for the whole set, whatever its size; a write only
+    for a check raised. Returns the cases given one. The response deadline follows the sale
+    through the clock sync that the caller runs for these cases."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return set()
+    tasks_t = Task.__table__
+    conn = session.connection()
+    c = complaints_t.c
+    found = conn.execute(
+        sa.select(c.id, c.case_id, c.owner_id, cases_t.c.loan_number, cases_t.c.assignee_id,
+                  cases_t.c.fc_sale_date)
+        .join(cases_t, cases_t.c.id == c.case_id)
+        .where(c.case_id.in_(ids), c.status == "open", c.category.in_(FORECLOSURE),
+               cases_t.c.fc_sale_date >= today)
+        .order_by(c.id)).all()
+    if not found:
+        return set()
+    sources = [f"complaint {r.id}" for r in found]
+    checked = set(conn.execute(sa.select(tasks_t.c.source).where(
+        tasks_t.c.case_id.in_(sorted({r.case_id for r in found})),
+        tasks_t.c.source.in_(sources), tasks_t.c.status == "open")).scalars())
+    raised: set[int] = set()
+    for r, source in zip(found, sources, strict=True):
+        if source in checked:
+            continue  # one open check per complaint is enough
+        _insert_urgent(session, actor, r.case_id, r.loan_number,
+                       r.owner_id or r.assignee_id or actor.id, r.id, r.fc_sale_date, today)
+        raised.add(r.case_id)
+    return raised
 
 
 def foreclosure_errors_on_sale(session: Session, actor: User, case_id: int,
                                today: date) -> None:
-    """Inside the transaction that schedules or moves a case's sale: each open complaint
-    asserting a foreclosure error (1024.35(b)(9), (b)(10)) gets its urgent task (one open at
-    a time), as it would have had the sale been on the calendar when it was logged; the
-    tasks go to the complaints' owners."""
-    case = _loan(session, case_id)
-    sale = case.fc_sale_date
-    if sale is None or sale < today:
-        return
-    ids = session.connection().execute(sa.select(complaints_t.c.id).where(
-        complaints_t.c.case_id == case_id, complaints_t.c.status == "open",
-        complaints_t.c.category.in_(FORECLOSURE))).scalars().all()
-    if any([_raise_urgent(session, actor, case, int(i), sale, today) for i in ids]):
+    """Inside the transaction that schedules or moves a case's sale (a case event):
+    `foreclosure_errors_on_sales` for this one case; the complaints' tasks go to their
+    owners."""
+    if foreclosure_errors_on_sales(session, actor, [case_id], today):
         _tasks_to_owners(session, actor, case_id)
 
 

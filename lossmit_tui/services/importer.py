@@ -26,6 +26,7 @@ from lossmit_tui.domain.values import csv_value, format_rate
 from lossmit_tui.services import audit
 from lossmit_tui.services.access import require_active
 from lossmit_tui.services.clock import sync_clocks
+from lossmit_tui.services.complaints import foreclosure_errors_on_sales
 from lossmit_tui.services.extract import (
     BY_NAME,
     HEADER,
@@ -88,6 +89,9 @@ class ImportReport:
     clock_moved: list[str] = field(default_factory=list)
     # added or updated loans whose urgency may have moved (due date or sale date changed)
     urgency_moved: list[str] = field(default_factory=list)
+    # updated loans whose new sale date raised an urgent check for an open complaint that
+    # asserts a foreclosure error (as a sale scheduled on the case does)
+    foreclosure_errors: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -311,17 +315,18 @@ def import_extract(ws: Workspace, path: Path, *, dry_run: bool = False) -> Impor
                 continue  # validate the rest, write no more
             batch.append(row)
             if len(batch) >= CHUNK:
-                _upsert(session, batch, report, now, today, dry_run=dry_run)
+                _upsert(session, actor, batch, report, now, today, dry_run=dry_run)
                 batch = []
         if problems:
             session.rollback()  # what was written before the first problem goes too
             report.problems = problems
             report.added, report.updated = [], []
             report.clock_moved, report.urgency_moved = [], []
+            report.foreclosure_errors = []
             report.unchanged = 0
             return report
         if batch:
-            _upsert(session, batch, report, now, today, dry_run=dry_run)
+            _upsert(session, actor, batch, report, now, today, dry_run=dry_run)
         report.missing = _missing(session.connection(), in_file)
         if dry_run:
             return report
@@ -332,11 +337,13 @@ def import_extract(ws: Workspace, path: Path, *, dry_run: bool = False) -> Impor
             synced = sync_clocks(session, actor, _ids_of(conn, report.clock_moved), today,
                                  calendar, actor.username,
                                  attempts_needed=ws.settings.good_faith_attempts)
-            # next action, deadline and urgency of the cases whose tasks changed ...
-            recompute_cases(conn, synced.changed, today, weights)
+            # next action, deadline and urgency of the cases whose tasks changed (a deadline
+            # synced, an urgent foreclosure-error check raised) ...
+            changed = synced.changed | set(_ids_of(conn, report.foreclosure_errors))
+            recompute_cases(conn, changed, today, weights)
             # ... and the urgency of the others whose days delinquent or sale date moved
             refresh_cases(conn, [i for i in _ids_of(conn, report.urgency_moved)
-                                 if i not in synced.changed], today, weights)
+                                 if i not in changed], today, weights)
         audit.record(
             session, actor, "import", path.name, "import",
             after={
@@ -347,6 +354,7 @@ def import_extract(ws: Workspace, path: Path, *, dry_run: bool = False) -> Impor
                 "updated": len(report.updated),
                 "unchanged": report.unchanged,
                 "missing_from_file": len(report.missing),
+                "foreclosure_error_checks": len(report.foreclosure_errors),
             },
         )
     return report
@@ -367,11 +375,12 @@ def _ids_of(conn: sa.Connection, loans: list[str]) -> list[int]:
         .scalars()]
 
 
-def _upsert(session: Session, rows: list[ParsedRow], report: ImportReport, now: datetime,
-            today: date, *, dry_run: bool) -> None:
+def _upsert(session: Session, actor: User, rows: list[ParsedRow], report: ImportReport,
+            now: datetime, today: date, *, dry_run: bool) -> None:
     """Insert the new loans of one batch and update the changed ones (only what changed),
     then bring the status history of the new loans and of those whose tracked values
-    changed up to `today`, set-wise for the batch."""
+    changed up to `today`, and raise the urgent check of each open foreclosure-error
+    complaint on a loan whose sale date changed, set-wise for the batch."""
     table = Case.__table__
     conn = session.connection()
     inserts: list[dict[str, Any]] = []
@@ -383,6 +392,7 @@ def _upsert(session: Session, rows: list[ParsedRow], report: ImportReport, now: 
                     | {"property_tz", "property_state", "property_zip"})
     names = ["id", *fields]
     moved: list[str] = []  # the loans whose status history may change
+    sale_moved: list[int] = []  # the cases whose sale date the file sets or moves
     existing = {
         row.loan_number: dict(zip(names, row, strict=True))
         for row in conn.execute(
@@ -410,6 +420,8 @@ def _upsert(session: Session, rows: list[ParsedRow], report: ImportReport, now: 
             report.urgency_moved.append(loan)
         if HISTORY_FIELDS & changed.keys():
             moved.append(loan)
+        if "fc_sale_date" in changed:
+            sale_moved.append(current["id"])
         # only what changed: fewer index entries to rewrite
         updates.append({"case_id": current["id"],
                         **{f"new_{k}": v for k, v in changed.items() if k != "loan_number"}})
@@ -431,3 +443,7 @@ def _upsert(session: Session, rows: list[ParsedRow], report: ImportReport, now: 
         conn.execute(stmt, params)
     if moved:
         record_status(conn, today, _ids_of(conn, moved))
+    if sale_moved:  # a new loan has no complaint yet: only the updated ones can
+        raised = foreclosure_errors_on_sales(session, actor, sale_moved, today)
+        report.foreclosure_errors.extend(
+            loan for loan, current in existing.items() if current["id"] in raised)
