@@ -185,8 +185,9 @@ def _urgent_task(session: Session, actor: User, case: sa.Row[Any], complaint: Co
                    int(complaint.id or 0), sale, today)
 
 
-def _insert_urgent(session: Session, actor: User, case_id: int, loan: str, assignee_id: int,
-                   complaint_id: int, sale: date, today: date) -> None:
+def _insert_urgent(session: Session, actor: User, case_id: int, loan: str,
+                   assignee_id: int | None, complaint_id: int, sale: date,
+                   today: date) -> None:
     """The urgent check itself, with its audit row."""
     title = (f"URGENT: foreclosure error asserted (complaint {complaint_id}); sale on "
              f"{sale}: check the 1024.41(f)/(g) protections and tell counsel")[:200]
