@@ -389,3 +389,69 @@ def test_the_request_letters_are_refused_for_a_notice_of_error_and_the_other_way
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(letters_t)).scalar() == 0
     assert complaint_row(engine, request).responded_on is None
+
+
+# --- in Spanish ---------------------------------------------------------------------------
+
+
+def test_a_spanish_speaking_borrower_gets_every_complaint_letter_in_spanish(
+        loan, tmp_path) -> None:
+    from lossmit_tui.services.cases import update_case
+    from lossmit_tui.services.letters import preview_letter
+
+    engine, case_id = loan
+    ws = ws_on(engine, date(2026, 11, 25), tmp_path)
+    with engine.connect() as conn:
+        case_version = conn.execute(sa.select(cases_t.c.version)).scalar_one()
+    update_case(ws, case_id, case_version, {"preferred_language": "es"})
+    noe, corrected, exempt = log(ws, case_id), log(ws, case_id), log(ws, case_id)
+    found, missing = ask(ws, case_id), ask(ws, case_id)
+    record_step(ws, noe, version(engine, noe), Step("documents_requested", RECEIVED))
+    record_finding(ws, noe, version(engine, noe), FindingInput("no_error", "no_error"))
+    record_finding(ws, corrected, version(engine, corrected), FindingInput(
+        "error_found", "fees", "", "the late fee was reversed", date(2026, 11, 24), 3_500))
+    record_step(ws, exempt, version(engine, exempt), Step("exemption", date(2026, 11, 25),
+                                                          exemption="duplicative"))
+    record_finding(ws, found, version(engine, found), FindingInput(
+        "information_provided", "communication"))
+    record_finding(ws, missing, version(engine, missing), FindingInput(
+        "information_not_available", "servicing_transfer"))
+    extra = {"reasons": "Los registros quedaron con el administrador anterior.",
+             "documents": ["Historial de pagos"], "information": "Fannie Mae."}
+    expected = {  # each kind, from its complaint, with a sentence only its Spanish text has
+        "complaint_acknowledgment": (noe, "Recibimos su aviso de error el 23 de noviembre "
+                                          "de 2026"),
+        "complaint_extension": (noe, "extendemos en 15 días hábiles el plazo para "
+                                     "responderle. Le responderemos por escrito a más "
+                                     "tardar el 29 de enero de 2027"),
+        "complaint_no_error": (noe, "Usted tiene derecho a solicitar los documentos"),
+        "complaint_documents": (noe, "El 23 de noviembre de 2026 usted nos pidió los "
+                                     "documentos"),
+        "complaint_corrected": (corrected, "La corrección tiene efecto a partir del 24 de "
+                                          "noviembre de 2026"),
+        "complaint_exempt": (exempt, "porque plantea el mismo asunto que ya atendimos"),
+        "complaint_information": (found, "Lo que usted solicitó: my escrow history for "
+                                         "2025"),
+        "complaint_not_available": (missing, "Realizamos una búsqueda razonable"),
+    }
+    assert set(expected) == set(COMPLAINT_KINDS)
+    for kind, (cid, sentence) in expected.items():
+        letter = preview_letter(ws, case_id, kind, extra, cid)
+        assert letter.template.language == "es" and not letter.note, kind
+        assert sentence in letter.text, (kind, letter.text)
+        assert "Atentamente," in letter.text and "Teléfono: (800) 555-0100" in letter.text
+        assert "Dear " not in letter.text and "Sincerely" not in letter.text
+    # kept and mailed as any other: the Spanish letter records its step too
+    letter = generate_letter(ws, case_id, "complaint_information", extra=extra,
+                             complaint_id=found)
+    assert letter.language == "es"
+    mark_letter_mailed(ws, letter.id or 0)
+    assert complaint_row(engine, found).responded_on == date(2026, 11, 25)
+    assert task(engine, "1024.36(d)(2)(i)(B)", found)[0] == "done"
+
+
+def test_every_exemption_has_its_spanish_basis() -> None:
+    from lossmit_tui.domain.complaints import EXEMPTIONS
+    from lossmit_tui.services.letters import EXEMPTION_BASIS_ES
+
+    assert set(EXEMPTION_BASIS_ES) == set(EXEMPTIONS)

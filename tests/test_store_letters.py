@@ -18,7 +18,9 @@ from sqlalchemy.engine import Engine
 from db.models import AuditEvent, Case, CaseEvent, Letter, Task
 from lossmit_tui.config import Settings, load_settings
 from lossmit_tui.domain.letters import (
+    COMPLAINT_KINDS,
     KINDS,
+    LANGUAGES,
     LETTER_CLOCKS,
     letter_date,
     letter_money,
@@ -82,48 +84,61 @@ def loan(team: Engine, tmp_path: Path) -> tuple[Engine, int]:
 # --- the kinds and their templates ----------------------------------------------------------
 
 
-def test_every_shipped_template_has_its_kinds_required_elements() -> None:
-    for kind in KINDS.values():
-        template = load_template(kind, "en", None)
-        assert template.origin == "shipped" and not template.fell_back
-        assert len(template.sha256) == 64
+# Every shipped template, by kind and language: English for every kind, Spanish where
+# shipped (every complaint letter among them).
+SHIPPED_TEMPLATES = [(kind.key, language) for kind in KINDS.values() for language in LANGUAGES
+                     if (SHIPPED / f"{kind.key}.{language}.txt").is_file()]
 
 
-ELEMENTS = [(kind.key, element.block) for kind in KINDS.values() for element in kind.elements]
+@pytest.mark.parametrize(("kind_key", "language"), SHIPPED_TEMPLATES)
+def test_every_shipped_template_has_its_kinds_required_elements(
+        kind_key: str, language: str) -> None:
+    template = load_template(KINDS[kind_key], language, None)
+    assert template.origin == "shipped" and not template.fell_back
+    assert template.language == language and len(template.sha256) == 64
 
 
-@pytest.mark.parametrize(("kind_key", "block"), ELEMENTS)
+def test_every_kind_has_an_english_template_and_every_complaint_letter_a_spanish_one() -> None:
+    assert {k for k, lang in SHIPPED_TEMPLATES if lang == "en"} == set(KINDS)
+    assert {k for k, lang in SHIPPED_TEMPLATES if lang == "es"} >= set(COMPLAINT_KINDS)
+
+
+ELEMENTS = [(kind_key, language, element.block) for kind_key, language in SHIPPED_TEMPLATES
+            for element in KINDS[kind_key].elements]
+
+
+@pytest.mark.parametrize(("kind_key", "language", "block"), ELEMENTS)
 def test_a_template_missing_a_required_element_is_refused_naming_it_and_the_rule(
-        kind_key: str, block: str, tmp_path: Path) -> None:
+        kind_key: str, language: str, block: str, tmp_path: Path) -> None:
     kind = KINDS[kind_key]
     element = next(e for e in kind.elements if e.block == block)
-    source = (SHIPPED / f"{kind_key}.en.txt").read_text(encoding="utf-8")
+    source = (SHIPPED / f"{kind_key}.{language}.txt").read_text(encoding="utf-8")
     dropped = re.sub(r"\{% block " + block + r" %\}.*?\{% endblock %\}", "", source,
                      flags=re.S)
     assert dropped != source
     folder = tmp_path / "letters"
     folder.mkdir()
-    (folder / f"{kind_key}.en.txt").write_text(dropped, encoding="utf-8")
+    (folder / f"{kind_key}.{language}.txt").write_text(dropped, encoding="utf-8")
     with pytest.raises(TemplateRefused) as refused:
-        load_template(kind, "en", folder)
+        load_template(kind, language, folder)
     assert element.what in str(refused.value) and element.rule in str(refused.value)
     assert str(folder) in str(refused.value)  # which file: the servicer's own
 
 
-@pytest.mark.parametrize(("kind_key", "block"),
-                         [(k, b) for k, b in ELEMENTS
+@pytest.mark.parametrize(("kind_key", "language", "block"),
+                         [(k, lang, b) for k, lang, b in ELEMENTS
                           if next(e for e in KINDS[k].elements if e.block == b).fields])
 def test_a_required_element_that_does_not_use_its_fields_is_refused(
-        kind_key: str, block: str, tmp_path: Path) -> None:
+        kind_key: str, language: str, block: str, tmp_path: Path) -> None:
     kind = KINDS[kind_key]
-    source = (SHIPPED / f"{kind_key}.en.txt").read_text(encoding="utf-8")
+    source = (SHIPPED / f"{kind_key}.{language}.txt").read_text(encoding="utf-8")
     hollow = re.sub(r"(\{% block " + block + r" %\}).*?(\{% endblock %\})",
                     r"\1\nSee the enclosed page.\n\2", source, flags=re.S)
     folder = tmp_path / "letters"
     folder.mkdir()
-    (folder / f"{kind_key}.en.txt").write_text(hollow, encoding="utf-8")
+    (folder / f"{kind_key}.{language}.txt").write_text(hollow, encoding="utf-8")
     with pytest.raises(TemplateRefused, match="does not use"):
-        load_template(kind, "en", folder)
+        load_template(kind, language, folder)
 
 
 def test_merge_fields_are_formatted_for_a_borrower() -> None:

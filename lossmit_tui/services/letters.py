@@ -398,17 +398,18 @@ _COMPLAINT_WHAT = {
            "qualified_written_request": "solicitud escrita calificada",
            "regulator_complaint": "queja", "general_complaint": "queja"},
 }
+# Each reads after "porque" in the Spanish exemption notice.
 EXEMPTION_BASIS_ES = {
-    "duplicative": "es repetido: ya atendimos el mismo asunto y no incluye información nueva "
-                   "y relevante",
-    "overbroad": "es demasiado amplio: no podemos determinar razonablemente qué error se "
-                 "indica o qué información se solicita",
-    "untimely": "llegó fuera de plazo: más de un año después de que transferimos la "
-                "administración del préstamo o de que el préstamo se liquidó",
+    "duplicative": "plantea el mismo asunto que ya atendimos, sin información nueva y "
+                   "relevante",
+    "overbroad": "no podemos determinar razonablemente qué error nos indica o qué "
+                 "información nos pide",
+    "untimely": "llegó más de un año después de que transferimos la administración del "
+                "préstamo o de que el préstamo se liquidó",
     "confidential": "pide información confidencial, reservada o protegida por ley",
     "irrelevant": "pide información que no se relaciona directamente con la cuenta de su "
                   "préstamo",
-    "unduly_burdensome": "responderlo sería una carga excesiva",
+    "unduly_burdensome": "responder a lo que pide supondría una carga excesiva",
 }
 MAX_INFORMATION = 5000  # the answer to a request for information, as typed
 
