@@ -116,8 +116,7 @@ class ComplaintLetterForm(ServiceForm):
         yield _select([(k.title, k.key) for k in COMPLAINT_KINDS.values()],
                       value="complaint_acknowledgment", allow_blank=False,
                       id="letter-kind")
-        yield Label("Reasons (an extension, a no-error response; the basis when the "
-                    "information is not available)")
+        yield Label("Reasons (extension, no error; the basis when not available)")
         yield _input(placeholder="why more time is needed / why no error occurred",
                      id="letter-reasons")
         yield Label("The information requested (a request's answer)")

@@ -151,7 +151,8 @@ def test_an_import_that_sets_the_sale_names_the_foreclosure_errors_it_raised(
                "You referred me to foreclosure during my application", *base).exit_code == 0
     done = load("2026-12-15")
     assert done.exit_code == 0, done.output
-    assert "URGENT: a sale date set on 1 case(s)" in done.stdout and ": C1" in done.stdout
+    assert "URGENT: this file sets or moves the sale on 1 case(s)" in done.stdout
+    assert done.stdout.rstrip().endswith("(a task is on each case): C1")
     items = json.loads(run("tasks", "--due", "all", "--format", "json", *base).stdout)
     assert any(i["loan_number"] == "C1" and i["title"].startswith("URGENT: foreclosure error")
                for i in items)

@@ -66,9 +66,10 @@ def import_command(
         shown = ", ".join(display_text(loan) for loan in report.foreclosure_errors[:20])
         more = (f" and {len(report.foreclosure_errors) - 20} more"
                 if len(report.foreclosure_errors) > 20 else "")
-        typer.echo(f"URGENT: a sale date set on {len(report.foreclosure_errors)} case(s) with "
-                   "an open complaint asserting a foreclosure error; a check is due today "
-                   f"(1024.35(e)(3)(i)(B)): {shown}{more}")
+        typer.echo(f"URGENT: this file sets or moves the sale on {len(report.foreclosure_errors)}"
+                   " case(s) with an open complaint asserting a foreclosure error: check the "
+                   "1024.41(f)/(g) protections and tell counsel today (a task is on each "
+                   f"case): {shown}{more}")
 
 
 @app.command("export")
