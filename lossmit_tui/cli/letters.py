@@ -1,6 +1,7 @@
 """`lossmit letters ...`: the letters owed, generating one, the daily mail batch, and
 recording the mailing (which meets the clock) or a returned letter."""
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -70,8 +71,10 @@ def due_command(
     wanted = limit if limit is not None or fmt != "table" else TABLE_PAGE
     # A table reads one more than it shows, to say whether more are owed.
     page = Page(wanted + 1 if fmt == "table" and wanted is not None else wanted, offset)
+    days: dict[date, str] = {}  # each due date written once: the book's rows share a few
     with user_errors(), ws.read() as conn:
-        rows = ((loan, name, assignee, kind, rule, due_on.isoformat(), letter)
+        rows = ((loan, name, assignee, kind, rule,
+                 days.get(due_on) or days.setdefault(due_on, due_on.isoformat()), letter)
                 for _, loan, name, assignee, kind, rule, due_on, letter
                 in iter_owed(conn, ws, page=page))
         if fmt != "table":

@@ -235,11 +235,15 @@ def stream(rows: Iterable[Sequence[Any]], columns: Sequence[str], fmt: str,
     stored = [c in text for c in columns]
     if fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = csv.writer(buffer, lineterminator="\n")  # None is written as ""
         writer.writerow(columns)
+        cells = [i for i, c in enumerate(columns) if c in text]
         for n, row in enumerate(rows, 1):
-            writer.writerow(["" if v is None else csv_cell(display_text(v)) if safe else v
-                             for v, safe in zip(row, stored, strict=True)])
+            line = list(row)
+            for i in cells:
+                if (v := line[i]) is not None:
+                    line[i] = csv_cell(display_text(v))
+            writer.writerow(line)
             if n % 2000 == 0:
                 out.write(buffer.getvalue())
                 buffer.seek(0)
