@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from db.models import Case
 from lossmit_tui.cli import app
-from lossmit_tui.services.cases import update_case
+from lossmit_tui.services.cases import NewEvent, record_event, update_case
 from lossmit_tui.services.errors import UnknownUser
 from lossmit_tui.services.importer import import_extract
 from lossmit_tui.services.letters_due import Page, owed_counts, owed_letters
@@ -98,6 +98,31 @@ def test_the_counts_by_kind_match_the_list_without_listing_it(book: Engine) -> N
         owed_counts(workspace(book, "nobody", DAY))
     with pytest.raises(UnknownUser):
         owed_letters(workspace(book, "nobody", DAY), page=Page(limit=1))
+
+
+@pytest.mark.store
+def test_the_bankruptcy_version_is_listed_and_counted_under_its_own_kind(book: Engine) -> None:
+    """1024.39(c): while a borrower is a debtor in bankruptcy the bankruptcy version is owed,
+    even where the FDCPA version would otherwise be (1024.39(d))."""
+    ws = workspace(book, "sam", DAY)
+    ids = _ids(book)
+    with book.begin() as conn:
+        conn.execute(cases_t.update().where(cases_t.c.id == ids["C3"])
+                     .values(fdcpa_covered=True))
+        version = conn.execute(sa.select(cases_t.c.version).where(
+            cases_t.c.id == ids["C3"])).scalar_one()
+    update_case(ws, ids["C3"], version, {"cease_communication": True})
+    for loan in ("C3", "D4"):
+        record_event(ws, ids[loan], NewEvent("bankruptcy_filed", DAY, chapter=13,
+                                             case_number=f"26-1000{loan[1]}"))
+    owed = {o.loan_number: o.kind for o in owed_letters(ws)}
+    assert owed == {"A1": "early_intervention", "C3": "early_intervention_bankruptcy",
+                    "D4": "early_intervention_bankruptcy", "M5": "early_intervention",
+                    "Z9": "early_intervention"}
+    assert owed_counts(ws) == {"early_intervention": 3, "early_intervention_bankruptcy": 2}
+    assert owed_counts(workspace(book, "ana", DAY)) == {"early_intervention": 2}
+    one = owed_letters(ws, ids["D4"])
+    assert [(o.loan_number, o.kind) for o in one] == [("D4", "early_intervention_bankruptcy")]
 
 
 # --- the command ----------------------------------------------------------------------------
