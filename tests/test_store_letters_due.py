@@ -210,3 +210,34 @@ def test_a_streamed_listing_prints_what_the_whole_listing_would(
         printed.append(whole)
     assert "\x1b" not in printed[0] and "\\u001b" not in printed[0]
     assert ("Ångström" if fmt == "csv" else "\\u00c5ngstr\\u00f6m") in printed[0]
+
+
+def test_a_page_is_read_in_the_due_date_index_order_without_sorting_the_book(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On SQLite the listing reads ix_tasks_letters_owed_due from its start (no sort of
+    every owed letter before the first row); one case's, the index led by the case."""
+    from db.engine import make_engine
+    from db.migrate import ensure_current
+    from lossmit_tui.services import letters_due
+    from lossmit_tui.services.users import add_user
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'plan.db'}")
+    ensure_current(engine)
+    add_user(workspace(engine, "setup"), "sam", "Sam Specialist", "specialist", None)
+    plans: list[str] = []
+    real = letters_due._driver_rows
+
+    def explained(conn, query):  # type: ignore[no-untyped-def]
+        # The big read goes to the driver's own cursor: its plan, asked the same way.
+        compiled = query.compile(dialect=conn.dialect)
+        args = tuple(compiled.params[n] for n in compiled.positiontup or ())
+        plans.append(" | ".join(row[3] for row in conn.connection.cursor().execute(
+            "EXPLAIN QUERY PLAN " + str(compiled), args).fetchall()))
+        return real(conn, query)
+
+    monkeypatch.setattr(letters_due, "_driver_rows", explained)
+    assert owed_letters(workspace(engine, "sam"), page=Page(limit=50)) == []
+    assert owed_letters(workspace(engine, "sam"), 1) == []
+    assert "SCAN tasks USING INDEX ix_tasks_letters_owed_due" in plans[0], plans
+    assert "TEMP B-TREE" not in plans[0], plans
+    assert "SEARCH tasks USING INDEX ix_tasks_letters_owed (case_id=?)" in plans[1], plans
