@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel, col
 
+from db.tables import AWAITING_MAIL, BANKRUPTCY_EVENTS, OWED_LETTERS
+
 # Set before any table is declared so constraint names are stable across databases and
 # Alembic batch migrations on SQLite can find them again.
 SQLModel.metadata.naming_convention = {
@@ -455,14 +457,16 @@ sa.Index("ix_tasks_open_deadline_assignee", col(Task.assignee_id), col(Task.due_
          sqlite_where=_OPEN_DEADLINE, postgresql_where=_OPEN_DEADLINE)
 # The letters owed (`lossmit letters due`, the mail batch): the open deadlines of the clocks a
 # letter meets (domain/letters.py LETTER_CLOCKS). A query that reads through it repeats this
-# text (SQLite uses a partial index only for a WHERE with the same literal terms).
-OWED_LETTERS = ("status = 'open' AND kind = 'regulatory_deadline' AND source IN "
-                "('1024.39(b)', '1024.41(b)(2)(i)(B)', '1024.41(c)(3)')")
-# The letters generated and not yet mailed (few, whatever the letters kept over the years).
-AWAITING_MAIL = "status = 'generated'"
+# text (SQLite uses a partial index only for a WHERE with the same literal terms). The texts
+# are defined with the Core tables, which `lossmit letters due` reads without the ORM.
+# The letters generated and not yet mailed (AWAITING_MAIL) are few, whatever the letters kept.
 sa.Index("ix_letters_awaiting_mail", col(Letter.case_id), sqlite_where=sa.text(AWAITING_MAIL),
          postgresql_where=sa.text(AWAITING_MAIL))
 sa.Index("ix_tasks_letters_owed", col(Task.case_id), col(Task.due_on), col(Task.source),
+         sqlite_where=sa.text(OWED_LETTERS), postgresql_where=sa.text(OWED_LETTERS))
+# The same in the listing's order (due date, case, rule): a page of the whole book's owed
+# letters is read from it without sorting them all.
+sa.Index("ix_tasks_letters_owed_due", col(Task.due_on), col(Task.case_id), col(Task.source),
          sqlite_where=sa.text(OWED_LETTERS), postgresql_where=sa.text(OWED_LETTERS))
 # The team board: open cases per owner by last contact, and calls per author by time.
 sa.Index("ix_cases_open_assignee_contact", col(Case.assignee_id), col(Case.last_contact_at),
@@ -473,8 +477,6 @@ sa.Index("ix_call_notes_case_called", col(CallNote.case_id), col(CallNote.called
 sa.Index("ix_case_events_case_occurred", col(CaseEvent.case_id), col(CaseEvent.occurred_on))
 # The bankruptcy events, which choose the early-intervention notice's version (a few cases
 # of a book have any: read them all at once instead of every owed case's events).
-BANKRUPTCY_EVENTS = ("kind IN ('bankruptcy_filed', 'bankruptcy_discharged', "
-                     "'bankruptcy_dismissed', 'bankruptcy_reaffirmed')")
 sa.Index("ix_case_events_bankruptcy", col(CaseEvent.case_id), col(CaseEvent.occurred_on),
          sqlite_where=sa.text(BANKRUPTCY_EVENTS), postgresql_where=sa.text(BANKRUPTCY_EVENTS))
 sa.Index("ix_documents_case_type", col(Document.case_id), col(Document.doc_type))

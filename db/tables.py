@@ -14,6 +14,18 @@ import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
+# The WHERE texts of three partial indexes (declared in db/models.py), repeated word for word
+# by the queries that read through them: SQLite uses a partial index only for the same terms.
+# The letters owed: the open deadlines of the clocks a letter meets (domain/letters.py
+# LETTER_CLOCKS).
+OWED_LETTERS = ("status = 'open' AND kind = 'regulatory_deadline' AND source IN "
+                "('1024.39(b)', '1024.41(b)(2)(i)(B)', '1024.41(c)(3)')")
+# The letters generated and not yet mailed.
+AWAITING_MAIL = "status = 'generated'"
+# The bankruptcy events, which choose the early-intervention notice's version.
+BANKRUPTCY_EVENTS = ("kind IN ('bankruptcy_filed', 'bankruptcy_discharged', "
+                     "'bankruptcy_dismissed', 'bankruptcy_reaffirmed')")
+
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
     """A timestamp read back as an aware UTC datetime (SQLite keeps no offset)."""

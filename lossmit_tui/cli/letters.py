@@ -1,8 +1,9 @@
 """`lossmit letters ...`: the letters owed, generating one, the daily mail batch, and
 recording the mailing (which meets the clock) or a returned letter."""
 
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,38 +16,94 @@ from lossmit_tui.cli.shared import (
     emit,
     err,
     parse_day,
+    stream,
     user_errors,
     workspace,
 )
 from lossmit_tui.domain.values import display_text
+
+if TYPE_CHECKING:
+    from lossmit_tui.services.workspace import Workspace
 
 letters_app = typer.Typer(help="Letters and notices: owed, generated, batched, mailed.",
                           no_args_is_help=True)
 app.add_typer(letters_app, name="letters")
 
 
+# The letters a table shows unless --limit says otherwise: the most urgent first; csv and json
+# (for scripts and the mailroom's tools) have every one unless --limit says otherwise.
+TABLE_PAGE = 50
+DUE_COLUMNS = ("loan_number", "borrower_name", "assignee", "kind", "rule", "due_on", "letter")
+
+
 @letters_app.command("due")
 def due_command(
     ctx: typer.Context,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    limit: Annotated[int | None, typer.Option(
+        "--limit", min=1, help=f"At most this many letters (default: {TABLE_PAGE} in a "
+                               "table, every one in csv and json).")] = None,
+    offset: Annotated[int, typer.Option(
+        "--offset", min=0, help="Skip this many letters first (the next page: --offset "
+                                "of the letters already shown).")] = 0,
+    count: Annotated[bool, typer.Option(
+        "--count", help="Only how many letters of each kind are owed, not the "
+                        "letters.")] = False,
     db: DbOpt = None,
     user: UserOpt = None,
     today: TodayOpt = None,
 ) -> None:
     """List the letters the regulatory clock says are owed (the written early-intervention
-    notice, the acknowledgment, the notice of complete application), soonest first, on the
-    cases you may act on; `letter` is one already generated and awaiting the mail."""
-    from lossmit_tui.services.letters import owed_letters
-
+    notice, the acknowledgment, the notice of complete application) on the cases you may act
+    on, the most urgent first: by due date, then case. `letter` is one already generated and
+    awaiting the mail. A table shows a page at a time (--limit, --offset); --count gives the
+    totals by kind."""
     choice(fmt, ["table", "csv", "json"], "--format")
+    if count and (limit is not None or offset):
+        raise typer.BadParameter("--count counts every owed letter; leave out --limit and "
+                                 "--offset", param_hint="--count")
     ws = workspace(ctx, db, user, today)
+    if count:
+        _print_counts(ws, fmt)
+        return
+    from lossmit_tui.services.letters_due import Page, iter_owed
+
+    wanted = limit if limit is not None or fmt != "table" else TABLE_PAGE
+    # A table reads one more than it shows, to say whether more are owed.
+    page = Page(wanted + 1 if fmt == "table" and wanted is not None else wanted, offset)
+    days: dict[date, str] = {}  # each due date written once: the book's rows share a few
+    with user_errors(), ws.read() as conn:
+        rows = ((loan, name, assignee, kind, rule,
+                 days.get(due_on) or days.setdefault(due_on, due_on.isoformat()), letter)
+                for _, loan, name, assignee, kind, rule, due_on, letter
+                in iter_owed(conn, ws, page=page))
+        if fmt != "table":
+            stream(rows, DUE_COLUMNS, fmt, text=("loan_number", "borrower_name", "assignee"))
+            return
+        shown = list(rows)
+    more = wanted is not None and len(shown) > wanted
+    shown = shown[:wanted]
+    empty = "No letter is owed." if not offset else f"No letter is owed after the first {offset}."
+    emit([dict(zip(DUE_COLUMNS, r, strict=True)) for r in shown], DUE_COLUMNS, fmt,
+         empty=empty)
+    if more:
+        typer.echo(f"Letters {offset + 1}-{offset + len(shown)} shown; more are owed: "
+                   f"--offset {offset + len(shown)} for the next page, --count for the "
+                   "totals by kind.")
+
+
+def _print_counts(ws: "Workspace", fmt: str) -> None:
+    """`letters due --count`: the letters owed by kind, with their rule, and the total."""
+    from lossmit_tui.domain.letters import KINDS
+    from lossmit_tui.services.letters_due import owed_counts
+
     with user_errors():
-        owed = owed_letters(ws)
-    records = [{"loan_number": o.loan_number, "borrower_name": o.borrower_name,
-                "assignee": o.assignee, "kind": o.kind, "rule": o.rule,
-                "due_on": o.due_on.isoformat(), "letter": o.pending_letter} for o in owed]
-    emit(records, ["loan_number", "borrower_name", "assignee", "kind", "rule", "due_on",
-                   "letter"], fmt, empty="No letter is owed.")
+        counts = owed_counts(ws)
+    records = [{"kind": kind, "rule": KINDS[kind].clock, "owed": n}
+               for kind, n in sorted(counts.items(), key=lambda kn: list(KINDS).index(kn[0]))]
+    if fmt == "table":
+        records.append({"kind": "total", "rule": "", "owed": sum(counts.values())})
+    emit(records, ["kind", "rule", "owed"], fmt, empty="No letter is owed.")
 
 
 @letters_app.command("generate")

@@ -12,10 +12,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator, Sequence
+import sys
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from json.encoder import encode_basestring_ascii as encode_json_string
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -220,6 +222,65 @@ def workspace(ctx: typer.Context, db: str | None, user: str | None,
 
 def _display(value: Any) -> Any:
     return display_text(value) if isinstance(value, str) else value
+
+
+def stream(rows: Iterable[Sequence[Any]], columns: Sequence[str], fmt: str,
+           text: Collection[str]) -> None:
+    """Print rows (each a sequence of values in `columns` order) as CSV or JSON as they
+    come, in the same form as `emit`: a big listing is printed while it is read, not built
+    first. The `text` columns hold stored text and are made safe as `emit` makes text (the
+    filter text passes on its way in; no formula in a CSV cell); the others must be values
+    of the program's own (numbers, dates as ISO text, kinds and rules), printed as they are."""
+    out = sys.stdout
+    stored = [c in text for c in columns]
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")  # None is written as ""
+        writer.writerow(columns)
+        cells = [i for i, c in enumerate(columns) if c in text]
+        for n, row in enumerate(rows, 1):
+            line = list(row)
+            for i in cells:
+                if (v := line[i]) is not None:
+                    line[i] = csv_cell(display_text(v))
+            writer.writerow(line)
+            if n % 2000 == 0:
+                out.write(buffer.getvalue())
+                buffer.seek(0)
+                buffer.truncate()
+        out.write(buffer.getvalue())
+    elif fmt == "json":
+        # json.dumps(rows, indent=2), a row at a time: the same text.
+        keys = [f"    {json.dumps(c)}: " for c in columns]
+        ends = [",\n"] * (len(columns) - 1) + ["\n"]
+        chunk: list[str] = []
+        first = True
+        for row in rows:
+            chunk.append("[\n  {\n" if first else ",\n  {\n")
+            first = False
+            for key, v, safe, end in zip(keys, row, stored, ends, strict=True):
+                chunk += (key, _json_value(display_text(v) if safe and v is not None else v),
+                          end)
+            chunk.append("  }")
+            if len(chunk) > 20000:
+                out.write("".join(chunk))
+                chunk.clear()
+        chunk.append("[]\n" if first else "\n]\n")
+        out.write("".join(chunk))
+    else:
+        raise typer.BadParameter(f"{fmt!r} is not a format; use csv or json",
+                                 param_hint="--format")
+    out.flush()
+
+
+def _json_value(value: Any) -> str:
+    if isinstance(value, str):
+        return encode_json_string(value)
+    if value is None:
+        return "null"
+    if type(value) is int:
+        return str(value)
+    return json.dumps(value, default=str)
 
 
 def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,

@@ -24,6 +24,7 @@ from db.models import User
 from db.tables import cases, users
 from lossmit_tui.domain.enums import Role
 from lossmit_tui.services.errors import PermissionDenied, UnknownUser
+from lossmit_tui.services.scope import scope_of
 from lossmit_tui.services.workspace import Workspace
 
 
@@ -42,14 +43,7 @@ def case_scope(actor: User, table: sa.Table = cases) -> sa.ColumnElement[bool]:
     """The cases `actor` may act on, as a condition on the cases `table`: their own and
     unassigned cases, a lead's team members' cases too, an admin's every case. (Whether the
     actor is active is `require_active`'s question.)"""
-    if actor.role == Role.ADMIN:
-        return sa.true()
-    mine = sa.or_(table.c.assignee_id.is_(None), table.c.assignee_id == actor.id)
-    if actor.role == Role.LEAD and actor.team is not None:
-        members = users.alias("team_members")  # never correlated with a query's own users
-        return sa.or_(mine, table.c.assignee_id.in_(
-            sa.select(members.c.id).where(members.c.team == actor.team)))
-    return mine
+    return scope_of(actor.id, actor.role, actor.team, table)
 
 
 def require_case_access(source: Session | Connection, actor: User, case_id: int | None,

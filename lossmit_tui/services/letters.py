@@ -26,15 +26,12 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from db.models import (
-    AWAITING_MAIL,
-    BANKRUPTCY_EVENTS,
-    OWED_LETTERS,
     CaseEvent,
     Letter,
     User,
     utcnow,
 )
-from db.tables import case_events, cases, complaints, letters, tasks, users
+from db.tables import case_events, cases, complaints, letters, users
 from lossmit_tui.config import Settings, letter_templates_dir, private_dir
 from lossmit_tui.domain.calendar import BusinessCalendar
 from lossmit_tui.domain.enums import EventKind
@@ -43,7 +40,6 @@ from lossmit_tui.domain.letters import (
     DEFAULT_LANGUAGE,
     ERROR_LETTERS,
     KINDS,
-    LETTER_CLOCKS,
     REQUEST_LETTERS,
     LetterKind,
     kind_of,
@@ -64,6 +60,7 @@ from lossmit_tui.services.access import (
 from lossmit_tui.services.errors import Conflict, InvalidInput, NotFound
 from lossmit_tui.services.letter_pdf import pick_font, render_pdf
 from lossmit_tui.services.letter_templates import LetterTemplate, load_template, render
+from lossmit_tui.services.letters_due import Owed, owed_letters
 from lossmit_tui.services.users import require_user
 from lossmit_tui.services.workspace import Workspace
 
@@ -151,21 +148,6 @@ class LetterRow:
     pdf_sha256: str
     text: str
     font: str
-
-
-@dataclass(frozen=True)
-class Owed:
-    """A letter the clock says is owed: the case, the letter kind, the rule and its due
-    date, and a generated letter not yet mailed (if any)."""
-
-    case_id: int
-    loan_number: str
-    borrower_name: str
-    assignee: str | None
-    kind: str
-    rule: str
-    due_on: date
-    pending_letter: int | None
 
 
 @dataclass
@@ -342,49 +324,6 @@ def _kind_fields(conn: Connection, settings: Settings, case: sa.RowMapping,
         except ValueError:
             out["rule_set_effective"] = None
     return out
-
-
-def early_intervention_versions(conn: Connection,
-                                cease: Mapping[int, bool]) -> dict[int, str]:
-    """Which early-intervention notice each case of `cease` gets: the bankruptcy version
-    while a borrower is a debtor in bankruptcy (1024.39(c)), the FDCPA version after a
-    cease-communication notice on a loan the servicer collects as a debt collector
-    (1024.39(d)), else the standard one. `cease` says, by case id, whether both of the
-    latter hold (`fdcpa_covered AND cease_communication`). The bankruptcy events are read in
-    one query through their partial index, only for the cases that have any."""
-    from lossmit_tui.domain.regclock import CaseFacts
-
-    query = (sa.select(case_events.c.case_id, case_events.c.kind, case_events.c.occurred_on,
-                       case_events.c.payload)
-             .where(sa.text(BANKRUPTCY_EVENTS))
-             .with_hint(case_events, "INDEXED BY ix_case_events_bankruptcy", "sqlite"))
-    if len(cease) <= 500:
-        query = query.where(case_events.c.case_id.in_(sorted(cease)))
-    events: dict[int, list[tuple[str, date]]] = {}
-    filings: dict[int, list[tuple[date, int, str]]] = {}
-    for e in conn.execute(query):
-        if e.case_id not in cease:
-            continue
-        events.setdefault(e.case_id, []).append((e.kind, e.occurred_on))
-        if e.kind == EventKind.BANKRUPTCY_FILED:
-            payload = e.payload if isinstance(e.payload, dict) else {}
-            filings.setdefault(e.case_id, []).append(
-                (e.occurred_on, int(payload.get("chapter") or 0),
-                 str(payload.get("case_number") or "")))
-    versions: dict[int, str] = {}
-    for case_id, ceased in cease.items():
-        bankruptcy = None
-        if case_id in events:
-            bankruptcy = CaseFacts(None, events=tuple(events[case_id]),
-                                   bankruptcy_filings=tuple(filings.get(case_id, ()))
-                                   ).bankruptcy
-        if bankruptcy is not None and bankruptcy.ended_on is None:
-            versions[case_id] = "early_intervention_bankruptcy"
-        elif ceased:
-            versions[case_id] = "early_intervention_fdcpa"
-        else:
-            versions[case_id] = "early_intervention"
-    return versions
 
 
 # What the complaint is, and an exemption's basis, in the letter's language.
@@ -760,55 +699,6 @@ def letter_pdf(ws: Workspace, letter_id: int) -> tuple[LetterRow, bytes]:
                        "was generated (the font or the PDF library changed): generate a "
                        "correction instead of printing this one")
     return row, pdf
-
-
-def owed_letters(ws: Workspace, case_id: int | None = None) -> list[Owed]:
-    """The letters the clock says are owed, by due date: the open deadlines of the clocks a
-    letter meets (the written early-intervention notice, the acknowledgment, the notice of
-    complete application) on the cases the user may act on, read through their own partial
-    index; with a generated letter of that kind not yet mailed, if there is one."""
-    with ws.session() as session:
-        actor = require_user(session, ws.username)
-        conn = session.connection()
-        owner = users.alias("owner")
-        # On SQLite the index is named: without statistics its planner prefers the (status,
-        # due_on) index for the order and walks every open task of the book.
-        query = (sa.select(tasks.c.case_id, tasks.c.source, tasks.c.due_on,
-                           cases.c.loan_number, cases.c.borrower_name,
-                           (cases.c.fdcpa_covered & cases.c.cease_communication)
-                           .label("ceased"),
-                           owner.c.username.label("assignee"))
-                 .select_from(tasks.join(cases, cases.c.id == tasks.c.case_id)
-                              .outerjoin(owner, owner.c.id == cases.c.assignee_id))
-                 .where(sa.text(OWED_LETTERS), case_scope(actor))
-                 .with_hint(tasks, "INDEXED BY ix_tasks_letters_owed", "sqlite")
-                 .order_by(tasks.c.due_on, cases.c.loan_number))
-        if case_id is not None:
-            query = query.where(tasks.c.case_id == case_id)
-        found = conn.execute(query).all()
-        awaiting = (sa.select(letters.c.id, letters.c.case_id, letters.c.kind)
-                    .where(sa.text(AWAITING_MAIL))
-                    .with_hint(letters, "INDEXED BY ix_letters_awaiting_mail", "sqlite"))
-        if case_id is not None:
-            awaiting = awaiting.where(letters.c.case_id == case_id)
-        pending: dict[tuple[int, str], int] = {}
-        for p in conn.execute(awaiting):  # few: the letters not yet mailed
-            pending[(p.case_id, _clock_of(p.kind))] = p.id
-        # rows unpacked as tuples: a named attribute of a row costs about a microsecond, eight
-        # of them per row were two of the 3.5 s a whole 1,000,000-case book's list took
-        early = {source for source, clock in LETTER_CLOCKS.items()
-                 if clock == "early_intervention"}
-        notices = early_intervention_versions(conn, {
-            case: bool(ceased) for case, source, _, _, _, ceased, _ in found
-            if source in early})
-        return [Owed(case, loan, name, assignee, notices.get(case, LETTER_CLOCKS[source]),
-                     source, due_on, pending.get((case, source)))
-                for case, source, due_on, loan, name, _, assignee in found]
-
-
-def _clock_of(kind_key: str) -> str:
-    kind = KINDS.get(kind_key)
-    return kind.clock or "" if kind else ""
 
 
 # --- the daily batch ------------------------------------------------------------------------
