@@ -21,7 +21,7 @@ from textual_plotext import PlotextPlot
 from db.queries import user_row
 from lossmit_tui.domain.metrics import add_months, prior_month
 from lossmit_tui.services.errors import ServiceError
-from lossmit_tui.services.reports import By, Figure, run_report
+from lossmit_tui.services.reports import By, Figure, figure_loans, run_report
 from lossmit_tui.widgets.footer import KeyFooter
 from screens.base import LossMitScreen
 
@@ -205,11 +205,13 @@ class ReportsScreen(LossMitScreen[None]):
         self.load()
 
     def action_drill(self) -> None:
-        """The loans behind the highlighted figure this month, as a queue view."""
+        """The loans behind the highlighted figure this month, as a queue view: the
+        figure's own query run again for its loans."""
         metric = self._current()
         found = self._value(metric, self.month) if metric and self.month else None
-        if found is None or not found.ids:
+        loans = figure_loans(found) if found is not None else ()
+        if not loans:
             self.notify("No loans behind this figure this month.", markup=False)
             return
         assert self.month is not None
-        self.host.open_loans(tuple(sorted(found.ids)), f"{metric} · {self.month:%b %Y}")
+        self.host.open_loans(loans, f"{metric} · {self.month:%b %Y}")
