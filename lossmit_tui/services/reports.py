@@ -154,6 +154,12 @@ _APP_ENDS = [k.value for k in (
     EventKind.APPLICATION_RECEIVED, EventKind.APPLICATION_COMPLETE, EventKind.OFFER_SENT,
     EventKind.DENIED, EventKind.FAILED_TO_PERFORM, EventKind.MODIFICATION_EFFECTIVE)]
 _DECISIONS = sorted(k.value for k in m.DECISIONS)
+# SQLite has no statistics to choose by (db/engine.py): each query names its index.
+_WINDOW = "INDEXED BY ix_loan_status_history_window"
+_CASE_STAGE = "INDEXED BY ix_loan_status_history_case_stage"
+_CALLED = "INDEXED BY ix_call_notes_called"
+_KIND_DAY = "INDEXED BY ix_case_events_kind_occurred"
+_CASE_DAY = "INDEXED BY ix_case_events_case_occurred"
 
 
 @dataclass(frozen=True)
@@ -173,13 +179,18 @@ class _Scope:
 
 def _grouped(scope: _Scope, rows: sa.Subquery) -> tuple[sa.FromClause, sa.ColumnElement[Any],
                                                         list[sa.ColumnElement[bool]]]:
-    """`rows` joined to their cases (and the owners, when they group): the from clause,
-    the group column and the scope's filter."""
-    joined: sa.FromClause = rows.join(cases, cases.c.id == rows.c.case_id)
+    """`rows` (already kept to the scope's loans) with each row's group, read from its
+    case (and owner) by the case id: the from clause, the group expression and a filter
+    (none). A correlated lookup, not a join: SQLite without statistics may otherwise walk
+    every case and search the rows for each."""
+    if scope.by == By.PORTFOLIO:
+        return rows, sa.literal("portfolio"), []
+    source: sa.FromClause = cases
     if scope.by in (By.USER, By.TEAM):
-        joined = joined.outerjoin(users, users.c.id == cases.c.assignee_id)
-    where = [] if scope.own is None else [cases.c.assignee_id == scope.own]
-    return joined, _group_column(scope.by), where
+        source = cases.outerjoin(users, users.c.id == cases.c.assignee_id)
+    grp = (sa.select(_group_column(scope.by)).select_from(source)
+           .where(cases.c.id == rows.c.case_id).correlate(rows).scalar_subquery())
+    return rows, grp, []
 
 
 def _thresholds(day: date) -> list[date]:
@@ -241,7 +252,9 @@ def _status_rows(conn: Connection, scope: _Scope, month: date) -> sa.Subquery:
                       rank_on(d0).label("r0"), rank_on(d1).label("r1"))
             .where(h.c.valid_from <= d1, sa.or_(h.c.valid_to.is_(None), h.c.valid_to > d3),
                    *scope.loans_of_scope(h.c.case_id))
-            .group_by(h.c.case_id).subquery("status"))
+            .group_by(h.c.case_id)
+            .with_hint(h, "INDEXED BY ix_loan_status_history_case_from", "sqlite")
+            .subquery("status"))
 
 
 def _delinquent_rows(conn: Connection, scope: _Scope, month: date) -> sa.Subquery:
@@ -256,7 +269,7 @@ def _delinquent_rows(conn: Connection, scope: _Scope, month: date) -> sa.Subquer
                        h.c.oldest_unpaid_due < _day_before(conn, h.c.valid_to))),
                    h.c.stage.not_in(_LIQUIDATED), h.c.oldest_unpaid_due.is_not(None),
                    h.c.oldest_unpaid_due < last, *scope.loans_of_scope(h.c.case_id))
-            .subquery("delinquent"))
+            .with_hint(h, _WINDOW, "sqlite").subquery("delinquent"))
 
 
 def _month_calls(scope: _Scope, month: date) -> sa.Subquery:
@@ -271,7 +284,7 @@ def _month_calls(scope: _Scope, month: date) -> sa.Subquery:
             .where(c.c.amends_id.is_(None), c.c.called_at >= _midnight(month),
                    c.c.called_at < _midnight(m.add_months(month, 1)),
                    *scope.loans_of_scope(c.c.case_id))
-            .group_by(c.c.case_id).subquery("calls"))
+            .group_by(c.c.case_id).with_hint(c, _CALLED, "sqlite").subquery("calls"))
 
 
 def _contact_rows(conn: Connection, scope: _Scope, month: date) -> sa.Subquery:
@@ -301,7 +314,7 @@ def _pipeline_rows(conn: Connection, scope: _Scope, month: date) -> sa.Subquery:
     return (sa.select(h.c.case_id.label("case_id"), h.c.stage.label("stage"),
                       h.c.valid_from.label("valid_from"))
             .where(_covers(day), h.c.stage.not_in(_CLOSED), *scope.loans_of_scope(h.c.case_id))
-            .subquery("pipeline"))
+            .with_hint(h, _WINDOW, "sqlite").subquery("pipeline"))
 
 
 _ROLL_NAMES = {0: "roll current->30+", 1: "roll 30->60+", 2: "roll 60->90+",
@@ -365,7 +378,7 @@ def _sql_totals(conn: Connection, scope: _Scope, rows: sa.Subquery,
                                                                      dict[str, int]]:
     joined, grp, where = _grouped(scope, rows)
     query = (sa.select(grp.label("grp"), *extra, *(c.label(k) for k, c in columns.items()))
-             .select_from(joined).where(*where).group_by(grp, *extra))
+             .select_from(joined).where(*where).group_by(sa.literal_column("grp"), *extra))
     out: dict[tuple[Any, ...], dict[str, int]] = {}
     for r in conn.execute(query):
         key = tuple(r[: 1 + len(extra)])
@@ -451,11 +464,12 @@ def _stage_since(conn: Connection, rows: sa.Subquery) -> sa.ColumnElement[Any]:
     other, same = h.alias("other"), h.alias("same")
     left = (sa.select(sa.func.max(other.c.valid_from))
             .where(other.c.case_id == rows.c.case_id, other.c.valid_from < rows.c.valid_from,
-                   other.c.stage != rows.c.stage).correlate_except(other).scalar_subquery())
+                   other.c.stage != rows.c.stage).correlate_except(other)
+            .with_hint(other, _CASE_STAGE, "sqlite").scalar_subquery())
     return (sa.select(sa.func.min(same.c.valid_from))
             .where(same.c.case_id == rows.c.case_id, same.c.valid_from <= rows.c.valid_from,
                    sa.or_(left.is_(None), same.c.valid_from > left))
-            .correlate_except(same).scalar_subquery())
+            .correlate_except(same).with_hint(same, _CASE_STAGE, "sqlite").scalar_subquery())
 
 
 def _pipeline_totals(conn: Connection, scope: _Scope, month: date,
@@ -501,7 +515,8 @@ def _loan_groups(conn: Connection, scope: _Scope, ids: Iterable[int]) -> dict[in
     out: dict[int, str] = {}
     for start in range(0, len(ids), 5000):
         chunk = sa.select(cases.c.id.label("case_id")).where(
-            cases.c.id.in_(ids[start:start + 5000])).subquery()
+            cases.c.id.in_(ids[start:start + 5000]),
+            *([] if scope.own is None else [cases.c.assignee_id == scope.own])).subquery()
         joined, grp, where = _grouped(scope, chunk)
         out.update((r[0], r[1]) for r in conn.execute(
             sa.select(chunk.c.case_id, grp).select_from(joined).where(*where)))
@@ -517,43 +532,121 @@ def _split(items: Iterable[Any], groups: dict[int, str]) -> dict[str, list[Any]]
     return out
 
 
-def _application_events(conn: Connection, scope: _Scope, month: date) -> list[m.Event]:
-    """The events the application figures of the month read: for the loans with an event
-    closing one of them in the month, their application, decision and trial events from the
-    look-back's start to the month's end."""
+def _receipt_rows(conn: Connection, scope: _Scope, month: date) -> sa.Subquery:
+    """The applications received in the month, each acknowledged on time (an
+    acknowledgment on or after the receipt and within 5 business days, the business day
+    worked out per receipt day of the month) and complete by the month's end (an
+    application_complete on or after the receipt)."""
+    e, later = case_events, case_events.alias("later")
+    start, end = m.prior_month(month, LOOKBACK_MONTHS), m.month_end(month)
+    add_bd = scope.ws.calendar.add_business_days
+    days = [month + timedelta(days=n) for n in range((end - month).days + 1)]
+    by = sa.case(*((e.c.occurred_on == day,
+                    sa.literal(add_bd(day, m.ACKNOWLEDGMENT_BUSINESS_DAYS), sa.Date))
+                   for day in days), else_=None)
+
+    def answered(kind: EventKind, until: sa.ColumnElement[Any]) -> sa.ColumnElement[int]:
+        found = (sa.select(later.c.id).where(
+            later.c.case_id == e.c.case_id, later.c.kind == kind.value,
+            later.c.occurred_on >= e.c.occurred_on, later.c.occurred_on <= until,
+            later.c.occurred_on >= start, later.c.occurred_on <= end)
+            .with_hint(later, _CASE_DAY, "sqlite").correlate_except(later).exists())
+        return sa.case((found, 1), else_=0)
+    return (sa.select(e.c.case_id.label("case_id"),
+                      answered(EventKind.ACKNOWLEDGMENT_SENT, by).label("acknowledged"),
+                      answered(EventKind.APPLICATION_COMPLETE,
+                               sa.literal(end, sa.Date)).label("complete"))
+            .where(e.c.kind == EventKind.APPLICATION_RECEIVED.value, e.c.occurred_on >= month,
+                   e.c.occurred_on <= end, *scope.loans_of_scope(e.c.case_id))
+            .with_hint(e, _KIND_DAY, "sqlite").subquery("receipts"))
+
+
+def _durations(conn: Connection, scope: _Scope, month: date, ends: Sequence[str],
+               starts: str) -> dict[str, list[tuple[int, int]]]:
+    """Per group, (loan, days) for each event of `ends` in the month: the days since the
+    loan's latest `starts` event on or before it (`_since_latest`; an end with none is
+    left out). Only the durations are read."""
+    e, before = case_events, case_events.alias("before")
+    start, end = m.prior_month(month, LOOKBACK_MONTHS), m.month_end(month)
+    latest = (sa.select(sa.func.max(before.c.occurred_on))
+              .where(before.c.case_id == e.c.case_id, before.c.kind == starts,
+                     before.c.occurred_on <= e.c.occurred_on, before.c.occurred_on >= start)
+              .correlate_except(before).with_hint(before, _CASE_DAY, "sqlite")
+              .scalar_subquery())
+    rows = (sa.select(e.c.case_id.label("case_id"), e.c.occurred_on.label("day"),
+                      latest.label("since"))
+            .where(e.c.kind.in_(ends), e.c.occurred_on >= month, e.c.occurred_on <= end,
+                   *scope.loans_of_scope(e.c.case_id))
+            .with_hint(e, _KIND_DAY, "sqlite").subquery("ends"))
+    joined, grp, where = _grouped(scope, rows)
+    out: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for g, case_id, day, since in conn.execute(
+            sa.select(grp, rows.c.case_id, rows.c.day, rows.c.since).select_from(joined)
+            .where(*where, rows.c.since.is_not(None))):
+        out[g].append((case_id, (_as_date(day) - _as_date(since)).days))
+    return out
+
+
+def _trial_events(conn: Connection, scope: _Scope, month: date) -> list[m.Event]:
+    """For the loans with a trial ending (a modification or a failure to perform) in the
+    month: their trial and plan starts and endings from the look-back's start on."""
     e = case_events
     start, end = m.prior_month(month, LOOKBACK_MONTHS), m.month_end(month)
-    loans = (sa.select(e.c.case_id).where(e.c.kind.in_(_APP_ENDS), e.c.occurred_on >= month,
+    endings = [EventKind.MODIFICATION_EFFECTIVE.value, EventKind.FAILED_TO_PERFORM.value]
+    loans = (sa.select(e.c.case_id).where(e.c.kind.in_(endings), e.c.occurred_on >= month,
                                           e.c.occurred_on <= end,
-                                          *scope.loans_of_scope(e.c.case_id)))
+                                          *scope.loans_of_scope(e.c.case_id))
+             .with_hint(e, _KIND_DAY, "sqlite"))
+    kinds = [*endings, EventKind.TRIAL_STARTED.value, EventKind.PLAN_STARTED.value]
     return [m.Event(r.case_id, r.kind, r.occurred_on, r.author_id)
             for r in conn.execute(sa.select(e.c.case_id, e.c.kind, e.c.occurred_on,
                                             e.c.author_id).where(
-                e.c.case_id.in_(loans), e.c.kind.in_(_APP_KINDS), e.c.occurred_on >= start,
-                e.c.occurred_on <= end))]
+                e.c.case_id.in_(loans), e.c.kind.in_(kinds), e.c.occurred_on >= start,
+                e.c.occurred_on <= end).order_by(e.c.occurred_on, e.c.id))]
 
 
-def _application_ratios(events: list[m.Event], month: date, add_bd: Any
-                        ) -> dict[str, m.Ratio | m.Spread]:
-    return {"acknowledgment within 5 business days":
-                m.acknowledgment_timeliness(events, month, add_bd),
-            "application completion rate": m.application_completion(events, month),
-            "days to complete": m.days_to_complete(events, month),
-            "decision turnaround days": m.decision_turnaround(events, month),
-            "decisions within 30 days": m.decided_within_30(events, month),
-            "trial-to-permanent conversion": m.trial_conversion(events, month)}
+_ACK = "acknowledgment within 5 business days"
+_COMPLETION = "application completion rate"
+_TO_COMPLETE = "days to complete"
+_TURNAROUND = "decision turnaround days"
+_WITHIN_30 = "decisions within 30 days"
+_TRIALS = "trial-to-permanent conversion"
 
 
 def _application_totals(conn: Connection, scope: _Scope, month: date
                         ) -> dict[str, dict[str, Any]]:
-    events = _application_events(conn, scope, month)
+    """Per group: acknowledgment timeliness and completion as counts of the month's
+    receipts, the days to complete and the decision turnaround as spreads of the durations
+    read, the decisions within 30 days from the same durations and the trial conversion
+    from the trial endings' loans' events (the pure definitions)."""
+    out: dict[str, dict[str, Any]] = defaultdict(dict)
+    receipts = _receipt_rows(conn, scope, month)
+    for (g,), v in _sql_totals(conn, scope, receipts, {
+            "received": sa.func.count(), "acknowledged": sa.func.sum(receipts.c.acknowledged),
+            "complete": sa.func.sum(receipts.c.complete)}).items():
+        out[g][_ACK] = m.Ratio(v["acknowledged"], v["received"])
+        out[g][_COMPLETION] = m.Ratio(v["complete"], v["received"])
+    for g, pairs in _durations(conn, scope, month, [EventKind.APPLICATION_COMPLETE.value],
+                               EventKind.APPLICATION_RECEIVED.value).items():
+        out[g][_TO_COMPLETE] = m.spread(pairs)
+    for g, pairs in _durations(conn, scope, month, _DECISIONS,
+                               EventKind.APPLICATION_COMPLETE.value).items():
+        out[g][_TURNAROUND] = m.spread(pairs)
+        within = [i for i, d in pairs if d <= m.DECISION_DAYS]
+        out[g][_WITHIN_30] = m.Ratio(len(within), len(pairs), frozenset(within),
+                                     frozenset(i for i, _ in pairs))
+    events = _trial_events(conn, scope, month)
     groups = _loan_groups(conn, scope, (e.case_id for e in events))
-    add_bd = scope.ws.calendar.add_business_days
-    return {g: _application_ratios(mine, month, add_bd)
-            for g, mine in _split(events, groups).items()}
+    for g, mine in _split(events, groups).items():
+        out[g][_TRIALS] = m.trial_conversion(mine, month)
+    return out
 
 
 def _application_loans(conn: Connection, source: _Source) -> set[int]:
+    if source.key in (_ACK, _COMPLETION):
+        rows = _receipt_rows(conn, source.scope, source.month)
+        flag = rows.c.acknowledged if source.key == _ACK else rows.c.complete
+        return _sql_loans(conn, source, rows, flag == 1)
     totals = _application_totals(conn, source.scope, source.month).get(source.group, {})
     return set(totals[source.key].ids) if source.key in totals else set()
 
@@ -604,12 +697,15 @@ def _modified_spans(conn: Connection, scope: _Scope, month: date, months: int) -
     end = m.month_end(month)
     loans = sa.select(h.c.case_id).where(
         h.c.workout == "modified", h.c.valid_from >= cohort,
-        h.c.valid_from <= m.month_end(cohort), *scope.loans_of_scope(h.c.case_id))
+        h.c.valid_from <= m.month_end(cohort), *scope.loans_of_scope(h.c.case_id)).with_hint(
+        h, "INDEXED BY ix_loan_status_history_workout", "sqlite")
     return [m.Span(r.case_id, r.valid_from, r.valid_to, r.oldest_unpaid_due, r.stage,
                    r.fc_status, r.bankruptcy, r.workout, r.upb_cents)
             for r in conn.execute(sa.select(h).where(h.c.case_id.in_(loans),
                                                      h.c.valid_from <= end)
-                                  .order_by(h.c.case_id, h.c.valid_from, h.c.id))]
+                                  .order_by(h.c.case_id, h.c.valid_from, h.c.id)
+                                  .with_hint(h, "INDEXED BY ix_loan_status_history_case_from",
+                                             "sqlite"))]
 
 
 def _redefault_totals(conn: Connection, scope: _Scope, month: date
@@ -647,7 +743,7 @@ def _productivity_totals(conn: Connection, scope: _Scope, month: date
             .where(c.c.amends_id.is_(None), c.c.called_at >= _midnight(month),
                    c.c.called_at < _midnight(m.add_months(month, 1)),
                    *scope.loans_of_scope(c.c.case_id))
-            .group_by(c.c.author_id)):
+            .group_by(c.c.author_id).with_hint(c, _CALLED, "sqlite")):
         if user in out:
             out[user].update(calls=int(calls), rpcs=int(rpcs or 0))
     for user, done, decided in conn.execute(
@@ -657,7 +753,7 @@ def _productivity_totals(conn: Connection, scope: _Scope, month: date
             .where(e.c.kind.in_([EventKind.APPLICATION_COMPLETE.value, *_DECISIONS]),
                    e.c.occurred_on >= month, e.c.occurred_on <= m.month_end(month),
                    *scope.loans_of_scope(e.c.case_id))
-            .group_by(e.c.author_id)):
+            .group_by(e.c.author_id).with_hint(e, _KIND_DAY, "sqlite")):
         if user in out:
             out[user].update(completed=int(done or 0), decisions=int(decided or 0))
     return out
@@ -677,10 +773,14 @@ _FAMILY_LOANS = {"status": _status_loans, "contact": _contact_loans, "kept": _pr
 
 def _groups(conn: Connection, scope: _Scope) -> list[str]:
     """The report's groups: those of the loans in scope."""
-    joined, grp, where = _grouped(scope, sa.select(cases.c.id.label("case_id")).subquery())
+    where = [] if scope.own is None else [cases.c.assignee_id == scope.own]
     if scope.by == By.PORTFOLIO:
         found = conn.execute(sa.select(cases.c.id).where(*where).limit(1)).first()
         return ["portfolio"] if found else []
+    joined: sa.FromClause = cases
+    if scope.by in (By.USER, By.TEAM):
+        joined = cases.outerjoin(users, users.c.id == cases.c.assignee_id)
+    grp = _group_column(scope.by)
     return sorted(conn.execute(sa.select(grp).select_from(joined).where(*where)
                                .group_by(grp)).scalars())
 
