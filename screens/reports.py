@@ -1,6 +1,7 @@
 """The reports screen: the month's scorecard (services/reports.py, README "Reports for
 management"), each figure with the prior month's and the change, the highlighted figure's
 13-month trend as a chart, and Enter to open the loans behind a figure as a queue view.
+The month and the prior one are read first and shown; the trend's earlier months follow.
 
 A lead or an admin sees the whole book (portfolio); a specialist their own loans.
 """
@@ -112,11 +113,14 @@ class ReportsScreen(LossMitScreen[None]):
         scope = "the whole book" if leads else "your own loans"
         months = [add_months(month, -k) for k in range(TREND_MONTHS - 1, -1, -1)]
         try:
-            figures = run_report(self.ws, "scorecard", months, by)
+            # this month and the prior first (the table), then the trend's earlier months
+            first = run_report(self.ws, "scorecard", months[-2:], by)
+            self.post_message(self.Loaded(month, scope, first))
+            earlier = run_report(self.ws, "scorecard", months[:-2], by)
         except ServiceError as exc:
             self.post_message(self.Loaded(month, scope, [], str(exc)))
             return
-        self.post_message(self.Loaded(month, scope, figures))
+        self.post_message(self.Loaded(month, scope, earlier + first))
 
     def worker_failed(self, worker: Worker[object], error: BaseException) -> None:
         if worker.group == "reports-load":
