@@ -460,16 +460,24 @@ def _deadline_loans(conn: Connection, source: _Source) -> set[int]:
 
 def _stage_since(conn: Connection, rows: sa.Subquery) -> sa.ColumnElement[Any]:
     """The day a loan entered the stage of its interval in `rows` (`stage_since`): the
-    earliest start after the latest earlier interval with another stage."""
-    other, same = h.alias("other"), h.alias("same")
+    earliest start after the latest earlier interval with another stage (the loan's first
+    start when there is none). Each is one seek in the loan's intervals by start: the
+    bound is worked out once per loan, not per interval."""
+    other, same, first = h.alias("other"), h.alias("same"), h.alias("first")
     left = (sa.select(sa.func.max(other.c.valid_from))
             .where(other.c.case_id == rows.c.case_id, other.c.valid_from < rows.c.valid_from,
                    other.c.stage != rows.c.stage).correlate_except(other)
             .with_hint(other, _CASE_STAGE, "sqlite").scalar_subquery())
-    return (sa.select(sa.func.min(same.c.valid_from))
-            .where(same.c.case_id == rows.c.case_id, same.c.valid_from <= rows.c.valid_from,
-                   sa.or_(left.is_(None), same.c.valid_from > left))
-            .correlate_except(same).with_hint(same, _CASE_STAGE, "sqlite").scalar_subquery())
+    after = (sa.select(sa.func.min(same.c.valid_from))
+             .where(same.c.case_id == rows.c.case_id, same.c.valid_from > left,
+                    same.c.valid_from <= rows.c.valid_from)
+             .correlate_except(same).with_hint(same, _CASE_STAGE, "sqlite").scalar_subquery())
+    earliest = (sa.select(sa.func.min(first.c.valid_from))
+                .where(first.c.case_id == rows.c.case_id,
+                       first.c.valid_from <= rows.c.valid_from)
+                .correlate_except(first).with_hint(first, _CASE_STAGE, "sqlite")
+                .scalar_subquery())
+    return sa.func.coalesce(after, earliest)
 
 
 def _pipeline_totals(conn: Connection, scope: _Scope, month: date,
