@@ -11,9 +11,11 @@ writes 13 months of status history unless given --no-history). When STORE does n
 copy (STORE.reports-bench.db, removed at the end), for a store that must not change: the
 script upgrades the store to the current schema (the reports' indexes) before timing.
 
-Every figure is one run on a warm cache (a first untimed run of each report reads the pages
-in), with the peak resident memory at the end. Run from the repository (the `lossmit` of the
-checkout's virtual environment) to time that checkout's code.
+Every figure is one run on a warm cache (a first untimed run of the first report reads the
+pages in), as wall time and this process's CPU time (SQLite runs in the process: on a shared
+machine the CPU time is the steadier figure), with the peak resident memory at the end. Run
+it with a checkout's virtual environment to time that checkout's code (with
+REPORTS_BENCH_INSTALLED=1 it times the installed package instead of the checkout beside it).
 """
 
 import argparse
@@ -61,9 +63,10 @@ def copy_of(store: Path) -> Path:
 
 
 def timed(label: str, run):  # type: ignore[no-untyped-def]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = run()
-    print(f"{label:<58} {time.perf_counter() - started:8.2f} s", flush=True)
+    print(f"{label:<62} {time.perf_counter() - started:8.2f} s"
+          f" (cpu {time.process_time() - cpu:.2f} s)", flush=True)
     return result
 
 

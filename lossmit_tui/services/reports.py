@@ -155,10 +155,13 @@ _APP_ENDS = [k.value for k in (
     EventKind.DENIED, EventKind.FAILED_TO_PERFORM, EventKind.MODIFICATION_EFFECTIVE)]
 _DECISIONS = sorted(k.value for k in m.DECISIONS)
 # SQLite has no statistics to choose by (db/engine.py): each query names its index.
-_WINDOW = "INDEXED BY ix_loan_status_history_window"
+# the open intervals and the closed ones by end day (partial, so that the history writer's
+# "the open interval of these loans" keeps its unique index)
+_OPEN = "INDEXED BY ix_loan_status_history_open_status"
+_CLOSED_SINCE = "INDEXED BY ix_loan_status_history_closed"
 _CASE_STAGE = "INDEXED BY ix_loan_status_history_case_stage"
 _CALLED = "INDEXED BY ix_call_notes_called"
-_KIND_DAY = "INDEXED BY ix_case_events_kind_occurred"
+_KIND_DAY = "INDEXED BY ix_case_events_day_kind"
 _CASE_DAY = "INDEXED BY ix_case_events_case_occurred"
 
 
@@ -262,14 +265,16 @@ def _delinquent_rows(conn: Connection, scope: _Scope, month: date) -> sa.Subquer
     overlapping the month, not empty, whose oldest unpaid due date is before the last day
     it covers in the month."""
     first, last = month, m.month_end(month)
-    return (sa.select(h.c.case_id.label("case_id")).distinct()
-            .where(h.c.valid_from <= last,
-                   sa.or_(h.c.valid_to.is_(None), sa.and_(
-                       h.c.valid_to > first, h.c.valid_to > h.c.valid_from,
-                       h.c.oldest_unpaid_due < _day_before(conn, h.c.valid_to))),
-                   h.c.stage.not_in(_LIQUIDATED), h.c.oldest_unpaid_due.is_not(None),
-                   h.c.oldest_unpaid_due < last, *scope.loans_of_scope(h.c.case_id))
-            .with_hint(h, _WINDOW, "sqlite").subquery("delinquent"))
+    common = [h.c.valid_from <= last, h.c.stage.not_in(_LIQUIDATED),
+              h.c.oldest_unpaid_due.is_not(None), h.c.oldest_unpaid_due < last,
+              *scope.loans_of_scope(h.c.case_id)]
+    still_open = (sa.select(h.c.case_id.label("case_id"))
+                  .where(h.c.valid_to.is_(None), *common).with_hint(h, _OPEN, "sqlite"))
+    closed = (sa.select(h.c.case_id.label("case_id"))
+              .where(h.c.valid_to > first, h.c.valid_to > h.c.valid_from,
+                     h.c.oldest_unpaid_due < _day_before(conn, h.c.valid_to), *common)
+              .with_hint(h, _CLOSED_SINCE, "sqlite"))
+    return sa.union(still_open, closed).subquery("delinquent")
 
 
 def _month_calls(scope: _Scope, month: date) -> sa.Subquery:
@@ -311,10 +316,15 @@ def _deadline_rows(conn: Connection, scope: _Scope, month: date) -> sa.Subquery:
 def _pipeline_rows(conn: Connection, scope: _Scope, month: date) -> sa.Subquery:
     """The loans open (stage not closed) at the month's end, with their stage."""
     day = m.month_end(month)
-    return (sa.select(h.c.case_id.label("case_id"), h.c.stage.label("stage"),
-                      h.c.valid_from.label("valid_from"))
-            .where(_covers(day), h.c.stage.not_in(_CLOSED), *scope.loans_of_scope(h.c.case_id))
-            .with_hint(h, _WINDOW, "sqlite").subquery("pipeline"))
+    columns = (h.c.case_id.label("case_id"), h.c.stage.label("stage"),
+               h.c.valid_from.label("valid_from"))
+    common = [h.c.valid_from <= day, h.c.stage.not_in(_CLOSED),
+              *scope.loans_of_scope(h.c.case_id)]
+    return sa.union_all(
+        sa.select(*columns).where(h.c.valid_to.is_(None), *common)
+        .with_hint(h, _OPEN, "sqlite"),
+        sa.select(*columns).where(h.c.valid_to > day, *common)
+        .with_hint(h, _CLOSED_SINCE, "sqlite")).subquery("pipeline")
 
 
 _ROLL_NAMES = {0: "roll current->30+", 1: "roll 30->60+", 2: "roll 60->90+",
