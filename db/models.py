@@ -496,6 +496,23 @@ sa.Index("ix_letters_batch_id", col(Letter.batch_id))
 # one open interval per loan (the writer closes it before it opens the next).
 sa.Index("ix_loan_status_history_case_from", col(LoanStatus.case_id), col(LoanStatus.valid_from))
 sa.Index("ix_loan_status_history_day", col(LoanStatus.valid_from), col(LoanStatus.valid_to))
+# The reports (migration 0032): open intervals and closed ones by end day (covering; partial,
+# so the writer's open-interval lookups keep ix_loan_status_history_open), a loan's stages in order,
+# the modified intervals by start, events by day and kind, calls by time.
+sa.Index("ix_loan_status_history_open_status", col(LoanStatus.valid_from),
+         col(LoanStatus.case_id), col(LoanStatus.stage), col(LoanStatus.oldest_unpaid_due),
+         col(LoanStatus.valid_to),
+         sqlite_where=sa.text("valid_to IS NULL"), postgresql_where=sa.text("valid_to IS NULL"))
+sa.Index("ix_loan_status_history_closed", col(LoanStatus.valid_to), col(LoanStatus.valid_from),
+         col(LoanStatus.case_id), col(LoanStatus.stage), col(LoanStatus.oldest_unpaid_due),
+         sqlite_where=sa.text("valid_to IS NOT NULL"),
+         postgresql_where=sa.text("valid_to IS NOT NULL"))
+sa.Index("ix_loan_status_history_case_stage", col(LoanStatus.case_id),
+         col(LoanStatus.valid_from), col(LoanStatus.stage))
+sa.Index("ix_loan_status_history_workout", col(LoanStatus.workout), col(LoanStatus.valid_from))
+sa.Index("ix_case_events_day_kind", col(CaseEvent.occurred_on), col(CaseEvent.kind),
+         col(CaseEvent.case_id))
+sa.Index("ix_call_notes_called", col(CallNote.called_at))
 _OPEN_INTERVAL = sa.text("valid_to IS NULL")
 sa.Index("ix_loan_status_history_open", col(LoanStatus.case_id), unique=True,
          sqlite_where=_OPEN_INTERVAL, postgresql_where=_OPEN_INTERVAL)

@@ -1,6 +1,7 @@
 """The reports screen: the month's scorecard (services/reports.py, README "Reports for
 management"), each figure with the prior month's and the change, the highlighted figure's
 13-month trend as a chart, and Enter to open the loans behind a figure as a queue view.
+The month and the prior one are read first and shown; the trend's earlier months follow.
 
 A lead or an admin sees the whole book (portfolio); a specialist their own loans.
 """
@@ -21,7 +22,7 @@ from textual_plotext import PlotextPlot
 from db.queries import user_row
 from lossmit_tui.domain.metrics import add_months, prior_month
 from lossmit_tui.services.errors import ServiceError
-from lossmit_tui.services.reports import By, Figure, run_report
+from lossmit_tui.services.reports import By, Figure, figure_loans, run_report
 from lossmit_tui.widgets.footer import KeyFooter
 from screens.base import LossMitScreen
 
@@ -112,11 +113,14 @@ class ReportsScreen(LossMitScreen[None]):
         scope = "the whole book" if leads else "your own loans"
         months = [add_months(month, -k) for k in range(TREND_MONTHS - 1, -1, -1)]
         try:
-            figures = run_report(self.ws, "scorecard", months, by)
+            # this month and the prior first (the table), then the trend's earlier months
+            first = run_report(self.ws, "scorecard", months[-2:], by)
+            self.post_message(self.Loaded(month, scope, first))
+            earlier = run_report(self.ws, "scorecard", months[:-2], by)
         except ServiceError as exc:
             self.post_message(self.Loaded(month, scope, [], str(exc)))
             return
-        self.post_message(self.Loaded(month, scope, figures))
+        self.post_message(self.Loaded(month, scope, earlier + first))
 
     def worker_failed(self, worker: Worker[object], error: BaseException) -> None:
         if worker.group == "reports-load":
@@ -205,11 +209,13 @@ class ReportsScreen(LossMitScreen[None]):
         self.load()
 
     def action_drill(self) -> None:
-        """The loans behind the highlighted figure this month, as a queue view."""
+        """The loans behind the highlighted figure this month, as a queue view: the
+        figure's own query run again for its loans."""
         metric = self._current()
         found = self._value(metric, self.month) if metric and self.month else None
-        if found is None or not found.ids:
+        loans = figure_loans(found) if found is not None else ()
+        if not loans:
             self.notify("No loans behind this figure this month.", markup=False)
             return
         assert self.month is not None
-        self.host.open_loans(tuple(sorted(found.ids)), f"{metric} · {self.month:%b %Y}")
+        self.host.open_loans(loans, f"{metric} · {self.month:%b %Y}")

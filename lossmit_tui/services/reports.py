@@ -8,9 +8,10 @@ loan's group is where it stands now (its current owner, the owner's team, its in
 the history keeps the loan's status, not who worked it then.
 """
 
+import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -21,8 +22,15 @@ from sqlalchemy.engine import Connection
 
 from db.tables import call_notes, case_events, cases, loan_status_history, tasks, users
 from lossmit_tui.domain import metrics as m
-from lossmit_tui.domain.delinquency import Bucket
-from lossmit_tui.domain.enums import CallDirection, CallResult, EventKind, Role, TaskKind
+from lossmit_tui.domain.enums import (
+    CLOSED_STAGES,
+    CallDirection,
+    CallResult,
+    EventKind,
+    Role,
+    Stage,
+    TaskKind,
+)
 from lossmit_tui.services.access import require_active
 from lossmit_tui.services.errors import InvalidInput, PermissionDenied
 from lossmit_tui.services.users import require_user
@@ -56,7 +64,7 @@ LOOKBACK_MONTHS = 13
 class Figure:
     """One metric's value for one month and group, with what it rests on. `unit`: "rate"
     (a share, 0 to 1), "per_loan", "days", "count" or "per_day"; `ids` are the loans behind
-    the number (what a drill-down opens)."""
+    the number (what a drill-down opens), read again from the store on demand."""
 
     report: str
     group: str
@@ -66,7 +74,13 @@ class Figure:
     unit: str
     numerator: int | None = None
     denominator: int | None = None
-    ids: frozenset[int] = frozenset()
+    source: "_Source | None" = field(default=None, compare=False, repr=False)
+
+    @property
+    def ids(self) -> frozenset[int]:
+        """The loans behind the number (what a drill-down opens), read from the store when
+        asked: the figure's own query, for its month and group."""
+        return frozenset() if self.source is None else _drill(self.source)
 
     def row(self) -> dict[str, Any]:
         """The figure as an output row (no loan ids)."""
@@ -103,18 +117,6 @@ def months_between(first: date, last: date) -> list[date]:
     return out
 
 
-@dataclass
-class _Data:
-    histories: dict[int, list[m.Span]]
-    calls: list[m.Call]
-    events: list[m.Event]
-    deadlines: list[m.Deadline]
-    groups: dict[int, str]  # loan -> group
-    owners: dict[int, int | None]  # loan -> current assignee
-    open_loans: set[int]
-    usernames: dict[int, str]
-
-
 def _group_column(by: By) -> sa.ColumnElement[Any]:
     if by == By.INVESTOR:
         return cases.c.investor
@@ -129,176 +131,791 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), UTC)
 
 
-def _load(conn: Connection, actor_id: int | None, first: date, last: date, by: By) -> _Data:
-    """Everything the metrics need for the months `first`..`last`, for the loans in scope
-    (all, or `actor_id`'s own)."""
-    start = m.prior_month(first, LOOKBACK_MONTHS)
-    end = m.month_end(last)
-    scope = [] if actor_id is None else [cases.c.assignee_id == actor_id]
-    owned = (sa.select(cases.c.id, cases.c.assignee_id, cases.c.closed_at,
-                       _group_column(by).label("grp"))
-             .select_from(cases.outerjoin(users, users.c.id == cases.c.assignee_id))
-             .where(*scope))
-    groups, owners, open_loans = {}, {}, set()
-    for r in conn.execute(owned):
-        groups[r.id] = r.grp
-        owners[r.id] = r.assignee_id
-        if r.closed_at is None:
-            open_loans.add(r.id)
-    ids = sa.select(cases.c.id).where(*scope)
-    h = loan_status_history
-    spans = [m.Span(r.case_id, r.valid_from, r.valid_to, r.oldest_unpaid_due, r.stage,
-                    r.fc_status, r.bankruptcy, r.workout, r.upb_cents)
-             for r in conn.execute(sa.select(h).where(
-                 h.c.valid_from <= end, sa.or_(h.c.valid_to.is_(None), h.c.valid_to > start),
-                 *([h.c.case_id.in_(ids)] if scope else [])))]
+# --- the store's side: each figure a grouped count in SQL, its loans the same query ------
+#
+# A family of figures shares one query per month: its rows (one per loan, call or
+# deadline) carry a condition per figure; the totals are the conditions' counts grouped by
+# the report's group column, and a drill-down is the same query's case ids where the
+# figure's condition holds in the group. The day-by-day definitions are the pure functions
+# of domain/metrics.py; tests/test_store_report_parity.py runs both over the same histories.
+# The few figures over small sets (the month's applications, promises, modifications) read
+# just those rows and apply the pure functions themselves.
+
+h = loan_status_history
+_LIQUIDATED = sorted(s.value for s in m.LIQUIDATED)
+_CLOSED = sorted(s.value for s in CLOSED_STAGES)
+_APP_KINDS = [k.value for k in (
+    EventKind.APPLICATION_RECEIVED, EventKind.APPLICATION_COMPLETE,
+    EventKind.ACKNOWLEDGMENT_SENT, EventKind.OFFER_SENT, EventKind.DENIED,
+    EventKind.TRIAL_STARTED, EventKind.PLAN_STARTED, EventKind.FAILED_TO_PERFORM,
+    EventKind.MODIFICATION_EFFECTIVE)]
+# the events that close an application figure in their month (what makes a loan count)
+_APP_ENDS = [k.value for k in (
+    EventKind.APPLICATION_RECEIVED, EventKind.APPLICATION_COMPLETE, EventKind.OFFER_SENT,
+    EventKind.DENIED, EventKind.FAILED_TO_PERFORM, EventKind.MODIFICATION_EFFECTIVE)]
+_DECISIONS = sorted(k.value for k in m.DECISIONS)
+# SQLite has no statistics to choose by (db/engine.py): each query names its index.
+# the open intervals and the closed ones by end day (partial, so that the history writer's
+# "the open interval of these loans" keeps its unique index)
+_OPEN = "INDEXED BY ix_loan_status_history_open_status"
+_CLOSED_SINCE = "INDEXED BY ix_loan_status_history_closed"
+_CASE_STAGE = "INDEXED BY ix_loan_status_history_case_stage"
+_CALLED = "INDEXED BY ix_call_notes_called"
+_KIND_DAY = "INDEXED BY ix_case_events_day_kind"
+_CASE_DAY = "INDEXED BY ix_case_events_case_occurred"
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Whose loans (all, or `own`'s) and what groups them."""
+
+    ws: Workspace = field(compare=False)
+    own: int | None
+    by: By
+
+    def loans_of_scope(self, column: sa.ColumnElement[int]) -> list[sa.ColumnElement[bool]]:
+        """A filter on a case id column keeping the scope's loans (nothing for the book)."""
+        if self.own is None:
+            return []
+        return [column.in_(sa.select(cases.c.id).where(cases.c.assignee_id == self.own))]
+
+
+def _grouped(scope: _Scope, rows: sa.Subquery) -> tuple[sa.FromClause, sa.ColumnElement[Any],
+                                                        list[sa.ColumnElement[bool]]]:
+    """`rows` (already kept to the scope's loans) with each row's group, read from its
+    case (and owner) by the case id: the from clause, the group expression and a filter
+    (none). A correlated lookup, not a join: SQLite without statistics may otherwise walk
+    every case and search the rows for each."""
+    if scope.by == By.PORTFOLIO:
+        return rows, sa.literal("portfolio"), []
+    source: sa.FromClause = cases
+    if scope.by in (By.USER, By.TEAM):
+        source = cases.outerjoin(users, users.c.id == cases.c.assignee_id)
+    grp = (sa.select(_group_column(scope.by)).select_from(source)
+           .where(cases.c.id == rows.c.case_id).correlate(rows).scalar_subquery())
+    return rows, grp, []
+
+
+def _thresholds(day: date) -> list[date]:
+    """For k = 1..4: the latest oldest-unpaid due date with at least k later due dates
+    passed by `day` (the largest x with add_months(x, k) <= day: add_months only grows with
+    x, so "k installments missed" is "due date on or before it")."""
+    out = []
+    for k in range(1, 5):
+        x = m.add_months(day, -k)
+        while m.add_months(x + timedelta(days=1), k) <= day:
+            x += timedelta(days=1)
+        while m.add_months(x, k) > day:
+            x -= timedelta(days=1)
+        out.append(x)
+    return out
+
+
+def _rank(day: date, due: sa.ColumnElement[Any]) -> sa.ColumnElement[int]:
+    """The MBA bucket on `day` of an oldest unpaid due date, as 0 (current) to 4 (120+):
+    domain/delinquency.py `bucket`, as date comparisons."""
+    t1, t2, t3, t4 = _thresholds(day)
+    return sa.case((due.is_(None), 0), (due <= t4, 4), (due <= t3, 3), (due <= t2, 2),
+                   (due <= t1, 1), else_=0)
+
+
+def _covers(day: date) -> sa.ColumnElement[bool]:
+    return sa.and_(h.c.valid_from <= day, sa.or_(h.c.valid_to.is_(None), h.c.valid_to > day))
+
+
+def _day_before(conn: Connection, column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    if conn.dialect.name == "sqlite":
+        return sa.func.date(column, "-1 day")
+    return column - sa.literal_column("1")
+
+
+def _utc_day(conn: Connection, column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """A stored UTC timestamp's date."""
+    if conn.dialect.name == "sqlite":
+        return sa.func.substr(column, 1, 10)
+    return sa.cast(sa.func.timezone("UTC", column), sa.Date)
+
+
+def _flag(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    return sa.func.sum(sa.case((condition, 1), else_=0))
+
+
+def _status_rows(conn: Connection, scope: _Scope, month: date) -> sa.Subquery:
+    """One row per loan with a status in the book at the month's end, the prior month's
+    end or three months before (r1, r0, r3: the bucket rank then, NULL when the loan had
+    no status or was liquidated; `status_on` reads the one interval covering the day)."""
+    d1, d0, d3 = (m.month_end(m.prior_month(month, n)) for n in (0, 1, 3))
+    in_book = h.c.stage.not_in(_LIQUIDATED)
+
+    def rank_on(day: date) -> sa.ColumnElement[Any]:
+        return sa.func.max(sa.case((sa.and_(_covers(day), in_book),
+                                    _rank(day, h.c.oldest_unpaid_due)), else_=None))
+
+    return (sa.select(h.c.case_id.label("case_id"), rank_on(d3).label("r3"),
+                      rank_on(d0).label("r0"), rank_on(d1).label("r1"))
+            .where(h.c.valid_from <= d1, sa.or_(h.c.valid_to.is_(None), h.c.valid_to > d3),
+                   *scope.loans_of_scope(h.c.case_id))
+            .group_by(h.c.case_id)
+            .with_hint(h, "INDEXED BY ix_loan_status_history_case_from", "sqlite")
+            .subquery("status"))
+
+
+def _delinquent_rows(conn: Connection, scope: _Scope, month: date) -> sa.Subquery:
+    """The loans delinquent in the month (`delinquent_in_month`): an interval in the book
+    overlapping the month, not empty, whose oldest unpaid due date is before the last day
+    it covers in the month."""
+    first, last = month, m.month_end(month)
+    common = [h.c.valid_from <= last, h.c.stage.not_in(_LIQUIDATED),
+              h.c.oldest_unpaid_due.is_not(None), h.c.oldest_unpaid_due < last,
+              *scope.loans_of_scope(h.c.case_id)]
+    still_open = (sa.select(h.c.case_id.label("case_id"))
+                  .where(h.c.valid_to.is_(None), *common).with_hint(h, _OPEN, "sqlite"))
+    closed = (sa.select(h.c.case_id.label("case_id"))
+              .where(h.c.valid_to > first, h.c.valid_to > h.c.valid_from,
+                     h.c.oldest_unpaid_due < _day_before(conn, h.c.valid_to), *common)
+              .with_hint(h, _CLOSED_SINCE, "sqlite"))
+    return sa.union(still_open, closed).subquery("delinquent")
+
+
+def _month_calls(scope: _Scope, month: date) -> sa.Subquery:
+    """The month's calls (never amendments) per loan: outbound attempts, right-party
+    contacts, right-party contacts that took a promise."""
     c = call_notes
-    calls = [m.Call(r.case_id, r.author_id, r.called_at.date(),
-                    r.result == CallResult.RPC.value, r.promise_date,
-                    r.direction == CallDirection.OUTBOUND.value)
-             for r in conn.execute(sa.select(
-                 c.c.case_id, c.c.author_id, c.c.called_at, c.c.result, c.c.promise_date,
-                 c.c.direction).where(
-                 c.c.amends_id.is_(None), c.c.called_at >= _midnight(start),
-                 c.c.called_at < _midnight(end + timedelta(days=1)),
-                 *([c.c.case_id.in_(ids)] if scope else [])))]
-    e = case_events
-    kinds = [k.value for k in (
-        EventKind.APPLICATION_RECEIVED, EventKind.APPLICATION_COMPLETE,
-        EventKind.ACKNOWLEDGMENT_SENT, EventKind.OFFER_SENT, EventKind.DENIED,
-        EventKind.TRIAL_STARTED, EventKind.PLAN_STARTED, EventKind.FAILED_TO_PERFORM,
-        EventKind.MODIFICATION_EFFECTIVE, EventKind.PAYMENT_RECEIVED)]
-    events = [m.Event(r.case_id, r.kind, r.occurred_on, r.author_id)
-              for r in conn.execute(sa.select(
-                  e.c.case_id, e.c.kind, e.c.occurred_on, e.c.author_id).where(
-                  e.c.kind.in_(kinds), e.c.occurred_on >= start, e.c.occurred_on <= end,
-                  *([e.c.case_id.in_(ids)] if scope else [])))]
+    rpc = c.c.result == CallResult.RPC.value
+    return (sa.select(c.c.case_id.label("case_id"),
+                      _flag(c.c.direction == CallDirection.OUTBOUND.value).label("attempts"),
+                      _flag(rpc).label("rpcs"),
+                      _flag(sa.and_(rpc, c.c.promise_date.is_not(None))).label("promises"))
+            .where(c.c.amends_id.is_(None), c.c.called_at >= _midnight(month),
+                   c.c.called_at < _midnight(m.add_months(month, 1)),
+                   *scope.loans_of_scope(c.c.case_id))
+            .group_by(c.c.case_id).with_hint(c, _CALLED, "sqlite").subquery("calls"))
+
+
+def _contact_rows(conn: Connection, scope: _Scope, month: date) -> sa.Subquery:
+    d = _delinquent_rows(conn, scope, month)
+    c = _month_calls(scope, month)
+    return (sa.select(d.c.case_id, sa.func.coalesce(c.c.attempts, 0).label("attempts"),
+                      sa.func.coalesce(c.c.rpcs, 0).label("rpcs"))
+            .select_from(d.outerjoin(c, c.c.case_id == d.c.case_id)).subquery("contact"))
+
+
+def _deadline_rows(conn: Connection, scope: _Scope, month: date) -> sa.Subquery:
+    """The regulatory deadlines due in the month, each met (done on or before its day, the
+    completion's UTC date) or not."""
     t = tasks
-    deadlines = [m.Deadline(r.case_id, r.source, r.due_on,
-                            r.completed_at.date() if r.status == "done" and r.completed_at
-                            else None)
-                 for r in conn.execute(sa.select(
-                     t.c.case_id, t.c.source, t.c.due_on, t.c.status, t.c.completed_at).where(
-                     t.c.kind == TaskKind.REGULATORY_DEADLINE.value,
-                     t.c.due_on >= first, t.c.due_on <= end,
-                     *([t.c.case_id.in_(ids)] if scope else [])))]
-    usernames = {r.id: r.username for r in conn.execute(sa.select(users.c.id, users.c.username))}
-    return _Data(m.by_loan(spans), calls, events, deadlines, groups, owners, open_loans,
-                 usernames)
+    met = sa.and_(t.c.status == "done", t.c.completed_at.is_not(None),
+                  _utc_day(conn, t.c.completed_at) <= t.c.due_on)
+    return (sa.select(t.c.case_id.label("case_id"), t.c.source.label("clock"),
+                      sa.case((met, 1), else_=0).label("met"))
+            .where(t.c.kind == TaskKind.REGULATORY_DEADLINE.value, t.c.due_on >= month,
+                   t.c.due_on <= m.month_end(month), *scope.loans_of_scope(t.c.case_id))
+            .subquery("deadlines"))
 
 
-def _rate(report: str, group: str, month: date, metric: str, r: m.Ratio,
-          unit: str = "rate") -> Figure:
-    return Figure(report, group, month, metric, r.value, unit, r.numerator, r.denominator,
-                  r.ids if unit == "rate" else r.base)
+def _pipeline_rows(conn: Connection, scope: _Scope, month: date) -> sa.Subquery:
+    """The loans open (stage not closed) at the month's end, with their stage."""
+    day = m.month_end(month)
+    columns = (h.c.case_id.label("case_id"), h.c.stage.label("stage"),
+               h.c.valid_from.label("valid_from"))
+    common = [h.c.valid_from <= day, h.c.stage.not_in(_CLOSED),
+              *scope.loans_of_scope(h.c.case_id)]
+    return sa.union_all(
+        sa.select(*columns).where(h.c.valid_to.is_(None), *common)
+        .with_hint(h, _OPEN, "sqlite"),
+        sa.select(*columns).where(h.c.valid_to > day, *common)
+        .with_hint(h, _CLOSED_SINCE, "sqlite")).subquery("pipeline")
 
 
-def _spread(report: str, group: str, month: date, metric: str, s: m.Spread) -> list[Figure]:
-    return [Figure(report, group, month, f"{metric} median", s.median, "days", s.count, None,
-                   s.ids),
-            Figure(report, group, month, f"{metric} p90", s.p90, "days", s.count, None, s.ids)]
+_ROLL_NAMES = {0: "roll current->30+", 1: "roll 30->60+", 2: "roll 60->90+",
+               3: "roll 90->120+"}
 
 
-_ROLLS = ((Bucket.CURRENT, "roll current->30+"), (Bucket.D30, "roll 30->60+"),
-          (Bucket.D60, "roll 60->90+"), (Bucket.D90, "roll 90->120+"))
+def _status_figures() -> dict[str, tuple[Any, Any]]:
+    """Each delinquency-flow figure's (numerator, denominator) conditions over the status
+    rows (`_flow` in domain/metrics.py): the loan in the book at both month ends."""
+    def spec(was: Any, became: Any) -> tuple[Any, Any]:
+        def base(s: sa.Subquery) -> sa.ColumnElement[bool]:
+            return sa.and_(s.c.r1.is_not(None), was(s))
+
+        def num(s: sa.Subquery) -> sa.ColumnElement[bool]:
+            return sa.and_(base(s), became(s))
+        return num, base
+
+    out = {label: spec(lambda s, b=b: s.c.r0 == b, lambda s, b=b: s.c.r1 > b)
+           for b, label in _ROLL_NAMES.items()}
+    out[_CURE] = spec(lambda s: s.c.r3 >= 2, lambda s: s.c.r1 == 0)
+    out[_TRANSITION] = spec(lambda s: s.c.r0 <= 1, lambda s: s.c.r1 >= 2)
+    return out
 
 
-@dataclass
-class _Group:
-    """One group's loans and what they did, picked out of the report's data once."""
-
-    loans: set[int]
-    histories: m.Book
-    calls: list[m.Call]
-    events: list[m.Event]
-    deadlines: list[m.Deadline]
-
-
-def _group(d: _Data, loans: set[int]) -> _Group:
-    return _Group(loans, m.Book({i: s for i, s in d.histories.items() if i in loans}),
-                  [c for c in d.calls if c.case_id in loans],
-                  [e for e in d.events if e.case_id in loans],
-                  [x for x in d.deadlines if x.case_id in loans])
+_CURE = "cure rate (60+ three months before)"
+_TRANSITION = "transition to 60+"
+_ATTEMPTS = "contact attempts per delinquent loan"
+_RPC = "right-party contact rate"
+_PTP = "promise-to-pay rate"
+_KEPT = "promise-kept rate"
+_DEADLINES = "deadlines met on time"
+_PIPELINE = "open loans in the pipeline"
 
 
-def _figures(name: str, group: str, month: date, d: _Data, g: _Group,
-             business_days: int, add_bd: Any) -> list[Figure]:
-    """One report's figures for one group's loans in one month."""
-    hist, calls, events, loans = g.histories, g.calls, g.events, g.loans
+def _redefault_name(n: int) -> str:
+    return f"re-default {n} months after modification"
+
+
+@dataclass(frozen=True)
+class _Source:
+    """What a figure's loans are read back with: its scope, month, group, the family of
+    figures it belongs to and its key in it."""
+
+    scope: _Scope
+    month: date
+    group: str
+    family: str
+    key: str
+
+
+def _drill(source: _Source) -> frozenset[int]:
+    with source.scope.ws.read() as conn:
+        return frozenset(_FAMILY_LOANS[source.family](conn, source))
+
+
+# Totals: group -> key -> (numerator, denominator) or a value, per family and month.
+
+def _sql_totals(conn: Connection, scope: _Scope, rows: sa.Subquery,
+                columns: dict[str, sa.ColumnElement[Any]],
+                extra: Sequence[sa.ColumnElement[Any]] = ()) -> dict[tuple[Any, ...],
+                                                                     dict[str, int]]:
+    joined, grp, where = _grouped(scope, rows)
+    query = (sa.select(grp.label("grp"), *extra, *(c.label(k) for k, c in columns.items()))
+             .select_from(joined).where(*where).group_by(sa.literal_column("grp"), *extra))
+    out: dict[tuple[Any, ...], dict[str, int]] = {}
+    for r in conn.execute(query):
+        key = tuple(r[: 1 + len(extra)])
+        out[key] = {k: int(r._mapping[k] or 0) for k in columns}
+    return out
+
+
+def _sql_loans(conn: Connection, source: _Source, rows: sa.Subquery,
+               condition: sa.ColumnElement[bool]) -> set[int]:
+    joined, grp, where = _grouped(source.scope, rows)
+    if source.scope.by != By.PORTFOLIO:
+        where.append(grp == source.group)
+    return set(conn.execute(sa.select(rows.c.case_id).distinct().select_from(joined)
+                            .where(*where, condition)).scalars())
+
+
+def _status_totals(conn: Connection, scope: _Scope, month: date) -> dict[str, dict[str, Any]]:
+    rows = _status_rows(conn, scope, month)
+    columns = {}
+    for label, (num, den) in _status_figures().items():
+        columns[label + "|n"] = _flag(num(rows))
+        columns[label + "|d"] = _flag(den(rows))
+    found = _sql_totals(conn, scope, rows, columns)
+    return {g: {label: (v[label + "|n"], v[label + "|d"]) for label in _status_figures()}
+            for (g,), v in found.items()}
+
+
+def _status_loans(conn: Connection, source: _Source) -> set[int]:
+    rows = _status_rows(conn, source.scope, source.month)
+    num, _ = _status_figures()[source.key]
+    return _sql_loans(conn, source, rows, num(rows))
+
+
+def _contact_totals(conn: Connection, scope: _Scope, month: date) -> dict[str, dict[str, Any]]:
+    rows = _contact_rows(conn, scope, month)
+    found = _sql_totals(conn, scope, rows, {
+        "loans": sa.func.count(), "attempts": sa.func.sum(rows.c.attempts),
+        "reached": _flag(rows.c.rpcs > 0)})
+    calls = _month_calls(scope, month)
+    made = _sql_totals(conn, scope, calls, {"rpcs": sa.func.sum(calls.c.rpcs),
+                                             "promises": sa.func.sum(calls.c.promises)})
+    out: dict[str, dict[str, Any]] = defaultdict(dict)
+    for (g,), v in found.items():
+        out[g][_ATTEMPTS] = (v["attempts"], v["loans"])
+        out[g][_RPC] = (v["reached"], v["loans"])
+    for (g,), v in made.items():
+        out[g][_PTP] = (v["promises"], v["rpcs"])
+    return out
+
+
+def _contact_loans(conn: Connection, source: _Source) -> set[int]:
+    if source.key == _PTP:
+        calls = _month_calls(source.scope, source.month)
+        return _sql_loans(conn, source, calls, calls.c.promises > 0)
+    rows = _contact_rows(conn, source.scope, source.month)
+    # attempts per loan opens the delinquent loans (the figure's base)
+    return _sql_loans(conn, source, rows,
+                      rows.c.rpcs > 0 if source.key == _RPC else sa.true())
+
+
+def _deadline_totals(conn: Connection, scope: _Scope,
+                     month: date) -> dict[str, dict[str, Any]]:
+    rows = _deadline_rows(conn, scope, month)
+    found = _sql_totals(conn, scope, rows, {"met": sa.func.sum(rows.c.met),
+                                             "due": sa.func.count()}, [rows.c.clock])
+    out: dict[str, dict[str, Any]] = defaultdict(dict)
+    for (g, clock), v in sorted(found.items()):
+        out[g][clock] = (v["met"], v["due"])
+    return out
+
+
+def _deadline_loans(conn: Connection, source: _Source) -> set[int]:
+    rows = _deadline_rows(conn, source.scope, source.month)
+    condition = rows.c.met == 1
+    if source.key:
+        condition = sa.and_(condition, rows.c.clock == source.key)
+    return _sql_loans(conn, source, rows, condition)
+
+
+def _stage_since(conn: Connection, rows: sa.Subquery) -> sa.ColumnElement[Any]:
+    """The day a loan entered the stage of its interval in `rows` (`stage_since`): the
+    earliest start after the latest earlier interval with another stage (the loan's first
+    start when there is none). Each is one seek in the loan's intervals by start: the
+    bound is worked out once per loan, not per interval."""
+    other, same, first = h.alias("other"), h.alias("same"), h.alias("first")
+    left = (sa.select(sa.func.max(other.c.valid_from))
+            .where(other.c.case_id == rows.c.case_id, other.c.valid_from < rows.c.valid_from,
+                   other.c.stage != rows.c.stage).correlate_except(other)
+            .with_hint(other, _CASE_STAGE, "sqlite").scalar_subquery())
+    after = (sa.select(sa.func.min(same.c.valid_from))
+             .where(same.c.case_id == rows.c.case_id, same.c.valid_from > left,
+                    same.c.valid_from <= rows.c.valid_from)
+             .correlate_except(same).with_hint(same, _CASE_STAGE, "sqlite").scalar_subquery())
+    earliest = (sa.select(sa.func.min(first.c.valid_from))
+                .where(first.c.case_id == rows.c.case_id,
+                       first.c.valid_from <= rows.c.valid_from)
+                .correlate_except(first).with_hint(first, _CASE_STAGE, "sqlite")
+                .scalar_subquery())
+    return sa.func.coalesce(after, earliest)
+
+
+def _pipeline_totals(conn: Connection, scope: _Scope, month: date,
+                     ages: bool) -> dict[str, dict[str, Any]]:
+    """Per group: the open loans' count (key ""), and with `ages` each stage's count and
+    median days in it (the durations read, the median taken by the pure definition's
+    rule)."""
+    rows = _pipeline_rows(conn, scope, month)
+    out: dict[str, dict[str, Any]] = defaultdict(dict)
+    if not ages:
+        for (g,), v in _sql_totals(conn, scope, rows, {"n": sa.func.count()}).items():
+            out[g][""] = v["n"]
+        return out
+    joined, grp, where = _grouped(scope, rows)
+    found: dict[str, dict[str, list[date]]] = defaultdict(lambda: defaultdict(list))
+    for g, stage, since in conn.execute(sa.select(grp, rows.c.stage, _stage_since(conn, rows))
+                                        .select_from(joined).where(*where)):
+        found[g][stage].append(since)
+    day = m.month_end(month)
+    order = [s.value for s in Stage]
+    for g, stages in found.items():
+        out[g][""] = sum(len(v) for v in stages.values())
+        for stage in sorted(stages, key=order.index):
+            days = [(day - _as_date(s)).days for s in stages[stage]]
+            out[g][stage] = m.StageAge(len(days), statistics.median(days))
+    return out
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _pipeline_loans(conn: Connection, source: _Source) -> set[int]:
+    rows = _pipeline_rows(conn, source.scope, source.month)
+    return _sql_loans(conn, source, rows,
+                      rows.c.stage == source.key if source.key else sa.true())
+
+
+# The small sets: read the rows and apply the pure definitions.
+
+def _loan_groups(conn: Connection, scope: _Scope, ids: Iterable[int]) -> dict[int, str]:
+    ids = sorted(set(ids))
+    out: dict[int, str] = {}
+    for start in range(0, len(ids), 5000):
+        chunk = sa.select(cases.c.id.label("case_id")).where(
+            cases.c.id.in_(ids[start:start + 5000]),
+            *([] if scope.own is None else [cases.c.assignee_id == scope.own])).subquery()
+        joined, grp, where = _grouped(scope, chunk)
+        out.update((r[0], r[1]) for r in conn.execute(
+            sa.select(chunk.c.case_id, grp).select_from(joined).where(*where)))
+    return out
+
+
+def _split(items: Iterable[Any], groups: dict[int, str]) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = defaultdict(list)
+    for item in items:
+        group = groups.get(item.case_id)
+        if group is not None:
+            out[group].append(item)
+    return out
+
+
+def _receipt_rows(conn: Connection, scope: _Scope, month: date) -> sa.Subquery:
+    """The applications received in the month, each acknowledged on time (an
+    acknowledgment on or after the receipt and within 5 business days, the business day
+    worked out per receipt day of the month) and complete by the month's end (an
+    application_complete on or after the receipt)."""
+    e, later = case_events, case_events.alias("later")
+    start, end = m.prior_month(month, LOOKBACK_MONTHS), m.month_end(month)
+    add_bd = scope.ws.calendar.add_business_days
+    days = [month + timedelta(days=n) for n in range((end - month).days + 1)]
+    by = sa.case(*((e.c.occurred_on == day,
+                    sa.literal(add_bd(day, m.ACKNOWLEDGMENT_BUSINESS_DAYS), sa.Date))
+                   for day in days), else_=None)
+
+    def answered(kind: EventKind, until: sa.ColumnElement[Any]) -> sa.ColumnElement[int]:
+        found = (sa.select(later.c.id).where(
+            later.c.case_id == e.c.case_id, later.c.kind == kind.value,
+            later.c.occurred_on >= e.c.occurred_on, later.c.occurred_on <= until,
+            later.c.occurred_on >= start, later.c.occurred_on <= end)
+            .with_hint(later, _CASE_DAY, "sqlite").correlate_except(later).exists())
+        return sa.case((found, 1), else_=0)
+    return (sa.select(e.c.case_id.label("case_id"),
+                      answered(EventKind.ACKNOWLEDGMENT_SENT, by).label("acknowledged"),
+                      answered(EventKind.APPLICATION_COMPLETE,
+                               sa.literal(end, sa.Date)).label("complete"))
+            .where(e.c.kind == EventKind.APPLICATION_RECEIVED.value, e.c.occurred_on >= month,
+                   e.c.occurred_on <= end, *scope.loans_of_scope(e.c.case_id))
+            .with_hint(e, _KIND_DAY, "sqlite").subquery("receipts"))
+
+
+def _durations(conn: Connection, scope: _Scope, month: date, ends: Sequence[str],
+               starts: str) -> dict[str, list[tuple[int, int]]]:
+    """Per group, (loan, days) for each event of `ends` in the month: the days since the
+    loan's latest `starts` event on or before it (`_since_latest`; an end with none is
+    left out). Only the durations are read."""
+    e, before = case_events, case_events.alias("before")
+    start, end = m.prior_month(month, LOOKBACK_MONTHS), m.month_end(month)
+    latest = (sa.select(sa.func.max(before.c.occurred_on))
+              .where(before.c.case_id == e.c.case_id, before.c.kind == starts,
+                     before.c.occurred_on <= e.c.occurred_on, before.c.occurred_on >= start)
+              .correlate_except(before).with_hint(before, _CASE_DAY, "sqlite")
+              .scalar_subquery())
+    rows = (sa.select(e.c.case_id.label("case_id"), e.c.occurred_on.label("day"),
+                      latest.label("since"))
+            .where(e.c.kind.in_(ends), e.c.occurred_on >= month, e.c.occurred_on <= end,
+                   *scope.loans_of_scope(e.c.case_id))
+            .with_hint(e, _KIND_DAY, "sqlite").subquery("ends"))
+    joined, grp, where = _grouped(scope, rows)
+    out: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for g, case_id, day, since in conn.execute(
+            sa.select(grp, rows.c.case_id, rows.c.day, rows.c.since).select_from(joined)
+            .where(*where, rows.c.since.is_not(None))):
+        out[g].append((case_id, (_as_date(day) - _as_date(since)).days))
+    return out
+
+
+def _trial_events(conn: Connection, scope: _Scope, month: date) -> list[m.Event]:
+    """For the loans with a trial ending (a modification or a failure to perform) in the
+    month: their trial and plan starts and endings from the look-back's start on."""
+    e = case_events
+    start, end = m.prior_month(month, LOOKBACK_MONTHS), m.month_end(month)
+    endings = [EventKind.MODIFICATION_EFFECTIVE.value, EventKind.FAILED_TO_PERFORM.value]
+    loans = (sa.select(e.c.case_id).where(e.c.kind.in_(endings), e.c.occurred_on >= month,
+                                          e.c.occurred_on <= end,
+                                          *scope.loans_of_scope(e.c.case_id))
+             .with_hint(e, _KIND_DAY, "sqlite"))
+    kinds = [*endings, EventKind.TRIAL_STARTED.value, EventKind.PLAN_STARTED.value]
+    return [m.Event(r.case_id, r.kind, r.occurred_on, r.author_id)
+            for r in conn.execute(sa.select(e.c.case_id, e.c.kind, e.c.occurred_on,
+                                            e.c.author_id).where(
+                e.c.case_id.in_(loans), e.c.kind.in_(kinds), e.c.occurred_on >= start,
+                e.c.occurred_on <= end).order_by(e.c.occurred_on, e.c.id))]
+
+
+_ACK = "acknowledgment within 5 business days"
+_COMPLETION = "application completion rate"
+_TO_COMPLETE = "days to complete"
+_TURNAROUND = "decision turnaround days"
+_WITHIN_30 = "decisions within 30 days"
+_TRIALS = "trial-to-permanent conversion"
+
+
+def _application_totals(conn: Connection, scope: _Scope, month: date
+                        ) -> dict[str, dict[str, Any]]:
+    """Per group: acknowledgment timeliness and completion as counts of the month's
+    receipts, the days to complete and the decision turnaround as spreads of the durations
+    read, the decisions within 30 days from the same durations and the trial conversion
+    from the trial endings' loans' events (the pure definitions)."""
+    out: dict[str, dict[str, Any]] = defaultdict(dict)
+    receipts = _receipt_rows(conn, scope, month)
+    for (g,), v in _sql_totals(conn, scope, receipts, {
+            "received": sa.func.count(), "acknowledged": sa.func.sum(receipts.c.acknowledged),
+            "complete": sa.func.sum(receipts.c.complete)}).items():
+        out[g][_ACK] = m.Ratio(v["acknowledged"], v["received"])
+        out[g][_COMPLETION] = m.Ratio(v["complete"], v["received"])
+    for g, pairs in _durations(conn, scope, month, [EventKind.APPLICATION_COMPLETE.value],
+                               EventKind.APPLICATION_RECEIVED.value).items():
+        out[g][_TO_COMPLETE] = m.spread(pairs)
+    for g, pairs in _durations(conn, scope, month, _DECISIONS,
+                               EventKind.APPLICATION_COMPLETE.value).items():
+        out[g][_TURNAROUND] = m.spread(pairs)
+        within = [i for i, d in pairs if d <= m.DECISION_DAYS]
+        out[g][_WITHIN_30] = m.Ratio(len(within), len(pairs), frozenset(within),
+                                     frozenset(i for i, _ in pairs))
+    events = _trial_events(conn, scope, month)
+    groups = _loan_groups(conn, scope, (e.case_id for e in events))
+    for g, mine in _split(events, groups).items():
+        out[g][_TRIALS] = m.trial_conversion(mine, month)
+    return out
+
+
+def _application_loans(conn: Connection, source: _Source) -> set[int]:
+    if source.key in (_ACK, _COMPLETION):
+        rows = _receipt_rows(conn, source.scope, source.month)
+        flag = rows.c.acknowledged if source.key == _ACK else rows.c.complete
+        return _sql_loans(conn, source, rows, flag == 1)
+    totals = _application_totals(conn, source.scope, source.month).get(source.group, {})
+    return set(totals[source.key].ids) if source.key in totals else set()
+
+
+def _promise_data(conn: Connection, scope: _Scope, month: date
+                  ) -> tuple[list[m.Call], list[m.Event]]:
+    """The promises to pay falling due in the month (taken by a call in the look-back)
+    and the payments on their loans."""
+    c, e = call_notes, case_events
+    start = m.prior_month(month, LOOKBACK_MONTHS)
+    calls = [m.Call(r.case_id, r.author_id, r.called_at.date(), True, r.promise_date)
+             for r in conn.execute(sa.select(c.c.case_id, c.c.author_id, c.c.called_at,
+                                             c.c.promise_date).where(
+                 c.c.amends_id.is_(None), c.c.promise_date >= month,
+                 c.c.promise_date <= m.month_end(month), c.c.called_at >= _midnight(start),
+                 c.c.called_at < _midnight(m.add_months(month, 1)),
+                 *scope.loans_of_scope(c.c.case_id)))]
+    ids = sorted({x.case_id for x in calls})
+    payments = []
+    for first in range(0, len(ids), 5000):
+        payments += [m.Event(r.case_id, r.kind, r.occurred_on)
+                     for r in conn.execute(sa.select(e.c.case_id, e.c.kind, e.c.occurred_on)
+                                           .where(e.c.case_id.in_(ids[first:first + 5000]),
+                                                  e.c.kind == EventKind.PAYMENT_RECEIVED.value,
+                                                  e.c.occurred_on >= start,
+                                                  e.c.occurred_on <= m.month_end(month)))]
+    return calls, payments
+
+
+def _promise_totals(conn: Connection, scope: _Scope, month: date) -> dict[str, dict[str, Any]]:
+    calls, payments = _promise_data(conn, scope, month)
+    groups = _loan_groups(conn, scope, (c.case_id for c in calls))
+    paid = _split(payments, groups)
+    return {g: {_KEPT: m.promise_kept_rate(mine, paid.get(g, []), month)}
+            for g, mine in _split(calls, groups).items()}
+
+
+def _promise_loans(conn: Connection, source: _Source) -> set[int]:
+    found = _promise_totals(conn, source.scope, source.month).get(source.group, {})
+    return set(found[_KEPT].ids) if _KEPT in found else set()
+
+
+def _modified_spans(conn: Connection, scope: _Scope, month: date, months: int) -> list[m.Span]:
+    """The history up to the month's end of the loans with an interval whose workout status
+    "modified" starts in the cohort month (`months` before): every loan whose latest
+    modification can have taken effect then."""
+    cohort = m.prior_month(month, months)
+    end = m.month_end(month)
+    loans = sa.select(h.c.case_id).where(
+        h.c.workout == "modified", h.c.valid_from >= cohort,
+        h.c.valid_from <= m.month_end(cohort), *scope.loans_of_scope(h.c.case_id)).with_hint(
+        h, "INDEXED BY ix_loan_status_history_workout", "sqlite")
+    return [m.Span(r.case_id, r.valid_from, r.valid_to, r.oldest_unpaid_due, r.stage,
+                   r.fc_status, r.bankruptcy, r.workout, r.upb_cents)
+            for r in conn.execute(sa.select(h).where(h.c.case_id.in_(loans),
+                                                     h.c.valid_from <= end)
+                                  .order_by(h.c.case_id, h.c.valid_from, h.c.id)
+                                  .with_hint(h, "INDEXED BY ix_loan_status_history_case_from",
+                                             "sqlite"))]
+
+
+def _redefault_totals(conn: Connection, scope: _Scope, month: date
+                      ) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = defaultdict(dict)
+    for n in (3, 6, 12):
+        spans = _modified_spans(conn, scope, month, n)
+        groups = _loan_groups(conn, scope, (s.case_id for s in spans))
+        for g, mine in _split(spans, groups).items():
+            out[g][_redefault_name(n)] = m.redefault(m.by_loan(mine), month, n)
+    return out
+
+
+def _redefault_loans(conn: Connection, source: _Source) -> set[int]:
+    found = _redefault_totals(conn, source.scope, source.month).get(source.group, {})
+    return set(found[source.key].ids) if source.key in found else set()
+
+
+def _productivity_totals(conn: Connection, scope: _Scope, month: date
+                         ) -> dict[int, dict[str, int]]:
+    """Per user with a caseload (open loans in scope assigned to them): the caseload, and
+    their calls, right-party contacts, applications completed and decisions in the month on
+    the scope's loans."""
+    own = [] if scope.own is None else [cases.c.assignee_id == scope.own]
+    out: dict[int, dict[str, int]] = {
+        user: {"caseload": n, "calls": 0, "rpcs": 0, "completed": 0, "decisions": 0}
+        for user, n in conn.execute(sa.select(cases.c.assignee_id, sa.func.count())
+                                    .where(cases.c.closed_at.is_(None),
+                                           cases.c.assignee_id.is_not(None), *own)
+                                    .group_by(cases.c.assignee_id))}
+    c, e = call_notes, case_events
+    for user, calls, rpcs in conn.execute(
+            sa.select(c.c.author_id, sa.func.count(),
+                      _flag(c.c.result == CallResult.RPC.value))
+            .where(c.c.amends_id.is_(None), c.c.called_at >= _midnight(month),
+                   c.c.called_at < _midnight(m.add_months(month, 1)),
+                   *scope.loans_of_scope(c.c.case_id))
+            .group_by(c.c.author_id).with_hint(c, _CALLED, "sqlite")):
+        if user in out:
+            out[user].update(calls=int(calls), rpcs=int(rpcs or 0))
+    for user, done, decided in conn.execute(
+            sa.select(e.c.author_id,
+                      _flag(e.c.kind == EventKind.APPLICATION_COMPLETE.value),
+                      _flag(e.c.kind.in_(_DECISIONS)))
+            .where(e.c.kind.in_([EventKind.APPLICATION_COMPLETE.value, *_DECISIONS]),
+                   e.c.occurred_on >= month, e.c.occurred_on <= m.month_end(month),
+                   *scope.loans_of_scope(e.c.case_id))
+            .group_by(e.c.author_id).with_hint(e, _KIND_DAY, "sqlite")):
+        if user in out:
+            out[user].update(completed=int(done or 0), decisions=int(decided or 0))
+    return out
+
+
+def _productivity_loans(conn: Connection, source: _Source) -> set[int]:
+    own = [] if source.scope.own is None else [cases.c.assignee_id == source.scope.own]
+    return set(conn.execute(sa.select(cases.c.id).where(
+        cases.c.closed_at.is_(None), cases.c.assignee_id == int(source.key), *own)).scalars())
+
+
+_FAMILY_LOANS = {"status": _status_loans, "contact": _contact_loans, "kept": _promise_loans,
+                 "applications": _application_loans, "deadlines": _deadline_loans,
+                 "pipeline": _pipeline_loans, "redefault": _redefault_loans,
+                 "productivity": _productivity_loans}
+
+
+def _groups(conn: Connection, scope: _Scope) -> list[str]:
+    """The report's groups: those of the loans in scope."""
+    where = [] if scope.own is None else [cases.c.assignee_id == scope.own]
+    if scope.by == By.PORTFOLIO:
+        found = conn.execute(sa.select(cases.c.id).where(*where).limit(1)).first()
+        return ["portfolio"] if found else []
+    joined: sa.FromClause = cases
+    if scope.by in (By.USER, By.TEAM):
+        joined = cases.outerjoin(users, users.c.id == cases.c.assignee_id)
+    grp = _group_column(scope.by)
+    return sorted(conn.execute(sa.select(grp).select_from(joined).where(*where)
+                               .group_by(grp)).scalars())
+
+
+def _ratio_figure(report: str, group: str, month: date, metric: str,
+                  pair: tuple[int, int], source: _Source, unit: str = "rate") -> Figure:
+    num, den = pair
+    return Figure(report, group, month, metric, num / den if den else None, unit, num, den,
+                  source=source)
+
+
+def _month_figures(conn: Connection, name: str, scope: _Scope, month: date,
+                   groups: list[str], business_days: int) -> list[Figure]:
+    """One report's figures for one month, group by group."""
+    def src(group: str, family: str, key: str) -> _Source:
+        return _Source(scope, month, group, family, key)
+
+    wants = {"delinquency": ("status", "redefault"), "contact": ("status_d", "kept"),
+             "applications": ("applications",), "deadlines": ("deadlines",),
+             "pipeline": ("pipeline",)}.get(name, ())
+    everything = name == "scorecard"
+    status = (_status_totals(conn, scope, month)
+              if everything or name == "delinquency" else {})
+    redefaults = (_redefault_totals(conn, scope, month)
+                  if everything or "redefault" in wants else {})
+    contact = _contact_totals(conn, scope, month) if everything or name == "contact" else {}
+    kept = _promise_totals(conn, scope, month) if everything or name == "contact" else {}
+    apps = (_application_totals(conn, scope, month)
+            if everything or name == "applications" else {})
+    deadlines = (_deadline_totals(conn, scope, month)
+                 if everything or name == "deadlines" else {})
+    stages = (_pipeline_totals(conn, scope, month, ages=name == "pipeline")
+              if everything or name == "pipeline" else {})
+    zero = (0, 0)
     out: list[Figure] = []
-    if name in ("delinquency", "scorecard"):
-        out += [_rate(name, group, month, label, m.roll_rate(hist, month, b))
-                for b, label in _ROLLS]
-        out.append(_rate(name, group, month, "cure rate (60+ three months before)",
-                         m.cure_rate(hist, month)))
-        out.append(_rate(name, group, month, "transition to 60+",
-                         m.transition_to_60(hist, month)))
-        out += [_rate(name, group, month, f"re-default {n} months after modification",
-                      m.redefault(hist, month, n)) for n in (3, 6, 12)]
-    if name in ("contact", "scorecard"):
-        delinquent = m.delinquent_loans(hist, month)
-        out.append(_rate(name, group, month, "contact attempts per delinquent loan",
-                         m.contact_attempts_per_loan(calls, delinquent, month), "per_loan"))
-        out.append(_rate(name, group, month, "right-party contact rate",
-                         m.right_party_contact_rate(calls, delinquent, month)))
-        out.append(_rate(name, group, month, "promise-to-pay rate",
-                         m.promise_to_pay_rate(calls, month)))
-        out.append(_rate(name, group, month, "promise-kept rate",
-                         m.promise_kept_rate(calls, events, month)))
-    if name in ("applications", "scorecard"):
-        out.append(_rate(name, group, month, "acknowledgment within 5 business days",
-                         m.acknowledgment_timeliness(events, month, add_bd)))
-        out.append(_rate(name, group, month, "application completion rate",
-                         m.application_completion(events, month)))
-        out += _spread(name, group, month, "days to complete",
-                       m.days_to_complete(events, month))
-        out += _spread(name, group, month, "decision turnaround days",
-                       m.decision_turnaround(events, month))
-        out.append(_rate(name, group, month, "decisions within 30 days",
-                         m.decided_within_30(events, month)))
-        out.append(_rate(name, group, month, "trial-to-permanent conversion",
-                         m.trial_conversion(events, month)))
-    if name in ("deadlines", "scorecard"):
-        by_clock = m.deadline_compliance(g.deadlines, month)
-        if name == "scorecard":
-            met = sum(r.numerator for r in by_clock.values())
-            due = sum(r.denominator for r in by_clock.values())
-            out.append(_rate(name, group, month, "deadlines met on time", m.Ratio(
-                met, due, frozenset().union(*(r.ids for r in by_clock.values())),
-                frozenset().union(*(r.base for r in by_clock.values())))))
-        else:
-            out += [_rate(name, group, month, f"deadlines met on time {clock}", r)
-                    for clock, r in by_clock.items()]
-    if name in ("pipeline", "scorecard"):
-        stages = m.pipeline(hist, m.month_end(month))
-        if name == "scorecard":
-            out.append(Figure(name, group, month, "open loans in the pipeline",
-                              sum(s.count for s in stages.values()), "count",
-                              ids=frozenset().union(*(s.ids for s in stages.values()))))
-        for stage, age in stages.items():
-            if name == "pipeline":
-                out.append(Figure(name, group, month, f"{stage} loans", age.count, "count",
-                                  ids=age.ids))
-                out.append(Figure(name, group, month, f"{stage} median days in stage",
-                                  age.median_age, "days", age.count, ids=age.ids))
     if name == "productivity":
-        caseload: dict[int, set[int]] = defaultdict(set)
-        for loan in loans:
-            owner = d.owners.get(loan)
-            if owner is not None and loan in d.open_loans:
-                caseload[owner].add(loan)
-        people = m.productivity(calls, events, month, business_days,
-                                {u: frozenset(v) for u, v in caseload.items()})
-        for user, p in people.items():
-            who = d.usernames.get(user, str(user))
-            out += [Figure(name, who, month, "right-party contacts per day", p.rpc_per_day,
-                           "per_day", ids=p.ids),
-                    Figure(name, who, month, "applications completed",
-                           p.applications_completed, "count", ids=p.ids),
-                    Figure(name, who, month, "decisions", p.decisions, "count", ids=p.ids),
-                    Figure(name, who, month, "touches per case", p.touches_per_case,
-                           "per_loan", ids=p.ids),
-                    Figure(name, who, month, "caseload", p.caseload, "count", ids=p.ids)]
+        usernames = {r[0]: r[1] for r in conn.execute(sa.select(users.c.id, users.c.username))}
+        for user, p in sorted(_productivity_totals(conn, scope, month).items()):
+            who = usernames.get(user, str(user))
+            source = src("", "productivity", str(user))
+            caseload = p["caseload"]
+            out += [Figure(name, who, month, "right-party contacts per day",
+                           p["rpcs"] / business_days if business_days else None, "per_day",
+                           source=source),
+                    Figure(name, who, month, "applications completed", p["completed"],
+                           "count", source=source),
+                    Figure(name, who, month, "decisions", p["decisions"], "count",
+                           source=source),
+                    Figure(name, who, month, "touches per case",
+                           p["calls"] / caseload if caseload else None, "per_loan",
+                           source=source),
+                    Figure(name, who, month, "caseload", caseload, "count", source=source)]
+        return out
+    for g in groups:
+        if name in ("delinquency", "scorecard"):
+            mine = status.get(g, {})
+            for label in (*_ROLL_NAMES.values(), _CURE, _TRANSITION):
+                out.append(_ratio_figure(name, g, month, label, mine.get(label, zero),
+                                         src(g, "status", label)))
+            for n in (3, 6, 12):
+                label = _redefault_name(n)
+                r = redefaults.get(g, {}).get(label, m.Ratio(0, 0))
+                out.append(_ratio_figure(name, g, month, label, (r.numerator, r.denominator),
+                                         src(g, "redefault", label)))
+        if name in ("contact", "scorecard"):
+            mine = contact.get(g, {})
+            out.append(_ratio_figure(name, g, month, _ATTEMPTS, mine.get(_ATTEMPTS, zero),
+                                     src(g, "contact", _ATTEMPTS), "per_loan"))
+            out.append(_ratio_figure(name, g, month, _RPC, mine.get(_RPC, zero),
+                                     src(g, "contact", _RPC)))
+            out.append(_ratio_figure(name, g, month, _PTP, mine.get(_PTP, zero),
+                                     src(g, "contact", _PTP)))
+            r = kept.get(g, {}).get(_KEPT, m.Ratio(0, 0))
+            out.append(_ratio_figure(name, g, month, _KEPT, (r.numerator, r.denominator),
+                                     src(g, "kept", _KEPT)))
+        if name in ("applications", "scorecard"):
+            mine = apps.get(g, {})
+            for label in ("acknowledgment within 5 business days",
+                          "application completion rate"):
+                r = mine.get(label, m.Ratio(0, 0))
+                out.append(_ratio_figure(name, g, month, label, (r.numerator, r.denominator),
+                                         src(g, "applications", label)))
+            for label in ("days to complete", "decision turnaround days"):
+                s = mine.get(label, m.Spread(0, None, None))
+                out += [Figure(name, g, month, f"{label} median", s.median, "days", s.count,
+                               None, source=src(g, "applications", label)),
+                        Figure(name, g, month, f"{label} p90", s.p90, "days", s.count, None,
+                               source=src(g, "applications", label))]
+            for label in ("decisions within 30 days", "trial-to-permanent conversion"):
+                r = mine.get(label, m.Ratio(0, 0))
+                out.append(_ratio_figure(name, g, month, label, (r.numerator, r.denominator),
+                                         src(g, "applications", label)))
+        if name in ("deadlines", "scorecard"):
+            by_clock = deadlines.get(g, {})
+            if name == "scorecard":
+                pair = (sum(n for n, _ in by_clock.values()),
+                        sum(d for _, d in by_clock.values()))
+                out.append(_ratio_figure(name, g, month, _DEADLINES, pair,
+                                         src(g, "deadlines", "")))
+            else:
+                out += [_ratio_figure(name, g, month, f"{_DEADLINES} {clock}", pair,
+                                      src(g, "deadlines", clock))
+                        for clock, pair in by_clock.items()]
+        if name in ("pipeline", "scorecard"):
+            mine = stages.get(g, {})
+            if name == "scorecard":
+                out.append(Figure(name, g, month, _PIPELINE, mine.get("", 0), "count",
+                                  source=src(g, "pipeline", "")))
+            else:
+                for stage, age in mine.items():
+                    if not stage:
+                        continue
+                    source = src(g, "pipeline", stage)
+                    out.append(Figure(name, g, month, f"{stage} loans", age.count, "count",
+                                      source=source))
+                    out.append(Figure(name, g, month, f"{stage} median days in stage",
+                                      age.median_age, "days", age.count, source=source))
     return out
 
 
@@ -314,7 +931,8 @@ def run_report(ws: Workspace, name: str, months: Sequence[date],
                by: By | str = By.PORTFOLIO) -> list[Figure]:
     """Report `name` for `months` by `by`, as the workspace's user may see it: a lead or an
     admin the whole book, a specialist their own loans (by anything but their own user:
-    PermissionDenied). Unknown names and groupings are InvalidInput naming the field."""
+    PermissionDenied). Unknown names and groupings are InvalidInput naming the field. Each
+    figure's `ids` (the loans behind it) are read when asked for."""
     if name not in REPORTS:
         raise InvalidInput(f"report: {name!r} is not a report; the reports are "
                            + ", ".join(REPORTS))
@@ -336,21 +954,20 @@ def run_report(ws: Workspace, name: str, months: Sequence[date],
                     "use --by user for your own figures", actor_name=actor.username,
                     attempted=f"reading the {name} report by {by}")
             own = actor.id
-        data = _load(session.connection(), own, min(months), max(months), by)
-    calendar = ws.calendar
-    members: dict[str, set[int]] = defaultdict(set)
-    for loan, group in data.groups.items():
-        members[group].add(loan)
-    # productivity is per person already: one pass over the whole scope
-    groups = ({"": _group(data, set(data.groups))} if name == "productivity" else
-              {group: _group(data, members[group]) for group in sorted(members)})
-    figures: list[Figure] = []
-    for month in sorted(months):
-        days = _business_days(month, calendar.is_business_day)
-        for group, picked in groups.items():
-            figures += _figures(name, group, month, data, picked, days,
-                                calendar.add_business_days)
+        conn = session.connection()
+        scope = _Scope(ws, own, by)
+        groups = _groups(conn, scope)
+        figures: list[Figure] = []
+        for month in sorted(set(months)):
+            days = _business_days(month, ws.calendar.is_business_day)
+            figures += _month_figures(conn, name, scope, month, groups, days)
     return figures
+
+
+def figure_loans(figure: Figure) -> tuple[int, ...]:
+    """The loans behind a figure, in id order: its own query run again (what the reports
+    screen's Enter opens)."""
+    return tuple(sorted(figure.ids))
 
 
 def write_xlsx(figures: Iterable[Figure], path: Path) -> None:
