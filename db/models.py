@@ -496,7 +496,7 @@ sa.Index("ix_letters_batch_id", col(Letter.batch_id))
 # one open interval per loan (the writer closes it before it opens the next).
 sa.Index("ix_loan_status_history_case_from", col(LoanStatus.case_id), col(LoanStatus.valid_from))
 sa.Index("ix_loan_status_history_day", col(LoanStatus.valid_from), col(LoanStatus.valid_to))
-# The reports (migration 0032): open intervals and closed ones by end day (covering; partial,
+# The reports (migration 0033): open intervals and closed ones by end day (covering; partial,
 # so the writer's open-interval lookups keep ix_loan_status_history_open), a loan's stages in order,
 # the modified intervals by start, events by day and kind, calls by time.
 sa.Index("ix_loan_status_history_open_status", col(LoanStatus.valid_from),
