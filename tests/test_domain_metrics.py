@@ -11,9 +11,12 @@ from lossmit_tui.domain.metrics import (
     Call,
     Deadline,
     Event,
+    Item,
     Span,
     acknowledgment_timeliness,
+    age_band,
     application_completion,
+    became_thirty_plus,
     bucket_on,
     by_loan,
     contact_attempts_per_loan,
@@ -26,6 +29,9 @@ from lossmit_tui.domain.metrics import (
     delinquent_loans,
     month_end,
     percentile,
+    live_contact_by_day_36,
+    notice_timeliness,
+    open_item_aging,
     pipeline,
     productivity,
     promise_kept_rate,
@@ -36,6 +42,8 @@ from lossmit_tui.domain.metrics import (
     stage_since,
     status_on,
     transition_to_60,
+    trials_before_day_210,
+    workout_mix,
 )
 
 MAY, JUNE = date(2026, 5, 1), date(2026, 6, 1)
@@ -320,3 +328,109 @@ def test_a_book_remembers_buckets_and_gives_the_same_figures_as_plain_histories(
     assert redefault(book, JUNE, 3) == redefault(plain, JUNE, 3)
     assert redefault(book, JUNE, 3).base == {3}
     assert book.buckets(date(2026, 6, 30)) is book.buckets(date(2026, 6, 30))  # remembered
+
+
+def test_became_thirty_plus_in_the_month_and_not_the_month_before() -> None:
+    histories = by_loan([
+        # due 1 May: day 30 on 31 May, so 30+ in May, not newly in June
+        *loan(1, (date(2026, 1, 1), date(2026, 5, 1))),
+        # due 2 May: day 29 on 31 May, day 30 on 1 June: became 30+ in June
+        *loan(2, (date(2026, 1, 1), date(2026, 5, 2))),
+        # due 1 June: day 29 on 30 June: not yet
+        *loan(3, (date(2026, 1, 1), date(2026, 6, 1))),
+        # due 31 May: day 30 on 30 June, the month's last day
+        *loan(4, (date(2026, 1, 1), date(2026, 5, 31))),
+        # 30+ in April, paid up in May (due 1 June), 30+ again? no: day 29 on 30 June
+        *loan(5, (date(2026, 1, 1), date(2026, 3, 1)), (date(2026, 5, 10), date(2026, 6, 1))),
+        # due 10 May, paid on 9 June (day 30) then current: 30+ on 9 June, not on the 10th
+        *loan(6, (date(2026, 1, 1), date(2026, 5, 10)), (date(2026, 6, 10), date(2026, 7, 10))),
+        # due 10 May but paid on 9 June, the status ending the day before day 30
+        *loan(7, (date(2026, 1, 1), date(2026, 5, 10)), (date(2026, 6, 9), date(2026, 7, 10))),
+        # a liquidated loan is out of the book
+        *loan(8, (date(2026, 1, 1), date(2026, 5, 10)), stage="paid_off"),
+    ])
+    became = became_thirty_plus(histories, JUNE)
+    assert became == {2: date(2026, 5, 2), 4: date(2026, 5, 31), 6: date(2026, 5, 10)}
+    assert set(became_thirty_plus(histories, MAY)) == {1}
+
+
+def test_live_contact_and_quality_contact_by_day_36() -> None:
+    became = {1: date(2026, 5, 2), 2: date(2026, 5, 2), 3: date(2026, 5, 2),
+              4: date(2026, 5, 2), 5: date(2026, 5, 2)}
+    calls = [
+        Call(1, 7, date(2026, 6, 7), rpc=True),  # day 36: in time
+        Call(2, 7, date(2026, 6, 8), rpc=True, quality=True),  # day 37: late
+        Call(3, 7, date(2026, 5, 2), rpc=True, quality=True),  # day 0: counts
+        Call(4, 7, date(2026, 5, 1), rpc=True, quality=True),  # before the due date: not
+        Call(5, 7, date(2026, 6, 1)),  # no right party
+        Call(9, 7, date(2026, 6, 1), rpc=True, quality=True),  # not in the cohort
+        Call(5, 7, date(2026, 6, 1), rpc=False, quality=True),  # not a right-party contact
+    ]
+    live = live_contact_by_day_36(calls, became)
+    assert (live.numerator, live.denominator, live.ids) == (2, 5, {1, 3})
+    quality = live_contact_by_day_36(calls, became, quality=True)
+    assert (quality.numerator, quality.denominator, quality.ids) == (1, 5, {3})
+    assert live_contact_by_day_36(calls, {}).value is None
+
+
+def test_written_notice_timeliness_by_its_deadline() -> None:
+    deadlines = [Deadline(1, "1024.39(b)", date(2026, 6, 15), None),
+                 Deadline(2, "1024.39(b)", date(2026, 6, 15), None),
+                 Deadline(3, "1024.39(b)", date(2026, 6, 15), None),
+                 Deadline(4, "1024.39(b)", date(2026, 6, 30), None),
+                 Deadline(5, "1024.39(b)", date(2026, 7, 1), None),  # July's
+                 Deadline(6, "1024.39(a)", date(2026, 6, 15), None)]  # another clock
+    events = [Event(1, "written_notice_sent", date(2026, 6, 15)),  # on the day
+              Event(2, "written_notice_sent", date(2026, 6, 16)),  # a day late
+              Event(3, "written_notice_sent", date(2026, 5, 1)),  # 45 days before: counts
+              Event(4, "written_notice_sent", date(2026, 5, 15)),  # 46 days before: not
+              Event(5, "written_notice_sent", date(2026, 6, 20)),
+              Event(6, "written_notice_sent", date(2026, 6, 1))]
+    r = notice_timeliness(deadlines, events, JUNE)
+    assert (r.numerator, r.denominator, r.ids, r.base) == (2, 4, {1, 3}, {1, 2, 3, 4})
+
+
+def test_workout_mix_and_trials_before_day_210() -> None:
+    events = [Event(1, "trial_started", date(2026, 6, 1)),
+              Event(2, "trial_started", date(2026, 6, 30)),
+              Event(3, "plan_started", date(2026, 6, 10)),
+              Event(4, "modification_effective", date(2026, 6, 10)),
+              Event(5, "trial_started", date(2026, 5, 31)),  # May's
+              Event(6, "offer_sent", date(2026, 6, 10)),  # not a start
+              Event(7, "trial_started", date(2026, 6, 5))]  # no status that day
+    mix = workout_mix(events, JUNE)
+    assert {k: (r.numerator, r.denominator) for k, r in mix.items()} == {
+        "trial": (3, 5), "repayment plan": (1, 5), "permanent modification": (1, 5)}
+    assert mix["trial"].ids == {1, 2, 7}
+    histories = by_loan([
+        # due 3 November 2025: 1 June is day 210, not before it
+        *loan(1, (date(2025, 1, 1), date(2025, 11, 3))),
+        # due 3 December 2025: 30 June is day 209
+        *loan(2, (date(2025, 1, 1), date(2025, 12, 3))),
+        *loan(7, (date(2026, 6, 6), date(2026, 1, 1))),
+    ])
+    early = trials_before_day_210(histories, events, JUNE)
+    assert (early.numerator, early.denominator, early.ids) == (1, 2, {2})
+
+
+def test_open_item_aging_at_the_month_end_by_band() -> None:
+    end = date(2026, 6, 30)
+    items = [Item(1, end, None),  # 0 days
+             Item(2, date(2026, 6, 23), None),  # 7 days
+             Item(3, date(2026, 6, 22), None, deadline=True),  # 8 days
+             Item(4, date(2026, 5, 31), date(2026, 7, 1), deadline=True),  # 30, closed later
+             Item(5, date(2026, 5, 30), None),  # 31 days
+             Item(6, date(2026, 4, 1), None),  # 90 days
+             Item(7, date(2026, 3, 31), None, deadline=True),  # 91 days
+             Item(8, date(2026, 1, 1), end),  # closed on the month's end: not open
+             Item(9, date(2026, 7, 1), None)]  # created after it
+    every = open_item_aging(items, JUNE)
+    assert {k: r.ids for k, r in every.items()} == {
+        "0-7 days": {1, 2}, "8-30 days": {3, 4}, "31-60 days": {5}, "61-90 days": {6},
+        "over 90 days": {7}}
+    assert {r.denominator for r in every.values()} == {7}
+    deadlines = open_item_aging(items, JUNE, deadlines=True)
+    assert {k: r.numerator for k, r in deadlines.items()} == {
+        "0-7 days": 0, "8-30 days": 2, "31-60 days": 0, "61-90 days": 0, "over 90 days": 1}
+    with pytest.raises(ValueError):
+        age_band(-1)

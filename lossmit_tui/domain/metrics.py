@@ -32,6 +32,21 @@ _ORDER = (Bucket.CURRENT, Bucket.D30, Bucket.D60, Bucket.D90, Bucket.D120)
 DECISIONS = frozenset({EventKind.OFFER_SENT, EventKind.DENIED})
 ACKNOWLEDGMENT_BUSINESS_DAYS = 5  # 1024.41(b)(2)(i)(B)
 DECISION_DAYS = 30  # 1024.41(c)(1)
+THIRTY_DAYS = 30  # "30+ days delinquent"
+LIVE_CONTACT_DAY = 36  # 1024.39(a): live contact by the 36th day of delinquency
+WRITTEN_NOTICE_DAY = 45  # 1024.39(b): the written notice by the 45th day
+WRITTEN_NOTICE_CLOCK = "1024.39(b)"
+TRIAL_BEFORE_DAY = 210  # a trial started while fewer than 210 days delinquent
+# The workouts counted as started, by the event that starts each, in the order shown.
+WORKOUT_STARTS: dict[str, str] = {
+    EventKind.TRIAL_STARTED: "trial",
+    EventKind.PLAN_STARTED: "repayment plan",
+    EventKind.MODIFICATION_EFFECTIVE: "permanent modification",
+}
+# Open-item age bands (days since created, both ends included; None: no upper end).
+AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
+    ("0-7 days", 0, 7), ("8-30 days", 8, 30), ("31-60 days", 31, 60),
+    ("61-90 days", 61, 90), ("over 90 days", 91, None))
 
 
 @dataclass(frozen=True)
@@ -56,7 +71,9 @@ class Span:
 @dataclass(frozen=True)
 class Call:
     """One call attempt (never an amendment): its case, author, day, whether it reached
-    the right party, and the day of the promise to pay it took, if any."""
+    the right party, the day of the promise to pay it took, if any, and whether it was a
+    quality right-party contact (`quality`: its latest note, the call's own or its latest
+    amendment's, records every QRPC attribute, domain/qrpc.py `is_qrpc`)."""
 
     case_id: int
     user_id: int | None
@@ -64,6 +81,7 @@ class Call:
     rpc: bool = False
     promise_on: date | None = None
     outbound: bool = True
+    quality: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +103,17 @@ class Deadline:
     clock: str
     due_on: date
     met_on: date | None
+
+
+@dataclass(frozen=True)
+class Item:
+    """A task (an open item): its loan, the day it was created, the day it was closed (done
+    or cancelled; None: still open), and whether it is a regulatory deadline."""
+
+    case_id: int
+    created_on: date
+    closed_on: date | None
+    deadline: bool = False
 
 
 @dataclass(frozen=True)
@@ -555,3 +584,139 @@ def productivity(calls: Iterable[Call], events: Iterable[Event], month: date,
             sum(1 for e in events if e.user_id == user and e.kind in DECISIONS),
             len(mine) / len(loans) if loans else None, len(loans), loans)
     return out
+
+
+# --- early intervention ------------------------------------------------------------------
+
+
+def _thirty_plus_due(spans: Sequence[Span], month: date) -> date | None:
+    """The earliest oldest unpaid due date among the loan's statuses in the book that are
+    30 days delinquent or more on some day of the month (on the last day the status covers
+    in the month: days delinquent only grow within a status); None when there is none."""
+    first, last = month.replace(day=1), month_end(month)
+    found: date | None = None
+    for span in spans:
+        end = last if span.valid_to is None else min(last, span.valid_to - timedelta(days=1))
+        if span.valid_from > last or end < first or end < span.valid_from:
+            continue
+        due = span.oldest_unpaid_due
+        if in_book(span) and due is not None and (end - due).days >= THIRTY_DAYS \
+                and (found is None or due < found):
+            found = due
+    return found
+
+
+def became_thirty_plus(histories: Mapping[int, Sequence[Span]], month: date) -> dict[int, date]:
+    """The loans that became 30+ days delinquent in the month: in the book and 30 days or
+    more delinquent (day - oldest unpaid due date >= 30) on some day of the month, and on
+    no day of the month before. Each with its episode's oldest unpaid due date: the
+    earliest one among the month's 30+ statuses (day 0 of the delinquency)."""
+    out = {}
+    for case_id, spans in histories.items():
+        due = _thirty_plus_due(spans, month)
+        if due is not None and _thirty_plus_due(spans, prior_month(month)) is None:
+            out[case_id] = due
+    return out
+
+
+def live_contact_by_day_36(calls: Iterable[Call], became: Mapping[int, date],
+                           quality: bool = False) -> Ratio:
+    """Live contact by day 36 (1024.39(a)): of the loans that became 30+ days delinquent in
+    the month (`became_thirty_plus`), the share with a right-party contact (a call of
+    either direction that reached the borrower or an authorised party) on a day from the
+    episode's oldest unpaid due date to 36 days after it, both included. With `quality`,
+    the quality right-party contact rate by day 36: the contact must be a quality
+    right-party contact (`Call.quality`: the reason for default, its duration, occupancy,
+    ability to pay, the options explained and the borrower's commitment all recorded)."""
+    reached = set()
+    for c in calls:
+        due = became.get(c.case_id)
+        if due is None or not c.rpc or (quality and not c.quality):
+            continue
+        if due <= c.day <= due + timedelta(days=LIVE_CONTACT_DAY):
+            reached.add(c.case_id)
+    base = frozenset(became)
+    return Ratio(len(reached), len(base), frozenset(reached), base)
+
+
+def notice_timeliness(deadlines: Iterable[Deadline], events: Iterable[Event],
+                      month: date) -> Ratio:
+    """Early-intervention notice timeliness: of the written-notice deadlines (clock
+    1024.39(b), day 45 of the delinquency or, after an earlier notice, the day the next is
+    owed) that came due in the month, the share with a written notice sent
+    (written_notice_sent) on the loan on or before the deadline's day and no more than 45
+    days before it. A loan with two such deadlines in the month counts twice."""
+    sent: dict[int, list[date]] = defaultdict(list)
+    for e in events:
+        if e.kind == EventKind.WRITTEN_NOTICE_SENT:
+            sent[e.case_id].append(e.day)
+    due = [x for x in deadlines if x.clock == WRITTEN_NOTICE_CLOCK and _in_month(x.due_on, month)]
+    window = timedelta(days=WRITTEN_NOTICE_DAY)
+    met = [x for x in due if any(x.due_on - window <= s <= x.due_on for s in sent[x.case_id])]
+    return Ratio(len(met), len(due), frozenset(x.case_id for x in met),
+                 frozenset(x.case_id for x in due))
+
+
+# --- workouts -----------------------------------------------------------------------------
+
+
+def workout_mix(events: Iterable[Event], month: date) -> dict[str, Ratio]:
+    """Workout volume and mix by type: the workouts started in the month (each event of
+    `WORKOUT_STARTS`: a trial started, a repayment plan started, a permanent modification
+    took effect), per type as a share of all of them (numerator: that type's count,
+    denominator: every workout started). Types with none are left out."""
+    started = [e for e in events if e.kind in WORKOUT_STARTS and _in_month(e.day, month)]
+    out = {}
+    for kind, label in WORKOUT_STARTS.items():
+        mine = [e for e in started if e.kind == kind]
+        if mine:
+            out[label] = Ratio(len(mine), len(started), frozenset(e.case_id for e in mine),
+                               frozenset(e.case_id for e in started))
+    return out
+
+
+def trials_before_day_210(histories: Mapping[int, Sequence[Span]], events: Iterable[Event],
+                          month: date) -> Ratio:
+    """Trial starts before day 210: of the trials started in the month (trial_started) on
+    loans with a status on the start day, the share started while fewer than 210 days
+    delinquent that day (day - oldest unpaid due date < 210; a loan not past due is 0)."""
+    base: list[int] = []
+    early: list[int] = []
+    for e in events:
+        if e.kind != EventKind.TRIAL_STARTED or not _in_month(e.day, month):
+            continue
+        days = days_delinquent_on(histories.get(e.case_id, ()), e.day)
+        if days is None:
+            continue
+        base.append(e.case_id)
+        if days < TRIAL_BEFORE_DAY:
+            early.append(e.case_id)
+    return Ratio(len(early), len(base), frozenset(early), frozenset(base))
+
+
+# --- open items ---------------------------------------------------------------------------
+
+
+def age_band(days: int) -> str:
+    """The `AGE_BANDS` label of an age in days."""
+    for label, low, high in AGE_BANDS:
+        if days >= low and (high is None or days <= high):
+            return label
+    raise ValueError(f"a negative age: {days}")
+
+
+def open_item_aging(items: Iterable[Item], month: date, deadlines: bool = False
+                    ) -> dict[str, Ratio]:
+    """Open-item aging: the tasks (with `deadlines`, the regulatory deadline tasks only)
+    open at the month's end (created on or before it, not closed by it) by age band, the
+    days from the day created to the month's end: per band its count (numerator) of all
+    open (denominator). Every band is given, empty ones too."""
+    end = month_end(month)
+    open_ = [x for x in items if (x.deadline or not deadlines) and x.created_on <= end
+             and (x.closed_on is None or x.closed_on > end)]
+    bands: dict[str, list[int]] = {label: [] for label, _, _ in AGE_BANDS}
+    for x in open_:
+        bands[age_band((end - x.created_on).days)].append(x.case_id)
+    base = frozenset(x.case_id for x in open_)
+    return {label: Ratio(len(ids), len(open_), frozenset(ids), base)
+            for label, ids in bands.items()}
