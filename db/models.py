@@ -513,6 +513,10 @@ sa.Index("ix_loan_status_history_workout", col(LoanStatus.workout), col(LoanStat
 sa.Index("ix_case_events_day_kind", col(CaseEvent.occurred_on), col(CaseEvent.kind),
          col(CaseEvent.case_id))
 sa.Index("ix_call_notes_called", col(CallNote.called_at))
+# a call's amendments (its latest note decides whether it was a quality right-party contact)
+sa.Index("ix_call_notes_amends", col(CallNote.amends_id), col(CallNote.id),
+         sqlite_where=sa.text("amends_id IS NOT NULL"),
+         postgresql_where=sa.text("amends_id IS NOT NULL"))
 _OPEN_INTERVAL = sa.text("valid_to IS NULL")
 sa.Index("ix_loan_status_history_open", col(LoanStatus.case_id), unique=True,
          sqlite_where=_OPEN_INTERVAL, postgresql_where=_OPEN_INTERVAL)

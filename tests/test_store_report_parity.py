@@ -24,7 +24,7 @@ from .workspace import workspace
 
 d = date
 MONTHS = [d(2026, 5, 1), d(2026, 6, 1), d(2026, 7, 1)]
-LOANS = 26
+LOANS = 30
 OWNER = {n: ("sam" if n % 2 else "ana") for n in range(1, LOANS + 1)}
 INVESTOR = {n: ("FHA" if n % 3 == 0 else "FNMA") for n in range(1, LOANS + 1)}
 
@@ -85,6 +85,14 @@ HISTORY = [
     # a due date on the last day of a long month, the month ends' edge
     *steps(24, (d(2026, 1, 1), d(2026, 3, 31)), (d(2026, 7, 30), d(2026, 4, 30))),
     *steps(25, (d(2026, 1, 1), d(2026, 5, 30))),
+    # live contact by day 36 (test_became_thirty_plus_...): day 30 on 1 June, on 30 June,
+    # and on 9 June the day before it was paid up
+    *steps(26, (d(2026, 1, 1), d(2026, 5, 2))),
+    *steps(27, (d(2026, 1, 1), d(2026, 5, 31))),
+    *steps(28, (d(2026, 1, 1), d(2026, 5, 10)), (d(2026, 6, 10), d(2026, 7, 10))),
+    # trials before day 210: day 210 on 1 June; no status before 6 June
+    *steps(29, (d(2025, 1, 1), d(2025, 11, 3))),
+    *steps(30, (d(2026, 6, 6), d(2026, 1, 1))),
 ]
 
 # (loan, author, day, rpc, promise on, outbound)
@@ -100,6 +108,15 @@ CALLS = [
     (4, "ana", d(2026, 5, 20), True, d(2026, 6, 5), True),
     (5, "sam", d(2026, 6, 25), True, d(2026, 7, 2), True),
     (19, "sam", d(2026, 5, 12), False, None, True),
+]
+
+# Right-party calls with their quality: (loan, author, day, QRPC on the call, QRPC on its
+# amendment or None for no amendment)
+QUALITY_CALLS = [
+    (26, "ana", d(2026, 6, 7), False, True),  # day 36; an amendment completes the QRPC
+    (27, "sam", d(2026, 7, 6), True, False),  # day 36 in July; an amendment undoes it
+    (28, "ana", d(2026, 6, 16), True, None),  # day 37: late
+    (1, "sam", d(2026, 6, 5), True, None),  # day 35 of the May episode
 ]
 
 # (loan, kind, day, author)
@@ -136,6 +153,14 @@ EVENTS = [
     (13, "failed_to_perform", d(2026, 6, 20), "sam"),
     (14, "trial_started", d(2026, 3, 1), "ana"),
     (14, "modification_effective", d(2026, 7, 1), "ana"),
+    # written notices (day 45) and workouts started
+    (26, "written_notice_sent", d(2026, 6, 16), "ana"),
+    (28, "written_notice_sent", d(2026, 5, 1), "ana"),
+    (26, "trial_started", d(2026, 6, 5), "ana"),
+    (6, "trial_started", d(2026, 6, 10), "ana"),
+    (29, "trial_started", d(2026, 6, 1), "sam"),
+    (30, "trial_started", d(2026, 6, 5), "ana"),
+    (27, "plan_started", d(2026, 6, 10), "sam"),
 ]
 
 # (loan, clock, due on, met on)
@@ -145,6 +170,19 @@ DEADLINES = [
     (3, "1024.39(a)", d(2026, 6, 6), None),
     (4, "1024.39(b)", d(2026, 6, 15), d(2026, 6, 1)),
     (5, "1024.39(b)", d(2026, 7, 1), None),
+    (26, "1024.39(b)", d(2026, 6, 16), None),  # the notice sent on the day
+    (27, "1024.39(b)", d(2026, 6, 20), d(2026, 6, 20)),  # done, but no notice sent
+    (28, "1024.39(b)", d(2026, 6, 15), None),  # the notice 45 days before
+]
+
+# Other tasks for open-item aging: (loan, kind, created, completed, status)
+TASKS = [
+    (1, "callback", d(2026, 6, 23), None, "open"),  # 7 days old on 30 June
+    (2, "callback", d(2026, 6, 22), d(2026, 7, 1), "done"),  # 8 days, done after
+    (3, "callback", d(2026, 3, 31), None, "open"),  # 91 days
+    (5, "callback", d(2026, 4, 1), None, "cancelled"),  # closed, no day recorded
+    (6, "documents_due", d(2026, 6, 30), None, "open"),  # 0 days
+    (8, "review", d(2026, 5, 31), d(2026, 6, 30), "done"),  # closed on the month end
 ]
 
 
@@ -182,6 +220,21 @@ def book(team: Engine, tmp_path: Path) -> tuple[Engine, dict[int, int]]:
              "body": "", "amends_id": None, "created_at": noon(day),
              "number_kind": "personal", "qrpc": None, "qrpc_complete": False}
             for n, who, day, rpc, promise, out in CALLS])
+        for n, who, day, quality, amended in QUALITY_CALLS:
+            row = {"case_id": ids[n], "author_id": people[who], "called_at": noon(day),
+                   "direction": "outbound", "party": "borrower",
+                   "result": "right_party_contact", "outcome_codes": [],
+                   "promise_amount_cents": None, "promise_date": None, "body": "",
+                   "amends_id": None, "created_at": noon(day), "number_kind": "personal",
+                   "qrpc": None, "qrpc_complete": quality}
+            call = conn.execute(sa.insert(call_notes).values(row)
+                                .returning(call_notes.c.id)).scalar_one()
+            if amended is not None:
+                conn.execute(sa.insert(call_notes).values(
+                    {**row, "amends_id": call, "qrpc_complete": not amended},
+                ))
+                conn.execute(sa.insert(call_notes).values(
+                    {**row, "amends_id": call, "qrpc_complete": amended}))
         conn.execute(sa.insert(case_events), [
             {"case_id": ids[n], "kind": kind, "occurred_on": day,
              "author_id": people[who] if who else None, "reason": None, "payload": {},
@@ -195,6 +248,14 @@ def book(team: Engine, tmp_path: Path) -> tuple[Engine, dict[int, int]]:
              "completed_by_id": people[OWNER[n]] if met else None, "snoozed_at": None,
              "completion_note": None}
             for n, clock, due, met in DEADLINES])
+        conn.execute(sa.insert(tasks), [
+            {"case_id": ids[n], "kind": kind, "title": kind, "due_on": created,
+             "due_time": None, "assignee_id": people[OWNER[n]], "status": status,
+             "source": "", "created_at": noon(created),
+             "completed_at": noon(done) if done else None,
+             "completed_by_id": people[OWNER[n]] if done else None, "snoozed_at": None,
+             "completion_note": None}
+            for n, kind, created, done, status in TASKS])
     return team, ids
 
 
@@ -213,11 +274,14 @@ def reference(engine: Engine, name: str, month: date, by: By, own: int | None,
                         r.fc_status, r.bankruptcy, r.workout, r.upb_cents)
                  for r in conn.execute(sa.select(h).where(h.c.valid_from <= end)
                                        .order_by(h.c.id))]
-        calls = [m.Call(r.case_id, r.author_id, r.called_at.date(),
-                        r.result == "right_party_contact", r.promise_date,
-                        r.direction == "outbound")
-                 for r in conn.execute(sa.select(call_notes).order_by(call_notes.c.id))
-                 if start <= r.called_at.date() <= end]
+        notes = list(conn.execute(sa.select(call_notes).order_by(call_notes.c.id)))
+        latest = {r.amends_id: r for r in notes if r.amends_id is not None}  # by id: last
+        every_call = [m.Call(r.case_id, r.author_id, r.called_at.date(),
+                             r.result == "right_party_contact", r.promise_date,
+                             r.direction == "outbound",
+                             bool(latest.get(r.id, r).qrpc_complete))
+                      for r in notes if r.amends_id is None]
+        calls = [c for c in every_call if start <= c.day <= end]
         events = [m.Event(r.case_id, r.kind, r.occurred_on, r.author_id)
                   for r in conn.execute(sa.select(case_events).order_by(case_events.c.id))
                   if start <= r.occurred_on <= end]
@@ -225,6 +289,11 @@ def reference(engine: Engine, name: str, month: date, by: By, own: int | None,
                                 r.completed_at.date() if r.status == "done" else None)
                      for r in conn.execute(sa.select(tasks).where(
                          tasks.c.kind == "regulatory_deadline"))]
+        items = [m.Item(r.case_id, r.created_at.date(),
+                        r.completed_at.date() if r.completed_at is not None
+                        else None if r.status == "open" else r.created_at.date(),
+                        r.kind == "regulatory_deadline")
+                 for r in conn.execute(sa.select(tasks))]
 
     def group_of(loan: int) -> str:
         user, investor, _ = owners[loan]
@@ -283,6 +352,11 @@ def reference(engine: Engine, name: str, month: date, by: By, own: int | None,
             ratio(group, "promise-to-pay rate", m.promise_to_pay_rate(mine_calls, month))
             ratio(group, "promise-kept rate",
                   m.promise_kept_rate(mine_calls, mine_events, month))
+            became = m.became_thirty_plus(hist, month)
+            theirs = [c for c in every_call if c.case_id in loans]  # day 36 may be later
+            ratio(group, "live contact by day 36", m.live_contact_by_day_36(theirs, became))
+            ratio(group, "quality right-party contact by day 36",
+                  m.live_contact_by_day_36(theirs, became, quality=True))
         if name == "applications":
             ratio(group, "acknowledgment within 5 business days",
                   m.acknowledgment_timeliness(mine_events, month, calendar.add_business_days))
@@ -300,6 +374,23 @@ def reference(engine: Engine, name: str, month: date, by: By, own: int | None,
             for clock, r in m.deadline_compliance(
                     [x for x in deadlines if x.case_id in loans], month).items():
                 ratio(group, f"deadlines met on time {clock}", r)
+            ratio(group, "written notices by day 45", m.notice_timeliness(
+                [x for x in deadlines if x.case_id in loans], mine_events, month))
+            mine_items = [x for x in items if x.case_id in loans]
+            for deadline_only, what in ((False, "tasks"), (True, "deadlines")):
+                for band, r in m.open_item_aging(mine_items, month, deadline_only).items():
+                    out[group, f"open {what} {band}"] = (r.numerator, r.numerator,
+                                                         r.denominator, r.ids)
+        if name == "workouts":
+            mix = m.workout_mix(mine_events, month)
+            if mix:
+                total = next(iter(mix.values()))
+                out[group, "workouts started"] = (total.denominator, None, None, total.base)
+            for label, r in mix.items():
+                out[group, f"workouts started: {label}"] = (r.numerator, None, None, r.ids)
+                ratio(group, f"workout mix: {label}", r)
+            ratio(group, "trial starts before day 210",
+                  m.trials_before_day_210(hist, mine_events, month))
         if name == "pipeline":
             for stage, age in m.pipeline(hist, m.month_end(month)).items():
                 out[group, f"{stage} loans"] = (age.count, None, None, age.ids)
@@ -322,7 +413,7 @@ def nonzero(found: dict[tuple[str, str], tuple[Any, ...]]) -> dict[tuple[str, st
 
 
 @pytest.mark.parametrize("name", ["delinquency", "contact", "applications", "deadlines",
-                                  "pipeline", "productivity"])
+                                  "pipeline", "productivity", "workouts"])
 def test_every_figure_equals_its_definition(book: tuple[Engine, dict[int, int]],
                                             name: str) -> None:
     engine, _ = book
@@ -346,9 +437,9 @@ def test_the_boundaries_give_the_unit_tests_figures(book: tuple[Engine, dict[int
         return frozenset(ids[n] for n in numbers)
 
     roll = june["roll current->30+"]
-    # 1 (due 1 May) and 23 and 25 (due 31 and 30 May) were current on 31 May and 30 on
-    # 30 June: rolled; 2 paid in June, 5 had no status yet on 31 May
-    assert roll.ids == loans(1, 23, 25)
+    # 1 (due 1 May), 23, 25 and 27 (due 31, 30 and 31 May) and 26 (due 2 May) were current
+    # on 31 May and 30 on 30 June: rolled; 2 paid in June, 5 had no status yet on 31 May
+    assert roll.ids == loans(1, 23, 25, 26, 27)
     assert june["roll 90->120+"].ids == loans(6)  # 7 was paid off
     assert june["cure rate (60+ three months before)"].ids == loans(8)
     assert june["re-default 3 months after modification"].ids == loans(12, 14)
@@ -358,7 +449,26 @@ def test_the_boundaries_give_the_unit_tests_figures(book: tuple[Engine, dict[int
     assert june["decisions within 30 days"].ids == loans(8)
     assert june["trial-to-permanent conversion"].ids == loans(11)
     assert (june["deadlines met on time"].numerator,
-            june["deadlines met on time"].denominator) == (2, 4)
+            june["deadlines met on time"].denominator) == (3, 7)
+    # 26, 27 and 28 became 30+ in June (with 5, 20, 23, 25, 30, never reached); 26's call on
+    # day 36 was a QRPC by its amendment, 27's on day 36 (in July) was not by its own; 28's
+    # came on day 37
+    live = june["live contact by day 36"]
+    assert (live.ids, live.denominator) == (loans(26, 27), 8)
+    assert june["quality right-party contact by day 36"].ids == loans(26)
+    may = {f.metric: f for f in run_report(lee, "scorecard", [d(2026, 5, 1)])}
+    assert may["quality right-party contact by day 36"].ids == loans(1)  # called on day 35
+    notices = june["written notices by day 45"]
+    assert (notices.ids, notices.numerator, notices.denominator) == (loans(26, 28), 2, 4)
+    assert june["workouts started"].value == 6  # 4 trials, 1 plan, 1 modification
+    trials = june["trial starts before day 210"]
+    assert (trials.ids, trials.denominator) == (loans(6, 26), 3)  # 29: day 210; 30: none
+    assert june["open tasks over 90 days"].ids == loans(3)
+    aging = {f.metric: f for f in run_report(lee, "deadlines", [d(2026, 6, 1)])}
+    assert aging["open tasks 0-7 days"].ids == loans(1, 6)
+    assert aging["open tasks 8-30 days"].ids == loans(2)
+    # the deadlines of May 1 still open on 30 June: 3 (never met), 5 (due in July), 26, 28
+    assert aging["open deadlines 31-60 days"].ids == loans(3, 5, 26, 28)
 
 
 def test_a_specialists_figures_are_their_loans_definitions(

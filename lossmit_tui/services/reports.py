@@ -48,10 +48,13 @@ class By(StrEnum):
 REPORTS: dict[str, str] = {
     "scorecard": "the headline figure of every metric",
     "delinquency": "roll rates, cure rate, transition to 60+, re-default after modification",
-    "contact": "contact attempts per delinquent loan, right-party contact, promises",
+    "contact": "contact attempts per delinquent loan, right-party contact, promises, live "
+               "and quality right-party contact by day 36",
     "applications": "acknowledgment timeliness, completion, days to complete, decisions, "
                     "trial conversion",
-    "deadlines": "deadline compliance by regulatory clock",
+    "deadlines": "deadline compliance by regulatory clock, written-notice timeliness, open "
+                 "tasks and open deadlines by age",
+    "workouts": "workouts started by type and their mix, trial starts before day 210",
     "pipeline": "open loans by stage, with their median days in it",
     "productivity": "per specialist: contacts per day, applications, decisions, touches, "
                     "caseload",
@@ -224,9 +227,15 @@ def _covers(day: date) -> sa.ColumnElement[bool]:
 
 
 def _day_before(conn: Connection, column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    return _days_after(conn, column, -1)
+
+
+def _days_after(conn: Connection, column: sa.ColumnElement[Any],
+                days: int) -> sa.ColumnElement[Any]:
+    """A date column moved by `days` (negative: back)."""
     if conn.dialect.name == "sqlite":
-        return sa.func.date(column, "-1 day")
-    return column - sa.literal_column("1")
+        return sa.func.date(column, f"{days:+d} day")
+    return column + sa.literal_column(str(int(days)))
 
 
 def _utc_day(conn: Connection, column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
@@ -783,10 +792,238 @@ def _productivity_loans(conn: Connection, source: _Source) -> set[int]:
         cases.c.closed_at.is_(None), cases.c.assignee_id == int(source.key), *own)).scalars())
 
 
+# --- early intervention, workouts, open items -------------------------------------------
+
+_LIVE_36 = "live contact by day 36"
+_QUALITY_36 = "quality right-party contact by day 36"
+_NOTICES = "written notices by day 45"
+_WORKOUTS = "workouts started"
+_TRIALS_210 = "trial starts before day 210"
+_CASE_FROM = "INDEXED BY ix_loan_status_history_case_from"
+_CASE_CALLED = "INDEXED BY ix_call_notes_case_called"
+_AMENDS = "INDEXED BY ix_call_notes_amends"
+
+
+def _workout_name(label: str) -> str:
+    return f"{_WORKOUTS}: {label}"
+
+
+def _mix_name(label: str) -> str:
+    return f"workout mix: {label}"
+
+
+def _aging_name(deadlines: bool, band: str) -> str:
+    return f"open {'deadlines' if deadlines else 'tasks'} {band}"
+
+
+def _thirty_plus(conn: Connection, rows: Any, month: date) -> sa.ColumnElement[bool]:
+    """An interval of `rows` in the book, 30+ days delinquent on the last day it covers in
+    the month (`_thirty_plus_due` in domain/metrics.py), as date comparisons."""
+    first, last = month, m.month_end(month)
+    due = rows.c.oldest_unpaid_due
+    return sa.and_(
+        rows.c.valid_from <= last, rows.c.stage.not_in(_LIQUIDATED), due.is_not(None),
+        due <= last - timedelta(days=m.THIRTY_DAYS),
+        sa.or_(rows.c.valid_to.is_(None), sa.and_(
+            rows.c.valid_to > first, rows.c.valid_to > rows.c.valid_from,
+            due <= _days_after(conn, rows.c.valid_to, -(m.THIRTY_DAYS + 1)))))
+
+
+def _became_rows(conn: Connection, scope: _Scope, month: date) -> sa.Subquery:
+    """The loans that became 30+ days delinquent in the month (`became_thirty_plus`), with
+    the episode's oldest unpaid due date: the intervals overlapping the month or the one
+    before (the open ones and those closed since), grouped by loan."""
+    before, last = m.prior_month(month), m.month_end(month)
+    columns = (h.c.case_id, h.c.valid_from, h.c.valid_to, h.c.oldest_unpaid_due, h.c.stage)
+    common = [h.c.valid_from <= last, *scope.loans_of_scope(h.c.case_id)]
+    spans = sa.union_all(
+        sa.select(*columns).where(h.c.valid_to.is_(None), *common)
+        .with_hint(h, _OPEN, "sqlite"),
+        sa.select(*columns).where(h.c.valid_to > before, *common)
+        .with_hint(h, _CLOSED_SINCE, "sqlite")).subquery("spans")
+    due = sa.func.min(sa.case((_thirty_plus(conn, spans, month), spans.c.oldest_unpaid_due),
+                              else_=None))
+    earlier = sa.func.max(sa.case((_thirty_plus(conn, spans, before), 1), else_=0))
+    return (sa.select(spans.c.case_id.label("case_id"), due.label("due"))
+            .group_by(spans.c.case_id).having(sa.and_(due.is_not(None), earlier == 0))
+            .subquery("became"))
+
+
+def _early_rows(conn: Connection, scope: _Scope, month: date) -> sa.Subquery:
+    """The loans that became 30+ in the month, each with whether a right-party contact, and
+    a quality one, was made from its oldest unpaid due date to day 36 (a call's quality is
+    its latest note's: the call's own, or its latest amendment's)."""
+    b = _became_rows(conn, scope, month)
+    c, a = call_notes.alias("c"), call_notes.alias("a")
+    latest = (sa.select(a.c.qrpc_complete).where(a.c.amends_id == c.c.id)
+              .order_by(a.c.id.desc()).limit(1).correlate_except(a)
+              .with_hint(a, _AMENDS, "sqlite").scalar_subquery())
+    day = _utc_day(conn, c.c.called_at)
+
+    def reached(quality: bool) -> sa.ColumnElement[int]:
+        found = (sa.select(c.c.id).where(
+            c.c.case_id == b.c.case_id, c.c.amends_id.is_(None),
+            c.c.result == CallResult.RPC.value, day >= b.c.due,
+            day <= _days_after(conn, b.c.due, m.LIVE_CONTACT_DAY),
+            *([sa.func.coalesce(latest, c.c.qrpc_complete) == sa.true()] if quality else []))
+            .correlate_except(c).with_hint(c, _CASE_CALLED, "sqlite").exists())
+        return sa.case((found, 1), else_=0)
+    return (sa.select(b.c.case_id, reached(False).label("live"),
+                      reached(True).label("quality")).subquery("early"))
+
+
+def _early_totals(conn: Connection, scope: _Scope, month: date) -> dict[str, dict[str, Any]]:
+    rows = _early_rows(conn, scope, month)
+    found = _sql_totals(conn, scope, rows, {"loans": sa.func.count(),
+                                             "live": sa.func.sum(rows.c.live),
+                                             "quality": sa.func.sum(rows.c.quality)})
+    return {g: {_LIVE_36: (v["live"], v["loans"]), _QUALITY_36: (v["quality"], v["loans"])}
+            for (g,), v in found.items()}
+
+
+def _early_loans(conn: Connection, source: _Source) -> set[int]:
+    rows = _early_rows(conn, source.scope, source.month)
+    flag = rows.c.live if source.key == _LIVE_36 else rows.c.quality
+    return _sql_loans(conn, source, rows, flag == 1)
+
+
+def _notice_rows(conn: Connection, scope: _Scope, month: date) -> sa.Subquery:
+    """The written-notice deadlines (1024.39(b)) due in the month, each met when a written
+    notice was sent on the loan on or before its day and at most 45 days before it."""
+    t, e = tasks, case_events
+    sent = (sa.select(e.c.id).where(
+        e.c.case_id == t.c.case_id, e.c.kind == EventKind.WRITTEN_NOTICE_SENT.value,
+        e.c.occurred_on <= t.c.due_on,
+        e.c.occurred_on >= _days_after(conn, t.c.due_on, -m.WRITTEN_NOTICE_DAY))
+        .correlate_except(e).with_hint(e, _CASE_DAY, "sqlite").exists())
+    return (sa.select(t.c.case_id.label("case_id"), sa.case((sent, 1), else_=0).label("met"))
+            .where(t.c.kind == TaskKind.REGULATORY_DEADLINE.value,
+                   t.c.source == m.WRITTEN_NOTICE_CLOCK, t.c.due_on >= month,
+                   t.c.due_on <= m.month_end(month), *scope.loans_of_scope(t.c.case_id))
+            .subquery("notices"))
+
+
+def _notice_totals(conn: Connection, scope: _Scope, month: date) -> dict[str, dict[str, Any]]:
+    rows = _notice_rows(conn, scope, month)
+    found = _sql_totals(conn, scope, rows, {"met": sa.func.sum(rows.c.met),
+                                             "due": sa.func.count()})
+    return {g: {_NOTICES: (v["met"], v["due"])} for (g,), v in found.items()}
+
+
+def _notice_loans(conn: Connection, source: _Source) -> set[int]:
+    rows = _notice_rows(conn, source.scope, source.month)
+    return _sql_loans(conn, source, rows, rows.c.met == 1)
+
+
+def _workout_rows(scope: _Scope, month: date) -> sa.Subquery:
+    """The workouts started in the month: one row per starting event, with its kind."""
+    e = case_events
+    return (sa.select(e.c.case_id.label("case_id"), e.c.kind.label("kind"))
+            .where(e.c.kind.in_([str(k) for k in m.WORKOUT_STARTS]), e.c.occurred_on >= month,
+                   e.c.occurred_on <= m.month_end(month), *scope.loans_of_scope(e.c.case_id))
+            .with_hint(e, _KIND_DAY, "sqlite").subquery("workouts"))
+
+
+def _trial_rows(conn: Connection, scope: _Scope, month: date) -> sa.Subquery:
+    """The trials started in the month on loans with a status that day (`status_on`: the
+    latest-starting interval covering it), each early when fewer than 210 days delinquent
+    then (no oldest unpaid due date, or one less than 210 days before)."""
+    e, s = case_events, h.alias("s")
+    covering = [s.c.case_id == e.c.case_id, s.c.valid_from <= e.c.occurred_on,
+                sa.or_(s.c.valid_to.is_(None), s.c.valid_to > e.c.occurred_on)]
+    status = (sa.select(s.c.id).where(*covering).order_by(s.c.valid_from.desc(), s.c.id.desc())
+              .limit(1).correlate_except(s).with_hint(s, _CASE_FROM, "sqlite")
+              .scalar_subquery())
+    rows = (sa.select(e.c.case_id.label("case_id"), e.c.occurred_on.label("day"),
+                      status.label("status_id"))
+            .where(e.c.kind == EventKind.TRIAL_STARTED.value, e.c.occurred_on >= month,
+                   e.c.occurred_on <= m.month_end(month), *scope.loans_of_scope(e.c.case_id))
+            .with_hint(e, _KIND_DAY, "sqlite").subquery("trials"))
+    due = (sa.select(h.c.oldest_unpaid_due).where(h.c.id == rows.c.status_id)
+           .correlate_except(h).scalar_subquery())
+    early = sa.or_(due.is_(None), due > _days_after(conn, rows.c.day, -m.TRIAL_BEFORE_DAY))
+    return (sa.select(rows.c.case_id, sa.case((early, 1), else_=0).label("early"))
+            .where(rows.c.status_id.is_not(None)).subquery("early_trials"))
+
+
+def _workout_totals(conn: Connection, scope: _Scope, month: date
+                    ) -> dict[str, dict[str, Any]]:
+    """Per group: each workout type's count and the total (key ""), and the trials started
+    before day 210 with the trials counted."""
+    rows = _workout_rows(scope, month)
+    out: dict[str, dict[str, Any]] = defaultdict(dict)
+    for (g, kind), v in _sql_totals(conn, scope, rows, {"n": sa.func.count()},
+                                    [rows.c.kind]).items():
+        out[g][kind] = v["n"]
+        out[g][""] = out[g].get("", 0) + v["n"]
+    trials = _trial_rows(conn, scope, month)
+    for (g,), v in _sql_totals(conn, scope, trials, {"n": sa.func.count(),
+                                                     "early": sa.func.sum(trials.c.early)}
+                               ).items():
+        out[g][_TRIALS_210] = (v["early"], v["n"])
+    return out
+
+
+def _workout_loans(conn: Connection, source: _Source) -> set[int]:
+    if source.key == _TRIALS_210:
+        rows = _trial_rows(conn, source.scope, source.month)
+        return _sql_loans(conn, source, rows, rows.c.early == 1)
+    found = _workout_rows(source.scope, source.month)
+    return _sql_loans(conn, source, found, found.c.kind == source.key if source.key
+                      else sa.true())
+
+
+def _aging_rows(conn: Connection, scope: _Scope, month: date) -> sa.Subquery:
+    """The tasks open at the month's end (created by then, and still open or closed after
+    it), each with its age band's number (the `AGE_BANDS` index, by the UTC day created)
+    and whether it is a regulatory deadline."""
+    t, end = tasks, m.month_end(month)
+    after = _midnight(end + timedelta(days=1))
+    band = sa.case(*((t.c.created_at >= _midnight(end - timedelta(days=high)), n)
+                     for n, (_, _, high) in enumerate(m.AGE_BANDS) if high is not None),
+                   else_=len(m.AGE_BANDS) - 1)
+    return (sa.select(t.c.case_id.label("case_id"), band.label("band"),
+                      sa.case((t.c.kind == TaskKind.REGULATORY_DEADLINE.value, 1),
+                              else_=0).label("deadline"))
+            .where(t.c.created_at < after,
+                   sa.or_(sa.and_(t.c.completed_at.is_(None), t.c.status == "open"),
+                          t.c.completed_at >= after),
+                   *scope.loans_of_scope(t.c.case_id))
+            .subquery("aging"))
+
+
+def _aging_totals(conn: Connection, scope: _Scope, month: date) -> dict[str, dict[str, Any]]:
+    """Per group: (count, all open) for each band, of the tasks and of the deadlines."""
+    rows = _aging_rows(conn, scope, month)
+    found = _sql_totals(conn, scope, rows, {
+        **{f"t{n}": _flag(rows.c.band == n) for n in range(len(m.AGE_BANDS))},
+        **{f"d{n}": _flag(sa.and_(rows.c.band == n, rows.c.deadline == 1))
+           for n in range(len(m.AGE_BANDS))},
+        "tasks": sa.func.count(), "deadlines": sa.func.sum(rows.c.deadline)})
+    out: dict[str, dict[str, Any]] = defaultdict(dict)
+    for (g,), v in found.items():
+        for n, (band, _, _) in enumerate(m.AGE_BANDS):
+            out[g][_aging_name(False, band)] = (v[f"t{n}"], v["tasks"])
+            out[g][_aging_name(True, band)] = (v[f"d{n}"], v["deadlines"])
+    return out
+
+
+def _aging_loans(conn: Connection, source: _Source) -> set[int]:
+    rows = _aging_rows(conn, source.scope, source.month)
+    for n, (band, _, _) in enumerate(m.AGE_BANDS):
+        for deadlines in (False, True):
+            if source.key == _aging_name(deadlines, band):
+                return _sql_loans(conn, source, rows, sa.and_(
+                    rows.c.band == n, rows.c.deadline == 1 if deadlines else sa.true()))
+    return set()
+
+
 _FAMILY_LOANS = {"status": _status_loans, "contact": _contact_loans, "kept": _promise_loans,
                  "applications": _application_loans, "deadlines": _deadline_loans,
                  "pipeline": _pipeline_loans, "redefault": _redefault_loans,
-                 "productivity": _productivity_loans}
+                 "productivity": _productivity_loans, "early": _early_loans,
+                 "notices": _notice_loans, "workouts": _workout_loans,
+                 "aging": _aging_loans}
 
 
 def _groups(conn: Connection, scope: _Scope) -> list[str]:
@@ -816,9 +1053,7 @@ def _month_figures(conn: Connection, name: str, scope: _Scope, month: date,
     def src(group: str, family: str, key: str) -> _Source:
         return _Source(scope, month, group, family, key)
 
-    wants = {"delinquency": ("status", "redefault"), "contact": ("status_d", "kept"),
-             "applications": ("applications",), "deadlines": ("deadlines",),
-             "pipeline": ("pipeline",)}.get(name, ())
+    wants = {"delinquency": ("status", "redefault")}.get(name, ())
     everything = name == "scorecard"
     status = (_status_totals(conn, scope, month)
               if everything or name == "delinquency" else {})
@@ -832,6 +1067,12 @@ def _month_figures(conn: Connection, name: str, scope: _Scope, month: date,
                  if everything or name == "deadlines" else {})
     stages = (_pipeline_totals(conn, scope, month, ages=name == "pipeline")
               if everything or name == "pipeline" else {})
+    early = _early_totals(conn, scope, month) if everything or name == "contact" else {}
+    notices = (_notice_totals(conn, scope, month)
+               if everything or name == "deadlines" else {})
+    aging = _aging_totals(conn, scope, month) if everything or name == "deadlines" else {}
+    workouts = (_workout_totals(conn, scope, month)
+                if everything or name == "workouts" else {})
     zero = (0, 0)
     out: list[Figure] = []
     if name == "productivity":
@@ -874,6 +1115,10 @@ def _month_figures(conn: Connection, name: str, scope: _Scope, month: date,
             r = kept.get(g, {}).get(_KEPT, m.Ratio(0, 0))
             out.append(_ratio_figure(name, g, month, _KEPT, (r.numerator, r.denominator),
                                      src(g, "kept", _KEPT)))
+            for label in (_LIVE_36, _QUALITY_36):
+                out.append(_ratio_figure(name, g, month, label,
+                                         early.get(g, {}).get(label, zero),
+                                         src(g, "early", label)))
         if name in ("applications", "scorecard"):
             mine = apps.get(g, {})
             for label in ("acknowledgment within 5 business days",
@@ -902,6 +1147,33 @@ def _month_figures(conn: Connection, name: str, scope: _Scope, month: date,
                 out += [_ratio_figure(name, g, month, f"{_DEADLINES} {clock}", pair,
                                       src(g, "deadlines", clock))
                         for clock, pair in by_clock.items()]
+            out.append(_ratio_figure(name, g, month, _NOTICES,
+                                     notices.get(g, {}).get(_NOTICES, zero),
+                                     src(g, "notices", _NOTICES)))
+            bands = [band for band, _, _ in m.AGE_BANDS]
+            for only_deadlines in (False, True):
+                for band in (bands if name == "deadlines" else bands[-1:]):
+                    label = _aging_name(only_deadlines, band)
+                    num, den = aging.get(g, {}).get(label, zero)
+                    out.append(Figure(name, g, month, label, num, "count", num, den,
+                                      source=src(g, "aging", label)))
+        if name in ("workouts", "scorecard"):
+            mine = workouts.get(g, {})
+            total = mine.get("", 0)
+            out.append(Figure(name, g, month, _WORKOUTS, total, "count",
+                              source=src(g, "workouts", "")))
+            if name == "workouts":
+                for kind, label in m.WORKOUT_STARTS.items():
+                    n = mine.get(str(kind), 0)
+                    if not n:
+                        continue  # a type with none started is left out, as in the mix
+                    out.append(Figure(name, g, month, _workout_name(label), n, "count",
+                                      source=src(g, "workouts", str(kind))))
+                    out.append(_ratio_figure(name, g, month, _mix_name(label), (n, total),
+                                             src(g, "workouts", str(kind))))
+            out.append(_ratio_figure(name, g, month, _TRIALS_210,
+                                     mine.get(_TRIALS_210, zero),
+                                     src(g, "workouts", _TRIALS_210)))
         if name in ("pipeline", "scorecard"):
             mine = stages.get(g, {})
             if name == "scorecard":
