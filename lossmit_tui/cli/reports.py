@@ -69,7 +69,7 @@ def _write(figures: "list[Figure]", fmt: str, path: Path) -> None:
 def report(
     ctx: typer.Context,
     name: Annotated[str | None, typer.Argument(
-        help="scorecard, delinquency, contact, applications, deadlines, pipeline or "
+        help="scorecard, delinquency, contact, applications, deadlines, workouts, pipeline or "
              "productivity (README \"Reports\" defines every figure).", show_default=False)]
     = None,
     month: Annotated[str | None, typer.Option(
