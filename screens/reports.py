@@ -3,7 +3,9 @@ management"), each figure with the prior month's and the change, the highlighted
 13-month trend as a chart, and Enter to open the loans behind a figure as a queue view.
 The month and the prior one are read first and shown; the trend's earlier months follow.
 
-A lead or an admin sees the whole book (portfolio); a specialist their own loans.
+A lead or an admin sees the whole book, as one portfolio or by team, specialist or investor
+(`g` cycles the grouping; each figure then has a row per group); a specialist sees their own
+loans only, and `g` says why it offers nothing wider.
 """
 
 from dataclasses import dataclass
@@ -27,6 +29,10 @@ from lossmit_tui.widgets.footer import KeyFooter
 from screens.base import LossMitScreen
 
 TREND_MONTHS = 13
+# The groupings `g` cycles through, in order, and how the title names each.
+GROUPINGS = (By.PORTFOLIO, By.TEAM, By.USER, By.INVESTOR)
+GROUPING_NAMES = {By.PORTFOLIO: "the whole book", By.TEAM: "by team",
+                  By.USER: "by specialist", By.INVESTOR: "by investor"}
 
 
 def shown(value: float | None, unit: str) -> str:
@@ -67,11 +73,15 @@ class ReportsScreen(LossMitScreen[None]):
                 id="reports.prior", tooltip="The month before"),
         Binding("right_square_bracket", "month(1)", "Next month", key_display="]",
                 id="reports.next", tooltip="The month after"),
+        Binding("g", "grouping", "Group by", id="reports.grouping",
+                tooltip="Leads and admins: the whole book, then by team, by specialist, by "
+                        "investor (a specialist sees their own loans only)"),
     ]
 
     @dataclass
     class Loaded(Message):
         month: date
+        by: By
         scope: str
         figures: list[Figure]
         error: str = ""
@@ -82,7 +92,8 @@ class ReportsScreen(LossMitScreen[None]):
         self.scope = ""
         self.by = By.PORTFOLIO
         self.figures: list[Figure] = []
-        self.metrics: list[str] = []
+        # the table's rows: (metric, group), a figure's every group together
+        self.rows: list[tuple[str, str]] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -94,33 +105,44 @@ class ReportsScreen(LossMitScreen[None]):
     def on_mount(self) -> None:
         if self.month is None:
             self.month = prior_month(self.today)
+        if not self.ws.user.leads:
+            self.by = By.USER  # their own loans, the only figures a specialist may read
+        self._columns()
+        self.query_one(ScoreTable).focus()
+        self.load()
+
+    def _columns(self) -> None:
+        """The table's columns: a Group column when the figures are grouped."""
         table = self.query_one(ScoreTable)
-        table.add_column("Figure", key="metric", width=40)
+        table.clear(columns=True)
+        grouped = self.by != By.PORTFOLIO and self.ws.user.leads
+        # 80 columns hold the grouped table: a long figure name is cut, the chart names it
+        table.add_column("Figure", key="metric", width=28 if grouped else 40)
+        if grouped:
+            table.add_column("Group", key="group", width=10)
         for key, label in (("now", "This month"), ("before", "Prior"), ("change", "Change")):
             table.add_column(label, key=key, width=10)
-        table.focus()
-        self.load()
 
     @work(thread=True, exclusive=True, group="reports-load", exit_on_error=False,
           description="reading the reports")
     def load(self) -> None:
-        month = self.month
+        month, asked = self.month, self.by
         assert month is not None
         with self.ws.read() as conn:
             me = user_row(conn, self.ws.username)
         leads = me.role in ("lead", "admin")
-        by = By.PORTFOLIO if leads else By.USER
-        scope = "the whole book" if leads else "your own loans"
+        by = asked if leads else By.USER
+        scope = GROUPING_NAMES[by] if leads else "your own loans"
         months = [add_months(month, -k) for k in range(TREND_MONTHS - 1, -1, -1)]
         try:
             # this month and the prior first (the table), then the trend's earlier months
             first = run_report(self.ws, "scorecard", months[-2:], by)
-            self.post_message(self.Loaded(month, scope, first))
+            self.post_message(self.Loaded(month, asked, scope, first))
             earlier = run_report(self.ws, "scorecard", months[:-2], by)
         except ServiceError as exc:
-            self.post_message(self.Loaded(month, scope, [], str(exc)))
+            self.post_message(self.Loaded(month, asked, scope, [], str(exc)))
             return
-        self.post_message(self.Loaded(month, scope, earlier + first))
+        self.post_message(self.Loaded(month, asked, scope, earlier + first))
 
     def worker_failed(self, worker: Worker[object], error: BaseException) -> None:
         if worker.group == "reports-load":
@@ -133,17 +155,29 @@ class ReportsScreen(LossMitScreen[None]):
         if message.error:
             title.update(Content(message.error))
             return
-        if message.month != self.month:
-            return  # a month since left
+        if message.month != self.month or message.by != self.by:
+            return  # a month or a grouping since left
         self.scope, self.figures = message.scope, message.figures
-        self.metrics = list(dict.fromkeys(f.metric for f in self.figures))
-        title.update(Content(f"Scorecard · {message.month:%B %Y} · {self.scope} · Enter opens "
-                             "a figure's loans"))
+        metrics = list(dict.fromkeys(f.metric for f in self.figures))
+        groups = sorted({f.group for f in self.figures})
+        present = {(f.metric, f.group) for f in self.figures}
+        self.rows = [(metric, group) for metric in metrics for group in groups
+                     if (metric, group) in present]
+        # short enough for 80 columns, where the footer has no room left for `g`
+        switch = " · g: group by" if self.ws.user.leads else ""
+        title.update(Content(f"Scorecard · {message.month:%B %Y} · {self.scope} · Enter: its "
+                             f"loans{switch}"))
         self._show()
 
-    def _value(self, metric: str, month: date) -> Figure | None:
-        return next((f for f in self.figures if f.metric == metric and f.month == month),
-                    None)
+    def _value(self, row: tuple[str, str], month: date) -> Figure | None:
+        metric, group = row
+        return next((f for f in self.figures
+                     if f.metric == metric and f.group == group and f.month == month), None)
+
+    @staticmethod
+    def row_key(metric: str, group: str) -> str:
+        """The table's key of a figure's row for a group (ungrouped: the metric alone)."""
+        return f"{metric}\x1f{group}"
 
     def _show(self) -> None:
         table = self.query_one(ScoreTable)
@@ -151,24 +185,29 @@ class ReportsScreen(LossMitScreen[None]):
         table.clear()
         assert self.month is not None
         before_month = prior_month(self.month)
-        for metric in self.metrics:
-            now, before = self._value(metric, self.month), self._value(metric, before_month)
+        grouped = len(table.columns) == 5
+        for metric, group in self.rows:
+            now = self._value((metric, group), self.month)
+            before = self._value((metric, group), before_month)
             unit = now.unit if now else "count"
-            table.add_row(Text(metric), Text(shown(now.value if now else None, unit),
-                                              justify="right"),
+            # a group's name (a team, a username, an investor) is data: never markup
+            label = [Text(metric), Text(group)] if grouped else [Text(metric)]
+            table.add_row(*label, Text(shown(now.value if now else None, unit),
+                                       justify="right"),
                           Text(shown(before.value if before else None, unit),
                                justify="right"),
                           change(now.value if now else None,
-                                 before.value if before else None, unit), key=metric)
-        if self.metrics:
-            table.move_cursor(row=min(row, len(self.metrics) - 1))
+                                 before.value if before else None, unit),
+                          key=self.row_key(metric, group) if grouped else metric)
+        if self.rows:
+            table.move_cursor(row=min(row, len(self.rows) - 1))
         self._plot()
 
-    def _current(self) -> str | None:
+    def _current(self) -> tuple[str, str] | None:
         table = self.query_one(ScoreTable)
-        if not self.metrics or table.cursor_row >= len(self.metrics):
+        if not self.rows or table.cursor_row >= len(self.rows):
             return None
-        return self.metrics[table.cursor_row]
+        return self.rows[table.cursor_row]
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self) -> None:
@@ -180,20 +219,22 @@ class ReportsScreen(LossMitScreen[None]):
         plt = chart.plt
         plt.clear_data()
         plt.clear_figure()
-        metric = self._current()
-        if metric is None or self.month is None:
+        current = self._current()
+        if current is None or self.month is None:
             chart.refresh()
             return
+        metric, group = current
         months = [add_months(self.month, -k) for k in range(TREND_MONTHS - 1, -1, -1)]
         points = [(n, f.value) for n, m in enumerate(months)
-                  if (f := self._value(metric, m)) is not None and f.value is not None]
+                  if (f := self._value(current, m)) is not None and f.value is not None]
         unit = next((f.unit for f in self.figures if f.metric == metric), "count")
         scale = 100 if unit == "rate" else 1
         if points:
             plt.plot([n for n, _ in points], [v * scale for _, v in points], marker="braille")
         plt.xticks(list(range(0, TREND_MONTHS, 3)),
                    [f"{months[n]:%b %y}" for n in range(0, TREND_MONTHS, 3)])
-        plt.title(f"{metric}{' (%)' if unit == 'rate' else ''}, {TREND_MONTHS} months")
+        of = f" · {group}" if len(self.query_one(ScoreTable).columns) == 5 else ""
+        plt.title(f"{metric}{' (%)' if unit == 'rate' else ''}{of}, {TREND_MONTHS} months")
         chart.refresh()
 
     def action_month(self, step: int) -> None:
@@ -208,14 +249,31 @@ class ReportsScreen(LossMitScreen[None]):
         self.query_one("#reports-title", Static).update(Content("Loading…"))
         self.load()
 
+    def action_grouping(self) -> None:
+        """The next grouping of the scorecard (leads and admins): the whole book, by team,
+        by specialist, by investor, and round again. A specialist is told why not."""
+        if not self.ws.user.leads:
+            self.notify("You see the figures of your own loans only: grouping by team, "
+                        "specialist or investor is for leads and admins.", markup=False)
+            return
+        self.by = GROUPINGS[(GROUPINGS.index(self.by) + 1) % len(GROUPINGS)]
+        self.figures, self.rows = [], []
+        self._columns()
+        self.query_one("#reports-title", Static).update(
+            Content(f"Loading the scorecard {GROUPING_NAMES[self.by]}…"))
+        self._plot()
+        self.load()
+
     def action_drill(self) -> None:
         """The loans behind the highlighted figure this month, as a queue view: the
         figure's own query run again for its loans."""
-        metric = self._current()
-        found = self._value(metric, self.month) if metric and self.month else None
+        current = self._current()
+        found = self._value(current, self.month) if current and self.month else None
         loans = figure_loans(found) if found is not None else ()
-        if not loans:
+        if not loans or current is None:
             self.notify("No loans behind this figure this month.", markup=False)
             return
         assert self.month is not None
-        self.host.open_loans(loans, f"{metric} · {self.month:%b %Y}")
+        metric, group = current
+        of = f" · {group}" if self.by != By.PORTFOLIO and self.ws.user.leads else ""
+        self.host.open_loans(loans, f"{metric}{of} · {self.month:%b %Y}")

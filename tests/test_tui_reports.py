@@ -116,3 +116,72 @@ async def test_the_months_move_back_and_never_past_the_last_whole_one(
         await pilot.press("left_square_bracket")
         await settle(app, pilot)
         assert "September 2026" in title(app)
+
+
+def groups_of_the_roll(app: LossMitApp) -> list[str]:
+    table = app.screen.query_one(ScoreTable)
+    return [str(table.get_row_at(n)[1]) for n in range(table.row_count)
+            if str(table.get_row_at(n)[0]) == "roll current->30+"]
+
+
+async def test_a_lead_cycles_the_grouping_and_opens_one_groups_loans(
+        store: tuple[Engine, str, str]) -> None:
+    engine, _, lead = store
+    by_team = [f for f in run_report(workspace(engine, lead), "scorecard", [OCTOBER], By.TEAM)
+               if f.metric == "open loans in the pipeline"]
+    assert len(by_team) >= 2  # the seeded book has more than one team
+    app = app_for(engine, lead)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_reports(app, pilot)
+        table = app.screen.query_one(ScoreTable)
+        assert [str(c.label) for c in table.columns.values()][:2] == ["Figure", "This month"]
+        await pilot.press("g")
+        await settle(app, pilot)
+        assert "· by team ·" in title(app)
+        assert [str(c.label) for c in table.columns.values()][:2] == ["Figure", "Group"]
+        # each team's figure on its own row, with that team's value
+        for figure in by_team:
+            row = table.get_row(ReportsScreen.row_key(figure.metric, figure.group))
+            assert [str(c) for c in row[:3]] == [figure.metric, figure.group,
+                                                shown(figure.value, "count")]
+        chosen = by_team[-1]
+        table.move_cursor(row=table.get_row_index(
+            ReportsScreen.row_key(chosen.metric, chosen.group)))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert app.screen.case_ids == tuple(sorted(chosen.ids))
+        assert f"open loans in the pipeline · {chosen.group} · Oct 2026" in str(
+            app.screen.query_one("#queue-title", Static).content)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("g")
+        await settle(app, pilot)
+        assert "by specialist" in title(app)
+        users_ = {f.group for f in run_report(workspace(engine, lead), "scorecard", [OCTOBER],
+                                              By.USER)}
+        assert set(groups_of_the_roll(app)) == users_
+        await pilot.press("g")
+        await settle(app, pilot)
+        assert "by investor" in title(app)
+        await pilot.press("g")
+        await settle(app, pilot)
+        assert "the whole book" in title(app) and "by " not in title(app).split("·")[2]
+        assert [str(c.label) for c in table.columns.values()][:2] == ["Figure", "This month"]
+
+
+async def test_a_specialist_is_told_why_the_grouping_does_not_widen(
+        store: tuple[Engine, str, str]) -> None:
+    engine, specialist, _ = store
+    app = app_for(engine, specialist)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_reports(app, pilot)
+        before = cells(app, "open loans in the pipeline")
+        await pilot.press("g")
+        await settle(app, pilot)
+        assert any("your own loans only" in str(n.message) and "for leads" in str(n.message)
+                   for n in app._notifications)
+        assert "your own loans" in title(app) and "group by" not in title(app)
+        assert [str(c.label) for c in app.screen.query_one(ScoreTable).columns.values()][
+            :2] == ["Figure", "This month"]
+        assert cells(app, "open loans in the pipeline") == before
