@@ -123,3 +123,23 @@ def test_bad_input_is_refused_naming_the_option(book: str, args: tuple[str, ...]
     result = report(book, *args)
     assert result.exit_code != 0
     assert said in result.output
+
+
+def test_the_early_intervention_workout_and_aging_figures_are_in_their_reports(
+        book: str) -> None:
+    rows = list(csv.DictReader(io.StringIO(
+        report(book, "contact", "--month", "2026-05", "--format", "csv").stdout)))
+    live = next(r for r in rows if r["metric"] == "live contact by day 36")
+    # both loans' 1 May installments were unpaid on 31 May (day 30), neither was called
+    assert (live["value"], live["numerator"], live["denominator"]) == ("0.0", "0", "2")
+    assert any(r["metric"] == "quality right-party contact by day 36" for r in rows)
+    workouts = report(book, "workouts", "--month", "2026-06")
+    assert workouts.exit_code == 0, workouts.output
+    assert "workouts started" in workouts.stdout
+    assert "trial starts before day 210" in workouts.stdout
+    deadlines = report(book, "deadlines", "--month", "2026-06", "--format", "csv").stdout
+    metrics = [r["metric"] for r in csv.DictReader(io.StringIO(deadlines))]
+    assert "written notices by day 45" in metrics
+    assert [x for x in metrics if x.startswith("open tasks ")] == [
+        "open tasks 0-7 days", "open tasks 8-30 days", "open tasks 31-60 days",
+        "open tasks 61-90 days", "open tasks over 90 days"]
