@@ -379,13 +379,15 @@ def test_written_notice_timeliness_by_its_deadline() -> None:
                  Deadline(3, "1024.39(b)", date(2026, 6, 15), None),
                  Deadline(4, "1024.39(b)", date(2026, 6, 30), None),
                  Deadline(5, "1024.39(b)", date(2026, 7, 1), None),  # July's
-                 Deadline(6, "1024.39(a)", date(2026, 6, 15), None)]  # another clock
+                 Deadline(6, "1024.39(a)", date(2026, 6, 15), None),  # another clock
+                 Deadline(7, "1024.39(b)", date(2026, 6, 15), None, cancelled=True)]
     events = [Event(1, "written_notice_sent", date(2026, 6, 15)),  # on the day
               Event(2, "written_notice_sent", date(2026, 6, 16)),  # a day late
               Event(3, "written_notice_sent", date(2026, 5, 1)),  # 45 days before: counts
               Event(4, "written_notice_sent", date(2026, 5, 15)),  # 46 days before: not
               Event(5, "written_notice_sent", date(2026, 6, 20)),
-              Event(6, "written_notice_sent", date(2026, 6, 1))]
+              Event(6, "written_notice_sent", date(2026, 6, 1)),
+              Event(7, "written_notice_sent", date(2026, 6, 1))]  # its deadline cancelled
     r = notice_timeliness(deadlines, events, JUNE)
     assert (r.numerator, r.denominator, r.ids, r.base) == (2, 4, {1, 3}, {1, 2, 3, 4})
 

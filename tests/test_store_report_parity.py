@@ -181,6 +181,8 @@ TASKS = [
     (2, "callback", d(2026, 6, 22), d(2026, 7, 1), "done"),  # 8 days, done after
     (3, "callback", d(2026, 3, 31), None, "open"),  # 91 days
     (5, "callback", d(2026, 4, 1), None, "cancelled"),  # closed, no day recorded
+    # a written-notice deadline the clock cancelled (the payment came): not counted due
+    (29, "regulatory_deadline", d(2026, 6, 1), d(2026, 6, 5), "cancelled"),
     (6, "documents_due", d(2026, 6, 30), None, "open"),  # 0 days
     (8, "review", d(2026, 5, 31), d(2026, 6, 30), "done"),  # closed on the month end
 ]
@@ -251,7 +253,8 @@ def book(team: Engine, tmp_path: Path) -> tuple[Engine, dict[int, int]]:
         conn.execute(sa.insert(tasks), [
             {"case_id": ids[n], "kind": kind, "title": kind, "due_on": created,
              "due_time": None, "assignee_id": people[OWNER[n]], "status": status,
-             "source": "", "created_at": noon(created),
+             "source": "1024.39(b)" if kind == "regulatory_deadline" else "",
+             "created_at": noon(created),
              "completed_at": noon(done) if done else None,
              "completed_by_id": people[OWNER[n]] if done else None, "snoozed_at": None,
              "completion_note": None}
@@ -286,7 +289,8 @@ def reference(engine: Engine, name: str, month: date, by: By, own: int | None,
                   for r in conn.execute(sa.select(case_events).order_by(case_events.c.id))
                   if start <= r.occurred_on <= end]
         deadlines = [m.Deadline(r.case_id, r.source, r.due_on,
-                                r.completed_at.date() if r.status == "done" else None)
+                                r.completed_at.date() if r.status == "done" else None,
+                                r.status == "cancelled")
                      for r in conn.execute(sa.select(tasks).where(
                          tasks.c.kind == "regulatory_deadline"))]
         items = [m.Item(r.case_id, r.created_at.date(),
@@ -449,7 +453,7 @@ def test_the_boundaries_give_the_unit_tests_figures(book: tuple[Engine, dict[int
     assert june["decisions within 30 days"].ids == loans(8)
     assert june["trial-to-permanent conversion"].ids == loans(11)
     assert (june["deadlines met on time"].numerator,
-            june["deadlines met on time"].denominator) == (3, 7)
+            june["deadlines met on time"].denominator) == (3, 8)  # 29's cancelled: not met
     # 26, 27 and 28 became 30+ in June (with 5, 20, 23, 25, 30, never reached); 26's call on
     # day 36 was a QRPC by its amendment, 27's on day 36 (in July) was not by its own; 28's
     # came on day 37

@@ -97,12 +97,14 @@ class Event:
 @dataclass(frozen=True)
 class Deadline:
     """A regulatory deadline (a task a clock raised): the clock's citation, the day it was
-    due, the day it was met (None: not met)."""
+    due, the day it was met (None: not met), and whether the clock cancelled it (the rule
+    stopped applying, e.g. the late payment was made)."""
 
     case_id: int
     clock: str
     due_on: date
     met_on: date | None
+    cancelled: bool = False
 
 
 @dataclass(frozen=True)
@@ -645,12 +647,14 @@ def notice_timeliness(deadlines: Iterable[Deadline], events: Iterable[Event],
     1024.39(b), day 45 of the delinquency or, after an earlier notice, the day the next is
     owed) that came due in the month, the share with a written notice sent
     (written_notice_sent) on the loan on or before the deadline's day and no more than 45
-    days before it. A loan with two such deadlines in the month counts twice."""
+    days before it. A deadline the clock cancelled (the notice stopped being owed) is left
+    out. A loan with two such deadlines in the month counts twice."""
     sent: dict[int, list[date]] = defaultdict(list)
     for e in events:
         if e.kind == EventKind.WRITTEN_NOTICE_SENT:
             sent[e.case_id].append(e.day)
-    due = [x for x in deadlines if x.clock == WRITTEN_NOTICE_CLOCK and _in_month(x.due_on, month)]
+    due = [x for x in deadlines if x.clock == WRITTEN_NOTICE_CLOCK and not x.cancelled
+           and _in_month(x.due_on, month)]
     window = timedelta(days=WRITTEN_NOTICE_DAY)
     met = [x for x in due if any(x.due_on - window <= s <= x.due_on for s in sent[x.case_id])]
     return Ratio(len(met), len(due), frozenset(x.case_id for x in met),

@@ -888,8 +888,9 @@ def _early_loans(conn: Connection, source: _Source) -> set[int]:
 
 
 def _notice_rows(conn: Connection, scope: _Scope, month: date) -> sa.Subquery:
-    """The written-notice deadlines (1024.39(b)) due in the month, each met when a written
-    notice was sent on the loan on or before its day and at most 45 days before it."""
+    """The written-notice deadlines (1024.39(b)) due in the month and not cancelled, each
+    met when a written notice was sent on the loan on or before its day and at most 45 days
+    before it."""
     t, e = tasks, case_events
     sent = (sa.select(e.c.id).where(
         e.c.case_id == t.c.case_id, e.c.kind == EventKind.WRITTEN_NOTICE_SENT.value,
@@ -898,7 +899,8 @@ def _notice_rows(conn: Connection, scope: _Scope, month: date) -> sa.Subquery:
         .correlate_except(e).with_hint(e, _CASE_DAY, "sqlite").exists())
     return (sa.select(t.c.case_id.label("case_id"), sa.case((sent, 1), else_=0).label("met"))
             .where(t.c.kind == TaskKind.REGULATORY_DEADLINE.value,
-                   t.c.source == m.WRITTEN_NOTICE_CLOCK, t.c.due_on >= month,
+                   t.c.source == m.WRITTEN_NOTICE_CLOCK, t.c.status != "cancelled",
+                   t.c.due_on >= month,
                    t.c.due_on <= m.month_end(month), *scope.loans_of_scope(t.c.case_id))
             .subquery("notices"))
 
