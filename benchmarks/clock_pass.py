@@ -8,11 +8,17 @@ book's deadline tasks only approximate its clocks, so the script first brings a 
 (`refresh_clocks(every_case=True)` as of 2026-11-30, one sync per case; about 12 minutes at
 1,000,000 cases). `--in-step FILE` keeps that copy in FILE, or reuses FILE when it exists.
 
+`--complaints FILE` adds, on a copy of the in-step book kept in FILE (or reused), 50,000 open
+complaints and 50,000 closed ones set-wise as `complaints_scale.py` does, and brings the
+complainants' cases in step as of the same day: the passes then run on it, so their budget
+includes the complaint clocks.
+
 Then, each on a fresh copy of the in-step book:
 
 - the pass as `lossmit refresh` runs it for 2026-12-01 (the new live-contact windows added
   set-wise, every other changed case synced one by one), then for 2026-12-02, `--runs`
-  times (default 3), each on a fresh copy;
+  times (default 3), each on a fresh copy; with it, timed on its own, the daily pass's trial
+  step (`raise_trial_tasks`) for the same day;
 - for comparison in the same run, the per-case sync alone (how every case was handled
   before the set-wise step) on the first N of the cases whose only change is the new
   window (default 5,000), as ms per case and the whole month's estimate.
@@ -67,6 +73,42 @@ def in_step(large: Path, keep: Path | None) -> Path:
     return target
 
 
+def with_complaints(book: Path, keep: Path) -> Path:
+    """A copy of the in-step `book` with complaints on it, their cases in step as of
+    IN_STEP_ON (FILE reused when it exists)."""
+    from benchmarks.complaints_scale import (
+        CLOSED_COUNT,
+        CLOSED_EVERY,
+        OPEN_COUNT,
+        OPEN_EVERY,
+        _insert,
+    )
+    from db.tables import complaints
+    from lossmit_tui.services.clock import BATCH, sync_clocks
+
+    if keep.exists():
+        print(f"book with complaints: reusing {keep}")
+        return keep
+    shutil.copy(book, keep)
+    engine = make_engine(str(keep))
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        for every, limit, status in ((OPEN_EVERY, OPEN_COUNT, "open"),
+                                     (CLOSED_EVERY, CLOSED_COUNT, "closed")):
+            conn.execute(_insert(every, limit, status))
+    with engine.connect() as conn:
+        ids = sorted(set(conn.execute(sa.select(complaints.c.case_id).where(
+            complaints.c.status == "open")).scalars()))
+    for start in range(0, len(ids), BATCH):
+        with session_scope(engine, write=True) as session:
+            sync_clocks(session, None, ids[start:start + BATCH], IN_STEP_ON, CAL, "bench")
+    engine.dispose()
+    print(f"{OPEN_COUNT:,} open and {CLOSED_COUNT:,} closed complaints added, the "
+          f"{len(ids):,} complainants' cases in step as of {IN_STEP_ON}, in "
+          f"{time.perf_counter() - started:.0f} s")
+    return keep
+
+
 def counts(db: Path) -> None:
     engine = make_engine(str(db))
     with engine.connect() as conn:
@@ -102,6 +144,16 @@ def pass_for(engine, day: date):  # type: ignore[no-untyped-def]
     return time.perf_counter() - started, result
 
 
+def trial_step(engine, day: date) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+    """The daily pass's trial step for `day`: (seconds, cases whose trial tasks changed)."""
+    from lossmit_tui.services.trials import raise_trial_tasks
+
+    ws = open_workspace(engine, load_settings(), "bench", day)
+    started = time.perf_counter()
+    touched = raise_trial_tasks(ws)
+    return time.perf_counter() - started, touched
+
+
 def the_pass(db: Path) -> None:
     copy = fresh_copy(db)
     engine = make_engine(str(copy))
@@ -113,6 +165,8 @@ def the_pass(db: Path) -> None:
               f"moved, {result.met:,} met, {result.cancelled:,} cancelled); "
               f"{result.due_soon:,} due within 5 days, {result.newly_missed:,} missed since "
               f"{result.missed_since}")
+        seconds, touched = trial_step(engine, day)
+        print(f"  trial step for {day}: {seconds:.2f} s, {touched:,} trial cases changed")
     engine.dispose()
     shutil.rmtree(copy.parent)
 
@@ -150,8 +204,11 @@ def main() -> None:
     parser.add_argument("--in-step", type=Path, default=None)
     parser.add_argument("--sample", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--complaints", type=Path, default=None)
     args = parser.parse_args()
     book = in_step(args.large, args.in_step)
+    if args.complaints is not None:
+        book = with_complaints(book, args.complaints)
     counts(book)
     for _ in range(args.runs):
         the_pass(book)

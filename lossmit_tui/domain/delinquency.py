@@ -3,6 +3,7 @@
 import calendar
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 
 
 class Bucket(StrEnum):
@@ -20,6 +21,7 @@ def days_delinquent(oldest_unpaid_due: date | None, today: date) -> int:
     return max(0, (today - oldest_unpaid_due).days)
 
 
+@lru_cache(maxsize=1 << 16)  # the clocks ask for the same few hundred due dates all day
 def add_months(day: date, months: int) -> date:
     """The same day-of-month `months` later, clamped to the month's last day."""
     month_index = day.month - 1 + months

@@ -216,6 +216,16 @@ class CaseFacts:
     def no_option_days(self) -> list[date]:
         return sorted(d for k, d in self.events if k == EventKind.NO_OPTION_NOTICE_SENT)
 
+    @cached_property
+    def active_periods(self) -> list[tuple[date, date | None]]:
+        return active_applications(self)
+
+    @cached_property
+    def windows(self) -> dict[date, tuple[str, date | None, int, Any]]:
+        """Each installment's live-contact window as read so far (`_window`), by its due
+        date: the clocks and the next time change read the same windows."""
+        return {}
+
     @property
     def bankruptcy(self) -> Bankruptcy | None:
         """The latest bankruptcy case (for the automatic stay on the foreclosure side)."""
@@ -262,7 +272,8 @@ class Clock:
     @property
     def is_deadline(self) -> bool:
         """A date by which something must be done (the two bars are not)."""
-        return (self.rule not in (FIRST_FILING, NO_SALE) and not self.rule.bar
+        rule = self.rule  # the rules are module constants: identity, not field equality
+        return (rule is not FIRST_FILING and rule is not NO_SALE and not rule.bar
                 and self.due_on is not None)
 
 
@@ -391,24 +402,25 @@ def _live_contact_clocks(facts: CaseFacts, d0: date, today: date,
     Windows met in time are history. An exempt window is shown once, with its rule."""
     clocks: list[Clock] = []
     exempt_shown: set[str] = set()
-    periods = active_applications(facts)
     for index, due_date in enumerate(_installments(d0, today)):
         deadline = due_date + timedelta(days=36)
-        basis = f"{INSTALLMENT_BASIS}{due_date}"
         if facts.fdcpa_cease:  # exempt, shown once with its rule, never missed
             return [_not_applying(Clock(LIVE_CONTACT, deadline, _state(
-                deadline, None, today, horizon), basis=basis), CEASE_EXEMPT)]
-        exempt = _window_exempt(facts, due_date)
+                deadline, None, today, horizon), basis=f"{INSTALLMENT_BASIS}{due_date}"),
+                CEASE_EXEMPT)]
+        exempt, met_on, rank, what = _window(facts, d0, due_date)
         if exempt:
             if exempt not in exempt_shown:
                 exempt_shown.add(exempt)
                 clocks.append(_not_applying(Clock(LIVE_CONTACT, deadline, _state(
-                    deadline, None, today, horizon), basis=basis), exempt))
+                    deadline, None, today, horizon), basis=f"{INSTALLMENT_BASIS}{due_date}"),
+                    exempt))
             continue
-        met_on, met_by = _window_met(facts, d0, due_date, periods)
-        state = _state(deadline, met_on, today, horizon)
-        if not (index == 0 or deadline >= today or state is ClockState.MISSED):
+        if index and deadline < today and met_on is not None and met_on <= deadline:
             continue  # met in time: history
+        state = _state(deadline, met_on, today, horizon)
+        basis = f"{INSTALLMENT_BASIS}{due_date}"
+        met_by = _met_words(facts, rank, what)
         if met_on is not None and met_on > deadline:
             met_by += " (late)"
         clocks.append(Clock(LIVE_CONTACT, deadline, state, met_by=met_by, basis=basis))
@@ -467,44 +479,68 @@ def active_applications(facts: CaseFacts) -> list[tuple[date, date | None]]:
 
 
 def _window_met(facts: CaseFacts, d0: date, due_date: date,
-                periods: list[tuple[date, date | None]]) -> tuple[date | None, str]:
-    """When (and by what) the live-contact window of the installment due `due_date` was met:
-    the first day from its due date of a conversation, of the last of the good-faith
-    attempts (comment 39(a)-3, on different days), within an active application or
-    evaluation, or after a notice that no option is available (comment 39(a)-6). One
-    conversation or attempt meets every open window it falls within (39(a)-1.i.B)."""
-    # (day, rank, what): the earliest wins, on a tie the first in the order above; the
-    # words are written only for the one that wins
-    found: list[tuple[date, int, Any]] = []
+                periods: list[tuple[date, date | None]]) -> tuple[date | None, int, Any]:
+    """When and by what the live-contact window of the installment due `due_date` was met:
+    the first day from its due date of a conversation (rank 0), of the last of the
+    good-faith attempts (1: comment 39(a)-3, on different days), within an active
+    application or evaluation (2), or after a notice that no option is available (3:
+    comment 39(a)-6); on a tie the lowest rank. One conversation or attempt meets every open
+    window it falls within (39(a)-1.i.B). `(None, -1, None)`: not met. The words are written
+    by `_met_words`, only for a window that is shown."""
+    day: date | None = None
+    rank: int = -1
+    what: Any = None
     contacts = facts.contact_days_sorted
     at = bisect_left(contacts, due_date)
     if at < len(contacts):
-        found.append((contacts[at], 0, contacts[at]))
+        day, rank, what = contacts[at], 0, contacts[at]
     attempts = facts.attempt_days_sorted
-    need = max(1, facts.attempts_needed)
+    need = facts.attempts_needed if facts.attempts_needed > 1 else 1
     at = bisect_left(attempts, due_date)
-    if len(attempts) - at >= need:
-        found.append((attempts[at + need - 1], 1, attempts[at:at + need]))
+    if len(attempts) - at >= need and (day is None or attempts[at + need - 1] < day):
+        day, rank, what = attempts[at + need - 1], 1, attempts[at:at + need]
     for start, end in periods:  # active_applications(facts)
         if end is None or end >= due_date:
-            found.append((max(start, due_date), 2, start))
+            active = start if start > due_date else due_date
+            if day is None or active < day:
+                day, rank, what = active, 2, start
             break
     notices = facts.no_option_days
-    at = bisect_left(notices, d0)
-    if at < len(notices):
-        found.append((max(notices[at], due_date), 3, notices[at]))
-    if not found:
-        return None, ""
-    day, rank, what = min(found, key=lambda f: (f[0], f[1]))
+    if notices:
+        at = bisect_left(notices, d0)
+        if at < len(notices):
+            after = notices[at] if notices[at] > due_date else due_date
+            if day is None or after < day:
+                day, rank, what = after, 3, notices[at]
+    return day, rank, what
+
+
+def _met_words(facts: CaseFacts, rank: int, what: Any) -> str:
+    """What met a live-contact window, in words (`_window_met`'s rank and what)."""
     if rank == 0:
         kind = next((k for k, d in facts.events if k == EventKind.LIVE_CONTACT
                      and d == what), "live contact")
-        return day, f"{kind.replace('_', ' ')} on {what.isoformat()}"
+        return f"{kind.replace('_', ' ')} on {what.isoformat()}"
     if rank == 1:
-        return day, f"good-faith efforts: attempts on {_and(what)}"
+        return f"good-faith efforts: attempts on {_and(what)}"
     if rank == 2:
-        return day, f"an active loss-mitigation application (since {what})"
-    return day, f"the notice of {what} that no loss-mitigation option is available"
+        return f"an active loss-mitigation application (since {what})"
+    if rank == 3:
+        return f"the notice of {what} that no loss-mitigation option is available"
+    return ""
+
+
+def _window(facts: CaseFacts, d0: date, due_date: date) -> tuple[str, date | None, int, Any]:
+    """The live-contact window of the installment due `due_date`: why it is exempt ("":
+    binding), and when and by what it was met (`_window_met`; not read for an exempt
+    window). Read once per case and installment."""
+    known = facts.windows.get(due_date)
+    if known is None:
+        exempt = _window_exempt(facts, due_date) if facts.bankruptcy_filings else ""
+        met = (None, -1, None) if exempt else _window_met(facts, d0, due_date,
+                                                          facts.active_periods)
+        known = facts.windows[due_date] = (exempt, *met)
+    return known
 
 
 def _next_due_after(d0: date, day: date) -> date:
@@ -1226,9 +1262,9 @@ def _next_window(facts: CaseFacts, d0: date, due: list[date]) -> date | None:
     """The due date of the next installment whose live-contact window will open (neither met
     nor exempt on its first day) while every earlier window is met or exempt; None when an
     earlier window is still open (it stays the one to act on) or none will open."""
-    periods = active_applications(facts)
-    if any(not _window_exempt(facts, d) and _window_met(facts, d0, d, periods)[0] is None
-           for d in due):
+    periods = facts.active_periods
+    if any(not exempt and met_on is None
+           for exempt, met_on, _, _ in (_window(facts, d0, d) for d in due)):
         return None
     # Past the last day anything recorded can meet or exempt a window, the next installment's
     # window opens: no need to look further (most loans: the very next installment).
@@ -1241,7 +1277,8 @@ def _next_window(facts: CaseFacts, d0: date, due: list[date]) -> date | None:
         day = add_months(d0, len(due) + n)
         if quiet_after is not None and day > quiet_after:
             return day
-        if not _window_exempt(facts, day) and _window_met(facts, d0, day, periods)[0] is None:
+        exempt, met_on, _, _ = _window(facts, d0, day)
+        if not exempt and met_on is None:
             return day
     return None
 

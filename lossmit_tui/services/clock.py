@@ -266,10 +266,12 @@ def _plan_one(plan: _Plan, result: SyncResult, case: sa.Row,
     """Plan the writes that bring one case's open regulatory tasks in step with its clocks.
 
     One task per rule: the earliest open deadline of each rule (`open_deadlines`)."""
-    deadlines = [c for c in clocks if c.is_deadline]
     wanted = {(c.citation, c.due_on): c for c in open_deadlines(clocks).values()}
     have = {(t.source, t.due_on) for t in open_tasks}
     unmatched = [t for t in open_tasks if (t.source, t.due_on) not in wanted]
+    if not unmatched and len(have) == len(wanted):
+        return  # in step (most cases on most days)
+    deadlines = [c for c in clocks if c.is_deadline]
     owner = case.assignee_id or actor_id
     before_count = len(plan.updates) + len(plan.inserts)
 
