@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel, col
 
-from db.tables import AWAITING_MAIL, BANKRUPTCY_EVENTS, OWED_LETTERS
+from db.tables import AWAITING_MAIL, BANKRUPTCY_EVENTS, OPEN_TRIALS, OWED_LETTERS
 
 # Set before any table is declared so constraint names are stable across databases and
 # Alembic batch migrations on SQLite can find them again.
@@ -441,7 +441,7 @@ sa.Index("ix_cases_fc_hold", col(Case.fc_hold_since), sqlite_where=_HELD,
          postgresql_where=_HELD)
 # The daily pass's trial step: the open cases in the trial stage, in id order, with their
 # owner (the app's pass takes the user's own).
-_TRIAL = sa.text("stage = 'trial' AND closed_at IS NULL")
+_TRIAL = sa.text(OPEN_TRIALS)
 sa.Index("ix_cases_trial", col(Case.id), col(Case.assignee_id), sqlite_where=_TRIAL,
          postgresql_where=_TRIAL)
 sa.Index("ix_case_clocks_check_on", col(CaseClock.check_on),

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
-# The WHERE texts of three partial indexes (declared in db/models.py), repeated word for word
+# The WHERE texts of four partial indexes (declared in db/models.py), repeated word for word
 # by the queries that read through them: SQLite uses a partial index only for the same terms.
 # The letters owed: the open deadlines of the clocks a letter meets (domain/letters.py
 # LETTER_CLOCKS).
@@ -25,6 +25,8 @@ AWAITING_MAIL = "status = 'generated'"
 # The bankruptcy events, which choose the early-intervention notice's version.
 BANKRUPTCY_EVENTS = ("kind IN ('bankruptcy_filed', 'bankruptcy_discharged', "
                      "'bankruptcy_dismissed', 'bankruptcy_reaffirmed')")
+# The open cases in the trial stage (the daily pass's trial step).
+OPEN_TRIALS = "stage = 'trial' AND closed_at IS NULL"
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):

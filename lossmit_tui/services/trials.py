@@ -24,6 +24,7 @@ from sqlmodel import Session
 from db.bulk import insert_with_ids
 from db.engine import session_scope
 from db.models import AuditEvent, Case, CaseEvent, Task, User, utcnow
+from db.tables import OPEN_TRIALS
 from lossmit_tui.config import trial_policy
 from lossmit_tui.domain.enums import EventKind, Stage, TaskKind
 from lossmit_tui.domain.trial import (
@@ -290,9 +291,9 @@ def sync_trial_tasks(conn: Connection, actor: User | None, case_ids: Sequence[in
             cases_t.c.closed_at).where(cases_t.c.id.in_(chunk)))}
         trials = load_trials(conn, chunk, today, policy)
         have: dict[int, dict[str, Any]] = defaultdict(dict)
-        for t in tasks_of_cases(conn, chunk, tasks_t.c.id, tasks_t.c.source):
-            if t.source.startswith(SOURCE_PREFIX):
-                have[t.case_id][t.source] = t
+        for t in tasks_of_cases(conn, chunk, tasks_t.c.id, tasks_t.c.source,
+                                source_prefix=SOURCE_PREFIX):
+            have[t.case_id][t.source] = t
         inserts: list[dict[str, Any]] = []
         insert_audit: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
@@ -358,12 +359,15 @@ def raise_trial_tasks(ws: Workspace, assignees: tuple[int, ...] | None = None) -
     while True:
         with session_scope(ws.engine, write=True) as session:
             conn = session.connection()
+            # the index's own terms, and its name for SQLite: with a bound stage, or without
+            # statistics, SQLite walks every case by id instead (9.5-12 s at 1,000,000 cases
+            # with no trial among them)
             ids = list(conn.execute(
                 sa.select(cases_t.c.id).where(
-                    cases_t.c.stage == Stage.TRIAL.value, cases_t.c.closed_at.is_(None),
-                    cases_t.c.id > after,
+                    sa.text(OPEN_TRIALS), cases_t.c.id > after,
                     *([cases_t.c.assignee_id.in_(assignees)] if assignees is not None
                       else []))
+                .with_hint(cases_t, "INDEXED BY ix_cases_trial", "sqlite")
                 .order_by(cases_t.c.id).limit(BATCH)).scalars())
             if not ids:
                 return touched
