@@ -1,4 +1,5 @@
-"""Bulk inserts that need the new rows' ids back, in a few statements whatever the size."""
+"""Bulk inserts that need the new rows' ids back, and bulk upserts, in a few statements
+whatever the size."""
 
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -29,3 +30,20 @@ def insert_with_ids(conn: Connection, table: sa.Table,
     conn.execute(table.insert(), [{**row, "id": new_id} for row, new_id in zip(rows, ids,
                                                                              strict=True)])
     return ids
+
+
+def upsert(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]],
+           key: str) -> None:
+    """Insert `rows` into `table`, a row whose `key` is already there replacing that row's
+    other given columns (one statement: `INSERT … ON CONFLICT DO UPDATE`, which SQLite and
+    PostgreSQL both have; a delete then insert would collide with a concurrent writer's
+    insert on PostgreSQL)."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # the same upsert as PostgreSQL's
+    stmt = insert(table)
+    conn.execute(stmt.on_conflict_do_update(index_elements=[table.c[key]], set_={
+        name: stmt.excluded[name] for name in rows[0] if name != key}), list(rows))

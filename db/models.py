@@ -170,6 +170,19 @@ class CaseClock(_TableModel, table=True):
     check_then: date | None = None
 
 
+class TrialCheck(_TableModel, table=True):
+    """When time alone next changes the tasks of a case's running trial (a payment due, a
+    grace ending), kept by the trial sync and read by the daily pass's trial step, which
+    visits only the trial cases without a check or whose check day has come. No row: the
+    trial was never synced (visited); a NULL day: only an event changes it."""
+
+    __tablename__ = "trial_checks"
+
+    case_id: int = Field(sa_column=sa.Column(sa.Integer, sa.ForeignKey("cases.id"),
+                                             primary_key=True, autoincrement=False))
+    check_on: date | None = None
+
+
 class CallNote(_TableModel, table=True):
     __tablename__ = "call_notes"
 

@@ -109,6 +109,11 @@ case_clocks = sa.Table(
     _date("check_on"), _flag("window_only"), _date("check_then"),
 )
 
+trial_checks = sa.Table(
+    "trial_checks", metadata, sa.Column("case_id", sa.Integer, primary_key=True),
+    _date("check_on"),
+)
+
 tasks = sa.Table(
     "tasks", metadata, _id(), _int("case_id"), _text("kind", 32), _text("title", 200),
     _date("due_on", False), sa.Column("due_time", sa.Time, nullable=True),

@@ -15,6 +15,7 @@ from lossmit_tui.domain.trial import (
     default_first_due,
     effective_date,
     grace_end,
+    next_trial_change,
     payment_problems,
     schedule_problems,
     trial_payment_for,
@@ -173,3 +174,34 @@ def test_no_payment_once_the_trial_is_closed_any_positive_one_before_it_starts()
         "the trial failed on 2027-02-05: it takes no more payments"]
     assert payment_problems(None, 5_000, None) == []
     assert payment_problems(None, 5_000, 2)[0].startswith("no trial with a schedule")
+
+
+def test_time_changes_a_trials_tasks_the_day_after_a_due_date_and_after_a_grace() -> None:
+    """The daily pass reads a trial again only on the day its tasks can change with no
+    event: the day after an unpaid payment's due date (in its grace: a payment task) and
+    the day after its grace (missed: a failure-to-perform task); with each day computed
+    from the next one, every change of `trial_tasks` is met."""
+    def change(received: list[Received], today: date) -> date | None:
+        return next_trial_change(trial_status(FLEX, received, today, FANNIE))
+
+    assert change([], D(2026, 12, 20)) == D(2027, 1, 2)  # before the first due date
+    assert change([], D(2027, 1, 1)) == D(2027, 1, 2)  # on it: still due
+    assert change([], D(2027, 1, 2)) == D(2027, 2, 1)  # in grace to Jan 31: missed Feb 1
+    assert change([], D(2027, 1, 15)) == D(2027, 2, 1)
+    assert change([], D(2027, 1, 31)) == D(2027, 2, 1)
+    paid = [Received(D(2027, 1, 20), 111_771)]
+    assert change(paid, D(2027, 1, 20)) == D(2027, 2, 2)  # the next payment's
+    all_paid = [Received(D(2027, m, 1), 111_771) for m in (1, 2, 3)]
+    assert change(all_paid, D(2027, 3, 1)) is None  # conversion waits on its event
+    failed = trial_status(FLEX, [], D(2027, 2, 5), FANNIE, failed=(D(2027, 2, 3), 1))
+    assert next_trial_change(failed) is None
+    assert next_trial_change(None) is None
+    # Walking the days: the tasks differ from the day before only on a change day.
+    day, received, last = D(2026, 12, 11), paid, None
+    while day <= D(2027, 5, 1):
+        status = trial_status(FLEX, received, day, FANNIE)
+        keys = {t.key for t in trial_tasks(status, day)}
+        if last is not None and keys != last[1]:
+            assert last[0] == day, day
+        last = (next_trial_change(status), keys)
+        day = day.fromordinal(day.toordinal() + 1)

@@ -252,6 +252,54 @@ def test_the_trial_step_reads_the_trial_cases_through_their_index(accepted) -> N
     assert all("ix_cases_trial" in plan for plan in plans), plans
 
 
+def test_the_daily_pass_reads_a_trial_only_on_the_days_time_changes_it(
+        accepted, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each sync keeps the trial's next change day (the day after an unpaid payment's due
+    date, the day after its grace): the pass reads the trial on that day and not before; a
+    trial never synced is read; `every_case` (lossmit refresh --all-clocks) reads them all."""
+    from db.tables import trial_checks
+    from lossmit_tui.services import trials as service
+
+    engine, case_id = accepted
+    read: list[list[int]] = []
+    real = service.sync_trial_tasks
+
+    def spy(conn, actor, ids, today, policy, actor_name="system"):  # type: ignore[no-untyped-def]
+        read.append(list(ids))
+        return real(conn, actor, ids, today, policy, actor_name)
+
+    monkeypatch.setattr(service, "sync_trial_tasks", spy)
+
+    def check_on() -> date | None:
+        with engine.connect() as conn:
+            return conn.execute(sa.select(trial_checks.c.check_on).where(
+                trial_checks.c.case_id == case_id)).scalar_one()
+
+    assert check_on() == date(2026, 12, 2)  # payment 1 due Dec 1: in grace from Dec 2
+    assert raise_trial_tasks(workspace(engine, "sam", date(2026, 12, 1))) == 0
+    assert read == []  # not read: nothing changes before Dec 2
+    assert raise_trial_tasks(workspace(engine, "sam", date(2026, 12, 2))) == 1
+    assert read == [[case_id]]
+    assert [k for k, *_ in trial_tasks(engine)] == ["trial_payment"]
+    assert check_on() == date(2027, 1, 1)  # grace to Dec 31: missed on Jan 1
+    read.clear()
+    assert raise_trial_tasks(workspace(engine, "sam", date(2026, 12, 20))) == 0
+    assert read == []
+    assert raise_trial_tasks(workspace(engine, "sam", date(2026, 12, 20)),
+                             every_case=True) == 0
+    assert read == [[case_id]]  # read, nothing to change
+    with engine.begin() as conn:  # a trial never synced (a book loaded with its trials)
+        conn.execute(trial_checks.delete())
+    read.clear()
+    assert raise_trial_tasks(workspace(engine, "sam", date(2026, 12, 21))) == 0
+    assert read == [[case_id]]
+    assert check_on() == date(2027, 1, 1)
+    read.clear()
+    assert raise_trial_tasks(workspace(engine, "sam", date(2027, 1, 1))) == 1
+    assert read == [[case_id]]
+    assert [k for k, *_ in trial_tasks(engine)] == ["trial_payment", "failed_to_perform"]
+
+
 def test_trial_payments_from_a_file_all_or_nothing(accepted) -> None:
     """The payment system's file records each payment as one entered on the case; a file
     with any refused row records nothing and names every refused line."""

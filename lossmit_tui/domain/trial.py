@@ -287,6 +287,25 @@ def trial_tasks(status: TrialStatus, today: date) -> list[TrialTask]:
     return tasks
 
 
+def next_trial_change(status: TrialStatus | None) -> date | None:
+    """The next day on which time alone, with no new event, changes the tasks a trial needs
+    (`trial_tasks`): the day after an unpaid payment's due date (it enters its grace: a
+    payment task) and the day after its grace ends (it is missed: a failure-to-perform task
+    instead). None when no day will: no trial, a closed one, or every payment received in
+    time (what comes next then waits on an event)."""
+    if status is None or status.closed:
+        return None
+    today, days = status.today, []
+    for p in status.payments:
+        if p.state is PaymentState.PAID:
+            continue
+        if today <= p.due_on:
+            days.append(p.due_on + timedelta(days=1))
+        elif today <= p.grace_end:
+            days.append(p.grace_end + timedelta(days=1))
+    return min(days, default=None)
+
+
 def payment_problems(status: TrialStatus | None, amount_cents: int,
                      number: int | None) -> list[str]:
     """Why a trial payment cannot be recorded (empty when it can). With no trial running it

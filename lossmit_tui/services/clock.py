@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
-from db.bulk import insert_with_ids
+from db.bulk import insert_with_ids, upsert
 from db.engine import session_scope
 from db.models import (
     AuditEvent,
@@ -489,16 +489,7 @@ def _save_holds(conn: Connection, holds: list[dict[str, Any]], actor: User | Non
 
 def _save_checks(conn: Connection, checks: list[dict[str, Any]]) -> None:
     """Insert or replace the cases' clock checks (one statement per batch)."""
-    if not checks:
-        return
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # the same upsert as PostgreSQL's
-    stmt = insert(checks_t)
-    conn.execute(stmt.on_conflict_do_update(index_elements=[checks_t.c.case_id], set_={
-        "check_on": stmt.excluded.check_on, "window_only": stmt.excluded.window_only,
-        "check_then": stmt.excluded.check_then}), checks)
+    upsert(conn, checks_t, checks, "case_id")
 
 
 def case_clocks(session: Session, case_id: int, today: date,

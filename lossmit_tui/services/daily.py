@@ -41,7 +41,8 @@ def run_daily_pass(ws: Workspace, *, first: QueueFilter | None = None,
        first), then of every open case whose score is not for today;
     2. a callback task for every promise to pay that was missed;
     3. the trial period plans' tasks (a payment not received, a grace passed, a trial to
-       convert), of `assignees`' trial cases only when given;
+       convert) of the trials time changes today, of `assignees`' trial cases only when
+       given, or with `every_case` of every trial;
     4. the regulatory clocks: those time has changed, of `assignees`' cases only when
        given (the app does the user's own; the whole book is `lossmit refresh`), or with
        `every_case` every open case's (a book loaded without its clocks);
@@ -65,7 +66,7 @@ def run_daily_pass(ws: Workspace, *, first: QueueFilter | None = None,
         urgency += refresh_stale(ws, only=first)
     urgency += refresh_stale(ws)
     missed = raise_missed_promises(ws)
-    trials = raise_trial_tasks(ws, assignees=assignees)
+    trials = raise_trial_tasks(ws, assignees=assignees, every_case=every_case)
     clocks = refresh_clocks(ws, every_case=every_case, assignees=assignees)
     history = (record_history(ws) if assignees is None and (check_history or every_case)
                else 0)

@@ -7,8 +7,10 @@ stands, and the tasks the trial needs are kept in step here (source `trial:<star
 
 - in the transaction of every event on the case (`prepare_trial_event` before the event is
   written, `sync_trial_tasks` after), and
-- by the daily pass for the cases in the `trial` stage (`raise_trial_tasks`), read through
-  their own partial index, 500 at a time, tasks and audit rows written per batch.
+- by the daily pass for the cases in the `trial` stage whose trial time alone changes that
+  day (`raise_trial_tasks`): each sync keeps the case's next such day (`trial_checks`), so
+  the pass reads only those trials (and the ones never synced), through the trial cases'
+  partial index, 500 at a time, tasks and audit rows written per batch.
 """
 
 from collections import defaultdict
@@ -21,10 +23,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from db.bulk import insert_with_ids
+from db.bulk import insert_with_ids, upsert
 from db.engine import session_scope
 from db.models import AuditEvent, Case, CaseEvent, Task, User, utcnow
-from db.tables import OPEN_TRIALS
+from db.tables import OPEN_TRIALS, trial_checks
 from lossmit_tui.config import trial_policy
 from lossmit_tui.domain.enums import EventKind, Stage, TaskKind
 from lossmit_tui.domain.trial import (
@@ -36,6 +38,7 @@ from lossmit_tui.domain.trial import (
     TrialStatus,
     TrialTaskKind,
     default_first_due,
+    next_trial_change,
     payment_problems,
     schedule_problems,
     trial_payment_for,
@@ -298,6 +301,7 @@ def sync_trial_tasks(conn: Connection, actor: User | None, case_ids: Sequence[in
         insert_audit: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         audit_rows: list[dict[str, Any]] = []
+        checks: list[dict[str, Any]] = []
         for case_id in chunk:
             case = cases.get(case_id)
             if case is None:
@@ -305,6 +309,8 @@ def sync_trial_tasks(conn: Connection, actor: User | None, case_ids: Sequence[in
             trial = trials.get(case_id)
             status = trial.status if trial is not None else None
             running = case.closed_at is None and case.stage == Stage.TRIAL
+            if running:  # a case out of the stage keeps no check: back in it, it is visited
+                checks.append({"case_id": case_id, "check_on": next_trial_change(status)})
             wanted = trial_tasks(status, today) if running and status is not None else []
             keys = {w.key for w in wanted}
             for w in wanted:
@@ -347,26 +353,44 @@ def sync_trial_tasks(conn: Connection, actor: User | None, case_ids: Sequence[in
                 completion_note=sa.bindparam("completion_note")), updates)
         if audit_rows:
             conn.execute(audit_t.insert(), [{**who, **row} for row in audit_rows])
+        _save_trial_checks(conn, [c for c in chunk if c in cases], checks)
     return changed
 
 
-def raise_trial_tasks(ws: Workspace, assignees: tuple[int, ...] | None = None) -> int:
+def _save_trial_checks(conn: Connection, case_ids: list[int],
+                       checks: list[dict[str, Any]]) -> None:
+    """Keep these cases' trial checks: the running trials' next day (`checks`, upserted);
+    the others keep none (back in the stage, a case is visited). Two statements a batch."""
+    running = {c["case_id"] for c in checks}
+    gone = [c for c in case_ids if c not in running]
+    if gone:
+        conn.execute(trial_checks.delete().where(trial_checks.c.case_id.in_(gone)))
+    upsert(conn, trial_checks, checks, "case_id")
+
+
+def raise_trial_tasks(ws: Workspace, assignees: tuple[int, ...] | None = None, *,
+                      every_case: bool = False) -> int:
     """The daily pass's step: for every open case in the trial stage (of `assignees` only
-    when given), add the tasks its trial needs today and close those it no longer needs.
+    when given) whose trial time alone changes today (its check day has come, or it has
+    none: never synced), or with `every_case` for every one (after a change of the trial
+    policy's grace), add the tasks its trial needs today and close those it no longer needs.
     Reads the trial cases through their partial index by id, 500 at a time, one write
     transaction per batch. Returns how many cases' trial tasks changed."""
     policy, after, touched = trial_policy(ws.settings), 0, 0
+    due = [] if every_case else [sa.or_(trial_checks.c.case_id.is_(None),
+                                        trial_checks.c.check_on <= ws.today)]
     while True:
         with session_scope(ws.engine, write=True) as session:
             conn = session.connection()
             # the index's own terms, and its name for SQLite: with a bound stage, or without
-            # statistics, SQLite walks every case by id instead (9.5-12 s at 1,000,000 cases
-            # with no trial among them)
+            # statistics, SQLite may walk every case by id instead (seconds at 1,000,000)
             ids = list(conn.execute(
-                sa.select(cases_t.c.id).where(
-                    sa.text(OPEN_TRIALS), cases_t.c.id > after,
-                    *([cases_t.c.assignee_id.in_(assignees)] if assignees is not None
-                      else []))
+                sa.select(cases_t.c.id)
+                .select_from(cases_t.outerjoin(trial_checks,
+                                               trial_checks.c.case_id == cases_t.c.id))
+                .where(sa.text(OPEN_TRIALS), cases_t.c.id > after, *due,
+                       *([cases_t.c.assignee_id.in_(assignees)] if assignees is not None
+                         else []))
                 .with_hint(cases_t, "INDEXED BY ix_cases_trial", "sqlite")
                 .order_by(cases_t.c.id).limit(BATCH)).scalars())
             if not ids:
