@@ -373,8 +373,13 @@ def test_the_request_letters_are_refused_for_a_notice_of_error_and_the_other_way
     engine, case_id = loan
     ws = ws_on(engine, date(2026, 12, 10), tmp_path)
     error = log(ws, case_id)
-    record_finding(ws, error, version(engine, error), FindingInput(
-        "information_provided", "communication"))  # a wrong finding does not open the door
+    before = version(engine, error)
+    for wrong in ("information_provided", "information_not_available", "resolved"):
+        with pytest.raises(InvalidInput, match=rf"^finding: '{wrong}' does not answer a "
+                                               "notice of error; use one of error_found, "
+                                               "no_error"):
+            record_finding(ws, error, before, FindingInput(wrong, "communication"))
+    assert version(engine, error) == before  # nothing written
     for kind in ("complaint_information", "complaint_not_available"):
         with pytest.raises(InvalidInput, match=r"^type: .* answers a request for information "
                                                r"\(1024.36\(d\)\); complaint \d+ is a notice "
@@ -382,7 +387,13 @@ def test_the_request_letters_are_refused_for_a_notice_of_error_and_the_other_way
             generate_letter(ws, case_id, kind, complaint_id=error,
                             extra={"information": "x", "reasons": "x"})
     request = ask(ws, case_id)
-    record_finding(ws, request, version(engine, request), FindingInput("no_error", "no_error"))
+    for wrong in ("no_error", "resolved"):
+        with pytest.raises(InvalidInput, match=rf"^finding: '{wrong}' does not answer a "
+                                               "request for information; use one of "
+                                               "information_provided, "
+                                               "information_not_available"):
+            record_finding(ws, request, version(engine, request),
+                           FindingInput(wrong, "no_error"))
     with pytest.raises(InvalidInput, match=r"^type: .* answers a notice of error"):
         generate_letter(ws, case_id, "complaint_no_error", complaint_id=request,
                         extra={"reasons": "x"})

@@ -63,6 +63,22 @@ class Topic(StrEnum):
     OTHER = "other"
 
 
+def asserts_error(complaint_type: str, category: str | None) -> bool:
+    """A notice of error (1024.35): so typed, or a qualified written request asserting an
+    error (it has a covered category)."""
+    return (complaint_type == ComplaintType.NOTICE_OF_ERROR
+            or (complaint_type == ComplaintType.QUALIFIED_WRITTEN_REQUEST
+                and category is not None))
+
+
+def asks_information(complaint_type: str, category: str | None) -> bool:
+    """A request for information (1024.36): so typed, or a qualified written request with no
+    error asserted."""
+    return (complaint_type == ComplaintType.REQUEST_FOR_INFORMATION
+            or (complaint_type == ComplaintType.QUALIFIED_WRITTEN_REQUEST
+                and category is None))
+
+
 class Finding(StrEnum):
     ERROR_FOUND = "error_found"
     NO_ERROR = "no_error"
@@ -164,16 +180,12 @@ class ComplaintFacts:
     @property
     def is_error(self) -> bool:
         """A notice of error: so typed, or a qualified written request asserting an error."""
-        return (self.type == ComplaintType.NOTICE_OF_ERROR
-                or (self.type == ComplaintType.QUALIFIED_WRITTEN_REQUEST
-                    and self.category is not None))
+        return asserts_error(self.type, self.category)
 
     @property
     def is_request(self) -> bool:
         """A request for information: so typed, or a qualified written request asking one."""
-        return (self.type == ComplaintType.REQUEST_FOR_INFORMATION
-                or (self.type == ComplaintType.QUALIFIED_WRITTEN_REQUEST
-                    and self.category is None))
+        return asks_information(self.type, self.category)
 
     @property
     def written(self) -> bool:

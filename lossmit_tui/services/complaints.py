@@ -30,6 +30,8 @@ from lossmit_tui.domain.complaints import (
     ComplaintType,
     Finding,
     Topic,
+    asks_information,
+    asserts_error,
     complaint_clocks,
     extension_refusal,
 )
@@ -406,6 +408,23 @@ class FindingInput:
     remediation_cents: int = 0
 
 
+# The findings that answer each kind of complaint: a notice of error is found in error or
+# not (1024.35(e)(1)), a request for information answered or the information found not
+# available (1024.36(d)(1)); any other complaint resolved, or an error found or not.
+_FINDINGS = {"error": (Finding.ERROR_FOUND, Finding.NO_ERROR),
+             "request": (Finding.INFORMATION_PROVIDED, Finding.INFORMATION_NOT_AVAILABLE),
+             "other": (Finding.RESOLVED, Finding.ERROR_FOUND, Finding.NO_ERROR)}
+_WHAT = {"error": "a notice of error", "request": "a request for information",
+         "other": "a complaint"}
+
+
+def _kind_of(row: sa.Row[Any]) -> str:
+    """"error", "request" or "other": what the complaint is."""
+    if asserts_error(row.complaint_type, row.category):
+        return "error"
+    return "request" if asks_information(row.complaint_type, row.category) else "other"
+
+
 def _record_finding(session: Session, ws: Workspace, complaint_id: int,
                     expected_version: int, found: FindingInput) -> int:
     problems = []
@@ -431,6 +450,10 @@ def _record_finding(session: Session, ws: Workspace, complaint_id: int,
     if problems:
         raise InvalidInput("; ".join(problems))
     actor, row = _open_for(session, ws, complaint_id, "recording a complaint's finding")
+    fits = _FINDINGS[_kind_of(row)]
+    if found.finding not in fits:
+        raise InvalidInput(f"finding: {found.finding!r} does not answer {_WHAT[_kind_of(row)]}; "
+                           f"use one of {', '.join(fits)}")
     return _save(session, actor, row, expected_version, "finding", {
         "finding": found.finding, "root_cause": found.root_cause,
         "investigation": investigation or None, "correction": correction or None,
