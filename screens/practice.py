@@ -137,6 +137,7 @@ class PracticeScreen(LossMitScreen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        self._team_shown: tuple[MemberProgress, ...] | None = None
         self.query_one("#practice-team", DataTable).display = False
         # Not `follow_store`: the panel checks on every change, shown or not, so a step done
         # on the case screen is ticked (and said) there.
@@ -292,6 +293,9 @@ class PracticeScreen(LossMitScreen[None]):
         self.check()
 
     def _show_team(self, members: tuple[MemberProgress, ...]) -> None:
+        if members == self._team_shown:
+            return  # a check that found nothing new keeps the table (and its cursor) as it is
+        self._team_shown = members
         table = self.query_one("#practice-team", DataTable)
         row = table.cursor_row
         table.clear(columns=True)

@@ -70,5 +70,12 @@ def test_practice_team_120x40(snap_compare, lead_practice_app) -> None:  # type:
         await _loaded(pilot)
         await pilot.press("t")
         await _loaded(pilot)
+        table = pilot.app.screen.query_one("#practice-team")
+        for _ in range(50):  # the team's rows in, then an idle turn sizes the columns to them
+            if table.row_count:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause()
+        await pilot.pause()
 
     assert snap_compare(lead_practice_app, terminal_size=(120, 40), run_before=team)
