@@ -33,7 +33,8 @@ from lossmit_tui.services import audit
 from lossmit_tui.services.access import require_active
 from lossmit_tui.services.cases import last_change
 from lossmit_tui.services.errors import Conflict, InvalidInput, PermissionDenied
-from lossmit_tui.services.tasks import recompute_cases, tasks_of_cases
+from lossmit_tui.services.tasks import next_action, recompute_cases, tasks_of_cases
+from lossmit_tui.services.urgency import NEXT_ACTION_COLUMNS, next_action_values
 from lossmit_tui.services.users import require_user
 from lossmit_tui.services.workspace import Workspace
 
@@ -388,52 +389,50 @@ def apply(ws: Workspace, plan: Plan, reason: Reason, *, move_tasks: bool = True)
         batch = uuid.uuid4().hex[:12]
         records = _move(conn, ok, actor, reason, batch, today, calendar,
                         move_tasks=move_tasks, contact_task=contact_task,
-                        contact_days=contact_days)
+                        contact_days=contact_days, weights=weights)
         audit.record(session, actor, "reassignment", batch, "reassign", after={
             "reason": str(reason), "count": len(ok), "move_tasks": move_tasks,
             "left_out": conflicts, "moves": records})
-        recompute_cases(conn, [m.case_id for m in ok], today, weights)
     return Outcome(batch, len(ok), tuple(conflicts))
 
 
 def _move(conn: Connection, moves: Sequence[Move], actor: User, reason: Reason, batch: str,
           today: date, calendar: BusinessCalendar, *, move_tasks: bool, contact_task: bool,
-          contact_days: int) -> list[list[Any]]:
-    """The writes of one batch, set-wise. Returns, per case, what undo needs:
-    [case id, from id, to id, version after, moved task ids, introduction task id, the
-    earlier introduction tasks it replaced, the complaints moved]."""
+          contact_days: int, weights: Mapping[str, float]) -> list[list[Any]]:
+    """The writes of one batch, set-wise, the case rows' next action and urgency (by
+    `weights`) among them. Returns, per case, what undo needs: [case id, from id, to id, version
+    after, moved task ids, introduction task id, the earlier introduction tasks it
+    replaced, the complaints moved]."""
     now = utcnow()
-    _versioned(conn, conn.execute(cases_t.update().where(
-        cases_t.c.id == sa.bindparam("cid"), cases_t.c.version == sa.bindparam("v")).values(
-        assignee_id=sa.bindparam("to"), version=sa.bindparam("v") + 1, updated_at=now),
-        [{"cid": m.case_id, "v": m.version, "to": m.to_id} for m in moves]), len(moves))
+    # One read of the cases' tasks serves the three uses: the open tasks that move, the
+    # open introductions a new one replaces, and the next action each case is left with.
     moved: dict[int, list[int]] = {m.case_id: [] for m in moves}
-    if move_tasks:
-        by_case = {m.case_id: m for m in moves}
-        ids = list(by_case)
-        pairs = []
-        for start in range(0, len(ids), CHUNK):
-            for r in tasks_of_cases(conn, ids[start:start + CHUNK], tasks_t.c.id,
-                                    tasks_t.c.assignee_id):
-                m = by_case[r.case_id]
-                if r.status == TaskStatus.OPEN and (r.assignee_id is None
-                                                    or r.assignee_id == m.from_id):
-                    moved[r.case_id].append(r.id)
-                    pairs.append({"tid": r.id, "to": m.to_id})
-        if pairs:
-            conn.execute(tasks_t.update().where(tasks_t.c.id == sa.bindparam("tid"))
-                         .values(assignee_id=sa.bindparam("to")), pairs)
-    intro: dict[int, int] = {}
     replaced: dict[int, list[int]] = {m.case_id: [] for m in moves}
+    still_open: dict[int, list[tuple[date, int, str]]] = {m.case_id: [] for m in moves}
+    by_case = {m.case_id: m for m in moves}
+    ids = list(by_case)
+    pairs = []
+    for start in range(0, len(ids), CHUNK):
+        for r in tasks_of_cases(conn, ids[start:start + CHUNK], tasks_t.c.id,
+                                tasks_t.c.assignee_id, tasks_t.c.source, tasks_t.c.due_on):
+            if r.status != TaskStatus.OPEN:
+                continue
+            m = by_case[r.case_id]
+            if move_tasks and (r.assignee_id is None or r.assignee_id == m.from_id):
+                moved[r.case_id].append(r.id)
+                pairs.append({"tid": r.id, "to": m.to_id})
+            if contact_task and r.source == SOURCE:
+                # One open introduction per case: a case moved again replaces the one it
+                # had (its earlier owner's introduction no longer makes sense); undo
+                # reopens it.
+                replaced[r.case_id].append(r.id)
+            else:
+                still_open[r.case_id].append((r.due_on, r.id, r.kind))
+    if pairs:
+        conn.execute(tasks_t.update().where(tasks_t.c.id == sa.bindparam("tid"))
+                     .values(assignee_id=sa.bindparam("to")), pairs)
+    intro: dict[int, int] = {}
     if contact_task:
-        # One open introduction per case: a case moved again replaces the one it had (its
-        # earlier owner's introduction no longer makes sense); undo reopens it.
-        ids = list(replaced)
-        for start in range(0, len(ids), CHUNK):
-            for found_row in tasks_of_cases(conn, ids[start:start + CHUNK], tasks_t.c.id,
-                                            tasks_t.c.source):
-                if found_row.status == TaskStatus.OPEN and found_row.source == SOURCE:
-                    replaced[found_row.case_id].append(found_row.id)
         old = [{"tid": t} for found in replaced.values() for t in found]
         if old:
             conn.execute(tasks_t.update().where(tasks_t.c.id == sa.bindparam("tid"))
@@ -446,6 +445,18 @@ def _move(conn: Connection, moves: Sequence[Move], actor: User, reason: Reason, 
              "assignee_id": m.to_id, "status": TaskStatus.OPEN, "source": SOURCE,
              "created_at": now} for m in moves])
         intro = {m.case_id: new_id for m, new_id in zip(moves, new_ids, strict=True)}
+        for m in moves:
+            still_open[m.case_id].append((due, intro[m.case_id], TaskKind.CALLBACK))
+    # The case row once: the new owner, its version (a case changed since it was read is
+    # a conflict: nothing of the batch is written) and the next action the moves leave.
+    values = {p["cid"]: p for p in next_action_values(
+        conn, {case_id: next_action(found) for case_id, found in still_open.items()},
+        today, weights)}
+    _versioned(conn, conn.execute(cases_t.update().where(
+        cases_t.c.id == sa.bindparam("cid"), cases_t.c.version == sa.bindparam("v")).values(
+        assignee_id=sa.bindparam("to"), version=sa.bindparam("v") + 1, updated_at=now,
+        **NEXT_ACTION_COLUMNS),
+        [{**values[m.case_id], "v": m.version, "to": m.to_id} for m in moves]), len(moves))
     complaints = _move_complaints(conn, moves, actor, batch, now)
     conn.execute(events_t.insert(), [
         {"case_id": m.case_id, "kind": EventKind.REASSIGNED, "occurred_on": today,

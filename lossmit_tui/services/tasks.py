@@ -15,7 +15,7 @@ from lossmit_tui.domain.values import clean_text
 from lossmit_tui.services import audit
 from lossmit_tui.services.access import require_case_access
 from lossmit_tui.services.errors import InvalidInput, NotFound
-from lossmit_tui.services.urgency import set_next_actions
+from lossmit_tui.services.urgency import NextAction, set_next_actions
 from lossmit_tui.services.users import require_user
 from lossmit_tui.services.workspace import Workspace
 
@@ -60,18 +60,22 @@ def recompute_cases(conn: Connection, case_ids: Iterable[int], today: date,
     ids = sorted(set(case_ids))
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        first: dict[int, tuple[date, str]] = {}
-        regulatory: dict[int, date] = {}
-        rows = [r for r in tasks_of_cases(conn, chunk, tasks_t.c.due_on, tasks_t.c.id)
-                if r.status == "open"]
-        for r in sorted(rows, key=lambda r: (r.case_id, r.due_on, r.id)):
-            first.setdefault(r.case_id, (r.due_on, r.kind))
-            if r.kind == TaskKind.REGULATORY_DEADLINE:
-                regulatory.setdefault(r.case_id, r.due_on)
-        set_next_actions(conn, {
-            cid: (first[cid][0] if cid in first else None,
-                  first[cid][1] if cid in first else None, regulatory.get(cid))
-            for cid in chunk}, today, weights, utcnow())
+        open_tasks: dict[int, list[tuple[date, int, str]]] = {cid: [] for cid in chunk}
+        for r in tasks_of_cases(conn, chunk, tasks_t.c.due_on, tasks_t.c.id):
+            if r.status == "open":
+                open_tasks[r.case_id].append((r.due_on, r.id, r.kind))
+        set_next_actions(conn, {cid: next_action(found) for cid, found in open_tasks.items()},
+                         today, weights, utcnow())
+
+
+def next_action(open_tasks: Iterable[tuple[date, int, str]]) -> NextAction:
+    """A case's next action from its open tasks (due date, id, kind): the earliest task
+    (the first made on a tie), its kind, and the earliest regulatory deadline."""
+    ordered = sorted(open_tasks)
+    first = ordered[0] if ordered else None
+    regulatory = next((due for due, _, kind in ordered if kind == TaskKind.REGULATORY_DEADLINE),
+                      None)
+    return (first[0] if first else None, first[2] if first else None, regulatory)
 
 
 def add_task_in(session: Session, actor_name: str, case_id: int, new: NewTask, today: date,

@@ -9,6 +9,7 @@ and writes that change a case recompute that case in the same transaction.
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -76,21 +77,35 @@ def set_next_actions(conn: Connection, next_actions: Mapping[int, NextAction], t
     and act-next key for today that follow from them, in one update per case (the next
     action and the score written apart cost two updates of the wide case row and a second
     read)."""
+    params = next_action_values(conn, next_actions, today, weights)
+    if params:
+        conn.execute(cases_t.update().where(cases_t.c.id == sa.bindparam("cid")).values(
+            updated_at=now, **NEXT_ACTION_COLUMNS), params)
+
+
+# What `next_action_values` gives, by column, for an update's values (bound per case).
+NEXT_ACTION_COLUMNS: dict[str, Any] = {
+    "next_action_on": sa.bindparam("on"), "next_action_kind": sa.bindparam("kind"),
+    "reg_due_on": sa.bindparam("reg"), "urgency": sa.bindparam("new_urgency"),
+    "act_key": sa.bindparam("new_key"), "urgency_on": sa.bindparam("today")}
+
+
+def next_action_values(conn: Connection, next_actions: Mapping[int, NextAction], today: date,
+                       weights: Mapping[str, float]) -> list[dict[str, Any]]:
+    """For each case of `next_actions` that exists, the parameters of
+    `NEXT_ACTION_COLUMNS` ("cid" the case): its next action and deadline, and the urgency
+    and act-next key for today that follow from them and its stored row. A writer that also
+    changes the case itself (a reassignment) adds them to its own update."""
     ids = list(next_actions)
+    params = []
     for start in range(0, len(ids), BATCH):
-        params = []
         for r in conn.execute(sa.select(*_READ).where(
                 cases_t.c.id.in_(ids[start:start + BATCH]))):
             on, kind, regulatory = next_actions[r.id]
             urgency, key = _score(r, today, weights, on)
             params.append({"cid": r.id, "on": on, "kind": kind, "reg": regulatory,
-                           "new_urgency": urgency, "new_key": key})
-        if params:
-            conn.execute(cases_t.update().where(cases_t.c.id == sa.bindparam("cid")).values(
-                next_action_on=sa.bindparam("on"), next_action_kind=sa.bindparam("kind"),
-                reg_due_on=sa.bindparam("reg"), updated_at=now,
-                urgency=sa.bindparam("new_urgency"), act_key=sa.bindparam("new_key"),
-                urgency_on=today), params)
+                           "new_urgency": urgency, "new_key": key, "today": today})
+    return params
 
 
 def refresh_cases(conn: Connection, case_ids: Iterable[int], today: date,
