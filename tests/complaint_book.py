@@ -71,3 +71,20 @@ def add_complaints(engine: Engine, user: str, mine: int, theirs: int, other: int
     v = record_step(ws, cid, v, Step("response", date(2026, 11, 3)))
     record_finding(ws, cid, v, FindingInput("resolved", "communication"))
     new(theirs, date(2026, 9, 15), "mail", "notice_of_error", "b2")
+
+
+def add_to_team_cases(engine: Engine, lead: str) -> tuple[int, int, int]:
+    """The complaints above on the first three cases (by id) of `lead`'s team, by the lead:
+    the cases `mine`, `theirs` and `other`."""
+    import sqlalchemy as sa
+
+    from db.tables import cases, users
+
+    with engine.connect() as conn:
+        team = conn.execute(sa.select(users.c.team).where(users.c.username == lead)).scalar()
+        found = list(conn.execute(
+            sa.select(cases.c.id).join(users, users.c.id == cases.c.assignee_id)
+            .where(users.c.team == team).order_by(cases.c.id).limit(3)).scalars())
+    mine, theirs, other = found
+    add_complaints(engine, lead, mine, theirs, other)
+    return mine, theirs, other

@@ -1054,7 +1054,7 @@ _BY_RECEIPT = "INDEXED BY ix_complaints_received"
 
 
 def _received_name(kind: str) -> str:
-    return f"{_RECEIVED}: {kind}"
+    return f"received: {kind}"
 
 
 def _on_time_name(duty: str) -> str:
@@ -1410,7 +1410,8 @@ def figure_loans(figure: Figure) -> tuple[int, ...]:
 
 def write_xlsx(figures: Iterable[Figure], path: Path) -> None:
     """The figures as a workbook: one sheet, a header row, the month a real date cell, the
-    value and counts real number cells (a rate as a percentage)."""
+    value and counts real number cells (a rate as a percentage; money, kept in cents, as a
+    currency cell in dollars, its unit "dollars")."""
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path))
@@ -1420,6 +1421,7 @@ def write_xlsx(figures: Iterable[Figure], path: Path) -> None:
         month_fmt = book.add_format({"num_format": "yyyy-mm"})
         pct = book.add_format({"num_format": "0.0%"})
         number = book.add_format({"num_format": "0.00"})
+        money = book.add_format({"num_format": "$#,##0.00"})
         sheet.write_row(0, 0, COLUMNS, bold)
         for n, f in enumerate(figures, start=1):
             sheet.write_string(n, 0, f.report)
@@ -1428,9 +1430,11 @@ def write_xlsx(figures: Iterable[Figure], path: Path) -> None:
             sheet.write_string(n, 3, f.metric)
             if f.value is None:
                 sheet.write_blank(n, 4, None)
+            elif f.unit == "cents":
+                sheet.write_number(n, 4, f.value / 100, money)
             else:
                 sheet.write_number(n, 4, f.value, pct if f.unit == "rate" else number)
-            sheet.write_string(n, 5, f.unit)
+            sheet.write_string(n, 5, "dollars" if f.unit == "cents" else f.unit)
             for col, count in ((6, f.numerator), (7, f.denominator)):
                 if count is None:
                     sheet.write_blank(n, col, None)
