@@ -10,7 +10,7 @@ the history keeps the loan's status, not who worked it then.
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -1152,8 +1152,11 @@ def _complaint_loans(conn: Connection, source: _Source) -> set[int]:
 
 
 def _complaint_figures(name: str, group: str, month: date, mine: dict[str, Any],
-                       src: Any) -> list[Figure]:
-    """The complaints report's figures of one group and month."""
+                       src: Callable[[str, str, str], _Source]) -> list[Figure]:
+    """The complaints report's figures of one group and month: the complaints received and
+    each type's count (of them), on time per duty (met by the date, of those decided), the
+    errors found (of the complaints), the remediation in cents, and the top root causes
+    (`top_root_causes`: each one's count, of the complaints)."""
     received = mine.get(_RECEIVED, 0)
     out = [Figure(name, group, month, _RECEIVED, received, "count", received, None,
                   source=src(group, "complaints", _RECEIVED))]
