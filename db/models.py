@@ -503,6 +503,8 @@ sa.Index("ix_complaints_open_received", col(Complaint.received_on), col(Complain
          sqlite_where=_OPEN_COMPLAINT, postgresql_where=_OPEN_COMPLAINT)
 sa.Index("ix_complaints_open_case", col(Complaint.case_id),
          sqlite_where=_OPEN_COMPLAINT, postgresql_where=_OPEN_COMPLAINT)
+# Every complaint by the day received: the complaint reports read a month's through it.
+sa.Index("ix_complaints_received", col(Complaint.received_on), col(Complaint.case_id))
 sa.Index("ix_letters_case_id", col(Letter.case_id), col(Letter.id))
 sa.Index("ix_letters_batch_id", col(Letter.batch_id))
 # The status history: a loan's intervals in order, the intervals covering a day, and at most

@@ -2,6 +2,8 @@
 management"), each figure with the prior month's and the change, the highlighted figure's
 13-month trend as a chart, and Enter to open the loans behind a figure as a queue view.
 The month and the prior one are read first and shown; the trend's earlier months follow.
+`c` switches to the complaints report (complaints received, on time per duty, errors found,
+remediation, top root causes) and back, with the same months, grouping and drill-down.
 
 A lead or an admin sees the whole book, as one portfolio or by team, specialist or investor
 (`g` cycles the grouping; each figure then has a row per group); a specialist sees their own
@@ -23,6 +25,7 @@ from textual_plotext import PlotextPlot
 
 from db.queries import user_row
 from lossmit_tui.domain.metrics import add_months, prior_month
+from lossmit_tui.domain.values import display_money
 from lossmit_tui.services.errors import ServiceError
 from lossmit_tui.services.reports import By, Figure, figure_loans, run_report
 from lossmit_tui.widgets.footer import KeyFooter
@@ -33,12 +36,17 @@ TREND_MONTHS = 13
 GROUPINGS = (By.PORTFOLIO, By.TEAM, By.USER, By.INVESTOR)
 GROUPING_NAMES = {By.PORTFOLIO: "the whole book", By.TEAM: "by team",
                   By.USER: "by specialist", By.INVESTOR: "by investor"}
+# The reports the screen shows (`c` switches), and how the title names each.
+REPORT_TITLES = {"scorecard": "Scorecard", "complaints": "Complaints"}
 
 
 def shown(value: float | None, unit: str) -> str:
-    """A figure as the scorecard prints it: a rate as a percentage, days and counts whole."""
+    """A figure as the scorecard prints it: a rate as a percentage, days and counts whole,
+    money (cents) in dollars and cents."""
     if value is None:
         return "–"
+    if unit == "cents":
+        return display_money(round(value))
     if unit == "rate":
         return f"{value:.1%}"
     if unit in ("days", "count"):
@@ -47,12 +55,30 @@ def shown(value: float | None, unit: str) -> str:
 
 
 def change(now: float | None, before: float | None, unit: str) -> Text:
-    """The change from the prior month: points for a rate, plain for the rest."""
+    """The change from the prior month: points for a rate, dollars for money, plain for the
+    rest."""
     if now is None or before is None:
         return Text("–")
     delta = now - before
-    text = f"{delta * 100:+.1f} pts" if unit == "rate" else f"{delta:+.1f}"
+    if unit == "cents":
+        text = ("-" if delta < 0 else "+") + display_money(abs(round(delta)))
+    else:
+        text = f"{delta * 100:+.1f} pts" if unit == "rate" else f"{delta:+.1f}"
     return Text(text, style="dim" if abs(delta) < 1e-9 else "")
+
+
+def _kind(metric: str) -> str:
+    """What a figure counts, before its detail ("root cause: escrow": "root cause")."""
+    return metric.split(": ", 1)[0]
+
+
+def metric_order(figures: list[Figure], month: date) -> list[str]:
+    """The figures' metrics in the report's order, the shown month's first, and a metric of
+    other months only (a root cause that was among the top ones before) beside its kind."""
+    ordered = list(dict.fromkeys(f.metric for f in sorted(figures,
+                                                          key=lambda f: f.month != month)))
+    kinds = list(dict.fromkeys(_kind(x) for x in ordered))
+    return sorted(ordered, key=lambda x: kinds.index(_kind(x)))
 
 
 class ScoreTable(DataTable[Text]):
@@ -76,6 +102,9 @@ class ReportsScreen(LossMitScreen[None]):
         Binding("g", "grouping", "Group by", id="reports.grouping",
                 tooltip="Leads and admins: the whole book, then by team, by specialist, by "
                         "investor (a specialist sees their own loans only)"),
+        Binding("c", "switch_report", "Complaints", id="reports.complaints",
+                tooltip="The complaints report (received, on time per duty, errors found, "
+                        "remediation, top root causes); again: the scorecard"),
     ]
 
     @dataclass
@@ -85,10 +114,12 @@ class ReportsScreen(LossMitScreen[None]):
         scope: str
         figures: list[Figure]
         error: str = ""
+        report: str = "scorecard"
 
-    def __init__(self, month: date | None = None) -> None:
+    def __init__(self, month: date | None = None, report: str = "scorecard") -> None:
         super().__init__()
         self.month = month
+        self.report = report
         self.scope = ""
         self.by = By.PORTFOLIO
         self.figures: list[Figure] = []
@@ -126,7 +157,7 @@ class ReportsScreen(LossMitScreen[None]):
     @work(thread=True, exclusive=True, group="reports-load", exit_on_error=False,
           description="reading the reports")
     def load(self) -> None:
-        month, asked = self.month, self.by
+        month, asked, report = self.month, self.by, self.report
         assert month is not None
         with self.ws.read() as conn:
             me = user_row(conn, self.ws.username)
@@ -136,13 +167,13 @@ class ReportsScreen(LossMitScreen[None]):
         months = [add_months(month, -k) for k in range(TREND_MONTHS - 1, -1, -1)]
         try:
             # this month and the prior first (the table), then the trend's earlier months
-            first = run_report(self.ws, "scorecard", months[-2:], by)
-            self.post_message(self.Loaded(month, asked, scope, first))
-            earlier = run_report(self.ws, "scorecard", months[:-2], by)
+            first = run_report(self.ws, report, months[-2:], by)
+            self.post_message(self.Loaded(month, asked, scope, first, report=report))
+            earlier = run_report(self.ws, report, months[:-2], by)
         except ServiceError as exc:
-            self.post_message(self.Loaded(month, asked, scope, [], str(exc)))
+            self.post_message(self.Loaded(month, asked, scope, [], str(exc), report))
             return
-        self.post_message(self.Loaded(month, asked, scope, earlier + first))
+        self.post_message(self.Loaded(month, asked, scope, earlier + first, report=report))
 
     def worker_failed(self, worker: Worker[object], error: BaseException) -> None:
         if worker.group == "reports-load":
@@ -155,18 +186,22 @@ class ReportsScreen(LossMitScreen[None]):
         if message.error:
             title.update(Content(message.error))
             return
-        if message.month != self.month or message.by != self.by:
-            return  # a month or a grouping since left
+        if (message.month != self.month or message.by != self.by
+                or message.report != self.report):
+            return  # a month, a grouping or a report since left
         self.scope, self.figures = message.scope, message.figures
-        metrics = list(dict.fromkeys(f.metric for f in self.figures))
+        metrics = metric_order(self.figures, message.month)
         groups = sorted({f.group for f in self.figures})
-        present = {(f.metric, f.group) for f in self.figures}
+        # the rows: the figures of this month or the prior one (a root cause among the top
+        # ones in an earlier month only is not listed)
+        table_months = (message.month, prior_month(message.month))
+        present = {(f.metric, f.group) for f in self.figures if f.month in table_months}
         self.rows = [(metric, group) for metric in metrics for group in groups
                      if (metric, group) in present]
         # short enough for 80 columns, where the footer has no room left for `g`
         switch = " · g: group by" if self.ws.user.leads else ""
-        title.update(Content(f"Scorecard · {message.month:%B %Y} · {self.scope} · Enter: its "
-                             f"loans{switch}"))
+        title.update(Content(f"{REPORT_TITLES[self.report]} · {message.month:%B %Y} · "
+                             f"{self.scope} · Enter: its loans{switch}"))
         self._show()
 
     def _value(self, row: tuple[str, str], month: date) -> Figure | None:
@@ -228,13 +263,14 @@ class ReportsScreen(LossMitScreen[None]):
         points = [(n, f.value) for n, m in enumerate(months)
                   if (f := self._value(current, m)) is not None and f.value is not None]
         unit = next((f.unit for f in self.figures if f.metric == metric), "count")
-        scale = 100 if unit == "rate" else 1
+        scale = {"rate": 100, "cents": 0.01}.get(unit, 1)
         if points:
             plt.plot([n for n, _ in points], [v * scale for _, v in points], marker="braille")
         plt.xticks(list(range(0, TREND_MONTHS, 3)),
                    [f"{months[n]:%b %y}" for n in range(0, TREND_MONTHS, 3)])
         of = f" · {group}" if len(self.query_one(ScoreTable).columns) == 5 else ""
-        plt.title(f"{metric}{' (%)' if unit == 'rate' else ''}{of}, {TREND_MONTHS} months")
+        suffix = {"rate": " (%)", "cents": " ($)"}.get(unit, "")
+        plt.title(f"{metric}{suffix}{of}, {TREND_MONTHS} months")
         chart.refresh()
 
     def action_month(self, step: int) -> None:
@@ -257,10 +293,22 @@ class ReportsScreen(LossMitScreen[None]):
                         "specialist or investor is for leads and admins.", markup=False)
             return
         self.by = GROUPINGS[(GROUPINGS.index(self.by) + 1) % len(GROUPINGS)]
+        self._reload(f"Loading the {self.report} report {GROUPING_NAMES[self.by]}…"
+                     if self.report != "scorecard"
+                     else f"Loading the scorecard {GROUPING_NAMES[self.by]}…")
+
+    def action_switch_report(self) -> None:
+        """The complaints report instead of the scorecard, or back: the same month,
+        grouping and scope."""
+        self.report = "complaints" if self.report == "scorecard" else "scorecard"
+        self._reload(f"Loading the {self.report} report…" if self.report != "scorecard"
+                     else "Loading the scorecard…")
+
+    def _reload(self, loading: str) -> None:
+        """Empty the table (its columns for the grouping in force) and read again."""
         self.figures, self.rows = [], []
         self._columns()
-        self.query_one("#reports-title", Static).update(
-            Content(f"Loading the scorecard {GROUPING_NAMES[self.by]}…"))
+        self.query_one("#reports-title", Static).update(Content(loading))
         self._plot()
         self.load()
 

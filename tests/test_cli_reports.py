@@ -143,3 +143,69 @@ def test_the_early_intervention_workout_and_aging_figures_are_in_their_reports(
     assert [x for x in metrics if x.startswith("open tasks ")] == [
         "open tasks 0-7 days", "open tasks 8-30 days", "open tasks 31-60 days",
         "open tasks 61-90 days", "open tasks over 90 days"]
+
+
+@pytest.fixture
+def complained(sqlite_url: str, tmp_path: Path) -> str:
+    """A1 and C1 (sam's) and B1 (ana's) with the complaints of tests/complaint_book.py."""
+    import sqlalchemy as sa
+
+    from db.tables import cases
+
+    from .complaint_book import add_complaints
+
+    engine = make_engine(sqlite_url)
+    ensure_current(engine)
+    setup = workspace(engine, "setup")
+    add_user(setup, "lee", "Lee Lead", "lead", "North")
+    add_user(setup, "sam", "Sam Specialist", "specialist", "North")
+    add_user(setup, "ana", "Ana Specialist", "specialist", "North")
+    path = tmp_path / "extract.csv"
+    path.write_text(HEADER + "A1,Ann Lee,FNMA,1000,2026-11-01,TX,sam\n"
+                             "B1,Bo Diaz,FNMA,2000,2026-11-01,TX,ana\n"
+                             "C1,Cy Ong,FHA,3000,2026-11-01,TX,sam\n")
+    assert import_extract(workspace(engine, "lee", date(2026, 8, 3)), path).ok
+    with engine.connect() as conn:
+        ids = {r.loan_number: r.id for r in conn.execute(
+            sa.select(cases.c.loan_number, cases.c.id))}
+    add_complaints(engine, "lee", ids["A1"], ids["B1"], ids["C1"])
+    engine.dispose()
+    return sqlite_url
+
+
+def test_the_complaints_report_in_every_format(complained: str, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    def complaints(*args: str, user: str = "lee"):  # type: ignore[no-untyped-def]
+        return run("report", "complaints", "--month", "2026-10", *args, "--db", complained,
+                   "--user", user, "--today", "2026-11-29")
+
+    table = complaints()
+    assert table.exit_code == 0, table.output
+    lines = table.stdout.splitlines()
+    # money as a person reads it in the table: $25.00 + $100.00
+    assert next(x for x in lines if "remediation total" in x).split()[-2:] == [
+        "$125.00", "cents"]
+    assert next(x for x in lines if "on time: acknowledgment" in x).split()[-3:] == [
+        "rate", "1", "3"]
+    rows = list(csv.DictReader(io.StringIO(complaints("--format", "csv").stdout)))
+    by_metric = {r["metric"]: r for r in rows}
+    assert by_metric["remediation total"]["value"] == "12500"  # cents, a number
+    assert (by_metric["complaints received"]["value"], by_metric["errors found"]["value"]) == (
+        "4", "2")
+    assert by_metric["on time: response"]["numerator"] == "2"
+    assert [r["metric"] for r in rows if r["metric"].startswith("root cause")] == [
+        "root cause: payment_processing", "root cause: communication", "root cause: escrow"]
+    data = json.loads(complaints("--format", "json", "--by", "user").stdout)
+    assert {r["group"] for r in data} == {"sam", "ana"}
+    assert next(r for r in data if r["group"] == "ana"
+                and r["metric"] == "remediation total")["value"] == 10_000
+    own = json.loads(complaints("--format", "json", "--by", "user", user="ana").stdout)
+    assert {r["group"] for r in own} == {"ana"}
+    path = tmp_path / "complaints.xlsx"
+    assert complaints("--format", "xlsx", "-o", str(path)).exit_code == 0
+    sheet = load_workbook(path).active
+    assert sheet is not None
+    money = next(r for r in sheet.iter_rows() if r[3].value == "remediation total")
+    assert (money[4].value, money[4].number_format, money[5].value) == (
+        125.0, "$#,##0.00", "dollars")

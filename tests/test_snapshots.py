@@ -228,3 +228,23 @@ def test_case_complaint_section_120x40(snap_compare, complaint_app) -> None:  # 
 def test_reports_scorecard(snap_compare, lead_app, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
     # The lead's scorecard for October 2026 with the first figure's 13-month trend chart.
     assert snap_compare(lead_app, terminal_size=size, run_before=_keys("r"))
+
+
+@pytest.fixture
+def complaints_lead_app(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The lead's book with the complaints of tests/complaint_book.py on three team cases."""
+    from .complaint_book import add_to_team_cases
+
+    engine, _, lead = seeded_book(tmp_path / "snap-complaints.db", 80, 7, TODAY)
+    add_to_team_cases(engine, lead)
+    return make_app(workspace(engine, lead, TODAY, settings=load_settings(),
+                              clock=lambda: datetime(2026, 11, 29, 16, 45, tzinfo=UTC)),
+                    "team")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_reports_complaints(snap_compare, complaints_lead_app, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    # The lead's complaints report for October 2026: received by type, on time per duty,
+    # errors found, remediation ($125.00), the top root causes; the first figure's trend.
+    assert snap_compare(complaints_lead_app, terminal_size=size, run_before=_keys("r", "c"))
+

@@ -185,3 +185,67 @@ async def test_a_specialist_is_told_why_the_grouping_does_not_widen(
         assert [str(c.label) for c in app.screen.query_one(ScoreTable).columns.values()][
             :2] == ["Figure", "This month"]
         assert cells(app, "open loans in the pipeline") == before
+
+
+async def test_a_lead_opens_the_complaints_report_and_the_loans_behind_a_figure(
+        store: tuple[Engine, str, str]) -> None:
+    """`c` switches to the complaints report (the same figures as `lossmit report
+    complaints`), Enter opens a figure's loans, `g` groups it, `c` again the scorecard."""
+    from .complaint_book import add_to_team_cases
+
+    engine, _, lead = store
+    mine, theirs, _ = add_to_team_cases(engine, lead)
+    expected = run_report(workspace(engine, lead), "complaints", [OCTOBER], By.PORTFOLIO)
+    errors = next(f for f in expected if f.metric == "errors found")
+    assert sorted(errors.ids) == sorted({mine, theirs})  # complaints 1 and 3
+    app = app_for(engine, lead)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_reports(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert title(app).startswith("Complaints · October 2026 · the whole book")
+        # this month and the prior (September: one notice of error)
+        assert cells(app, "complaints received")[1:3] == ["4", "1"]
+        assert cells(app, "on time: acknowledgment")[1] == "33.3%"
+        assert cells(app, "remediation total")[1:4] == ["$125.00", "$0.00", "+$125.00"]
+        assert cells(app, "root cause: payment_processing")[1] == "2"
+        table = app.screen.query_one(ScoreTable)
+        table.move_cursor(row=table.get_row_index("errors found"))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert app.screen.case_ids == tuple(sorted(errors.ids))
+        assert "loans behind errors found · Oct 2026" in str(
+            app.screen.query_one("#queue-title", Static).content)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReportsScreen)
+        await pilot.press("g")
+        await settle(app, pilot)
+        assert title(app).startswith("Complaints · October 2026 · by team")
+        by_team = [f for f in run_report(workspace(engine, lead), "complaints", [OCTOBER],
+                                         By.TEAM) if f.metric == "complaints received"]
+        for figure in by_team:
+            row = table.get_row(ReportsScreen.row_key(figure.metric, figure.group))
+            assert [str(c) for c in row[:3]] == [figure.metric, figure.group,
+                                                shown(figure.value, "count")]
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert title(app).startswith("Scorecard · October 2026 · by team")
+
+
+async def test_a_specialist_sees_the_complaints_of_their_own_loans(
+        store: tuple[Engine, str, str]) -> None:
+    from .complaint_book import add_to_team_cases
+
+    engine, specialist, lead = store
+    add_to_team_cases(engine, lead)
+    own = run_report(workspace(engine, specialist), "complaints", [OCTOBER], By.USER)
+    received = next(f for f in own if f.metric == "complaints received")
+    app = app_for(engine, specialist)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_reports(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert "Complaints" in title(app) and "your own loans" in title(app)
+        assert cells(app, "complaints received")[1] == shown(received.value, "count")

@@ -69,8 +69,9 @@ def _write(figures: "list[Figure]", fmt: str, path: Path) -> None:
 def report(
     ctx: typer.Context,
     name: Annotated[str | None, typer.Argument(
-        help="scorecard, delinquency, contact, applications, deadlines, workouts, pipeline or "
-             "productivity (README \"Reports\" defines every figure).", show_default=False)]
+        help="scorecard, delinquency, contact, applications, deadlines, workouts, pipeline, "
+             "productivity or complaints (README \"Reports\" defines every figure).",
+        show_default=False)]
     = None,
     month: Annotated[str | None, typer.Option(
         "--month", help="The month, YYYY-MM (default: the last whole month).")] = None,
@@ -134,4 +135,11 @@ def report(
             return
     from lossmit_tui.services.reports import COLUMNS
 
-    emit(_rows(figures), COLUMNS, fmt, empty="No figures for this month.")
+    rows = _rows(figures)
+    if fmt == "table":  # money as a person reads it; CSV and JSON keep the cents
+        from lossmit_tui.domain.values import display_money
+
+        for row in rows:
+            if row["unit"] == "cents" and row["value"] is not None:
+                row["value"] = display_money(int(row["value"]))
+    emit(rows, COLUMNS, fmt, empty="No figures for this month.")

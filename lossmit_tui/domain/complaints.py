@@ -440,3 +440,41 @@ def on_time(clock: Clock) -> bool | None:
     if clock.state is ClockState.MISSED:
         return False
     return None
+
+
+# The complaint reports' duties: each complaint clock's rule, by the duty it stands for
+# (`lossmit complaints report` and the Reports screen's complaints report share them).
+CLOCK_GROUPS: dict[str, tuple[str, ...]] = {
+    "acknowledgment": (ACK_ERROR.citation, ACK_REQUEST.citation),
+    "response": (RESPOND_PAYOFF.citation, RESPOND_FORECLOSURE.citation, RESPOND_ERROR.citation,
+                 RESPOND_OWNER.citation, RESPOND_REQUEST.citation),
+    "documents": (DOCUMENTS.citation,),
+    "exemption_notice": (EXEMPT_ERROR.citation, EXEMPT_REQUEST.citation),
+    "cfpb": (CFPB_RESPONSE.citation, CFPB_FINAL.citation),
+    "target": (TARGET.citation,),
+}
+
+
+def clock_outcomes(facts: ComplaintFacts, today: date,
+                   calendar: BusinessCalendar) -> tuple[tuple[str, bool], ...]:
+    """The one on-time definition of the complaint reports: each of the complaint's clocks
+    decided by `today`, as (its duty in `CLOCK_GROUPS`, met by its date). A clock is decided
+    once met (on time: True; late: False) or missed; one still to come, a bar, or one that
+    does not bind is left out. A complaint closed without a step still counts that step:
+    the clocks are read as if it were open, so what was never done is missed once due."""
+    out = []
+    for clock in complaint_clocks(replace(facts, closed_on=None), today, calendar):
+        kept = on_time(clock)
+        duty = next((n for n, cites in CLOCK_GROUPS.items() if clock.citation in cites), None)
+        if kept is not None and duty is not None:
+            out.append((duty, kept))
+    return tuple(out)
+
+
+TOP_ROOT_CAUSES = 3
+
+
+def top_root_causes(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """The complaint reports' top root causes: the three most frequent (code, count), a tie
+    in count broken by the code's alphabetical order."""
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_ROOT_CAUSES]

@@ -23,6 +23,7 @@ from sqlmodel import Session
 from db.models import Case, Complaint, Task, User, utcnow
 from lossmit_tui.domain.complaints import (
     CATEGORIES,
+    CLOCK_GROUPS,
     ERROR_EXEMPTIONS,
     EXEMPTIONS,
     FORECLOSURE,
@@ -32,8 +33,10 @@ from lossmit_tui.domain.complaints import (
     Topic,
     asks_information,
     asserts_error,
+    clock_outcomes,
     complaint_clocks,
     extension_refusal,
+    top_root_causes,
 )
 from lossmit_tui.domain.enums import Role, TaskKind
 from lossmit_tui.domain.regclock import Clock
@@ -656,16 +659,6 @@ __all__ = ["ComplaintView", "FindingInput", "NewComplaint", "Step", "add_complai
            "open_complaints", "record_finding", "record_step", "validate_complaint"]
 
 
-# Report columns: each complaint clock's rule, by the duty it stands for.
-CLOCK_GROUPS: dict[str, tuple[str, ...]] = {
-    "acknowledgment": ("1024.35(d)", "1024.36(c)"),
-    "response": ("1024.35(e)(3)(i)(A)", "1024.35(e)(3)(i)(B)", "1024.35(e)(3)(i)(C)",
-                 "1024.36(d)(2)(i)(A)", "1024.36(d)(2)(i)(B)"),
-    "documents": ("1024.35(e)(4)",),
-    "exemption_notice": ("1024.35(g)(2)", "1024.36(f)(2)"),
-    "cfpb": ("CFPB 15-day", "CFPB 60-day"),
-    "target": ("policy",),
-}
 REPORT_BY = ("type", "category", "root_cause", "user")
 
 
@@ -680,9 +673,6 @@ def complaint_report(ws: Workspace, start: date, end: date,
         raise InvalidInput(f"by: {by!r} must be one of {_choices(REPORT_BY)}")
     if end < start:
         raise InvalidInput(f"to: {end} is before from ({start})")
-    from dataclasses import replace
-
-    from lossmit_tui.domain.complaints import on_time
     from lossmit_tui.services.access import case_scope
 
     c = complaints_t.c
@@ -693,7 +683,8 @@ def complaint_report(ws: Workspace, start: date, end: date,
             .join(cases_t, cases_t.c.id == c.case_id)
             .outerjoin(users_t, users_t.c.id == c.owner_id)
             .where(c.received_on >= start, c.received_on <= end, case_scope(actor, cases_t))
-            .order_by(c.id)).all()
+            .order_by(c.id).with_hint(complaints_t, "INDEXED BY ix_complaints_received",
+                                      "sqlite")).all()
     groups: dict[str, dict[str, Any]] = {}
     causes: dict[str, dict[str, int]] = {}
     for r in rows:
@@ -709,13 +700,7 @@ def complaint_report(ws: Workspace, start: date, end: date,
         if r.root_cause:
             counts = causes.setdefault(key, {})
             counts[r.root_cause] = counts.get(r.root_cause, 0) + 1
-        facts = replace(facts_of(r, r.fc_sale_date), closed_on=None)
-        for clock in complaint_clocks(facts, ws.today, ws.calendar):
-            kept = on_time(clock)
-            name = next((n for n, cites in CLOCK_GROUPS.items() if clock.citation in cites),
-                        None)
-            if kept is None or name is None:
-                continue
+        for name, kept in clock_outcomes(facts_of(r, r.fc_sale_date), ws.today, ws.calendar):
             g[f"on_time_{name}"][0] += kept
             g[f"on_time_{name}"][1] += 1
     out = []
@@ -724,7 +709,7 @@ def complaint_report(ws: Workspace, start: date, end: date,
             met, counted = g[f"on_time_{name}"]
             g[f"on_time_{name}"] = (f"{met}/{counted} ({100 * met // counted}%)"
                                     if counted else "-")
-        top = sorted(causes.get(key, {}).items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        top = top_root_causes(causes.get(key, {}))
         g["top_root_causes"] = ", ".join(f"{k} ({n})" for k, n in top) or "-"
         out.append(g)
     return out

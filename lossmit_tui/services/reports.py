@@ -10,7 +10,7 @@ the history keeps the loan's status, not who worked it then.
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -20,8 +20,23 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from db.tables import call_notes, case_events, cases, loan_status_history, tasks, users
+from db.tables import (
+    call_notes,
+    case_events,
+    cases,
+    complaints,
+    loan_status_history,
+    tasks,
+    users,
+)
 from lossmit_tui.domain import metrics as m
+from lossmit_tui.domain.complaints import (
+    CLOCK_GROUPS,
+    ComplaintType,
+    Finding,
+    clock_outcomes,
+    top_root_causes,
+)
 from lossmit_tui.domain.enums import (
     CLOSED_STAGES,
     CallDirection,
@@ -32,6 +47,7 @@ from lossmit_tui.domain.enums import (
     TaskKind,
 )
 from lossmit_tui.services.access import require_active
+from lossmit_tui.services.complaint_clocks import facts_of
 from lossmit_tui.services.errors import InvalidInput, PermissionDenied
 from lossmit_tui.services.users import require_user
 from lossmit_tui.services.workspace import Workspace
@@ -58,6 +74,8 @@ REPORTS: dict[str, str] = {
     "pipeline": "open loans by stage, with their median days in it",
     "productivity": "per specialist: contacts per day, applications, decisions, touches, "
                     "caseload",
+    "complaints": "complaints received by type, on time per clock, errors found, remediation "
+                  "total, top root causes",
 }
 # How far back before the first month a report reads: the 12-month re-default cohort.
 LOOKBACK_MONTHS = 13
@@ -66,8 +84,9 @@ LOOKBACK_MONTHS = 13
 @dataclass(frozen=True)
 class Figure:
     """One metric's value for one month and group, with what it rests on. `unit`: "rate"
-    (a share, 0 to 1), "per_loan", "days", "count" or "per_day"; `ids` are the loans behind
-    the number (what a drill-down opens), read again from the store on demand."""
+    (a share, 0 to 1), "per_loan", "days", "count", "per_day" or "cents" (money); `ids` are
+    the loans behind the number (what a drill-down opens), read again from the store on
+    demand."""
 
     report: str
     group: str
@@ -1020,12 +1039,157 @@ def _aging_loans(conn: Connection, source: _Source) -> set[int]:
     return set()
 
 
+# --- complaints --------------------------------------------------------------------------
+#
+# The complaints received in the month (the day received, on the servicer's calendar), by
+# the loan's group: their count by type, the errors found, the remediation and the root
+# causes are grouped counts; on time per duty reads the month's complaints and applies the
+# one definition `lossmit complaints report` uses (domain/complaints.py `clock_outcomes`,
+# as of today: a clock still running is decided later, and the figure settles then).
+
+_RECEIVED = "complaints received"
+_ERRORS = "errors found"
+_REMEDIATION = "remediation total"
+_BY_RECEIPT = "INDEXED BY ix_complaints_received"
+
+
+def _received_name(kind: str) -> str:
+    return f"received: {kind}"
+
+
+def _on_time_name(duty: str) -> str:
+    return f"on time: {duty}"
+
+
+def _cause_name(cause: str) -> str:
+    return f"root cause: {cause}"
+
+
+def _complaint_rows(scope: _Scope, month: date) -> sa.Subquery:
+    """The complaints received in the month on the scope's loans, one row each."""
+    c = complaints.c
+    return (sa.select(c.case_id.label("case_id"), c.complaint_type.label("kind"),
+                      c.root_cause.label("cause"), c.finding.label("finding"),
+                      c.remediation_cents.label("cents"))
+            .where(c.received_on >= month, c.received_on <= m.month_end(month),
+                   *scope.loans_of_scope(c.case_id))
+            .with_hint(complaints, _BY_RECEIPT, "sqlite").subquery("complaints"))
+
+
+def _complaint_totals(conn: Connection, scope: _Scope, month: date
+                      ) -> dict[str, dict[str, Any]]:
+    """Per group: the complaints received (key _RECEIVED) and by type, the errors found,
+    the remediation in cents, each root cause's count (key `_cause_name`), and per duty
+    (met on time, decided)."""
+    rows = _complaint_rows(scope, month)
+    out: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
+    for (g, kind, cause), v in _sql_totals(conn, scope, rows, {
+            "n": sa.func.count(),
+            "errors": _flag(rows.c.finding == Finding.ERROR_FOUND.value),
+            "cents": sa.func.sum(rows.c.cents)}, [rows.c.kind, rows.c.cause]).items():
+        mine = out[g]
+        mine[_RECEIVED] += v["n"]
+        mine[_received_name(kind)] += v["n"]
+        mine[_ERRORS] += v["errors"]
+        mine[_REMEDIATION] += v["cents"]
+        if cause:
+            mine[_cause_name(cause)] += v["n"]
+    for g, duties in _clock_totals(conn, scope, month).items():
+        for duty, ratio in duties.items():
+            out[g][_on_time_name(duty)] = ratio
+    return out
+
+
+def _clock_totals(conn: Connection, scope: _Scope, month: date
+                  ) -> dict[str, dict[str, m.Ratio]]:
+    """Per group and duty: the month's complaints' clocks met on time of those decided
+    (`clock_outcomes`), with the loans of each (the met ones', the decided ones')."""
+    c = complaints.c
+    found = conn.execute(
+        sa.select(complaints, cases.c.fc_sale_date).join(cases, cases.c.id == c.case_id)
+        .where(c.received_on >= month, c.received_on <= m.month_end(month),
+               *scope.loans_of_scope(c.case_id))
+        .with_hint(complaints, _BY_RECEIPT, "sqlite")).all()
+    groups = _loan_groups(conn, scope, (r.case_id for r in found))
+    met: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    counts: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    decided: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for r in found:
+        g = groups.get(r.case_id)
+        if g is None:
+            continue
+        for duty, kept in clock_outcomes(facts_of(r, r.fc_sale_date), scope.ws.today,
+                                         scope.ws.calendar):
+            counts[g][duty][0] += kept
+            counts[g][duty][1] += 1
+            decided[g][duty].add(r.case_id)
+            if kept:
+                met[g][duty].add(r.case_id)
+    return {g: {duty: m.Ratio(n, d, frozenset(met[g][duty]), frozenset(decided[g][duty]))
+                for duty, (n, d) in duties.items()}
+            for g, duties in counts.items()}
+
+
+def _complaint_loans(conn: Connection, source: _Source) -> set[int]:
+    """A complaint figure's loans: those with a complaint received in the month that the
+    figure counts (of that type, an error found, remediation paid, that root cause; for on
+    time, a clock of the duty met by its date)."""
+    if source.key.startswith(_on_time_name("")):
+        duty = source.key.removeprefix(_on_time_name(""))
+        ratio = _clock_totals(conn, source.scope, source.month).get(source.group, {}).get(duty)
+        return set(ratio.ids) if ratio is not None else set()
+    rows = _complaint_rows(source.scope, source.month)
+    condition: sa.ColumnElement[bool] = sa.true()
+    if source.key == _ERRORS:
+        condition = rows.c.finding == Finding.ERROR_FOUND.value
+    elif source.key == _REMEDIATION:
+        condition = rows.c.cents > 0
+    elif source.key.startswith(_received_name("")):
+        condition = rows.c.kind == source.key.removeprefix(_received_name(""))
+    elif source.key.startswith(_cause_name("")):
+        condition = rows.c.cause == source.key.removeprefix(_cause_name(""))
+    return _sql_loans(conn, source, rows, condition)
+
+
+def _complaint_figures(name: str, group: str, month: date, mine: dict[str, Any],
+                       src: Callable[[str, str, str], _Source]) -> list[Figure]:
+    """The complaints report's figures of one group and month: the complaints received and
+    each type's count (of them), on time per duty (met by the date, of those decided), the
+    errors found (of the complaints), the remediation in cents, and the top root causes
+    (`top_root_causes`: each one's count, of the complaints)."""
+    received = mine.get(_RECEIVED, 0)
+    out = [Figure(name, group, month, _RECEIVED, received, "count", received, None,
+                  source=src(group, "complaints", _RECEIVED))]
+    for kind in ComplaintType:
+        label = _received_name(kind.value)
+        n = mine.get(label, 0)
+        out.append(Figure(name, group, month, label, n, "count", n, received,
+                          source=src(group, "complaints", label)))
+    for duty in CLOCK_GROUPS:
+        label = _on_time_name(duty)
+        r = mine.get(label, m.Ratio(0, 0))
+        out.append(_ratio_figure(name, group, month, label, (r.numerator, r.denominator),
+                                 src(group, "complaints", label)))
+    errors = mine.get(_ERRORS, 0)
+    out.append(Figure(name, group, month, _ERRORS, errors, "count", errors, received,
+                      source=src(group, "complaints", _ERRORS)))
+    out.append(Figure(name, group, month, _REMEDIATION, mine.get(_REMEDIATION, 0), "cents",
+                      source=src(group, "complaints", _REMEDIATION)))
+    causes = {k.removeprefix(_cause_name("")): v for k, v in mine.items()
+              if k.startswith(_cause_name(""))}
+    for cause, n in top_root_causes(causes):
+        label = _cause_name(cause)
+        out.append(Figure(name, group, month, label, n, "count", n, received,
+                          source=src(group, "complaints", label)))
+    return out
+
+
 _FAMILY_LOANS = {"status": _status_loans, "contact": _contact_loans, "kept": _promise_loans,
                  "applications": _application_loans, "deadlines": _deadline_loans,
                  "pipeline": _pipeline_loans, "redefault": _redefault_loans,
                  "productivity": _productivity_loans, "early": _early_loans,
                  "notices": _notice_loans, "workouts": _workout_loans,
-                 "aging": _aging_loans}
+                 "aging": _aging_loans, "complaints": _complaint_loans}
 
 
 def _groups(conn: Connection, scope: _Scope) -> list[str]:
@@ -1075,6 +1239,7 @@ def _month_figures(conn: Connection, name: str, scope: _Scope, month: date,
     aging = _aging_totals(conn, scope, month) if everything or name == "deadlines" else {}
     workouts = (_workout_totals(conn, scope, month)
                 if everything or name == "workouts" else {})
+    complained = _complaint_totals(conn, scope, month) if name == "complaints" else {}
     zero = (0, 0)
     out: list[Figure] = []
     if name == "productivity":
@@ -1096,6 +1261,8 @@ def _month_figures(conn: Connection, name: str, scope: _Scope, month: date,
                     Figure(name, who, month, "caseload", caseload, "count", source=source)]
         return out
     for g in groups:
+        if name == "complaints":
+            out += _complaint_figures(name, g, month, complained.get(g, {}), src)
         if name in ("delinquency", "scorecard"):
             mine = status.get(g, {})
             for label in (*_ROLL_NAMES.values(), _CURE, _TRANSITION):
@@ -1246,7 +1413,8 @@ def figure_loans(figure: Figure) -> tuple[int, ...]:
 
 def write_xlsx(figures: Iterable[Figure], path: Path) -> None:
     """The figures as a workbook: one sheet, a header row, the month a real date cell, the
-    value and counts real number cells (a rate as a percentage)."""
+    value and counts real number cells (a rate as a percentage; money, kept in cents, as a
+    currency cell in dollars, its unit "dollars")."""
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path))
@@ -1256,6 +1424,7 @@ def write_xlsx(figures: Iterable[Figure], path: Path) -> None:
         month_fmt = book.add_format({"num_format": "yyyy-mm"})
         pct = book.add_format({"num_format": "0.0%"})
         number = book.add_format({"num_format": "0.00"})
+        money = book.add_format({"num_format": "$#,##0.00"})
         sheet.write_row(0, 0, COLUMNS, bold)
         for n, f in enumerate(figures, start=1):
             sheet.write_string(n, 0, f.report)
@@ -1264,9 +1433,11 @@ def write_xlsx(figures: Iterable[Figure], path: Path) -> None:
             sheet.write_string(n, 3, f.metric)
             if f.value is None:
                 sheet.write_blank(n, 4, None)
+            elif f.unit == "cents":
+                sheet.write_number(n, 4, f.value / 100, money)
             else:
                 sheet.write_number(n, 4, f.value, pct if f.unit == "rate" else number)
-            sheet.write_string(n, 5, f.unit)
+            sheet.write_string(n, 5, "dollars" if f.unit == "cents" else f.unit)
             for col, count in ((6, f.numerator), (7, f.denominator)):
                 if count is None:
                     sheet.write_blank(n, col, None)
