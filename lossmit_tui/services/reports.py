@@ -1054,7 +1054,8 @@ _BY_RECEIPT = "INDEXED BY ix_complaints_received"
 
 
 def _received_name(kind: str) -> str:
-    return f"received: {kind}"
+    """The figure of one complaint type, in words ("received: notice of error")."""
+    return f"received: {kind.replace('_', ' ')}"
 
 
 def _on_time_name(duty: str) -> str:
@@ -1145,7 +1146,7 @@ def _complaint_loans(conn: Connection, source: _Source) -> set[int]:
     elif source.key == _REMEDIATION:
         condition = rows.c.cents > 0
     elif source.key.startswith(_received_name("")):
-        condition = rows.c.kind == source.key.removeprefix(_received_name(""))
+        condition = rows.c.kind == source.key.removeprefix(_received_name("")).replace(" ", "_")
     elif source.key.startswith(_cause_name("")):
         condition = rows.c.cause == source.key.removeprefix(_cause_name(""))
     return _sql_loans(conn, source, rows, condition)
