@@ -554,6 +554,15 @@ def test_demo_prints_the_command_line_for_the_other_commands_on_leaving(
     team = run(*argv, "queue", "--view", "team", "--format", "json", "--today", DAY)
     assert team.exit_code == 0, team.output
     assert {r["assignee"] for r in json.loads(team.stdout)} >= {"ejones", "bdiaz"}
+    # the practice lessons (p) are in practice mode: the guide gives its command line
+    practice_line = next(line for line in lines if line.startswith("Practice lessons"))
+    command = practice_line.split(": ", 1)[1]
+    assert command == f"lossmit --db '{target}' demo --practice --user mhernandez"
+    monkeypatch.setattr(store, "open_tui", lambda ws, view, practice=False, **_: (
+        opened.append(f"{ws.username} practice={practice}")))
+    again = run(*shlex.split(command)[1:], "--today", DAY)
+    assert again.exit_code == 0, again.output
+    assert opened[-1] == "mhernandez practice=True"
 
 
 def ics_events(url: str, *args: str) -> list:  # type: ignore[type-arg]
