@@ -77,9 +77,12 @@ class LossMitApp(App[None]):
                 tooltip="Show or hide the key map"),
         Binding("ctrl+g", "jump", "Go to loan", show=False, id="app.jump",
                 tooltip="Open any case you may read by loan number, phone or name"),
-        # Practice mode only (`lossmit demo --practice`): see check_action.
+        # Practice mode only (`lossmit demo --practice`): see check_action. Outside it the
+        # same key says where the lessons are instead of doing nothing.
         Binding("p", "open_practice", "Practice", id="app.practice",
                 tooltip="The practice lessons and their checklists"),
+        Binding("p", "practice_only", "Practice (demo)", show=False, id="app.practice_only",
+                tooltip="Practice lessons are in practice mode: lossmit demo --practice"),
     ]
 
     def __init__(self, workspace: Workspace, view: str = "mine",
@@ -297,7 +300,17 @@ class LossMitApp(App[None]):
             return self.practice and not isinstance(self.screen, ModalScreen) and not (
                 self.is_screen_installed("practice")
                 and self.screen is self.get_screen("practice"))
+        if action == "practice_only":
+            return not self.practice and not isinstance(self.screen, ModalScreen)
         return True
+
+    def action_practice_only(self) -> None:
+        """`p` outside practice mode: say where the lessons are."""
+        self.notify("The practice lessons open in practice mode, on the demo's book: "
+                    "lossmit demo --practice (add --user NAME to practise as a demo user; "
+                    "a lead sees there who finished which lesson). README: Training new "
+                    "specialists.", title="Practice mode only", severity="warning",
+                    markup=False)
 
     def action_open_practice(self) -> None:
         """Show the practice panel."""

@@ -27,10 +27,10 @@ from screens.base import LossMitScreen, withdraw_notices
 
 PAGE = 500
 FILTER_HELP = "case=LOAN user=NAME since=YYYY-MM-DD action=reassign"
-# The Entity column (a kind and a whole loan number or id) takes the width its longest cell
-# needs: a loan number cut short names no case.
+# The Action and Entity columns (a kind and a whole loan number or id) take the width their
+# longest cell needs: "foreclosure_ho" names no action, a loan number cut short no case.
 COLUMNS: tuple[tuple[str, int | None], ...] = (
-    ("At (UTC)", 16), ("User", 12), ("Action", 14), ("Entity", None), ("Change", 60))
+    ("At (UTC)", 16), ("User", 12), ("Action", None), ("Entity", None), ("Change", 60))
 
 
 def parse_audit_filter(text: str) -> AuditFilter:

@@ -528,8 +528,14 @@ class QueueScreen(LossMitScreen[None]):
                     f"“{self.search}”. Press Escape in the search bar to clear it.")
         if self.filters.describe():
             return "No case matches these filters. Press f and clear the filter bar."
-        return (self.view.empty if self.view and self.view.empty
+        text = (self.view.empty if self.view and self.view.empty
                 else "No open cases in this view.")
+        wider = [f"{v.key} ({v.title})" for v in self.views if v.leads_only]
+        if (self.view is not None and self.view.assignee == "me"
+                and self.role != "specialist" and wider):
+            # A lead usually owns no cases: the views that show theirs are the answer.
+            text += f" Your team's and everyone's cases: press {' or '.join(wider)}."
+        return text
 
     def _show_title(self) -> None:
         if self.view is None:

@@ -554,6 +554,37 @@ def test_demo_prints_the_command_line_for_the_other_commands_on_leaving(
     team = run(*argv, "queue", "--view", "team", "--format", "json", "--today", DAY)
     assert team.exit_code == 0, team.output
     assert {r["assignee"] for r in json.loads(team.stdout)} >= {"ejones", "bdiaz"}
+    # the practice lessons (p) are in practice mode: the guide gives its command line
+    practice_line = next(line for line in lines if line.startswith("Practice lessons"))
+    command = practice_line.split(": ", 1)[1]
+    assert command == f"lossmit --db '{target}' demo --practice --user mhernandez"
+    monkeypatch.setattr(store, "open_tui", lambda ws, view, practice=False, **_: (
+        opened.append(f"{ws.username} practice={practice}")))
+    again = run(*shlex.split(command)[1:], "--today", DAY)
+    assert again.exit_code == 0, again.output
+    assert opened[-1] == "mhernandez practice=True"
+
+
+def test_letters_on_the_demo_data_use_the_demos_servicer(tmp_path: Path) -> None:
+    """The demo's printed command line makes letters too: on a store the demo built, the
+    fictional servicer fills what the settings leave unset (a store it did not build still
+    says what to set)."""
+    target = tmp_path / "demo.db"
+    ready = run("demo", "--cases", "30", "--db", str(target), "--today", DAY, "--no-open")
+    assert ready.exit_code == 0, ready.output
+    common = ["--db", str(target), "--user", "mhernandez", "--today", DAY]
+    owed = json.loads(run("letters", "due", "--format", "json", "--limit", "1",
+                          *common).stdout)[0]
+    shown = run("letters", "generate", owed["loan_number"], owed["kind"], "--show", *common)
+    assert shown.exit_code == 0, shown.output
+    assert "Bluebonnet Home Loans (demo)" in shown.stdout
+    other = tmp_path / "seeded.db"
+    assert run("seed", "--db", str(other), "--cases", "30", "--today", DAY).exit_code == 0
+    loan = json.loads(run("letters", "due", "--format", "json", "--limit", "1", "--db",
+                          str(other), "--user", "admin", "--today", DAY).stdout)[0]
+    refused = run("letters", "generate", loan["loan_number"], loan["kind"], "--show", "--db",
+                  str(other), "--user", "admin", "--today", DAY)
+    assert refused.exit_code == 1 and "set servicer_name" in refused.stderr
 
 
 def ics_events(url: str, *args: str) -> list:  # type: ignore[type-arg]

@@ -43,13 +43,14 @@ def test_complaint_from_intake_to_report(seeded: str) -> None:  # noqa: F811
                             "--by", "category", "--format", "json", *common).stdout)
     assert report == [{
         "group": "b6", "received": 1, "closed": 1, "errors_found": 1,
-        "remediation_cents": 2500, "on_time_acknowledgment": "1/1 (100%)",
+        "remediation": "25.00", "on_time_acknowledgment": "1/1 (100%)",
         "on_time_response": "1/1 (100%)", "on_time_documents": "-",
         "on_time_exemption_notice": "-", "on_time_cfpb": "-", "on_time_target": "-",
         "top_root_causes": "payoff_quote (1)"}]
     csv_out = run("complaints", "report", "--from", "2026-11-01", "--to", DAY,
                   "--format", "csv", *common).stdout.splitlines()
-    assert csv_out[0].startswith("group,received,closed,errors_found,remediation_cents")
+    assert csv_out[0].startswith("group,received,closed,errors_found,remediation,")
+    assert csv_out[1].startswith("all,1,1,1,25.00,")  # money as the import and export write it
 
 
 def test_complaint_add_names_the_bad_field(seeded: str) -> None:  # noqa: F811
@@ -111,10 +112,10 @@ def test_the_report_by_root_cause_user_and_type_and_its_refusals(seeded: str) ->
                    "2026-11-20", "--remediation", cents, *common).exit_code == 0
     by_cause = json.loads(run("complaints", "report", "--from", "2026-11-01", "--to", DAY,
                               "--by", "root_cause", "--format", "json", *common).stdout)
-    assert [(r["group"], r["received"], r["errors_found"], r["remediation_cents"],
+    assert [(r["group"], r["received"], r["errors_found"], r["remediation"],
              r["on_time_acknowledgment"], r["top_root_causes"]) for r in by_cause] == [
-        ("fees", 2, 2, 5250, "0/2 (0%)", "fees (2)"),
-        ("payment_processing", 1, 1, 0, "0/1 (0%)", "payment_processing (1)")]
+        ("fees", 2, 2, "52.50", "0/2 (0%)", "fees (2)"),
+        ("payment_processing", 1, 1, "0.00", "0/1 (0%)", "payment_processing (1)")]
     table = run("complaints", "report", "--from", "2026-11-01", "--to", DAY, "--by", "user",
                 *common).stdout
     assert user in table and "$52.50" in table and "fees (2), payment_processing (1)" in table

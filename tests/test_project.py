@@ -15,6 +15,21 @@ def test_ci_runs_the_readmes_test_command() -> None:
     assert test_command in ci_lines
 
 
+def test_the_docs_link_only_to_files_in_the_repository() -> None:
+    """README and docs/RULES.md once pointed at DOMAIN.md, which is not in the repository: a
+    relative link must name a file or folder that is here."""
+    broken = []
+    for doc in (ROOT / "README.md", ROOT / "docs" / "RULES.md", ROOT / "benchmarks" / "README.md"):
+        for target in re.findall(r"\]\(([^)\s]+)\)", doc.read_text()):
+            path = target.split("#", 1)[0]
+            if path and not re.match(r"[a-z]+:", path) and not (doc.parent / path).exists():
+                broken.append(f"{doc.relative_to(ROOT)} -> {target}")
+    assert broken == []
+    rules = (ROOT / "docs" / "RULES.md").read_text()
+    assert "(docs/RULES.md)" in (ROOT / "README.md").read_text()  # the users' rules are linked
+    assert "1024.41" in rules and "DOMAIN.md" not in rules
+
+
 def test_core_packages_never_import_textual() -> None:
     offenders = [
         str(path.relative_to(ROOT))

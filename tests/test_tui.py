@@ -349,6 +349,25 @@ async def test_empty_queue_says_why(tmp_path: Path) -> None:
         assert "No open cases are assigned to you. Press 7" in message
 
 
+async def test_a_leads_empty_queue_points_at_the_team_views(tmp_path: Path) -> None:
+    """A lead owns no cases: their empty queue names the views that show the team's."""
+    engine = make_engine(str(tmp_path / "lead.db"))
+    ensure_current(engine)
+    seed(engine, 5, 1, TODAY)
+    with engine.connect() as conn:
+        lead = conn.execute(sa.text("SELECT username FROM users WHERE role = 'lead'")).scalar()
+        owned = conn.execute(sa.text("SELECT count(*) FROM cases JOIN users ON users.id = "
+                                     "cases.assignee_id WHERE role = 'lead'")).scalar_one()
+    assert lead is not None and owned == 0
+    app = make_app(workspace(engine, lead, TODAY, settings=load_settings()), "mine")
+    async with app.run_test() as pilot:
+        await settle(app, pilot)
+        assert app.screen.has_class("-empty")
+        message = str(app.screen.query_one("#queue-empty", Static).content)
+        assert "No open cases are assigned to you." in message
+        assert "press 8 (My team) or 9 (All open)" in message
+
+
 async def test_add_a_follow_up_from_the_keyboard(store) -> None:
     from screens.task_editor import TaskEditor
 

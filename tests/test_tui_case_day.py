@@ -2,13 +2,14 @@
 from every list, the Reg F wait in follow-ups, scrolling, ages, order and wording."""
 
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from textual.containers import VerticalScroll
-from textual.widgets import TabbedContent
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Label, TabbedContent
 
 from db.engine import make_engine
 from db.migrate import ensure_current
@@ -207,6 +208,11 @@ async def test_the_call_note_box_is_on_screen_at_80_by_24(late) -> None:
         body = editor.query_one("#call-body", TextArea)
         assert form.scroll_y == 0
         assert form.region.y <= body.region.y and body.region.bottom <= form.region.bottom
+        # the quality fields' names keep a space between them ("...delinquencTemporary")
+        for row in editor.query(".call-row"):
+            labels = [v.query_one(Label) for v in row.query(Vertical) if v.query(Label)]
+            for left, right in pairwise(labels):
+                assert left.content_region.right < right.region.x, (left.content, right.content)
 
 
 async def test_the_documents_age_column_says_how_old_or_how_long_waiting(late) -> None:

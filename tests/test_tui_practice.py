@@ -177,10 +177,15 @@ async def test_a_specialist_is_not_offered_the_team_view_nor_a_lead_lesson(store
     assert ticked(engine) == []
 
 
-async def test_outside_practice_mode_there_is_no_practice_key(store) -> None:
+async def test_outside_practice_mode_p_says_where_the_lessons_are(store) -> None:
+    """A lead opened on the demo data as the demo tells them (no --practice) presses p: the
+    queue stays, and a notice says the lessons are in practice mode and how to start it."""
+    from textual.notifications import Notify
+
     engine, _ = store
-    app = make_app(workspace(engine, "sam", TODAY, settings=load_settings()), "mine")
-    async with app.run_test(size=(120, 40)) as pilot:
+    app = make_app(workspace(engine, "lee", TODAY, settings=load_settings()), "mine")
+    seen: list[object] = []
+    async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
         await settle(app, pilot)
         await pilot.press("p")
         await settle(app, pilot)
@@ -188,3 +193,5 @@ async def test_outside_practice_mode_there_is_no_practice_key(store) -> None:
         assert not app.query("PracticeScreen")
         title = str(app.screen.query_one("#queue-title", Static).content)
         assert "queue" in title.lower()
+        said = [str(m.notification.message) for m in seen if isinstance(m, Notify)]
+        assert any("practice mode" in m and "lossmit demo --practice" in m for m in said)

@@ -295,6 +295,8 @@ async def test_the_audit_entity_column_shows_whole_loan_numbers(store) -> None:
     with session_scope(engine, write=True) as session:
         audit.record(session, None, "call_note", 12345, "amend", actor_name=user,
                      after={"case": loan, "body": "corrected"})
+        audit.record(session, None, "case", 1, "foreclosure_hold", actor_name=user,
+                     after={"case": loan, "fc_hold": "postpone the sale"})
     app = app_for(engine, lead)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -309,3 +311,10 @@ async def test_the_audit_entity_column_shows_whole_loan_numbers(store) -> None:
         # The newest row, as drawn: its whole loan number, not "call_note 70000000".
         drawn = [table.render_line(y).text for y in range(table.size.height)]
         assert any(f"call_note {loan}" in line for line in drawn), drawn
+        # ...and its whole action name: "foreclosure_ho" names no action.
+        screen.query_one("#audit-filter", Input).value = ""
+        await pilot.press("f", *"action=foreclosure_hold", "enter")
+        await settle(app, pilot)
+        assert [r.action for r in screen.rows] == ["foreclosure_hold"]
+        drawn = [table.render_line(y).text for y in range(table.size.height)]
+        assert any("foreclosure_hold" in line for line in drawn), drawn

@@ -19,7 +19,7 @@ from lossmit_tui.cli.shared import (
     user_errors,
     workspace,
 )
-from lossmit_tui.domain.values import display_money, display_text
+from lossmit_tui.domain.values import display_money, display_text, format_money
 
 complaint_app = typer.Typer(help="Log and work borrowers' complaints (notices of error, "
                                  "requests for information, regulator complaints).",
@@ -337,10 +337,9 @@ def report_command(
     ws = workspace(ctx, db, user, today)
     with user_errors():
         rows = complaint_report(ws, start, end, by)
-    for row in rows:
-        if fmt == "table":
-            row["remediation"] = display_money(row["remediation_cents"])
-    columns = ["group", "received", "closed", "errors_found",
-               "remediation" if fmt == "table" else "remediation_cents",
+    for row in rows:  # money as everywhere: "$25.00" in the table, "25.00" in csv and json
+        cents = row.pop("remediation_cents")
+        row["remediation"] = display_money(cents) if fmt == "table" else format_money(cents)
+    columns = ["group", "received", "closed", "errors_found", "remediation",
                *(f"on_time_{n}" for n in CLOCK_GROUPS), "top_root_causes"]
     emit(rows, columns, fmt, f"No complaints received from {start} to {end}.")

@@ -209,8 +209,33 @@ def connect(settings: Settings, today: date, *, create: bool = False) -> Workspa
 
     with user_errors():
         engine = open_store(settings.db_url, create=create)
-        return open_workspace(engine, settings,
-                              identify(engine, settings.user, settings.username), today)
+        return as_demo(open_workspace(engine, settings,
+                                      identify(engine, settings.user, settings.username),
+                                      today))
+
+
+def as_demo(ws: Workspace) -> Workspace:
+    """On a store `lossmit demo` built, every command (and the app it opens) runs with the
+    demo's fictional servicer and its users' direct lines where the settings leave them
+    unset, as the demo itself does: a letter can be made with the command line the demo
+    prints. A store the settings give a servicer is not read for this."""
+    from dataclasses import replace
+
+    import sqlalchemy as sa
+
+    from db.tables import audit_events, users
+    from lossmit_tui.config import demo_settings
+
+    if ws.settings.servicer_name:
+        return ws
+    with ws.read() as conn:
+        built = conn.execute(sa.select(audit_events.c.id).where(
+            audit_events.c.entity == "seed", audit_events.c.username == "demo").limit(1)).first()
+        if built is None:
+            return ws
+        names = list(conn.execute(sa.select(users.c.username).where(users.c.active)
+                                  .order_by(users.c.id)).scalars())
+    return replace(ws, settings=demo_settings(ws.settings, names))
 
 
 def workspace(ctx: typer.Context, db: str | None, user: str | None,

@@ -189,7 +189,9 @@ def demo_guide(url: str, people: list[tuple[str, str, str | None]], opened_as: s
                  if (names := by_role.get(role))) + ".",
              f"As a lead (team board, reassignment, audit): lossmit --db {where} --user {lead}",
              f"Other commands on the demo data take the same options, e.g. "
-             f"lossmit --db {where} --user {lead} queue --view team"]
+             f"lossmit --db {where} --user {lead} queue --view team",
+             f"Practice lessons (p; a lead sees who finished which): "
+             f"lossmit --db {where} demo --practice --user {lead}"]
     return "\n".join(lines)
 
 
