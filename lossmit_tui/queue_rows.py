@@ -5,6 +5,7 @@ from typing import Any
 
 from db.queries import QueueRow, TaskRow, end_of_week
 from lossmit_tui.domain import urgency
+from lossmit_tui.domain.act_next import DUE_SOON_DAYS, MISSED_AFTER_DAYS, Band, place
 from lossmit_tui.domain.delinquency import bucket, days_delinquent
 from lossmit_tui.domain.foreclosure import is_sale_hold
 from lossmit_tui.domain.values import display_text
@@ -28,6 +29,24 @@ def urgency_input(row: QueueRow, today: date) -> urgency.UrgencyInput:
         missing_documents=row.missing_docs,
         sale_hold=is_sale_hold(row.fc_hold),
     )
+
+
+def leading(row: QueueRow, today: date) -> tuple[str | None, date | None]:
+    """What to show as the row's next thing and its day: what puts the case where it is in
+    the act-next order. A sale the rules bar comes before any task ("sale_hold": counsel
+    must postpone it); a sale within the act-next window ("sale") is shown when the case's
+    next action is not itself work due now (a task due within the next days or missed only
+    lately stays the row's next thing: it can still be done); otherwise the next action. A
+    case placed by its sale then never shows only a deadline missed long ago."""
+    found = place(urgency_input(row, today))
+    if found.band is Band.SALE_HOLD:
+        return "sale_hold", row.fc_sale_date
+    action = row.next_action_on
+    due_now = action is not None and (
+        -MISSED_AFTER_DAYS <= (action - today).days <= DUE_SOON_DAYS)
+    if found.band is Band.SALE_SOON and not due_now:
+        return "sale", row.fc_sale_date
+    return row.next_action_kind, action
 
 
 def _text(value: str | None) -> str | None:

@@ -24,7 +24,7 @@ from textual.strip import Strip
 from db.queries import QueueRow
 from lossmit_tui.domain.delinquency import bucket, days_delinquent
 from lossmit_tui.domain.values import display_text
-from lossmit_tui.queue_rows import days_ago, relative_day
+from lossmit_tui.queue_rows import days_ago, leading, relative_day
 
 PAGE_SIZE = 100
 CACHED_PAGES = 40
@@ -32,6 +32,8 @@ CACHED_PAGES = 40
 KIND_LABELS = {
     "callback": "callback", "documents_due": "docs due", "regulatory_deadline": "deadline",
     "trial_payment": "trial pmt", "review": "review", "other": "other",
+    # the act-next order's sales (queue_rows.leading): one to postpone, one soon
+    "sale_hold": "postpone", "sale": "sale",
 }
 
 
@@ -39,6 +41,10 @@ def _plain(text: str | None) -> str:
     """Untrusted text as inert characters: no markup is ever parsed, and the domain's filter
     drops every control character (C1 ones such as CSI included)."""
     return display_text(text or "")
+
+
+def _next_label(kind: str | None) -> str:
+    return KIND_LABELS.get(kind or "", _plain(kind))
 
 
 def _bucket_label(row: QueueRow, today: date) -> str:
@@ -83,9 +89,8 @@ COLUMNS: tuple[Column, ...] = (
            max_width=30),
     Column("dpd", "DPD", 4, lambda r, t: str(days_delinquent(r.next_due_date, t)), right=True),
     Column("bucket", "Bkt", 4, lambda r, t: _bucket_label(r, t)),
-    Column("next", "Next", 9, lambda r, t: KIND_LABELS.get(r.next_action_kind or "",
-                                                         _plain(r.next_action_kind))),
-    Column("when", "When", 9, lambda r, t: relative_day(r.next_action_on, t)),
+    Column("next", "Next", 9, lambda r, t: _next_label(leading(r, t)[0])),
+    Column("when", "When", 9, lambda r, t: relative_day(leading(r, t)[1], t)),
     Column("flags", "Flag", 4, _flags),
     Column("assignee", "Assignee", 10, lambda r, t: _assignee(r), team_only=True),
     Column("stage", "Stage", 11, lambda r, t: _plain(r.stage).replace("_", " ")),
@@ -286,7 +291,8 @@ class QueueTable(ScrollView, can_focus=True):
         if index == self.cursor_row:
             base = base + self.get_component_rich_style("queue-table--cursor")
         late = None
-        if row.next_action_on is not None and row.next_action_on < self.today:
+        shown_day = leading(row, self.today)[1]
+        if shown_day is not None and shown_day < self.today:
             late = base + self._foreground("queue-table--late")
         texts = [column.value(row, self.today) for column, _ in self._columns]
         mark = MARKED if row.case_id in self.marked else UNMARKED
