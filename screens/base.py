@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Protocol, TypeVar, runtime_checkable
 
 from textual import events
@@ -160,6 +160,12 @@ class OwnKeys:
 
 class LossMitModal(OwnKeys, WorkspaceMixin, ModalScreen[ResultT]):
     """A modal form or dialog with the workspace and the failure handler."""
+
+
+def local_time(moment: datetime) -> str:
+    """A stored UTC moment in the user's own time (the computer's zone), with its zone."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone().strftime("%Y-%m-%d %H:%M %Z").rstrip()
 
 
 def withdraw_notices(app: App[object], title: str) -> None:

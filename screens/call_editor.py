@@ -11,7 +11,7 @@ not a call, so no calling-hours, frequency or state-limit warning is shown for i
 
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from textual import on, work
@@ -62,7 +62,7 @@ from lossmit_tui.services.calls import (
 from lossmit_tui.services.errors import PermissionDenied, ServiceError
 from lossmit_tui.services.tasks import NewTask
 from lossmit_tui.widgets.footer import KeyFooter
-from screens.base import Confirm, LossMitScreen
+from screens.base import Confirm, LossMitScreen, local_time
 
 CONTACT_REFRESH_SECONDS = 20
 AUTOSAVE_SECONDS = 2.0
@@ -83,12 +83,6 @@ def _note_fields(note: NoteView) -> dict[str, Any]:
             if note.promise_amount_cents else "",
             "ptp_date": note.promise_date.isoformat() if note.promise_date else "",
             "qrpc": dict(note.qrpc)}
-
-
-def local_time(moment: datetime) -> str:
-    """A stored UTC moment in the user's own time (the computer's zone), with its zone."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone().strftime("%Y-%m-%d %H:%M %Z").rstrip()
 
 
 class RestoreDraft(Confirm):

@@ -35,7 +35,7 @@ from lossmit_tui.services.practice import (
     team_progress,
 )
 from lossmit_tui.widgets.footer import KeyFooter
-from screens.base import Confirm, LossMitScreen
+from screens.base import Confirm, LossMitScreen, local_time
 
 
 def _plain(text: str) -> Content:
@@ -63,7 +63,7 @@ def checklist(progress: LessonProgress) -> list[Static]:
     if progress.finished:
         state = ("Finished: every step done. s starts it again.", "$success bold")
     elif progress.started and progress.started_at is not None:
-        state = (f"Started {progress.started_at:%Y-%m-%d %H:%M} UTC · {progress.count} of "
+        state = (f"Started {local_time(progress.started_at)} · {progress.count} of "
                  f"{len(lesson.steps)} done: work in the app, steps tick as you do them",
                  "$accent")
     else:

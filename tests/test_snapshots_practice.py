@@ -60,8 +60,20 @@ async def _loaded(pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause()
 
 
+@pytest.fixture
+def utc_zone(monkeypatch):  # type: ignore[no-untyped-def]
+    """The computer's zone pinned to UTC: the panel gives the lesson's start in local time."""
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
-def test_practice_panel(snap_compare, practice_app, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+def test_practice_panel(snap_compare, practice_app, size: tuple[int, int], utc_zone) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(practice_app, terminal_size=size, run_before=_loaded)
 
 

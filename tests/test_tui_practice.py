@@ -195,3 +195,25 @@ async def test_outside_practice_mode_p_says_where_the_lessons_are(store) -> None
         assert "queue" in title.lower()
         said = [str(m.notification.message) for m in seen if isinstance(m, Notify)]
         assert any("practice mode" in m and "lossmit demo --practice" in m for m in said)
+
+
+def test_a_lessons_start_is_shown_in_the_users_own_time(monkeypatch) -> None:
+    """Where a trainee stands says when the lesson started in their own zone, not UTC
+    (16:45 UTC is 10:45 in Chicago in November)."""
+    import time
+
+    from lossmit_tui.services.practice import LessonProgress
+    from screens.practice import checklist
+
+    lesson = load_lessons()[0]
+    progress = LessonProgress(lesson, start_id=1,
+                              started_at=datetime(2026, 11, 29, 16, 45, tzinfo=UTC))
+    monkeypatch.setenv("TZ", "America/Chicago")
+    time.tzset()
+    try:
+        shown = " ".join(str(widget.render()) for widget in checklist(progress))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert "Started 2026-11-29 10:45 CST" in shown
+    assert "UTC" not in shown
