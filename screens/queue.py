@@ -38,7 +38,7 @@ from lossmit_tui.config import ViewSpec
 from lossmit_tui.domain.act_next import why_here
 from lossmit_tui.domain.delinquency import Bucket
 from lossmit_tui.domain.enums import Investor, Stage
-from lossmit_tui.domain.urgency import terms
+from lossmit_tui.domain.urgency import Term, terms
 from lossmit_tui.domain.values import display_text
 from lossmit_tui.queue_rows import urgency_input
 from lossmit_tui.views import view_filter, visible_views, with_filters
@@ -166,6 +166,19 @@ class SortPicker(OwnKeys, ModalScreen[Sort | None]):
         self.dismiss(Sort(str(event.option.id)))
 
 
+def urgency_table(rows: list[Term]) -> list[str]:
+    """The urgency terms as aligned lines: a heading, a line a term, the total. The value
+    column is as wide as its longest value ("postpone the sale" for a sale hold), so the
+    factor, weight and points stay in their columns."""
+    wide = max([10, *(len(str(t.value)) + 2 for t in rows)])
+    lines = [f"{'term':<18}{'value':>{wide}}{'factor':>8}{'weight':>8}{'points':>8}"]
+    lines += [f"{t.name:<18}{t.value:>{wide}}{t.factor:>8.2f}{t.weight:>8.1f}{t.points:>8.1f}"
+              for t in rows]
+    total = round(sum(t.points for t in rows), 1)
+    lines.append(f"{'total':<{18 + wide + 16}}{total:>8.1f}")
+    return lines
+
+
 class Breakdown(OwnKeys, ModalScreen[None]):
     """Why a case stands where it does: its place in the order (which task, deadline, sale or
     promise, how late), then every urgency term, its value, weight and points."""
@@ -192,12 +205,8 @@ class Breakdown(OwnKeys, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         rows = terms(urgency_input(self.row, self.today), self.weights)
-        lines = [Content(f"{'term':<18}{'value':>10}{'factor':>8}{'weight':>8}{'points':>8}")]
-        for t in rows:
-            lines.append(Content(f"{t.name:<18}{t.value:>10}{t.factor:>8.2f}{t.weight:>8.1f}"
-                                 f"{t.points:>8.1f}"))
+        lines = [Content(line) for line in urgency_table(rows)]
         total = round(sum(t.points for t in rows), 1)
-        lines.append(Content(f"{'total':<44}{total:>8.1f}"))
         stored = self.row.urgency / 10
         as_of = self.row.urgency_on.isoformat() if self.row.urgency_on else "never"
         note = ("" if self.row.urgency_on == self.today and abs(stored - total) < 0.05 else

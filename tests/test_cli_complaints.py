@@ -44,13 +44,14 @@ def test_complaint_from_intake_to_report(seeded: str) -> None:  # noqa: F811
     assert report == [{
         "group": "b6", "received": 1, "closed": 1, "errors_found": 1,
         "remediation": "25.00", "on_time_acknowledgment": "1/1 (100%)",
-        "on_time_response": "1/1 (100%)", "on_time_documents": "-",
-        "on_time_exemption_notice": "-", "on_time_cfpb": "-", "on_time_target": "-",
+        "on_time_response": "1/1 (100%)", "on_time_documents": None,
+        "on_time_exemption_notice": None, "on_time_cfpb": None, "on_time_target": None,
         "top_root_causes": "payoff_quote (1)"}]
     csv_out = run("complaints", "report", "--from", "2026-11-01", "--to", DAY,
                   "--format", "csv", *common).stdout.splitlines()
     assert csv_out[0].startswith("group,received,closed,errors_found,remediation,")
     assert csv_out[1].startswith("all,1,1,1,25.00,")  # money as the import and export write it
+    assert "'-" not in csv_out[1] and ",," in csv_out[1]  # nothing counted: an empty cell
 
 
 def test_complaint_add_names_the_bad_field(seeded: str) -> None:  # noqa: F811

@@ -61,3 +61,20 @@ async def test_a_sale_that_places_the_case_is_its_next_thing() -> None:
         assert (cell(lines[2], "Next"), cell(lines[2], "When")) == ("deadline", "321d late")
         assert (cell(lines[3], "Next"), cell(lines[3], "When")) == ("deadline", "321d late")
         assert (cell(lines[4], "Next"), cell(lines[4], "When")) == ("callback", "8d late")
+
+
+def test_the_urgency_table_keeps_its_columns_with_a_sale_hold() -> None:
+    """The "Why?" box's urgency lines stay in columns when a term's value is words ("postpone
+    the sale"): every line is as long as the heading, and the points end where it ends."""
+    from lossmit_tui.domain.urgency import terms
+    from lossmit_tui.queue_rows import urgency_input
+    from screens.queue import urgency_table
+
+    rows = terms(urgency_input(BARRED, TODAY))
+    assert any(t.value == "postpone the sale" for t in rows)
+    lines = urgency_table(rows)
+    assert len(lines) == len(rows) + 2
+    assert {len(line) for line in lines} == {len(lines[0])}
+    hold = next(line for line in lines if line.startswith("sale_hold"))
+    assert "postpone the sale" in hold
+    assert lines[0].endswith("points") and lines[-1].startswith("total")

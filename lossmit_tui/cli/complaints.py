@@ -340,6 +340,9 @@ def report_command(
     for row in rows:  # money as everywhere: "$25.00" in the table, "25.00" in csv and json
         cents = row.pop("remediation_cents")
         row["remediation"] = display_money(cents) if fmt == "table" else format_money(cents)
+        if fmt != "table":  # "nothing to count" is an empty cell or null, not "-" (which a
+            # spreadsheet guard would otherwise have to neutralise as a formula)
+            row.update({k: None for k, v in row.items() if v == "-"})
     columns = ["group", "received", "closed", "errors_found", "remediation",
                *(f"on_time_{n}" for n in CLOCK_GROUPS), "top_root_causes"]
     emit(rows, columns, fmt, f"No complaints received from {start} to {end}.")
