@@ -1,6 +1,7 @@
 """Engine factory (URL -> engine with SQLite pragmas) and the session scope services use."""
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -17,7 +18,6 @@ from lossmit_tui.config import PRIVATE_DIR, create_private
 from lossmit_tui.domain.errors import Conflict, PermissionDenied
 
 if TYPE_CHECKING:
-    import sqlite3
     from typing import TypeAlias
 
     from sqlmodel import Session
@@ -113,6 +113,16 @@ def make_engine(url: str) -> Engine:
         engine = sa.create_engine(url, hide_parameters=True,
                                   connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         engine.dialect.statement_compiler = _SQLiteCompiler
+
+        if path is not None:
+            @event.listens_for(engine, "do_connect")
+            def _still_there(*_: object) -> None:
+                # SQLite makes a new, empty file for a path it cannot find: a database moved
+                # or deleted while the app has it open would be replaced by an empty one,
+                # and every later read fail on missing tables. Refuse instead, naming it.
+                if not path.exists():
+                    raise sqlite3.OperationalError(
+                        f"unable to open database file: {path} no longer exists")
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection: "sqlite3.Connection", _record: object) -> None:

@@ -1,5 +1,6 @@
 """Helpers for driving the app with Pilot."""
 
+import asyncio
 import atexit
 import shutil
 import tempfile
@@ -49,15 +50,26 @@ def seeded_book(path: Path, cases: int, seed_value: int,
 
 async def workers_done(app: App[None]) -> None:
     """Wait for the app's workers. A worker cancelled meanwhile (a newer read of the same
-    group replaced it: the store changed) is not an error here; wait for its successor."""
+    group replaced it: the store changed) is not an error here; wait for its successor. Nor
+    is a failed look of the app's store-change watcher (a test that takes the database away
+    sees it fail on its next poll, whenever that falls): what a test checks is what the
+    screens say. Any other worker's failure is raised."""
     from textual.worker import WorkerCancelled
 
     for _ in range(10):
+        workers = list(app.workers)
         try:
-            await app.workers.wait_for_complete()
+            outcomes = await asyncio.gather(*(w.wait() for w in workers),
+                                            return_exceptions=True)
+        except asyncio.CancelledError:
             return
-        except WorkerCancelled:
-            continue
+        for worker, outcome in zip(workers, outcomes, strict=True):
+            if isinstance(outcome, WorkerCancelled) or worker.group == "store-watch":
+                continue
+            if isinstance(outcome, BaseException):
+                raise outcome
+        if not any(isinstance(o, WorkerCancelled) for o in outcomes):
+            return
 
 
 async def settle(app: App[None], pilot) -> None:  # type: ignore[no-untyped-def]

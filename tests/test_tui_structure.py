@@ -60,7 +60,9 @@ async def test_a_vanished_database_is_said_and_nothing_stays_loading(book) -> No
         assert shown == "Could not read the queue (see the message); press ctrl+r to try again"
         said = [n for n in notices(app) if n.startswith("Could not finish reading the queue")]
         assert said, notices(app)
-        assert "no such table: cases" in said[0]
+        # the file is gone, and no empty one was made in its place to read from
+        assert f"{path} no longer exists" in said[0]
+        assert not path.exists()
 
 
 async def test_a_vanished_database_keeps_the_typed_call_note(book) -> None:
@@ -81,6 +83,7 @@ async def test_a_vanished_database_keeps_the_typed_call_note(book) -> None:
         problems = str(app.screen.query_one("#call-problems", Static).content)
         assert problems.startswith("Not saved: the database could not be reached")
         assert any(n.startswith("Could not finish saving the call") for n in notices(app))
+        assert not path.exists()  # nothing made an empty database where it was
 
 
 async def test_the_keymap_rebinds_a_key_and_the_keys_panel_shows_it(book) -> None:
