@@ -100,9 +100,17 @@ CALLS = [  # direction, party, result, outcomes to tick (by position), body
 ]
 
 
-async def test_log_every_kind_of_call_with_the_keyboard_alone(store) -> None:
-    """Every kind of call in CALLS, logged one after another in one session: each opens the
-    editor from the case screen, is filled in from the keyboard alone and is stored as typed."""
+# Every call of CALLS, two to a session: each session still logs a second call after a first
+# is saved (the editor opened again from the case screen), and the five sessions run apart.
+CALL_PAIRS = [CALLS[n:n + 2] for n in range(0, len(CALLS), 2)]
+
+
+@pytest.mark.parametrize("calls", CALL_PAIRS,
+                         ids=[f"{a[1]}-{a[2]}+{b[1]}-{b[2]}" for a, b in CALL_PAIRS])
+async def test_log_every_kind_of_call_with_the_keyboard_alone(store, calls) -> None:
+    """Every kind of call in CALLS (two to a session, logged one after another): each opens
+    the editor from the case screen, is filled in from the keyboard alone and is stored as
+    typed."""
     import json
 
     from textual.widgets import SelectionList
@@ -113,7 +121,7 @@ async def test_log_every_kind_of_call_with_the_keyboard_alone(store) -> None:
     app = app_for(engine)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_case(app, pilot)
-        for logged, (direction, party, result, ticks, body) in enumerate(CALLS, start=1):
+        for logged, (direction, party, result, ticks, body) in enumerate(calls, start=1):
             case = f"call {logged}: {direction} {party} {result} ticks={ticks} {body!r}"
             await pilot.press("c")
             await settle(app, pilot)
