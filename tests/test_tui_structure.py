@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from textual.widgets import Input, Static, TextArea
 
@@ -39,6 +40,14 @@ def take_away(path: Path, engine: Engine) -> None:
         if source.exists():
             shutil.move(source, Path(str(path) + ".moved" + suffix))
     engine.dispose()
+
+
+def put_back(path: Path) -> None:
+    """The moved database file (and its -wal and -shm) back where it was."""
+    for suffix in ("", "-wal", "-shm"):
+        moved = Path(str(path) + ".moved" + suffix)
+        if moved.exists():
+            shutil.move(moved, Path(str(path) + suffix))
 
 
 def notices(app: LossMitApp) -> list[str]:
@@ -84,6 +93,13 @@ async def test_a_vanished_database_keeps_the_typed_call_note(book) -> None:
         assert problems.startswith("Not saved: the database could not be reached")
         assert any(n.startswith("Could not finish saving the call") for n in notices(app))
         assert not path.exists()  # nothing made an empty database where it was
+        put_back(path)  # the file is back: saving again saves what was typed
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, CallEditor)
+    with make_engine(str(path)).connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM call_notes WHERE body = "
+                                    "'Borrower will send pay stubs on Friday.'")).scalar() == 1
 
 
 async def test_the_keymap_rebinds_a_key_and_the_keys_panel_shows_it(book) -> None:
