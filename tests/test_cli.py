@@ -229,6 +229,18 @@ def test_demo_builds_its_own_database_and_reuses_it(tmp_path: Path, monkeypatch)
     assert first.exit_code == 0, first.output
     assert "Creating a demo database with 40" in first.stderr
     assert "demo.db" in first.stdout and not real.exists()
+    # The demo logs complaints through the complaint service: some still open with their
+    # clocks running, the older ones answered with a finding and a root cause and closed.
+    found = re.search(r"lossmit --db (\S+) --user", first.stdout)
+    assert found, first.stdout
+    common = ("--db", found.group(1), "--user", "admin", "--today", DAY, "--format", "json")
+    listed = json.loads(run("complaint", "list", *common).stdout)
+    assert listed and all(c["status"] == "open" for c in listed)
+    [whole] = json.loads(run("complaints", "report", "--from", "2026-10-01", "--to", DAY,
+                             *common).stdout)
+    assert whole["received"] > len(listed)
+    assert whole["closed"] == whole["received"] - len(listed)
+    assert whole["errors_found"] >= 1 and whole["top_root_causes"]
     second = run("demo", "--cases", "40", "--no-open", "--today", DAY)
     assert "Reusing the demo database" in second.stderr
 

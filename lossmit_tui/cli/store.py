@@ -123,7 +123,7 @@ def demo(
     from db.tables import cases as cases_t
     from db.tables import users as users_t
     from lossmit_tui.services.clock import refresh_clocks
-    from lossmit_tui.services.seed import add_compliance_history, seed
+    from lossmit_tui.services.seed import add_compliance_history, add_demo_complaints, seed
 
     root = root_options(ctx)
     if practice:  # practice mode: a lesson file that cannot be used is said before anything
@@ -153,6 +153,7 @@ def demo(
             err(f"Creating a demo database with {cases} synthetic cases at {url} ...")
             seed(ws.engine, cases, seed_value, ws.today, actor_name="demo", clock=ws.clock())
             add_compliance_history(ws.engine, seed_value, ws.today, clock=ws.clock())
+            add_demo_complaints(ws, seed_value)
             # The demo shows every case's regulatory deadlines as the clock computes them.
             refresh_clocks(ws.as_user("demo"), every_case=True)
     with ws.read() as conn:

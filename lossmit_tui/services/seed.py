@@ -61,6 +61,7 @@ from lossmit_tui.services.errors import InvalidInput
 from lossmit_tui.services.promises import SOURCE as MISSED_SOURCE
 from lossmit_tui.services.promises import missed_promise_title
 from lossmit_tui.services.users import find_user
+from lossmit_tui.services.workspace import Workspace
 
 CHUNK = 20_000
 PIPELINE_FROM = 50_000  # cases; below this a second process costs more than it saves
@@ -895,3 +896,104 @@ def add_compliance_history(engine: Engine, seed_value: int, today: date,
         if rows:
             conn.execute(events_t.insert(), rows)
     return len(rows)
+
+
+# The demo's complaints: (type, channel, category or topic, what was asked, the borrower's
+# words, a finding, its root cause, the remediation in cents).
+_DEMO_COMPLAINTS: tuple[tuple[str, str, str | None, str, str, str, str, int], ...] = (
+    ("notice_of_error", "mail", "b5", "",
+     "You charged me a $35 late fee for October but my payment was on time.",
+     "error_found", "fees", 3500),
+    ("notice_of_error", "email", "b2", "",
+     "My September payment is not on my statement. I have the bank receipt.",
+     "error_found", "payment_processing", 0),
+    ("notice_of_error", "mail", "b4", "",
+     "The county says my property taxes were not paid from escrow.",
+     "no_error", "no_error", 0),
+    ("request_for_information", "mail", "owner_identity", "Who owns my loan?",
+     "Please tell me the name and address of the owner of my mortgage.",
+     "information_provided", "communication", 0),
+    ("request_for_information", "email", "other", "A payment history since January",
+     "I need a full payment history for this year for my attorney.",
+     "information_provided", "communication", 0),
+    ("general_complaint", "phone", None, "",
+     "Borrower upset about being called at work; asked us to stop calling that number.",
+     "resolved", "communication", 0),
+    ("regulator_complaint", "cfpb_portal", None, "",
+     "Complaint filed with the CFPB: my modification application was lost twice.",
+     "resolved", "loss_mitigation", 0),
+    ("notice_of_error", "attorney", "b6", "",
+     "The payoff statement you sent my client overstates the balance by $412.18.",
+     "error_found", "payoff_quote", 41218),
+)
+
+
+def add_demo_complaints(ws: Workspace, seed_value: int) -> int:
+    """Log the demo's complaints through the complaint service, as the mailroom and the
+    case owners would, so the Complaints view, the case screens and the complaints report
+    have something to show: twice the list above on open delinquent cases, received over
+    the last seven weeks; the older ones acknowledged, answered with their finding and
+    root cause and closed, a recent one acknowledged late, the newest still open with their
+    clocks running. Each step is audited and syncs the case's deadlines like any other.
+    Returns how many complaints were logged."""
+    from lossmit_tui.domain.complaints import Finding
+    from lossmit_tui.services.complaints import (
+        FindingInput,
+        NewComplaint,
+        Step,
+        add_complaint,
+        close_complaint,
+        record_finding,
+        record_step,
+    )
+
+    rng = random.Random(seed_value * 104729 + 3)
+    today, calendar = ws.today, ws.calendar
+    with ws.read() as conn:
+        owners = list(conn.execute(
+            sa.select(Case.__table__.c.id, User.__table__.c.username)
+            .join(User.__table__, User.__table__.c.id == Case.__table__.c.assignee_id)
+            .where(Case.__table__.c.closed_at.is_(None),
+                   Case.__table__.c.next_due_date < today,
+                   Case.__table__.c.cease_communication.is_(False),
+                   User.__table__.c.role == "specialist")
+            .order_by(Case.__table__.c.id)))
+    if not owners:
+        return 0
+    picked = rng.sample(owners, min(2 * len(_DEMO_COMPLAINTS), len(owners)))
+    for n, (case_id, owner) in enumerate(picked):
+        kind, channel, detail, asked, words, finding, cause, cents = \
+            _DEMO_COMPLAINTS[n % len(_DEMO_COMPLAINTS)]
+        received = today - timedelta(days=3 + (n * 47 // len(picked)))
+        as_owner = ws.as_user(owner)
+        category = detail if kind == "notice_of_error" else None
+        topic = detail if kind == "request_for_information" else None
+        made = add_complaint(as_owner, case_id, NewComplaint(
+            received_on=received, channel=channel, type=kind, text=words,
+            category=category, asked=asked, topic=topic))
+        complaint_id, version = made.id, made.version
+        assert complaint_id is not None  # the service flushed it: it has its id
+        age = (today - received).days
+        if age < 6:  # the newest: nothing done yet, their clocks running
+            continue
+        late = n % 7 == 3  # now and then an acknowledgment goes out late
+        acknowledged = calendar.add_business_days(received, 7 if late else rng.randint(1, 4))
+        if acknowledged > today:
+            continue
+        version = record_step(as_owner, complaint_id, version,
+                              Step("acknowledgment", acknowledged))
+        answered = calendar.add_business_days(received, rng.randint(8, 25))
+        if age < 21 or answered > today:
+            continue
+        corrected = finding in (Finding.ERROR_FOUND, Finding.INFORMATION_PROVIDED)
+        version = record_finding(as_owner, complaint_id, version, FindingInput(
+            finding=finding, root_cause=cause,
+            investigation="Reviewed the account history and the letters sent.",
+            correction="Corrected on the account and confirmed in writing"
+            if finding == Finding.ERROR_FOUND else "",
+            effective_on=answered if finding == Finding.ERROR_FOUND else None,
+            remediation_cents=cents))
+        version = record_step(as_owner, complaint_id, version,
+                              Step("response", answered, corrected=corrected))
+        close_complaint(as_owner, complaint_id, version, answered)
+    return len(picked)
