@@ -110,10 +110,12 @@ def demo_db_url() -> str:
 class ViewSpec(BaseModel):
     """A queue view, as a lead writes it in the TOML file under [[views]]."""
 
-    key: str = Field(pattern=r"^[1-9]$")
+    key: str = Field(pattern=r"^[0-9]$")
     name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
     title: str
-    assignee: str = Field(default="me", pattern=r"^(me|team|unassigned|any)$")
+    # whose cases: the user's, the team's, unassigned ones, anyone's, or the user's reach
+    # (a specialist's own, a lead's team's, an admin's every case)
+    assignee: str = Field(default="me", pattern=r"^(me|team|unassigned|any|reach)$")
     leads_only: bool = False
     due_within_days: int | None = Field(default=None, ge=0)
     regulatory_within_days: int | None = Field(default=None, ge=0)
@@ -245,6 +247,8 @@ DEFAULT_VIEWS: list[dict[str, Any]] = [
      "empty": "Your team has no open cases (is your team set? lossmit users list)."},
     {"key": "9", "name": "all", "title": "All open", "assignee": "any", "leads_only": True,
      "empty": "There are no open cases. Load the servicing extract: lossmit import FILE.csv"},
+    {"key": "0", "name": "complaints", "title": "Complaints", "open_complaints": True,
+     "assignee": "reach", "empty": "No case you look after has an open complaint."},
 ]
 
 

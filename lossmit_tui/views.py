@@ -11,9 +11,9 @@ LEAD_ROLES = ("lead", "admin")
 
 
 def visible_views(settings: Settings, role: str) -> list[ViewSpec]:
-    """The views a user with `role` may open, in key order."""
+    """The views a user with `role` may open, in key order (0 last, as on the keyboard)."""
     return sorted((v for v in settings.views if role in LEAD_ROLES or not v.leads_only),
-                  key=lambda v: v.key)
+                  key=lambda v: (v.key == "0", v.key))
 
 
 def find_view(settings: Settings, role: str, name: str) -> ViewSpec | None:
@@ -22,10 +22,14 @@ def find_view(settings: Settings, role: str, name: str) -> ViewSpec | None:
 
 
 def view_filter(spec: ViewSpec, user_id: int, team_ids: tuple[int, ...],
-                today: date) -> QueueFilter:
-    """What the view selects for this user today."""
+                today: date, role: str = "specialist") -> QueueFilter:
+    """What the view selects for this user (of `role`) today. A view of the user's own
+    reach ("reach") is a specialist's own cases, a lead's team's, an admin's every case."""
     assignees: str | tuple[int, ...]
-    if spec.assignee == "me":
+    if spec.assignee == "reach":
+        assignees = (ANYONE if role == "admin" else (team_ids or (user_id,))
+                     if role == "lead" else (user_id,))
+    elif spec.assignee == "me":
         assignees = (user_id,)
     elif spec.assignee == "team":
         assignees = team_ids or (user_id,)

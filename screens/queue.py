@@ -1,6 +1,6 @@
 """The work queue: what to do next, and why, over a caseload of any size.
 
-Views come from configuration (keys 1-9, shown as tabs). The table is a window over the
+Views come from configuration (keys 1-9 and 0, shown as tabs). The table is a window over the
 queue's indexed order (see lossmit_tui.widgets.queue_table); every query runs in a thread
 worker and comes back as a message. Other writers are noticed through the audit trail and the
 visible rows refresh in place, the cursor staying on its case.
@@ -118,8 +118,8 @@ def parse_filters(text: str) -> Filters:
 
 NARROW_BELOW = 100  # columns: below this the view tabs use short names
 SHORT_TITLES = {"mine": "Mine", "due": "Due", "regulatory": "Reg", "sale": "Sale",
-                "promises": "Promises", "documents": "Docs", "unassigned": "Unassigned",
-                "team": "Team", "all": "All"}
+                "promises": "PTP", "documents": "Docs", "unassigned": "Unowned",
+                "team": "Team", "all": "All", "complaints": "Cmpl"}
 
 
 def short_title(spec: ViewSpec) -> str:
@@ -262,7 +262,7 @@ class QueueScreen(LossMitScreen[None]):
         Binding("ctrl+r", "reload", "Refresh", show=False, id="queue.refresh"),
         Binding("escape", "escape", "Clear / back", show=False, id="queue.escape"),
         *[Binding(str(n), f"view('{n}')", f"View {n}", show=False, id=f"queue.view_{n}")
-          for n in range(1, 10)],
+          for n in (*range(1, 10), 0)],
     ]
 
     @dataclass
@@ -383,7 +383,7 @@ class QueueScreen(LossMitScreen[None]):
     @property
     def queue_filter(self) -> QueueFilter:
         assert self.view is not None
-        base = view_filter(self.view, self.user_id, self.team_ids, self.today)
+        base = view_filter(self.view, self.user_id, self.team_ids, self.today, self.role)
         narrowed = with_filters(
             base, search=self.search, stages=self.filters.stages,
             investors=self.filters.investors, states=self.filters.states,
@@ -455,7 +455,7 @@ class QueueScreen(LossMitScreen[None]):
             view_count = None
             if count_view and self.view is not None:
                 view_count = queue_count(session, view_filter(
-                    self.view, self.user_id, self.team_ids, self.today))
+                    self.view, self.user_id, self.team_ids, self.today, self.role))
         self.post_message(self.Counted(generation, count, view_count))
 
     @work(thread=True, exclusive=True, group="queue-pages", exit_on_error=False,

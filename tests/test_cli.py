@@ -312,7 +312,7 @@ def test_refresh_recomputes_for_the_day(seeded: str) -> None:
 
 
 @pytest.mark.parametrize(("content", "fragment"), [
-    ('[[views]]\nkey = "0"\nname = "x"\ntitle = "X"\n', "views.0.key: String should match"),
+    ('[[views]]\nkey = "a"\nname = "x"\ntitle = "X"\n', "views.0.key: String should match"),
     ("urgency_weights = {speed = 3}\n", "unknown term(s) speed"),
     ("db = \n", "is not valid TOML"),
     ('[[views]]\nkey = "1"\nname = "a"\ntitle = "A"\n[[views]]\nkey = "1"\nname = "b"\n'

@@ -161,8 +161,9 @@ def test_built_in_views_select_what_they_say(seeded) -> None:
     with session_scope(engine) as session:
         me = require_user(session, user)
     names = [v.name for v in visible_views(settings, "specialist")]
-    assert names == ["mine", "due", "regulatory", "sale", "promises", "documents", "unassigned"]
-    assert [v.name for v in visible_views(settings, "lead")][-2:] == ["team", "all"]
+    assert names == ["mine", "due", "regulatory", "sale", "promises", "documents", "unassigned",
+                     "complaints"]
+    assert [v.name for v in visible_views(settings, "lead")][-3:] == ["team", "all", "complaints"]
 
     def rows(name: str) -> list:
         spec = find_view(settings, "lead", name)
@@ -185,6 +186,23 @@ def test_built_in_views_select_what_they_say(seeded) -> None:
             cases_t.c.reg_due_on <= TODAY + timedelta(days=5))).scalars())
     assert {r.case_id for r in rows("regulatory")} == reg_ids and reg_ids
     assert len(rows("all")) == len(everything(engine, QueueFilter(assignees=ANYONE)))
+
+
+def test_the_complaints_view_is_each_users_reach() -> None:
+    """Key 0, Complaints: the cases with an open complaint that the user looks after, a
+    specialist's own, a lead's team's (the lead's own without a team), an admin's all."""
+    spec = find_view(load_settings(), "lead", "0")
+    assert spec is not None and spec.name == "complaints" and spec.open_complaints
+    assert find_view(load_settings(), "specialist", "complaints") == spec
+
+    def reach(role: str, team: tuple[int, ...] = (7, 8)) -> object:
+        return view_filter(spec, 7, team, TODAY, role).assignees
+
+    assert reach("specialist") == (7,)
+    assert reach("lead") == (7, 8)
+    assert reach("lead", ()) == (7,)
+    assert reach("admin") == ANYONE
+    assert view_filter(spec, 7, (7, 8), TODAY, "lead").open_complaints
 
 
 def test_search_by_loan_prefix_name_substring_and_phone(seeded) -> None:

@@ -50,8 +50,8 @@ def resolve_view(ws: "Workspace", view: str) -> ResolvedView:
             raise typer.BadParameter(f"{view!r} is not one of your views: {names}",
                                      param_hint="--view")
         context = user_context(conn, me.user_id, me.role, me.team)
-        return ResolvedView(spec, view_filter(spec, me.user_id, context.team_ids, ws.today),
-                            context)
+        return ResolvedView(
+            spec, view_filter(spec, me.user_id, context.team_ids, ws.today, me.role), context)
 
 
 def open_tui(ws: "Workspace", view: str, *, practice: bool = False,
