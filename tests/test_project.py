@@ -16,8 +16,9 @@ def test_ci_runs_the_readmes_test_command() -> None:
 
 
 def test_the_docs_link_only_to_files_in_the_repository() -> None:
-    """README and docs/RULES.md once pointed at DOMAIN.md, which is not in the repository: a
-    relative link must name a file or folder that is here."""
+    """README and docs/RULES.md once pointed at an engineers' notes file that is not in the
+    repository: a relative link must name a file or folder that is here, and every
+    document the docs name (an upper-case NAME.md) must be one the repository holds."""
     broken = []
     for doc in (ROOT / "README.md", ROOT / "docs" / "RULES.md", ROOT / "benchmarks" / "README.md"):
         for target in re.findall(r"\]\(([^)\s]+)\)", doc.read_text()):
@@ -27,7 +28,12 @@ def test_the_docs_link_only_to_files_in_the_repository() -> None:
     assert broken == []
     rules = (ROOT / "docs" / "RULES.md").read_text()
     assert "(docs/RULES.md)" in (ROOT / "README.md").read_text()  # the users' rules are linked
-    assert "1024.41" in rules and "DOMAIN.md" not in rules
+    assert "1024.41" in rules
+    here = {path.name for path in ROOT.rglob("*.md") if ".venv" not in path.parts}
+    named = set()
+    for doc in (ROOT / "README.md", ROOT / "docs" / "RULES.md", ROOT / "benchmarks" / "README.md"):
+        named |= set(re.findall(r"\b[A-Z][A-Z_]+\.md\b", doc.read_text()))
+    assert named and named <= here, sorted(named - here)
 
 
 def test_core_packages_never_import_textual() -> None:
