@@ -176,36 +176,13 @@ def session_scope(engine: Engine, *, write: bool = False) -> "Iterator[Session]"
             session.commit()
         except BaseException as exc:
             session.rollback()
-            _raise_as_refusal_or_conflict(engine, exc)
+            # A refused attempt is recorded after its rollback, so the record survives it.
+            if isinstance(exc, PermissionDenied):
+                _record_refusal(engine, exc)
+            if _collided(exc):
+                raise Conflict("another change to the same case was being saved at the same "
+                               "moment; nothing of yours was saved: try again") from exc
             raise
-
-
-@contextmanager
-def session_on(conn: Connection) -> "Iterator[Session]":
-    """A session in one transaction on this connection (a long job's own, with its settings
-    and warm page cache), begun and ended as `session_scope`'s: committed when the block
-    ends, rolled back on error, a refusal recorded and a collision reported as a conflict.
-    On SQLite a write job's connection takes `sqlite_immediate=True` first."""
-    from sqlmodel import Session
-
-    with conn.begin() as transaction, Session(bind=conn, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.flush()
-        except BaseException as exc:
-            transaction.rollback()
-            _raise_as_refusal_or_conflict(conn.engine, exc)
-            raise
-
-
-def _raise_as_refusal_or_conflict(engine: Engine, exc: BaseException) -> None:
-    """After a rollback: record a refused attempt (so the record survives it), and turn a
-    PostgreSQL deadlock or serialization failure into a Conflict to retry."""
-    if isinstance(exc, PermissionDenied):
-        _record_refusal(engine, exc)
-    if _collided(exc):
-        raise Conflict("another change to the same case was being saved at the same "
-                       "moment; nothing of yours was saved: try again") from exc
 
 
 def _collided(exc: BaseException) -> bool:

@@ -22,11 +22,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from db.bulk import insert_with_ids, upsert
-from db.engine import session_on, session_scope
+from db.engine import session_scope
 from db.models import (
     AuditEvent,
     CallNote,
@@ -692,7 +692,7 @@ def refresh_clocks(ws: Workspace, *, every_case: bool = False,
             total.added += rolled.cases
             total.rolled += rolled.cases
             visited += rolled.cases
-        _sync_the_rest(bulk, today, weights, actor_name, calendar, total, every_case,
+        _sync_the_rest(engine, today, weights, actor_name, calendar, total, every_case,
                        assignees, attempts_needed)
         with bulk.begin():  # on the warm connection
             since = _last_pass(bulk) or today - timedelta(days=1)
@@ -732,20 +732,18 @@ def _count_deadlines(conn: Connection, since: date, today: date, horizon: int,
     return missed, soon
 
 
-def _sync_the_rest(bulk: Connection, today: date, weights: Mapping[str, float],
+def _sync_the_rest(engine: Engine, today: date, weights: Mapping[str, float],
                    actor_name: str, calendar: BusinessCalendar, total: SyncResult,
                    every_case: bool, assignees: tuple[int, ...] | None,
                    attempts_needed: int = GOOD_FAITH_ATTEMPTS) -> None:
     """Sync case by case, 500 per transaction: every open case whose check day has come
-    (or every open case), adding what it did to `total`. On the pass's own connection
-    (`bulk`, with `_bulk_settings`), so the batches share its page cache instead of each
-    reading the tasks and cases indexes again through a small one."""
+    (or every open case), adding what it did to `total`."""
     from lossmit_tui.services.tasks import recompute_cases
 
     after = 0
     mine = [] if assignees is None else [cases_t.c.assignee_id.in_(assignees)]
     while True:
-        with session_on(bulk) as session:
+        with session_scope(engine, write=True) as session:
             conn = session.connection()
             if every_case:
                 ids = conn.execute(sa.select(cases_t.c.id).where(
